@@ -1,0 +1,56 @@
+import { IConstruct } from 'constructs';
+
+/**
+ * The one error type of cdk8s-stateful: thrown at construction (or synth) for input that would
+ * otherwise produce manifests a cluster refuses or that silently misbehave.
+ *
+ * The message names the construct (kind and path), the prop, the value received and the fix, e.g.
+ * `StatefulApp 'shop/web': replicas -1 is invalid: must be an integer >= 0. Fix: set replicas to 0 or more.`
+ */
+export class StatefulValidationError extends Error {
+  /** Construct path of the construct that refused the input. */
+  public readonly constructPath: string;
+  /** The prop (dotted path, e.g. `volumes[0].size`) that holds the bad value. */
+  public readonly prop: string;
+
+  constructor(scope: IConstruct, kind: string, prop: string, value: unknown, problem: string, fix: string) {
+    super(`${kind} '${scope.node.path}': ${prop} ${describe(value)} is invalid: ${problem}. Fix: ${fix}`);
+    this.name = 'StatefulValidationError';
+    this.constructPath = scope.node.path;
+    this.prop = prop;
+  }
+}
+
+/** Renders a value for an error message, short and unambiguous. */
+export function describe(value: unknown): string {
+  if (value === undefined) return '(unset)';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
+  try {
+    const text = JSON.stringify(value);
+    return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+  } catch {
+    return String(value);
+  }
+}
+
+/**
+ * Binds a construct and its kind so each check reads as one line:
+ * `v.fail('replicas', props.replicas, 'must be an integer >= 0', 'set replicas to 0 or more')`.
+ * @internal
+ */
+export class Validator {
+  constructor(private readonly scope: IConstruct, private readonly kind: string) {}
+
+  public fail(prop: string, value: unknown, problem: string, fix: string): never {
+    throw new StatefulValidationError(this.scope, this.kind, prop, value, problem, fix);
+  }
+
+  public integer(prop: string, value: number | undefined, min: number, max: number, fix: string): void {
+    if (value === undefined) return;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `between ${min} and ${max}`;
+      this.fail(prop, value, `must be an integer ${range}`, fix);
+    }
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * Public types of the upgrade guard.
+ */
+
+/** How serious a finding is. */
+export enum Severity {
+  /** The change is refused by the API server or loses data: the check fails (exit code 1). */
+  BLOCK = 'block',
+  /** Worth a look, or a blocking finding that was explicitly accepted: the check still passes. */
+  WARN = 'warn',
+}
+
+/** Identifies a Kubernetes object in a finding. */
+export interface ObjectRef {
+  /** apiVersion as written in the manifest, e.g. `apps/v1`. */
+  readonly apiVersion: string;
+  /** Kind, e.g. `StatefulSet`. */
+  readonly kind: string;
+  /**
+   * Namespace of the object.
+   * @default - none: a cluster-scoped object, or a namespaced object whose manifest sets no namespace
+   */
+  readonly namespace?: string;
+  /** metadata.name */
+  readonly name: string;
+  /** `Kind/namespace/name` (or `Kind/name` without a namespace): the form used in output and finding ids. */
+  readonly display: string;
+}
+
+/** One problem (or noteworthy change) found when comparing the old and new manifests. */
+export interface Finding {
+  /**
+   * Stable identifier, `rule:Kind/namespace/name:field` (or `rule:Kind/namespace/name` for findings about
+   * a whole object). Pass it to `--accept` (or `CheckOptions.accept`) to accept a reviewed finding.
+   */
+  readonly id: string;
+  /** The rule that produced the finding, e.g. `statefulset-immutable-field`. */
+  readonly rule: string;
+  /** `block` fails the check; `warn` does not. An accepted blocking finding becomes `warn`. */
+  readonly severity: Severity;
+  /** True when the finding would block but was accepted through `accept`. */
+  readonly accepted: boolean;
+  /** The object the finding is about (for a removed or renamed object: the old one). */
+  readonly object: ObjectRef;
+  /** Field path inside the object, e.g. `spec.volumeClaimTemplates[www].spec.resources.requests.storage`; empty for the whole object. */
+  readonly field: string;
+  /**
+   * The old value, rendered as text (objects as compact JSON).
+   * @default - absent in the old manifests
+   */
+  readonly oldValue?: string;
+  /**
+   * The new value, rendered as text (objects as compact JSON).
+   * @default - absent in the new manifests
+   */
+  readonly newValue?: string;
+  /** Short description of the change, e.g. `1Gi → 2Gi` or `removed`. */
+  readonly change: string;
+  /** Why the change matters (what Kubernetes does with it). */
+  readonly reason: string;
+  /** Self-contained one-paragraph message: object, field, change and reason. */
+  readonly message: string;
+  /** What to do instead (may span several lines, e.g. kubectl commands with the real PVC names). */
+  readonly fix: string;
+}
+
+/** Options for `checkUpgrade`. */
+export interface CheckOptions {
+  /**
+   * Ids of reviewed blocking findings to accept: they are reported as accepted warnings and no longer
+   * fail the check. Ids that match no finding are reported in `CheckResult.staleAccepts`.
+   * @default - nothing is accepted
+   */
+  readonly accept?: string[];
+  /**
+   * Namespace assumed for namespaced objects whose manifest sets none (what `kubectl -n` or the
+   * Argo CD / Flux destination namespace would use).
+   * @default - such objects are compared without a namespace
+   */
+  readonly namespace?: string;
+}
+
+/** Result of `checkUpgrade`. */
+export interface CheckResult {
+  /** All findings, sorted by object, then field, then rule. */
+  readonly findings: Finding[];
+  /** True when at least one finding has severity `block` (not accepted). */
+  readonly blocking: boolean;
+  /** Accepted ids that matched no finding (stale acceptances worth removing). */
+  readonly staleAccepts: string[];
+  /** Number of Kubernetes objects in the old manifests (after flattening lists). */
+  readonly oldObjectCount: number;
+  /** Number of Kubernetes objects in the new manifests (after flattening lists). */
+  readonly newObjectCount: number;
+}
+
+/**
+ * Thrown for input the guard cannot work with: unreadable or missing files, text that is not YAML or
+ * JSON, documents that are not Kubernetes objects, git revisions that do not exist. The message is one
+ * line, meant for users.
+ */
+export class ManifestError extends Error {
+  /** @param message one-line reason, shown to users as is */
+  constructor(message: string) {
+    super(message);
+    this.name = 'ManifestError';
+  }
+}

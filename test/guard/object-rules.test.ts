@@ -1,0 +1,406 @@
+import { CheckResult, Finding, ManifestError, Severity, checkUpgrade, findingId, formatFindings, formatFindingsJson } from '../../src/guard';
+
+type Obj = Record<string, unknown>;
+
+function service(spec: Obj, name = 'web'): Obj {
+  return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'shop' }, spec: { ports: [{ port: 80 }], ...spec } };
+}
+
+function storageClass(fields: Obj = {}, name = 'fast'): Obj {
+  return { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name }, provisioner: 'ebs.csi.aws.com', parameters: { type: 'gp3' }, ...fields };
+}
+
+function pvc(spec: Obj = {}, name = 'data'): Obj {
+  return {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name, namespace: 'shop' },
+    spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'fast', resources: { requests: { storage: '10Gi' } }, ...spec },
+  };
+}
+
+function deployment(selector: Obj, image = 'nginx:1.25'): Obj {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'api', namespace: 'shop' },
+    spec: { replicas: 2, selector: { matchLabels: selector }, template: { metadata: { labels: selector }, spec: { containers: [{ name: 'api', image }] } } },
+  };
+}
+
+function job(image: string, parallelism = 1): Obj {
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: 'migrate', namespace: 'shop' },
+    spec: { parallelism, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'migrate', image }] } } },
+  };
+}
+
+function statefulSet(name: string, replicas: number): Obj {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { name, namespace: 'shop' },
+    spec: {
+      replicas,
+      serviceName: name,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'db', image: 'postgres:16' }] } },
+      volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
+    },
+  };
+}
+
+function theOnly(result: CheckResult): Finding {
+  expect(result.findings.map((f) => f.id)).toHaveLength(1);
+  return result.findings[0];
+}
+
+describe('Service', () => {
+  test.each<[string, Obj, Obj, string]>([
+    ['headless → normal (field removed)', { clusterIP: 'None' }, {}, 'None → (absent)'],
+    ['normal → headless', {}, { clusterIP: 'None' }, '(absent) → None'],
+    ['one address → another', { clusterIP: '10.0.0.10' }, { clusterIP: '10.0.0.11' }, '10.0.0.10 → 10.0.0.11'],
+    ['allocated → pinned address', {}, { clusterIP: '10.0.0.12' }, '(absent) → 10.0.0.12'],
+  ])('GIVEN clusterIP %s WHEN checked THEN it blocks', (_what, before, after, change) => {
+    // GIVEN
+    const old = service(before);
+    const changed = service(after);
+    // WHEN
+    const result = checkUpgrade([old], [changed]);
+    // THEN
+    const finding = theOnly(result);
+    expect(result.blocking).toBe(true);
+    expect(finding.id).toBe('service-immutable-field:Service/shop/web:spec.clusterIP');
+    expect(finding.change).toBe(change);
+    expect(finding.reason).toContain('clusterIP is immutable');
+    expect(finding.fix).toContain('kubectl -n shop delete service web');
+  });
+
+  test('GIVEN clusterIPs (not clusterIP) change WHEN checked THEN the finding is on spec.clusterIPs', () => {
+    // GIVEN
+    const old = service({ clusterIPs: ['10.0.0.10'] });
+    const changed = service({ clusterIPs: ['None'] });
+    // WHEN
+    const finding = theOnly(checkUpgrade([old], [changed]));
+    // THEN
+    expect(finding.field).toBe('spec.clusterIPs');
+    expect(finding.change).toBe('10.0.0.10 → None');
+  });
+
+  test('GIVEN a pinned address removed, or ports and selector changed WHEN checked THEN nothing is reported', () => {
+    // GIVEN the API server keeps an allocated address when the manifest drops it
+    const old = service({ clusterIP: '10.0.0.10', selector: { app: 'web' } });
+    const changed = service({ ports: [{ port: 8080 }], selector: { app: 'web2' } });
+    // WHEN
+    const result = checkUpgrade([old], [changed]);
+    // THEN
+    expect(result.findings).toEqual([]);
+  });
+
+  test('GIVEN the type changes to ExternalName WHEN checked THEN it only warns', () => {
+    // GIVEN
+    const old = service({ clusterIP: '10.0.0.10' });
+    const changed = service({ type: 'ExternalName', externalName: 'db.example.com' });
+    // WHEN
+    const result = checkUpgrade([old], [changed]);
+    // THEN
+    const finding = theOnly(result);
+    expect(result.blocking).toBe(false);
+    expect(finding).toMatchObject({ rule: 'service-type-change', severity: Severity.WARN, field: 'spec.type', change: 'ClusterIP → ExternalName' });
+  });
+});
+
+describe('StorageClass', () => {
+  test.each<[string, Obj, string, string]>([
+    ['provisioner', { provisioner: 'pd.csi.storage.gke.io' }, 'provisioner', 'ebs.csi.aws.com → pd.csi.storage.gke.io'],
+    ['a parameter', { parameters: { type: 'io2' } }, 'parameters.type', 'gp3 → io2'],
+    ['reclaimPolicy', { reclaimPolicy: 'Retain' }, 'reclaimPolicy', 'Delete → Retain'],
+    ['volumeBindingMode', { volumeBindingMode: 'WaitForFirstConsumer' }, 'volumeBindingMode', 'Immediate → WaitForFirstConsumer'],
+  ])('GIVEN %s changes WHEN checked THEN it blocks', (_what, fields, field, change) => {
+    // GIVEN
+    const old = storageClass();
+    const changed = storageClass(fields);
+    // WHEN
+    const result = checkUpgrade([old], [changed]);
+    // THEN
+    const finding = theOnly(result);
+    expect(result.blocking).toBe(true);
+    expect(finding.id).toBe(`storageclass-immutable-field:StorageClass/fast:${field}`);
+    expect(finding.change).toBe(change);
+    expect(finding.fix).toContain('kubectl delete storageclass fast');
+  });
+
+  test('GIVEN explicit defaults, allowVolumeExpansion and a namespace on the class WHEN checked THEN nothing is reported', () => {
+    // GIVEN a namespace on a cluster-scoped object is ignored by the API server
+    const old = storageClass();
+    const changed = storageClass({
+      metadata: { name: 'fast', namespace: 'ignored' },
+      reclaimPolicy: 'Delete',
+      volumeBindingMode: 'Immediate',
+      allowVolumeExpansion: true,
+    });
+    // WHEN
+    const result = checkUpgrade([old], [changed]);
+    // THEN
+    expect(result.findings).toEqual([]);
+  });
+});
+
+describe('PersistentVolumeClaim', () => {
+  test('GIVEN a claim that grows (or is rewritten in other units) WHEN checked THEN nothing is reported', () => {
+    // GIVEN
+    const grown = pvc({ resources: { requests: { storage: '20Gi' } } });
+    const sameSize = pvc({ resources: { requests: { storage: '10240Mi' } } });
+    // WHEN
+    const results = [checkUpgrade([pvc()], [grown]), checkUpgrade([pvc()], [sameSize])];
+    // THEN
+    expect(results.map((r) => r.findings)).toEqual([[], []]);
+  });
+
+  test('GIVEN a claim that shrinks WHEN checked THEN it blocks', () => {
+    // GIVEN
+    const shrunk = pvc({ resources: { requests: { storage: '5Gi' } } });
+    // WHEN
+    const finding = theOnly(checkUpgrade([pvc()], [shrunk]));
+    // THEN
+    expect(finding.id).toBe('pvc-immutable-field:PersistentVolumeClaim/shop/data:spec.resources.requests.storage');
+    expect(finding.change).toBe('10Gi → 5Gi');
+    expect(finding.reason).toContain('Volumes can only grow');
+  });
+
+  test('GIVEN a claim that grows on a StorageClass without allowVolumeExpansion WHEN checked THEN it blocks', () => {
+    // GIVEN
+    const sc = storageClass();
+    const grown = pvc({ resources: { requests: { storage: '20Gi' } } });
+    // WHEN
+    const finding = theOnly(checkUpgrade([sc, pvc()], [sc, grown]));
+    // THEN
+    expect(finding.rule).toBe('pvc-resize-not-allowed');
+    expect(finding.reason).toContain('StorageClass fast (in these manifests) does not set allowVolumeExpansion: true');
+  });
+
+  test('GIVEN access modes change WHEN checked THEN it blocks', () => {
+    // GIVEN
+    const changed = pvc({ accessModes: ['ReadWriteMany'] });
+    // WHEN
+    const finding = theOnly(checkUpgrade([pvc()], [changed]));
+    // THEN
+    expect(finding).toMatchObject({ rule: 'pvc-immutable-field', severity: Severity.BLOCK, field: 'spec.accessModes[0]', change: 'ReadWriteOnce → ReadWriteMany' });
+  });
+
+  test('GIVEN a claim bound to a volume by name, or labelled WHEN checked THEN nothing is reported', () => {
+    // GIVEN
+    const bound = pvc({ volumeName: 'pv-123' });
+    bound.metadata = { name: 'data', namespace: 'shop', labels: { team: 'a' } };
+    // WHEN
+    const result = checkUpgrade([pvc()], [bound]);
+    // THEN
+    expect(result.findings).toEqual([]);
+  });
+
+  test('GIVEN a claim removed from the manifests WHEN checked THEN it blocks: pruning deletes it', () => {
+    // GIVEN / WHEN
+    const result = checkUpgrade([pvc()], []);
+    // THEN
+    const finding = theOnly(result);
+    expect(finding.id).toBe('pvc-removed:PersistentVolumeClaim/shop/data');
+    expect(finding.fix).toContain('Prune=false');
+  });
+});
+
+describe('Workloads and Jobs', () => {
+  test('GIVEN a Deployment selector change WHEN checked THEN it blocks', () => {
+    // GIVEN
+    const old = deployment({ app: 'api' });
+    const changed = deployment({ app: 'api', version: 'v2' });
+    // WHEN
+    const finding = theOnly(checkUpgrade([old], [changed]));
+    // THEN
+    expect(finding.id).toBe('workload-selector-immutable:Deployment/shop/api:spec.selector');
+    expect(finding.fix).toContain('kubectl -n shop delete deployment api');
+  });
+
+  test('GIVEN a Deployment image and replicas change WHEN checked THEN nothing is reported', () => {
+    // GIVEN
+    const changed = deployment({ app: 'api' }, 'nginx:1.27');
+    (changed.spec as Obj).replicas = 5;
+    // WHEN
+    const result = checkUpgrade([deployment({ app: 'api' })], [changed]);
+    // THEN
+    expect(result.findings).toEqual([]);
+  });
+
+  test('GIVEN a Job whose template changes WHEN checked THEN one finding on spec.template lists the changed paths', () => {
+    // GIVEN
+    const old = job('migrate:1');
+    const changed = job('migrate:2');
+    // WHEN
+    const result = checkUpgrade([old], [changed]);
+    // THEN
+    const finding = theOnly(result);
+    expect(result.blocking).toBe(true);
+    expect(finding.id).toBe('job-immutable-field:Job/shop/migrate:spec.template');
+    expect(finding.change).toBe('changed: spec.template.spec.containers[migrate].image (migrate:1 → migrate:2)');
+    expect(finding.fix).toContain('kubectl -n shop delete job migrate');
+  });
+
+  test('GIVEN a Job whose parallelism changes WHEN checked THEN nothing is reported', () => {
+    // GIVEN / WHEN
+    const result = checkUpgrade([job('migrate:1', 1)], [job('migrate:1', 3)]);
+    // THEN
+    expect(result.findings).toEqual([]);
+  });
+});
+
+describe('Identity changes and removals', () => {
+  test('GIVEN an object whose API group changes WHEN checked THEN it warns that it is deleted and created', () => {
+    // GIVEN
+    const old = { apiVersion: 'extensions/v1beta1', kind: 'Ingress', metadata: { name: 'web', namespace: 'shop' } };
+    const changed = { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'web', namespace: 'shop' } };
+    // WHEN
+    const result = checkUpgrade([old], [changed]);
+    // THEN
+    const finding = theOnly(result);
+    expect(result.blocking).toBe(false);
+    expect(finding.id).toBe('kind-changed:Ingress/shop/web:kind');
+    expect(finding.change).toBe('extensions/v1beta1 Ingress → networking.k8s.io/v1 Ingress');
+    expect(finding.reason).toContain('GitOps deletes Ingress/shop/web');
+  });
+
+  test('GIVEN a Namespace removed WHEN checked THEN it blocks', () => {
+    // GIVEN
+    const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } };
+    // WHEN
+    const finding = theOnly(checkUpgrade([ns], []));
+    // THEN
+    expect(finding.id).toBe('namespace-removed:Namespace/shop');
+    expect(finding.reason).toContain('every PersistentVolumeClaim in shop');
+  });
+
+  test('GIVEN other objects removed (a ConfigMap, a Deployment) WHEN checked THEN nothing is reported', () => {
+    // GIVEN
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'shop' }, data: { a: '1' } };
+    // WHEN
+    const result = checkUpgrade([cm, deployment({ app: 'api' })], []);
+    // THEN
+    expect(result.findings).toEqual([]);
+  });
+});
+
+describe('checkUpgrade: acceptance, ordering, input', () => {
+  const grownId = 'statefulset-immutable-field:StatefulSet/shop/db:spec.volumeClaimTemplates[data].spec.resources.requests.storage';
+
+  function grow(): [Obj[], Obj[]] {
+    const old = statefulSet('db', 2);
+    const grown = structuredClone(old);
+    ((grown.spec as Obj).volumeClaimTemplates as Array<{ spec: { resources: { requests: Obj } } }>)[0].spec.resources.requests.storage = '2Gi';
+    return [[old], [grown]];
+  }
+
+  test('GIVEN a blocking finding WHEN its id is accepted THEN it becomes an accepted warning and the check passes', () => {
+    // GIVEN
+    const [old, grown] = grow();
+    // WHEN
+    const result = checkUpgrade(old, grown, { accept: [` ${grownId} `] });
+    // THEN
+    expect(result.blocking).toBe(false);
+    expect(result.staleAccepts).toEqual([]);
+    expect(result.findings[0]).toMatchObject({ id: grownId, severity: Severity.WARN, accepted: true });
+    expect(formatFindings(result)).toContain(`ACCEPTED  StatefulSet/shop/db spec.volumeClaimTemplates[data].spec.resources.requests.storage: 1Gi → 2Gi`);
+  });
+
+  test('GIVEN an accepted id that matches nothing WHEN checked THEN it is reported as stale, without failing', () => {
+    // GIVEN
+    const [old] = grow();
+    // WHEN
+    const result = checkUpgrade(old, old, { accept: ['statefulset-removed:StatefulSet/shop/gone'] });
+    // THEN
+    expect(result.blocking).toBe(false);
+    expect(result.staleAccepts).toEqual(['statefulset-removed:StatefulSet/shop/gone']);
+    expect(formatFindings(result)).toContain('stale acceptance, remove it): statefulset-removed:StatefulSet/shop/gone');
+  });
+
+  test('GIVEN findings on several objects WHEN checked THEN they are sorted by object, then field', () => {
+    // GIVEN
+    const old = [service({ clusterIP: '10.0.0.1' }, 'b'), statefulSet('z', 3), storageClass(), service({ clusterIP: '10.0.0.2' }, 'a')];
+    const changedSet = structuredClone(old[1]);
+    Object.assign(changedSet.spec as Obj, { serviceName: 'other', podManagementPolicy: 'Parallel' });
+    const changed = [changedSet, service({ clusterIP: '10.0.0.3' }, 'a'), storageClass({ provisioner: 'x' }), service({ clusterIP: '10.0.0.4' }, 'b')];
+    // WHEN
+    const result = checkUpgrade(old, changed);
+    // THEN
+    expect(result.findings.map((f) => `${f.object.display} ${f.field}`)).toEqual([
+      'Service/shop/a spec.clusterIP',
+      'Service/shop/b spec.clusterIP',
+      'StatefulSet/shop/z spec.podManagementPolicy',
+      'StatefulSet/shop/z spec.serviceName',
+      'StorageClass/fast provisioner',
+    ]);
+  });
+
+  test('GIVEN manifests without a namespace WHEN a default namespace is given THEN they match namespaced ones', () => {
+    // GIVEN
+    const old = statefulSet('db', 2);
+    const withoutNamespace = structuredClone(old);
+    delete (withoutNamespace.metadata as Obj).namespace;
+    // WHEN
+    const plain = checkUpgrade([old], [withoutNamespace]);
+    const defaulted = checkUpgrade([old], [withoutNamespace], { namespace: 'shop' });
+    // THEN
+    expect(plain.findings.map((f) => f.rule)).toEqual(['statefulset-moved-namespace']);
+    expect(defaulted.findings).toEqual([]);
+  });
+
+  test('GIVEN a kind: List WHEN checked THEN its items are compared', () => {
+    // GIVEN
+    const [old, grown] = grow();
+    // WHEN
+    const result = checkUpgrade([{ apiVersion: 'v1', kind: 'List', items: old }], grown);
+    // THEN
+    expect(result.oldObjectCount).toBe(1);
+    expect(result.findings.map((f) => f.id)).toEqual([grownId]);
+  });
+
+  test('GIVEN something that is not a Kubernetes object WHEN checked THEN a ManifestError names what is missing', () => {
+    // GIVEN
+    const bad = [{ apiVersion: 'v1', metadata: { name: 'x' } }];
+    // WHEN
+    const run = () => checkUpgrade([], bad);
+    // THEN
+    expect(run).toThrow(ManifestError);
+    expect(run).toThrow('new manifests[0] is not a Kubernetes object (missing kind)');
+  });
+
+  test('GIVEN a result WHEN rendered as JSON THEN it carries the findings and counts', () => {
+    // GIVEN
+    const [old, grown] = grow();
+    const result = checkUpgrade(old, grown);
+    // WHEN
+    const json = JSON.parse(formatFindingsJson(result));
+    // THEN
+    expect(json.blocking).toBe(true);
+    expect(json.summary).toEqual({ blocking: 1, warnings: 0, accepted: 0, staleAccepts: 0 });
+    expect(json.findings[0]).toMatchObject({ id: grownId, severity: 'block', oldValue: '1Gi', newValue: '2Gi' });
+    expect(json.findings[0].fix).toContain('kubectl -n shop patch pvc data-db-1');
+  });
+
+  test('GIVEN a rule, object and field WHEN an id is built THEN it has the documented form', () => {
+    // GIVEN / WHEN / THEN
+    expect(findingId('statefulset-removed', 'StatefulSet/shop/web', '')).toBe('statefulset-removed:StatefulSet/shop/web');
+    expect(findingId('storageclass-immutable-field', 'StorageClass/fast', 'provisioner')).toBe('storageclass-immutable-field:StorageClass/fast:provisioner');
+  });
+
+  test('GIVEN ordinals.start moves up with the same replicas WHEN checked THEN the vacated ordinals count as a scale-in', () => {
+    // GIVEN
+    const old = statefulSet('db', 2);
+    const shifted = structuredClone(old);
+    (shifted.spec as Obj).ordinals = { start: 1 };
+    // WHEN
+    const finding = theOnly(checkUpgrade([old], [shifted]));
+    // THEN
+    expect(finding).toMatchObject({ rule: 'statefulset-scale-in', field: 'spec.ordinals.start', change: '0 → 1' });
+    expect(finding.reason).toContain('Their PVCs data-db-0 stay');
+  });
+});

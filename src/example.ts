@@ -1,6 +1,7 @@
 // The example app that `cdk8s synth` renders into dist/: the scenarios of the seed documents.
-import { App, Chart, Size } from 'cdk8s';
-import { DiskProvider, DiskStorageClass, StatefulApp, UpdateStrategy } from './index';
+import { ApiObject, App, Chart, JsonPatch, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { DiskProvider, DiskStorageClass, ReplicatedMySql, StatefulApp, UpdateStrategy } from './index';
 
 /** Adds the example charts to an app (used by src/main.ts and by the snapshot tests). */
 export function buildExample(app: App): void {
@@ -33,4 +34,49 @@ export function buildExample(app: App): void {
     fsGroup: 101,
     updateStrategy: UpdateStrategy.rollingUpdate({ partition: 3 }),
   });
+
+  // Replicated MySQL (the seeds' centrepiece): namespace mysql, an encrypted EBS gp3 class,
+  // 3 members with 10Gi each (PVCs data-mysql-0..2). The passwords live in the Secret
+  // mysql-credentials, which you create (see README); the YAML only references it.
+  const db = new Chart(app, 'mysql', { namespace: 'mysql' });
+  const mysqlDisks = new DiskStorageClass(db, 'mysql-gp3', { provider: DiskProvider.AWS_EBS_GP3 });
+  const mysql = new ReplicatedMySql(db, 'mysql', {
+    replicas: 3,
+    storage: { size: Size.gibibytes(10), storageClass: mysqlDisks },
+    database: { name: 'shop', user: 'shop' },
+    networkPolicy: {},
+  });
+
+  // A stateless client beside the stateful database (the seeds compare the two): a Deployment
+  // that reads through the read Service, like the seeds' `mysql-client-loop`.
+  const client = new kplus.Deployment(db, 'client', {
+    metadata: { name: 'mysql-client' },
+    replicas: 1,
+    select: false,
+    securityContext: { user: 999, group: 999, ensureNonRoot: true },
+    containers: [{
+      name: 'client',
+      image: 'mysql:8.4.10',
+      command: ['bash', '-c', 'while sleep 5; do mysql --defaults-extra-file=<(printf "[client]\\nuser=%s\\npassword=%s\\n" "$MYSQL_USER" "$MYSQL_PASSWORD") -h "$MYSQL_READ_HOST" -P "$MYSQL_PORT" "$MYSQL_DATABASE" -e "SELECT @@server_id, NOW()"; done'],
+      resources: {
+        cpu: { request: kplus.Cpu.millis(10) },
+        memory: { request: Size.mebibytes(64), limit: Size.mebibytes(64) },
+      },
+      readiness: kplus.Probe.fromCommand(['bash', '-c', 'mysqladmin --connect-timeout=2 -h "$MYSQL_READ_HOST" -P "$MYSQL_PORT" ping']),
+      securityContext: {
+        ensureNonRoot: true,
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+        seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
+        capabilities: { drop: [kplus.Capability.ALL] },
+      },
+    }],
+  });
+  const labels = { 'app.kubernetes.io/name': 'mysql-client', 'app.kubernetes.io/instance': 'mysql-client' };
+  for (const [key, value] of Object.entries(labels)) client.podMetadata.addLabel(key, value);
+  client.select(kplus.LabelSelector.of({ labels }));
+  // cdk8s-plus labels pods with a hash of the construct path; drop it so a refactor of this
+  // code does not restart the client.
+  ApiObject.of(client).addJsonPatch(JsonPatch.remove('/spec/template/metadata/labels/cdk8s.io~1metadata.addr'));
+  mysql.connectClient(client);
 }

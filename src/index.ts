@@ -16,3 +16,18 @@ export {
 export type {
   PvcRetentionPolicy, RollingUpdateOptions, VolumeClaimSpec, EmptyDirSpec, ConfigFilesSpec, ServiceOptions, StatefulAppProps,
 } from './stateful-app';
+
+export {
+  checkUpgrade, findingId, formatFindings, formatFindingsJson, loadManifests, loadManifestsAtRevision, parseManifests,
+  ManifestError, Severity, UpgradeGuard,
+} from './guard';
+export type { CheckOptions, CheckResult, Finding, ObjectRef, RevisionManifests } from './guard';
+
+export { ReplicatedMySql, DEFAULT_MYSQL_IMAGE, DEFAULT_EXPORTER_IMAGE } from './mysql/replicated-mysql';
+export type {
+  ReplicatedMySqlProps, MySqlStorage, MySqlDatabase, MySqlMetricsOptions, MySqlNetworkPolicyOptions, MySqlClientOptions,
+} from './mysql/replicated-mysql';
+export { MySqlCredentials } from './mysql/credentials';
+export type { MySqlSecretKeys, MySqlPlaintextPasswords } from './mysql/credentials';
+export { KubeServiceMonitor } from './imports/monitoring';
+export type { KubeServiceMonitorProps, ServiceMonitorSpec, ServiceMonitorEndpoint } from './imports/monitoring';

@@ -245,8 +245,8 @@ export interface ServiceOptions {
    */
   readonly type?: ServiceType;
   /**
-   * Names of the app's ports to expose.
-   * @default - all ports
+   * Names of the ports to expose: the main container's, or a sidecar's.
+   * @default - all ports of the main container
    */
   readonly ports?: string[];
   /**
@@ -259,6 +259,11 @@ export interface ServiceOptions {
    * @default false
    */
   readonly publishNotReadyAddresses?: boolean;
+  /**
+   * A headless Service (`clusterIP: None`): DNS returns the pod addresses, no virtual IP.
+   * @default false
+   */
+  readonly headless?: boolean;
   /**
    * Extra labels.
    * @default - none
@@ -589,13 +594,14 @@ export class StatefulApp extends Construct {
 
   private readonly clusterDomain: string;
   private readonly ports: PortSpec[];
+  private readonly sidecarPorts: PortSpec[];
   private readonly claimNames: Set<string>;
   private readonly objectLabels: { [key: string]: string };
   private readonly objectAnnotations?: { [key: string]: string };
 
   constructor(scope: Construct, id: string, props: StatefulAppProps) {
     super(scope, id);
-    const v = new Validator(this, KIND);
+    const v: Validator = new Validator(this, KIND);
     if (props === undefined || props === null || typeof props !== 'object') {
       v.fail('props', props, 'are missing', 'pass at least { image }');
     }
@@ -807,6 +813,12 @@ export class StatefulApp extends Construct {
     });
     const initContainers = helper(props.initContainers, 'initContainers', false);
     const sidecars = helper(props.sidecars, 'sidecars', true);
+    this.sidecarPorts = (props.sidecars ?? []).flatMap(s => s.ports ?? []);
+    const portNames = new Set(this.ports.map(p => p.name));
+    this.sidecarPorts.forEach(p => {
+      if (portNames.has(p.name)) v.fail('sidecars ports', p.name, 'is also the name of another port in the pod', 'give each port in the pod a unique name (Services target them by name)');
+      portNames.add(p.name);
+    });
 
     // Every claim must be mounted somewhere, or the API server refuses the StatefulSet.
     const mounted = new Set([main, ...initContainers, ...sidecars].flatMap(c => (c.volumeMounts ?? []).map(m => m.name)));
@@ -996,6 +1008,11 @@ export class StatefulApp extends Construct {
     return `${volume}-${this.name}-${ordinal}`;
   }
 
+  /** The labels on every object of the app (recommended labels plus `labels`). */
+  public get labels(): { [key: string]: string } {
+    return { ...this.objectLabels };
+  }
+
   /** DNS name of the headless Service (resolves to every pod, Ready or not). */
   public get serviceHost(): string {
     return serviceHostName(this.serviceName, this.namespace, this.clusterDomain);
@@ -1016,7 +1033,7 @@ export class StatefulApp extends Construct {
    * `app.addService('Primary', { name: 'db-primary', podOrdinal: 0 })`.
    */
   public addService(id: string, options: ServiceOptions = {}): k8s.KubeService {
-    const v = new Validator(this, KIND);
+    const v: Validator = new Validator(this, KIND);
     return this.createService(v, `addService(${JSON.stringify(id)})`, id, options, `${this.name}-${id.toLowerCase()}`);
   }
 
@@ -1027,6 +1044,7 @@ export class StatefulApp extends Construct {
     if (serviceName === this.serviceName) v.fail(`${prop}.name`, serviceName, 'is the name of the headless governing Service', 'pick another name');
     const type = options.type ?? ServiceType.CLUSTER_IP;
     if (!Object.values(ServiceType).includes(type)) v.fail(`${prop}.type`, type, 'is not a ServiceType', 'use ServiceType.CLUSTER_IP');
+    if (options.headless && type !== ServiceType.CLUSTER_IP) v.fail(`${prop}.headless`, true, `cannot be combined with type ${type}`, 'remove type or headless');
     const ports = this.servicePorts(v, `${prop}.ports`, options.ports);
     if (!ports || ports.length === 0) v.fail(`${prop}.ports`, options.ports, 'leaves the Service without ports (the app declares none)', 'declare ports on the app');
     const selector: { [key: string]: string } = { ...this.selectorLabels };
@@ -1045,6 +1063,7 @@ export class StatefulApp extends Construct {
       },
       spec: {
         type,
+        clusterIp: options.headless ? 'None' : undefined,
         publishNotReadyAddresses: options.publishNotReadyAddresses,
         selector,
         ports,
@@ -1053,7 +1072,7 @@ export class StatefulApp extends Construct {
   }
 
   private servicePorts(v: Validator, prop: string, names: string[] | undefined): k8s.ServicePort[] | undefined {
-    const byName = new Map(this.ports.map(p => [p.name, p]));
+    const byName = new Map([...this.ports, ...(names === undefined ? [] : this.sidecarPorts)].map(p => [p.name, p]));
     const chosen = names === undefined ? this.ports : names.map((n, i) => {
       const port = byName.get(n);
       if (!port) v.fail(`${prop}[${i}]`, n, `is not a port of the app (ports: ${[...byName.keys()].join(', ') || 'none'})`, 'name one of the app\'s ports');

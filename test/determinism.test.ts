@@ -42,7 +42,10 @@ describe('stable, deterministic output', () => {
     buildExample(app);
     const yaml = app.synthYaml();
     const names = [...yaml.matchAll(/^ {2}name: (\S+)$/gm)].map(m => m[1]).sort();
-    expect(names).toEqual(['canary-web', 'canary-web', 'canary-web', 'gp3', 'web', 'web', 'web', 'web-read']);
+    expect(names).toEqual([
+      'canary-web', 'canary-web', 'canary-web', 'gp3', 'mysql', 'mysql', 'mysql', 'mysql', 'mysql-client', 'mysql-config', 'mysql-gp3',
+      'mysql-primary', 'mysql-read', 'web', 'web', 'web', 'web-read',
+    ]);
     // cdk8s' generated names end in an 8-character hex hash; none of ours do
     expect(yaml).not.toMatch(/name: \S*-[0-9a-f]{8}\s/);
     expect(yaml).not.toMatch(/cdk8s\.io\/|construct-path|Resource/);

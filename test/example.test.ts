@@ -1,6 +1,6 @@
 import { Testing } from 'cdk8s';
 import { buildExample } from '../src/example';
-import { checkAll } from './policy';
+import { check, checkAll } from './policy';
 import { Manifest, validateWithKubernetesModels } from './util';
 
 function exampleObjects(): { chart: string; objects: Manifest[] }[] {
@@ -22,8 +22,11 @@ describe('the example app (dist/)', () => {
     all.forEach(validateWithKubernetesModels);
   });
 
-  test('is policy-clean', () => {
-    for (const { objects } of exampleObjects()) expect(checkAll(objects)).toEqual([]);
+  test('is policy-clean; the only external reference is the Secret users create for MySQL', () => {
+    for (const { objects } of exampleObjects()) {
+      expect(checkAll(objects, ['external-ref'])).toEqual([]);
+      for (const finding of check('external-ref', objects)) expect(finding).toMatch(/reads Secret mysql-credentials$/);
+    }
   });
 
   test('the seeds\' scenarios: nginx web with www volumes, and a partitioned rollout', () => {
@@ -34,5 +37,14 @@ describe('the example app (dist/)', () => {
     expect(web.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('1Gi');
     const canary = byChart.staged.find(o => o.kind === 'StatefulSet')!;
     expect(canary.spec.updateStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { partition: 3 } });
+    // the replicated MySQL scenario: namespace mysql, EBS gp3, 3 x 10Gi, and a client Deployment
+    const mysql = byChart.mysql.find(o => o.kind === 'StatefulSet')!;
+    expect([mysql.metadata.namespace, mysql.spec.replicas, mysql.spec.volumeClaimTemplates[0].spec]).toEqual(['mysql', 3, {
+      accessModes: ['ReadWriteOnce'], storageClassName: 'mysql-gp3', resources: { requests: { storage: '10Gi' } },
+    }]);
+    expect(byChart.mysql.find(o => o.kind === 'StorageClass')!.parameters).toEqual({ type: 'gp3', encrypted: 'true' });
+    const client = byChart.mysql.find(o => o.kind === 'Deployment')!;
+    expect(client.metadata.name).toBe('mysql-client');
+    expect(client.spec.template.spec.containers[0].env.map((e: any) => e.name)).toContain('MYSQL_READ_HOST');
   });
 });

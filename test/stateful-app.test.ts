@@ -226,6 +226,22 @@ describe('StatefulApp options', () => {
     expect(app.hostOf('db-primary')).toBe('db-primary.shop.svc.cluster.local');
   });
 
+  test('a headless Service for a sidecar port (e.g. metrics), and the labels every object carries', () => {
+    const chart = newChart();
+    const app = new StatefulApp(chart, 'web', {
+      ...MINIMAL, labels: { team: 'web' },
+      sidecars: [{ name: 'exporter', image: 'nginx/nginx-prometheus-exporter:1.1.0', ports: [{ name: 'metrics', port: 9113 }], readinessProbe: Probe.httpGet('/metrics') }],
+    });
+    app.addService('Metrics', { headless: true, ports: ['metrics'] });
+    const svc = find(synth(chart), 'Service', 'web-metrics');
+    expect(svc.spec).toEqual({
+      type: 'ClusterIP', clusterIP: 'None', ports: [{ name: 'metrics', port: 9113, targetPort: 'metrics' }],
+      selector: { 'app.kubernetes.io/name': 'web', 'app.kubernetes.io/instance': 'web' },
+    });
+    expect(svc.metadata.labels).toEqual(app.labels);
+    expect(app.labels).toMatchObject({ 'team': 'web', 'app.kubernetes.io/managed-by': 'cdk8s-stateful' });
+  });
+
   test('servicePort maps a Service port to a different container port', () => {
     const { objects } = build({ ports: [{ name: 'http', port: 8080, servicePort: 80 }], readService: {} });
     expect(find(objects, 'Service', 'web-read').spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 'http' }]);

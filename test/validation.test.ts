@@ -84,6 +84,8 @@ const INVALID: Array<[string, Partial<StatefulAppProps> & { id?: string }, RegEx
   ['read service without ports', { ports: [], readinessProbe: Probe.exec(['true']), readService: {} }, /readService\.ports \(unset\) is invalid: leaves the Service without ports/],
   ['read service unknown port', { readService: { ports: ['https'] } }, /readService\.ports\[0\] "https" is invalid: is not a port of the app \(ports: http\)/],
   ['read service named like the app', { readService: { name: 'web' } }, /readService\.name "web" is invalid: is the name of the headless governing Service/],
+  ['sidecar port named like an app port', { sidecars: [{ name: 'log', ports: [{ name: 'http', port: 9000 }], readinessProbe: Probe.exec(['true']) }] }, /sidecars ports "http" is invalid: is also the name of another port in the pod/],
+  ['headless LoadBalancer', { readService: { headless: true, type: ServiceType.LOAD_BALANCER } }, /readService\.headless true is invalid: cannot be combined with type LoadBalancer/],
   ['read service bad type', { readService: { type: 'External' as ServiceType } }, /readService\.type "External" is invalid/],
   ['config without files', { config: { files: {} } }, /config\.files \{\} is invalid: must map at least one file name/],
   ['config bad file name', { config: { files: { 'a/b.conf': 'x' } } }, /config\.files\["a\/b\.conf"\] "a\/b\.conf" is invalid/],

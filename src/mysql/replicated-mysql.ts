@@ -1,0 +1,726 @@
+import { Duration, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { EnvValue, Probe, sizeBytes } from '../container';
+import { Validator } from '../errors';
+import { KubeServiceMonitor } from '../imports/monitoring';
+import {
+  checkDns1123Label, checkDns1123Subdomain, checkLabelValue, checkQualifiedKey, checkWorkloadName, LABEL_COMPONENT, LABEL_INSTANCE, parseImage,
+} from '../names';
+import {
+  DisruptionBudget, PvcRetentionPolicy, SpreadMode, StatefulApp, UpdateStrategy,
+} from '../stateful-app';
+import { IStorageClass } from '../storage/disk-storage-class';
+import { MySqlCredentials } from './credentials';
+import { mysqlScripts } from './scripts';
+
+/** The MySQL image this version of the library is tested with (8.4 LTS). */
+export const DEFAULT_MYSQL_IMAGE = 'mysql:8.4.10';
+/** The mysqld-exporter image of the metrics sidecar. */
+export const DEFAULT_EXPORTER_IMAGE = 'prom/mysqld-exporter:v0.18.0';
+
+const KIND = 'ReplicatedMySql';
+const PORT = 3306;
+const METRICS_PORT = 9104;
+const MYSQL_UID = 999;
+/** Label that `connectClient` puts on client pods; the NetworkPolicy admits them by it. */
+const CLIENT_LABEL = 'cdk8s-stateful.io/mysql-client';
+/** Where the ConfigMap of scripts and .cnf files is mounted. */
+const TOOLS_DIR = '/etc/cdk8s-mysql';
+const PROBE = ['bash', `${TOOLS_DIR}/probe.sh`];
+const USER_NAME = /^[A-Za-z0-9_]{1,32}$/;
+const DATABASE_NAME = /^[A-Za-z0-9_]{1,64}$/;
+const OPTION_NAME = /^[a-z][a-z0-9_-]*$/;
+/** Options the construct sets itself: overriding them would break replication or bootstrap. */
+const MANAGED_OPTIONS = new Set([
+  'datadir', 'server_id', 'report_host', 'report_port', 'gtid_mode', 'enforce_gtid_consistency', 'log_bin', 'skip_log_bin',
+  'disable_log_bin', 'read_only', 'super_read_only', 'relay_log', 'plugin_load_add', 'skip_replica_start', 'socket', 'port',
+  'skip_networking', 'bind_address', 'secure_file_priv', 'pid_file', 'log_replica_updates', 'user',
+]);
+
+/** Per-pod storage of the data directory. */
+export interface MySqlStorage {
+  /**
+   * Capacity of each member's volume.
+   * @default Size.gibibytes(10)
+   */
+  readonly size?: Size;
+  /**
+   * StorageClass.
+   * @default - the cluster's default StorageClass
+   */
+  readonly storageClass?: IStorageClass;
+}
+
+/** An application database and the user that owns it, created on first start. */
+export interface MySqlDatabase {
+  /** Database (schema) name. */
+  readonly name: string;
+  /** User name; its password is the credentials Secret's `userPassword` key. */
+  readonly user: string;
+}
+
+/** The mysqld-exporter sidecar. */
+export interface MySqlMetricsOptions {
+  /**
+   * Exporter image.
+   * @default 'prom/mysqld-exporter:v0.18.0'
+   */
+  readonly image?: string;
+  /**
+   * Also emit a Prometheus Operator ServiceMonitor.
+   * @default false
+   */
+  readonly serviceMonitor?: boolean;
+  /**
+   * Scrape interval of the ServiceMonitor.
+   * @default Duration.seconds(30)
+   */
+  readonly interval?: Duration;
+  /**
+   * Metrics user name (its password is the Secret's `exporterPassword` key).
+   * @default 'exporter'
+   */
+  readonly user?: string;
+}
+
+/** Who may connect, enforced by a NetworkPolicy. */
+export interface MySqlNetworkPolicyOptions {
+  /**
+   * Labels of client pods allowed to connect to MySQL.
+   * @default - pods labelled `cdk8s-stateful.io/mysql-client: <name>` (what `connectClient` adds)
+   */
+  readonly clientPodLabels?: { [key: string]: string };
+  /**
+   * Labels of other namespaces whose matching client pods may connect too.
+   * @default - clients in the same namespace only
+   */
+  readonly clientNamespaceLabels?: { [key: string]: string };
+  /**
+   * Labels of the namespace Prometheus runs in (scrapes the metrics port).
+   * @default { 'kubernetes.io/metadata.name': 'monitoring' }
+   */
+  readonly metricsNamespaceLabels?: { [key: string]: string };
+}
+
+/** Props of a {@link ReplicatedMySql}. */
+export interface ReplicatedMySqlProps {
+  /**
+   * Name of the StatefulSet, its headless Service (`<name>`), read Service (`<name>-read`) and
+   * write Service (`<name>-primary`). Renaming a deployed cluster gives it new, empty volumes.
+   * @default - the construct id
+   */
+  readonly name?: string;
+  /**
+   * Namespace of every object.
+   * @default - the chart's namespace
+   */
+  readonly namespace?: string;
+  /**
+   * Members: ordinal `primaryOrdinal` is the primary, the others are read-only replicas.
+   * @default 3
+   */
+  readonly replicas?: number;
+  /**
+   * Per-member storage (PVCs `data-<name>-<ordinal>`).
+   * @default - 10Gi on the cluster's default StorageClass
+   */
+  readonly storage?: MySqlStorage;
+  /**
+   * MySQL image; must be 8.4 LTS (`mysql:8.4.x`, or a mirror with an 8.4 tag).
+   * @default 'mysql:8.4.10'
+   */
+  readonly image?: string;
+  /**
+   * Where passwords come from.
+   * @default - MySqlCredentials.fromSecretName('<name>-credentials'), which you create
+   */
+  readonly credentials?: MySqlCredentials;
+  /**
+   * An application database and user, created on first start.
+   * @default - none (only root and the replication user exist)
+   */
+  readonly database?: MySqlDatabase;
+  /**
+   * Name of the replication and clone user.
+   * @default 'repl'
+   */
+  readonly replicationUser?: string;
+  /**
+   * Members get `server_id` = base + ordinal. Give clusters that replicate with each other
+   * different bases.
+   * @default 100
+   */
+  readonly serverIdBase?: number;
+  /**
+   * The ordinal of the primary; change it (after promoting that replica, see the README) to
+   * move the write Service and the replicas to another member.
+   * @default 0
+   */
+  readonly primaryOrdinal?: number;
+  /**
+   * mysqld options merged over the defaults for every member (`{ max_connections: '500' }`).
+   * @default - the library's defaults (GTID, binary logs, buffer pool at half the memory limit, ...)
+   */
+  readonly config?: { [option: string]: string };
+  /**
+   * SQL run once, on the primary's first start (after the users exist), e.g. schema creation.
+   * @default - none
+   */
+  readonly initSql?: string;
+  /**
+   * Resources of the mysql container (and of the bootstrap init container, which runs mysqld too).
+   * @default - cpu request 500m; memory request and limit 1Gi
+   */
+  readonly resources?: ContainerResources;
+  /**
+   * How long a member may take to start (crash recovery of a large data set) before it is restarted.
+   * @default Duration.minutes(30)
+   */
+  readonly startupTimeout?: Duration;
+  /**
+   * Time for mysqld to shut down cleanly.
+   * @default Duration.seconds(120)
+   */
+  readonly terminationGracePeriod?: Duration;
+  /**
+   * The mysqld-exporter sidecar (and optionally a ServiceMonitor).
+   * @default - no metrics
+   */
+  readonly metrics?: MySqlMetricsOptions;
+  /**
+   * A NetworkPolicy that admits only clients, peers and Prometheus.
+   * @default - no NetworkPolicy
+   */
+  readonly networkPolicy?: MySqlNetworkPolicyOptions;
+  /**
+   * How template changes roll out (RollingUpdate goes from the highest ordinal down, so the
+   * primary, ordinal 0, is updated last).
+   * @default UpdateStrategy.rollingUpdate()
+   */
+  readonly updateStrategy?: UpdateStrategy;
+  /**
+   * PVC retention.
+   * @default - Retain on deletion and scale-in
+   */
+  readonly pvcRetentionPolicy?: PvcRetentionPolicy;
+  /**
+   * Spread members over nodes.
+   * @default SpreadMode.PREFERRED
+   */
+  readonly spreadAcrossNodes?: SpreadMode;
+  /**
+   * Spread members over zones.
+   * @default SpreadMode.NONE
+   */
+  readonly spreadAcrossZones?: SpreadMode;
+  /**
+   * The PodDisruptionBudget.
+   * @default - maxUnavailable 1 when replicas > 1
+   */
+  readonly disruptionBudget?: DisruptionBudget;
+  /**
+   * Labels on every object and pod.
+   * @default - the recommended app.kubernetes.io labels
+   */
+  readonly labels?: { [key: string]: string };
+  /**
+   * Annotations on every object.
+   * @default - none
+   */
+  readonly annotations?: { [key: string]: string };
+  /**
+   * Extra pod annotations.
+   * @default - none
+   */
+  readonly podAnnotations?: { [key: string]: string };
+  /**
+   * Node labels members must run on.
+   * @default - any node
+   */
+  readonly nodeSelector?: { [key: string]: string };
+  /**
+   * Tolerations.
+   * @default - none
+   */
+  readonly tolerations?: k8s.Toleration[];
+  /**
+   * PriorityClass.
+   * @default - the cluster default
+   */
+  readonly priorityClassName?: string;
+  /**
+   * Service account.
+   * @default - the namespace's default (its token is not mounted)
+   */
+  readonly serviceAccountName?: string;
+  /**
+   * Cluster DNS domain.
+   * @default 'cluster.local'
+   */
+  readonly clusterDomain?: string;
+}
+
+/** Options of {@link ReplicatedMySql.connectClient}. */
+export interface MySqlClientOptions {
+  /**
+   * The container to configure.
+   * @default - the workload's first container
+   */
+  readonly container?: kplus.Container;
+  /**
+   * Prefix of the environment variable names.
+   * @default 'MYSQL_'
+   */
+  readonly envPrefix?: string;
+}
+
+/**
+ * Replicated MySQL 8.4 on one StatefulSet, the Kubernetes docs' design made safe: ordinal 0 is
+ * the primary, the others clone it (CLONE plugin) and replicate with GTID auto-positioning and
+ * `super_read_only`. Runs as uid 999 under Pod Security 'restricted' with a read-only root,
+ * takes every password from a Secret, and exposes a headless, a read and a write Service.
+ *
+ * @example
+ * const mysql = new ReplicatedMySql(chart, 'mysql', {
+ *   replicas: 3,
+ *   storage: { size: Size.gibibytes(10), storageClass: disks },
+ *   database: { name: 'shop', user: 'shop' },
+ * });
+ * mysql.connectClient(deployment);
+ */
+export class ReplicatedMySql extends Construct {
+  /** The StatefulApp this cluster is built on (escape hatch to every object). */
+  public readonly app: StatefulApp;
+  /** Name of the StatefulSet and headless Service. */
+  public readonly name: string;
+  /** Members. */
+  public readonly replicas: number;
+  /** Ordinal of the primary. */
+  public readonly primaryOrdinal: number;
+  /** The MySQL port. */
+  public readonly port: number = PORT;
+  /** Name of the Secret with the passwords. */
+  public readonly secretName: string;
+  /** Key of root's password in the Secret. */
+  public readonly rootPasswordKey: string;
+  /** Key of the replication user's password in the Secret. */
+  public readonly replicationPasswordKey: string;
+  /** Key of the application user's password in the Secret. */
+  public readonly userPasswordKey: string;
+  /** The application database, if configured. */
+  public readonly databaseName?: string;
+  /** The application user, if configured. */
+  public readonly username?: string;
+  /** The replication user. */
+  public readonly replicationUser: string;
+  /** The write Service (`<name>-primary`), selecting the primary pod only. */
+  public readonly primaryService: k8s.KubeService;
+  /** The read Service (`<name>-read`), load-balancing over every Ready member. */
+  public readonly readService: k8s.KubeService;
+  /** The Secret, only with `fromInsecurePlaintextPasswords`. */
+  public readonly plaintextSecret?: k8s.KubeSecret;
+  /** The NetworkPolicy, if enabled. */
+  public readonly networkPolicy?: k8s.KubeNetworkPolicy;
+  /** The metrics Service, if metrics are enabled. */
+  public readonly metricsService?: k8s.KubeService;
+  /** The ServiceMonitor, if enabled. */
+  public readonly serviceMonitor?: KubeServiceMonitor;
+
+  private clients = 0;
+
+  constructor(scope: Construct, id: string, props: ReplicatedMySqlProps = {}) {
+    super(scope, id);
+    const v: Validator = new Validator(this, KIND);
+    const name = props.name ?? id;
+    const nameProblem = checkWorkloadName(name);
+    if (nameProblem) {
+      v.fail(props.name === undefined ? 'name (from the construct id)' : 'name', name, nameProblem,
+        'pass a name of lower case letters, digits and "-", starting with a letter, e.g. name: "mysql"');
+    }
+    if (props.namespace !== undefined && checkDns1123Label(props.namespace)) {
+      v.fail('namespace', props.namespace, checkDns1123Label(props.namespace), 'use a namespace name such as "mysql"');
+    }
+    this.name = name;
+
+    // --- version, topology ----------------------------------------------------------------
+    const image = props.image ?? DEFAULT_MYSQL_IMAGE;
+    const ref = parseImage(image);
+    if (!ref) v.fail('image', image, 'is not a valid image reference', `use "${DEFAULT_MYSQL_IMAGE}"`);
+    if (!ref.tag || !/^8\.4(\.\d+)?([-_.][A-Za-z0-9._-]+)?$/.test(ref.tag)) {
+      v.fail('image', image, `is not a supported MySQL version (${ref.tag ? `tag "${ref.tag}"` : 'no tag'}): ReplicatedMySql runs MySQL 8.4 LTS (8.0 is end-of-life; 5.7 lacks CLONE and GTID auto-positioning as used here; innovation releases are untested)`,
+        `use "${DEFAULT_MYSQL_IMAGE}" or another 8.4 tag${ref.digest ? ' together with the digest, e.g. "mysql:8.4.10@sha256:..."' : ''}`);
+    }
+    const replicas = props.replicas ?? 3;
+    v.integer('replicas', replicas, 1, 1000, 'use 1 (a single instance) or more (one primary, the rest replicas)');
+    this.replicas = replicas;
+    const primaryOrdinal = props.primaryOrdinal ?? 0;
+    v.integer('primaryOrdinal', primaryOrdinal, 0, replicas - 1, `use an ordinal between 0 and ${replicas - 1}`);
+    this.primaryOrdinal = primaryOrdinal;
+    const serverIdBase = props.serverIdBase ?? 100;
+    const maxServerId = 4294967295;
+    v.integer('serverIdBase', serverIdBase, 1, maxServerId - (replicas - 1),
+      `use a base between 1 and ${maxServerId - (replicas - 1)} (server_id = base + ordinal must stay within 1..4294967295)`);
+
+    const storageSize = props.storage?.size ?? Size.gibibytes(10);
+    if (!(storageSize instanceof Size) || !(sizeBytes(storageSize) > 0)) {
+      v.fail('storage.size', storageSize instanceof Size ? `${sizeBytes(storageSize)} bytes` : storageSize, 'must be a positive Size', 'use Size.gibibytes(10)');
+    }
+
+    // --- credentials ----------------------------------------------------------------------
+    const credentials = props.credentials ?? MySqlCredentials.fromSecretName(`${name}-credentials`);
+    if (!(credentials instanceof MySqlCredentials)) {
+      v.fail('credentials', credentials, 'is not MySqlCredentials', 'use MySqlCredentials.fromSecretName("mysql-credentials")');
+    }
+    const keys = credentials._keys;
+    this.secretName = credentials.secretName ?? `${name}-credentials`;
+    if (checkDns1123Subdomain(this.secretName)) {
+      v.fail('credentials (Secret name)', this.secretName, checkDns1123Subdomain(this.secretName), 'pass the name of the Secret that holds the passwords');
+    }
+    this.rootPasswordKey = keys.rootPassword ?? 'root-password';
+    this.replicationPasswordKey = keys.replicationPassword ?? 'replication-password';
+    this.userPasswordKey = keys.userPassword ?? 'password';
+    const exporterPasswordKey = keys.exporterPassword ?? 'exporter-password';
+
+    const replicationUser = props.replicationUser ?? 'repl';
+    if (!USER_NAME.test(replicationUser) || replicationUser === 'root') {
+      v.fail('replicationUser', replicationUser, 'must be 1-32 letters, digits or "_", and not root', 'use "repl"');
+    }
+    this.replicationUser = replicationUser;
+    if (props.database !== undefined) {
+      const db = props.database;
+      if (typeof db.name !== 'string' || !DATABASE_NAME.test(db.name)) {
+        v.fail('database.name', db.name, 'must be 1-64 letters, digits or "_"', 'use a name like "shop"');
+      }
+      if (typeof db.user !== 'string' || !USER_NAME.test(db.user) || db.user === 'root' || db.user === replicationUser) {
+        v.fail('database.user', db.user, `must be 1-32 letters, digits or "_", and neither root nor the replication user (${replicationUser})`, 'use a name like "shop"');
+      }
+      this.databaseName = db.name;
+      this.username = db.user;
+    }
+    const metrics = props.metrics;
+    const exporterUser = metrics ? metrics.user ?? 'exporter' : undefined;
+    if (exporterUser !== undefined && (!USER_NAME.test(exporterUser) || [replicationUser, 'root', this.username].includes(exporterUser))) {
+      v.fail('metrics.user', exporterUser, 'must be 1-32 letters, digits or "_", and differ from the other users', 'use "exporter"');
+    }
+    const plain = credentials._plaintext;
+    if (plain) {
+      const need: Array<[string, string | undefined]> = [['rootPassword', plain.rootPassword], ['replicationPassword', plain.replicationPassword]];
+      if (props.database) need.push(['userPassword', plain.userPassword]);
+      if (metrics) need.push(['exporterPassword', plain.exporterPassword]);
+      for (const [key, value] of need) {
+        if (typeof value !== 'string' || value.length === 0) {
+          v.fail(`credentials.${key}`, value === undefined ? undefined : '(hidden)', 'must be a non-empty password', `pass ${key} to MySqlCredentials.fromInsecurePlaintextPasswords`);
+        }
+      }
+    }
+
+    // --- configuration ----------------------------------------------------------------------
+    const resources: ContainerResources = {
+      cpu: { request: Cpu.millis(500) },
+      memory: { request: Size.gibibytes(1), limit: Size.gibibytes(1) },
+      ...(props.resources ?? {}),
+    };
+    const memory = resources.memory?.limit ?? resources.memory?.request;
+    const bufferPoolMiB = Math.max(128, Math.floor((memory ? sizeBytes(memory) : 256 * 1024 * 1024) / 2 / (1024 * 1024)));
+    const options = new Map<string, string>([
+      ['datadir', '/var/lib/mysql/data'],
+      ['skip_name_resolve', 'ON'],
+      ['gtid_mode', 'ON'],
+      ['enforce_gtid_consistency', 'ON'],
+      ['log_bin', 'binlog'],
+      ['relay_log', 'relay-bin'],
+      ['log_replica_updates', 'ON'],
+      ['binlog_expire_logs_seconds', '604800'],
+      ['plugin_load_add', 'mysql_clone.so'],
+      ['max_allowed_packet', '64M'],
+      ['innodb_buffer_pool_size', `${bufferPoolMiB}M`],
+    ]);
+    for (const [option, value] of Object.entries(props.config ?? {})) {
+      const key = option.replace(/-/g, '_');
+      if (!OPTION_NAME.test(option)) v.fail(`config key`, option, 'is not a mysqld option name', 'use names like "max_connections"');
+      if (MANAGED_OPTIONS.has(key)) v.fail(`config.${option}`, value, 'is managed by ReplicatedMySql (replication, bootstrap and roles depend on it)', 'remove it');
+      if (typeof value !== 'string' || /[\r\n]/.test(value)) v.fail(`config.${option}`, value, 'must be a single-line string', `quote it: "${String(value).split(/\r?\n/)[0]}"`);
+      options.delete(key);
+      options.set(key, value);
+    }
+    const cnf = (title: string, entries: Iterable<[string, string]>) =>
+      `# ${title}\n[mysqld]\n${[...entries].map(([k, val]) => `${k} = ${val}`).join('\n')}\n`;
+    const files: { [file: string]: string } = {
+      ...mysqlScripts(),
+      'common.cnf': cnf(`Shared by every member of ${name}; written by cdk8s-stateful.`, options),
+      'primary.cnf': cnf('The primary accepts writes.', [['read_only', 'OFF'], ['super_read_only', 'OFF']]),
+      'replica.cnf': cnf('Replicas apply the primary\'s changes only: even root cannot write.', [['read_only', 'ON'], ['super_read_only', 'ON']]),
+    };
+    if (props.initSql !== undefined) {
+      if (typeof props.initSql !== 'string' || props.initSql.trim().length === 0) v.fail('initSql', props.initSql, 'must be non-empty SQL', 'pass SQL statements, or remove initSql');
+      files['init.sql'] = props.initSql;
+    }
+
+    // --- startup budget, probes -----------------------------------------------------------
+    const startupTimeout = props.startupTimeout ?? Duration.minutes(30);
+    const startupSeconds = startupTimeout.toMilliseconds() / 1000;
+    if (!(startupSeconds >= 60)) v.fail('startupTimeout', `${startupSeconds}s`, 'must be at least 60 seconds (mysqld recovers and may initialize before it answers)', 'use Duration.minutes(30)');
+    const probeTiming = { period: Duration.seconds(10), timeout: Duration.seconds(5) };
+
+    // --- environment --------------------------------------------------------------------------
+    const secretRef = (key: string) => EnvValue.fromSecretKey(this.secretName, key);
+    const identity: { [env: string]: EnvValue } = {
+      POD_NAME: EnvValue.fromFieldPath('metadata.name'),
+      MYSQL_NAMESPACE: EnvValue.fromFieldPath('metadata.namespace'),
+      MYSQL_SET_NAME: EnvValue.fromValue(name),
+      MYSQL_SERVICE: EnvValue.fromValue(name),
+      CLUSTER_DOMAIN: EnvValue.fromValue(props.clusterDomain ?? 'cluster.local'),
+      PRIMARY_ORDINAL: EnvValue.fromValue(String(primaryOrdinal)),
+      SERVER_ID_BASE: EnvValue.fromValue(String(serverIdBase)),
+    };
+    const replication: { [env: string]: EnvValue } = {
+      REPLICATION_USER: EnvValue.fromValue(replicationUser),
+      REPLICATION_PASSWORD: secretRef(this.replicationPasswordKey),
+    };
+    const mainEnv: { [env: string]: EnvValue } = {
+      ...identity,
+      MYSQL_ROOT_PASSWORD: secretRef(this.rootPasswordKey),
+      // root may log in over the local socket only; replicas and clients use their own users.
+      MYSQL_ROOT_HOST: EnvValue.fromValue('localhost'),
+      ...(props.database ? {
+        MYSQL_DATABASE: EnvValue.fromValue(props.database.name),
+        MYSQL_USER: EnvValue.fromValue(props.database.user),
+        MYSQL_PASSWORD: secretRef(this.userPasswordKey),
+      } : {}),
+      ...replication,
+      ...(exporterUser ? { EXPORTER_USER: EnvValue.fromValue(exporterUser), EXPORTER_PASSWORD: secretRef(exporterPasswordKey) } : {}),
+    };
+
+    const toolsMount = { volume: 'config', mountPath: TOOLS_DIR, readOnly: true };
+    const sidecars = metrics ? [{
+      name: 'metrics',
+      image: metrics.image ?? DEFAULT_EXPORTER_IMAGE,
+      args: [`--mysqld.address=127.0.0.1:${PORT}`, `--mysqld.username=${exporterUser}`],
+      env: { MYSQLD_EXPORTER_PASSWORD: secretRef(exporterPasswordKey) },
+      ports: [{ name: 'metrics', port: METRICS_PORT }],
+      readinessProbe: Probe.httpGet('/', { port: METRICS_PORT }),
+      resources: { cpu: { request: Cpu.millis(50) }, memory: { request: Size.mebibytes(64), limit: Size.mebibytes(64) } },
+    }] : [];
+
+    this.app = new StatefulApp(this, 'App', {
+      name,
+      namespace: props.namespace,
+      image,
+      replicas,
+      appName: 'mysql',
+      component: 'database',
+      containerName: 'mysql',
+      ports: [{ name: 'mysql', port: PORT }],
+      env: mainEnv,
+      volumes: [{ name: 'data', mountPath: '/var/lib/mysql', size: storageSize, storageClass: props.storage?.storageClass }],
+      emptyDirs: [
+        { name: 'conf', mountPath: '/etc/mysql/conf.d' },
+        { name: 'initdb', mountPath: '/docker-entrypoint-initdb.d' },
+        { name: 'run', mountPath: '/var/run/mysqld' },
+        { name: 'tmp', mountPath: '/tmp', sizeLimit: Size.gibibytes(2) },
+      ],
+      config: { files, mountPath: TOOLS_DIR },
+      resources,
+      startupProbe: Probe.exec([...PROBE, 'startup'], { ...probeTiming, failureThreshold: Math.ceil(startupSeconds / 10) }),
+      readinessProbe: Probe.exec([...PROBE, 'readiness'], probeTiming),
+      // Restart only a mysqld that stopped answering for a minute; never a slow one.
+      livenessProbe: Probe.exec([...PROBE, 'liveness'], { ...probeTiming, failureThreshold: 6 }),
+      initContainers: [
+        {
+          name: 'init-config',
+          command: ['bash', `${TOOLS_DIR}/init-config.sh`],
+          env: identity,
+          mounts: [toolsMount, { volume: 'conf', mountPath: '/etc/mysql/conf.d' }, { volume: 'initdb', mountPath: '/docker-entrypoint-initdb.d' }],
+        },
+        {
+          name: 'bootstrap',
+          command: ['bash', `${TOOLS_DIR}/bootstrap.sh`],
+          env: {
+            ...identity,
+            REPLICAS: EnvValue.fromValue(String(replicas)),
+            MYSQL_ROOT_PASSWORD: secretRef(this.rootPasswordKey),
+            ...replication,
+          },
+          mounts: [
+            toolsMount,
+            { volume: 'conf', mountPath: '/etc/mysql/conf.d', readOnly: true },
+            { volume: 'data', mountPath: '/var/lib/mysql' },
+            { volume: 'tmp', mountPath: '/tmp' },
+          ],
+          // It runs mysqld (clone recipient, then the cloned data): same needs as the server.
+          resources,
+        },
+      ],
+      sidecars,
+      runAsUser: MYSQL_UID,
+      runAsGroup: MYSQL_UID,
+      fsGroup: MYSQL_UID,
+      terminationGracePeriod: props.terminationGracePeriod ?? Duration.seconds(120),
+      updateStrategy: props.updateStrategy,
+      pvcRetentionPolicy: props.pvcRetentionPolicy,
+      spreadAcrossNodes: props.spreadAcrossNodes,
+      spreadAcrossZones: props.spreadAcrossZones,
+      disruptionBudget: props.disruptionBudget,
+      readService: { name: `${name}-read` },
+      labels: props.labels,
+      annotations: props.annotations,
+      podAnnotations: props.podAnnotations,
+      nodeSelector: props.nodeSelector,
+      tolerations: props.tolerations,
+      priorityClassName: props.priorityClassName,
+      serviceAccountName: props.serviceAccountName,
+      clusterDomain: props.clusterDomain,
+    });
+    this.readService = this.app.readService!;
+    this.primaryService = this.app.addService('Primary', { name: `${name}-primary`, podOrdinal: primaryOrdinal });
+
+    if (plain) {
+      this.plaintextSecret = new k8s.KubeSecret(this, 'Secret', {
+        metadata: {
+          name: this.secretName,
+          namespace: this.app.namespace,
+          labels: this.app.labels,
+          annotations: { 'cdk8s-stateful.io/warning': 'plaintext passwords committed by MySqlCredentials.fromInsecurePlaintextPasswords' },
+        },
+        stringData: {
+          [this.rootPasswordKey]: plain.rootPassword,
+          [this.replicationPasswordKey]: plain.replicationPassword,
+          ...(props.database ? { [this.userPasswordKey]: plain.userPassword! } : {}),
+          ...(metrics ? { [exporterPasswordKey]: plain.exporterPassword! } : {}),
+        },
+      });
+    }
+
+    if (metrics) {
+      this.metricsService = this.app.addService('Metrics', {
+        name: `${name}-metrics`, headless: true, ports: ['metrics'], labels: { [LABEL_COMPONENT]: 'metrics' },
+      });
+      if (metrics.serviceMonitor) {
+        const interval = metrics.interval ?? Duration.seconds(30);
+        const intervalSeconds = interval.toMilliseconds() / 1000;
+        if (!Number.isInteger(intervalSeconds) || intervalSeconds < 5) v.fail('metrics.interval', `${intervalSeconds}s`, 'must be a whole number of seconds >= 5', 'use Duration.seconds(30)');
+        this.serviceMonitor = new KubeServiceMonitor(this, 'ServiceMonitor', {
+          metadata: { name, namespace: this.app.namespace, labels: { ...this.app.labels, [LABEL_COMPONENT]: 'metrics' } },
+          spec: {
+            selector: { matchLabels: { [LABEL_INSTANCE]: name, [LABEL_COMPONENT]: 'metrics' } },
+            endpoints: [{ port: 'metrics', path: '/metrics', interval: `${intervalSeconds}s` }],
+          },
+        });
+      }
+    }
+
+    if (props.networkPolicy !== undefined) {
+      this.networkPolicy = this.createNetworkPolicy(v, props.networkPolicy, metrics !== undefined);
+    }
+  }
+
+  /** DNS name of the write Service: always the current primary. */
+  public get primaryHost(): string {
+    return this.app.hostOf(this.primaryService.name);
+  }
+
+  /** DNS name of the primary pod through the headless Service. */
+  public get primaryPodHost(): string {
+    return this.app.podDnsName(this.primaryOrdinal);
+  }
+
+  /** DNS name of the read Service (every Ready member, replicas and primary). */
+  public get readHost(): string {
+    return this.app.hostOf(this.readService.name);
+  }
+
+  /** The headless Service. */
+  public get service(): k8s.KubeService {
+    return this.app.service;
+  }
+
+  /** The StatefulSet. */
+  public get statefulSet(): k8s.KubeStatefulSet {
+    return this.app.statefulSet;
+  }
+
+  /** The ConfigMap with the configuration and scripts. */
+  public get configMap(): k8s.KubeConfigMap {
+    return this.app.configMap!;
+  }
+
+  /** DNS name of member `ordinal`. */
+  public podDnsName(ordinal: number): string {
+    return this.app.podDnsName(ordinal);
+  }
+
+  /** PVC of member `ordinal`, e.g. `data-mysql-0`. */
+  public pvcName(ordinal: number): string {
+    return this.app.pvcName('data', ordinal);
+  }
+
+  /**
+   * Wires a cdk8s-plus-28 workload (Deployment, StatefulSet, Job, ...) as a client: sets
+   * `MYSQL_HOST` (the write Service), `MYSQL_READ_HOST`, `MYSQL_PORT`, `MYSQL_DATABASE`,
+   * `MYSQL_USER` and `MYSQL_PASSWORD` (from the Secret) on its container, and labels its pods so
+   * the NetworkPolicy admits them.
+   */
+  public connectClient(workload: kplus.Workload, options: MySqlClientOptions = {}): void {
+    const v: Validator = new Validator(this, KIND);
+    if (!this.username || !this.databaseName) {
+      v.fail('database', undefined, 'is not configured, so there is no application user for clients (they must not use root)',
+        'set database: { name: "app", user: "app" } on the ReplicatedMySql');
+    }
+    if (!workload || !Array.isArray((workload as { containers?: unknown }).containers) || !workload.podMetadata) {
+      v.fail('connectClient(workload)', workload, 'is not a cdk8s-plus-28 workload', 'pass a kplus.Deployment, StatefulSet, DaemonSet or Job');
+    }
+    const container = options.container ?? workload.containers[0];
+    if (!container) v.fail('connectClient(workload)', workload.node.path, 'has no container to configure', 'add a container first, or pass options.container');
+    const prefix = options.envPrefix ?? 'MYSQL_';
+    if (!/^[A-Z_][A-Z0-9_]*$/.test(prefix)) v.fail('connectClient options.envPrefix', prefix, 'must be upper case letters, digits and "_"', 'use "MYSQL_" or "DB_"');
+    const secret = kplus.Secret.fromSecretName(this, `ClientSecret${this.clients++}`, this.secretName);
+    container.env.addVariable(`${prefix}HOST`, kplus.EnvValue.fromValue(this.primaryHost));
+    container.env.addVariable(`${prefix}READ_HOST`, kplus.EnvValue.fromValue(this.readHost));
+    container.env.addVariable(`${prefix}PORT`, kplus.EnvValue.fromValue(String(this.port)));
+    container.env.addVariable(`${prefix}DATABASE`, kplus.EnvValue.fromValue(this.databaseName));
+    container.env.addVariable(`${prefix}USER`, kplus.EnvValue.fromValue(this.username));
+    container.env.addVariable(`${prefix}PASSWORD`, kplus.EnvValue.fromSecretValue({ secret, key: this.userPasswordKey }));
+    workload.podMetadata.addLabel(CLIENT_LABEL, this.name);
+  }
+
+  private createNetworkPolicy(v: Validator, options: MySqlNetworkPolicyOptions, metrics: boolean): k8s.KubeNetworkPolicy {
+    const labelMap = (prop: string, map: { [key: string]: string } | undefined) => {
+      for (const [key, value] of Object.entries(map ?? {})) {
+        if (checkQualifiedKey(key)) v.fail(`networkPolicy.${prop} key`, key, checkQualifiedKey(key), 'use a label key like "app.kubernetes.io/name"');
+        if (checkLabelValue(value)) v.fail(`networkPolicy.${prop}.${key}`, value, checkLabelValue(value), 'use a label value');
+      }
+      if (map !== undefined && Object.keys(map).length === 0) v.fail(`networkPolicy.${prop}`, map, 'is empty and would match everything', 'list at least one label, or remove the prop');
+    };
+    labelMap('clientPodLabels', options.clientPodLabels);
+    labelMap('clientNamespaceLabels', options.clientNamespaceLabels);
+    labelMap('metricsNamespaceLabels', options.metricsNamespaceLabels);
+    const mysqlPort = [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(PORT) }];
+    const clientPods = { matchLabels: { ...(options.clientPodLabels ?? { [CLIENT_LABEL]: this.name }) } };
+    const ingress: k8s.NetworkPolicyIngressRule[] = [
+      // Members replicate from and clone each other.
+      { from: [{ podSelector: { matchLabels: { ...this.app.selectorLabels } } }], ports: mysqlPort },
+      {
+        from: [options.clientNamespaceLabels
+          ? { podSelector: clientPods, namespaceSelector: { matchLabels: { ...options.clientNamespaceLabels } } }
+          : { podSelector: clientPods }],
+        ports: mysqlPort,
+      },
+    ];
+    if (metrics) {
+      ingress.push({
+        from: [{ namespaceSelector: { matchLabels: { ...(options.metricsNamespaceLabels ?? { 'kubernetes.io/metadata.name': 'monitoring' }) } } }],
+        ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(METRICS_PORT) }],
+      });
+    }
+    return new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+      metadata: { name: this.name, namespace: this.app.namespace, labels: this.app.labels },
+      spec: {
+        podSelector: { matchLabels: { ...this.app.selectorLabels } },
+        policyTypes: ['Ingress'],
+        ingress,
+      },
+    });
+  }
+}

@@ -1,0 +1,351 @@
+import { Duration, Size, Testing, Chart } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import {
+  DiskProvider, DiskStorageClass, MySqlCredentials, ReplicatedMySql, ReplicatedMySqlProps, StatefulValidationError, UpdateStrategy,
+} from '../../src';
+import { checkAll } from '../policy';
+import { find, Manifest, newChart, ofKind, synth, toYaml } from '../util';
+
+function build(props: ReplicatedMySqlProps = {}, namespace: string | null = 'mysql') {
+  const chart = newChart(namespace);
+  const mysql = new ReplicatedMySql(chart, 'mysql', props);
+  const objects = synth(chart);
+  const sts = find(objects, 'StatefulSet', 'mysql');
+  return { chart, mysql, objects, sts, pod: sts.spec.template.spec };
+}
+const containerIn = (pod: any, name: string) => [...(pod.initContainers ?? []), ...pod.containers].find((c: any) => c.name === name);
+const container = (sts: Manifest, name: string) => containerIn(sts.spec.template.spec, name);
+const envOf = (c: any) => Object.fromEntries((c.env ?? []).map((e: any) => [e.name, e.value ?? e.valueFrom]));
+
+describe('ReplicatedMySql defaults', () => {
+  test('snapshot', () => {
+    expect(toYaml(build().objects)).toMatchSnapshot();
+  });
+
+  test('objects: ConfigMap, headless, read and write Services, StatefulSet, PDB', () => {
+    const { objects } = build();
+    expect(objects.map(o => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+      'ConfigMap/mysql-config', 'PodDisruptionBudget/mysql', 'Service/mysql', 'Service/mysql-primary', 'Service/mysql-read', 'StatefulSet/mysql',
+    ]);
+  });
+
+  test('3 members of MySQL 8.4, pinned, OrderedReady, 10Gi data volumes kept on deletion and scale-in', () => {
+    const { sts } = build();
+    expect(sts.spec.replicas).toBe(3);
+    expect(sts.spec.podManagementPolicy).toBe('OrderedReady');
+    expect(container(sts, 'mysql').image).toBe('mysql:8.4.10');
+    expect(sts.spec.volumeClaimTemplates[0]).toMatchObject({
+      apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data' }, spec: { resources: { requests: { storage: '10Gi' } } },
+    });
+    expect(sts.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Retain', whenScaled: 'Retain' });
+  });
+
+  test('runs as mysql (999) under Pod Security restricted with a read-only root and writable emptyDirs', () => {
+    const { pod } = build();
+    expect(pod.securityContext).toMatchObject({ runAsUser: 999, runAsGroup: 999, fsGroup: 999, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    for (const c of [...pod.initContainers, ...pod.containers]) {
+      expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true, runAsNonRoot: true });
+    }
+    expect(pod.volumes.map((v: any) => v.name)).toEqual(['conf', 'initdb', 'run', 'tmp', 'config']);
+    expect(containerIn(pod, 'mysql').volumeMounts.map((m: any) => m.mountPath)).toEqual([
+      '/var/lib/mysql', '/etc/mysql/conf.d', '/docker-entrypoint-initdb.d', '/var/run/mysqld', '/tmp', '/etc/cdk8s-mysql',
+    ]);
+  });
+
+  test('credentials come only from the Secret mysql-credentials; root is local-only', () => {
+    const { sts, objects } = build({ database: { name: 'shop', user: 'shop' } });
+    const env = envOf(container(sts, 'mysql'));
+    expect(env.MYSQL_ROOT_PASSWORD).toEqual({ secretKeyRef: { name: 'mysql-credentials', key: 'root-password' } });
+    expect(env.REPLICATION_PASSWORD).toEqual({ secretKeyRef: { name: 'mysql-credentials', key: 'replication-password' } });
+    expect(env.MYSQL_PASSWORD).toEqual({ secretKeyRef: { name: 'mysql-credentials', key: 'password' } });
+    expect(env.MYSQL_ROOT_HOST).toBe('localhost');
+    expect([env.MYSQL_DATABASE, env.MYSQL_USER]).toEqual(['shop', 'shop']);
+    expect(ofKind(objects, 'Secret')).toHaveLength(0);
+    // no literal value of any env var anywhere looks like a password
+    expect(JSON.stringify(objects)).not.toMatch(/"name":"[A-Z_]*PASSWORD","value"/);
+  });
+
+  test('Services: headless (peers find each other before Ready), read (all members), write (the primary pod)', () => {
+    const { objects, mysql } = build();
+    expect(find(objects, 'Service', 'mysql').spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true });
+    expect(find(objects, 'Service', 'mysql-read').spec.selector).toEqual({ 'app.kubernetes.io/name': 'mysql', 'app.kubernetes.io/instance': 'mysql' });
+    expect(find(objects, 'Service', 'mysql-primary').spec.selector).toEqual({
+      'app.kubernetes.io/name': 'mysql', 'app.kubernetes.io/instance': 'mysql', 'statefulset.kubernetes.io/pod-name': 'mysql-0',
+    });
+    expect(mysql.primaryHost).toBe('mysql-primary.mysql.svc.cluster.local');
+    expect(mysql.primaryPodHost).toBe('mysql-0.mysql.mysql.svc.cluster.local');
+    expect(mysql.readHost).toBe('mysql-read.mysql.svc.cluster.local');
+    expect(mysql.port).toBe(3306);
+    expect(mysql.pvcName(2)).toBe('data-mysql-2');
+    expect(mysql.podDnsName(1)).toBe('mysql-1.mysql.mysql.svc.cluster.local');
+    expect([mysql.secretName, mysql.rootPasswordKey, mysql.replicationPasswordKey, mysql.userPasswordKey]).toEqual(['mysql-credentials', 'root-password', 'replication-password', 'password']);
+    // the properties name the Services that exist
+    expect(mysql.primaryService.name).toBe('mysql-primary');
+    expect(mysql.readService.name).toBe('mysql-read');
+  });
+
+  test('probes fit a database: a 30-minute startup budget, liveness only when mysqld stops answering, readiness by SQL', () => {
+    const c = container(build().sts, 'mysql');
+    expect(c.startupProbe).toEqual({ exec: { command: ['bash', '/etc/cdk8s-mysql/probe.sh', 'startup'] }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 180 });
+    expect(c.livenessProbe).toEqual({ exec: { command: ['bash', '/etc/cdk8s-mysql/probe.sh', 'liveness'] }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 });
+    expect(c.readinessProbe).toEqual({ exec: { command: ['bash', '/etc/cdk8s-mysql/probe.sh', 'readiness'] }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 });
+  });
+
+  test('cloning happens in an init container, where no probe can kill it', () => {
+    const { pod } = build();
+    expect(pod.initContainers.map((c: any) => [c.name, c.command])).toEqual([
+      ['init-config', ['bash', '/etc/cdk8s-mysql/init-config.sh']],
+      ['bootstrap', ['bash', '/etc/cdk8s-mysql/bootstrap.sh']],
+    ]);
+    for (const c of pod.initContainers) expect([c.startupProbe, c.livenessProbe, c.readinessProbe]).toEqual([undefined, undefined, undefined]);
+    // the bootstrap runs mysqld, so it gets the server's resources
+    expect(containerIn(pod, 'bootstrap').resources).toEqual(pod.containers[0].resources);
+  });
+
+  test('config: GTID, binary logs everywhere, clone plugin, buffer pool at half the memory limit; super_read_only on replicas', () => {
+    const { objects } = build();
+    const data = find(objects, 'ConfigMap', 'mysql-config').data;
+    expect(data['common.cnf']).toBe(`# Shared by every member of mysql; written by cdk8s-stateful.
+[mysqld]
+datadir = /var/lib/mysql/data
+skip_name_resolve = ON
+gtid_mode = ON
+enforce_gtid_consistency = ON
+log_bin = binlog
+relay_log = relay-bin
+log_replica_updates = ON
+binlog_expire_logs_seconds = 604800
+plugin_load_add = mysql_clone.so
+max_allowed_packet = 64M
+innodb_buffer_pool_size = 512M
+`);
+    expect(data['primary.cnf']).toContain('read_only = OFF\nsuper_read_only = OFF');
+    expect(data['replica.cnf']).toContain('read_only = ON\nsuper_read_only = ON');
+    expect(Object.keys(data).sort()).toEqual(['bootstrap.sh', 'common.cnf', 'init-config.sh', 'initdb-users.sh', 'lib.sh', 'primary.cnf', 'probe.sh', 'replica.cnf']);
+  });
+
+  test('a PDB and spreading for 3 members; neither for a single instance', () => {
+    expect(build().pod.topologySpreadConstraints).toHaveLength(1);
+    const single = build({ replicas: 1 });
+    expect(ofKind(single.objects, 'PodDisruptionBudget')).toHaveLength(0);
+    expect(single.pod.topologySpreadConstraints).toBeUndefined();
+    expect(single.sts.spec.replicas).toBe(1);
+  });
+
+  test.each([1, 3])('policy-clean with %d member(s), apart from the Secret the user creates', (replicas) => {
+    const { objects } = build({ replicas, database: { name: 'app', user: 'app' }, metrics: {}, networkPolicy: {} });
+    expect(checkAll(objects, ['external-ref'])).toEqual([]);
+  });
+});
+
+describe('ReplicatedMySql options', () => {
+  test('storage class, size, resources (buffer pool follows the memory limit), user config merged over defaults', () => {
+    const chart = newChart('mysql');
+    const disks = new DiskStorageClass(chart, 'gp3', { provider: DiskProvider.AWS_EBS_GP3 });
+    new ReplicatedMySql(chart, 'mysql', {
+      storage: { size: Size.gibibytes(100), storageClass: disks },
+      resources: { memory: { request: Size.gibibytes(8), limit: Size.gibibytes(8) } },
+      config: { 'max-connections': '500', 'innodb_buffer_pool_size': '6G', 'binlog_expire_logs_seconds': '86400' },
+    });
+    const objects = synth(chart);
+    const sts = find(objects, 'StatefulSet', 'mysql');
+    expect(sts.spec.volumeClaimTemplates[0].spec).toMatchObject({ storageClassName: 'gp3', resources: { requests: { storage: '100Gi' } } });
+    expect(container(sts, 'mysql').resources).toEqual({ requests: { cpu: '500m', memory: '8Gi' }, limits: { memory: '8Gi' } });
+    const cnf: string = find(objects, 'ConfigMap', 'mysql-config').data['common.cnf'];
+    expect(cnf).toContain('binlog_expire_logs_seconds = 86400');
+    expect(cnf).not.toContain('binlog_expire_logs_seconds = 604800');
+    // user options come last, in the order given, replacing the defaults they name
+    expect(cnf.trimEnd().split('\n').slice(-3)).toEqual(['max_connections = 500', 'innodb_buffer_pool_size = 6G', 'binlog_expire_logs_seconds = 86400']);
+  });
+
+  test('the buffer pool default follows the memory limit', () => {
+    const { objects } = build({ resources: { memory: { request: Size.gibibytes(4), limit: Size.gibibytes(4) } } });
+    expect(find(objects, 'ConfigMap', 'mysql-config').data['common.cnf']).toContain('innodb_buffer_pool_size = 2048M');
+  });
+
+  test('a custom Secret and keys', () => {
+    const { sts, mysql } = build({ credentials: MySqlCredentials.fromSecretName('db-secrets', { rootPassword: 'root', replicationPassword: 'repl' }) });
+    expect(envOf(container(sts, 'bootstrap')).MYSQL_ROOT_PASSWORD).toEqual({ secretKeyRef: { name: 'db-secrets', key: 'root' } });
+    expect(envOf(container(sts, 'bootstrap')).REPLICATION_PASSWORD).toEqual({ secretKeyRef: { name: 'db-secrets', key: 'repl' } });
+    expect(mysql.secretName).toBe('db-secrets');
+  });
+
+  test('plaintext passwords only through the loudly named opt-in, as a Secret object', () => {
+    const { objects, mysql } = build({
+      database: { name: 'app', user: 'app' },
+      credentials: MySqlCredentials.fromInsecurePlaintextPasswords({ rootPassword: 'r', replicationPassword: 'p', userPassword: 'u' }),
+    });
+    const secret = find(objects, 'Secret', 'mysql-credentials');
+    expect(secret.stringData).toEqual({ 'root-password': 'r', 'replication-password': 'p', 'password': 'u' });
+    expect(secret.metadata.annotations['cdk8s-stateful.io/warning']).toMatch(/plaintext/);
+    expect(mysql.plaintextSecret).toBeDefined();
+    expect(checkAll(objects)).toEqual([]);
+  });
+
+  test('init SQL runs once on the primary (shipped for the entrypoint)', () => {
+    const { objects } = build({ initSql: 'CREATE TABLE app.t (id INT PRIMARY KEY);' });
+    expect(find(objects, 'ConfigMap', 'mysql-config').data['init.sql']).toBe('CREATE TABLE app.t (id INT PRIMARY KEY);');
+  });
+
+  test('server id base and primary ordinal reach the pods; the write Service follows the primary', () => {
+    const { sts, objects, mysql } = build({ serverIdBase: 1000, primaryOrdinal: 2 });
+    const env = envOf(container(sts, 'init-config'));
+    expect([env.SERVER_ID_BASE, env.PRIMARY_ORDINAL]).toEqual(['1000', '2']);
+    expect(find(objects, 'Service', 'mysql-primary').spec.selector['statefulset.kubernetes.io/pod-name']).toBe('mysql-2');
+    expect(mysql.primaryPodHost).toBe('mysql-2.mysql.mysql.svc.cluster.local');
+  });
+
+  test('metrics: exporter sidecar with its own user, a headless metrics Service and a ServiceMonitor', () => {
+    const { objects, sts, mysql } = build({ metrics: { serviceMonitor: true, interval: Duration.seconds(15) } });
+    const exporter = container(sts, 'metrics');
+    expect(exporter.image).toBe('prom/mysqld-exporter:v0.18.0');
+    expect(exporter.args).toEqual(['--mysqld.address=127.0.0.1:3306', '--mysqld.username=exporter']);
+    expect(envOf(exporter).MYSQLD_EXPORTER_PASSWORD).toEqual({ secretKeyRef: { name: 'mysql-credentials', key: 'exporter-password' } });
+    expect(exporter.ports).toEqual([{ name: 'metrics', containerPort: 9104 }]);
+    expect(envOf(container(sts, 'mysql')).EXPORTER_USER).toBe('exporter');
+    const svc = find(objects, 'Service', 'mysql-metrics');
+    expect(svc.spec).toMatchObject({ clusterIP: 'None', ports: [{ name: 'metrics', port: 9104, targetPort: 'metrics' }] });
+    const sm = find(objects, 'ServiceMonitor', 'mysql');
+    expect(sm.spec).toEqual({
+      selector: { matchLabels: { 'app.kubernetes.io/instance': 'mysql', 'app.kubernetes.io/component': 'metrics' } },
+      endpoints: [{ port: 'metrics', path: '/metrics', interval: '15s' }],
+    });
+    // the ServiceMonitor selects the metrics Service and no other
+    for (const s of ofKind(objects, 'Service')) {
+      const selected = Object.entries(sm.spec.selector.matchLabels).every(([k, val]) => s.metadata.labels[k] === val);
+      expect(selected).toBe(s.metadata.name === 'mysql-metrics');
+    }
+    expect(mysql.serviceMonitor).toBeDefined();
+  });
+
+  test('NetworkPolicy: peers, clients by label (optionally from other namespaces), Prometheus to metrics', () => {
+    const { objects } = build({
+      metrics: {},
+      networkPolicy: { clientPodLabels: { role: 'api' }, clientNamespaceLabels: { team: 'shop' }, metricsNamespaceLabels: { name: 'prom' } },
+    });
+    const np = find(objects, 'NetworkPolicy', 'mysql');
+    const selector = { 'app.kubernetes.io/name': 'mysql', 'app.kubernetes.io/instance': 'mysql' };
+    expect(np.spec).toEqual({
+      podSelector: { matchLabels: selector },
+      policyTypes: ['Ingress'],
+      ingress: [
+        { from: [{ podSelector: { matchLabels: selector } }], ports: [{ protocol: 'TCP', port: 3306 }] },
+        { from: [{ podSelector: { matchLabels: { role: 'api' } }, namespaceSelector: { matchLabels: { team: 'shop' } } }], ports: [{ protocol: 'TCP', port: 3306 }] },
+        { from: [{ namespaceSelector: { matchLabels: { name: 'prom' } } }], ports: [{ protocol: 'TCP', port: 9104 }] },
+      ],
+    });
+  });
+
+  test('update strategy and other pass-through options', () => {
+    const { sts } = build({ updateStrategy: UpdateStrategy.rollingUpdate({ partition: 1 }), terminationGracePeriod: Duration.minutes(5), nodeSelector: { disk: 'ssd' } });
+    expect(sts.spec.updateStrategy.rollingUpdate).toEqual({ partition: 1 });
+    expect(sts.spec.template.spec.terminationGracePeriodSeconds).toBe(300);
+    expect(sts.spec.template.spec.nodeSelector).toEqual({ disk: 'ssd' });
+  });
+
+  test('startup budget', () => {
+    expect(container(build({ startupTimeout: Duration.hours(2) }).sts, 'mysql').startupProbe.failureThreshold).toBe(720);
+  });
+});
+
+describe('connectClient wires a cdk8s-plus-28 Deployment', () => {
+  function client(props: ReplicatedMySqlProps = { database: { name: 'shop', user: 'shop' }, networkPolicy: {} }) {
+    const chart = newChart('mysql');
+    const mysql = new ReplicatedMySql(chart, 'mysql', props);
+    const deployment = new kplus.Deployment(chart, 'api', { metadata: { name: 'api' }, containers: [{ image: 'shop/api:1.0.0', portNumber: 8080 }] });
+    return { chart, mysql, deployment };
+  }
+
+  test('sets the connection env from the properties, the password from the Secret, and the NetworkPolicy label', () => {
+    const { chart, mysql, deployment } = client();
+    mysql.connectClient(deployment);
+    const objects = Testing.synth(chart) as Manifest[];
+    const d = find(objects, 'Deployment', 'api');
+    const env = envOf(d.spec.template.spec.containers[0]);
+    expect(env).toEqual({
+      MYSQL_HOST: mysql.primaryHost,
+      MYSQL_READ_HOST: mysql.readHost,
+      MYSQL_PORT: '3306',
+      MYSQL_DATABASE: 'shop',
+      MYSQL_USER: 'shop',
+      MYSQL_PASSWORD: { secretKeyRef: { name: 'mysql-credentials', key: 'password' } },
+    });
+    expect(d.spec.template.metadata.labels['cdk8s-stateful.io/mysql-client']).toBe('mysql');
+    // the NetworkPolicy's client rule selects exactly these pods
+    const np = find(objects, 'NetworkPolicy', 'mysql');
+    expect(np.spec.ingress[1].from[0].podSelector.matchLabels).toEqual({ 'cdk8s-stateful.io/mysql-client': 'mysql' });
+  });
+
+  test('a prefix and a chosen container', () => {
+    const { chart, mysql, deployment } = client();
+    const sidecar = deployment.addContainer({ name: 'worker', image: 'shop/worker:1.0.0' });
+    mysql.connectClient(deployment, { container: sidecar, envPrefix: 'DB_' });
+    const d = find(Testing.synth(chart) as Manifest[], 'Deployment', 'api');
+    expect(d.spec.template.spec.containers[0].env).toBeUndefined();
+    expect(Object.keys(envOf(d.spec.template.spec.containers[1]))).toEqual(['DB_HOST', 'DB_READ_HOST', 'DB_PORT', 'DB_DATABASE', 'DB_USER', 'DB_PASSWORD']);
+  });
+
+  test('refuses without an application user (clients must not use root), and a bad prefix', () => {
+    const { mysql, deployment } = client({});
+    expect(() => mysql.connectClient(deployment)).toThrow(/ReplicatedMySql 'test\/mysql': database \(unset\) is invalid: is not configured, so there is no application user for clients.*Fix: set database/);
+    const ok = client();
+    expect(() => ok.mysql.connectClient(ok.deployment, { envPrefix: 'db-' })).toThrow(/envPrefix "db-" is invalid/);
+  });
+});
+
+describe('ReplicatedMySql refuses bad props', () => {
+  test.each<[string, ReplicatedMySqlProps & { id?: string }, RegExp]>([
+    ['replicas 0', { replicas: 0 }, /replicas 0 is invalid: must be an integer between 1 and 1000\. Fix: use 1 \(a single instance\) or more/],
+    ['fractional replicas', { replicas: 2.5 }, /replicas 2\.5 is invalid/],
+    ['size 0', { storage: { size: Size.gibibytes(0) } }, /storage\.size "0 bytes" is invalid: must be a positive Size\. Fix: use Size\.gibibytes\(10\)/],
+    ['size not a Size', { storage: { size: '10Gi' as unknown as Size } }, /storage\.size "10Gi" is invalid: must be a positive Size/],
+    ['server id base 0', { serverIdBase: 0 }, /serverIdBase 0 is invalid: must be an integer between 1 and 4294967293\. Fix: use a base between 1 and 4294967293 \(server_id = base \+ ordinal/],
+    ['server id base too high', { serverIdBase: 4294967295 }, /serverIdBase 4294967295 is invalid/],
+    ['bad name', { name: 'My_SQL' }, /name "My_SQL" is invalid: must consist of lower case letters/],
+    ['name from the id', { id: 'MySQL' }, /name \(from the construct id\) "MySQL" is invalid/],
+    ['name too long', { name: 'm'.repeat(53) }, /must be at most 52 characters/],
+    ['bad namespace', { namespace: 'My NS' }, /namespace "My NS" is invalid/],
+    ['MySQL 5.7', { image: 'mysql:5.7' }, /image "mysql:5\.7" is invalid: is not a supported MySQL version \(tag "5\.7"\): ReplicatedMySql runs MySQL 8\.4 LTS.*Fix: use "mysql:8\.4\.10" or another 8\.4 tag/],
+    ['MySQL 8.0', { image: 'mysql:8.0.40' }, /is not a supported MySQL version \(tag "8\.0\.40"\)/],
+    ['MySQL 9', { image: 'mysql:9.1.0' }, /is not a supported MySQL version \(tag "9\.1\.0"\)/],
+    ['latest', { image: 'mysql:latest' }, /is not a supported MySQL version \(tag "latest"\)/],
+    ['no tag', { image: 'mysql' }, /is not a supported MySQL version \(no tag\)/],
+    ['digest without tag', { image: `mysql@sha256:${'b'.repeat(64)}` }, /no tag.*together with the digest/],
+    ['not an image', { image: 'my sql' }, /image "my sql" is invalid: is not a valid image reference/],
+    ['primary ordinal out of range', { replicas: 3, primaryOrdinal: 3 }, /primaryOrdinal 3 is invalid: must be an integer between 0 and 2/],
+    ['bad replication user', { replicationUser: 'repl-user' }, /replicationUser "repl-user" is invalid/],
+    ['root as replication user', { replicationUser: 'root' }, /replicationUser "root" is invalid: .*not root/],
+    ['bad database name', { database: { name: 'my-db', user: 'app' } }, /database\.name "my-db" is invalid: must be 1-64 letters, digits or "_"/],
+    ['database user root', { database: { name: 'app', user: 'root' } }, /database\.user "root" is invalid: .*neither root nor the replication user \(repl\)/],
+    ['managed option', { config: { server_id: '7' } }, /config\.server_id "7" is invalid: is managed by ReplicatedMySql/],
+    ['managed option with dashes', { config: { 'super-read-only': 'OFF' } }, /config\.super-read-only "OFF" is invalid: is managed by ReplicatedMySql/],
+    ['bad option name', { config: { 'Max Connections': '5' } }, /config key "Max Connections" is invalid: is not a mysqld option name/],
+    ['multi-line option', { config: { max_connections: '5\nskip_grant_tables = ON' } }, /config\.max_connections .* is invalid: must be a single-line string/],
+    ['empty init SQL', { initSql: '  ' }, /initSql "  " is invalid: must be non-empty SQL/],
+    ['short startup budget', { startupTimeout: Duration.seconds(30) }, /startupTimeout "30s" is invalid: must be at least 60 seconds/],
+    ['plaintext without a user password', { database: { name: 'a', user: 'a' }, credentials: MySqlCredentials.fromInsecurePlaintextPasswords({ rootPassword: 'r', replicationPassword: 'p' }) }, /credentials\.userPassword \(unset\) is invalid: must be a non-empty password/],
+    ['plaintext empty root password', { credentials: MySqlCredentials.fromInsecurePlaintextPasswords({ rootPassword: '', replicationPassword: 'p' }) }, /credentials\.rootPassword "\(hidden\)" is invalid/],
+    ['bad secret name', { credentials: MySqlCredentials.fromSecretName('My Secret') }, /credentials \(Secret name\) "My Secret" is invalid/],
+    ['bad metrics user', { metrics: { user: 'repl' } }, /metrics\.user "repl" is invalid/],
+    ['metrics interval', { metrics: { serviceMonitor: true, interval: Duration.seconds(1) } }, /metrics\.interval "1s" is invalid/],
+    ['empty client labels', { networkPolicy: { clientPodLabels: {} } }, /networkPolicy\.clientPodLabels \{\} is invalid: is empty and would match everything/],
+    ['bad client label', { networkPolicy: { clientPodLabels: { 'a b': 'c' } } }, /networkPolicy\.clientPodLabels key "a b" is invalid/],
+  ])('%s', (_what, override, message) => {
+    const { id, ...props } = override;
+    const build = () => new ReplicatedMySql(newChart('mysql'), id ?? 'mysql', props);
+    expect(build).toThrow(StatefulValidationError);
+    expect(build).toThrow(new RegExp(`^ReplicatedMySql 'test/${id ?? 'mysql'}': `));
+    expect(build).toThrow(message);
+  });
+
+  test('the same app placed deeper gives the same YAML', () => {
+    const yaml = (deep: boolean) => {
+      const app = Testing.app();
+      const chart = new Chart(app, 'db', { namespace: 'mysql' });
+      new ReplicatedMySql(deep ? new Construct(new Construct(chart, 'platform'), 'data') : chart, 'mysql', { metrics: { serviceMonitor: true }, networkPolicy: {} });
+      return app.synthYaml();
+    };
+    expect(yaml(true)).toBe(yaml(false));
+  });
+});

@@ -4,6 +4,7 @@
  */
 import * as fs from 'fs';
 import { ManifestError, checkUpgrade, formatFindings, formatFindingsJson, loadManifests, loadManifestsAtRevision } from './guard';
+import { errorCode } from './guard/objects';
 
 /** Where the CLI writes; `process.stdout` / `process.stderr` fit. */
 export interface CliIo {
@@ -27,10 +28,14 @@ OLD and NEW are files or folders of manifests (*.yaml, *.yml, *.json; folders ar
 Options:
   --base OLD           the manifests before the change
   --base-ref REV       take the manifests before the change from git: NEW's files as committed at REV
-                       (e.g. HEAD, origin/main); when NEW did not exist at REV, every object is new
-  --accept ID          accept a reviewed blocking finding (repeatable); it is reported as a warning
+                       (pull request: "$(git merge-base origin/main HEAD)"; after a merge: HEAD~1);
+                       when NEW did not exist at REV, every object is new
+  --accept ID          accept a reviewed blocking finding (repeatable); it is reported as a warning.
+                       The printed id ends in @hash, binding it to that change; without @hash it
+                       accepts any change of that field (a note says so)
   --accept-file FILE   read ids to accept from FILE: one per line, # starts a comment
-  --namespace NS       namespace of objects whose manifest sets none (the GitOps target namespace)
+  --namespace NS       namespace of objects whose manifest sets none (the GitOps target namespace);
+                       without it, an object whose namespace is set on one side only warns
   --format text|json   output format (default: text)
   -h, --help           show this help
 
@@ -126,10 +131,10 @@ function readAcceptFile(file: string): string[] {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
-    const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
-    throw new ManifestError(`--accept-file ${file}: ${code === 'ENOENT' ? 'no such file' : 'cannot read it'}`);
+    throw new ManifestError(`--accept-file ${file}: ${errorCode(error) === 'ENOENT' ? 'no such file' : 'cannot read it'}`);
   }
   return text
+    .replace(/^\uFEFF/, '')
     .split(/\r?\n/)
     .map((line) => line.replace(/#.*$/, '').trim())
     .filter((line) => line !== '');

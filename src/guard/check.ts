@@ -1,10 +1,19 @@
 /**
  * Compares two manifest sets and turns rule output into sorted, identified, possibly accepted findings.
  */
+import { createHash } from 'crypto';
 import { Draft, RuleContext } from './draft';
-import { CheckOptions, CheckResult, Finding, Severity } from './model';
-import { KubeObject, renderShort, toKubeObjects } from './objects';
-import { jobChanges, pvcChanges, removedObjects, serviceChanges, storageClassChanges, workloadSelectorChanges } from './rules-objects';
+import { CheckOptions, CheckResult, Finding, ObjectRef, Severity } from './model';
+import { KubeObject, compareText, objectId, renderShort, toKubeObjects } from './objects';
+import {
+  jobChanges,
+  namespaceUnset,
+  pvcChanges,
+  removedObjects,
+  serviceChanges,
+  storageClassChanges,
+  workloadSelectorChanges,
+} from './rules-objects';
 import { statefulSetChanges, statefulSetLifecycle } from './rules-statefulset';
 
 type PairRule = (oldObject: KubeObject, newObject: KubeObject, ctx: RuleContext) => Draft[];
@@ -20,6 +29,8 @@ const PAIR_RULES: Record<string, PairRule> = {
   'storage.k8s.io|StorageClass': storageClassChanges,
   'batch|Job': jobChanges,
 };
+
+const HASH = /@[0-9a-f]{8}$/;
 
 /**
  * Compares the manifests of a change (old: what the cluster runs, new: what will be applied) and reports
@@ -41,26 +52,46 @@ export function checkUpgrade(oldManifests: unknown[], newManifests: unknown[], o
   const newByKey = byKey(newObjects);
   const ctx = new RuleContext([...oldByKey.values()], [...newByKey.values()]);
 
-  const drafts: Draft[] = [];
+  const pairs: Array<[KubeObject, KubeObject]> = [];
   for (const [key, oldObject] of oldByKey) {
     const newObject = newByKey.get(key);
+    if (newObject) {
+      pairs.push([oldObject, newObject]);
+    }
+  }
+  let removed = [...oldByKey.values()].filter((o) => !newByKey.has(o.key));
+  let added = [...newByKey.values()].filter((o) => !oldByKey.has(o.key));
+  const drafts: Draft[] = [];
+  if (options.namespace === undefined) {
+    // Without --namespace, "no namespace" means "wherever GitOps applies it": most likely the namespace the
+    // other side names, so compare the two as one object (and warn) rather than report a move.
+    const unset = pairUnsetNamespaces(removed, added);
+    for (const pair of unset) {
+      drafts.push(namespaceUnset(pair[0], pair[1]));
+      pairs.push(pair);
+    }
+    removed = removed.filter((o) => !unset.some(([before]) => before === o));
+    added = added.filter((o) => !unset.some(([, after]) => after === o));
+  }
+  for (const [oldObject, newObject] of pairs) {
     const rule = PAIR_RULES[`${oldObject.group}|${oldObject.ref.kind}`];
-    if (newObject && rule) {
+    if (rule && newObject.group === oldObject.group && newObject.ref.kind === oldObject.ref.kind) {
       drafts.push(...rule(oldObject, newObject, ctx));
     }
   }
-  const removed = [...oldByKey.values()].filter((o) => !newByKey.has(o.key));
-  const added = [...newByKey.values()].filter((o) => !oldByKey.has(o.key));
   drafts.push(...statefulSetLifecycle(removed, added));
   drafts.push(...removedObjects(removed, added));
 
-  const accepted = new Set((options.accept ?? []).map((id) => id.trim()).filter((id) => id !== ''));
-  const findings = uniqueById(drafts.map((draft) => toFinding(draft, accepted))).sort(compareFindings);
-  const ids = new Set(findings.map((f) => f.id));
+  const accepts = new Set((options.accept ?? []).map((id) => id.trim()).filter((id) => id !== ''));
+  const used = new Set<string>();
+  const findings = uniqueByUnboundId(drafts)
+    .map((draft) => toFinding(draft, accepts, used))
+    .sort(compareFindings);
   return {
     findings,
     blocking: findings.some((f) => f.severity === Severity.BLOCK),
-    staleAccepts: [...accepted].filter((id) => !ids.has(id)).sort(),
+    staleAccepts: [...accepts].filter((id) => !used.has(id)).sort(compareText),
+    unboundAccepts: [...used].filter((id) => !HASH.test(id)).sort(compareText),
     oldObjectCount: oldObjects.length,
     newObjectCount: newObjects.length,
   };
@@ -74,21 +105,65 @@ function byKey(objects: KubeObject[]): Map<string, KubeObject> {
   return map;
 }
 
-/** `rule:Kind/namespace/name[:field]`: derived from what the finding is about, so it survives unrelated edits. */
-export function findingId(rule: string, objectDisplay: string, field: string): string {
-  return field ? `${rule}:${objectDisplay}:${field}` : `${rule}:${objectDisplay}`;
+/** Removed and added objects that differ only in a namespace set on one side: one pair per unambiguous match. */
+function pairUnsetNamespaces(removed: KubeObject[], added: KubeObject[]): Array<[KubeObject, KubeObject]> {
+  const pairs: Array<[KubeObject, KubeObject]> = [];
+  const sameButNamespace = (a: KubeObject, b: KubeObject) =>
+    a.group === b.group &&
+    a.ref.kind === b.ref.kind &&
+    a.ref.name === b.ref.name &&
+    (a.ref.namespace === undefined) !== (b.ref.namespace === undefined);
+  for (const before of removed) {
+    const matches = added.filter((after) => sameButNamespace(before, after));
+    const rivals = removed.filter((other) => matches.length === 1 && sameButNamespace(other, matches[0]));
+    // Ambiguous (one object without namespace, several with): leave them to the move/removal rules.
+    if (matches.length === 1 && rivals.length === 1) {
+      pairs.push([before, matches[0]]);
+    }
+  }
+  return pairs;
 }
 
-function toFinding(draft: Draft, accepted: Set<string>): Finding {
+/**
+ * The id of a finding: `rule:[group/]Kind/namespace/name[:field]@hash`, where `hash` binds it to the change
+ * (8 hex digits of SHA-256 over the old and new value), so accepting one change does not accept another.
+ *
+ * @param rule the rule id, e.g. `statefulset-immutable-field`
+ * @param object the object the finding is about (the API group of non-core kinds comes from its apiVersion)
+ * @param field the field path, or '' for the whole object
+ * @param oldValue the finding's `oldValue`
+ * @param newValue the finding's `newValue`
+ */
+export function findingId(rule: string, object: ObjectRef, field: string, oldValue?: string, newValue?: string): string {
+  return `${unboundId(rule, object, field)}@${changeHash(oldValue, newValue)}`;
+}
+
+function unboundId(rule: string, object: ObjectRef, field: string): string {
+  const target = objectId(object);
+  return field ? `${rule}:${target}:${field}` : `${rule}:${target}`;
+}
+
+function changeHash(oldValue: string | undefined, newValue: string | undefined): string {
+  return createHash('sha256')
+    .update(JSON.stringify([oldValue ?? null, newValue ?? null]))
+    .digest('hex')
+    .slice(0, 8);
+}
+
+function toFinding(draft: Draft, accepts: Set<string>, used: Set<string>): Finding {
   const object = draft.object.ref;
-  const id = findingId(draft.rule, object.display, draft.field);
-  const isAccepted = draft.severity === Severity.BLOCK && accepted.has(id);
+  const unbound = unboundId(draft.rule, object, draft.field);
+  const id = `${unbound}@${changeHash(draft.oldValue, draft.newValue)}`;
+  const by = draft.severity !== Severity.BLOCK ? undefined : accepts.has(id) ? id : accepts.has(unbound) ? unbound : undefined;
+  if (by !== undefined) {
+    used.add(by);
+  }
   const change = draft.change ?? `${renderShort(draft.oldValue)} → ${renderShort(draft.newValue)}`;
   return {
     id,
     rule: draft.rule,
-    severity: isAccepted ? Severity.WARN : draft.severity,
-    accepted: isAccepted,
+    severity: by !== undefined ? Severity.WARN : draft.severity,
+    accepted: by !== undefined,
     object,
     field: draft.field,
     ...(draft.oldValue !== undefined ? { oldValue: draft.oldValue } : {}),
@@ -100,16 +175,15 @@ function toFinding(draft: Draft, accepted: Set<string>): Finding {
   };
 }
 
-// Two drafts with one id would make `--accept` ambiguous; the first (most specific rule order) wins.
-function uniqueById(findings: Finding[]): Finding[] {
+// Two drafts about one rule, object and field would make an unbound `--accept` ambiguous; the first wins.
+function uniqueByUnboundId(drafts: Draft[]): Draft[] {
   const seen = new Set<string>();
-  return findings.filter((f) => (seen.has(f.id) ? false : (seen.add(f.id), true)));
-}
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  return drafts.filter((d) => {
+    const id = unboundId(d.rule, d.object.ref, d.field);
+    return seen.has(id) ? false : (seen.add(id), true);
+  });
 }
 
 function compareFindings(a: Finding, b: Finding): number {
-  return compareStrings(a.object.display, b.object.display) || compareStrings(a.field, b.field) || compareStrings(a.rule, b.rule);
+  return compareText(a.object.display, b.object.display) || compareText(a.field, b.field) || compareText(a.rule, b.rule);
 }

@@ -5,9 +5,35 @@ import { CheckResult, Finding, Severity } from './model';
 
 const WIDTH = 100;
 
+/** Counts shared by the text summary and the JSON `summary`, so both always agree. */
+interface Summary {
+  /** Findings that block (not accepted). */
+  readonly blocking: number;
+  /** Findings that only warn (not accepted). */
+  readonly warnings: number;
+  /** Blocking findings accepted through an id. */
+  readonly accepted: number;
+  /** Accepted ids that matched no finding. */
+  readonly staleAccepts: number;
+  /** Accepted ids without `@hash` that matched a finding. */
+  readonly unboundAccepts: number;
+}
+
+function summarize(result: CheckResult): Summary {
+  const blocking = result.findings.filter((f) => f.severity === Severity.BLOCK).length;
+  const accepted = result.findings.filter((f) => f.accepted).length;
+  return {
+    blocking,
+    warnings: result.findings.length - blocking - accepted,
+    accepted,
+    staleAccepts: result.staleAccepts.length,
+    unboundAccepts: result.unboundAccepts.length,
+  };
+}
+
 /**
  * Renders a check result for people: one block per finding (object, field, change, why, fix, id to
- * accept it), then stale acceptances and a summary line. Ends with a newline.
+ * accept it), then stale and unbound acceptances and a summary line. Ends with a newline.
  *
  * @param result the result of `checkUpgrade`
  */
@@ -17,9 +43,19 @@ export function formatFindings(result: CheckResult): string {
     lines.push(...formatFinding(finding), '');
   }
   for (const id of result.staleAccepts) {
-    lines.push(`WARN      accepted id matches no finding (stale acceptance, remove it): ${id}`, '');
+    lines.push(`STALE     accepted id matches no finding (remove it): ${id}`, '');
   }
-  lines.push(summary(result));
+  for (const id of result.unboundAccepts) {
+    lines.push(
+      ...wrap(
+        `NOTE      accepted id without @hash: it accepts any change of that field, not only the reviewed one; use the full id printed with the finding: ${id}`,
+        '',
+        '          ',
+      ),
+      '',
+    );
+  }
+  lines.push(summaryLine(result));
   return `${lines.join('\n')}\n`;
 }
 
@@ -79,13 +115,17 @@ function count(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-function summary(result: CheckResult): string {
-  const blocking = result.findings.filter((f) => f.severity === Severity.BLOCK).length;
-  const accepted = result.findings.filter((f) => f.accepted).length;
-  const warnings = result.findings.length - blocking - accepted + result.staleAccepts.length;
-  const parts = [count(blocking, 'blocking finding'), count(warnings, 'warning')];
-  if (accepted > 0) {
-    parts.push(`${accepted} accepted`);
+function summaryLine(result: CheckResult): string {
+  const counts = summarize(result);
+  const parts = [count(counts.blocking, 'blocking finding'), count(counts.warnings, 'warning')];
+  if (counts.accepted > 0) {
+    parts.push(`${counts.accepted} accepted`);
+  }
+  if (counts.staleAccepts > 0) {
+    parts.push(count(counts.staleAccepts, 'stale acceptance'));
+  }
+  if (counts.unboundAccepts > 0) {
+    parts.push(count(counts.unboundAccepts, 'unbound acceptance'));
   }
   const objects = `(${count(result.oldObjectCount, 'object')} before, ${result.newObjectCount} after)`;
   return result.blocking
@@ -94,21 +134,21 @@ function summary(result: CheckResult): string {
 }
 
 /**
- * Renders a check result as JSON (pretty-printed, ends with a newline):
- * `{ blocking, summary: { blocking, warnings, accepted }, oldObjectCount, newObjectCount, findings, staleAccepts }`.
+ * Renders a check result as JSON (pretty-printed, ends with a newline): `{ blocking, summary: { blocking,
+ * warnings, accepted, staleAccepts, unboundAccepts }, oldObjectCount, newObjectCount, findings, staleAccepts,
+ * unboundAccepts }`. The summary counts are the ones of the text summary line.
  *
  * @param result the result of `checkUpgrade`
  */
 export function formatFindingsJson(result: CheckResult): string {
-  const blocking = result.findings.filter((f) => f.severity === Severity.BLOCK).length;
-  const accepted = result.findings.filter((f) => f.accepted).length;
   const output = {
     blocking: result.blocking,
-    summary: { blocking, warnings: result.findings.length - blocking - accepted, accepted, staleAccepts: result.staleAccepts.length },
+    summary: summarize(result),
     oldObjectCount: result.oldObjectCount,
     newObjectCount: result.newObjectCount,
     findings: result.findings,
     staleAccepts: result.staleAccepts,
+    unboundAccepts: result.unboundAccepts,
   };
   return `${JSON.stringify(output, null, 2)}\n`;
 }

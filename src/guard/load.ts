@@ -6,9 +6,18 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { ManifestError } from './model';
-import { isKustomizeFile, isList, missingObjectFields } from './objects';
+import { compareText, errorCode, firstLine, flattenObjects } from './objects';
 
 const MANIFEST_EXTENSIONS = ['.yaml', '.yml', '.json'];
+
+/** Larger files are refused: generated manifests are far smaller, and reading a huge file would stall CI. */
+export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
+
+// Aliases a document may expand; a "billion laughs" document exceeds it and is refused.
+const MAX_ALIAS_COUNT = 1000;
+
+// Symlink hops followed before giving up, as the kernel does (ELOOP).
+const MAX_SYMLINK_HOPS = 40;
 
 /** Manifests read from a git revision. */
 export interface RevisionManifests {
@@ -24,97 +33,100 @@ export interface RevisionManifests {
 }
 
 /**
- * Parses the text of one manifest file: multi-document YAML, or JSON. `kind: List` items are flattened,
- * empty documents and kustomization files are skipped.
+ * Parses the text of one manifest file: multi-document YAML (with `<<` merge keys), or JSON. A UTF-8 byte
+ * order mark is ignored. `kind: List` items are flattened, empty documents and kustomization files are skipped.
  *
  * @param text the file content
  * @param source file name used in error messages (a `.json` name selects the JSON parser)
- * @throws ManifestError when the text is not YAML/JSON or a document is not a Kubernetes object
+ * @throws ManifestError when the text is binary, not YAML/JSON, expands too many aliases, or a document is not a Kubernetes object
  */
 export function parseManifests(text: string, source: string): unknown[] {
+  const content = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  if (content.includes('\0')) {
+    throw new ManifestError(`${source}: binary file (contains NUL bytes), not YAML or JSON`);
+  }
   const documents: unknown[] = [];
   if (source.toLowerCase().endsWith('.json')) {
     try {
-      documents.push(JSON.parse(text));
+      documents.push(JSON.parse(content));
     } catch (error) {
       throw new ManifestError(`${source}: not valid JSON: ${firstLine(error)}`);
     }
   } else {
-    for (const document of parseAllDocuments(text)) {
+    // merge: resolve `<<: *defaults` as YAML 1.1 tools (kubectl, Helm) do; YAML 1.2 would keep a literal "<<" key.
+    for (const document of parseAllDocuments(content, { merge: true })) {
       if (document.errors.length > 0) {
         // The library's message is "<reason> at line L, column C:" followed by a code excerpt; keep the first line.
         throw new ManifestError(`${source}: not valid YAML: ${firstLine(document.errors[0]).replace(/:$/, '')}`);
       }
-      documents.push(document.toJS({ maxAliasCount: 1000 }));
+      try {
+        documents.push(document.toJS({ maxAliasCount: MAX_ALIAS_COUNT }));
+      } catch (error) {
+        throw new ManifestError(`${source}: not usable YAML: ${firstLine(error)}`);
+      }
     }
   }
-  const result: unknown[] = [];
-  const visit = (value: unknown, where: string): void => {
-    if (value === null || value === undefined || isKustomizeFile(value)) {
-      return;
-    }
-    if (Array.isArray(value)) {
-      value.forEach((item, i) => visit(item, `${where} item ${i + 1}`));
-      return;
-    }
-    if (isList(value)) {
-      value.items.forEach((item, i) => visit(item, `${where} (${String(value.kind)}) item ${i + 1}`));
-      return;
-    }
-    const missing = missingObjectFields(value);
-    if (missing !== undefined) {
-      throw new ManifestError(`${source}: ${where} is not a Kubernetes object (${missing})`);
-    }
-    result.push(value);
-  };
-  documents.forEach((document, i) => visit(document, `document ${i + 1}`));
-  return result;
+  const describe = (p: number[]) => `${source}: document ${p[0] + 1}${p.slice(1).map((i) => ` item ${i + 1}`).join('')}`;
+  return flattenObjects(documents, describe);
 }
 
 /**
  * Reads Kubernetes manifests from a file, or from every `*.yaml`, `*.yml` and `*.json` file under a folder
  * (recursively, in sorted path order; hidden files and folders are skipped).
  *
+ * Symlinks are followed. A broken symlink or a symlink loop under the folder is an error, since it may have
+ * pointed at manifests; other non-regular files (FIFOs, sockets, devices) in a folder are skipped.
+ *
  * @param manifestPath a file or folder
- * @throws ManifestError when the path is missing or unreadable, or a file is not valid manifests
+ * @throws ManifestError when the path is missing, unreadable or not a regular file or folder, a file is larger
+ * than 16 MiB, or a file is not valid manifests
  */
 export function loadManifests(manifestPath: string): unknown[] {
   const stat = statOrThrow(manifestPath);
-  if (!stat.isDirectory()) {
-    return parseManifests(readOrThrow(manifestPath), manifestPath);
+  if (stat.isDirectory()) {
+    return listManifestFiles(manifestPath).flatMap((file) => parseManifests(readOrThrow(file), file));
   }
-  return listManifestFiles(manifestPath).flatMap((relative) => {
-    const file = path.join(manifestPath, relative);
-    return parseManifests(readOrThrow(file), file);
-  });
+  if (!stat.isFile()) {
+    throw new ManifestError(`${manifestPath}: not a regular file or folder`);
+  }
+  return parseManifests(readOrThrow(manifestPath, stat), manifestPath);
 }
 
-/** Manifest files under a folder, as sorted `/`-separated relative paths. */
+/** Manifest files under a folder, in sorted relative-path order. */
 function listManifestFiles(folder: string): string[] {
-  const files: string[] = [];
-  const walk = (relative: string): void => {
+  const files: Array<{ relative: string; file: string }> = [];
+  // `ancestors` holds the real paths of the folders being walked: a link back to one of them is a loop.
+  const walk = (relative: string, ancestors: Set<string>): void => {
+    const dir = relative ? path.join(folder, relative) : folder;
+    const real = realpathOrThrow(dir);
+    if (ancestors.has(real)) {
+      throw new ManifestError(`${dir}: symlink loop (links back to ${real})`);
+    }
+    const inside = new Set(ancestors).add(real);
     let entries: fs.Dirent[];
     try {
-      entries = fs.readdirSync(path.join(folder, relative), { withFileTypes: true });
+      entries = fs.readdirSync(dir, { withFileTypes: true });
     } catch (error) {
-      throw new ManifestError(`${path.join(folder, relative)}: cannot read folder: ${systemReason(error)}`);
+      throw new ManifestError(`${dir}: cannot read folder: ${systemReason(error)}`);
     }
     for (const entry of entries) {
-      const child = relative ? `${relative}/${entry.name}` : entry.name;
       if (entry.name.startsWith('.')) {
         continue;
       }
+      const child = relative ? `${relative}/${entry.name}` : entry.name;
+      const file = path.join(folder, child);
       // Follow symlinks: a linked folder or file counts like a real one.
-      const isDirectory = entry.isDirectory() || (entry.isSymbolicLink() && statOrThrow(path.join(folder, child)).isDirectory());
-      if (isDirectory) {
-        walk(child);
-      } else if (hasManifestExtension(entry.name)) {
-        files.push(child);
+      const target = entry.isSymbolicLink() ? statOrThrow(file) : entry;
+      if (target.isDirectory()) {
+        walk(child, inside);
+      } else if (target.isFile() && hasManifestExtension(entry.name)) {
+        files.push({ relative: child, file });
       }
+      // FIFOs, sockets and devices are skipped: reading a FIFO would block forever.
     }
   };
-  walk('');
-  return files.sort(comparePaths);
+  walk('', new Set());
+  return files.sort((a, b) => compareText(a.relative, b.relative)).map((f) => f.file);
 }
 
 function hasManifestExtension(name: string): boolean {
@@ -122,20 +134,36 @@ function hasManifestExtension(name: string): boolean {
   return MANIFEST_EXTENSIONS.some((ext) => lower.endsWith(ext));
 }
 
-/** Plain code-point order, so the result does not depend on the locale. */
-function comparePaths(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 function statOrThrow(file: string): fs.Stats {
   try {
     return fs.statSync(file);
+  } catch (error) {
+    throw new ManifestError(`${file}: ${errorCode(error) === 'ENOENT' && isSymlink(file) ? 'broken symlink (its target does not exist)' : systemReason(error)}`);
+  }
+}
+
+function realpathOrThrow(file: string): string {
+  try {
+    return fs.realpathSync(file);
   } catch (error) {
     throw new ManifestError(`${file}: ${systemReason(error)}`);
   }
 }
 
-function readOrThrow(file: string): string {
+function isSymlink(file: string): boolean {
+  try {
+    return fs.lstatSync(file).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+function readOrThrow(file: string, known?: fs.Stats): string {
+  const stat = known ?? statOrThrow(file);
+  if (!stat.isFile()) {
+    throw new ManifestError(`${file}: not a regular file`);
+  }
+  checkSize(file, stat.size);
   try {
     return fs.readFileSync(file, 'utf8');
   } catch (error) {
@@ -143,9 +171,14 @@ function readOrThrow(file: string): string {
   }
 }
 
+function checkSize(source: string, size: number): void {
+  if (size > MAX_MANIFEST_BYTES) {
+    throw new ManifestError(`${source}: ${size} bytes, more than the 16 MiB a manifest file may have`);
+  }
+}
+
 function systemReason(error: unknown): string {
-  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
-  switch (code) {
+  switch (errorCode(error)) {
     case 'ENOENT':
       return 'no such file or directory';
     case 'EACCES':
@@ -155,14 +188,130 @@ function systemReason(error: unknown): string {
       return 'is a directory';
     case 'ENOTDIR':
       return 'not a directory';
+    case 'ELOOP':
+      return 'symlink loop (too many levels of symbolic links)';
+    case 'ENAMETOOLONG':
+      return 'path too long';
     default:
       return firstLine(error);
   }
 }
 
-function firstLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n')[0].trim();
+/** One entry of a git tree. */
+interface TreeEntry {
+  readonly mode: string;
+  readonly type: string;
+  readonly object: string;
+  /** Blob size in bytes; -1 for trees and submodules. */
+  readonly size: number;
+  /** Path from the repository root. */
+  readonly file: string;
+}
+
+const SYMLINK_MODE = '120000';
+
+/**
+ * Reads a commit's tree with git, resolving symlinks the way the file system would at that commit: inside
+ * the repository only (a link that leaves it, is absolute, broken or loops is an error, never "absent").
+ */
+class RevisionTree {
+  private readonly entries = new Map<string, TreeEntry | undefined>();
+  private readonly listings = new Map<string, TreeEntry[]>();
+
+  constructor(
+    private readonly root: string,
+    private readonly commit: string,
+    /** The revision as the user wrote it, for messages. */
+    readonly revision: string,
+  ) {}
+
+  /** The entry at a repository path (no symlink in the path resolved), or undefined. */
+  entry(file: string): TreeEntry | undefined {
+    if (!this.entries.has(file)) {
+      const found = this.lsTree(['--', file]).find((e) => e.file === file);
+      this.entries.set(file, found);
+    }
+    return this.entries.get(file);
+  }
+
+  /** Every blob under a tree path (recursive; symlinks included, not followed). */
+  blobsUnder(tree: string): TreeEntry[] {
+    let listing = this.listings.get(tree);
+    if (!listing) {
+      listing = this.lsTree(['-r', ...(tree === '' ? [] : ['--', tree])]).filter(
+        (e) => e.type === 'blob' && (tree === '' || e.file.startsWith(`${tree}/`)),
+      );
+      this.listings.set(tree, listing);
+    }
+    return listing;
+  }
+
+  /**
+   * Resolves symlinks in a repository path, component by component. Returns the real path and its entry
+   * (undefined for the root), or undefined when the path does not exist at the commit.
+   *
+   * @param display the path as the user sees it, for messages
+   */
+  resolve(file: string, display: string): { file: string; entry?: TreeEntry } | undefined {
+    if (file === '') {
+      return { file };
+    }
+    const direct = this.entry(file);
+    if (direct && direct.mode !== SYMLINK_MODE) {
+      return { file, entry: direct }; // Git stores no entries below a symlink, so no ancestor is one.
+    }
+    let hops = 0;
+    let parts = file.split('/');
+    let index = 0;
+    while (index < parts.length) {
+      const prefix = parts.slice(0, index + 1).join('/');
+      const entry = this.entry(prefix);
+      if (!entry) {
+        return undefined;
+      }
+      if (entry.mode === SYMLINK_MODE) {
+        if (++hops > MAX_SYMLINK_HOPS) {
+          throw new ManifestError(`${this.revision}:${display}: symlink loop`);
+        }
+        const target = this.read(entry, `${this.revision}:${prefix}`);
+        const joined = path.posix.normalize(path.posix.join(path.posix.dirname(prefix), target));
+        if (path.posix.isAbsolute(target) || joined === '..' || joined.startsWith('../')) {
+          throw new ManifestError(`${this.revision}:${prefix}: symlink to ${target} points outside the repository`);
+        }
+        parts = [...(joined === '.' ? [] : joined.split('/')), ...parts.slice(index + 1)];
+        index = 0;
+        if (parts.length === 0) {
+          return { file: '' };
+        }
+        continue;
+      }
+      if (entry.type !== 'tree' && index < parts.length - 1) {
+        return undefined; // A file used as a folder.
+      }
+      index++;
+    }
+    const real = parts.join('/');
+    return { file: real, entry: this.entry(real) };
+  }
+
+  /** A blob's content, refusing blobs larger than MAX_MANIFEST_BYTES. */
+  read(entry: TreeEntry, source: string): string {
+    checkSize(source, entry.size);
+    return git(['cat-file', 'blob', entry.object], this.root);
+  }
+
+  private lsTree(args: string[]): TreeEntry[] {
+    // -l adds blob sizes; --full-tree makes paths relative to the root whatever the cwd.
+    return git(['ls-tree', '-z', '-l', '--full-tree', this.commit, ...args], this.root)
+      .split('\0')
+      .filter((line) => line !== '')
+      .map((line) => {
+        // "<mode> SP <type> SP <object> SP+ <size or -> TAB <path>"
+        const tab = line.indexOf('\t');
+        const [mode, type, object, size] = line.slice(0, tab).split(/ +/);
+        return { mode, type, object, size: size === '-' ? -1 : Number(size), file: line.slice(tab + 1) };
+      });
+  }
 }
 
 /**
@@ -170,9 +319,13 @@ function firstLine(error: unknown): string {
  * with `git ls-tree` and read with `git cat-file`, so the working tree is not touched. The path must exist
  * now (it is the new side of the comparison) and be inside a git repository.
  *
+ * Symlinks committed at the revision are followed within the repository (a link that leaves the repository,
+ * is broken or loops is an error), so a linked file or folder is read like a real one.
+ *
  * @param manifestPath a file or folder inside a git work tree
  * @param revision any commit-ish git understands (`HEAD`, `HEAD~1`, `origin/main`, a sha)
- * @throws ManifestError when the path is missing or outside a repository, the revision is unknown, or a file is not valid manifests
+ * @throws ManifestError when the path is missing or outside a repository, the revision is unknown, a symlink
+ * cannot be followed, or a file is not valid manifests
  */
 export function loadManifestsAtRevision(manifestPath: string, revision: string): RevisionManifests {
   if (revision === '' || revision.startsWith('-')) {
@@ -191,9 +344,10 @@ export function loadManifestsAtRevision(manifestPath: string, revision: string):
     // git missing, or a repository git refuses to use (e.g. "detected dubious ownership"): git's reason says it best.
     throw new ManifestError(error instanceof Error ? error.message : String(error));
   }
-  // Both sides through realpath: /tmp may be a symlink (macOS), and git reports the resolved root.
-  const relative = path.relative(fs.realpathSync(root), fs.realpathSync(absolute)).split(path.sep).join('/');
-  if (relative.startsWith('..')) {
+  // The path as written (symlinks in it not resolved: they are resolved at the revision). Only the
+  // repository root goes through realpath, so /tmp being a symlink (macOS) does not matter.
+  const relative = repositoryPath(root, absolute);
+  if (relative === undefined) {
     throw new ManifestError(`${manifestPath} is outside the git repository at ${root}`);
   }
 
@@ -209,38 +363,102 @@ export function loadManifestsAtRevision(manifestPath: string, revision: string):
     throw new ManifestError(`unknown git revision '${revision}' in ${root}`);
   }
 
-  const listing = git(['ls-tree', '-r', '-z', '--full-tree', commit, ...(relative === '' ? [] : ['--', relative])], root);
-  const entries = listing
-    .split('\0')
-    .filter((line) => line !== '')
-    .map((line) => {
-      // "<mode> SP <type> SP <object> TAB <path>"
-      const tab = line.indexOf('\t');
-      const [mode, type, object] = line.slice(0, tab).split(' ');
-      return { mode, type, object, file: line.slice(tab + 1) };
-    })
-    // Blobs only (no submodules), no symlinks (their blob is the link target, not a manifest).
-    .filter((e) => e.type === 'blob' && e.mode !== '120000')
-    .filter((e) => relative === '' || e.file === relative || e.file.startsWith(`${relative}/`));
-  const existed = entries.length > 0;
-  const selected = entries
-    .filter((e) => {
-      if (e.file === relative) {
-        return true; // The path itself was a file at that revision: read it whatever its extension.
-      }
-      const inside = relative === '' ? e.file : e.file.slice(relative.length + 1);
-      return hasManifestExtension(inside) && !inside.split('/').some((part) => part.startsWith('.'));
-    })
-    .sort((a, b) => comparePaths(a.file, b.file));
+  const tree = new RevisionTree(root, commit, revision);
+  const target = tree.resolve(relative, relative);
+  if (!target) {
+    return { manifests: [], files: [], existed: false };
+  }
+  const selected: Array<{ shown: string; entry: TreeEntry }> = [];
+  if (target.entry && target.entry.type === 'blob') {
+    // The path itself was a file at that revision: read it whatever its extension.
+    selected.push({ shown: relative, entry: target.entry });
+  } else if (!target.entry || target.entry.type === 'tree') {
+    collectRevisionFiles(tree, target.file, relative, new Set(), selected);
+  } else {
+    throw new ManifestError(`${revision}:${relative}: not a file or folder (a submodule?)`);
+  }
+  selected.sort((a, b) => compareText(a.shown, b.shown));
 
   const manifests: unknown[] = [];
   const files: string[] = [];
-  for (const entry of selected) {
-    const source = `${revision}:${entry.file}`;
-    manifests.push(...parseManifests(git(['cat-file', 'blob', entry.object], root), source));
+  for (const { shown, entry } of selected) {
+    const source = `${revision}:${shown}`;
+    manifests.push(...parseManifests(tree.read(entry, source), source));
     files.push(source);
   }
-  return { manifests, files, existed };
+  return { manifests, files, existed: true };
+}
+
+/**
+ * `absolute` relative to the repository root as a `/`-separated path, or undefined when outside it. Symlinks
+ * below the root are kept (they are resolved at the revision); symlinks above it (/tmp on macOS) are not.
+ */
+function repositoryPath(root: string, absolute: string): string | undefined {
+  const realRoot = realpathOrThrow(root);
+  const rest: string[] = [];
+  for (let current = absolute; ; current = path.dirname(current)) {
+    if (realpathOrUndefined(current) === realRoot) {
+      return rest.reverse().join('/');
+    }
+    if (path.dirname(current) === current) {
+      break;
+    }
+    rest.push(path.basename(current));
+  }
+  // The path reaches the repository only through a symlink (git resolved it): use the real path.
+  const real = realpathOrUndefined(absolute);
+  const relative = real === undefined ? '..' : path.relative(realRoot, real);
+  return relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative) ? undefined : relative.split(path.sep).join('/');
+}
+
+function realpathOrUndefined(file: string): string | undefined {
+  try {
+    return fs.realpathSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Collects the manifest files under a tree at the revision, following symlinked files and folders.
+ *
+ * @param real the tree's real repository path
+ * @param shown the same folder as the user named it (links not resolved), for sources and sorting
+ * @param ancestors real paths of the folders being walked, to detect links back to them
+ */
+function collectRevisionFiles(
+  tree: RevisionTree,
+  real: string,
+  shown: string,
+  ancestors: Set<string>,
+  into: Array<{ shown: string; entry: TreeEntry }>,
+): void {
+  if (ancestors.has(real)) {
+    throw new ManifestError(`${tree.revision}:${shown}: symlink loop (links back to ${real || 'the repository root'})`);
+  }
+  const inside = new Set(ancestors).add(real);
+  for (const entry of tree.blobsUnder(real)) {
+    const below = real === '' ? entry.file : entry.file.slice(real.length + 1);
+    if (below.split('/').some((part) => part.startsWith('.'))) {
+      continue;
+    }
+    const name = shown === '' ? below : `${shown}/${below}`;
+    if (entry.mode !== SYMLINK_MODE) {
+      if (hasManifestExtension(below)) {
+        into.push({ shown: name, entry });
+      }
+      continue;
+    }
+    const target = tree.resolve(entry.file, name);
+    if (!target) {
+      throw new ManifestError(`${tree.revision}:${name}: broken symlink (its target does not exist at ${tree.revision})`);
+    }
+    if (!target.entry || target.entry.type === 'tree') {
+      collectRevisionFiles(tree, target.file, name, inside, into);
+    } else if (target.entry.type === 'blob' && hasManifestExtension(below)) {
+      into.push({ shown: name, entry: target.entry });
+    }
+  }
 }
 
 function hasCommits(root: string): boolean {
@@ -263,7 +481,7 @@ function git(args: string[], cwd: string): string {
       env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_LITERAL_PATHSPECS: '1', LC_ALL: 'C' },
     });
   } catch (error) {
-    if (typeof error === 'object' && error !== null && 'code' in error && error.code === 'ENOENT') {
+    if (errorCode(error) === 'ENOENT') {
       throw new ManifestError('git is not installed (or not on PATH), so --base-ref cannot be used');
     }
     const stderr = typeof error === 'object' && error !== null && 'stderr' in error ? String(error.stderr) : '';

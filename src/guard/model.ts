@@ -23,15 +23,21 @@ export interface ObjectRef {
   readonly namespace?: string;
   /** metadata.name */
   readonly name: string;
-  /** `Kind/namespace/name` (or `Kind/name` without a namespace): the form used in output and finding ids. */
+  /**
+   * `Kind/namespace/name` (or `Kind/name` without a namespace): the form used in text output. Finding ids
+   * prefix it with the API group of non-core kinds (`apps/StatefulSet/shop/db`).
+   */
   readonly display: string;
 }
 
 /** One problem (or noteworthy change) found when comparing the old and new manifests. */
 export interface Finding {
   /**
-   * Stable identifier, `rule:Kind/namespace/name:field` (or `rule:Kind/namespace/name` for findings about
-   * a whole object). Pass it to `--accept` (or `CheckOptions.accept`) to accept a reviewed finding.
+   * Identifier bound to this very change: `rule:[group/]Kind/namespace/name:field@hash` (no `:field` for
+   * findings about a whole object; no `group/` for core kinds), where `hash` is 8 hex digits of SHA-256 over
+   * `oldValue` and `newValue`. Pass it to `--accept` (or `CheckOptions.accept`) to accept a reviewed finding:
+   * accepting `10Gi → 20Gi` does not accept a later `20Gi → 5Gi`. The id without `@hash` also matches, for
+   * any change of that field; such matches are listed in `CheckResult.unboundAccepts`.
    */
   readonly id: string;
   /** The rule that produced the finding, e.g. `statefulset-immutable-field`. */
@@ -45,16 +51,19 @@ export interface Finding {
   /** Field path inside the object, e.g. `spec.volumeClaimTemplates[www].spec.resources.requests.storage`; empty for the whole object. */
   readonly field: string;
   /**
-   * The old value, rendered as text (objects as compact JSON).
+   * The old value as written in the old manifest, rendered as text (objects as compact JSON).
    * @default - absent in the old manifests
    */
   readonly oldValue?: string;
   /**
-   * The new value, rendered as text (objects as compact JSON).
+   * The new value as written in the new manifest, rendered as text (objects as compact JSON).
    * @default - absent in the new manifests
    */
   readonly newValue?: string;
-  /** Short description of the change, e.g. `1Gi → 2Gi` or `removed`. */
+  /**
+   * Short description of the change for people, e.g. `1Gi → 2Gi`, `10 (default) → 3` (an absent field and
+   * the API server default standing in for it) or `removed`.
+   */
   readonly change: string;
   /** Why the change matters (what Kubernetes does with it). */
   readonly reason: string;
@@ -68,14 +77,16 @@ export interface Finding {
 export interface CheckOptions {
   /**
    * Ids of reviewed blocking findings to accept: they are reported as accepted warnings and no longer
-   * fail the check. Ids that match no finding are reported in `CheckResult.staleAccepts`.
+   * fail the check. An id with `@hash` accepts only that change; without it, any change of the field
+   * (reported in `CheckResult.unboundAccepts`). Ids that match no finding are reported in `CheckResult.staleAccepts`.
    * @default - nothing is accepted
    */
   readonly accept?: string[];
   /**
    * Namespace assumed for namespaced objects whose manifest sets none (what `kubectl -n` or the
    * Argo CD / Flux destination namespace would use).
-   * @default - such objects are compared without a namespace
+   * @default - such objects are compared without a namespace; one whose namespace is set on one side only
+   * is compared with its namespaced counterpart, with a warning (`namespace-unset`)
    */
   readonly namespace?: string;
 }
@@ -88,6 +99,8 @@ export interface CheckResult {
   readonly blocking: boolean;
   /** Accepted ids that matched no finding (stale acceptances worth removing). */
   readonly staleAccepts: string[];
+  /** Accepted ids without `@hash` that matched a finding: they accept any change of that field, not one reviewed change. */
+  readonly unboundAccepts: string[];
   /** Number of Kubernetes objects in the old manifests (after flattening lists). */
   readonly oldObjectCount: number;
   /** Number of Kubernetes objects in the new manifests (after flattening lists). */

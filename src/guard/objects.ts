@@ -95,6 +95,31 @@ export function displayRef(kind: string, name: string, namespace?: string): stri
 }
 
 /**
+ * The object part of finding ids: `display` prefixed with the API group for non-core kinds
+ * (`apps/StatefulSet/shop/db`, `Service/shop/db`), so same-named kinds of different groups stay apart.
+ */
+export function objectId(ref: ObjectRef): string {
+  const group = groupOf(ref.apiVersion);
+  return group ? `${group}/${ref.display}` : ref.display;
+}
+
+/** Plain code-point order, so sorting does not depend on the locale. */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The `code` of a Node.js system error (`ENOENT`, ...), if any. */
+export function errorCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
+}
+
+/** The first line of an error message. */
+export function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0].trim();
+}
+
+/**
  * Checks that a document is a Kubernetes object and returns what is missing, or undefined when it is one.
  */
 export function missingObjectFields(value: unknown): string | undefined {
@@ -125,27 +150,44 @@ export function isKustomizeFile(value: unknown): boolean {
 }
 
 /**
- * Flattens lists and validates every item, for input handed to the API directly (not read from files,
- * which `load.ts` validates with file names in its messages).
+ * Flattens arrays and `kind: List` objects, skips empty documents and kustomization files, and checks that
+ * every remaining item is a Kubernetes object.
+ *
+ * @param values documents or objects
+ * @param describe names an item by its index path (`[2, 0]`: item 1 of value 3) for error messages
+ * @throws ManifestError `<describe(path)> is not a Kubernetes object (<what is missing>)`
  */
-export function toKubeObjects(values: unknown[], what: string, defaultNamespace?: string): KubeObject[] {
-  const result: KubeObject[] = [];
-  const visit = (value: unknown, where: string): void => {
+export function flattenObjects(values: unknown[], describe: (path: number[]) => string): JsonMap[] {
+  const result: JsonMap[] = [];
+  const visit = (value: unknown, path: number[]): void => {
     if (value === null || value === undefined || isKustomizeFile(value)) {
       return;
     }
-    if (isList(value)) {
-      value.items.forEach((item, i) => visit(item, `${where}.items[${i}]`));
+    const items = Array.isArray(value) ? value : isList(value) ? value.items : undefined;
+    if (items) {
+      items.forEach((item, i) => visit(item, [...path, i]));
       return;
     }
     const missing = missingObjectFields(value);
     if (missing !== undefined || !isRecord(value)) {
-      throw new ManifestError(`${what}${where} is not a Kubernetes object (${missing})`);
+      throw new ManifestError(`${describe(path)} is not a Kubernetes object (${missing})`);
     }
-    result.push(identify(value, defaultNamespace));
+    result.push(value);
   };
-  values.forEach((value, i) => visit(value, `[${i}]`));
+  values.forEach((value, i) => visit(value, [i]));
   return result;
+}
+
+/**
+ * Flattens and validates input handed to the API directly, and identifies every object.
+ *
+ * @param values plain manifests
+ * @param what `old manifests` or `new manifests`, for error messages
+ * @param defaultNamespace namespace for namespaced objects whose manifest sets none
+ */
+export function toKubeObjects(values: unknown[], what: string, defaultNamespace?: string): KubeObject[] {
+  const describe = (path: number[]) => `${what}[${path[0]}]${path.slice(1).map((i) => `.items[${i}]`).join('')}`;
+  return flattenObjects(values, describe).map((body) => identify(body, defaultNamespace));
 }
 
 function identify(body: JsonMap, defaultNamespace?: string): KubeObject {
@@ -200,8 +242,12 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 /** A leaf-level difference between two values. */
 export interface Change {
   readonly path: string;
+  /** The old value as written in the manifest. */
   readonly oldValue: unknown;
+  /** The new value as written in the manifest. */
   readonly newValue: unknown;
+  /** Set when a side is absent and the API server default stands in for it: `10 (default) → 3`. */
+  readonly text?: string;
 }
 
 /** Returns a comparison result for a path, or undefined to let the default comparison decide. */
@@ -222,6 +268,13 @@ export function itemNames(list: unknown[]): string[] | undefined {
     return undefined;
   }
   return names as string[];
+}
+
+/** True when the names both lists share appear in a different order. */
+export function reordered(before: string[], after: string[]): boolean {
+  const common = before.filter((name) => after.includes(name));
+  const order = after.filter((name) => before.includes(name));
+  return common.some((name, i) => order[i] !== name);
 }
 
 function findByName(list: unknown[], name: string): unknown {
@@ -257,8 +310,7 @@ export function diff(a: unknown, b: unknown, path: string, compare?: LeafCompara
     const newNames = itemNames(b);
     if (oldNames && newNames) {
       const changes: Change[] = [];
-      const common = oldNames.filter((name) => newNames.includes(name));
-      if (common.join('\u0000') !== newNames.filter((name) => oldNames.includes(name)).join('\u0000')) {
+      if (reordered(oldNames, newNames)) {
         changes.push({ path, oldValue: oldNames, newValue: newNames });
       }
       for (const name of [...new Set([...oldNames, ...newNames])].sort()) {
@@ -279,6 +331,49 @@ export function diff(a: unknown, b: unknown, path: string, compare?: LeafCompara
     return deepEqual(a, b) ? [] : [{ path, oldValue: a, newValue: b }];
   }
   return deepEqual(a, b) ? [] : [{ path, oldValue: a, newValue: b }];
+}
+
+/**
+ * Like `diff`, but absent fields count as their API server defaults (`normalize` fills them in), so a
+ * manifest that spells out a default is not a change. Reported values stay as written in the manifests;
+ * `text` shows the default that stood in for an absent side.
+ *
+ * Only paths that differ as written are reported: when both manifests omit a field, the API server keeps
+ * what it stored, even if the default it would compute now differs (imagePullPolicy after an image change).
+ */
+export function diffWithDefaults(a: unknown, b: unknown, path: string, normalize: (value: unknown) => unknown, compare?: LeafComparator): Change[] {
+  return diffAgainstDefaults(a, b, normalize(a), normalize(b), path, compare);
+}
+
+/**
+ * `diffWithDefaults` with the values already normalized (for defaults that depend on fields outside `a`/`b`).
+ *
+ * @param a the old value as written
+ * @param b the new value as written
+ * @param effectiveA `a` with defaults filled in
+ * @param effectiveB `b` with defaults filled in
+ */
+export function diffAgainstDefaults(a: unknown, b: unknown, effectiveA: unknown, effectiveB: unknown, path: string, compare?: LeafComparator): Change[] {
+  const raw = new Map(diff(a, b, path, compare).map((change) => [change.path, change]));
+  return diff(effectiveA, effectiveB, path, compare).flatMap((change) => {
+    const written = raw.get(change.path);
+    if (!written) {
+      return [];
+    }
+    const defaulted = (value: unknown, effective: unknown) => isEmpty(value) && !isEmpty(effective);
+    const shown = (value: unknown, effective: unknown) =>
+      defaulted(value, effective) ? `${renderShort(render(effective))} (default)` : renderShort(render(value));
+    const text =
+      defaulted(written.oldValue, change.oldValue) || defaulted(written.newValue, change.newValue)
+        ? `${shown(written.oldValue, change.oldValue)} → ${shown(written.newValue, change.newValue)}`
+        : undefined;
+    return [{ path: change.path, oldValue: written.oldValue, newValue: written.newValue, ...(text !== undefined ? { text } : {}) }];
+  });
+}
+
+/** The text of a change for messages: its `text`, or `old → new`. */
+export function describeChange(change: Change): string {
+  return change.text ?? `${renderShort(render(change.oldValue))} → ${renderShort(render(change.newValue))}`;
 }
 
 const MAX_RENDERED = 200;

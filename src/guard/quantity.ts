@@ -36,11 +36,17 @@ const DECIMAL_EXPONENTS: Record<string, number> = {
   E: 18,
 };
 
+// Bounds that keep parsing cheap: real quantities have a handful of digits and exponents below 30, while
+// "1e999999999" would make a number with a billion digits. Anything beyond is treated as invalid.
+const MAX_DIGITS = 64;
+const MAX_EXPONENT = 64;
+
 const QUANTITY = /^([+-]?)(\d+(?:\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?\d+|[numkMGTPE]?)$/;
 
 /**
  * Parses a Kubernetes quantity. Numbers (as YAML may produce for `storage: 5`) are accepted too.
- * Returns undefined when the value is not a valid quantity.
+ * Returns undefined when the value is not a valid quantity, or has more than 64 digits or an exponent
+ * beyond ±64 (uncomparable: callers then compare the text).
  */
 export function parseQuantity(value: unknown): ParsedQuantity | undefined {
   let text: string;
@@ -56,6 +62,9 @@ export function parseQuantity(value: unknown): ParsedQuantity | undefined {
     return undefined;
   }
   const [, sign, digits, suffix] = match;
+  if (digits.length > MAX_DIGITS + 1) {
+    return undefined;
+  }
   const [whole, fraction = ''] = digits.split('.');
   let numerator = BigInt((whole || '0') + fraction);
   let denominator = 10n ** BigInt(fraction.length);
@@ -63,13 +72,16 @@ export function parseQuantity(value: unknown): ParsedQuantity | undefined {
     numerator = -numerator;
   }
   let exponent: number;
-  if (suffix in BINARY_SUFFIXES) {
+  if (Object.hasOwn(BINARY_SUFFIXES, suffix)) {
     numerator *= BINARY_SUFFIXES[suffix];
     exponent = 0;
   } else if (/^[eE][+-]?\d+$/.test(suffix)) {
     exponent = Number(suffix.slice(1));
   } else {
     exponent = DECIMAL_EXPONENTS[suffix];
+  }
+  if (!Number.isSafeInteger(exponent) || Math.abs(exponent) > MAX_EXPONENT) {
+    return undefined;
   }
   if (exponent >= 0) {
     numerator *= 10n ** BigInt(exponent);

@@ -3,8 +3,24 @@
  * selectors and Jobs, plus removals that delete data and kind/group changes.
  */
 import { Draft, RuleContext, expansionNote, kubectl, quantityComparator } from './draft';
+import { withJobSpecDefaults } from './defaults';
 import { Severity } from './model';
-import { KubeObject, deepEqual, diff, get, getArray, getString, isEmpty, isRecord, render } from './objects';
+import {
+  Change,
+  JsonMap,
+  KubeObject,
+  deepEqual,
+  describeChange,
+  diffAgainstDefaults,
+  diffWithDefaults,
+  get,
+  getArray,
+  getNumber,
+  getString,
+  isEmpty,
+  isRecord,
+  render,
+} from './objects';
 import { compareQuantities } from './quantity';
 
 function fieldDraft(
@@ -16,9 +32,25 @@ function fieldDraft(
   newValue: unknown,
   reason: string,
   fix: string,
+  change?: string,
 ): Draft {
-  return { rule, severity, object, field, oldValue: render(oldValue), newValue: render(newValue), reason, fix };
+  return { rule, severity, object, field, oldValue: render(oldValue), newValue: render(newValue), ...(change !== undefined ? { change } : {}), reason, fix };
 }
+
+/** The same fields of a mapping, only those listed. */
+function pick(value: unknown, keys: readonly string[]): JsonMap {
+  const result: JsonMap = {};
+  for (const key of keys) {
+    if (isRecord(value) && value[key] !== undefined) {
+      result[key] = value[key];
+    }
+  }
+  return result;
+}
+
+// Argo CD deletes and re-creates an object with both options; Replace=true alone replaces in place, which
+// the API server refuses for immutable fields just like an update.
+const ARGO_REPLACE = 'argocd.argoproj.io/sync-options: Force=true,Replace=true';
 
 /** Service: clusterIP / clusterIPs are immutable; type changes to or from ExternalName are allowed but change DNS. */
 export function serviceChanges(oldObject: KubeObject, newObject: KubeObject): Draft[] {
@@ -29,18 +61,20 @@ export function serviceChanges(oldObject: KubeObject, newObject: KubeObject): Dr
   const k = kubectl(oldObject);
   if (oldType !== newType && (oldType === 'ExternalName' || newType === 'ExternalName')) {
     // The API server releases or allocates the cluster IP for these transitions, so clusterIP rules do not apply.
+    const shown = (type: string, written: unknown) => (isEmpty(written) ? `${type} (default)` : type);
     return [
       fieldDraft(
         'service-type-change',
         Severity.WARN,
         oldObject,
         'spec.type',
-        oldType,
-        newType,
+        get(oldSpec, 'type'),
+        get(newSpec, 'type'),
         newType === 'ExternalName'
           ? 'Allowed, but the Service loses its cluster IP: its DNS name becomes a CNAME and clients connected to the old IP lose it.'
           : 'Allowed: the Service gets a new cluster IP and its DNS name stops being a CNAME.',
         'Make sure clients (and network policies) expect the new kind of address.',
+        `${shown(oldType, get(oldSpec, 'type'))} → ${shown(newType, get(newSpec, 'type'))}`,
       ),
     ];
   }
@@ -51,8 +85,8 @@ export function serviceChanges(oldObject: KubeObject, newObject: KubeObject): Dr
   const newPrimary = getString(newSpec, 'clusterIP') ?? newIps[0];
   const field = getString(oldSpec, 'clusterIP') !== undefined || getString(newSpec, 'clusterIP') !== undefined ? 'spec.clusterIP' : 'spec.clusterIPs';
   const recreate =
-    'Revert the change, or delete and re-create the Service (clients see a short interruption; with Argo CD, the Replace=true ' +
-    `sync option on the Service does the same), then apply:\n  ${k} delete service ${oldObject.ref.name}`;
+    `Revert the change, or delete and re-create the Service (clients see a short interruption; with Argo CD, the ${ARGO_REPLACE} ` +
+    `annotation on the Service does the same), then apply:\n  ${k} delete service ${oldObject.ref.name}`;
   if (oldPrimary !== newPrimary) {
     let reason: string | undefined;
     if (newPrimary === undefined && oldPrimary === 'None') {
@@ -92,58 +126,49 @@ export function serviceChanges(oldObject: KubeObject, newObject: KubeObject): Dr
 }
 
 // Fields the API server refuses to update on a StorageClass, and what it assumes when they are absent.
-const STORAGE_CLASS_IMMUTABLE: Array<[string, unknown]> = [
-  ['provisioner', undefined],
-  ['parameters', undefined],
-  ['reclaimPolicy', 'Delete'],
-  ['volumeBindingMode', 'Immediate'],
-];
+const STORAGE_CLASS_IMMUTABLE = ['provisioner', 'parameters', 'reclaimPolicy', 'volumeBindingMode'];
+const STORAGE_CLASS_DEFAULTS: JsonMap = { reclaimPolicy: 'Delete', volumeBindingMode: 'Immediate' };
 
 /** StorageClass: provisioner, parameters, reclaimPolicy and volumeBindingMode are immutable. */
 export function storageClassChanges(oldObject: KubeObject, newObject: KubeObject): Draft[] {
-  const drafts: Draft[] = [];
   const name = oldObject.ref.name;
-  for (const [field, fallback] of STORAGE_CLASS_IMMUTABLE) {
-    const before = isEmpty(get(oldObject.body, field)) ? fallback : get(oldObject.body, field);
-    const after = isEmpty(get(newObject.body, field)) ? fallback : get(newObject.body, field);
-    for (const change of diff(before, after, field)) {
-      drafts.push(
-        fieldDraft(
-          'storageclass-immutable-field',
-          Severity.BLOCK,
-          oldObject,
-          change.path,
-          change.oldValue,
-          change.newValue,
-          'StorageClass provisioner, parameters, reclaimPolicy and volumeBindingMode cannot be updated: the API server refuses the change, so the sync fails.',
-          'Create a StorageClass with a new name for the new settings and use it for new claims (existing volumes keep the settings they were ' +
-            `provisioned with), or delete and re-create this one, then apply (existing volumes are not affected):\n  kubectl delete storageclass ${name}` +
-            (field === 'reclaimPolicy'
-              ? '\nExisting volumes keep their own reclaim policy; change it per PersistentVolume:\n' +
-                '  kubectl patch pv NAME -p \'{"spec":{"persistentVolumeReclaimPolicy":"Retain"}}\''
-              : ''),
-        ),
-      );
-    }
-  }
-  return drafts;
+  const withDefaults = (value: unknown) => ({ ...STORAGE_CLASS_DEFAULTS, ...pick(value, STORAGE_CLASS_IMMUTABLE) });
+  const changes = diffWithDefaults(pick(oldObject.body, STORAGE_CLASS_IMMUTABLE), pick(newObject.body, STORAGE_CLASS_IMMUTABLE), '', withDefaults);
+  return changes.map((change) =>
+    fieldDraft(
+      'storageclass-immutable-field',
+      Severity.BLOCK,
+      oldObject,
+      change.path,
+      change.oldValue,
+      change.newValue,
+      'StorageClass provisioner, parameters, reclaimPolicy and volumeBindingMode cannot be updated: the API server refuses the change, so the sync fails.',
+      'Create a StorageClass with a new name for the new settings and use it for new claims (existing volumes keep the settings they were ' +
+        `provisioned with), or delete and re-create this one, then apply (existing volumes are not affected):\n  kubectl delete storageclass ${name}` +
+        (change.path === 'reclaimPolicy'
+          ? '\nExisting volumes keep their own reclaim policy; change it per PersistentVolume:\n' +
+            '  kubectl patch pv NAME -p \'{"spec":{"persistentVolumeReclaimPolicy":"Retain"}}\''
+          : ''),
+      change.text,
+    ),
+  );
 }
 
 /** PersistentVolumeClaim: the spec is immutable except for a storage request that grows. */
 export function pvcChanges(oldObject: KubeObject, newObject: KubeObject, ctx: RuleContext): Draft[] {
   const drafts: Draft[] = [];
   const normalize = (spec: unknown) => ({ ...(isRecord(spec) ? spec : {}), volumeMode: getString(spec, 'volumeMode') ?? 'Filesystem' });
-  const oldSpec = normalize(get(oldObject.body, 'spec'));
-  const newSpec = normalize(get(newObject.body, 'spec'));
+  const oldSpec = get(oldObject.body, 'spec');
+  const newSpec = get(newObject.body, 'spec');
   const name = oldObject.ref.name;
   const k = kubectl(oldObject);
   const refused = 'The spec of a PersistentVolumeClaim cannot change after creation (only its storage request may grow): the API server refuses the update.';
   const replaceFix =
     'Revert the change. To move the data to a claim with the new settings, create a new claim (new name), copy the data, and point the ' +
     'workload at it; deleting and re-creating this claim deletes its volume when the reclaimPolicy is Delete.';
-  for (const change of diff(oldSpec, newSpec, 'spec', quantityComparator)) {
+  for (const change of diffWithDefaults(oldSpec, newSpec, 'spec', normalize, quantityComparator)) {
     const draft = (severity: Severity, reason: string, fix: string) =>
-      drafts.push(fieldDraft('pvc-immutable-field', severity, oldObject, change.path, change.oldValue, change.newValue, reason, fix));
+      drafts.push(fieldDraft('pvc-immutable-field', severity, oldObject, change.path, change.oldValue, change.newValue, reason, fix, change.text));
     if (change.path === 'spec.resources.requests.storage') {
       const order = compareQuantities(change.oldValue, change.newValue);
       if (order !== undefined && order < 0) {
@@ -216,49 +241,140 @@ export function workloadSelectorChanges(oldObject: KubeObject, newObject: KubeOb
 }
 
 // Job spec fields the API server refuses to update (parallelism, suspend, activeDeadlineSeconds, ... may change).
-const JOB_IMMUTABLE = [
-  'backoffLimitPerIndex',
-  'completionMode',
-  'completions',
-  'managedBy',
-  'manualSelector',
-  'podFailurePolicy',
-  'selector',
-  'successPolicy',
-  'template',
-];
+const JOB_IMMUTABLE = ['backoffLimitPerIndex', 'completionMode', 'completions', 'managedBy', 'podFailurePolicy', 'selector', 'successPolicy', 'template'];
 
-/** Job: the pod template, selector, completions and a few more fields are immutable. */
+/**
+ * Why the Job will be deleted and created rather than updated, so immutable fields may change; undefined
+ * when it is updated in place. Annotations are read from the new manifest (what GitOps acts on), the TTL
+ * from the old one (the Job in the cluster is the one that goes away).
+ */
+export function jobRecreation(oldObject: KubeObject, newObject: KubeObject): string | undefined {
+  const annotation = (key: string) => getString(newObject.body, 'metadata', 'annotations', key);
+  const list = (key: string) => (annotation(key) ?? '').split(',').map((item) => item.trim());
+  if (annotation('argocd.argoproj.io/hook') && list('argocd.argoproj.io/hook-delete-policy').includes('BeforeHookCreation')) {
+    return 'it is an Argo CD hook with hook-delete-policy BeforeHookCreation: Argo CD deletes the old Job before it creates the new one';
+  }
+  const syncOptions = list('argocd.argoproj.io/sync-options');
+  if (syncOptions.includes('Force=true') && syncOptions.includes('Replace=true')) {
+    return `it carries ${ARGO_REPLACE}: Argo CD deletes and re-creates it`;
+  }
+  if (annotation('helm.sh/hook') && list('helm.sh/hook-delete-policy').includes('before-hook-creation')) {
+    return 'it is a Helm hook with hook-delete-policy before-hook-creation: the old Job is deleted before the new one is created';
+  }
+  if (annotation('kustomize.toolkit.fluxcd.io/force') === 'enabled') {
+    return 'it carries kustomize.toolkit.fluxcd.io/force: enabled: Flux deletes and re-creates objects whose immutable fields change';
+  }
+  const ttl = getNumber(oldObject.body, 'spec', 'ttlSecondsAfterFinished');
+  if (ttl !== undefined && ttl >= 0) {
+    return (
+      `the Job in the cluster sets spec.ttlSecondsAfterFinished: ${ttl}: Kubernetes deletes it ${ttl} seconds after it finishes, ` +
+      'so the sync creates a new Job (if the old one still exists at sync time, because it is running or its TTL has not passed, the sync fails)'
+    );
+  }
+  return undefined;
+}
+
+/**
+ * Job: the pod template, selector, completions and a few more fields are immutable. Blocks, unless the Job
+ * is deleted and re-created on sync (see `jobRecreation`): then the change only warns that it runs again.
+ */
 export function jobChanges(oldObject: KubeObject, newObject: KubeObject): Draft[] {
   const drafts: Draft[] = [];
   const name = oldObject.ref.name;
+  const oldSpec = get(oldObject.body, 'spec');
+  const newSpec = get(newObject.body, 'spec');
+  // Defaults depend on fields outside the immutable ones (completions on parallelism), so fill them in first.
+  const changes = diffAgainstDefaults(
+    pick(oldSpec, JOB_IMMUTABLE),
+    pick(newSpec, JOB_IMMUTABLE),
+    pick(withJobSpecDefaults(oldSpec), JOB_IMMUTABLE),
+    pick(withJobSpecDefaults(newSpec), JOB_IMMUTABLE),
+    'spec',
+    quantityComparator,
+  );
+  const recreation = jobRecreation(oldObject, newObject);
   for (const key of JOB_IMMUTABLE) {
-    const before = get(oldObject.body, 'spec', key);
-    const after = get(newObject.body, 'spec', key);
+    const field = `spec.${key}`;
     // One finding per field: a template edit is one decision however many lines it touches.
-    const changes = diff(before, after, `spec.${key}`, quantityComparator);
-    if (changes.length === 0) {
+    const mine = changes.filter((c) => c.path === field || c.path.startsWith(`${field}.`) || c.path.startsWith(`${field}[`));
+    if (mine.length === 0) {
       continue;
     }
-    const details = changes.slice(0, 3).map((c) => `${c.path} (${render(c.oldValue) ?? '(absent)'} → ${render(c.newValue) ?? '(absent)'})`);
-    const more = changes.length > 3 ? ` and ${changes.length - 3} more` : '';
-    drafts.push({
-      ...fieldDraft(
+    const before = get(oldSpec, key);
+    const after = get(newSpec, key);
+    const change = summarizeChanges(field, mine);
+    if (recreation !== undefined) {
+      drafts.push(
+        fieldDraft(
+          'job-recreated',
+          Severity.WARN,
+          oldObject,
+          field,
+          before,
+          after,
+          `A Job's ${field} cannot change after the Job is created, but ${recreation}. The Job runs again with the new spec.`,
+          'Nothing to do if the Job should run again. Otherwise revert the change.',
+          change,
+        ),
+      );
+      continue;
+    }
+    drafts.push(
+      fieldDraft(
         'job-immutable-field',
         Severity.BLOCK,
         oldObject,
-        `spec.${key}`,
+        field,
         before,
         after,
-        `A Job's spec.${key} cannot change after the Job is created: the API server refuses the update ("field is immutable"), so the sync fails.`,
-        'Give the Job a new name for each change (for example a content hash suffix), or have GitOps replace it ' +
-          '(Argo CD: the argocd.argoproj.io/sync-options: Replace=true annotation or a hook with hook-delete-policy BeforeHookCreation; ' +
-          `Flux: the kustomize.toolkit.fluxcd.io/force: enabled annotation), or delete the finished Job before syncing:\n  ${kubectl(oldObject)} delete job ${name}`,
+        `A Job's ${field} cannot change after the Job is created: the API server refuses the update ("field is immutable"), so the sync fails.`,
+        'Give the Job a new name for each change (for example a content hash suffix), or have it deleted and re-created on sync ' +
+          `(Argo CD: the annotation ${ARGO_REPLACE}, or a hook with argocd.argoproj.io/hook-delete-policy: BeforeHookCreation; ` +
+          'Helm: a hook with helm.sh/hook-delete-policy: before-hook-creation; Flux: kustomize.toolkit.fluxcd.io/force: enabled; ' +
+          `or spec.ttlSecondsAfterFinished so finished Jobs go away), or delete the finished Job before syncing:\n  ${kubectl(oldObject)} delete job ${name}`,
+        change,
       ),
-      change: key === 'template' || changes.length > 1 ? `changed: ${details.join(', ')}${more}` : undefined,
-    });
+    );
   }
   return drafts;
+}
+
+/** `old → new` for one leaf change; `changed: path (old → new), ...` for a template or several changes. */
+function summarizeChanges(field: string, changes: Change[]): string | undefined {
+  if (changes.length === 1 && changes[0].path === field) {
+    return changes[0].text;
+  }
+  const details = changes.slice(0, 3).map((c) => `${c.path} (${describeChange(c)})`);
+  const more = changes.length > 3 ? ` and ${changes.length - 3} more` : '';
+  return `changed: ${details.join(', ')}${more}`;
+}
+
+/**
+ * A namespaced object whose namespace is set on one side only (and no --namespace given): compared with
+ * its counterpart as the same object, with a warning that this assumes the destination namespace.
+ */
+export function namespaceUnset(oldObject: KubeObject, newObject: KubeObject): Draft {
+  const before = oldObject.ref.namespace;
+  const after = newObject.ref.namespace;
+  const assumed = before ?? after ?? '';
+  const side = before === undefined ? 'old' : 'new';
+  const statefulSet = oldObject.group === 'apps' && oldObject.ref.kind === 'StatefulSet';
+  return {
+    rule: 'namespace-unset',
+    severity: Severity.WARN,
+    object: oldObject,
+    field: 'metadata.namespace',
+    ...(before !== undefined ? { oldValue: before } : {}),
+    ...(after !== undefined ? { newValue: after } : {}),
+    change: `${before ?? '(not set)'} → ${after ?? '(not set)'}`,
+    reason:
+      `The ${side} manifest sets no namespace, so the object goes to the namespace it is applied to (the Argo CD or Flux destination, ` +
+      `or kubectl -n). It was compared as the same object, assuming that namespace is ${assumed}; if it is not, this is a different ` +
+      `object in another namespace${statefulSet ? ' (a StatefulSet there starts with new empty volumes)' : ''}.`,
+    fix:
+      'Pass --namespace NS (CheckOptions.namespace), NS being the GitOps destination namespace, so manifests without a namespace are ' +
+      'compared in it; or set metadata.namespace explicitly on both sides.',
+  };
 }
 
 /**

@@ -7,8 +7,9 @@ import { Severity } from './model';
 import {
   JsonMap,
   KubeObject,
+  compareText,
   deepEqual,
-  diff,
+  diffWithDefaults,
   get,
   getArray,
   getNumber,
@@ -17,6 +18,7 @@ import {
   isRecord,
   listNames,
   render,
+  reordered,
 } from './objects';
 import { compareQuantities } from './quantity';
 
@@ -34,7 +36,13 @@ const MUTABLE_SPEC_FIELDS = new Set([
 const SPEC_DEFAULTS: Record<string, unknown> = {
   podManagementPolicy: 'OrderedReady',
   revisionHistoryLimit: 10,
-  serviceName: '',
+};
+
+// Extra context for fields whose rules differ between Kubernetes versions.
+const FIELD_NOTES: Record<string, string> = {
+  revisionHistoryLimit:
+    ' Newer API servers accept this change (Kubernetes 1.34 lists revisionHistoryLimit among the fields a StatefulSet ' +
+    'update may change; 1.31 and older refuse it): if every target cluster is that new, accept this finding.',
 };
 
 const FORBIDDEN_REASON =
@@ -85,12 +93,13 @@ function allPvcs(set: SetFacts): string[] {
 
 interface ClaimTemplate {
   readonly name: string;
-  readonly normalized: JsonMap;
+  /** metadata and spec as written, without what the API server does not store. */
+  readonly stored: JsonMap;
 }
 
 /**
  * Claim templates keyed by name, reduced to what the API server stores: apiVersion/kind/status and the
- * namespace are dropped (not part of the stored template), and volumeMode defaults to Filesystem.
+ * namespace are dropped (not part of the stored template).
  */
 function claimTemplates(object: KubeObject): ClaimTemplate[] {
   const result: ClaimTemplate[] = [];
@@ -102,9 +111,24 @@ function claimTemplates(object: KubeObject): ClaimTemplate[] {
     const metadata: JsonMap = isRecord(template.metadata) ? { ...template.metadata } : {};
     delete metadata.namespace;
     delete metadata.creationTimestamp;
-    const spec: JsonMap = isRecord(template.spec) ? { ...template.spec } : {};
-    spec.volumeMode = spec.volumeMode ?? 'Filesystem';
-    result.push({ name, normalized: { metadata, spec } });
+    result.push({ name, stored: { metadata, spec: template.spec } });
+  }
+  return result;
+}
+
+/** A stored claim template with API server defaults filled in (volumeMode: Filesystem). */
+function withTemplateDefaults(template: unknown): unknown {
+  const spec = get(template, 'spec');
+  return { ...(isRecord(template) ? template : {}), spec: { ...(isRecord(spec) ? spec : {}), volumeMode: getString(spec, 'volumeMode') ?? 'Filesystem' } };
+}
+
+/** A StatefulSet spec with API server defaults filled in. */
+function withSpecDefaults(spec: unknown): unknown {
+  const result: JsonMap = { ...(isRecord(spec) ? spec : {}) };
+  for (const [key, value] of Object.entries(SPEC_DEFAULTS)) {
+    if (isEmpty(result[key])) {
+      result[key] = value;
+    }
   }
   return result;
 }
@@ -139,11 +163,8 @@ export function statefulSetChanges(oldObject: KubeObject, newObject: KubeObject,
   const newSet = facts(newObject);
   const oldSpec = get(oldObject.body, 'spec');
   const newSpec = get(newObject.body, 'spec');
-  const specKeys = [
-    ...new Set([...Object.keys(isRecord(oldSpec) ? oldSpec : {}), ...Object.keys(isRecord(newSpec) ? newSpec : {})]),
-  ].sort();
 
-  const immutable = (field: string, oldValue: unknown, newValue: unknown, extra?: { reason?: string; fix?: string }): void => {
+  const immutable = (field: string, oldValue: unknown, newValue: unknown, extra?: { reason?: string; fix?: string; change?: string }): void => {
     drafts.push({
       rule: 'statefulset-immutable-field',
       severity: Severity.BLOCK,
@@ -151,59 +172,47 @@ export function statefulSetChanges(oldObject: KubeObject, newObject: KubeObject,
       field,
       oldValue: render(oldValue),
       newValue: render(newValue),
+      ...(extra?.change !== undefined ? { change: extra.change } : {}),
       reason: extra?.reason ?? FORBIDDEN_REASON,
       fix: extra?.fix ?? orphanFix(oldSet),
     });
   };
 
-  for (const key of specKeys) {
-    if (MUTABLE_SPEC_FIELDS.has(key)) {
-      continue;
+  const before = get(oldSpec, 'selector');
+  const after = get(newSpec, 'selector');
+  if (!deepEqual(before, after)) {
+    immutable('spec.selector', before, after, {
+      fix:
+        'Keep the old selector (new labels can go on the pod template alone). If it must change, delete the set with its pods ' +
+        '(the re-created set could not adopt pods its selector does not match) and let GitOps re-create it; ' +
+        'its PVCs stay and are re-attached because the set and claim template names are unchanged' +
+        (oldSet.whenDeleted === 'Delete'
+          ? ' (but whenDeleted is Delete: first change it to Retain and sync that, or the PVCs are deleted with the set)'
+          : '') +
+        '. Expect downtime:\n' +
+        `  ${kubectl(oldObject)} delete statefulset ${oldSet.name}\n` +
+        'then apply the new manifests.',
+    });
+  }
+  drafts.push(...claimTemplateChanges(oldSet, newSet, ctx));
+
+  // Every other field not listed as mutable, including fields this check does not know (newer API versions).
+  const rest = (spec: unknown): JsonMap => {
+    const result: JsonMap = { ...(isRecord(spec) ? spec : {}) };
+    for (const key of [...MUTABLE_SPEC_FIELDS, 'selector', 'volumeClaimTemplates']) {
+      delete result[key];
     }
-    const before = get(oldSpec, key);
-    const after = get(newSpec, key);
-    if (key === 'volumeClaimTemplates') {
-      drafts.push(...claimTemplateChanges(oldSet, newSet, ctx));
-    } else if (key === 'selector') {
-      if (!deepEqual(before, after)) {
-        immutable('spec.selector', before, after, {
-          fix:
-            'Keep the old selector (new labels can go on the pod template alone). If it must change, delete the set with its pods ' +
-            '(the re-created set could not adopt pods its selector does not match) and let GitOps re-create it; ' +
-            'its PVCs stay and are re-attached because the set and claim template names are unchanged' +
-            (oldSet.whenDeleted === 'Delete'
-              ? ' (but whenDeleted is Delete: first change it to Retain and sync that, or the PVCs are deleted with the set)'
-              : '') +
-            '. Expect downtime:\n' +
-            `  ${kubectl(oldObject)} delete statefulset ${oldSet.name}\n` +
-            'then apply the new manifests.',
-        });
-      }
-    } else if (key in SPEC_DEFAULTS) {
-      const effectiveBefore = isEmpty(before) ? SPEC_DEFAULTS[key] : before;
-      const effectiveAfter = isEmpty(after) ? SPEC_DEFAULTS[key] : after;
-      if (!deepEqual(effectiveBefore, effectiveAfter)) {
-        immutable(`spec.${key}`, withDefault(before, key), withDefault(after, key));
-      }
-    } else {
-      // Fields this check does not know (newer API versions): immutable unless listed above.
-      for (const change of diff(before, after, `spec.${key}`)) {
-        immutable(change.path, change.oldValue, change.newValue);
-      }
-    }
+    return result;
+  };
+  for (const change of diffWithDefaults(rest(oldSpec), rest(newSpec), 'spec', withSpecDefaults)) {
+    const key = change.path.slice('spec.'.length).split(/[.[]/)[0];
+    const note = Object.hasOwn(FIELD_NOTES, key) ? FIELD_NOTES[key] : '';
+    immutable(change.path, change.oldValue, change.newValue, { change: change.text, reason: FORBIDDEN_REASON + note });
   }
 
   drafts.push(...scaleIn(oldSet, newSet));
   drafts.push(...retentionChanges(oldSet, newSet));
   return drafts;
-}
-
-function withDefault(value: unknown, key: string): unknown {
-  if (!isEmpty(value)) {
-    return value;
-  }
-  const fallback = SPEC_DEFAULTS[key];
-  return fallback === '' ? undefined : `${String(fallback)} (default)`;
 }
 
 function claimTemplateChanges(oldSet: SetFacts, newSet: SetFacts, ctx: RuleContext): Draft[] {
@@ -243,7 +252,7 @@ function claimTemplateChanges(oldSet: SetFacts, newSet: SetFacts, ctx: RuleConte
         severity: Severity.BLOCK,
         object,
         field: `spec.volumeClaimTemplates[${name}]`,
-        oldValue: render(before.find((t) => t.name === name)?.normalized),
+        oldValue: render(before.find((t) => t.name === name)?.stored),
         change: `claim template ${name} removed`,
         reason: `${FORBIDDEN_REASON} The PVCs ${listNames(existingPvcs(name))} would stay behind.`,
         fix: orphanFix(oldSet),
@@ -255,7 +264,7 @@ function claimTemplateChanges(oldSet: SetFacts, newSet: SetFacts, ctx: RuleConte
         severity: Severity.BLOCK,
         object,
         field: `spec.volumeClaimTemplates[${name}]`,
-        newValue: render(after.find((t) => t.name === name)?.normalized),
+        newValue: render(after.find((t) => t.name === name)?.stored),
         change: `claim template ${name} added`,
         reason: FORBIDDEN_REASON,
         fix: `${orphanFix(oldSet)} The controller then creates the PVCs ${listNames(pvcNames([name], newSet.name, ordinals(newSet)))} as pods are re-created.`,
@@ -264,7 +273,7 @@ function claimTemplateChanges(oldSet: SetFacts, newSet: SetFacts, ctx: RuleConte
   }
 
   const common = beforeNames.filter((n) => afterNames.includes(n));
-  if (common.join('\u0000') !== afterNames.filter((n) => beforeNames.includes(n)).join('\u0000')) {
+  if (reordered(beforeNames, afterNames)) {
     drafts.push({
       rule: 'statefulset-immutable-field',
       severity: Severity.BLOCK,
@@ -279,9 +288,10 @@ function claimTemplateChanges(oldSet: SetFacts, newSet: SetFacts, ctx: RuleConte
   }
 
   for (const name of common) {
-    const oldTemplate = before.find((t) => t.name === name)?.normalized;
-    const newTemplate = after.find((t) => t.name === name)?.normalized;
-    for (const change of diff(oldTemplate, newTemplate, `spec.volumeClaimTemplates[${name}]`, quantityComparator)) {
+    const oldTemplate = before.find((t) => t.name === name)?.stored;
+    const newTemplate = after.find((t) => t.name === name)?.stored;
+    const path = `spec.volumeClaimTemplates[${name}]`;
+    for (const change of diffWithDefaults(oldTemplate, newTemplate, path, withTemplateDefaults, quantityComparator)) {
       const base = {
         rule: 'statefulset-immutable-field',
         severity: Severity.BLOCK,
@@ -289,6 +299,7 @@ function claimTemplateChanges(oldSet: SetFacts, newSet: SetFacts, ctx: RuleConte
         field: change.path,
         oldValue: render(change.oldValue),
         newValue: render(change.newValue),
+        ...(change.text !== undefined ? { change: change.text } : {}),
       };
       const storage = STORAGE_PATH.test(change.path) ? compareQuantities(change.oldValue, change.newValue) : undefined;
       if (storage !== undefined && storage < 0) {
@@ -330,11 +341,19 @@ function growProcedure(set: SetFacts, claim: string, size: string, storageClassN
   const patch = JSON.stringify({ spec: { resources: { requests: { storage: size } } } });
   const pvcs = pvcNames([claim], set.name, ordinals(set));
   const expansion = expansionNote(ctx, typeof storageClassName === 'string' && storageClassName !== '' ? storageClassName : undefined);
+  const selector = labelSelector(set.object);
   const lines = [
     'Grow the existing volumes in place, then re-create the set around its running pods:',
     ...(expansion.allowed === false ? [`  0. ${expansion.note}`] : []),
     `  1. expand every PVC of the set (ordinals ${describeOrdinals(set)}):`,
     ...pvcs.map((pvc) => `       ${k} patch pvc ${pvc} -p '${patch}'`),
+    ...(selector
+      ? [
+          '     and any other PVC of the set this lists (ordinals beyond replicas, left by an earlier scale-in: the controller ' +
+            'labels every PVC of the set with its selector labels):',
+          `       ${k} get pvc -l ${selector}`,
+        ]
+      : []),
     '     and wait until each shows the new capacity:',
     `       ${k} get pvc ${pvcs.join(' ')}`,
     '  2. delete the set but not its pods:',
@@ -346,6 +365,18 @@ function growProcedure(set: SetFacts, claim: string, size: string, storageClassN
     lines.push(expansion.note);
   }
   return lines.join('\n');
+}
+
+/** `k=v,k2=v2` from the selector's matchLabels (PVCs of a set carry them), or undefined without matchLabels. */
+function labelSelector(object: KubeObject): string | undefined {
+  const labels = get(object.body, 'spec', 'selector', 'matchLabels');
+  if (!isRecord(labels) || Object.keys(labels).length === 0) {
+    return undefined;
+  }
+  return Object.keys(labels)
+    .sort()
+    .map((key) => `${key}=${String(labels[key])}`)
+    .join(',');
 }
 
 function describeOrdinals(set: SetFacts): string {
@@ -476,7 +507,7 @@ export function statefulSetLifecycle(removed: KubeObject[], added: KubeObject[])
       .filter((n) => !paired.has(n) && n.object.ref.namespace === set.object.ref.namespace)
       .map((n) => ({ set: n, evidence: similarity(set, n) }))
       .filter((c) => c.evidence.length > 0)
-      .sort((a, b) => b.evidence.length - a.evidence.length || (a.set.name < b.set.name ? -1 : 1));
+      .sort((a, b) => b.evidence.length - a.evidence.length || compareText(a.set.name, b.set.name));
     if (candidates.length > 0) {
       const { set: renamed, evidence } = candidates[0];
       paired.add(renamed);

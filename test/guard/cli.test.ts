@@ -3,6 +3,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { main } from '../../src/cli';
+import { UpgradeGuard } from '../../src/guard';
+import { unbound } from './helpers';
 
 interface Run {
   readonly code: number;
@@ -57,7 +59,7 @@ spec:
   ports: [{port: 5432}]
 `;
 
-const GROWN_ID = 'statefulset-immutable-field:StatefulSet/shop/db:spec.volumeClaimTemplates[data].spec.resources.requests.storage';
+const GROWN_ID = 'statefulset-immutable-field:apps/StatefulSet/shop/db:spec.volumeClaimTemplates[data].spec.resources.requests.storage';
 
 let dir: string;
 
@@ -83,6 +85,17 @@ function folders(newStorage: string, newImage = 'postgres:16', newReplicas = 2):
   // Documents in another order and file layout on the new side: order must not matter.
   write('new/all.yaml', `${statefulSetYaml(newStorage, newReplicas, newImage)}---\n${SERVICE_YAML}`);
   return { oldDir: path.join(dir, 'old'), newDir: path.join(dir, 'new') };
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The id printed with the first blocking finding. */
+function printedId(stdout: string): string {
+  const match = /To accept after review: --accept '([^']+)'/.exec(stdout);
+  expect(match).not.toBeNull();
+  return match ? match[1] : '';
 }
 
 function expectOneErrorLine(result: Run, reason: string | RegExp): void {
@@ -130,7 +143,7 @@ describe('cdk8s-stateful check --base', () => {
     expect(result.stdout).toContain(`kubectl -n shop patch pvc data-db-0 -p '{"spec":{"resources":{"requests":{"storage":"2Gi"}}}}'`);
     expect(result.stdout).toContain(`kubectl -n shop patch pvc data-db-1 -p '{"spec":{"resources":{"requests":{"storage":"2Gi"}}}}'`);
     expect(result.stdout).toContain('kubectl -n shop delete statefulset db --cascade=orphan');
-    expect(result.stdout).toContain(`To accept after review: --accept '${GROWN_ID}'`);
+    expect(result.stdout).toMatch(new RegExp(`To accept after review: --accept '${escape(GROWN_ID)}@[0-9a-f]{8}'`));
     expect(result.stdout).toMatch(/NOT SAFE: 1 blocking finding, 0 warnings/);
     expect(result.stderr).toBe('');
   });
@@ -146,7 +159,35 @@ describe('cdk8s-stateful check --base', () => {
     expect(result.stdout).toContain('Their PVCs data-db-1 stay');
   });
 
-  test('GIVEN the blocking id passed with --accept WHEN checked THEN it is accepted (exit 0)', () => {
+  test('GIVEN the printed id passed with --accept WHEN checked THEN it is accepted (exit 0)', () => {
+    // GIVEN
+    const { oldDir, newDir } = folders('2Gi');
+    const id = printedId(run('check', '--base', oldDir, newDir).stdout);
+    // WHEN
+    const result = run('check', '--base', oldDir, '--accept', id, newDir);
+    // THEN
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('ACCEPTED  StatefulSet/shop/db');
+    expect(result.stdout).toContain(`Accepted: ${id}`);
+    expect(result.stdout).not.toContain('NOTE');
+    expect(result.stdout).toContain('Safe to apply: 0 blocking findings, 0 warnings, 1 accepted (2 objects before, 2 after).');
+  });
+
+  test('GIVEN the id of a reviewed change WHEN a different change of the same field is checked THEN it still blocks', () => {
+    // GIVEN 1Gi → 2Gi was reviewed and accepted
+    const { oldDir, newDir } = folders('2Gi');
+    const reviewed = printedId(run('check', '--base', oldDir, newDir).stdout);
+    write('new/all.yaml', `${statefulSetYaml('5Gi')}---\n${SERVICE_YAML}`);
+    // WHEN the change becomes 1Gi → 5Gi
+    const result = run('check', '--base', oldDir, '--accept', reviewed, newDir);
+    // THEN
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('BLOCK     StatefulSet/shop/db spec.volumeClaimTemplates[data].spec.resources.requests.storage: 1Gi → 5Gi');
+    expect(result.stdout).toContain(`STALE     accepted id matches no finding (remove it): ${reviewed}`);
+    expect(printedId(result.stdout)).not.toBe(reviewed);
+  });
+
+  test('GIVEN the id without @hash passed with --accept WHEN checked THEN it is accepted with a note that it is unbound', () => {
     // GIVEN
     const { oldDir, newDir } = folders('2Gi');
     // WHEN
@@ -154,7 +195,8 @@ describe('cdk8s-stateful check --base', () => {
     // THEN
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('ACCEPTED  StatefulSet/shop/db');
-    expect(result.stdout).toContain('Safe to apply: 0 blocking findings, 0 warnings, 1 accepted');
+    expect(result.stdout).toMatch(/NOTE {6}accepted id without @hash: it accepts any change of that field/);
+    expect(result.stdout).toContain('Safe to apply: 0 blocking findings, 0 warnings, 1 accepted, 1 unbound acceptance');
   });
 
   test('GIVEN an accept file with comments and a stale id WHEN checked THEN the finding is accepted and the stale id warned about', () => {
@@ -166,8 +208,8 @@ describe('cdk8s-stateful check --base', () => {
     // THEN
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('ACCEPTED  StatefulSet/shop/db');
-    expect(result.stdout).toContain('(stale acceptance, remove it): statefulset-removed:StatefulSet/shop/old');
-    expect(result.stdout).toContain('0 blocking findings, 1 warning, 1 accepted');
+    expect(result.stdout).toContain('STALE     accepted id matches no finding (remove it): statefulset-removed:StatefulSet/shop/old');
+    expect(result.stdout).toContain('0 blocking findings, 0 warnings, 1 accepted, 1 stale acceptance, 1 unbound acceptance');
   });
 
   test('GIVEN --format json WHEN checked THEN stdout is JSON with the findings', () => {
@@ -179,7 +221,7 @@ describe('cdk8s-stateful check --base', () => {
     expect(result.code).toBe(1);
     const output = JSON.parse(result.stdout);
     expect(output.blocking).toBe(true);
-    expect(output.findings.map((f: { id: string }) => f.id)).toEqual([GROWN_ID]);
+    expect(output.findings.map((f: { id: string }) => unbound(f.id))).toEqual([GROWN_ID]);
     expect(output.findings[0].object).toEqual({ apiVersion: 'apps/v1', kind: 'StatefulSet', namespace: 'shop', name: 'db', display: 'StatefulSet/shop/db' });
   });
 });
@@ -192,7 +234,7 @@ describe('cdk8s-stateful check: bad input exits 2 with one line on stderr', () =
     // WHEN
     const result = run('check', '--base', oldDir, path.dirname(broken));
     // THEN
-    expectOneErrorLine(result, new RegExp(`${broken.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not valid YAML: .* at line \\d+, column \\d+$`));
+    expectOneErrorLine(result, new RegExp(`${escape(broken)}: not valid YAML: .* at line \\d+, column \\d+$`));
   });
 
   test('GIVEN YAML that is not Kubernetes objects WHEN checked THEN exit 2 says what is missing', () => {
@@ -224,7 +266,7 @@ describe('cdk8s-stateful check: bad input exits 2 with one line on stderr', () =
     // WHEN
     const result = run(...argv(oldDir, newDir));
     // THEN
-    expectOneErrorLine(result, new RegExp(reason.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+    expectOneErrorLine(result, new RegExp(escape(reason)));
   });
 });
 
@@ -311,6 +353,97 @@ describe('cdk8s-stateful check --base-ref', () => {
     expect(result.stdout).toContain('(0 objects before, 1 after)');
   });
 
+  const symlinkTest = process.platform === 'win32' ? test.skip : test;
+
+  /** A repository whose dist/ is a symlink to build/dist, which links its manifest from manifests/. */
+  function repoWithLinkedDist(): string {
+    const repo = path.join(dir, 'linked');
+    fs.mkdirSync(path.join(repo, 'build', 'dist'), { recursive: true });
+    fs.mkdirSync(path.join(repo, 'manifests'));
+    git(repo, 'init', '-q');
+    fs.writeFileSync(path.join(repo, 'manifests', 'db.yaml'), statefulSetYaml('1Gi'));
+    fs.writeFileSync(path.join(repo, 'build', 'dist', 'service.yaml'), SERVICE_YAML);
+    fs.symlinkSync(path.join('..', '..', 'manifests', 'db.yaml'), path.join(repo, 'build', 'dist', 'db.yaml'));
+    fs.symlinkSync(path.join('build', 'dist'), path.join(repo, 'dist'));
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-q', '-m', 'linked');
+    return repo;
+  }
+
+  symlinkTest('GIVEN a symlinked folder and file committed at the revision WHEN the linked manifest changes THEN they are followed (exit 1)', () => {
+    // GIVEN
+    const repo = repoWithLinkedDist();
+    fs.writeFileSync(path.join(repo, 'manifests', 'db.yaml'), statefulSetYaml('5Gi'));
+    // WHEN
+    const result = run('check', '--base-ref', 'HEAD', path.join(repo, 'dist'));
+    // THEN
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain('StatefulSet/shop/db spec.volumeClaimTemplates[data].spec.resources.requests.storage: 1Gi → 5Gi');
+    expect(result.stdout).toContain('(2 objects before, 2 after)');
+  });
+
+  symlinkTest('GIVEN symlinks at the revision WHEN read with loadManifestsAtRevision THEN files are named by the linked path', () => {
+    // GIVEN
+    const repo = repoWithLinkedDist();
+    // WHEN
+    const atHead = UpgradeGuard.loadAtRevision(path.join(repo, 'dist'), 'HEAD');
+    // THEN
+    expect(atHead.existed).toBe(true);
+    expect(atHead.files).toEqual(['HEAD:dist/db.yaml', 'HEAD:dist/service.yaml']);
+  });
+
+  symlinkTest('GIVEN a symlink at the revision that is broken, leaves the repository or loops WHEN checked THEN exit 2 names it', () => {
+    // GIVEN three commits, each with one bad link in dist/ (the working tree has none)
+    const repo = repoWithDist();
+    const bad: Array<[string, string, RegExp]> = [
+      ['gone.yaml', 'nowhere.yaml', /HEAD:dist\/gone\.yaml: broken symlink \(its target does not exist at HEAD\)$/],
+      ['outside.yaml', '../../outside.yaml', /HEAD:dist\/outside\.yaml: symlink to \.\.\/\.\.\/outside\.yaml points outside the repository$/],
+      ['loop', '.', /HEAD:dist\/loop: symlink loop \(links back to dist\)$/],
+    ];
+    for (const [name, target, message] of bad) {
+      const link = path.join(repo, 'dist', name);
+      fs.symlinkSync(target, link);
+      git(repo, 'add', '-A');
+      git(repo, 'commit', '-q', '-m', `add ${name}`);
+      fs.unlinkSync(link);
+      // WHEN
+      const result = run('check', '--base-ref', 'HEAD', path.join(repo, 'dist'));
+      // THEN
+      expectOneErrorLine(result, message);
+      git(repo, 'rm', '-q', '--cached', `dist/${name}`);
+      git(repo, 'commit', '-q', '-m', `remove ${name}`);
+    }
+  });
+
+  symlinkTest('GIVEN NEW reached through a symlinked folder that was a real folder at the revision WHEN checked THEN the committed files are the base', () => {
+    // GIVEN dist/ as committed, and a link to it outside the repository
+    const repo = repoWithDist();
+    fs.writeFileSync(path.join(repo, 'dist', 'db.k8s.yaml'), `${SERVICE_YAML}---\n${statefulSetYaml('5Gi')}`);
+    const link = path.join(dir, 'dist-link');
+    fs.symlinkSync(path.join(repo, 'dist'), link);
+    // WHEN
+    const result = run('check', '--base-ref', 'HEAD', link);
+    // THEN
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('1Gi → 5Gi');
+  });
+
+  test('GIVEN a file over 16 MiB committed at the revision WHEN checked THEN exit 2 without reading it', () => {
+    // GIVEN a huge (sparse, all-zero) blob at HEAD, and a small manifest in its place now
+    const repo = repoWithDist();
+    const huge = path.join(repo, 'dist', 'huge.yaml');
+    fs.closeSync(fs.openSync(huge, 'w'));
+    fs.truncateSync(huge, 16 * 1024 * 1024 + 1);
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-q', '-m', 'huge');
+    fs.writeFileSync(huge, SERVICE_YAML.replace('name: db', 'name: other'));
+    // WHEN
+    const result = run('check', '--base-ref', 'HEAD', path.join(repo, 'dist'));
+    // THEN
+    expectOneErrorLine(result, /HEAD:dist\/huge\.yaml: 16777217 bytes, more than the 16 MiB a manifest file may have$/);
+  });
+
   test('GIVEN an unknown revision WHEN checked THEN exit 2 with one error line', () => {
     // GIVEN
     const repo = repoWithDist();
@@ -338,5 +471,34 @@ describe('cdk8s-stateful check --base-ref', () => {
     }
     // THEN
     expectOneErrorLine(result, 'is not inside a git repository, so --base-ref cannot be used (use --base)');
+  });
+});
+
+describe('UpgradeGuard', () => {
+  test('GIVEN manifests on disk WHEN the static methods are used THEN they load, check and format like the functions', () => {
+    // GIVEN
+    const { oldDir, newDir } = folders('2Gi');
+    // WHEN
+    const result = UpgradeGuard.check(UpgradeGuard.load(oldDir), UpgradeGuard.load(newDir), { namespace: 'shop' });
+    const text = UpgradeGuard.format(result);
+    const json = JSON.parse(UpgradeGuard.formatJson(result));
+    // THEN
+    expect(result.blocking).toBe(true);
+    expect(result.findings.map((f) => unbound(f.id))).toEqual([GROWN_ID]);
+    expect(text).toContain('NOT SAFE: 1 blocking finding, 0 warnings (2 objects before, 2 after).');
+    expect(json.summary).toEqual({ blocking: 1, warnings: 0, accepted: 0, staleAccepts: 0, unboundAccepts: 0 });
+  });
+
+  test('GIVEN a reviewed id WHEN passed to check THEN the finding is accepted', () => {
+    // GIVEN
+    const { oldDir, newDir } = folders('2Gi');
+    const [before, after] = [UpgradeGuard.load(oldDir), UpgradeGuard.load(newDir)];
+    const id = UpgradeGuard.check(before, after).findings[0].id;
+    // WHEN
+    const result = UpgradeGuard.check(before, after, { accept: [id] });
+    // THEN
+    expect(result.blocking).toBe(false);
+    expect(result.findings[0].accepted).toBe(true);
+    expect(result.unboundAccepts).toEqual([]);
   });
 });

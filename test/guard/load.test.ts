@@ -1,3 +1,4 @@
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -31,6 +32,22 @@ function cm(name: string): string {
   return `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n`;
 }
 
+/** The ManifestError a call throws (fails the test when it throws nothing or something else). */
+function errorOf(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ManifestError);
+    const message = (error as Error).message;
+    expect(message).not.toContain('\n');
+    return message;
+  }
+  throw new Error('expected a ManifestError');
+}
+
+const canSymlink = process.platform !== 'win32';
+const canMkfifo = process.platform !== 'win32';
+
 describe('loadManifests', () => {
   test('GIVEN a folder tree WHEN loaded THEN manifest files are read recursively in sorted path order', () => {
     // GIVEN
@@ -53,6 +70,91 @@ describe('loadManifests', () => {
     const manifests = loadManifests(file);
     // THEN
     expect(names(manifests)).toEqual(['ConfigMap/x']);
+  });
+
+  test('GIVEN an empty file and a comment-only file WHEN loaded THEN there are no objects', () => {
+    // GIVEN
+    write('empty.yaml', '');
+    write('comment.yaml', '# nothing yet\n');
+    // WHEN
+    const manifests = loadManifests(dir);
+    // THEN
+    expect(manifests).toEqual([]);
+  });
+
+  test('GIVEN a binary file named .yaml WHEN loaded THEN a one-line ManifestError says it is binary', () => {
+    // GIVEN
+    const file = path.join(dir, 'logo.yaml');
+    fs.writeFileSync(file, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d]));
+    // WHEN
+    const message = errorOf(() => loadManifests(dir));
+    // THEN
+    expect(message).toBe(`${file}: binary file (contains NUL bytes), not YAML or JSON`);
+  });
+
+  test('GIVEN a file larger than 16 MiB WHEN loaded THEN it is refused without being read', () => {
+    // GIVEN a sparse file: no disk space, no time
+    const file = path.join(dir, 'huge.yaml');
+    fs.closeSync(fs.openSync(file, 'w'));
+    fs.truncateSync(file, 16 * 1024 * 1024 + 1);
+    // WHEN
+    const message = errorOf(() => loadManifests(file));
+    // THEN
+    expect(message).toBe(`${file}: 16777217 bytes, more than the 16 MiB a manifest file may have`);
+  });
+
+  (canSymlink ? test : test.skip)('GIVEN a symlinked file and folder WHEN loaded THEN they are read like real ones', () => {
+    // GIVEN
+    write('real/a.yaml', cm('a'));
+    write('shared/b.yaml', cm('b'));
+    const tree = path.join(dir, 'tree');
+    fs.mkdirSync(tree);
+    fs.symlinkSync(path.join(dir, 'real', 'a.yaml'), path.join(tree, 'a.yaml'));
+    fs.symlinkSync(path.join(dir, 'shared'), path.join(tree, 'shared'));
+    // WHEN
+    const manifests = loadManifests(tree);
+    // THEN
+    expect(names(manifests)).toEqual(['ConfigMap/a', 'ConfigMap/b']);
+  });
+
+  (canSymlink ? test : test.skip)('GIVEN a broken symlink in the folder WHEN loaded THEN a one-line ManifestError names it', () => {
+    // GIVEN
+    write('tree/a.yaml', cm('a'));
+    const link = path.join(dir, 'tree', 'gone.yaml');
+    fs.symlinkSync(path.join(dir, 'nowhere.yaml'), link);
+    // WHEN
+    const message = errorOf(() => loadManifests(path.join(dir, 'tree')));
+    // THEN
+    expect(message).toBe(`${link}: broken symlink (its target does not exist)`);
+  });
+
+  (canSymlink ? test : test.skip)('GIVEN a symlink loop WHEN loaded THEN a short one-line ManifestError says so', () => {
+    // GIVEN a link to the folder itself, and a link to itself
+    write('tree/a.yaml', cm('a'));
+    fs.symlinkSync(path.join(dir, 'tree'), path.join(dir, 'tree', 'again'));
+    const self = path.join(dir, 'self');
+    fs.mkdirSync(self);
+    fs.symlinkSync(path.join(self, 'me.yaml'), path.join(self, 'me.yaml'));
+    // WHEN
+    const folderLoop = errorOf(() => loadManifests(path.join(dir, 'tree')));
+    const selfLoop = errorOf(() => loadManifests(self));
+    // THEN
+    expect(folderLoop).toBe(`${path.join(dir, 'tree', 'again')}: symlink loop (links back to ${fs.realpathSync(path.join(dir, 'tree'))})`);
+    expect(selfLoop).toBe(`${path.join(self, 'me.yaml')}: symlink loop (too many levels of symbolic links)`);
+    expect(folderLoop.length).toBeLessThan(300);
+  });
+
+  (canMkfifo ? test : test.skip)('GIVEN a FIFO WHEN loaded THEN it is skipped in a folder and refused as the path itself (never read)', () => {
+    // GIVEN
+    write('tree/a.yaml', cm('a'));
+    const fifo = path.join(dir, 'tree', 'pipe.yaml');
+    execFileSync('mkfifo', [fifo]);
+    // WHEN
+    const manifests = loadManifests(path.join(dir, 'tree'));
+    const message = errorOf(() => loadManifests(fifo));
+    // THEN
+    expect(names(manifests)).toEqual(['ConfigMap/a']);
+    expect(message).toBe(`${fifo}: not a regular file or folder`);
   });
 
   test('GIVEN a missing path WHEN loaded THEN a one-line ManifestError says so', () => {
@@ -86,6 +188,56 @@ describe('parseManifests', () => {
     const manifests = parseManifests(text, 'k.yaml');
     // THEN
     expect(names(manifests)).toEqual(['ConfigMap/a']);
+  });
+
+  test('GIVEN YAML merge keys and aliases WHEN parsed THEN merged maps are resolved', () => {
+    // GIVEN
+    const text = [
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata:',
+      '  name: merged',
+      '  labels: &labels {app: web, tier: front}',
+      '  annotations: *labels',
+      'data:',
+      '  <<: {a: "1", b: "2"}',
+      '  b: "3"',
+      '---',
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata: {name: listed}',
+      'data: {<<: [{x: "1"}, {y: "2"}]}',
+      '',
+    ].join('\n');
+    // WHEN
+    const [merged, listed] = parseManifests(text, 'm.yaml') as Array<{ metadata: { annotations?: unknown }; data: unknown }>;
+    // THEN
+    expect(merged.data).toEqual({ a: '1', b: '3' });
+    expect(merged.metadata.annotations).toEqual({ app: 'web', tier: 'front' });
+    expect(listed.data).toEqual({ x: '1', y: '2' });
+  });
+
+  test('GIVEN a UTF-8 byte order mark WHEN parsed as YAML or JSON THEN it is ignored', () => {
+    // GIVEN
+    const yaml = `\uFEFF${cm('bom')}`;
+    const json = `\uFEFF${JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'bom' } })}`;
+    // WHEN
+    const results = [parseManifests(yaml, 'b.yaml'), parseManifests(json, 'b.json')];
+    // THEN
+    expect(results.map(names)).toEqual([['ConfigMap/bom'], ['ConfigMap/bom']]);
+  });
+
+  test('GIVEN a billion-laughs alias bomb WHEN parsed THEN a one-line ManifestError refuses it quickly', () => {
+    // GIVEN 9 levels of 9 aliases each: 9^9 strings if expanded
+    const lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+    const levels = 'bcdefghij'.split('');
+    levels.forEach((name, i) => lines.push(`${name}: &${name} [${Array(9).fill(`*${i === 0 ? 'a' : levels[i - 1]}`).join(', ')}]`));
+    // WHEN
+    const started = Date.now();
+    const message = errorOf(() => parseManifests(lines.join('\n'), 'bomb.yaml'));
+    // THEN
+    expect(message).toMatch(/^bomb\.yaml: not usable YAML: .*alias/i);
+    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   test.each([

@@ -1,4 +1,5 @@
 import { CheckResult, Finding, ManifestError, Severity, checkUpgrade, findingId, formatFindings, formatFindingsJson } from '../../src/guard';
+import { unbound } from './helpers';
 
 type Obj = Record<string, unknown>;
 
@@ -37,6 +38,25 @@ function job(image: string, parallelism = 1): Obj {
   };
 }
 
+/** A Job without parallelism (so completions defaults to 1), with annotations and extra spec fields. */
+function annotatedJob(image: string, annotations: Record<string, string> = {}, spec: Obj = {}): Obj {
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: 'migrate', namespace: 'shop', annotations },
+    spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'migrate', image }] } }, ...spec },
+  };
+}
+
+function workload(kind: 'DaemonSet' | 'ReplicaSet', selector: Obj): Obj {
+  return {
+    apiVersion: 'apps/v1',
+    kind,
+    metadata: { name: 'agent', namespace: 'shop' },
+    spec: { selector: { matchLabels: selector }, template: { metadata: { labels: selector }, spec: { containers: [{ name: 'agent', image: 'agent:1' }] } } },
+  };
+}
+
 function statefulSet(name: string, replicas: number): Obj {
   return {
     apiVersion: 'apps/v1',
@@ -72,10 +92,11 @@ describe('Service', () => {
     // THEN
     const finding = theOnly(result);
     expect(result.blocking).toBe(true);
-    expect(finding.id).toBe('service-immutable-field:Service/shop/web:spec.clusterIP');
+    expect(unbound(finding.id)).toBe('service-immutable-field:Service/shop/web:spec.clusterIP');
     expect(finding.change).toBe(change);
     expect(finding.reason).toContain('clusterIP is immutable');
     expect(finding.fix).toContain('kubectl -n shop delete service web');
+    expect(finding.fix).toContain('argocd.argoproj.io/sync-options: Force=true,Replace=true');
   });
 
   test('GIVEN clusterIPs (not clusterIP) change WHEN checked THEN the finding is on spec.clusterIPs', () => {
@@ -108,7 +129,8 @@ describe('Service', () => {
     // THEN
     const finding = theOnly(result);
     expect(result.blocking).toBe(false);
-    expect(finding).toMatchObject({ rule: 'service-type-change', severity: Severity.WARN, field: 'spec.type', change: 'ClusterIP → ExternalName' });
+    expect(finding).toMatchObject({ rule: 'service-type-change', severity: Severity.WARN, field: 'spec.type', change: 'ClusterIP (default) → ExternalName' });
+    expect(finding.oldValue).toBeUndefined();
   });
 });
 
@@ -116,8 +138,8 @@ describe('StorageClass', () => {
   test.each<[string, Obj, string, string]>([
     ['provisioner', { provisioner: 'pd.csi.storage.gke.io' }, 'provisioner', 'ebs.csi.aws.com → pd.csi.storage.gke.io'],
     ['a parameter', { parameters: { type: 'io2' } }, 'parameters.type', 'gp3 → io2'],
-    ['reclaimPolicy', { reclaimPolicy: 'Retain' }, 'reclaimPolicy', 'Delete → Retain'],
-    ['volumeBindingMode', { volumeBindingMode: 'WaitForFirstConsumer' }, 'volumeBindingMode', 'Immediate → WaitForFirstConsumer'],
+    ['reclaimPolicy', { reclaimPolicy: 'Retain' }, 'reclaimPolicy', 'Delete (default) → Retain'],
+    ['volumeBindingMode', { volumeBindingMode: 'WaitForFirstConsumer' }, 'volumeBindingMode', 'Immediate (default) → WaitForFirstConsumer'],
   ])('GIVEN %s changes WHEN checked THEN it blocks', (_what, fields, field, change) => {
     // GIVEN
     const old = storageClass();
@@ -127,9 +149,20 @@ describe('StorageClass', () => {
     // THEN
     const finding = theOnly(result);
     expect(result.blocking).toBe(true);
-    expect(finding.id).toBe(`storageclass-immutable-field:StorageClass/fast:${field}`);
+    expect(unbound(finding.id)).toBe(`storageclass-immutable-field:storage.k8s.io/StorageClass/fast:${field}`);
     expect(finding.change).toBe(change);
     expect(finding.fix).toContain('kubectl delete storageclass fast');
+  });
+
+  test('GIVEN a default made explicit and changed WHEN checked THEN the machine values stay raw and the text names the default', () => {
+    // GIVEN
+    const changed = storageClass({ reclaimPolicy: 'Retain' });
+    // WHEN
+    const finding = theOnly(checkUpgrade([storageClass()], [changed]));
+    // THEN
+    expect(finding.oldValue).toBeUndefined();
+    expect(finding.newValue).toBe('Retain');
+    expect(finding.change).toBe('Delete (default) → Retain');
   });
 
   test('GIVEN explicit defaults, allowVolumeExpansion and a namespace on the class WHEN checked THEN nothing is reported', () => {
@@ -165,7 +198,7 @@ describe('PersistentVolumeClaim', () => {
     // WHEN
     const finding = theOnly(checkUpgrade([pvc()], [shrunk]));
     // THEN
-    expect(finding.id).toBe('pvc-immutable-field:PersistentVolumeClaim/shop/data:spec.resources.requests.storage');
+    expect(unbound(finding.id)).toBe('pvc-immutable-field:PersistentVolumeClaim/shop/data:spec.resources.requests.storage');
     expect(finding.change).toBe('10Gi → 5Gi');
     expect(finding.reason).toContain('Volumes can only grow');
   });
@@ -205,7 +238,7 @@ describe('PersistentVolumeClaim', () => {
     const result = checkUpgrade([pvc()], []);
     // THEN
     const finding = theOnly(result);
-    expect(finding.id).toBe('pvc-removed:PersistentVolumeClaim/shop/data');
+    expect(unbound(finding.id)).toBe('pvc-removed:PersistentVolumeClaim/shop/data');
     expect(finding.fix).toContain('Prune=false');
   });
 });
@@ -218,7 +251,7 @@ describe('Workloads and Jobs', () => {
     // WHEN
     const finding = theOnly(checkUpgrade([old], [changed]));
     // THEN
-    expect(finding.id).toBe('workload-selector-immutable:Deployment/shop/api:spec.selector');
+    expect(unbound(finding.id)).toBe('workload-selector-immutable:apps/Deployment/shop/api:spec.selector');
     expect(finding.fix).toContain('kubectl -n shop delete deployment api');
   });
 
@@ -241,9 +274,156 @@ describe('Workloads and Jobs', () => {
     // THEN
     const finding = theOnly(result);
     expect(result.blocking).toBe(true);
-    expect(finding.id).toBe('job-immutable-field:Job/shop/migrate:spec.template');
+    expect(unbound(finding.id)).toBe('job-immutable-field:batch/Job/shop/migrate:spec.template');
     expect(finding.change).toBe('changed: spec.template.spec.containers[migrate].image (migrate:1 → migrate:2)');
     expect(finding.fix).toContain('kubectl -n shop delete job migrate');
+  });
+
+  test.each<['DaemonSet' | 'ReplicaSet']>([['DaemonSet'], ['ReplicaSet']])('GIVEN a %s selector change WHEN checked THEN it blocks', (kind) => {
+    // GIVEN
+    const old = workload(kind, { app: 'agent' });
+    const changed = workload(kind, { app: 'agent', tier: 'node' });
+    // WHEN
+    const result = checkUpgrade([old], [changed]);
+    // THEN
+    const finding = theOnly(result);
+    expect(result.blocking).toBe(true);
+    expect(unbound(finding.id)).toBe(`workload-selector-immutable:apps/${kind}/shop/agent:spec.selector`);
+    expect(finding.reason).toContain(`The selector of a ${kind} is immutable`);
+    expect(finding.fix).toContain(`kubectl -n shop delete ${kind.toLowerCase()} agent`);
+  });
+
+  test.each(['DaemonSet', 'ReplicaSet'] as const)('GIVEN a %s image change with the same selector WHEN checked THEN nothing is reported', (kind) => {
+    // GIVEN
+    const old = workload(kind, { app: 'agent' });
+    const changed = structuredClone(old);
+    ((changed.spec as Obj).template as { spec: { containers: Obj[] } }).spec.containers[0].image = 'agent:2';
+    // WHEN
+    const result = checkUpgrade([old], [changed]);
+    // THEN
+    expect(result.findings).toEqual([]);
+  });
+
+  test('GIVEN a plain Job whose template changes WHEN checked THEN the fix offers Force=true,Replace=true, not Replace=true alone', () => {
+    // GIVEN
+    const old = annotatedJob('migrate:1');
+    const changed = annotatedJob('migrate:2');
+    // WHEN
+    const finding = theOnly(checkUpgrade([old], [changed]));
+    // THEN
+    expect(finding).toMatchObject({ rule: 'job-immutable-field', severity: Severity.BLOCK });
+    expect(finding.fix).toContain('argocd.argoproj.io/sync-options: Force=true,Replace=true');
+    expect(finding.fix).not.toMatch(/sync-options: Replace=true/);
+  });
+
+  test.each<[string, Record<string, string>, Obj, Obj, string]>([
+    [
+      'an Argo CD hook with BeforeHookCreation',
+      { 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/hook-delete-policy': 'HookSucceeded, BeforeHookCreation' },
+      {},
+      {},
+      'Argo CD hook with hook-delete-policy BeforeHookCreation',
+    ],
+    ['Argo CD Force=true,Replace=true', { 'argocd.argoproj.io/sync-options': 'Replace=true,Force=true' }, {}, {}, 'Force=true,Replace=true'],
+    ['a Helm hook with before-hook-creation', { 'helm.sh/hook': 'pre-upgrade', 'helm.sh/hook-delete-policy': 'before-hook-creation' }, {}, {}, 'Helm hook'],
+    ['Flux force', { 'kustomize.toolkit.fluxcd.io/force': 'enabled' }, {}, {}, 'Flux deletes and re-creates'],
+    ['ttlSecondsAfterFinished on the Job in the cluster', {}, { ttlSecondsAfterFinished: 600 }, { ttlSecondsAfterFinished: 600 }, 'ttlSecondsAfterFinished: 600'],
+  ])('GIVEN a Job re-created on sync (%s) WHEN its template changes THEN it only warns', (_what, annotations, oldSpec, newSpec, mechanism) => {
+    // GIVEN
+    const old = annotatedJob('migrate:1', annotations, oldSpec);
+    const changed = annotatedJob('migrate:2', annotations, newSpec);
+    // WHEN
+    const result = checkUpgrade([old], [changed]);
+    // THEN
+    const finding = theOnly(result);
+    expect(result.blocking).toBe(false);
+    expect(finding).toMatchObject({ rule: 'job-recreated', severity: Severity.WARN, field: 'spec.template' });
+    expect(finding.reason).toContain(mechanism);
+    expect(finding.reason).toContain('runs again');
+  });
+
+  test.each<[string, Record<string, string>, Obj, Obj]>([
+    ['Argo CD Replace=true alone', { 'argocd.argoproj.io/sync-options': 'Replace=true' }, {}, {}],
+    ['an Argo CD hook without BeforeHookCreation', { 'argocd.argoproj.io/hook': 'Sync', 'argocd.argoproj.io/hook-delete-policy': 'HookSucceeded' }, {}, {}],
+    ['a before-hook-creation policy without a Helm hook', { 'helm.sh/hook-delete-policy': 'before-hook-creation' }, {}, {}],
+    ['Flux force disabled', { 'kustomize.toolkit.fluxcd.io/force': 'disabled' }, {}, {}],
+    ['a TTL only on the new Job (the Job in the cluster stays)', {}, {}, { ttlSecondsAfterFinished: 600 }],
+  ])('GIVEN %s WHEN a Job template changes THEN it still blocks', (_what, annotations, oldSpec, newSpec) => {
+    // GIVEN
+    const old = annotatedJob('migrate:1', annotations, oldSpec);
+    const changed = annotatedJob('migrate:2', annotations, newSpec);
+    // WHEN
+    const result = checkUpgrade([old], [changed]);
+    // THEN
+    expect(result.blocking).toBe(true);
+    expect(theOnly(result).rule).toBe('job-immutable-field');
+  });
+
+  test('GIVEN a Job manifest that spells out API server defaults WHEN checked THEN nothing is reported', () => {
+    // GIVEN
+    const old = annotatedJob('migrate:1');
+    const explicit = annotatedJob('migrate:1', {}, {
+      completions: 1,
+      parallelism: 1,
+      backoffLimit: 6,
+      completionMode: 'NonIndexed',
+      suspend: false,
+      manualSelector: false,
+      template: {
+        metadata: {},
+        spec: {
+          restartPolicy: 'Never',
+          dnsPolicy: 'ClusterFirst',
+          schedulerName: 'default-scheduler',
+          terminationGracePeriodSeconds: 30,
+          containers: [
+            {
+              name: 'migrate',
+              image: 'migrate:1',
+              imagePullPolicy: 'IfNotPresent',
+              terminationMessagePath: '/dev/termination-log',
+              terminationMessagePolicy: 'File',
+            },
+          ],
+        },
+      },
+    });
+    // WHEN
+    const result = checkUpgrade([old], [explicit]);
+    // THEN
+    expect(result.findings).toEqual([]);
+  });
+
+  test.each<[string, Obj, Obj, string, string]>([
+    ['completionMode', {}, { completionMode: 'Indexed', completions: 1 }, 'spec.completionMode', 'NonIndexed (default) → Indexed'],
+    ['completions', { parallelism: 3 }, { parallelism: 3, completions: 1 }, 'spec.completions', '(absent) → 1'],
+    ['completions beyond the default', {}, { completions: 5 }, 'spec.completions', '1 (default) → 5'],
+    ['backoffLimitPerIndex', {}, { backoffLimitPerIndex: 1, completionMode: 'Indexed' }, 'spec.backoffLimitPerIndex', '(absent) → 1'],
+    ['podFailurePolicy', {}, { podFailurePolicy: { rules: [{ action: 'FailJob', onExitCodes: { operator: 'In', values: [42] } }] } }, 'spec.podFailurePolicy', ''],
+  ])('GIVEN a Job whose %s changes WHEN checked THEN it blocks on that field', (_what, oldSpec, newSpec, field, change) => {
+    // GIVEN
+    const old = annotatedJob('migrate:1', {}, oldSpec);
+    const changed = annotatedJob('migrate:1', {}, newSpec);
+    // WHEN
+    const result = checkUpgrade([old], [changed]);
+    // THEN
+    const finding = result.findings.find((f) => f.field === field);
+    expect(result.blocking).toBe(true);
+    expect(finding?.rule).toBe('job-immutable-field');
+    if (change) {
+      expect(finding?.change).toBe(change);
+    }
+  });
+
+  test('GIVEN a Job whose only template change is a non-default imagePullPolicy WHEN checked THEN the change names the default', () => {
+    // GIVEN
+    const old = annotatedJob('migrate:1');
+    const changed = structuredClone(old);
+    ((changed.spec as Obj).template as { spec: { containers: Obj[] } }).spec.containers[0].imagePullPolicy = 'Always';
+    // WHEN
+    const finding = theOnly(checkUpgrade([old], [changed]));
+    // THEN
+    expect(finding.change).toBe('changed: spec.template.spec.containers[migrate].imagePullPolicy (IfNotPresent (default) → Always)');
   });
 
   test('GIVEN a Job whose parallelism changes WHEN checked THEN nothing is reported', () => {
@@ -264,7 +444,7 @@ describe('Identity changes and removals', () => {
     // THEN
     const finding = theOnly(result);
     expect(result.blocking).toBe(false);
-    expect(finding.id).toBe('kind-changed:Ingress/shop/web:kind');
+    expect(unbound(finding.id)).toBe('kind-changed:extensions/Ingress/shop/web:kind');
     expect(finding.change).toBe('extensions/v1beta1 Ingress → networking.k8s.io/v1 Ingress');
     expect(finding.reason).toContain('GitOps deletes Ingress/shop/web');
   });
@@ -275,7 +455,7 @@ describe('Identity changes and removals', () => {
     // WHEN
     const finding = theOnly(checkUpgrade([ns], []));
     // THEN
-    expect(finding.id).toBe('namespace-removed:Namespace/shop');
+    expect(unbound(finding.id)).toBe('namespace-removed:Namespace/shop');
     expect(finding.reason).toContain('every PersistentVolumeClaim in shop');
   });
 
@@ -290,7 +470,7 @@ describe('Identity changes and removals', () => {
 });
 
 describe('checkUpgrade: acceptance, ordering, input', () => {
-  const grownId = 'statefulset-immutable-field:StatefulSet/shop/db:spec.volumeClaimTemplates[data].spec.resources.requests.storage';
+  const grownId = 'statefulset-immutable-field:apps/StatefulSet/shop/db:spec.volumeClaimTemplates[data].spec.resources.requests.storage';
 
   function grow(): [Obj[], Obj[]] {
     const old = statefulSet('db', 2);
@@ -307,7 +487,9 @@ describe('checkUpgrade: acceptance, ordering, input', () => {
     // THEN
     expect(result.blocking).toBe(false);
     expect(result.staleAccepts).toEqual([]);
-    expect(result.findings[0]).toMatchObject({ id: grownId, severity: Severity.WARN, accepted: true });
+    expect(result.findings[0]).toMatchObject({ severity: Severity.WARN, accepted: true });
+    expect(unbound(result.findings[0].id)).toBe(grownId);
+    expect(result.unboundAccepts).toEqual([grownId]);
     expect(formatFindings(result)).toContain(`ACCEPTED  StatefulSet/shop/db spec.volumeClaimTemplates[data].spec.resources.requests.storage: 1Gi → 2Gi`);
   });
 
@@ -315,11 +497,13 @@ describe('checkUpgrade: acceptance, ordering, input', () => {
     // GIVEN
     const [old] = grow();
     // WHEN
-    const result = checkUpgrade(old, old, { accept: ['statefulset-removed:StatefulSet/shop/gone'] });
+    const result = checkUpgrade(old, old, { accept: ['statefulset-removed:apps/StatefulSet/shop/gone'] });
     // THEN
     expect(result.blocking).toBe(false);
-    expect(result.staleAccepts).toEqual(['statefulset-removed:StatefulSet/shop/gone']);
-    expect(formatFindings(result)).toContain('stale acceptance, remove it): statefulset-removed:StatefulSet/shop/gone');
+    expect(result.staleAccepts).toEqual(['statefulset-removed:apps/StatefulSet/shop/gone']);
+    expect(formatFindings(result)).toContain('STALE     accepted id matches no finding (remove it): statefulset-removed:apps/StatefulSet/shop/gone');
+    expect(formatFindings(result)).toContain('Safe to apply: 0 blocking findings, 0 warnings, 1 stale acceptance');
+    expect(JSON.parse(formatFindingsJson(result)).summary).toEqual({ blocking: 0, warnings: 0, accepted: 0, staleAccepts: 1, unboundAccepts: 0 });
   });
 
   test('GIVEN findings on several objects WHEN checked THEN they are sorted by object, then field', () => {
@@ -346,11 +530,30 @@ describe('checkUpgrade: acceptance, ordering, input', () => {
     const withoutNamespace = structuredClone(old);
     delete (withoutNamespace.metadata as Obj).namespace;
     // WHEN
-    const plain = checkUpgrade([old], [withoutNamespace]);
     const defaulted = checkUpgrade([old], [withoutNamespace], { namespace: 'shop' });
+    const elsewhere = checkUpgrade([old], [withoutNamespace], { namespace: 'store' });
     // THEN
-    expect(plain.findings.map((f) => f.rule)).toEqual(['statefulset-moved-namespace']);
     expect(defaulted.findings).toEqual([]);
+    expect(elsewhere.findings.map((f) => [f.rule, f.change])).toEqual([['statefulset-moved-namespace', 'shop → store']]);
+  });
+
+  test('GIVEN a namespace set on one side only and no default namespace WHEN checked THEN it warns, suggests --namespace and compares the pair', () => {
+    // GIVEN the new manifest drops the namespace and grows the claim template
+    const [[old], [grown]] = grow();
+    delete (grown.metadata as Obj).namespace;
+    // WHEN
+    const result = checkUpgrade([old], [grown]);
+    // THEN
+    expect(result.findings.map((f) => [f.rule, f.severity, f.field])).toEqual([
+      ['namespace-unset', Severity.WARN, 'metadata.namespace'],
+      ['statefulset-immutable-field', Severity.BLOCK, 'spec.volumeClaimTemplates[data].spec.resources.requests.storage'],
+    ]);
+    const warning = result.findings[0];
+    expect(warning).toMatchObject({ change: 'shop → (not set)', oldValue: 'shop' });
+    expect(warning.newValue).toBeUndefined();
+    expect(warning.reason).toContain('assuming that namespace is shop');
+    expect(warning.reason).toContain('a StatefulSet there starts with new empty volumes');
+    expect(warning.fix).toContain('--namespace NS');
   });
 
   test('GIVEN a kind: List WHEN checked THEN its items are compared', () => {
@@ -360,7 +563,7 @@ describe('checkUpgrade: acceptance, ordering, input', () => {
     const result = checkUpgrade([{ apiVersion: 'v1', kind: 'List', items: old }], grown);
     // THEN
     expect(result.oldObjectCount).toBe(1);
-    expect(result.findings.map((f) => f.id)).toEqual([grownId]);
+    expect(result.findings.map((f) => unbound(f.id))).toEqual([grownId]);
   });
 
   test('GIVEN something that is not a Kubernetes object WHEN checked THEN a ManifestError names what is missing', () => {
@@ -381,15 +584,27 @@ describe('checkUpgrade: acceptance, ordering, input', () => {
     const json = JSON.parse(formatFindingsJson(result));
     // THEN
     expect(json.blocking).toBe(true);
-    expect(json.summary).toEqual({ blocking: 1, warnings: 0, accepted: 0, staleAccepts: 0 });
-    expect(json.findings[0]).toMatchObject({ id: grownId, severity: 'block', oldValue: '1Gi', newValue: '2Gi' });
+    expect(json.summary).toEqual({ blocking: 1, warnings: 0, accepted: 0, staleAccepts: 0, unboundAccepts: 0 });
+    expect(json.findings[0]).toMatchObject({ severity: 'block', oldValue: '1Gi', newValue: '2Gi' });
+    expect(unbound(json.findings[0].id)).toBe(grownId);
     expect(json.findings[0].fix).toContain('kubectl -n shop patch pvc data-db-1');
   });
 
-  test('GIVEN a rule, object and field WHEN an id is built THEN it has the documented form', () => {
-    // GIVEN / WHEN / THEN
-    expect(findingId('statefulset-removed', 'StatefulSet/shop/web', '')).toBe('statefulset-removed:StatefulSet/shop/web');
-    expect(findingId('storageclass-immutable-field', 'StorageClass/fast', 'provisioner')).toBe('storageclass-immutable-field:StorageClass/fast:provisioner');
+  test('GIVEN a rule, object, field and values WHEN an id is built THEN it has the documented form and matches the finding', () => {
+    // GIVEN
+    const set = { apiVersion: 'apps/v1', kind: 'StatefulSet', namespace: 'shop', name: 'web', display: 'StatefulSet/shop/web' };
+    const service = { apiVersion: 'v1', kind: 'Service', namespace: 'shop', name: 'web', display: 'Service/shop/web' };
+    const [old, grown] = grow();
+    // WHEN
+    const removed = findingId('statefulset-removed', set, '');
+    const field = findingId('service-immutable-field', service, 'spec.clusterIP', '10.0.0.1', '10.0.0.2');
+    const other = findingId('service-immutable-field', service, 'spec.clusterIP', '10.0.0.1', '10.0.0.3');
+    const finding = checkUpgrade(old, grown).findings[0];
+    // THEN
+    expect(removed).toMatch(/^statefulset-removed:apps\/StatefulSet\/shop\/web@[0-9a-f]{8}$/);
+    expect(field).toMatch(/^service-immutable-field:Service\/shop\/web:spec\.clusterIP@[0-9a-f]{8}$/);
+    expect(other).not.toBe(field);
+    expect(findingId(finding.rule, finding.object, finding.field, finding.oldValue, finding.newValue)).toBe(finding.id);
   });
 
   test('GIVEN ordinals.start moves up with the same replicas WHEN checked THEN the vacated ordinals count as a scale-in', () => {

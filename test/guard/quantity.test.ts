@@ -38,6 +38,19 @@ describe('quantity parser', () => {
     expect(compareQuantities(text, '1Gi')).toBeUndefined();
   });
 
+  test.each(['1e999999999', '1e-999999999', '1e999999999Gi', `1${'0'.repeat(100)}`, 1e300])(
+    'GIVEN the absurd quantity %j WHEN parsed THEN it is invalid (uncomparable) at once, not a hang or Infinity',
+    (value) => {
+      // WHEN
+      const started = Date.now();
+      const parsed = parseQuantity(value);
+      // THEN
+      expect(parsed).toBeUndefined();
+      expect(compareQuantities(value, '1Gi')).toBeUndefined();
+      expect(Date.now() - started).toBeLessThan(500);
+    },
+  );
+
   test('GIVEN huge quantities WHEN compared THEN the comparison is exact (no float rounding)', () => {
     // GIVEN 2^70 + 1 vs 2^70: beyond double precision
     const big = (1n << 70n).toString();

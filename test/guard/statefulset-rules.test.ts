@@ -1,4 +1,5 @@
 import { CheckResult, Finding, Severity, checkUpgrade } from '../../src/guard';
+import { unbound } from './helpers';
 
 type Obj = Record<string, unknown>;
 
@@ -82,8 +83,8 @@ describe('StatefulSet: claim template storage', () => {
     // THEN
     const finding = theOnly(result);
     expect(result.blocking).toBe(true);
+    expect(unbound(finding.id)).toBe('statefulset-immutable-field:apps/StatefulSet/shop/web:spec.volumeClaimTemplates[www].spec.resources.requests.storage');
     expect(finding).toMatchObject({
-      id: 'statefulset-immutable-field:StatefulSet/shop/web:spec.volumeClaimTemplates[www].spec.resources.requests.storage',
       rule: 'statefulset-immutable-field',
       severity: Severity.BLOCK,
       accepted: false,
@@ -102,6 +103,8 @@ describe('StatefulSet: claim template storage', () => {
     expect(finding.fix).toContain('kubectl -n shop delete statefulset web --cascade=orphan');
     expect(finding.fix.indexOf('patch pvc')).toBeLessThan(finding.fix.indexOf('--cascade=orphan'));
     expect(finding.fix).toContain('The StorageClass fast must allow volume expansion');
+    // PVCs of ordinals beyond replicas (an earlier scale-in) are found by the selector labels the controller puts on them.
+    expect(finding.fix).toContain('kubectl -n shop get pvc -l app=web\n');
   });
 
   test('GIVEN a set with ordinals.start 5 WHEN its claim template grows THEN the procedure names PVCs from ordinal 5', () => {
@@ -210,6 +213,29 @@ describe('StatefulSet: other immutable fields', () => {
     expect(finding.fix).toContain('kubectl -n shop delete statefulset web --cascade=orphan');
   });
 
+  test('GIVEN revisionHistoryLimit set where it was absent WHEN checked THEN the values stay raw and the reason mentions newer API servers', () => {
+    // GIVEN
+    const changed = edit(WEB, { 'spec.revisionHistoryLimit': 3 });
+    // WHEN
+    const finding = theOnly(checkUpgrade([WEB], [changed]));
+    // THEN
+    expect(finding.oldValue).toBeUndefined();
+    expect(finding.newValue).toBe('3');
+    expect(finding.change).toBe('10 (default) → 3');
+    expect(finding.severity).toBe(Severity.BLOCK);
+    expect(finding.reason).toContain('Newer API servers accept this change');
+  });
+
+  test('GIVEN volumeMode set to Block in a claim template WHEN checked THEN the change names the Filesystem default', () => {
+    // GIVEN
+    const changed = edit(WEB, { 'spec.volumeClaimTemplates.0.spec.volumeMode': 'Block' });
+    // WHEN
+    const finding = theOnly(checkUpgrade([WEB], [changed]));
+    // THEN
+    expect(finding).toMatchObject({ field: 'spec.volumeClaimTemplates[www].spec.volumeMode', change: 'Filesystem (default) → Block', newValue: 'Block' });
+    expect(finding.oldValue).toBeUndefined();
+  });
+
   test('GIVEN a claim template setting changes WHEN checked THEN the fix notes that existing PVCs keep their settings', () => {
     // GIVEN
     const changed = edit(WEB, { 'spec.volumeClaimTemplates.0.spec.storageClassName': 'slow' });
@@ -268,7 +294,7 @@ describe('StatefulSet: other immutable fields', () => {
     // THEN
     const finding = theOnly(result);
     expect(result.blocking).toBe(true);
-    expect(finding.id).toBe('statefulset-claim-template-renamed:StatefulSet/shop/db:spec.volumeClaimTemplates[data]');
+    expect(unbound(finding.id)).toBe('statefulset-claim-template-renamed:apps/StatefulSet/shop/db:spec.volumeClaimTemplates[data]');
     expect(finding.change).toBe('claim template renamed data → storage');
     expect(finding.reason).toContain('new empty volumes storage-db-0 and storage-db-1');
     expect(finding.reason).toContain('the data stays in data-db-0 and data-db-1');
@@ -316,7 +342,7 @@ describe('StatefulSet: scale-in and retention policy', () => {
     // THEN
     const finding = theOnly(result);
     expect(result.blocking).toBe(true);
-    expect(finding.id).toBe('statefulset-scale-in-deletes-pvcs:StatefulSet/shop/web:spec.replicas');
+    expect(unbound(finding.id)).toBe('statefulset-scale-in-deletes-pvcs:apps/StatefulSet/shop/web:spec.replicas');
     expect(finding.change).toBe('5 → 3');
     expect(finding.reason).toContain('removing pods web-3 and web-4');
     expect(finding.reason).toContain('deletes their PVCs www-web-3, www-web-4, logs-web-3 and logs-web-4');
@@ -347,6 +373,42 @@ describe('StatefulSet: scale-in and retention policy', () => {
     // THEN
     expect(result.blocking).toBe(false);
     expect(result.findings.map((f) => f.rule)).toEqual(['statefulset-scale-in']);
+  });
+
+  test('GIVEN the default Retain policy WHEN the set scales in to 0 THEN it warns and lists every PVC', () => {
+    // GIVEN
+    const scaled = edit(WEB, { 'spec.replicas': 0 });
+    // WHEN
+    const finding = theOnly(checkUpgrade([WEB], [scaled]));
+    // THEN
+    expect(finding).toMatchObject({ rule: 'statefulset-scale-in', severity: Severity.WARN, change: '3 → 0' });
+    expect(finding.reason).toContain('removing pods web-0, web-1 and web-2');
+    expect(finding.reason).toContain('Their PVCs www-web-0, www-web-1 and www-web-2 stay');
+  });
+
+  test('GIVEN whenScaled: Delete WHEN the set scales in to 0 THEN it blocks: every PVC is deleted', () => {
+    // GIVEN
+    const old = edit(WEB, { 'spec.persistentVolumeClaimRetentionPolicy': { whenScaled: 'Delete' } });
+    const scaled = edit(old, { 'spec.replicas': 0 });
+    // WHEN
+    const result = checkUpgrade([old], [scaled]);
+    // THEN
+    const finding = theOnly(result);
+    expect(result.blocking).toBe(true);
+    expect(finding.rule).toBe('statefulset-scale-in-deletes-pvcs');
+    expect(finding.reason).toContain('deletes their PVCs www-web-0, www-web-1 and www-web-2');
+  });
+
+  test('GIVEN a set at 0 replicas WHEN its claim template grows THEN the procedure says there are no ordinals and lists PVCs by label', () => {
+    // GIVEN
+    const old = edit(WEB, { 'spec.replicas': 0 });
+    const grown = edit(old, { 'spec.volumeClaimTemplates.0.spec.resources.requests.storage': '2Gi' });
+    // WHEN
+    const finding = theOnly(checkUpgrade([old], [grown]));
+    // THEN
+    expect(finding.fix).toContain('ordinals none: replicas is 0');
+    expect(finding.fix).not.toContain('patch pvc www-web-0');
+    expect(finding.fix).toContain('kubectl -n shop get pvc -l app=web');
   });
 
   test('GIVEN a set without claim templates WHEN it scales in THEN nothing is reported', () => {
@@ -383,7 +445,7 @@ describe('StatefulSet: rename, namespace move and removal', () => {
     // THEN
     const finding = theOnly(result);
     expect(result.blocking).toBe(true);
-    expect(finding.id).toBe('statefulset-renamed:StatefulSet/shop/web:metadata.name');
+    expect(unbound(finding.id)).toBe('statefulset-renamed:apps/StatefulSet/shop/web:metadata.name');
     expect(finding.change).toBe('looks like a rename of web to shop-web (same claim templates www and image nginx:1.25)');
     expect(finding.reason).toContain('new empty volumes named www-shop-web-0, www-shop-web-1 and www-shop-web-2');
     expect(finding.reason).toContain('The old PVCs www-web-0, www-web-1 and www-web-2 stay behind');
@@ -407,10 +469,37 @@ describe('StatefulSet: rename, namespace move and removal', () => {
     // WHEN
     const finding = theOnly(checkUpgrade([WEB], [moved]));
     // THEN
-    expect(finding.id).toBe('statefulset-moved-namespace:StatefulSet/shop/web:metadata.namespace');
+    expect(unbound(finding.id)).toBe('statefulset-moved-namespace:apps/StatefulSet/shop/web:metadata.namespace');
     expect(finding.change).toBe('shop → store');
     expect(finding.reason).toContain('new StatefulSet StatefulSet/store/web, which gets new empty volumes www-web-0');
     expect(finding.reason).toContain('PVCs cannot move between namespaces');
+  });
+
+  test('GIVEN a set with whenDeleted: Delete moved to another namespace WHEN checked THEN it blocks and says the old PVCs are deleted', () => {
+    // GIVEN
+    const old = edit(WEB, { 'spec.persistentVolumeClaimRetentionPolicy': { whenDeleted: 'Delete' } });
+    const moved = edit(old, { 'metadata.namespace': 'store' });
+    // WHEN
+    const result = checkUpgrade([old], [moved]);
+    // THEN
+    const finding = theOnly(result);
+    expect(result.blocking).toBe(true);
+    expect(finding.rule).toBe('statefulset-moved-namespace');
+    expect(finding.reason).toContain('The old PVCs www-web-0, www-web-1 and www-web-2 are deleted with the old set (whenDeleted: Delete)');
+  });
+
+  test('GIVEN a set whose namespace is dropped WHEN --namespace names another namespace THEN it is a move; without it, only a warning', () => {
+    // GIVEN
+    const unset = edit(WEB, { 'metadata.namespace': undefined });
+    // WHEN
+    const elsewhere = checkUpgrade([WEB], [unset], { namespace: 'store' });
+    const same = checkUpgrade([WEB], [unset], { namespace: 'shop' });
+    const unknown = checkUpgrade([WEB], [unset]);
+    // THEN
+    expect(elsewhere.findings.map((f) => f.rule)).toEqual(['statefulset-moved-namespace']);
+    expect(same.findings).toEqual([]);
+    expect(unknown.findings.map((f) => [f.rule, f.severity])).toEqual([['namespace-unset', Severity.WARN]]);
+    expect(unknown.blocking).toBe(false);
   });
 
   test('GIVEN a set removed and an unrelated one added WHEN checked THEN the removal is reported, not a rename', () => {
@@ -420,7 +509,7 @@ describe('StatefulSet: rename, namespace move and removal', () => {
     const result = checkUpgrade([WEB], [unrelated]);
     // THEN
     const finding = theOnly(result);
-    expect(finding.id).toBe('statefulset-removed:StatefulSet/shop/web');
+    expect(unbound(finding.id)).toBe('statefulset-removed:apps/StatefulSet/shop/web');
     expect(finding.field).toBe('');
     expect(finding.change).toBe('removed');
     expect(finding.reason).toContain('its pods go away');
@@ -436,7 +525,7 @@ describe('StatefulSet: rename, namespace move and removal', () => {
     // THEN
     const finding = theOnly(result);
     expect(result.blocking).toBe(true);
-    expect(finding.id).toBe('statefulset-removed-deletes-pvcs:StatefulSet/shop/db');
+    expect(unbound(finding.id)).toBe('statefulset-removed-deletes-pvcs:apps/StatefulSet/shop/db');
     expect(finding.reason).toContain('so do its PVCs data-db-0 and data-db-1');
   });
 

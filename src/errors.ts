@@ -13,10 +13,11 @@ export class StatefulValidationError extends Error {
   /** The prop (dotted path, e.g. `volumes[0].size`) that holds the bad value. */
   public readonly prop: string;
 
-  constructor(scope: IConstruct, kind: string, prop: string, value: unknown, problem: string, fix: string) {
-    super(`${kind} '${scope.node.path}': ${prop} ${describe(value)} is invalid: ${problem}. Fix: ${fix}`);
+  constructor(scope: IConstruct | string, kind: string, prop: string, value: unknown, problem: string, fix: string) {
+    const path = typeof scope === 'string' ? scope : scope.node.path;
+    super(`${kind} '${path}': ${prop} ${describe(value)} is invalid: ${problem}. Fix: ${fix}`);
     this.name = 'StatefulValidationError';
-    this.constructPath = scope.node.path;
+    this.constructPath = path;
     this.prop = prop;
   }
 }
@@ -40,7 +41,7 @@ export function describe(value: unknown): string {
  * @internal
  */
 export class Validator {
-  constructor(private readonly scope: IConstruct, private readonly kind: string) {}
+  constructor(private readonly scope: IConstruct | string, private readonly kind: string) {}
 
   public fail(prop: string, value: unknown, problem: string, fix: string): never {
     throw new StatefulValidationError(this.scope, this.kind, prop, value, problem, fix);
@@ -53,4 +54,14 @@ export class Validator {
       this.fail(prop, value, `must be an integer ${range}`, fix);
     }
   }
+}
+
+/**
+ * The path a construct will have once created as `id` under `scope`, for errors raised before
+ * `super()` (constructs that are their own primary ApiObject validate before they exist).
+ */
+export function futurePath(scope: IConstruct, id: string): string {
+  // constructs replaces "/" in ids the same way.
+  const safeId = String(id).replace(/[/\n]/g, '--');
+  return scope.node.path ? `${scope.node.path}/${safeId}` : safeId;
 }

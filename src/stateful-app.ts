@@ -7,7 +7,7 @@ import {
   renderHelperContainer, renderMounts, renderPorts, renderResources, restrictedSecurityContext, sizeBytes,
   sizeToQuantity, VolumeMountSpec,
 } from './container';
-import { Validator } from './errors';
+import { futurePath, Validator } from './errors';
 import {
   checkConfigKey, checkDns1035Label, checkDns1123Label, checkDns1123Subdomain, checkLabelValue,
   checkQualifiedKey, checkWorkloadName, LABEL_COMPONENT, LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_NAME, LABEL_PART_OF,
@@ -538,25 +538,399 @@ const CONFIG_CHECKSUM = 'checksum/config';
 /** A ConfigMap holds at most 1 MiB. */
 const CONFIGMAP_LIMIT = 1024 * 1024;
 
+/** What StatefulApp derives from its props, computed (and validated) before the set exists. */
+interface AppPlan {
+  readonly name: string;
+  readonly namespace?: string;
+  readonly clusterDomain: string;
+  readonly replicas: number;
+  readonly startOrdinal: number;
+  readonly selectorLabels: { [key: string]: string };
+  readonly objectLabels: { [key: string]: string };
+  readonly objectAnnotations?: { [key: string]: string };
+  readonly containerName: string;
+  readonly ports: PortSpec[];
+  readonly sidecarPorts: PortSpec[];
+  readonly claimNames: Set<string>;
+  readonly configMap?: { readonly name: string; readonly data: { [key: string]: string } };
+  readonly readService?: ServiceOptions;
+  readonly budget: DisruptionBudget;
+  readonly statefulSet: k8s.KubeStatefulSetProps;
+}
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
 /**
- * The typed L1 StatefulSet, plus `apiVersion`/`kind` on each claim template: the L1 serializer
- * drops them, and without them Argo CD shows the set as out of sync forever.
+ * Validates the props and computes every object of the app. Runs before `super()`: the app is its
+ * own StatefulSet, so its props must be final when the ApiObject is created.
  */
-class StatefulSetResource extends k8s.KubeStatefulSet {
-  public toJson(): any {
-    const json = super.toJson();
-    const claims = json.spec?.volumeClaimTemplates;
-    if (Array.isArray(claims)) {
-      json.spec.volumeClaimTemplates = claims.map((c: object) => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', ...c }));
-    }
-    return json;
+function planStatefulApp(scope: Construct, id: string, props: StatefulAppProps): AppPlan {
+  const v: Validator = new Validator(futurePath(scope, id), KIND);
+  const plan = {} as Writable<AppPlan>;
+  if (props === undefined || props === null || typeof props !== 'object') {
+    v.fail('props', props, 'are missing', 'pass at least { image }');
   }
+
+  // --- identity -------------------------------------------------------------------------
+  const name = props.name ?? id;
+  const nameProblem = checkWorkloadName(name);
+  if (nameProblem) {
+    v.fail(props.name === undefined ? 'name (from the construct id)' : 'name', name, nameProblem,
+      'pass a name of lower case letters, digits and "-", starting with a letter, e.g. name: "web"');
+  }
+  plan.name = name;
+  const namespace = props.namespace ?? Chart.of(scope).namespace;
+  if (props.namespace !== undefined) {
+    const problem = checkDns1123Label(props.namespace);
+    if (problem) v.fail('namespace', props.namespace, problem, 'use a namespace name such as "shop"');
+  }
+  plan.namespace = namespace;
+  plan.clusterDomain = props.clusterDomain ?? 'cluster.local';
+  if (checkDns1123Subdomain(plan.clusterDomain)) v.fail('clusterDomain', props.clusterDomain, 'must be a DNS domain', 'use "cluster.local" or your cluster\'s domain');
+
+  const image = checkImage(v, 'image', props.image, props.allowUnpinnedImage);
+  const replicas = props.replicas ?? 1;
+  v.integer('replicas', replicas, 0, 1_000_000, 'set replicas to 0 or more (0 stops every pod and keeps the volumes)');
+  plan.replicas = replicas;
+  const startOrdinal = props.startOrdinal ?? 0;
+  v.integer('startOrdinal', props.startOrdinal, 0, 1_000_000, 'use 0 or a positive ordinal');
+  plan.startOrdinal = startOrdinal;
+  // (52 characters + "-" + at most 7 ordinal digits keeps pod host names within 63.)
+  const lastOrdinal = startOrdinal + Math.max(replicas, 1) - 1;
+
+  // --- labels ---------------------------------------------------------------------------
+  const appName = props.appName ?? name;
+  checkLabelMap(v, 'labels', props.labels, true);
+  checkLabelMap(v, 'podLabels', props.podLabels, true);
+  checkAnnotationMap(v, 'annotations', props.annotations);
+  checkAnnotationMap(v, 'podAnnotations', props.podAnnotations);
+  for (const [prop, value] of [['appName', props.appName], ['component', props.component], ['partOf', props.partOf]] as const) {
+    if (value !== undefined && (value === '' || checkLabelValue(value))) {
+      v.fail(prop, value, checkLabelValue(value) || 'must not be empty', 'use a short label value such as "database"');
+    }
+  }
+  plan.selectorLabels = { [LABEL_NAME]: appName, [LABEL_INSTANCE]: name };
+  const parsed = parseImage(image)!;
+  const version = versionLabelOf(parsed);
+  plan.objectLabels = {
+    ...plan.selectorLabels,
+    ...(version ? { [LABEL_VERSION]: version } : {}),
+    ...(props.component ? { [LABEL_COMPONENT]: props.component } : {}),
+    ...(props.partOf ? { [LABEL_PART_OF]: props.partOf } : {}),
+    [LABEL_MANAGED_BY]: MANAGED_BY,
+    ...(props.labels ?? {}),
+  };
+  plan.objectAnnotations = props.annotations && Object.keys(props.annotations).length > 0 ? { ...props.annotations } : undefined;
+
+  // --- ports ----------------------------------------------------------------------------
+  const containerPorts = renderPorts(v, 'ports', props.ports);
+  plan.ports = [...(props.ports ?? [])];
+
+  // --- volumes --------------------------------------------------------------------------
+  const volumeNames = new Set<string>();
+  const claimVolume = (prop: string, volumeName: string) => {
+    const problem = checkDns1123Label(volumeName);
+    if (problem) v.fail(prop, volumeName, problem, 'use a volume name like "data"');
+    if (volumeNames.has(volumeName)) v.fail(prop, volumeName, 'is already the name of another volume of this pod', 'give each volume (claims, emptyDirs, config) a unique name');
+    volumeNames.add(volumeName);
+  };
+  const mainMounts: VolumeMountSpec[] = [];
+  const claims: k8s.KubePersistentVolumeClaimProps[] = [];
+  plan.claimNames = new Set();
+  (props.volumes ?? []).forEach((vol, i) => {
+    const p = `volumes[${i}]`;
+    claimVolume(`${p}.name`, vol?.name);
+    if (!(vol.size instanceof Size)) v.fail(`${p}.size`, vol.size, 'must be a Size', 'use Size.gibibytes(10)');
+    if (!(sizeBytes(vol.size) > 0)) v.fail(`${p}.size`, sizeToQuantity(vol.size), 'must be greater than zero', 'use a positive Size such as Size.gibibytes(1)');
+    const accessModes = vol.accessModes ?? [AccessMode.READ_WRITE_ONCE];
+    if (!Array.isArray(accessModes) || accessModes.length === 0) v.fail(`${p}.accessModes`, accessModes, 'must list at least one AccessMode', 'use [AccessMode.READ_WRITE_ONCE]');
+    accessModes.forEach((mode, j) => {
+      if (!Object.values(AccessMode).includes(mode)) v.fail(`${p}.accessModes[${j}]`, mode, 'is not an AccessMode', 'use AccessMode.READ_WRITE_ONCE');
+    });
+    if (new Set(accessModes).size !== accessModes.length) v.fail(`${p}.accessModes`, accessModes, 'lists a mode twice', 'list each mode once');
+    if (vol.storageClass !== undefined) {
+      const className = vol.storageClass?.storageClassName;
+      const problem = checkDns1123Subdomain(className);
+      if (problem) v.fail(`${p}.storageClass`, className, problem, 'pass a DiskStorageClass or DiskStorageClass.fromStorageClassName("gp3")');
+    }
+    checkLabelMap(v, `${p}.labels`, vol.labels, true);
+    checkAnnotationMap(v, `${p}.annotations`, vol.annotations);
+    const pvc = `${vol.name}-${name}-${lastOrdinal}`;
+    if (pvc.length > 253) v.fail(`${p}.name`, vol.name, `makes PVC names like ${pvc} longer than 253 characters`, 'shorten the volume or app name');
+    plan.claimNames.add(vol.name);
+    mainMounts.push({ volume: vol.name, mountPath: vol.mountPath, subPath: vol.subPath, readOnly: vol.readOnly });
+    claims.push({
+      metadata: {
+        name: vol.name,
+        // Only fixed labels: claim templates are immutable, so nothing here may change with the image or user labels.
+        labels: { ...plan.selectorLabels, ...(vol.labels ?? {}) },
+        annotations: vol.annotations && Object.keys(vol.annotations).length > 0 ? { ...vol.annotations } : undefined,
+      },
+      spec: {
+        accessModes: [...accessModes],
+        storageClassName: vol.storageClass?.storageClassName,
+        resources: { requests: { storage: k8s.Quantity.fromString(sizeToQuantity(vol.size)) } },
+      },
+    });
+  });
+
+  const readOnlyRoot = props.readOnlyRootFilesystem ?? true;
+  const podVolumes: k8s.Volume[] = [];
+  const emptyDirs = [...(props.emptyDirs ?? [])];
+  const mountsTmp = [...mainMounts, ...(props.mounts ?? [])].some(m => m.mountPath === '/tmp' || m.mountPath === '/tmp/')
+    || emptyDirs.some(e => e.mountPath === '/tmp' || e.mountPath === '/tmp/');
+  if (readOnlyRoot && !mountsTmp) {
+    // Most programs need a writable /tmp; with a read-only root it has to be a volume.
+    if (emptyDirs.some(e => e.name === 'tmp') || volumeNames.has('tmp')) {
+      v.fail('emptyDirs', 'tmp', 'is a volume name that is not mounted at /tmp, but the read-only root file system needs a writable /tmp', 'mount a volume at /tmp, rename your "tmp" volume, or set readOnlyRootFilesystem: false');
+    }
+    emptyDirs.push({ name: 'tmp', mountPath: '/tmp', sizeLimit: Size.gibibytes(1) });
+  }
+  emptyDirs.forEach((dir, i) => {
+    const p = `emptyDirs[${i}]`;
+    claimVolume(`${p}.name`, dir?.name);
+    if (dir.sizeLimit !== undefined && !(dir.sizeLimit instanceof Size && sizeBytes(dir.sizeLimit) > 0)) {
+      v.fail(`${p}.sizeLimit`, dir.sizeLimit instanceof Size ? sizeToQuantity(dir.sizeLimit) : dir.sizeLimit, 'must be a positive Size', 'use Size.mebibytes(512)');
+    }
+    if (dir.mountPath !== undefined) mainMounts.push({ volume: dir.name, mountPath: dir.mountPath });
+    podVolumes.push({
+      name: dir.name,
+      emptyDir: {
+        medium: dir.inMemory ? 'Memory' : undefined,
+        sizeLimit: dir.sizeLimit ? k8s.Quantity.fromString(sizeToQuantity(dir.sizeLimit)) : undefined,
+      },
+    });
+  });
+
+  // --- config files -----------------------------------------------------------------------
+  let configChecksum: string | undefined;
+  let configMapName: string | undefined;
+  let configData: { [key: string]: string } | undefined;
+  if (props.config !== undefined) {
+    const cfg = props.config;
+    if (typeof cfg.files !== 'object' || cfg.files === null || Object.keys(cfg.files).length === 0) {
+      v.fail('config.files', cfg.files, 'must map at least one file name to its content', 'pass { files: { "app.conf": "..." } }');
+    }
+    let total = 0;
+    const hash = createHash('sha256');
+    // Sorted, so the checksum and the ConfigMap do not depend on insertion order.
+    for (const fileName of Object.keys(cfg.files).sort()) {
+      const content = cfg.files[fileName];
+      const problem = checkConfigKey(fileName);
+      if (problem) v.fail(`config.files["${fileName}"]`, fileName, problem, 'use a file name such as "app.conf"');
+      if (typeof content !== 'string') v.fail(`config.files["${fileName}"]`, content, 'must be a string', 'pass the file content as a string');
+      total += Buffer.byteLength(content) + fileName.length;
+      hash.update(fileName).update('\0').update(content).update('\0');
+    }
+    if (total > CONFIGMAP_LIMIT) v.fail('config.files', `${total} bytes`, 'exceed the 1 MiB a ConfigMap can hold', 'ship large files in the image or a volume');
+    configMapName = cfg.name ?? `${name}-config`;
+    const problem = checkDns1123Subdomain(configMapName);
+    if (problem) v.fail('config.name', configMapName, problem, 'use a name like "web-config"');
+    const configVolume = cfg.volumeName ?? 'config';
+    claimVolume('config.volumeName', configVolume);
+    podVolumes.push({ name: configVolume, configMap: { name: configMapName } });
+    if (cfg.mountPath !== undefined) mainMounts.push({ volume: configVolume, mountPath: cfg.mountPath, readOnly: true });
+    configChecksum = hash.digest('hex');
+    configData = {};
+    for (const fileName of Object.keys(cfg.files).sort()) configData[fileName] = cfg.files[fileName];
+  }
+
+  // --- containers -----------------------------------------------------------------------
+  const containerName = props.containerName ?? name;
+  const containerProblem = checkDns1123Label(containerName);
+  if (containerProblem) v.fail('containerName', containerName, containerProblem, 'use a name like "web"');
+  plan.containerName = containerName;
+  for (const m of props.mounts ?? []) mainMounts.push(m);
+  const firstPort = props.ports?.[0]?.port;
+  if (props.readinessProbe === undefined && firstPort === undefined) {
+    v.fail('readinessProbe', undefined, 'is required when the app declares no ports (there is nothing to derive a default probe from)',
+      'declare ports, or pass readinessProbe: Probe.exec([...])');
+  }
+  const readinessProbe = (props.readinessProbe ?? Probe.tcpSocket())._render(v, 'readinessProbe', firstPort, true);
+  const livenessProbe = props.livenessProbe?._render(v, 'livenessProbe', firstPort, false);
+  if (livenessProbe && JSON.stringify(livenessProbe) === JSON.stringify(readinessProbe)) {
+    v.fail('livenessProbe', 'same as readinessProbe', 'is identical to the readiness probe: a slow server is restarted instead of being taken out of rotation',
+      'give the liveness probe a larger failureThreshold or period, or check something else');
+  }
+  const main: k8s.Container = {
+    name: containerName,
+    image,
+    imagePullPolicy: props.imagePullPolicy,
+    command: props.command ? [...props.command] : undefined,
+    args: props.args ? [...props.args] : undefined,
+    env: renderEnv(v, 'env', props.env),
+    ports: containerPorts,
+    volumeMounts: renderMounts(v, 'mounts', mainMounts, volumeNames),
+    resources: renderResources(v, 'resources', props.resources, MAIN_RESOURCES),
+    startupProbe: props.startupProbe?._render(v, 'startupProbe', firstPort, false),
+    readinessProbe,
+    livenessProbe,
+    securityContext: restrictedSecurityContext(readOnlyRoot),
+  };
+  const defaults = { image, readOnlyRootFilesystem: readOnlyRoot, resources: HELPER_RESOURCES, volumeNames };
+  const containerNames = new Set([containerName]);
+  const helper = (list: ContainerSpec[] | undefined, prop: string, allowProbes: boolean) => (list ?? []).map((spec, i) => {
+    const c = renderHelperContainer(v, `${prop}[${i}]`, spec, defaults, allowProbes);
+    if (containerNames.has(c.name)) v.fail(`${prop}[${i}].name`, c.name, 'is the name of another container in the pod', 'give each container a unique name');
+    containerNames.add(c.name);
+    return c;
+  });
+  const initContainers = helper(props.initContainers, 'initContainers', false);
+  const sidecars = helper(props.sidecars, 'sidecars', true);
+  plan.sidecarPorts = (props.sidecars ?? []).flatMap(s => s.ports ?? []);
+  const portNames = new Set(plan.ports.map(p => p.name));
+  plan.sidecarPorts.forEach(p => {
+    if (portNames.has(p.name)) v.fail('sidecars ports', p.name, 'is also the name of another port in the pod', 'give each port in the pod a unique name (Services target them by name)');
+    portNames.add(p.name);
+  });
+
+  // Every claim must be mounted somewhere, or the API server refuses the StatefulSet.
+  const mounted = new Set([main, ...initContainers, ...sidecars].flatMap(c => (c.volumeMounts ?? []).map(m => m.name)));
+  for (const claim of plan.claimNames) {
+    if (!mounted.has(claim)) v.fail('volumes', claim, 'is not mounted by any container', 'give it a mountPath');
+  }
+
+  // --- pod security ---------------------------------------------------------------------
+  const runAsUser = props.runAsUser ?? 1000;
+  const runAsGroup = props.runAsGroup ?? 1000;
+  const fsGroup = props.fsGroup ?? 1000;
+  v.integer('runAsUser', runAsUser, 1, 2147483647, 'use a non-root user id (Pod Security "restricted" forbids 0), e.g. the image\'s USER');
+  v.integer('runAsGroup', runAsGroup, 0, 2147483647, 'use a group id >= 0');
+  v.integer('fsGroup', fsGroup, 0, 2147483647, 'use a group id >= 0');
+
+  // --- scheduling -----------------------------------------------------------------------
+  const spreadNodes = props.spreadAcrossNodes ?? SpreadMode.PREFERRED;
+  const spreadZones = props.spreadAcrossZones ?? SpreadMode.NONE;
+  for (const [prop, mode] of [['spreadAcrossNodes', spreadNodes], ['spreadAcrossZones', spreadZones]] as const) {
+    if (!Object.values(SpreadMode).includes(mode)) v.fail(prop, mode, 'is not a SpreadMode', 'use SpreadMode.PREFERRED, REQUIRED or NONE');
+  }
+  const spread: k8s.TopologySpreadConstraint[] = [];
+  if (replicas > 1) {
+    for (const [mode, key] of [[spreadZones, 'topology.kubernetes.io/zone'], [spreadNodes, 'kubernetes.io/hostname']] as const) {
+      if (mode === SpreadMode.NONE) continue;
+      spread.push({ maxSkew: 1, topologyKey: key, whenUnsatisfiable: mode, labelSelector: { matchLabels: { ...plan.selectorLabels } } });
+    }
+  }
+  checkLabelMap(v, 'nodeSelector', props.nodeSelector, false);
+  if (props.serviceAccountName !== undefined && checkDns1123Subdomain(props.serviceAccountName)) {
+    v.fail('serviceAccountName', props.serviceAccountName, checkDns1123Subdomain(props.serviceAccountName), 'pass the name of a ServiceAccount');
+  }
+  if (props.priorityClassName !== undefined && checkDns1123Subdomain(props.priorityClassName)) {
+    v.fail('priorityClassName', props.priorityClassName, checkDns1123Subdomain(props.priorityClassName), 'pass the name of a PriorityClass');
+  }
+  (props.imagePullSecrets ?? []).forEach((s, i) => {
+    if (checkDns1123Subdomain(s)) v.fail(`imagePullSecrets[${i}]`, s, checkDns1123Subdomain(s), 'pass the name of a docker-registry Secret');
+  });
+  if (props.imagePullPolicy !== undefined && !Object.values(ImagePullPolicy).includes(props.imagePullPolicy)) {
+    v.fail('imagePullPolicy', props.imagePullPolicy, 'is not an ImagePullPolicy', 'use ImagePullPolicy.IF_NOT_PRESENT');
+  }
+  const grace = durationSeconds(v, 'terminationGracePeriod', props.terminationGracePeriod) ?? 30;
+  const minReady = durationSeconds(v, 'minReady', props.minReady);
+  v.integer('revisionHistoryLimit', props.revisionHistoryLimit, 0, 1_000_000, 'use 0 or more');
+
+  // --- rollout and retention --------------------------------------------------------------
+  const podManagementPolicy = props.podManagementPolicy ?? PodManagementPolicy.ORDERED_READY;
+  if (!Object.values(PodManagementPolicy).includes(podManagementPolicy)) {
+    v.fail('podManagementPolicy', podManagementPolicy, 'is not a PodManagementPolicy', 'use PodManagementPolicy.ORDERED_READY or PARALLEL');
+  }
+  const strategy = props.updateStrategy ?? UpdateStrategy.rollingUpdate();
+  if (!(strategy instanceof UpdateStrategy)) v.fail('updateStrategy', strategy, 'is not an UpdateStrategy', 'use UpdateStrategy.rollingUpdate({ partition }) or UpdateStrategy.onDelete()');
+  v.integer('updateStrategy.partition', strategy.partition, 0, 1_000_000, `use a partition between 0 and replicas (${replicas})`);
+  if (strategy.partition !== undefined && strategy.partition > replicas) {
+    v.fail('updateStrategy.partition', strategy.partition, `is greater than replicas (${replicas}), so no pod would ever be updated`, `use a partition between 0 and ${replicas}`);
+  }
+  v.integer('updateStrategy.maxUnavailable', strategy.maxUnavailable, 1, 1_000_000, 'use 1 or more');
+  const retention = props.pvcRetentionPolicy ?? {};
+  for (const key of ['whenDeleted', 'whenScaled'] as const) {
+    const value = retention[key];
+    if (value !== undefined && !Object.values(PvcRetention).includes(value)) {
+      v.fail(`pvcRetentionPolicy.${key}`, value, 'is not a PvcRetention', 'use PvcRetention.RETAIN (keeps data) or PvcRetention.DELETE');
+    }
+  }
+
+  if (configMapName !== undefined) plan.configMap = { name: configMapName, data: configData! };
+  plan.readService = props.readService;
+
+  const podAnnotations = {
+    ...(props.podAnnotations ?? {}),
+    ...(configChecksum ? { [CONFIG_CHECKSUM]: configChecksum } : {}),
+  };
+  plan.statefulSet = {
+    metadata: objectMeta(plan, name),
+    spec: {
+      replicas,
+      serviceName: name,
+      selector: { matchLabels: { ...plan.selectorLabels } },
+      podManagementPolicy,
+      updateStrategy: strategy.strategyType === 'OnDelete'
+        ? { type: 'OnDelete' }
+        : {
+          type: 'RollingUpdate',
+          rollingUpdate: strategy.partition !== undefined || strategy.maxUnavailable !== undefined
+            ? {
+              partition: strategy.partition,
+              maxUnavailable: strategy.maxUnavailable !== undefined ? k8s.IntOrString.fromNumber(strategy.maxUnavailable) : undefined,
+            }
+            : undefined,
+        },
+      persistentVolumeClaimRetentionPolicy: {
+        whenDeleted: retention.whenDeleted ?? PvcRetention.RETAIN,
+        whenScaled: retention.whenScaled ?? PvcRetention.RETAIN,
+      },
+      minReadySeconds: minReady,
+      revisionHistoryLimit: props.revisionHistoryLimit,
+      ordinals: props.startOrdinal !== undefined ? { start: startOrdinal } : undefined,
+      template: {
+        metadata: {
+          labels: { ...plan.objectLabels, ...(props.podLabels ?? {}) },
+          annotations: Object.keys(podAnnotations).length > 0 ? podAnnotations : undefined,
+        },
+        spec: {
+          serviceAccountName: props.serviceAccountName,
+          automountServiceAccountToken: props.automountServiceAccountToken ?? false,
+          enableServiceLinks: props.enableServiceLinks ?? false,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser,
+            runAsGroup,
+            fsGroup,
+            // Re-chown only when the volume root is not ours yet: large volumes start much faster.
+            fsGroupChangePolicy: 'OnRootMismatch',
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          imagePullSecrets: props.imagePullSecrets && props.imagePullSecrets.length > 0 ? props.imagePullSecrets.map(s => ({ name: s })) : undefined,
+          initContainers: initContainers.length > 0 ? initContainers : undefined,
+          containers: [main, ...sidecars],
+          volumes: podVolumes.length > 0 ? podVolumes : undefined,
+          terminationGracePeriodSeconds: grace,
+          priorityClassName: props.priorityClassName,
+          nodeSelector: props.nodeSelector && Object.keys(props.nodeSelector).length > 0 ? { ...props.nodeSelector } : undefined,
+          tolerations: props.tolerations && props.tolerations.length > 0 ? [...props.tolerations] : undefined,
+          topologySpreadConstraints: spread.length > 0 ? spread : undefined,
+        },
+      },
+      volumeClaimTemplates: claims.length > 0 ? claims : undefined,
+    },
+  };
+  const budget = props.disruptionBudget ?? (replicas > 1 ? DisruptionBudget.maxUnavailable(1) : DisruptionBudget.none());
+  if (!(budget instanceof DisruptionBudget)) v.fail('disruptionBudget', budget, 'is not a DisruptionBudget', 'use DisruptionBudget.maxUnavailable(1)');
+  v.integer('disruptionBudget.maxUnavailable', budget.maxUnavailablePods, 1, 1_000_000, 'allow at least 1 (0 blocks every node drain)');
+  v.integer('disruptionBudget.minAvailable', budget.minAvailablePods, 0, 1_000_000, 'use 0 or more');
+  if (budget.minAvailablePods !== undefined && budget.minAvailablePods >= replicas && replicas > 0) {
+    v.fail('disruptionBudget.minAvailable', budget.minAvailablePods, `is not below replicas (${replicas}), so no node holding a pod can ever be drained`, `use at most ${replicas - 1}`);
+  }
+  plan.budget = budget;
+  return plan;
 }
 
 /**
  * Any stateful workload as a StatefulSet with per-pod volumes, a headless governing Service, an
  * optional read Service and ConfigMap, a PodDisruptionBudget and pod spreading, secure by default
  * (Pod Security 'restricted', read-only root, no service account token, PVCs retained).
+ *
+ * The app is its own StatefulSet (it extends the typed L1 `k8s.KubeStatefulSet`) and the other
+ * objects are its children: no wrapper construct, because cdk8s walks the whole construct tree
+ * once per chart and every extra node costs synthesis time in large apps (see README: Performance).
  *
  * @example
  * new StatefulApp(chart, 'web', {
@@ -566,9 +940,7 @@ class StatefulSetResource extends k8s.KubeStatefulSet {
  *   volumes: [{ name: 'www', mountPath: '/usr/share/nginx/html', size: Size.gibibytes(1) }],
  * });
  */
-export class StatefulApp extends Construct {
-  /** Name of the StatefulSet (and its pods' prefix). */
-  public readonly name: string;
+export class StatefulApp extends k8s.KubeStatefulSet {
   /** Namespace of the objects, if known. */
   public readonly namespace?: string;
   /** Name of the headless governing Service (same as the app). */
@@ -581,7 +953,7 @@ export class StatefulApp extends Construct {
   public readonly selectorLabels: { [key: string]: string };
   /** Name of the main container. */
   public readonly containerName: string;
-  /** The StatefulSet (escape hatch). */
+  /** The StatefulSet: the app itself (kept so every emitted object has a named property). */
   public readonly statefulSet: k8s.KubeStatefulSet;
   /** The headless governing Service. */
   public readonly service: k8s.KubeService;
@@ -600,300 +972,33 @@ export class StatefulApp extends Construct {
   private readonly objectAnnotations?: { [key: string]: string };
 
   constructor(scope: Construct, id: string, props: StatefulAppProps) {
-    super(scope, id);
+    const plan = planStatefulApp(scope, id, props);
+    super(scope, id, plan.statefulSet);
+    this.namespace = plan.namespace;
+    this.serviceName = plan.name;
+    this.clusterDomain = plan.clusterDomain;
+    this.replicas = plan.replicas;
+    this.startOrdinal = plan.startOrdinal;
+    this.selectorLabels = plan.selectorLabels;
+    this.objectLabels = plan.objectLabels;
+    this.objectAnnotations = plan.objectAnnotations;
+    this.containerName = plan.containerName;
+    this.ports = plan.ports;
+    this.sidecarPorts = plan.sidecarPorts;
+    this.claimNames = plan.claimNames;
+    this.statefulSet = this;
     const v: Validator = new Validator(this, KIND);
-    if (props === undefined || props === null || typeof props !== 'object') {
-      v.fail('props', props, 'are missing', 'pass at least { image }');
-    }
 
-    // --- identity -------------------------------------------------------------------------
-    const name = props.name ?? id;
-    const nameProblem = checkWorkloadName(name);
-    if (nameProblem) {
-      v.fail(props.name === undefined ? 'name (from the construct id)' : 'name', name, nameProblem,
-        'pass a name of lower case letters, digits and "-", starting with a letter, e.g. name: "web"');
-    }
-    this.name = name;
-    this.serviceName = name;
-    const namespace = props.namespace ?? Chart.of(this).namespace;
-    if (props.namespace !== undefined) {
-      const problem = checkDns1123Label(props.namespace);
-      if (problem) v.fail('namespace', props.namespace, problem, 'use a namespace name such as "shop"');
-    }
-    this.namespace = namespace;
-    this.clusterDomain = props.clusterDomain ?? 'cluster.local';
-    if (checkDns1123Subdomain(this.clusterDomain)) v.fail('clusterDomain', props.clusterDomain, 'must be a DNS domain', 'use "cluster.local" or your cluster\'s domain');
-
-    const image = checkImage(v, 'image', props.image, props.allowUnpinnedImage);
-    const replicas = props.replicas ?? 1;
-    v.integer('replicas', replicas, 0, 1_000_000, 'set replicas to 0 or more (0 stops every pod and keeps the volumes)');
-    this.replicas = replicas;
-    const startOrdinal = props.startOrdinal ?? 0;
-    v.integer('startOrdinal', props.startOrdinal, 0, 1_000_000, 'use 0 or a positive ordinal');
-    this.startOrdinal = startOrdinal;
-    // (52 characters + "-" + at most 7 ordinal digits keeps pod host names within 63.)
-    const lastOrdinal = startOrdinal + Math.max(replicas, 1) - 1;
-
-    // --- labels ---------------------------------------------------------------------------
-    const appName = props.appName ?? name;
-    this.checkLabelMap(v, 'labels', props.labels, true);
-    this.checkLabelMap(v, 'podLabels', props.podLabels, true);
-    this.checkAnnotationMap(v, 'annotations', props.annotations);
-    this.checkAnnotationMap(v, 'podAnnotations', props.podAnnotations);
-    for (const [prop, value] of [['appName', props.appName], ['component', props.component], ['partOf', props.partOf]] as const) {
-      if (value !== undefined && (value === '' || checkLabelValue(value))) {
-        v.fail(prop, value, checkLabelValue(value) || 'must not be empty', 'use a short label value such as "database"');
-      }
-    }
-    this.selectorLabels = { [LABEL_NAME]: appName, [LABEL_INSTANCE]: name };
-    const parsed = parseImage(image)!;
-    const version = versionLabelOf(parsed);
-    this.objectLabels = {
-      ...this.selectorLabels,
-      ...(version ? { [LABEL_VERSION]: version } : {}),
-      ...(props.component ? { [LABEL_COMPONENT]: props.component } : {}),
-      ...(props.partOf ? { [LABEL_PART_OF]: props.partOf } : {}),
-      [LABEL_MANAGED_BY]: MANAGED_BY,
-      ...(props.labels ?? {}),
-    };
-    this.objectAnnotations = props.annotations && Object.keys(props.annotations).length > 0 ? { ...props.annotations } : undefined;
-
-    // --- ports ----------------------------------------------------------------------------
-    const containerPorts = renderPorts(v, 'ports', props.ports);
-    this.ports = [...(props.ports ?? [])];
-
-    // --- volumes --------------------------------------------------------------------------
-    const volumeNames = new Set<string>();
-    const claimVolume = (prop: string, volumeName: string) => {
-      const problem = checkDns1123Label(volumeName);
-      if (problem) v.fail(prop, volumeName, problem, 'use a volume name like "data"');
-      if (volumeNames.has(volumeName)) v.fail(prop, volumeName, 'is already the name of another volume of this pod', 'give each volume (claims, emptyDirs, config) a unique name');
-      volumeNames.add(volumeName);
-    };
-    const mainMounts: VolumeMountSpec[] = [];
-    const claims: k8s.KubePersistentVolumeClaimProps[] = [];
-    this.claimNames = new Set();
-    (props.volumes ?? []).forEach((vol, i) => {
-      const p = `volumes[${i}]`;
-      claimVolume(`${p}.name`, vol?.name);
-      if (!(vol.size instanceof Size)) v.fail(`${p}.size`, vol.size, 'must be a Size', 'use Size.gibibytes(10)');
-      if (!(sizeBytes(vol.size) > 0)) v.fail(`${p}.size`, sizeToQuantity(vol.size), 'must be greater than zero', 'use a positive Size such as Size.gibibytes(1)');
-      const accessModes = vol.accessModes ?? [AccessMode.READ_WRITE_ONCE];
-      if (!Array.isArray(accessModes) || accessModes.length === 0) v.fail(`${p}.accessModes`, accessModes, 'must list at least one AccessMode', 'use [AccessMode.READ_WRITE_ONCE]');
-      accessModes.forEach((mode, j) => {
-        if (!Object.values(AccessMode).includes(mode)) v.fail(`${p}.accessModes[${j}]`, mode, 'is not an AccessMode', 'use AccessMode.READ_WRITE_ONCE');
-      });
-      if (new Set(accessModes).size !== accessModes.length) v.fail(`${p}.accessModes`, accessModes, 'lists a mode twice', 'list each mode once');
-      if (vol.storageClass !== undefined) {
-        const className = vol.storageClass?.storageClassName;
-        const problem = checkDns1123Subdomain(className);
-        if (problem) v.fail(`${p}.storageClass`, className, problem, 'pass a DiskStorageClass or DiskStorageClass.fromStorageClassName("gp3")');
-      }
-      this.checkLabelMap(v, `${p}.labels`, vol.labels, true);
-      this.checkAnnotationMap(v, `${p}.annotations`, vol.annotations);
-      const pvc = `${vol.name}-${name}-${lastOrdinal}`;
-      if (pvc.length > 253) v.fail(`${p}.name`, vol.name, `makes PVC names like ${pvc} longer than 253 characters`, 'shorten the volume or app name');
-      this.claimNames.add(vol.name);
-      mainMounts.push({ volume: vol.name, mountPath: vol.mountPath, subPath: vol.subPath, readOnly: vol.readOnly });
-      claims.push({
-        metadata: {
-          name: vol.name,
-          // Only fixed labels: claim templates are immutable, so nothing here may change with the image or user labels.
-          labels: { ...this.selectorLabels, ...(vol.labels ?? {}) },
-          annotations: vol.annotations && Object.keys(vol.annotations).length > 0 ? { ...vol.annotations } : undefined,
-        },
-        spec: {
-          accessModes: [...accessModes],
-          storageClassName: vol.storageClass?.storageClassName,
-          resources: { requests: { storage: k8s.Quantity.fromString(sizeToQuantity(vol.size)) } },
-        },
-      });
-    });
-
-    const readOnlyRoot = props.readOnlyRootFilesystem ?? true;
-    const podVolumes: k8s.Volume[] = [];
-    const emptyDirs = [...(props.emptyDirs ?? [])];
-    const mountsTmp = [...mainMounts, ...(props.mounts ?? [])].some(m => m.mountPath === '/tmp' || m.mountPath === '/tmp/')
-      || emptyDirs.some(e => e.mountPath === '/tmp' || e.mountPath === '/tmp/');
-    if (readOnlyRoot && !mountsTmp) {
-      // Most programs need a writable /tmp; with a read-only root it has to be a volume.
-      if (emptyDirs.some(e => e.name === 'tmp') || volumeNames.has('tmp')) {
-        v.fail('emptyDirs', 'tmp', 'is a volume name that is not mounted at /tmp, but the read-only root file system needs a writable /tmp', 'mount a volume at /tmp, rename your "tmp" volume, or set readOnlyRootFilesystem: false');
-      }
-      emptyDirs.push({ name: 'tmp', mountPath: '/tmp', sizeLimit: Size.gibibytes(1) });
-    }
-    emptyDirs.forEach((dir, i) => {
-      const p = `emptyDirs[${i}]`;
-      claimVolume(`${p}.name`, dir?.name);
-      if (dir.sizeLimit !== undefined && !(dir.sizeLimit instanceof Size && sizeBytes(dir.sizeLimit) > 0)) {
-        v.fail(`${p}.sizeLimit`, dir.sizeLimit instanceof Size ? sizeToQuantity(dir.sizeLimit) : dir.sizeLimit, 'must be a positive Size', 'use Size.mebibytes(512)');
-      }
-      if (dir.mountPath !== undefined) mainMounts.push({ volume: dir.name, mountPath: dir.mountPath });
-      podVolumes.push({
-        name: dir.name,
-        emptyDir: {
-          medium: dir.inMemory ? 'Memory' : undefined,
-          sizeLimit: dir.sizeLimit ? k8s.Quantity.fromString(sizeToQuantity(dir.sizeLimit)) : undefined,
-        },
-      });
-    });
-
-    // --- config files -----------------------------------------------------------------------
-    let configChecksum: string | undefined;
-    let configMapName: string | undefined;
-    let configData: { [key: string]: string } | undefined;
-    if (props.config !== undefined) {
-      const cfg = props.config;
-      if (typeof cfg.files !== 'object' || cfg.files === null || Object.keys(cfg.files).length === 0) {
-        v.fail('config.files', cfg.files, 'must map at least one file name to its content', 'pass { files: { "app.conf": "..." } }');
-      }
-      let total = 0;
-      const hash = createHash('sha256');
-      // Sorted, so the checksum and the ConfigMap do not depend on insertion order.
-      for (const fileName of Object.keys(cfg.files).sort()) {
-        const content = cfg.files[fileName];
-        const problem = checkConfigKey(fileName);
-        if (problem) v.fail(`config.files["${fileName}"]`, fileName, problem, 'use a file name such as "app.conf"');
-        if (typeof content !== 'string') v.fail(`config.files["${fileName}"]`, content, 'must be a string', 'pass the file content as a string');
-        total += Buffer.byteLength(content) + fileName.length;
-        hash.update(fileName).update('\0').update(content).update('\0');
-      }
-      if (total > CONFIGMAP_LIMIT) v.fail('config.files', `${total} bytes`, 'exceed the 1 MiB a ConfigMap can hold', 'ship large files in the image or a volume');
-      configMapName = cfg.name ?? `${name}-config`;
-      const problem = checkDns1123Subdomain(configMapName);
-      if (problem) v.fail('config.name', configMapName, problem, 'use a name like "web-config"');
-      const configVolume = cfg.volumeName ?? 'config';
-      claimVolume('config.volumeName', configVolume);
-      podVolumes.push({ name: configVolume, configMap: { name: configMapName } });
-      if (cfg.mountPath !== undefined) mainMounts.push({ volume: configVolume, mountPath: cfg.mountPath, readOnly: true });
-      configChecksum = hash.digest('hex');
-      configData = {};
-      for (const fileName of Object.keys(cfg.files).sort()) configData[fileName] = cfg.files[fileName];
-    }
-
-    // --- containers -----------------------------------------------------------------------
-    const containerName = props.containerName ?? name;
-    const containerProblem = checkDns1123Label(containerName);
-    if (containerProblem) v.fail('containerName', containerName, containerProblem, 'use a name like "web"');
-    this.containerName = containerName;
-    for (const m of props.mounts ?? []) mainMounts.push(m);
-    const firstPort = props.ports?.[0]?.port;
-    if (props.readinessProbe === undefined && firstPort === undefined) {
-      v.fail('readinessProbe', undefined, 'is required when the app declares no ports (there is nothing to derive a default probe from)',
-        'declare ports, or pass readinessProbe: Probe.exec([...])');
-    }
-    const readinessProbe = (props.readinessProbe ?? Probe.tcpSocket())._render(v, 'readinessProbe', firstPort, true);
-    const livenessProbe = props.livenessProbe?._render(v, 'livenessProbe', firstPort, false);
-    if (livenessProbe && JSON.stringify(livenessProbe) === JSON.stringify(readinessProbe)) {
-      v.fail('livenessProbe', 'same as readinessProbe', 'is identical to the readiness probe: a slow server is restarted instead of being taken out of rotation',
-        'give the liveness probe a larger failureThreshold or period, or check something else');
-    }
-    const main: k8s.Container = {
-      name: containerName,
-      image,
-      imagePullPolicy: props.imagePullPolicy,
-      command: props.command ? [...props.command] : undefined,
-      args: props.args ? [...props.args] : undefined,
-      env: renderEnv(v, 'env', props.env),
-      ports: containerPorts,
-      volumeMounts: renderMounts(v, 'mounts', mainMounts, volumeNames),
-      resources: renderResources(v, 'resources', props.resources, MAIN_RESOURCES),
-      startupProbe: props.startupProbe?._render(v, 'startupProbe', firstPort, false),
-      readinessProbe,
-      livenessProbe,
-      securityContext: restrictedSecurityContext(readOnlyRoot),
-    };
-    const defaults = { image, readOnlyRootFilesystem: readOnlyRoot, resources: HELPER_RESOURCES, volumeNames };
-    const containerNames = new Set([containerName]);
-    const helper = (list: ContainerSpec[] | undefined, prop: string, allowProbes: boolean) => (list ?? []).map((spec, i) => {
-      const c = renderHelperContainer(v, `${prop}[${i}]`, spec, defaults, allowProbes);
-      if (containerNames.has(c.name)) v.fail(`${prop}[${i}].name`, c.name, 'is the name of another container in the pod', 'give each container a unique name');
-      containerNames.add(c.name);
-      return c;
-    });
-    const initContainers = helper(props.initContainers, 'initContainers', false);
-    const sidecars = helper(props.sidecars, 'sidecars', true);
-    this.sidecarPorts = (props.sidecars ?? []).flatMap(s => s.ports ?? []);
-    const portNames = new Set(this.ports.map(p => p.name));
-    this.sidecarPorts.forEach(p => {
-      if (portNames.has(p.name)) v.fail('sidecars ports', p.name, 'is also the name of another port in the pod', 'give each port in the pod a unique name (Services target them by name)');
-      portNames.add(p.name);
-    });
-
-    // Every claim must be mounted somewhere, or the API server refuses the StatefulSet.
-    const mounted = new Set([main, ...initContainers, ...sidecars].flatMap(c => (c.volumeMounts ?? []).map(m => m.name)));
-    for (const claim of this.claimNames) {
-      if (!mounted.has(claim)) v.fail('volumes', claim, 'is not mounted by any container', 'give it a mountPath');
-    }
-
-    // --- pod security ---------------------------------------------------------------------
-    const runAsUser = props.runAsUser ?? 1000;
-    const runAsGroup = props.runAsGroup ?? 1000;
-    const fsGroup = props.fsGroup ?? 1000;
-    v.integer('runAsUser', runAsUser, 1, 2147483647, 'use a non-root user id (Pod Security "restricted" forbids 0), e.g. the image\'s USER');
-    v.integer('runAsGroup', runAsGroup, 0, 2147483647, 'use a group id >= 0');
-    v.integer('fsGroup', fsGroup, 0, 2147483647, 'use a group id >= 0');
-
-    // --- scheduling -----------------------------------------------------------------------
-    const spreadNodes = props.spreadAcrossNodes ?? SpreadMode.PREFERRED;
-    const spreadZones = props.spreadAcrossZones ?? SpreadMode.NONE;
-    for (const [prop, mode] of [['spreadAcrossNodes', spreadNodes], ['spreadAcrossZones', spreadZones]] as const) {
-      if (!Object.values(SpreadMode).includes(mode)) v.fail(prop, mode, 'is not a SpreadMode', 'use SpreadMode.PREFERRED, REQUIRED or NONE');
-    }
-    const spread: k8s.TopologySpreadConstraint[] = [];
-    if (replicas > 1) {
-      for (const [mode, key] of [[spreadZones, 'topology.kubernetes.io/zone'], [spreadNodes, 'kubernetes.io/hostname']] as const) {
-        if (mode === SpreadMode.NONE) continue;
-        spread.push({ maxSkew: 1, topologyKey: key, whenUnsatisfiable: mode, labelSelector: { matchLabels: { ...this.selectorLabels } } });
-      }
-    }
-    this.checkLabelMap(v, 'nodeSelector', props.nodeSelector, false);
-    if (props.serviceAccountName !== undefined && checkDns1123Subdomain(props.serviceAccountName)) {
-      v.fail('serviceAccountName', props.serviceAccountName, checkDns1123Subdomain(props.serviceAccountName), 'pass the name of a ServiceAccount');
-    }
-    if (props.priorityClassName !== undefined && checkDns1123Subdomain(props.priorityClassName)) {
-      v.fail('priorityClassName', props.priorityClassName, checkDns1123Subdomain(props.priorityClassName), 'pass the name of a PriorityClass');
-    }
-    (props.imagePullSecrets ?? []).forEach((s, i) => {
-      if (checkDns1123Subdomain(s)) v.fail(`imagePullSecrets[${i}]`, s, checkDns1123Subdomain(s), 'pass the name of a docker-registry Secret');
-    });
-    if (props.imagePullPolicy !== undefined && !Object.values(ImagePullPolicy).includes(props.imagePullPolicy)) {
-      v.fail('imagePullPolicy', props.imagePullPolicy, 'is not an ImagePullPolicy', 'use ImagePullPolicy.IF_NOT_PRESENT');
-    }
-    const grace = this.durationSeconds(v, 'terminationGracePeriod', props.terminationGracePeriod) ?? 30;
-    const minReady = this.durationSeconds(v, 'minReady', props.minReady);
-    v.integer('revisionHistoryLimit', props.revisionHistoryLimit, 0, 1_000_000, 'use 0 or more');
-
-    // --- rollout and retention --------------------------------------------------------------
-    const podManagementPolicy = props.podManagementPolicy ?? PodManagementPolicy.ORDERED_READY;
-    if (!Object.values(PodManagementPolicy).includes(podManagementPolicy)) {
-      v.fail('podManagementPolicy', podManagementPolicy, 'is not a PodManagementPolicy', 'use PodManagementPolicy.ORDERED_READY or PARALLEL');
-    }
-    const strategy = props.updateStrategy ?? UpdateStrategy.rollingUpdate();
-    if (!(strategy instanceof UpdateStrategy)) v.fail('updateStrategy', strategy, 'is not an UpdateStrategy', 'use UpdateStrategy.rollingUpdate({ partition }) or UpdateStrategy.onDelete()');
-    v.integer('updateStrategy.partition', strategy.partition, 0, 1_000_000, `use a partition between 0 and replicas (${replicas})`);
-    if (strategy.partition !== undefined && strategy.partition > replicas) {
-      v.fail('updateStrategy.partition', strategy.partition, `is greater than replicas (${replicas}), so no pod would ever be updated`, `use a partition between 0 and ${replicas}`);
-    }
-    v.integer('updateStrategy.maxUnavailable', strategy.maxUnavailable, 1, 1_000_000, 'use 1 or more');
-    const retention = props.pvcRetentionPolicy ?? {};
-    for (const key of ['whenDeleted', 'whenScaled'] as const) {
-      const value = retention[key];
-      if (value !== undefined && !Object.values(PvcRetention).includes(value)) {
-        v.fail(`pvcRetentionPolicy.${key}`, value, 'is not a PvcRetention', 'use PvcRetention.RETAIN (keeps data) or PvcRetention.DELETE');
-      }
-    }
-
-    // --- objects --------------------------------------------------------------------------
-    if (configMapName !== undefined) {
+    // The other objects are children of the set: no wrapper construct, so the app adds no node to
+    // the tree that cdk8s walks once per chart (see README: performance).
+    if (plan.configMap !== undefined) {
       this.configMap = new k8s.KubeConfigMap(this, 'ConfigMap', {
-        metadata: this.metadata(configMapName),
-        data: configData,
+        metadata: this.objectMetadata(plan.configMap.name),
+        data: plan.configMap.data,
       });
     }
-
     this.service = new k8s.KubeService(this, 'Service', {
-      metadata: this.metadata(name),
+      metadata: this.objectMetadata(plan.name),
       spec: {
         clusterIp: 'None',
         // Peers must find each other by DNS before they are Ready (bootstrap, clustering).
@@ -902,82 +1007,13 @@ export class StatefulApp extends Construct {
         ports: this.servicePorts(v, 'ports', undefined),
       },
     });
-    if (props.readService !== undefined) {
-      this.readService = this.createService(v, 'readService', 'ReadService', props.readService, `${name}-read`);
+    if (plan.readService !== undefined) {
+      this.readService = this.createService(v, 'readService', 'ReadService', plan.readService, `${plan.name}-read`);
     }
-
-    const podAnnotations = {
-      ...(props.podAnnotations ?? {}),
-      ...(configChecksum ? { [CONFIG_CHECKSUM]: configChecksum } : {}),
-    };
-    this.statefulSet = new StatefulSetResource(this, 'Resource', {
-      metadata: this.metadata(name),
-      spec: {
-        replicas,
-        serviceName: name,
-        selector: { matchLabels: { ...this.selectorLabels } },
-        podManagementPolicy,
-        updateStrategy: strategy.strategyType === 'OnDelete'
-          ? { type: 'OnDelete' }
-          : {
-            type: 'RollingUpdate',
-            rollingUpdate: strategy.partition !== undefined || strategy.maxUnavailable !== undefined
-              ? {
-                partition: strategy.partition,
-                maxUnavailable: strategy.maxUnavailable !== undefined ? k8s.IntOrString.fromNumber(strategy.maxUnavailable) : undefined,
-              }
-              : undefined,
-          },
-        persistentVolumeClaimRetentionPolicy: {
-          whenDeleted: retention.whenDeleted ?? PvcRetention.RETAIN,
-          whenScaled: retention.whenScaled ?? PvcRetention.RETAIN,
-        },
-        minReadySeconds: minReady,
-        revisionHistoryLimit: props.revisionHistoryLimit,
-        ordinals: props.startOrdinal !== undefined ? { start: startOrdinal } : undefined,
-        template: {
-          metadata: {
-            labels: { ...this.objectLabels, ...(props.podLabels ?? {}) },
-            annotations: Object.keys(podAnnotations).length > 0 ? podAnnotations : undefined,
-          },
-          spec: {
-            serviceAccountName: props.serviceAccountName,
-            automountServiceAccountToken: props.automountServiceAccountToken ?? false,
-            enableServiceLinks: props.enableServiceLinks ?? false,
-            securityContext: {
-              runAsNonRoot: true,
-              runAsUser,
-              runAsGroup,
-              fsGroup,
-              // Re-chown only when the volume root is not ours yet: large volumes start much faster.
-              fsGroupChangePolicy: 'OnRootMismatch',
-              seccompProfile: { type: 'RuntimeDefault' },
-            },
-            imagePullSecrets: props.imagePullSecrets && props.imagePullSecrets.length > 0 ? props.imagePullSecrets.map(s => ({ name: s })) : undefined,
-            initContainers: initContainers.length > 0 ? initContainers : undefined,
-            containers: [main, ...sidecars],
-            volumes: podVolumes.length > 0 ? podVolumes : undefined,
-            terminationGracePeriodSeconds: grace,
-            priorityClassName: props.priorityClassName,
-            nodeSelector: props.nodeSelector && Object.keys(props.nodeSelector).length > 0 ? { ...props.nodeSelector } : undefined,
-            tolerations: props.tolerations && props.tolerations.length > 0 ? [...props.tolerations] : undefined,
-            topologySpreadConstraints: spread.length > 0 ? spread : undefined,
-          },
-        },
-        volumeClaimTemplates: claims.length > 0 ? claims : undefined,
-      },
-    });
-
-    const budget = props.disruptionBudget ?? (replicas > 1 ? DisruptionBudget.maxUnavailable(1) : DisruptionBudget.none());
-    if (!(budget instanceof DisruptionBudget)) v.fail('disruptionBudget', budget, 'is not a DisruptionBudget', 'use DisruptionBudget.maxUnavailable(1)');
-    v.integer('disruptionBudget.maxUnavailable', budget.maxUnavailablePods, 1, 1_000_000, 'allow at least 1 (0 blocks every node drain)');
-    v.integer('disruptionBudget.minAvailable', budget.minAvailablePods, 0, 1_000_000, 'use 0 or more');
-    if (budget.minAvailablePods !== undefined && budget.minAvailablePods >= replicas && replicas > 0) {
-      v.fail('disruptionBudget.minAvailable', budget.minAvailablePods, `is not below replicas (${replicas}), so no node holding a pod can ever be drained`, `use at most ${replicas - 1}`);
-    }
+    const budget = plan.budget;
     if (budget.maxUnavailablePods !== undefined || budget.minAvailablePods !== undefined) {
       this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
-        metadata: this.metadata(name),
+        metadata: this.objectMetadata(plan.name),
         spec: {
           selector: { matchLabels: { ...this.selectorLabels } },
           maxUnavailable: budget.maxUnavailablePods !== undefined ? k8s.IntOrString.fromNumber(budget.maxUnavailablePods) : undefined,
@@ -985,6 +1021,19 @@ export class StatefulApp extends Construct {
         },
       });
     }
+  }
+
+  /**
+   * The StatefulSet as JSON, with `apiVersion`/`kind` on each claim template: the L1 serializer drops
+   * them, and without them Argo CD shows the set as out of sync forever.
+   */
+  public toJson(): any {
+    const json = super.toJson();
+    const claims = json.spec?.volumeClaimTemplates;
+    if (Array.isArray(claims)) {
+      json.spec.volumeClaimTemplates = claims.map((c: object) => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', ...c }));
+    }
+    return json;
   }
 
   /** Name of pod `ordinal`, e.g. `web-0`. */
@@ -1052,9 +1101,9 @@ export class StatefulApp extends Construct {
       v.integer(`${prop}.podOrdinal`, options.podOrdinal, this.startOrdinal, 1_000_000, `use an ordinal >= ${this.startOrdinal}`);
       selector[POD_NAME_LABEL] = `${this.name}-${options.podOrdinal}`;
     }
-    this.checkLabelMap(v, `${prop}.labels`, options.labels, true);
-    this.checkAnnotationMap(v, `${prop}.annotations`, options.annotations);
-    const metadata = this.metadata(serviceName);
+    checkLabelMap(v, `${prop}.labels`, options.labels, true);
+    checkAnnotationMap(v, `${prop}.annotations`, options.annotations);
+    const metadata = this.objectMetadata(serviceName);
     return new k8s.KubeService(this, id, {
       metadata: {
         ...metadata,
@@ -1087,13 +1136,9 @@ export class StatefulApp extends Construct {
     }));
   }
 
-  private metadata(objectName: string): k8s.ObjectMeta {
-    return {
-      name: objectName,
-      namespace: this.namespace,
-      labels: { ...this.objectLabels },
-      annotations: this.objectAnnotations ? { ...this.objectAnnotations } : undefined,
-    };
+  /** Metadata for one more object of the app (`metadata` is the set's own, from ApiObject). */
+  private objectMetadata(objectName: string): k8s.ObjectMeta {
+    return objectMeta({ namespace: this.namespace, objectLabels: this.objectLabels, objectAnnotations: this.objectAnnotations }, objectName);
   }
 
   private checkOrdinal(ordinal: number): void {
@@ -1101,36 +1146,45 @@ export class StatefulApp extends Construct {
       throw new Error(`${KIND} '${this.node.path}': ordinal ${ordinal} is invalid: must be an integer >= ${this.startOrdinal}. Fix: pass a pod ordinal such as ${this.startOrdinal}.`);
     }
   }
+}
 
-  private durationSeconds(v: Validator, prop: string, d: Duration | undefined): number | undefined {
-    if (d === undefined) return undefined;
-    if (!(d instanceof Duration)) v.fail(prop, d, 'must be a Duration', 'use Duration.seconds(30)');
-    const s = d.toMilliseconds() / 1000;
-    if (!Number.isInteger(s) || s < 0) v.fail(prop, `${s}s`, 'must be a whole number of seconds >= 0', `use Duration.seconds(${Math.max(0, Math.ceil(s))})`);
-    return s;
-  }
+function durationSeconds(v: Validator, prop: string, d: Duration | undefined): number | undefined {
+  if (d === undefined) return undefined;
+  if (!(d instanceof Duration)) v.fail(prop, d, 'must be a Duration', 'use Duration.seconds(30)');
+  const s = d.toMilliseconds() / 1000;
+  if (!Number.isInteger(s) || s < 0) v.fail(prop, `${s}s`, 'must be a whole number of seconds >= 0', `use Duration.seconds(${Math.max(0, Math.ceil(s))})`);
+  return s;
+}
 
-  private checkLabelMap(v: Validator, prop: string, labels: { [key: string]: string } | undefined, guardSelector: boolean): void {
-    if (labels === undefined) return;
-    if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) v.fail(prop, labels, 'must be a map of strings', 'pass { key: "value" }');
-    for (const [key, value] of Object.entries(labels)) {
-      const keyProblem = checkQualifiedKey(key);
-      if (keyProblem) v.fail(`${prop} key`, key, keyProblem, 'use a key like "team" or "example.com/team"');
-      const valueProblem = checkLabelValue(value);
-      if (valueProblem) v.fail(`${prop}.${key}`, value, valueProblem, 'use a short value such as "payments"');
-      if (guardSelector && (key === LABEL_NAME || key === LABEL_INSTANCE || key === LABEL_MANAGED_BY)) {
-        v.fail(`${prop} key`, key, 'is set by StatefulApp (the selector and managed-by labels are fixed so pods are never orphaned)', 'remove it; use appName to change app.kubernetes.io/name');
-      }
+function checkLabelMap(v: Validator, prop: string, labels: { [key: string]: string } | undefined, guardSelector: boolean): void {
+  if (labels === undefined) return;
+  if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) v.fail(prop, labels, 'must be a map of strings', 'pass { key: "value" }');
+  for (const [key, value] of Object.entries(labels)) {
+    const keyProblem = checkQualifiedKey(key);
+    if (keyProblem) v.fail(`${prop} key`, key, keyProblem, 'use a key like "team" or "example.com/team"');
+    const valueProblem = checkLabelValue(value);
+    if (valueProblem) v.fail(`${prop}.${key}`, value, valueProblem, 'use a short value such as "payments"');
+    if (guardSelector && (key === LABEL_NAME || key === LABEL_INSTANCE || key === LABEL_MANAGED_BY)) {
+      v.fail(`${prop} key`, key, 'is set by StatefulApp (the selector and managed-by labels are fixed so pods are never orphaned)', 'remove it; use appName to change app.kubernetes.io/name');
     }
   }
+}
 
-  private checkAnnotationMap(v: Validator, prop: string, annotations: { [key: string]: string } | undefined): void {
-    if (annotations === undefined) return;
-    if (typeof annotations !== 'object' || annotations === null || Array.isArray(annotations)) v.fail(prop, annotations, 'must be a map of strings', 'pass { key: "value" }');
-    for (const [key, value] of Object.entries(annotations)) {
-      const keyProblem = checkQualifiedKey(key);
-      if (keyProblem) v.fail(`${prop} key`, key, keyProblem, 'use a key like "example.com/owner"');
-      if (typeof value !== 'string') v.fail(`${prop}.${key}`, value, 'must be a string', `quote it: "${String(value)}"`);
-    }
+function checkAnnotationMap(v: Validator, prop: string, annotations: { [key: string]: string } | undefined): void {
+  if (annotations === undefined) return;
+  if (typeof annotations !== 'object' || annotations === null || Array.isArray(annotations)) v.fail(prop, annotations, 'must be a map of strings', 'pass { key: "value" }');
+  for (const [key, value] of Object.entries(annotations)) {
+    const keyProblem = checkQualifiedKey(key);
+    if (keyProblem) v.fail(`${prop} key`, key, keyProblem, 'use a key like "example.com/owner"');
+    if (typeof value !== 'string') v.fail(`${prop}.${key}`, value, 'must be a string', `quote it: "${String(value)}"`);
   }
+}
+
+function objectMeta(plan: Pick<AppPlan, 'namespace' | 'objectLabels' | 'objectAnnotations'>, objectName: string): k8s.ObjectMeta {
+  return {
+    name: objectName,
+    namespace: plan.namespace,
+    labels: { ...plan.objectLabels },
+    annotations: plan.objectAnnotations ? { ...plan.objectAnnotations } : undefined,
+  };
 }

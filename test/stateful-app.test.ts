@@ -1,5 +1,5 @@
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
-import { Cpu } from 'cdk8s-plus-28';
+import { Cpu, k8s } from 'cdk8s-plus-28';
 import {
   AccessMode, DiskProvider, DiskStorageClass, DisruptionBudget, EnvValue, ImagePullPolicy, PodManagementPolicy, Probe,
   PvcRetention, ServiceType, SpreadMode, StatefulApp, StatefulAppProps, UpdateStrategy,
@@ -30,9 +30,9 @@ describe('StatefulApp defaults', () => {
     expect(toYaml(objects)).toMatchSnapshot();
   });
 
-  test('emits one headless Service, the StatefulSet and a PDB, in that order, and nothing else', () => {
+  test('emits the StatefulSet (the app itself), then its headless Service and a PDB, and nothing else', () => {
     const { objects } = build();
-    expect(objects.map(o => `${o.kind}/${o.metadata.name}`)).toEqual(['Service/web', 'StatefulSet/web', 'PodDisruptionBudget/web']);
+    expect(objects.map(o => `${o.kind}/${o.metadata.name}`)).toEqual(['StatefulSet/web', 'Service/web', 'PodDisruptionBudget/web']);
   });
 
   test('the governing Service is headless, named like the app, publishes not-ready pods and targets ports by name', () => {
@@ -394,13 +394,35 @@ describe('StatefulApp attributes and helpers', () => {
     expect(() => app.podName(-1)).toThrow(/ordinal -1 is invalid/);
   });
 
-  test('every emitted object is reachable; the StatefulSet is the default child', () => {
+  test('every emitted object is reachable; the app is its own StatefulSet', () => {
     const { app } = build({ config: { files: { a: 'b' } }, readService: {} });
-    expect(ApiObject.of(app)).toBe(app.statefulSet);
+    expect(ApiObject.of(app)).toBe(app);
+    expect(app.statefulSet).toBe(app);
+    expect(app).toBeInstanceOf(k8s.KubeStatefulSet);
+    expect(app.name).toBe('web');
     expect(app.service.name).toBe('web');
     expect(app.readService?.name).toBe('web-read');
     expect(app.configMap?.name).toBe('web-config');
     expect(app.podDisruptionBudget?.name).toBe('web');
+  });
+
+  test('one construct per emitted object: no wrapper node (cdk8s walks every node once per chart)', () => {
+    // GIVEN an app with every optional object
+    const { chart, objects } = build({ config: { files: { a: 'b' } }, readService: {}, sidecars: [{ name: 'metrics', ports: [{ name: 'metrics', port: 9113 }] }] });
+    // THEN the chart holds exactly one construct per object in the output
+    const constructs = chart.node.findAll().filter(c => c !== chart);
+    expect(constructs.every(c => c instanceof ApiObject)).toBe(true);
+    expect(constructs.length).toBe(objects.length);
+    expect(constructs.map(c => c.node.path)).toEqual(['test/web', 'test/web/ConfigMap', 'test/web/Service', 'test/web/ReadService', 'test/web/DisruptionBudget']);
+  });
+
+  test('a refused app leaves nothing behind in the tree', () => {
+    // GIVEN a chart, WHEN an app is refused
+    const chart = newChart();
+    expect(() => new StatefulApp(chart, 'web', { ...MINIMAL, replicas: -1 })).toThrow(/StatefulApp 'test\/web': replicas -1 is invalid/);
+    // THEN the id is still free (validation runs before the set is created)
+    expect(chart.node.tryFindChild('web')).toBeUndefined();
+    expect(() => new StatefulApp(chart, 'web', MINIMAL)).not.toThrow();
   });
 
   test('escape hatch: a JSON patch on the StatefulSet reaches the output', () => {

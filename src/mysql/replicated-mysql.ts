@@ -3,13 +3,13 @@ import * as kplus from 'cdk8s-plus-28';
 import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { EnvValue, Probe, sizeBytes } from '../container';
-import { Validator } from '../errors';
+import { futurePath, Validator } from '../errors';
 import { KubeServiceMonitor } from '../imports/monitoring';
 import {
   checkDns1123Label, checkDns1123Subdomain, checkLabelValue, checkQualifiedKey, checkWorkloadName, LABEL_COMPONENT, LABEL_INSTANCE, parseImage,
 } from '../names';
 import {
-  DisruptionBudget, PvcRetentionPolicy, SpreadMode, StatefulApp, UpdateStrategy,
+  DisruptionBudget, PvcRetentionPolicy, SpreadMode, StatefulApp, StatefulAppProps, UpdateStrategy,
 } from '../stateful-app';
 import { IStorageClass } from '../storage/disk-storage-class';
 import { MySqlCredentials } from './credentials';
@@ -276,11 +276,284 @@ export interface MySqlClientOptions {
   readonly envPrefix?: string;
 }
 
+/** What ReplicatedMySql derives from its props, computed (and validated) before the set exists. */
+interface MySqlPlan {
+  readonly name: string;
+  readonly primaryOrdinal: number;
+  readonly secretName: string;
+  readonly rootPasswordKey: string;
+  readonly replicationPasswordKey: string;
+  readonly userPasswordKey: string;
+  readonly exporterPasswordKey: string;
+  readonly databaseName?: string;
+  readonly username?: string;
+  readonly replicationUser: string;
+  readonly plain?: MySqlCredentials['_plaintext'];
+  readonly metrics?: MySqlMetricsOptions;
+  readonly appProps: StatefulAppProps;
+}
+
+/**
+ * Validates the props and computes the StatefulApp props. Runs before `super()`: the cluster is its
+ * own StatefulSet, so the set's props must be final when it is created.
+ */
+function planMySql(scope: Construct, id: string, props: ReplicatedMySqlProps): MySqlPlan {
+  const v: Validator = new Validator(futurePath(scope, id), KIND);
+  const plan = {} as { -readonly [K in keyof MySqlPlan]: MySqlPlan[K] };
+  const name = props.name ?? id;
+  const nameProblem = checkWorkloadName(name);
+  if (nameProblem) {
+    v.fail(props.name === undefined ? 'name (from the construct id)' : 'name', name, nameProblem,
+      'pass a name of lower case letters, digits and "-", starting with a letter, e.g. name: "mysql"');
+  }
+  if (props.namespace !== undefined && checkDns1123Label(props.namespace)) {
+    v.fail('namespace', props.namespace, checkDns1123Label(props.namespace), 'use a namespace name such as "mysql"');
+  }
+  plan.name = name;
+
+  // --- version, topology ----------------------------------------------------------------
+  const image = props.image ?? DEFAULT_MYSQL_IMAGE;
+  const ref = parseImage(image);
+  if (!ref) v.fail('image', image, 'is not a valid image reference', `use "${DEFAULT_MYSQL_IMAGE}"`);
+  if (!ref.tag || !/^8\.4(\.\d+)?([-_.][A-Za-z0-9._-]+)?$/.test(ref.tag)) {
+    v.fail('image', image, `is not a supported MySQL version (${ref.tag ? `tag "${ref.tag}"` : 'no tag'}): ReplicatedMySql runs MySQL 8.4 LTS (8.0 is end-of-life; 5.7 lacks CLONE and GTID auto-positioning as used here; innovation releases are untested)`,
+      `use "${DEFAULT_MYSQL_IMAGE}" or another 8.4 tag${ref.digest ? ' together with the digest, e.g. "mysql:8.4.10@sha256:..."' : ''}`);
+  }
+  const replicas = props.replicas ?? 3;
+  v.integer('replicas', replicas, 1, 1000, 'use 1 (a single instance) or more (one primary, the rest replicas)');
+  const primaryOrdinal = props.primaryOrdinal ?? 0;
+  v.integer('primaryOrdinal', primaryOrdinal, 0, replicas - 1, `use an ordinal between 0 and ${replicas - 1}`);
+  plan.primaryOrdinal = primaryOrdinal;
+  const serverIdBase = props.serverIdBase ?? 100;
+  const maxServerId = 4294967295;
+  v.integer('serverIdBase', serverIdBase, 1, maxServerId - (replicas - 1),
+    `use a base between 1 and ${maxServerId - (replicas - 1)} (server_id = base + ordinal must stay within 1..4294967295)`);
+
+  const storageSize = props.storage?.size ?? Size.gibibytes(10);
+  if (!(storageSize instanceof Size) || !(sizeBytes(storageSize) > 0)) {
+    v.fail('storage.size', storageSize instanceof Size ? `${sizeBytes(storageSize)} bytes` : storageSize, 'must be a positive Size', 'use Size.gibibytes(10)');
+  }
+
+  // --- credentials ----------------------------------------------------------------------
+  const credentials = props.credentials ?? MySqlCredentials.fromSecretName(`${name}-credentials`);
+  if (!(credentials instanceof MySqlCredentials)) {
+    v.fail('credentials', credentials, 'is not MySqlCredentials', 'use MySqlCredentials.fromSecretName("mysql-credentials")');
+  }
+  const keys = credentials._keys;
+  plan.secretName = credentials.secretName ?? `${name}-credentials`;
+  if (checkDns1123Subdomain(plan.secretName)) {
+    v.fail('credentials (Secret name)', plan.secretName, checkDns1123Subdomain(plan.secretName), 'pass the name of the Secret that holds the passwords');
+  }
+  plan.rootPasswordKey = keys.rootPassword ?? 'root-password';
+  plan.replicationPasswordKey = keys.replicationPassword ?? 'replication-password';
+  plan.userPasswordKey = keys.userPassword ?? 'password';
+  const exporterPasswordKey = keys.exporterPassword ?? 'exporter-password';
+
+  const replicationUser = props.replicationUser ?? 'repl';
+  if (!USER_NAME.test(replicationUser) || replicationUser === 'root') {
+    v.fail('replicationUser', replicationUser, 'must be 1-32 letters, digits or "_", and not root', 'use "repl"');
+  }
+  plan.replicationUser = replicationUser;
+  if (props.database !== undefined) {
+    const db = props.database;
+    if (typeof db.name !== 'string' || !DATABASE_NAME.test(db.name)) {
+      v.fail('database.name', db.name, 'must be 1-64 letters, digits or "_"', 'use a name like "shop"');
+    }
+    if (typeof db.user !== 'string' || !USER_NAME.test(db.user) || db.user === 'root' || db.user === replicationUser) {
+      v.fail('database.user', db.user, `must be 1-32 letters, digits or "_", and neither root nor the replication user (${replicationUser})`, 'use a name like "shop"');
+    }
+    plan.databaseName = db.name;
+    plan.username = db.user;
+  }
+  const metrics = props.metrics;
+  const exporterUser = metrics ? metrics.user ?? 'exporter' : undefined;
+  if (exporterUser !== undefined && (!USER_NAME.test(exporterUser) || [replicationUser, 'root', plan.username].includes(exporterUser))) {
+    v.fail('metrics.user', exporterUser, 'must be 1-32 letters, digits or "_", and differ from the other users', 'use "exporter"');
+  }
+  const plain = credentials._plaintext;
+  if (plain) {
+    const need: Array<[string, string | undefined]> = [['rootPassword', plain.rootPassword], ['replicationPassword', plain.replicationPassword]];
+    if (props.database) need.push(['userPassword', plain.userPassword]);
+    if (metrics) need.push(['exporterPassword', plain.exporterPassword]);
+    for (const [key, value] of need) {
+      if (typeof value !== 'string' || value.length === 0) {
+        v.fail(`credentials.${key}`, value === undefined ? undefined : '(hidden)', 'must be a non-empty password', `pass ${key} to MySqlCredentials.fromInsecurePlaintextPasswords`);
+      }
+    }
+  }
+
+  // --- configuration ----------------------------------------------------------------------
+  const resources: ContainerResources = {
+    cpu: { request: Cpu.millis(500) },
+    memory: { request: Size.gibibytes(1), limit: Size.gibibytes(1) },
+    ...(props.resources ?? {}),
+  };
+  const memory = resources.memory?.limit ?? resources.memory?.request;
+  const bufferPoolMiB = Math.max(128, Math.floor((memory ? sizeBytes(memory) : 256 * 1024 * 1024) / 2 / (1024 * 1024)));
+  const options = new Map<string, string>([
+    ['datadir', '/var/lib/mysql/data'],
+    ['skip_name_resolve', 'ON'],
+    ['gtid_mode', 'ON'],
+    ['enforce_gtid_consistency', 'ON'],
+    ['log_bin', 'binlog'],
+    ['relay_log', 'relay-bin'],
+    ['log_replica_updates', 'ON'],
+    ['binlog_expire_logs_seconds', '604800'],
+    ['plugin_load_add', 'mysql_clone.so'],
+    ['max_allowed_packet', '64M'],
+    ['innodb_buffer_pool_size', `${bufferPoolMiB}M`],
+  ]);
+  for (const [option, value] of Object.entries(props.config ?? {})) {
+    const key = option.replace(/-/g, '_');
+    if (!OPTION_NAME.test(option)) v.fail(`config key`, option, 'is not a mysqld option name', 'use names like "max_connections"');
+    if (MANAGED_OPTIONS.has(key)) v.fail(`config.${option}`, value, 'is managed by ReplicatedMySql (replication, bootstrap and roles depend on it)', 'remove it');
+    if (typeof value !== 'string' || /[\r\n]/.test(value)) v.fail(`config.${option}`, value, 'must be a single-line string', `quote it: "${String(value).split(/\r?\n/)[0]}"`);
+    options.delete(key);
+    options.set(key, value);
+  }
+  const cnf = (title: string, entries: Iterable<[string, string]>) =>
+    `# ${title}\n[mysqld]\n${[...entries].map(([k, val]) => `${k} = ${val}`).join('\n')}\n`;
+  const files: { [file: string]: string } = {
+    ...mysqlScripts(),
+    'common.cnf': cnf(`Shared by every member of ${name}; written by cdk8s-stateful.`, options),
+    'primary.cnf': cnf('The primary accepts writes.', [['read_only', 'OFF'], ['super_read_only', 'OFF']]),
+    'replica.cnf': cnf('Replicas apply the primary\'s changes only: even root cannot write.', [['read_only', 'ON'], ['super_read_only', 'ON']]),
+  };
+  if (props.initSql !== undefined) {
+    if (typeof props.initSql !== 'string' || props.initSql.trim().length === 0) v.fail('initSql', props.initSql, 'must be non-empty SQL', 'pass SQL statements, or remove initSql');
+    files['init.sql'] = props.initSql;
+  }
+
+  // --- startup budget, probes -----------------------------------------------------------
+  const startupTimeout = props.startupTimeout ?? Duration.minutes(30);
+  const startupSeconds = startupTimeout.toMilliseconds() / 1000;
+  if (!(startupSeconds >= 60)) v.fail('startupTimeout', `${startupSeconds}s`, 'must be at least 60 seconds (mysqld recovers and may initialize before it answers)', 'use Duration.minutes(30)');
+  const probeTiming = { period: Duration.seconds(10), timeout: Duration.seconds(5) };
+
+  // --- environment --------------------------------------------------------------------------
+  const secretRef = (key: string) => EnvValue.fromSecretKey(plan.secretName, key);
+  const identity: { [env: string]: EnvValue } = {
+    POD_NAME: EnvValue.fromFieldPath('metadata.name'),
+    MYSQL_NAMESPACE: EnvValue.fromFieldPath('metadata.namespace'),
+    MYSQL_SET_NAME: EnvValue.fromValue(name),
+    MYSQL_SERVICE: EnvValue.fromValue(name),
+    CLUSTER_DOMAIN: EnvValue.fromValue(props.clusterDomain ?? 'cluster.local'),
+    PRIMARY_ORDINAL: EnvValue.fromValue(String(primaryOrdinal)),
+    SERVER_ID_BASE: EnvValue.fromValue(String(serverIdBase)),
+  };
+  const replication: { [env: string]: EnvValue } = {
+    REPLICATION_USER: EnvValue.fromValue(replicationUser),
+    REPLICATION_PASSWORD: secretRef(plan.replicationPasswordKey),
+  };
+  const mainEnv: { [env: string]: EnvValue } = {
+    ...identity,
+    MYSQL_ROOT_PASSWORD: secretRef(plan.rootPasswordKey),
+    // root may log in over the local socket only; replicas and clients use their own users.
+    MYSQL_ROOT_HOST: EnvValue.fromValue('localhost'),
+    ...(props.database ? {
+      MYSQL_DATABASE: EnvValue.fromValue(props.database.name),
+      MYSQL_USER: EnvValue.fromValue(props.database.user),
+      MYSQL_PASSWORD: secretRef(plan.userPasswordKey),
+    } : {}),
+    ...replication,
+    ...(exporterUser ? { EXPORTER_USER: EnvValue.fromValue(exporterUser), EXPORTER_PASSWORD: secretRef(exporterPasswordKey) } : {}),
+  };
+
+  const toolsMount = { volume: 'config', mountPath: TOOLS_DIR, readOnly: true };
+  const sidecars = metrics ? [{
+    name: 'metrics',
+    image: metrics.image ?? DEFAULT_EXPORTER_IMAGE,
+    args: [`--mysqld.address=127.0.0.1:${PORT}`, `--mysqld.username=${exporterUser}`],
+    env: { MYSQLD_EXPORTER_PASSWORD: secretRef(exporterPasswordKey) },
+    ports: [{ name: 'metrics', port: METRICS_PORT }],
+    readinessProbe: Probe.httpGet('/', { port: METRICS_PORT }),
+    resources: { cpu: { request: Cpu.millis(50) }, memory: { request: Size.mebibytes(64), limit: Size.mebibytes(64) } },
+  }] : [];
+
+  plan.appProps = {
+    name,
+    namespace: props.namespace,
+    image,
+    replicas,
+    appName: 'mysql',
+    component: 'database',
+    containerName: 'mysql',
+    ports: [{ name: 'mysql', port: PORT }],
+    env: mainEnv,
+    volumes: [{ name: 'data', mountPath: '/var/lib/mysql', size: storageSize, storageClass: props.storage?.storageClass }],
+    emptyDirs: [
+      { name: 'conf', mountPath: '/etc/mysql/conf.d' },
+      { name: 'initdb', mountPath: '/docker-entrypoint-initdb.d' },
+      { name: 'run', mountPath: '/var/run/mysqld' },
+      { name: 'tmp', mountPath: '/tmp', sizeLimit: Size.gibibytes(2) },
+    ],
+    config: { files, mountPath: TOOLS_DIR },
+    resources,
+    startupProbe: Probe.exec([...PROBE, 'startup'], { ...probeTiming, failureThreshold: Math.ceil(startupSeconds / 10) }),
+    readinessProbe: Probe.exec([...PROBE, 'readiness'], probeTiming),
+    // Restart only a mysqld that stopped answering for a minute; never a slow one.
+    livenessProbe: Probe.exec([...PROBE, 'liveness'], { ...probeTiming, failureThreshold: 6 }),
+    initContainers: [
+      {
+        name: 'init-config',
+        command: ['bash', `${TOOLS_DIR}/init-config.sh`],
+        env: identity,
+        mounts: [toolsMount, { volume: 'conf', mountPath: '/etc/mysql/conf.d' }, { volume: 'initdb', mountPath: '/docker-entrypoint-initdb.d' }],
+      },
+      {
+        name: 'bootstrap',
+        command: ['bash', `${TOOLS_DIR}/bootstrap.sh`],
+        env: {
+          ...identity,
+          REPLICAS: EnvValue.fromValue(String(replicas)),
+          MYSQL_ROOT_PASSWORD: secretRef(plan.rootPasswordKey),
+          ...replication,
+        },
+        mounts: [
+          toolsMount,
+          { volume: 'conf', mountPath: '/etc/mysql/conf.d', readOnly: true },
+          { volume: 'data', mountPath: '/var/lib/mysql' },
+          { volume: 'tmp', mountPath: '/tmp' },
+        ],
+        // It runs mysqld (clone recipient, then the cloned data): same needs as the server.
+        resources,
+      },
+    ],
+    sidecars,
+    runAsUser: MYSQL_UID,
+    runAsGroup: MYSQL_UID,
+    fsGroup: MYSQL_UID,
+    terminationGracePeriod: props.terminationGracePeriod ?? Duration.seconds(120),
+    updateStrategy: props.updateStrategy,
+    pvcRetentionPolicy: props.pvcRetentionPolicy,
+    spreadAcrossNodes: props.spreadAcrossNodes,
+    spreadAcrossZones: props.spreadAcrossZones,
+    disruptionBudget: props.disruptionBudget,
+    readService: { name: `${name}-read` },
+    labels: props.labels,
+    annotations: props.annotations,
+    podAnnotations: props.podAnnotations,
+    nodeSelector: props.nodeSelector,
+    tolerations: props.tolerations,
+    priorityClassName: props.priorityClassName,
+    serviceAccountName: props.serviceAccountName,
+    clusterDomain: props.clusterDomain,
+  };
+  plan.exporterPasswordKey = exporterPasswordKey;
+  plan.plain = plain;
+  plan.metrics = metrics;
+  return plan;
+}
+
 /**
  * Replicated MySQL 8.4 on one StatefulSet, the Kubernetes docs' design made safe: ordinal 0 is
  * the primary, the others clone it (CLONE plugin) and replicate with GTID auto-positioning and
  * `super_read_only`. Runs as uid 999 under Pod Security 'restricted' with a read-only root,
  * takes every password from a Secret, and exposes a headless, a read and a write Service.
+ *
+ * It is a `StatefulApp` (and so its own StatefulSet): it computes the app's props from its own,
+ * then adds the MySQL objects. Extending rather than holding a StatefulApp keeps one construct per
+ * emitted object, which is what keeps synthesis of large fleets close to raw cdk8s.
  *
  * @example
  * const mysql = new ReplicatedMySql(chart, 'mysql', {
@@ -290,13 +563,7 @@ export interface MySqlClientOptions {
  * });
  * mysql.connectClient(deployment);
  */
-export class ReplicatedMySql extends Construct {
-  /** The StatefulApp this cluster is built on (escape hatch to every object). */
-  public readonly app: StatefulApp;
-  /** Name of the StatefulSet and headless Service. */
-  public readonly name: string;
-  /** Members. */
-  public readonly replicas: number;
+export class ReplicatedMySql extends StatefulApp {
   /** Ordinal of the primary. */
   public readonly primaryOrdinal: number;
   /** The MySQL port. */
@@ -318,7 +585,9 @@ export class ReplicatedMySql extends Construct {
   /** The write Service (`<name>-primary`), selecting the primary pod only. */
   public readonly primaryService: k8s.KubeService;
   /** The read Service (`<name>-read`), load-balancing over every Ready member. */
-  public readonly readService: k8s.KubeService;
+  declare public readonly readService: k8s.KubeService;
+  /** The ConfigMap with the configuration and scripts. */
+  declare public readonly configMap: k8s.KubeConfigMap;
   /** The Secret, only with `fromInsecurePlaintextPasswords`. */
   public readonly plaintextSecret?: k8s.KubeSecret;
   /** The NetworkPolicy, if enabled. */
@@ -331,257 +600,26 @@ export class ReplicatedMySql extends Construct {
   private clients = 0;
 
   constructor(scope: Construct, id: string, props: ReplicatedMySqlProps = {}) {
-    super(scope, id);
+    const plan = planMySql(scope, id, props);
+    super(scope, id, plan.appProps);
     const v: Validator = new Validator(this, KIND);
-    const name = props.name ?? id;
-    const nameProblem = checkWorkloadName(name);
-    if (nameProblem) {
-      v.fail(props.name === undefined ? 'name (from the construct id)' : 'name', name, nameProblem,
-        'pass a name of lower case letters, digits and "-", starting with a letter, e.g. name: "mysql"');
-    }
-    if (props.namespace !== undefined && checkDns1123Label(props.namespace)) {
-      v.fail('namespace', props.namespace, checkDns1123Label(props.namespace), 'use a namespace name such as "mysql"');
-    }
-    this.name = name;
-
-    // --- version, topology ----------------------------------------------------------------
-    const image = props.image ?? DEFAULT_MYSQL_IMAGE;
-    const ref = parseImage(image);
-    if (!ref) v.fail('image', image, 'is not a valid image reference', `use "${DEFAULT_MYSQL_IMAGE}"`);
-    if (!ref.tag || !/^8\.4(\.\d+)?([-_.][A-Za-z0-9._-]+)?$/.test(ref.tag)) {
-      v.fail('image', image, `is not a supported MySQL version (${ref.tag ? `tag "${ref.tag}"` : 'no tag'}): ReplicatedMySql runs MySQL 8.4 LTS (8.0 is end-of-life; 5.7 lacks CLONE and GTID auto-positioning as used here; innovation releases are untested)`,
-        `use "${DEFAULT_MYSQL_IMAGE}" or another 8.4 tag${ref.digest ? ' together with the digest, e.g. "mysql:8.4.10@sha256:..."' : ''}`);
-    }
-    const replicas = props.replicas ?? 3;
-    v.integer('replicas', replicas, 1, 1000, 'use 1 (a single instance) or more (one primary, the rest replicas)');
-    this.replicas = replicas;
-    const primaryOrdinal = props.primaryOrdinal ?? 0;
-    v.integer('primaryOrdinal', primaryOrdinal, 0, replicas - 1, `use an ordinal between 0 and ${replicas - 1}`);
+    const { name, primaryOrdinal, plain, metrics, exporterPasswordKey } = plan;
     this.primaryOrdinal = primaryOrdinal;
-    const serverIdBase = props.serverIdBase ?? 100;
-    const maxServerId = 4294967295;
-    v.integer('serverIdBase', serverIdBase, 1, maxServerId - (replicas - 1),
-      `use a base between 1 and ${maxServerId - (replicas - 1)} (server_id = base + ordinal must stay within 1..4294967295)`);
-
-    const storageSize = props.storage?.size ?? Size.gibibytes(10);
-    if (!(storageSize instanceof Size) || !(sizeBytes(storageSize) > 0)) {
-      v.fail('storage.size', storageSize instanceof Size ? `${sizeBytes(storageSize)} bytes` : storageSize, 'must be a positive Size', 'use Size.gibibytes(10)');
-    }
-
-    // --- credentials ----------------------------------------------------------------------
-    const credentials = props.credentials ?? MySqlCredentials.fromSecretName(`${name}-credentials`);
-    if (!(credentials instanceof MySqlCredentials)) {
-      v.fail('credentials', credentials, 'is not MySqlCredentials', 'use MySqlCredentials.fromSecretName("mysql-credentials")');
-    }
-    const keys = credentials._keys;
-    this.secretName = credentials.secretName ?? `${name}-credentials`;
-    if (checkDns1123Subdomain(this.secretName)) {
-      v.fail('credentials (Secret name)', this.secretName, checkDns1123Subdomain(this.secretName), 'pass the name of the Secret that holds the passwords');
-    }
-    this.rootPasswordKey = keys.rootPassword ?? 'root-password';
-    this.replicationPasswordKey = keys.replicationPassword ?? 'replication-password';
-    this.userPasswordKey = keys.userPassword ?? 'password';
-    const exporterPasswordKey = keys.exporterPassword ?? 'exporter-password';
-
-    const replicationUser = props.replicationUser ?? 'repl';
-    if (!USER_NAME.test(replicationUser) || replicationUser === 'root') {
-      v.fail('replicationUser', replicationUser, 'must be 1-32 letters, digits or "_", and not root', 'use "repl"');
-    }
-    this.replicationUser = replicationUser;
-    if (props.database !== undefined) {
-      const db = props.database;
-      if (typeof db.name !== 'string' || !DATABASE_NAME.test(db.name)) {
-        v.fail('database.name', db.name, 'must be 1-64 letters, digits or "_"', 'use a name like "shop"');
-      }
-      if (typeof db.user !== 'string' || !USER_NAME.test(db.user) || db.user === 'root' || db.user === replicationUser) {
-        v.fail('database.user', db.user, `must be 1-32 letters, digits or "_", and neither root nor the replication user (${replicationUser})`, 'use a name like "shop"');
-      }
-      this.databaseName = db.name;
-      this.username = db.user;
-    }
-    const metrics = props.metrics;
-    const exporterUser = metrics ? metrics.user ?? 'exporter' : undefined;
-    if (exporterUser !== undefined && (!USER_NAME.test(exporterUser) || [replicationUser, 'root', this.username].includes(exporterUser))) {
-      v.fail('metrics.user', exporterUser, 'must be 1-32 letters, digits or "_", and differ from the other users', 'use "exporter"');
-    }
-    const plain = credentials._plaintext;
-    if (plain) {
-      const need: Array<[string, string | undefined]> = [['rootPassword', plain.rootPassword], ['replicationPassword', plain.replicationPassword]];
-      if (props.database) need.push(['userPassword', plain.userPassword]);
-      if (metrics) need.push(['exporterPassword', plain.exporterPassword]);
-      for (const [key, value] of need) {
-        if (typeof value !== 'string' || value.length === 0) {
-          v.fail(`credentials.${key}`, value === undefined ? undefined : '(hidden)', 'must be a non-empty password', `pass ${key} to MySqlCredentials.fromInsecurePlaintextPasswords`);
-        }
-      }
-    }
-
-    // --- configuration ----------------------------------------------------------------------
-    const resources: ContainerResources = {
-      cpu: { request: Cpu.millis(500) },
-      memory: { request: Size.gibibytes(1), limit: Size.gibibytes(1) },
-      ...(props.resources ?? {}),
-    };
-    const memory = resources.memory?.limit ?? resources.memory?.request;
-    const bufferPoolMiB = Math.max(128, Math.floor((memory ? sizeBytes(memory) : 256 * 1024 * 1024) / 2 / (1024 * 1024)));
-    const options = new Map<string, string>([
-      ['datadir', '/var/lib/mysql/data'],
-      ['skip_name_resolve', 'ON'],
-      ['gtid_mode', 'ON'],
-      ['enforce_gtid_consistency', 'ON'],
-      ['log_bin', 'binlog'],
-      ['relay_log', 'relay-bin'],
-      ['log_replica_updates', 'ON'],
-      ['binlog_expire_logs_seconds', '604800'],
-      ['plugin_load_add', 'mysql_clone.so'],
-      ['max_allowed_packet', '64M'],
-      ['innodb_buffer_pool_size', `${bufferPoolMiB}M`],
-    ]);
-    for (const [option, value] of Object.entries(props.config ?? {})) {
-      const key = option.replace(/-/g, '_');
-      if (!OPTION_NAME.test(option)) v.fail(`config key`, option, 'is not a mysqld option name', 'use names like "max_connections"');
-      if (MANAGED_OPTIONS.has(key)) v.fail(`config.${option}`, value, 'is managed by ReplicatedMySql (replication, bootstrap and roles depend on it)', 'remove it');
-      if (typeof value !== 'string' || /[\r\n]/.test(value)) v.fail(`config.${option}`, value, 'must be a single-line string', `quote it: "${String(value).split(/\r?\n/)[0]}"`);
-      options.delete(key);
-      options.set(key, value);
-    }
-    const cnf = (title: string, entries: Iterable<[string, string]>) =>
-      `# ${title}\n[mysqld]\n${[...entries].map(([k, val]) => `${k} = ${val}`).join('\n')}\n`;
-    const files: { [file: string]: string } = {
-      ...mysqlScripts(),
-      'common.cnf': cnf(`Shared by every member of ${name}; written by cdk8s-stateful.`, options),
-      'primary.cnf': cnf('The primary accepts writes.', [['read_only', 'OFF'], ['super_read_only', 'OFF']]),
-      'replica.cnf': cnf('Replicas apply the primary\'s changes only: even root cannot write.', [['read_only', 'ON'], ['super_read_only', 'ON']]),
-    };
-    if (props.initSql !== undefined) {
-      if (typeof props.initSql !== 'string' || props.initSql.trim().length === 0) v.fail('initSql', props.initSql, 'must be non-empty SQL', 'pass SQL statements, or remove initSql');
-      files['init.sql'] = props.initSql;
-    }
-
-    // --- startup budget, probes -----------------------------------------------------------
-    const startupTimeout = props.startupTimeout ?? Duration.minutes(30);
-    const startupSeconds = startupTimeout.toMilliseconds() / 1000;
-    if (!(startupSeconds >= 60)) v.fail('startupTimeout', `${startupSeconds}s`, 'must be at least 60 seconds (mysqld recovers and may initialize before it answers)', 'use Duration.minutes(30)');
-    const probeTiming = { period: Duration.seconds(10), timeout: Duration.seconds(5) };
-
-    // --- environment --------------------------------------------------------------------------
-    const secretRef = (key: string) => EnvValue.fromSecretKey(this.secretName, key);
-    const identity: { [env: string]: EnvValue } = {
-      POD_NAME: EnvValue.fromFieldPath('metadata.name'),
-      MYSQL_NAMESPACE: EnvValue.fromFieldPath('metadata.namespace'),
-      MYSQL_SET_NAME: EnvValue.fromValue(name),
-      MYSQL_SERVICE: EnvValue.fromValue(name),
-      CLUSTER_DOMAIN: EnvValue.fromValue(props.clusterDomain ?? 'cluster.local'),
-      PRIMARY_ORDINAL: EnvValue.fromValue(String(primaryOrdinal)),
-      SERVER_ID_BASE: EnvValue.fromValue(String(serverIdBase)),
-    };
-    const replication: { [env: string]: EnvValue } = {
-      REPLICATION_USER: EnvValue.fromValue(replicationUser),
-      REPLICATION_PASSWORD: secretRef(this.replicationPasswordKey),
-    };
-    const mainEnv: { [env: string]: EnvValue } = {
-      ...identity,
-      MYSQL_ROOT_PASSWORD: secretRef(this.rootPasswordKey),
-      // root may log in over the local socket only; replicas and clients use their own users.
-      MYSQL_ROOT_HOST: EnvValue.fromValue('localhost'),
-      ...(props.database ? {
-        MYSQL_DATABASE: EnvValue.fromValue(props.database.name),
-        MYSQL_USER: EnvValue.fromValue(props.database.user),
-        MYSQL_PASSWORD: secretRef(this.userPasswordKey),
-      } : {}),
-      ...replication,
-      ...(exporterUser ? { EXPORTER_USER: EnvValue.fromValue(exporterUser), EXPORTER_PASSWORD: secretRef(exporterPasswordKey) } : {}),
-    };
-
-    const toolsMount = { volume: 'config', mountPath: TOOLS_DIR, readOnly: true };
-    const sidecars = metrics ? [{
-      name: 'metrics',
-      image: metrics.image ?? DEFAULT_EXPORTER_IMAGE,
-      args: [`--mysqld.address=127.0.0.1:${PORT}`, `--mysqld.username=${exporterUser}`],
-      env: { MYSQLD_EXPORTER_PASSWORD: secretRef(exporterPasswordKey) },
-      ports: [{ name: 'metrics', port: METRICS_PORT }],
-      readinessProbe: Probe.httpGet('/', { port: METRICS_PORT }),
-      resources: { cpu: { request: Cpu.millis(50) }, memory: { request: Size.mebibytes(64), limit: Size.mebibytes(64) } },
-    }] : [];
-
-    this.app = new StatefulApp(this, 'App', {
-      name,
-      namespace: props.namespace,
-      image,
-      replicas,
-      appName: 'mysql',
-      component: 'database',
-      containerName: 'mysql',
-      ports: [{ name: 'mysql', port: PORT }],
-      env: mainEnv,
-      volumes: [{ name: 'data', mountPath: '/var/lib/mysql', size: storageSize, storageClass: props.storage?.storageClass }],
-      emptyDirs: [
-        { name: 'conf', mountPath: '/etc/mysql/conf.d' },
-        { name: 'initdb', mountPath: '/docker-entrypoint-initdb.d' },
-        { name: 'run', mountPath: '/var/run/mysqld' },
-        { name: 'tmp', mountPath: '/tmp', sizeLimit: Size.gibibytes(2) },
-      ],
-      config: { files, mountPath: TOOLS_DIR },
-      resources,
-      startupProbe: Probe.exec([...PROBE, 'startup'], { ...probeTiming, failureThreshold: Math.ceil(startupSeconds / 10) }),
-      readinessProbe: Probe.exec([...PROBE, 'readiness'], probeTiming),
-      // Restart only a mysqld that stopped answering for a minute; never a slow one.
-      livenessProbe: Probe.exec([...PROBE, 'liveness'], { ...probeTiming, failureThreshold: 6 }),
-      initContainers: [
-        {
-          name: 'init-config',
-          command: ['bash', `${TOOLS_DIR}/init-config.sh`],
-          env: identity,
-          mounts: [toolsMount, { volume: 'conf', mountPath: '/etc/mysql/conf.d' }, { volume: 'initdb', mountPath: '/docker-entrypoint-initdb.d' }],
-        },
-        {
-          name: 'bootstrap',
-          command: ['bash', `${TOOLS_DIR}/bootstrap.sh`],
-          env: {
-            ...identity,
-            REPLICAS: EnvValue.fromValue(String(replicas)),
-            MYSQL_ROOT_PASSWORD: secretRef(this.rootPasswordKey),
-            ...replication,
-          },
-          mounts: [
-            toolsMount,
-            { volume: 'conf', mountPath: '/etc/mysql/conf.d', readOnly: true },
-            { volume: 'data', mountPath: '/var/lib/mysql' },
-            { volume: 'tmp', mountPath: '/tmp' },
-          ],
-          // It runs mysqld (clone recipient, then the cloned data): same needs as the server.
-          resources,
-        },
-      ],
-      sidecars,
-      runAsUser: MYSQL_UID,
-      runAsGroup: MYSQL_UID,
-      fsGroup: MYSQL_UID,
-      terminationGracePeriod: props.terminationGracePeriod ?? Duration.seconds(120),
-      updateStrategy: props.updateStrategy,
-      pvcRetentionPolicy: props.pvcRetentionPolicy,
-      spreadAcrossNodes: props.spreadAcrossNodes,
-      spreadAcrossZones: props.spreadAcrossZones,
-      disruptionBudget: props.disruptionBudget,
-      readService: { name: `${name}-read` },
-      labels: props.labels,
-      annotations: props.annotations,
-      podAnnotations: props.podAnnotations,
-      nodeSelector: props.nodeSelector,
-      tolerations: props.tolerations,
-      priorityClassName: props.priorityClassName,
-      serviceAccountName: props.serviceAccountName,
-      clusterDomain: props.clusterDomain,
-    });
-    this.readService = this.app.readService!;
-    this.primaryService = this.app.addService('Primary', { name: `${name}-primary`, podOrdinal: primaryOrdinal });
+    this.secretName = plan.secretName;
+    this.rootPasswordKey = plan.rootPasswordKey;
+    this.replicationPasswordKey = plan.replicationPasswordKey;
+    this.userPasswordKey = plan.userPasswordKey;
+    this.databaseName = plan.databaseName;
+    this.username = plan.username;
+    this.replicationUser = plan.replicationUser;
+    this.primaryService = this.addService('Primary', { name: `${name}-primary`, podOrdinal: primaryOrdinal });
 
     if (plain) {
       this.plaintextSecret = new k8s.KubeSecret(this, 'Secret', {
         metadata: {
           name: this.secretName,
-          namespace: this.app.namespace,
-          labels: this.app.labels,
+          namespace: this.namespace,
+          labels: this.labels,
           annotations: { 'cdk8s-stateful.io/warning': 'plaintext passwords committed by MySqlCredentials.fromInsecurePlaintextPasswords' },
         },
         stringData: {
@@ -594,7 +632,7 @@ export class ReplicatedMySql extends Construct {
     }
 
     if (metrics) {
-      this.metricsService = this.app.addService('Metrics', {
+      this.metricsService = this.addService('Metrics', {
         name: `${name}-metrics`, headless: true, ports: ['metrics'], labels: { [LABEL_COMPONENT]: 'metrics' },
       });
       if (metrics.serviceMonitor) {
@@ -602,7 +640,7 @@ export class ReplicatedMySql extends Construct {
         const intervalSeconds = interval.toMilliseconds() / 1000;
         if (!Number.isInteger(intervalSeconds) || intervalSeconds < 5) v.fail('metrics.interval', `${intervalSeconds}s`, 'must be a whole number of seconds >= 5', 'use Duration.seconds(30)');
         this.serviceMonitor = new KubeServiceMonitor(this, 'ServiceMonitor', {
-          metadata: { name, namespace: this.app.namespace, labels: { ...this.app.labels, [LABEL_COMPONENT]: 'metrics' } },
+          metadata: { name, namespace: this.namespace, labels: { ...this.labels, [LABEL_COMPONENT]: 'metrics' } },
           spec: {
             selector: { matchLabels: { [LABEL_INSTANCE]: name, [LABEL_COMPONENT]: 'metrics' } },
             endpoints: [{ port: 'metrics', path: '/metrics', interval: `${intervalSeconds}s` }],
@@ -618,42 +656,17 @@ export class ReplicatedMySql extends Construct {
 
   /** DNS name of the write Service: always the current primary. */
   public get primaryHost(): string {
-    return this.app.hostOf(this.primaryService.name);
+    return this.hostOf(this.primaryService.name);
   }
 
   /** DNS name of the primary pod through the headless Service. */
   public get primaryPodHost(): string {
-    return this.app.podDnsName(this.primaryOrdinal);
+    return this.podDnsName(this.primaryOrdinal);
   }
 
   /** DNS name of the read Service (every Ready member, replicas and primary). */
   public get readHost(): string {
-    return this.app.hostOf(this.readService.name);
-  }
-
-  /** The headless Service. */
-  public get service(): k8s.KubeService {
-    return this.app.service;
-  }
-
-  /** The StatefulSet. */
-  public get statefulSet(): k8s.KubeStatefulSet {
-    return this.app.statefulSet;
-  }
-
-  /** The ConfigMap with the configuration and scripts. */
-  public get configMap(): k8s.KubeConfigMap {
-    return this.app.configMap!;
-  }
-
-  /** DNS name of member `ordinal`. */
-  public podDnsName(ordinal: number): string {
-    return this.app.podDnsName(ordinal);
-  }
-
-  /** PVC of member `ordinal`, e.g. `data-mysql-0`. */
-  public pvcName(ordinal: number): string {
-    return this.app.pvcName('data', ordinal);
+    return this.hostOf(this.readService.name);
   }
 
   /**
@@ -700,7 +713,7 @@ export class ReplicatedMySql extends Construct {
     const clientPods = { matchLabels: { ...(options.clientPodLabels ?? { [CLIENT_LABEL]: this.name }) } };
     const ingress: k8s.NetworkPolicyIngressRule[] = [
       // Members replicate from and clone each other.
-      { from: [{ podSelector: { matchLabels: { ...this.app.selectorLabels } } }], ports: mysqlPort },
+      { from: [{ podSelector: { matchLabels: { ...this.selectorLabels } } }], ports: mysqlPort },
       {
         from: [options.clientNamespaceLabels
           ? { podSelector: clientPods, namespaceSelector: { matchLabels: { ...options.clientNamespaceLabels } } }
@@ -715,9 +728,9 @@ export class ReplicatedMySql extends Construct {
       });
     }
     return new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
-      metadata: { name: this.name, namespace: this.app.namespace, labels: this.app.labels },
+      metadata: { name: this.name, namespace: this.namespace, labels: this.labels },
       spec: {
-        podSelector: { matchLabels: { ...this.app.selectorLabels } },
+        podSelector: { matchLabels: { ...this.selectorLabels } },
         policyTypes: ['Ingress'],
         ingress,
       },

@@ -1,8 +1,8 @@
-import { Duration, Size, Testing, Chart } from 'cdk8s';
+import { ApiObject, Duration, Size, Testing, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  DiskProvider, DiskStorageClass, MySqlCredentials, ReplicatedMySql, ReplicatedMySqlProps, StatefulValidationError, UpdateStrategy,
+  DiskProvider, DiskStorageClass, MySqlCredentials, ReplicatedMySql, ReplicatedMySqlProps, StatefulApp, StatefulValidationError, UpdateStrategy,
 } from '../../src';
 import { checkAll } from '../policy';
 import { find, Manifest, newChart, ofKind, synth, toYaml } from '../util';
@@ -21,6 +21,27 @@ const envOf = (c: any) => Object.fromEntries((c.env ?? []).map((e: any) => [e.na
 describe('ReplicatedMySql defaults', () => {
   test('snapshot', () => {
     expect(toYaml(build().objects)).toMatchSnapshot();
+  });
+
+  test('it is a StatefulApp and its own StatefulSet: one construct per emitted object', () => {
+    const chart = newChart('mysql');
+    const mysql = new ReplicatedMySql(chart, 'mysql', { networkPolicy: {}, metrics: { serviceMonitor: true } });
+    const objects = synth(chart);
+    expect(mysql).toBeInstanceOf(StatefulApp);
+    expect(ApiObject.of(mysql)).toBe(mysql);
+    expect(mysql.statefulSet).toBe(mysql);
+    expect(mysql.configMap.name).toBe('mysql-config');
+    const constructs = chart.node.findAll().filter(c => c !== chart);
+    expect(constructs.every(c => c instanceof ApiObject)).toBe(true);
+    expect(constructs.length).toBe(objects.length);
+    // the StatefulApp helpers work on it
+    expect(mysql.pvcName('data', 1)).toBe('data-mysql-1');
+  });
+
+  test('a refused cluster leaves nothing behind in the tree', () => {
+    const chart = newChart('mysql');
+    expect(() => new ReplicatedMySql(chart, 'mysql', { replicas: 0 })).toThrow(/ReplicatedMySql 'test\/mysql': replicas 0 is invalid/);
+    expect(chart.node.tryFindChild('mysql')).toBeUndefined();
   });
 
   test('objects: ConfigMap, headless, read and write Services, StatefulSet, PDB', () => {
@@ -77,7 +98,7 @@ describe('ReplicatedMySql defaults', () => {
     expect(mysql.primaryPodHost).toBe('mysql-0.mysql.mysql.svc.cluster.local');
     expect(mysql.readHost).toBe('mysql-read.mysql.svc.cluster.local');
     expect(mysql.port).toBe(3306);
-    expect(mysql.pvcName(2)).toBe('data-mysql-2');
+    expect(mysql.pvcName('data', 2)).toBe('data-mysql-2');
     expect(mysql.podDnsName(1)).toBe('mysql-1.mysql.mysql.svc.cluster.local');
     expect([mysql.secretName, mysql.rootPasswordKey, mysql.replicationPasswordKey, mysql.userPasswordKey]).toEqual(['mysql-credentials', 'root-password', 'replication-password', 'password']);
     // the properties name the Services that exist

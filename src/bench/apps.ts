@@ -1,0 +1,100 @@
+/**
+ * The apps the benchmark synthesizes, three ways: with our constructs, with raw cdk8s ApiObjects
+ * that emit the same YAML, and with the closest cdk8s-plus-28 equivalent. Not part of the public API.
+ */
+import { ApiObject, Chart, JsonPatch, Size } from 'cdk8s';
+import { Construct } from 'constructs';
+
+/** Which app. */
+export type AppKind = 'web' | 'mysql';
+
+/** Our constructs: the seeds' nginx `web`, or a 3-member ReplicatedMySql. */
+export function buildOurs(scope: Construct, kind: AppKind, i: number): void {
+  // Loaded lazily so that the raw runs never load this library (or cdk8s-plus-28).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const lib = require('../index') as typeof import('../index');
+  if (kind === 'web') {
+    new lib.StatefulApp(scope, `web-${i}`, {
+      image: 'nginxinc/nginx-unprivileged:1.25.3',
+      replicas: 3,
+      ports: [{ name: 'http', port: 8080 }],
+      volumes: [{ name: 'www', mountPath: '/usr/share/nginx/html', size: Size.gibibytes(1) }],
+      runAsUser: 101,
+      runAsGroup: 101,
+      fsGroup: 101,
+    });
+  } else {
+    new lib.ReplicatedMySql(scope, `mysql-${i}`, {
+      replicas: 3,
+      storage: { size: Size.gibibytes(10) },
+      database: { name: 'shop', user: 'shop' },
+    });
+  }
+}
+
+/** Raw ApiObjects from captured JSON: the floor (cdk8s itself, nothing on top). */
+export function buildRaw(scope: Construct, objects: unknown[], i: number): void {
+  objects.forEach((o, j) => new ApiObject(scope, `o${i}-${j}`, o as { apiVersion: string; kind: string }));
+}
+
+/**
+ * The closest cdk8s-plus-28 equivalent: kplus StatefulSet (with its own headless Service), ConfigMap
+ * and Services; what kplus lacks (claim templates, retention, spreading, PDB) through a JSON patch
+ * or the L1 it exports. It is not identical YAML: it is what a kplus user would write.
+ */
+export function buildPlus(scope: Construct, kind: AppKind, i: number): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const kplus = require('cdk8s-plus-28') as typeof import('cdk8s-plus-28');
+  const name = kind === 'web' ? `web-${i}` : `mysql-${i}`;
+  const labels = { 'app.kubernetes.io/name': kind, 'app.kubernetes.io/instance': name };
+  const port = kind === 'web' ? 8080 : 3306;
+  const dataPath = kind === 'web' ? '/usr/share/nginx/html' : '/var/lib/mysql';
+  const uid = kind === 'web' ? 101 : 999;
+  const group = new Construct(scope, name);
+  let config: InstanceType<typeof kplus.ConfigMap> | undefined;
+  if (kind === 'mysql') {
+    config = new kplus.ConfigMap(group, 'Config', { metadata: { name: `${name}-config` }, data: { 'common.cnf': '[mysqld]\ngtid_mode = ON\n' } });
+  }
+  const sts = new kplus.StatefulSet(group, 'Set', {
+    metadata: { name, labels },
+    replicas: 3,
+    podManagementPolicy: kplus.PodManagementPolicy.ORDERED_READY,
+    securityContext: { user: uid, group: uid, fsGroup: uid, ensureNonRoot: true },
+    containers: [{
+      name: kind,
+      image: kind === 'web' ? 'nginxinc/nginx-unprivileged:1.25.3' : 'mysql:8.4.10',
+      ports: [{ name: kind === 'web' ? 'http' : 'mysql', number: port }],
+      resources: { cpu: { request: kplus.Cpu.millis(250) }, memory: { request: Size.mebibytes(256), limit: Size.mebibytes(256) } },
+      readiness: kplus.Probe.fromTcpSocket({ port }),
+      securityContext: { ensureNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, user: uid, group: uid },
+      volumeMounts: [
+        { path: '/tmp', volume: kplus.Volume.fromEmptyDir(group, 'Tmp', 'tmp') },
+        ...(config ? [{ path: '/etc/mysql/conf.d', volume: kplus.Volume.fromConfigMap(group, 'ConfigVolume', config) }] : []),
+      ],
+    }],
+  });
+  sts.podMetadata.addLabel('app.kubernetes.io/managed-by', 'bench');
+  // kplus has no volumeClaimTemplates: users patch them in (the L2 mounts them by name).
+  const set = ApiObject.of(sts);
+  set.addJsonPatch(JsonPatch.add('/spec/volumeClaimTemplates', [{
+    apiVersion: 'v1', kind: 'PersistentVolumeClaim',
+    metadata: { name: 'data', labels },
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: kind === 'web' ? '1Gi' : '10Gi' } } },
+  }]));
+  set.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/volumeMounts/-', { name: 'data', mountPath: dataPath }));
+  set.addJsonPatch(JsonPatch.add('/spec/persistentVolumeClaimRetentionPolicy', { whenDeleted: 'Retain', whenScaled: 'Retain' }));
+  if (kind === 'mysql') {
+    new kplus.Service(group, 'Read', { metadata: { name: `${name}-read` }, selector: sts, ports: [{ port, targetPort: port }] });
+    new kplus.Service(group, 'Primary', { metadata: { name: `${name}-primary` }, selector: sts, ports: [{ port, targetPort: port }] });
+  }
+  // kplus-28 has no PodDisruptionBudget construct: the L1 it exports.
+  new kplus.k8s.KubePodDisruptionBudget(group, 'Budget', {
+    metadata: { name },
+    spec: { maxUnavailable: kplus.k8s.IntOrString.fromNumber(1), selector: { matchLabels: labels } },
+  });
+}
+
+/** Creates the chart that holds app `i` (one chart per app) or returns the shared one. */
+export function chartFor(app: Construct, shared: Chart | undefined, i: number): Chart {
+  return shared ?? new Chart(app, `app-${i}`, { namespace: `team-${i % 10}` });
+}

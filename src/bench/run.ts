@@ -1,0 +1,197 @@
+/**
+ * `npm run bench`: synthesis time and peak RSS of our constructs against raw cdk8s ApiObjects that
+ * emit the identical YAML (the floor) and against the closest cdk8s-plus-28 equivalent.
+ *
+ * Every measurement is a fresh child process (no JIT or heap carried over), the three
+ * implementations alternate within each round, and the report shows medians. Usage:
+ *   node --expose-gc lib/bench/run.js [--repeat 5] [--sizes 200,1000] [--growth 2000] [--kinds web,mysql]
+ *                                     [--layouts per-chart,one-chart] [--no-plus]
+ */
+import { execFileSync } from 'child_process';
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Chart } from 'cdk8s';
+import { AppKind, buildOurs, buildPlus, buildRaw, chartFor } from './apps';
+
+type Impl = 'ours' | 'raw' | 'plus';
+type Layout = 'per-chart' | 'one-chart';
+
+interface Sample {
+  readonly wallMs: number;
+  readonly cpuMs: number;
+  readonly rssMb: number;
+  readonly digest: string;
+}
+
+// --- worker: one synthesis, measured ------------------------------------------------------------
+
+function worker(impl: Impl, kind: AppKind, layout: Layout, n: number, capture: string | undefined): void {
+  // Inputs are read before the clock starts: a raw program has its objects as literals.
+  const objects: unknown[][] | undefined = capture ? JSON.parse(fs.readFileSync(capture, 'utf8')) : undefined;
+  const outdir = fs.mkdtempSync(path.join(scratchDir(), 'bench-out-'));
+  // Module loading is a constant, not a per-app cost: load before the clock starts (reported apart).
+  if (impl === 'ours') require('../index');
+  if (impl === 'plus') require('cdk8s-plus-28');
+  (globalThis as { gc?: () => void }).gc?.();
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  const app = new App({ outdir });
+  const shared = layout === 'one-chart' ? new Chart(app, 'fleet', { namespace: 'fleet' }) : undefined;
+  for (let i = 0; i < n; i++) {
+    const chart = chartFor(app, shared, i);
+    if (impl === 'ours') buildOurs(chart, kind, i);
+    else if (impl === 'plus') buildPlus(chart, kind, i);
+    else buildRaw(chart, objects![i], i);
+  }
+  app.synth();
+  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  const cpu = process.cpuUsage(cpu0);
+  const rssMb = process.resourceUsage().maxRSS / 1024;
+  const hash = createHash('sha256');
+  for (const file of fs.readdirSync(outdir).sort()) hash.update(file).update(fs.readFileSync(path.join(outdir, file)));
+  fs.rmSync(outdir, { recursive: true, force: true });
+  const sample: Sample = { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, rssMb, digest: hash.digest('hex') };
+  process.stdout.write(JSON.stringify(sample));
+}
+
+/** Our objects of every app, as JSON, for the raw runs (captured before any timing). */
+function capture(kind: AppKind, layout: Layout, n: number, file: string): void {
+  const all: unknown[][] = [];
+  for (let i = 0; i < n; i++) {
+    // One small app per app: the JSON of app i depends only on i and its chart's namespace.
+    const app = new App({ outdir: scratchDir() });
+    const chart = layout === 'one-chart' ? new Chart(app, 'fleet', { namespace: 'fleet' }) : chartFor(app, undefined, i);
+    buildOurs(chart, kind, i);
+    all.push(chart.toJson());
+  }
+  fs.writeFileSync(file, JSON.stringify(all));
+}
+
+function scratchDir(): string {
+  // tmpfs when there is one: the benchmark measures synthesis, not the disk.
+  return fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
+}
+
+// --- orchestrator -------------------------------------------------------------------------------
+
+interface Options {
+  readonly repeat: number;
+  readonly sizes: number[];
+  readonly growth: number | undefined;
+  readonly kinds: AppKind[];
+  readonly layouts: Layout[];
+  readonly plus: boolean;
+}
+
+function parseOptions(argv: string[]): Options {
+  const get = (flag: string): string | undefined => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const list = (flag: string, fallback: string): string[] => (get(flag) ?? fallback).split(',').map(s => s.trim()).filter(Boolean);
+  const growth = get('--growth');
+  return {
+    repeat: Number(get('--repeat') ?? 5),
+    sizes: list('--sizes', '200,1000').map(Number),
+    growth: growth === '0' ? undefined : Number(growth ?? 2000),
+    kinds: list('--kinds', 'web,mysql') as AppKind[],
+    layouts: list('--layouts', 'per-chart,one-chart') as Layout[],
+    plus: !argv.includes('--no-plus'),
+  };
+}
+
+function run(args: string[]): Sample {
+  const out = execFileSync(process.execPath, ['--expose-gc', __filename, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  return JSON.parse(out) as Sample;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+function main(argv: string[]): void {
+  const opt = parseOptions(argv);
+  const work = fs.mkdtempSync(path.join(scratchDir(), 'bench-'));
+  const cpus = os.cpus();
+  console.log(`cdk8s-stateful benchmark: node ${process.version}, ${os.type()} ${os.release()} ${os.arch()}, ` +
+    `${cpus.length} x ${cpus[0]?.model ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; ` +
+    `${opt.repeat} rounds, medians; time = wall clock of construct + app.synth(), RSS = peak resident set of the process`);
+
+  type Case = { kind: AppKind; layout: Layout; n: number; impls: Impl[] };
+  const cases: Case[] = [];
+  for (const kind of opt.kinds) {
+    for (const layout of opt.layouts) {
+      for (const n of opt.sizes) cases.push({ kind, layout, n, impls: opt.plus ? ['ours', 'raw', 'plus'] : ['ours', 'raw'] });
+      if (opt.growth) cases.push({ kind, layout, n: opt.growth, impls: ['ours', 'raw'] });
+    }
+  }
+  const samples = new Map<string, Sample[]>();
+  const key = (c: Case, impl: Impl) => `${c.kind}/${c.layout}/${c.n}/${impl}`;
+  const captures = new Map<string, string>();
+  for (const c of cases) {
+    const file = path.join(work, `${c.kind}-${c.layout}-${c.n}.json`);
+    execFileSync(process.execPath, [__filename, '--capture', c.kind, c.layout, String(c.n), file]);
+    captures.set(`${c.kind}/${c.layout}/${c.n}`, file);
+  }
+  for (let round = 0; round < opt.repeat; round++) {
+    for (const c of cases) {
+      // Rotate the order each round so no implementation always runs first (or after the slowest).
+      const order = c.impls.map((_, i) => c.impls[(i + round) % c.impls.length]);
+      for (const impl of order) {
+        const args = ['--worker', impl, c.kind, c.layout, String(c.n)];
+        if (impl === 'raw') args.push(captures.get(`${c.kind}/${c.layout}/${c.n}`)!);
+        const s = run(args);
+        samples.set(key(c, impl), [...(samples.get(key(c, impl)) ?? []), s]);
+      }
+    }
+    process.stderr.write(`round ${round + 1}/${opt.repeat} done\n`);
+  }
+  fs.rmSync(work, { recursive: true, force: true });
+
+  const med = (c: Case, impl: Impl, f: (s: Sample) => number) => median((samples.get(key(c, impl)) ?? []).map(f));
+  const fmt = (x: number, d = 0) => x.toFixed(d);
+  console.log('\napp    layout     N      ours ms   raw ms  plus ms | ours MB  raw MB plus MB | time ours/raw  RSS ours/raw | time ours/plus  RSS ours/plus');
+  let failed = 0;
+  for (const c of cases) {
+    const identical = (samples.get(key(c, 'ours')) ?? []).every(s => (samples.get(key(c, 'raw')) ?? []).every(r => r.digest === s.digest));
+    if (!identical) failed++;
+    const t = (impl: Impl) => med(c, impl, s => s.wallMs);
+    const m = (impl: Impl) => med(c, impl, s => s.rssMb);
+    const hasPlus = c.impls.includes('plus');
+    const timeRatio = t('ours') / t('raw');
+    const rssRatio = m('ours') / m('raw');
+    const goal = timeRatio <= 1.15 && rssRatio <= 1.2 ? 'ok' : 'MISS';
+    console.log([
+      c.kind.padEnd(6), c.layout.padEnd(9), String(c.n).padStart(5),
+      fmt(t('ours')).padStart(9), fmt(t('raw')).padStart(8), (hasPlus ? fmt(t('plus')) : '-').padStart(8), '|',
+      fmt(m('ours')).padStart(7), fmt(m('raw')).padStart(7), (hasPlus ? fmt(m('plus')) : '-').padStart(7), '|',
+      `${fmt(timeRatio, 2)}x`.padStart(13), `${fmt(rssRatio, 2)}x`.padStart(13), '|',
+      (hasPlus ? `${fmt(t('ours') / t('plus'), 2)}x` : '-').padStart(14), (hasPlus ? `${fmt(m('ours') / m('plus'), 2)}x` : '-').padStart(14),
+      opt.sizes.includes(c.n) ? goal : '', identical ? '' : 'OUTPUT DIFFERS FROM RAW',
+    ].join(' '));
+  }
+  if (opt.growth) {
+    console.log(`\ngrowth of the time from N=${Math.max(...opt.sizes)} to N=${opt.growth} (x${fmt(opt.growth / Math.max(...opt.sizes), 1)} apps):`);
+    for (const kind of opt.kinds) {
+      for (const layout of opt.layouts) {
+        const at = (n: number, impl: Impl) => {
+          const c = cases.find(x => x.kind === kind && x.layout === layout && x.n === n)!;
+          return med(c, impl, s => s.wallMs);
+        };
+        const big = opt.growth;
+        const small = Math.max(...opt.sizes);
+        console.log(`  ${kind.padEnd(6)} ${layout.padEnd(9)} ours x${fmt(at(big, 'ours') / at(small, 'ours'), 2)}  raw x${fmt(at(big, 'raw') / at(small, 'raw'), 2)}`);
+      }
+    }
+  }
+  console.log('\ngoal: ours/raw <= 1.15x time and <= 1.2x RSS; "OUTPUT DIFFERS" would mean the raw runs did not emit our bytes.');
+  if (failed > 0) process.exitCode = 1;
+}
+
+const argv = process.argv.slice(2);
+if (argv[0] === '--worker') worker(argv[1] as Impl, argv[2] as AppKind, argv[3] as Layout, Number(argv[4]), argv[5]);
+else if (argv[0] === '--capture') capture(argv[1] as AppKind, argv[2] as Layout, Number(argv[3]), argv[4]);
+else main(argv);

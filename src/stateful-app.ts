@@ -8,6 +8,7 @@ import {
   sizeToQuantity, VolumeMountSpec,
 } from './container';
 import { futurePath, Validator } from './errors';
+import { OnePassKubeConfigMap, OnePassKubePodDisruptionBudget, OnePassKubeService, OnePassKubeStatefulSet } from './l1';
 import {
   checkConfigKey, checkDns1035Label, checkDns1123Label, checkDns1123Subdomain, checkLabelValue,
   checkQualifiedKey, checkWorkloadName, LABEL_COMPONENT, LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_NAME, LABEL_PART_OF,
@@ -940,7 +941,7 @@ function planStatefulApp(scope: Construct, id: string, props: StatefulAppProps):
  *   volumes: [{ name: 'www', mountPath: '/usr/share/nginx/html', size: Size.gibibytes(1) }],
  * });
  */
-export class StatefulApp extends k8s.KubeStatefulSet {
+export class StatefulApp extends OnePassKubeStatefulSet {
   /** Namespace of the objects, if known. */
   public readonly namespace?: string;
   /** Name of the headless governing Service (same as the app). */
@@ -992,12 +993,12 @@ export class StatefulApp extends k8s.KubeStatefulSet {
     // The other objects are children of the set: no wrapper construct, so the app adds no node to
     // the tree that cdk8s walks once per chart (see README: performance).
     if (plan.configMap !== undefined) {
-      this.configMap = new k8s.KubeConfigMap(this, 'ConfigMap', {
+      this.configMap = new OnePassKubeConfigMap(this, 'ConfigMap', {
         metadata: this.objectMetadata(plan.configMap.name),
         data: plan.configMap.data,
       });
     }
-    this.service = new k8s.KubeService(this, 'Service', {
+    this.service = new OnePassKubeService(this, 'Service', {
       metadata: this.objectMetadata(plan.name),
       spec: {
         clusterIp: 'None',
@@ -1012,7 +1013,7 @@ export class StatefulApp extends k8s.KubeStatefulSet {
     }
     const budget = plan.budget;
     if (budget.maxUnavailablePods !== undefined || budget.minAvailablePods !== undefined) {
-      this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+      this.podDisruptionBudget = new OnePassKubePodDisruptionBudget(this, 'DisruptionBudget', {
         metadata: this.objectMetadata(plan.name),
         spec: {
           selector: { matchLabels: { ...this.selectorLabels } },
@@ -1021,19 +1022,6 @@ export class StatefulApp extends k8s.KubeStatefulSet {
         },
       });
     }
-  }
-
-  /**
-   * The StatefulSet as JSON, with `apiVersion`/`kind` on each claim template: the L1 serializer drops
-   * them, and without them Argo CD shows the set as out of sync forever.
-   */
-  public toJson(): any {
-    const json = super.toJson();
-    const claims = json.spec?.volumeClaimTemplates;
-    if (Array.isArray(claims)) {
-      json.spec.volumeClaimTemplates = claims.map((c: object) => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', ...c }));
-    }
-    return json;
   }
 
   /** Name of pod `ordinal`, e.g. `web-0`. */
@@ -1104,7 +1092,7 @@ export class StatefulApp extends k8s.KubeStatefulSet {
     checkLabelMap(v, `${prop}.labels`, options.labels, true);
     checkAnnotationMap(v, `${prop}.annotations`, options.annotations);
     const metadata = this.objectMetadata(serviceName);
-    return new k8s.KubeService(this, id, {
+    return new OnePassKubeService(this, id, {
       metadata: {
         ...metadata,
         labels: { ...metadata.labels, ...(options.labels ?? {}) },

@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { EnvValue, Probe, sizeBytes } from '../container';
 import { futurePath, Validator } from '../errors';
 import { KubeServiceMonitor } from '../imports/monitoring';
+import { OnePassKubeNetworkPolicy } from '../l1';
 import {
   checkDns1123Label, checkDns1123Subdomain, checkLabelValue, checkQualifiedKey, checkWorkloadName, LABEL_COMPONENT, LABEL_INSTANCE, parseImage,
 } from '../names';
@@ -727,7 +728,7 @@ export class ReplicatedMySql extends StatefulApp {
         ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(METRICS_PORT) }],
       });
     }
-    return new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+    return new OnePassKubeNetworkPolicy(this, 'NetworkPolicy', {
       metadata: { name: this.name, namespace: this.namespace, labels: this.labels },
       spec: {
         podSelector: { matchLabels: { ...this.selectorLabels } },

@@ -17,11 +17,17 @@ import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 
-/** Field names the generated converters rename (TypeScript name → Kubernetes JSON name). */
+/**
+ * Field names the generated converters rename (TypeScript name → Kubernetes JSON name), where the
+ * rename holds in every type. (`schema` is `$schema` in a JSON schema but `schema` in a CRD
+ * version; neither occurs in the kinds serialized here.)
+ */
 export const RENAMED_FIELDS: { readonly [tsName: string]: string } = {
+  clientIp: 'clientIP',
   clusterIp: 'clusterIP',
   datasetUuid: 'datasetUUID',
   diskUri: 'diskURI',
+  downwardApi: 'downwardAPI',
   externalId: 'externalID',
   hostIp: 'hostIP',
   hostIpc: 'hostIPC',
@@ -30,12 +36,13 @@ export const RENAMED_FIELDS: { readonly [tsName: string]: string } = {
   loadBalancerIp: 'loadBalancerIP',
   nodeId: 'nodeID',
   nonResourceUrLs: 'nonResourceURLs',
+  openApiv3Schema: 'openAPIV3Schema',
   pdId: 'pdID',
   podCidRs: 'podCIDRs',
   podCidr: 'podCIDR',
   providerId: 'providerID',
   ref: '$ref',
-  schema: '$schema',
+  scaleIo: 'scaleIO',
   setHostnameAsFqdn: 'setHostnameAsFQDN',
   storagePolicyId: 'storagePolicyID',
   targetCpuUtilizationPercentage: 'targetCPUUtilizationPercentage',
@@ -64,8 +71,9 @@ export const MAP_FIELDS: ReadonlySet<string> = new Set([
 /**
  * Typed L1 props as Kubernetes JSON: fields renamed as the generated converters do, `Quantity` and
  * `IntOrString` unwrapped, undefined fields dropped. Meant for the kinds below (workloads, Services,
- * ConfigMaps, policies); not for CRD schemas, whose maps of sub-schemas it would not rename inside. Duck-typed (a class instance whose only field
- * is `value`) rather than `instanceof`, so a second copy of cdk8s-plus-28 cannot slip through.
+ * ConfigMaps, policies); not for CRD schemas, whose maps of sub-schemas it would not rename inside.
+ * Duck-typed rather than `instanceof`, so a second copy of cdk8s-plus-28 cannot slip through.
+ * JSON patches then apply to the Kubernetes field names, as they appear in the YAML.
  */
 export function l1PropsToJson(props: object): { [key: string]: any } {
   return convert(props, false) as { [key: string]: any };
@@ -74,10 +82,11 @@ export function l1PropsToJson(props: object): { [key: string]: any } {
 function convert(value: unknown, userKeys: boolean): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map(v => convert(v, false));
-  const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) {
-    const keys = Object.keys(value);
-    if (keys.length === 1 && keys[0] === 'value') return (value as { value: unknown }).value;
+  if (!isPlainObject(value)) {
+    // Quantity and IntOrString, by the rule of cdk8s' NumberStringUnionResolver: a class instance
+    // with a string or number `value` (and no resolve(): that is a token).
+    const v = (value as { value?: unknown; resolve?: unknown });
+    if ((typeof v.value === 'string' || typeof v.value === 'number') && typeof v.resolve !== 'function') return v.value;
     // Other class instances (tokens, Lazy values) are left for cdk8s' resolver, as the L1 does.
     return value;
   }
@@ -91,6 +100,12 @@ function convert(value: unknown, userKeys: boolean): unknown {
     out[name] = convert(v, MAP_FIELDS.has(key));
   }
   return out;
+}
+
+/** Plain data, by the test cdk8s' sanitizer uses (the constructor's name, so it works across realms). */
+function isPlainObject(value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  return proto === null || (value as { constructor?: { name?: string } }).constructor?.name === 'Object';
 }
 
 /** `k8s.KubeStatefulSet`, serialized in one pass, claim templates with `apiVersion`/`kind`. */

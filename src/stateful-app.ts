@@ -554,7 +554,8 @@ interface AppPlan {
   readonly sidecarPorts: PortSpec[];
   readonly claimNames: Set<string>;
   readonly configMap?: { readonly name: string; readonly data: { [key: string]: string } };
-  readonly readService?: ServiceOptions;
+  readonly serviceProps: k8s.KubeServiceProps;
+  readonly readServiceProps?: k8s.KubeServiceProps;
   readonly budget: DisruptionBudget;
   readonly statefulSet: k8s.KubeStatefulSetProps;
 }
@@ -565,8 +566,8 @@ type Writable<T> = { -readonly [K in keyof T]: T[K] };
  * Validates the props and computes every object of the app. Runs before `super()`: the app is its
  * own StatefulSet, so its props must be final when the ApiObject is created.
  */
-function planStatefulApp(scope: Construct, id: string, props: StatefulAppProps): AppPlan {
-  const v: Validator = new Validator(futurePath(scope, id), KIND);
+function planStatefulApp(scope: Construct, id: string, props: StatefulAppProps, kind: string): AppPlan {
+  const v: Validator = new Validator(futurePath(scope, id), kind);
   const plan = {} as Writable<AppPlan>;
   if (props === undefined || props === null || typeof props !== 'object') {
     v.fail('props', props, 'are missing', 'pass at least { image }');
@@ -850,7 +851,18 @@ function planStatefulApp(scope: Construct, id: string, props: StatefulAppProps):
   }
 
   if (configMapName !== undefined) plan.configMap = { name: configMapName, data: configData! };
-  plan.readService = props.readService;
+  // Services are validated here too, so a refused app leaves nothing in the construct tree.
+  plan.serviceProps = {
+    metadata: objectMeta(plan, name),
+    spec: {
+      clusterIp: 'None',
+      // Peers must find each other by DNS before they are Ready (bootstrap, clustering).
+      publishNotReadyAddresses: true,
+      selector: { ...plan.selectorLabels },
+      ports: servicePorts(v, plan, 'ports', undefined),
+    },
+  };
+  plan.readServiceProps = props.readService === undefined ? undefined : serviceProps(v, plan, 'readService', props.readService, `${name}-read`);
 
   const podAnnotations = {
     ...(props.podAnnotations ?? {}),
@@ -966,6 +978,8 @@ export class StatefulApp extends OnePassKubeStatefulSet {
   public readonly podDisruptionBudget?: k8s.KubePodDisruptionBudget;
 
   private readonly clusterDomain: string;
+  /** The class name in error messages. */
+  private readonly kind_: string;
   private readonly ports: PortSpec[];
   private readonly sidecarPorts: PortSpec[];
   private readonly claimNames: Set<string>;
@@ -973,7 +987,9 @@ export class StatefulApp extends OnePassKubeStatefulSet {
   private readonly objectAnnotations?: { [key: string]: string };
 
   constructor(scope: Construct, id: string, props: StatefulAppProps) {
-    const plan = planStatefulApp(scope, id, props);
+    // Errors name the class the user wrote (ReplicatedMySql, or their own subclass).
+    const kind = new.target?.name || KIND;
+    const plan = planStatefulApp(scope, id, props, kind);
     super(scope, id, plan.statefulSet);
     this.namespace = plan.namespace;
     this.serviceName = plan.name;
@@ -988,7 +1004,7 @@ export class StatefulApp extends OnePassKubeStatefulSet {
     this.sidecarPorts = plan.sidecarPorts;
     this.claimNames = plan.claimNames;
     this.statefulSet = this;
-    const v: Validator = new Validator(this, KIND);
+    this.kind_ = kind;
 
     // The other objects are children of the set: no wrapper construct, so the app adds no node to
     // the tree that cdk8s walks once per chart (see README: performance).
@@ -998,18 +1014,9 @@ export class StatefulApp extends OnePassKubeStatefulSet {
         data: plan.configMap.data,
       });
     }
-    this.service = new OnePassKubeService(this, 'Service', {
-      metadata: this.objectMetadata(plan.name),
-      spec: {
-        clusterIp: 'None',
-        // Peers must find each other by DNS before they are Ready (bootstrap, clustering).
-        publishNotReadyAddresses: true,
-        selector: { ...this.selectorLabels },
-        ports: this.servicePorts(v, 'ports', undefined),
-      },
-    });
-    if (plan.readService !== undefined) {
-      this.readService = this.createService(v, 'readService', 'ReadService', plan.readService, `${plan.name}-read`);
+    this.service = new OnePassKubeService(this, 'Service', plan.serviceProps);
+    if (plan.readServiceProps !== undefined) {
+      this.readService = new OnePassKubeService(this, 'ReadService', plan.readServiceProps);
     }
     const budget = plan.budget;
     if (budget.maxUnavailablePods !== undefined || budget.minAvailablePods !== undefined) {
@@ -1039,7 +1046,8 @@ export class StatefulApp extends OnePassKubeStatefulSet {
   /** Name of the PVC of `volume` for pod `ordinal`, e.g. `www-web-0`. */
   public pvcName(volume: string, ordinal: number): string {
     if (!this.claimNames.has(volume)) {
-      throw new Error(`${KIND} '${this.node.path}': pvcName: volume ${JSON.stringify(volume)} is not a claim template of this app (claims: ${[...this.claimNames].join(', ') || 'none'}). Fix: pass one of the volumes names.`);
+      const hint = typeof volume === 'number' ? ` first, then the ordinal: pvcName(${JSON.stringify([...this.claimNames][0] ?? 'data')}, ${volume})` : '';
+      throw new Error(`${this.kind_} '${this.node.path}': pvcName: volume ${JSON.stringify(volume)} is not a claim template of this app (claims: ${[...this.claimNames].join(', ') || 'none'}). Fix: pass one of the volume names${hint}.`);
     }
     this.checkOrdinal(ordinal);
     return `${volume}-${this.name}-${ordinal}`;
@@ -1070,58 +1078,19 @@ export class StatefulApp extends OnePassKubeStatefulSet {
    * `app.addService('Primary', { name: 'db-primary', podOrdinal: 0 })`.
    */
   public addService(id: string, options: ServiceOptions = {}): k8s.KubeService {
-    const v: Validator = new Validator(this, KIND);
+    const v: Validator = new Validator(this, this.kind_);
     return this.createService(v, `addService(${JSON.stringify(id)})`, id, options, `${this.name}-${id.toLowerCase()}`);
   }
 
   private createService(v: Validator, prop: string, id: string, options: ServiceOptions, defaultName: string): k8s.KubeService {
-    const serviceName = options.name ?? defaultName;
-    const problem = checkDns1035Label(serviceName);
-    if (problem) v.fail(`${prop}.name`, serviceName, problem, 'use a Service name like "web-read"');
-    if (serviceName === this.serviceName) v.fail(`${prop}.name`, serviceName, 'is the name of the headless governing Service', 'pick another name');
-    const type = options.type ?? ServiceType.CLUSTER_IP;
-    if (!Object.values(ServiceType).includes(type)) v.fail(`${prop}.type`, type, 'is not a ServiceType', 'use ServiceType.CLUSTER_IP');
-    if (options.headless && type !== ServiceType.CLUSTER_IP) v.fail(`${prop}.headless`, true, `cannot be combined with type ${type}`, 'remove type or headless');
-    const ports = this.servicePorts(v, `${prop}.ports`, options.ports);
-    if (!ports || ports.length === 0) v.fail(`${prop}.ports`, options.ports, 'leaves the Service without ports (the app declares none)', 'declare ports on the app');
-    const selector: { [key: string]: string } = { ...this.selectorLabels };
-    if (options.podOrdinal !== undefined) {
-      v.integer(`${prop}.podOrdinal`, options.podOrdinal, this.startOrdinal, 1_000_000, `use an ordinal >= ${this.startOrdinal}`);
-      selector[POD_NAME_LABEL] = `${this.name}-${options.podOrdinal}`;
-    }
-    checkLabelMap(v, `${prop}.labels`, options.labels, true);
-    checkAnnotationMap(v, `${prop}.annotations`, options.annotations);
-    const metadata = this.objectMetadata(serviceName);
-    return new OnePassKubeService(this, id, {
-      metadata: {
-        ...metadata,
-        labels: { ...metadata.labels, ...(options.labels ?? {}) },
-        annotations: options.annotations || metadata.annotations ? { ...(metadata.annotations ?? {}), ...(options.annotations ?? {}) } : undefined,
-      },
-      spec: {
-        type,
-        clusterIp: options.headless ? 'None' : undefined,
-        publishNotReadyAddresses: options.publishNotReadyAddresses,
-        selector,
-        ports,
-      },
-    });
+    return new OnePassKubeService(this, id, serviceProps(v, this.serviceContext(), prop, options, defaultName));
   }
 
-  private servicePorts(v: Validator, prop: string, names: string[] | undefined): k8s.ServicePort[] | undefined {
-    const byName = new Map([...this.ports, ...(names === undefined ? [] : this.sidecarPorts)].map(p => [p.name, p]));
-    const chosen = names === undefined ? this.ports : names.map((n, i) => {
-      const port = byName.get(n);
-      if (!port) v.fail(`${prop}[${i}]`, n, `is not a port of the app (ports: ${[...byName.keys()].join(', ') || 'none'})`, 'name one of the app\'s ports');
-      return port;
-    });
-    if (chosen.length === 0) return undefined;
-    return chosen.map(p => ({
-      name: p.name,
-      port: p.servicePort ?? p.port,
-      targetPort: k8s.IntOrString.fromString(p.name),
-      protocol: p.protocol,
-    }));
+  private serviceContext(): ServiceContext {
+    return {
+      name: this.name, namespace: this.namespace, startOrdinal: this.startOrdinal, selectorLabels: this.selectorLabels,
+      objectLabels: this.objectLabels, objectAnnotations: this.objectAnnotations, ports: this.ports, sidecarPorts: this.sidecarPorts,
+    };
   }
 
   /** Metadata for one more object of the app (`metadata` is the set's own, from ApiObject). */
@@ -1131,7 +1100,7 @@ export class StatefulApp extends OnePassKubeStatefulSet {
 
   private checkOrdinal(ordinal: number): void {
     if (!Number.isInteger(ordinal) || ordinal < this.startOrdinal) {
-      throw new Error(`${KIND} '${this.node.path}': ordinal ${ordinal} is invalid: must be an integer >= ${this.startOrdinal}. Fix: pass a pod ordinal such as ${this.startOrdinal}.`);
+      throw new Error(`${this.kind_} '${this.node.path}': ordinal ${ordinal} is invalid: must be an integer >= ${this.startOrdinal}. Fix: pass a pod ordinal such as ${this.startOrdinal}.`);
     }
   }
 }
@@ -1175,4 +1144,58 @@ function objectMeta(plan: Pick<AppPlan, 'namespace' | 'objectLabels' | 'objectAn
     labels: { ...plan.objectLabels },
     annotations: plan.objectAnnotations ? { ...plan.objectAnnotations } : undefined,
   };
+}
+
+/** What a Service of the app is derived from (a plan, or the app once it exists). */
+type ServiceContext = Pick<AppPlan, 'name' | 'namespace' | 'startOrdinal' | 'selectorLabels' | 'objectLabels' | 'objectAnnotations' | 'ports' | 'sidecarPorts'>;
+
+/** Validates Service options and builds the Service; pure, so a plan can run it before the app exists. */
+function serviceProps(v: Validator, ctx: ServiceContext, prop: string, options: ServiceOptions, defaultName: string): k8s.KubeServiceProps {
+  const serviceName = options.name ?? defaultName;
+  const problem = checkDns1035Label(serviceName);
+  if (problem) v.fail(`${prop}.name`, serviceName, problem, 'use a Service name like "web-read"');
+  if (serviceName === ctx.name) v.fail(`${prop}.name`, serviceName, 'is the name of the headless governing Service', 'pick another name');
+  const type = options.type ?? ServiceType.CLUSTER_IP;
+  if (!Object.values(ServiceType).includes(type)) v.fail(`${prop}.type`, type, 'is not a ServiceType', 'use ServiceType.CLUSTER_IP');
+  if (options.headless && type !== ServiceType.CLUSTER_IP) v.fail(`${prop}.headless`, true, `cannot be combined with type ${type}`, 'remove type or headless');
+  const ports = servicePorts(v, ctx, `${prop}.ports`, options.ports);
+  if (!ports || ports.length === 0) v.fail(`${prop}.ports`, options.ports, 'leaves the Service without ports (the app declares none)', 'declare ports on the app');
+  const selector: { [key: string]: string } = { ...ctx.selectorLabels };
+  if (options.podOrdinal !== undefined) {
+    v.integer(`${prop}.podOrdinal`, options.podOrdinal, ctx.startOrdinal, 1_000_000, `use an ordinal >= ${ctx.startOrdinal}`);
+    selector[POD_NAME_LABEL] = `${ctx.name}-${options.podOrdinal}`;
+  }
+  checkLabelMap(v, `${prop}.labels`, options.labels, true);
+  checkAnnotationMap(v, `${prop}.annotations`, options.annotations);
+  const metadata = objectMeta(ctx, serviceName);
+  return {
+    metadata: {
+      ...metadata,
+      labels: { ...metadata.labels, ...(options.labels ?? {}) },
+      annotations: options.annotations || metadata.annotations ? { ...(metadata.annotations ?? {}), ...(options.annotations ?? {}) } : undefined,
+    },
+    spec: {
+      type,
+      clusterIp: options.headless ? 'None' : undefined,
+      publishNotReadyAddresses: options.publishNotReadyAddresses,
+      selector,
+      ports,
+    },
+  };
+}
+
+function servicePorts(v: Validator, ctx: ServiceContext, prop: string, names: string[] | undefined): k8s.ServicePort[] | undefined {
+  const byName = new Map([...ctx.ports, ...(names === undefined ? [] : ctx.sidecarPorts)].map(p => [p.name, p]));
+  const chosen = names === undefined ? ctx.ports : names.map((n, i) => {
+    const port = byName.get(n);
+    if (!port) v.fail(`${prop}[${i}]`, n, `is not a port of the app (ports: ${[...byName.keys()].join(', ') || 'none'})`, 'name one of the app\'s ports');
+    return port;
+  });
+  if (chosen.length === 0) return undefined;
+  return chosen.map(p => ({
+    name: p.name,
+    port: p.servicePort ?? p.port,
+    targetPort: k8s.IntOrString.fromString(p.name),
+    protocol: p.protocol,
+  }));
 }

@@ -422,7 +422,18 @@ describe('StatefulApp attributes and helpers', () => {
     expect(() => new StatefulApp(chart, 'web', { ...MINIMAL, replicas: -1 })).toThrow(/StatefulApp 'test\/web': replicas -1 is invalid/);
     // THEN the id is still free (validation runs before the set is created)
     expect(chart.node.tryFindChild('web')).toBeUndefined();
+    // the Services are checked before the set exists too
+    expect(() => new StatefulApp(chart, 'web', { ...MINIMAL, readService: { name: 'web' } })).toThrow(/readService.name "web" is invalid: is the name of the headless governing Service/);
+    expect(chart.node.tryFindChild('web')).toBeUndefined();
     expect(() => new StatefulApp(chart, 'web', MINIMAL)).not.toThrow();
+  });
+
+  test('errors name the class the user wrote, and pvcName explains a swapped argument', () => {
+    class WebServer extends StatefulApp {}
+    const chart = newChart();
+    expect(() => new WebServer(chart, 'web', { ...MINIMAL, replicas: 1.5 })).toThrow(/^WebServer 'test\/web': replicas 1.5 is invalid/);
+    const app = new WebServer(chart, 'web', MINIMAL);
+    expect(() => app.pvcName(1 as unknown as string, 0)).toThrow(/WebServer 'test\/web': pvcName: volume 1 is not a claim template .* Fix: pass one of the volume names first, then the ordinal: pvcName\("www", 1\)/);
   });
 
   test('escape hatch: a JSON patch on the StatefulSet reaches the output', () => {

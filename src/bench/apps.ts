@@ -55,7 +55,9 @@ export function buildTyped(scope: Construct, objects: unknown[], i: number): voi
   let parent: Construct = scope;
   objects.forEach((o, j) => {
     const { kind } = o as { kind: string };
-    const obj = new classes[kind](parent, `o${i}-${j}`, o);
+    const type = classes[kind];
+    if (!type) throw new Error(`bench: no typed L1 class for kind ${kind}; add it to buildTyped`);
+    const obj = new type(parent, `o${i}-${j}`, o);
     if (j === 0) parent = obj;
   });
 }

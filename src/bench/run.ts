@@ -19,9 +19,13 @@ type Impl = 'ours' | 'raw' | 'typed' | 'plus';
 type Layout = 'per-chart' | 'one-chart';
 
 interface Sample {
+  /** Wall time of construction plus app.synth(). */
   readonly wallMs: number;
-  readonly cpuMs: number;
+  /** Peak RSS of the process (modules and inputs included). */
   readonly rssMb: number;
+  /** RSS when the clock started: modules loaded, inputs read. */
+  readonly startRssMb: number;
+  /** sha256 of the files written. */
   readonly digest: string;
 }
 
@@ -29,14 +33,14 @@ interface Sample {
 
 function worker(impl: Impl, kind: AppKind, layout: Layout, n: number, capture: string | undefined): void {
   // Inputs are read before the clock starts: a raw program has its objects as literals.
-  const objects: unknown[][] | undefined = capture ? JSON.parse(fs.readFileSync(capture, 'utf8')) : undefined;
+  const objects = capture ? readCapture(capture) : undefined;
   const outdir = fs.mkdtempSync(path.join(scratchDir(), 'bench-out-'));
   // Module loading is a constant, not a per-app cost: load before the clock starts (reported apart).
   if (impl === 'ours') require('../index');
   if (impl === 'plus') require('cdk8s-plus-28');
   if (impl === 'typed') require('../l1');
   (globalThis as { gc?: () => void }).gc?.();
-  const cpu0 = process.cpuUsage();
+  const startRssMb = process.memoryUsage().rss / 2 ** 20;
   const t0 = process.hrtime.bigint();
   const app = new App({ outdir });
   const shared = layout === 'one-chart' ? new Chart(app, 'fleet', { namespace: 'fleet' }) : undefined;
@@ -49,26 +53,53 @@ function worker(impl: Impl, kind: AppKind, layout: Layout, n: number, capture: s
   }
   app.synth();
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
-  const cpu = process.cpuUsage(cpu0);
   const rssMb = process.resourceUsage().maxRSS / 1024;
   const hash = createHash('sha256');
   for (const file of fs.readdirSync(outdir).sort()) hash.update(file).update(fs.readFileSync(path.join(outdir, file)));
   fs.rmSync(outdir, { recursive: true, force: true });
-  const sample: Sample = { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, rssMb, digest: hash.digest('hex') };
+  const sample: Sample = { wallMs, rssMb, startRssMb, digest: hash.digest('hex') };
   process.stdout.write(JSON.stringify(sample));
 }
 
-/** Our objects of every app, as JSON, for the raw runs (captured before any timing). */
+/** Our objects of every app, as JSON lines, for the raw runs (captured before any timing). */
 function capture(kind: AppKind, layout: Layout, n: number, file: string): void {
-  const all: unknown[][] = [];
+  const fd = fs.openSync(file, 'w');
   for (let i = 0; i < n; i++) {
     // One small app per app: the JSON of app i depends only on i and its chart's namespace.
     const app = new App({ outdir: scratchDir() });
     const chart = layout === 'one-chart' ? new Chart(app, 'fleet', { namespace: 'fleet' }) : chartFor(app, undefined, i);
     buildOurs(chart, kind, i);
-    all.push(chart.toJson());
+    fs.writeSync(fd, `${JSON.stringify(chart.toJson())}\n`);
   }
-  fs.writeFileSync(file, JSON.stringify(all));
+  fs.closeSync(fd);
+}
+
+/**
+ * Reads the captured apps line by line, so the peak RSS of a raw run never holds the whole file
+ * (maxRSS is a lifetime peak), and shares long strings (scripts, config files) between apps the
+ * way a program with those strings as constants would, and as our constructs do.
+ */
+function readCapture(file: string): unknown[][] {
+  const apps: unknown[][] = [];
+  const interned = new Map<string, string>();
+  const intern = (_key: string, value: unknown) => {
+    if (typeof value !== 'string' || value.length < 256) return value;
+    const known = interned.get(value);
+    if (known !== undefined) return known;
+    interned.set(value, value);
+    return value;
+  };
+  const fd = fs.openSync(file, 'r');
+  const buffer = Buffer.alloc(1 << 20);
+  let pending = '';
+  for (let read = fs.readSync(fd, buffer); read > 0; read = fs.readSync(fd, buffer)) {
+    const lines = (pending + buffer.toString('utf8', 0, read)).split('\n');
+    pending = lines.pop()!;
+    for (const line of lines) if (line) apps.push(JSON.parse(line, intern) as unknown[]);
+  }
+  fs.closeSync(fd);
+  if (pending) apps.push(JSON.parse(pending, intern) as unknown[]);
+  return apps;
 }
 
 function scratchDir(): string {
@@ -127,14 +158,14 @@ function main(argv: string[]): void {
   for (const kind of opt.kinds) {
     for (const layout of opt.layouts) {
       for (const n of opt.sizes) cases.push({ kind, layout, n, impls: opt.plus ? ['ours', 'raw', 'typed', 'plus'] : ['ours', 'raw', 'typed'] });
-      if (opt.growth) cases.push({ kind, layout, n: opt.growth, impls: ['ours', 'raw'] });
+      if (opt.growth && !opt.sizes.includes(opt.growth)) cases.push({ kind, layout, n: opt.growth, impls: ['ours', 'raw'] });
     }
   }
   const samples = new Map<string, Sample[]>();
   const key = (c: Case, impl: Impl) => `${c.kind}/${c.layout}/${c.n}/${impl}`;
   const captures = new Map<string, string>();
   for (const c of cases) {
-    const file = path.join(work, `${c.kind}-${c.layout}-${c.n}.json`);
+    const file = path.join(work, `${c.kind}-${c.layout}-${c.n}.jsonl`);
     execFileSync(process.execPath, [__filename, '--capture', c.kind, c.layout, String(c.n), file]);
     captures.set(`${c.kind}/${c.layout}/${c.n}`, file);
   }
@@ -161,13 +192,15 @@ function main(argv: string[]): void {
     (c.impls.includes(a) && c.impls.includes(b) ? `${fmt(med(c, a, f) / med(c, b, f), 2)}x` : '-');
   const wall = (s: Sample) => s.wallMs;
   const rss = (s: Sample) => s.rssMb;
+  // What synthesis added to the process: peak RSS minus RSS at the start (modules, inputs).
+  const growth = (s: Sample) => s.rssMb - s.startRssMb;
   const header = [
     'app'.padEnd(6), 'layout'.padEnd(9), 'N'.padStart(5),
     'ours'.padStart(8), 'raw'.padStart(7), 'typed'.padStart(7), 'plus'.padStart(7), '|',
     'ours'.padStart(5), 'raw'.padStart(5), 'typed'.padStart(5), 'plus'.padStart(5), '|',
-    'time'.padStart(5), 'RSS'.padStart(5), '  |', 'time'.padStart(6), '   |', 'time'.padStart(5), 'RSS'.padStart(5),
+    'time'.padStart(5), 'RSS'.padStart(5), 'ΔRSS'.padStart(5), '  |', 'time'.padStart(6), '   |', 'time'.padStart(5), 'RSS'.padStart(5),
   ].join(' ');
-  console.log(`\n${' '.repeat(23)}time, ms (median)${' '.repeat(15)}| peak RSS, MB (median)   | ours/raw    | typed/raw | ours/plus`);
+  console.log(`\n${' '.repeat(23)}time, ms (median)${' '.repeat(15)}| peak RSS, MB (median)   | ours/raw          | typed/raw | ours/plus`);
   console.log(header);
   let failed = 0;
   for (const c of cases) {
@@ -183,7 +216,7 @@ function main(argv: string[]): void {
       c.kind.padEnd(6), c.layout.padEnd(9), String(c.n).padStart(5),
       cell(c, 'ours', wall, 8), cell(c, 'raw', wall, 7), cell(c, 'typed', wall, 7), cell(c, 'plus', wall, 7), '|',
       cell(c, 'ours', rss, 5), cell(c, 'raw', rss, 5), cell(c, 'typed', rss, 5), cell(c, 'plus', rss, 5), '|',
-      ratio(c, 'ours', 'raw', wall).padStart(5), ratio(c, 'ours', 'raw', rss).padStart(5), '  |',
+      ratio(c, 'ours', 'raw', wall).padStart(5), ratio(c, 'ours', 'raw', rss).padStart(5), ratio(c, 'ours', 'raw', growth).padStart(5), '  |',
       ratio(c, 'typed', 'raw', wall).padStart(6), '   |',
       ratio(c, 'ours', 'plus', wall).padStart(5), ratio(c, 'ours', 'plus', rss).padStart(5),
       ' ', goal, identical ? '' : 'OUTPUT DIFFERS FROM OURS',
@@ -203,8 +236,12 @@ function main(argv: string[]): void {
       }
     }
   }
-  console.log('\nraw: cdk8s ApiObjects replaying our captured output, flat under the chart (the floor).');
-  console.log('typed: the same JSON through typed L1 classes in our tree shape (set first, its objects as children).');
+  const startRss = (impl: Impl) => median(cases.filter(c => c.impls.includes(impl)).flatMap(c => samples.get(key(c, impl)) ?? []).map(s => s.startRssMb));
+  console.log(`\nRSS when the clock starts (modules loaded, inputs read), median over all runs: ours ${fmt(startRss('ours'))} MB, raw ${fmt(startRss('raw'))} MB` +
+    `, typed ${fmt(startRss('typed'))} MB${opt.plus ? `, plus ${fmt(startRss('plus'))} MB` : ''}.`);
+  console.log('raw: cdk8s ApiObjects replaying our captured output, flat under the chart (the floor; loads cdk8s only).');
+  console.log('typed: the same JSON through our typed L1 classes (one-pass serializer) in our tree shape: the set, its objects as its children.');
+  console.log('ΔRSS: peak RSS minus RSS at the start, i.e. what synthesis added (module size left out).');
   console.log('plus: the closest cdk8s-plus-28 equivalent (not identical YAML). Goal: ours/raw <= 1.15x time, <= 1.2x RSS.');
   if (failed > 0) process.exitCode = 1;
 }

@@ -277,6 +277,20 @@ export interface MySqlClientOptions {
   readonly envPrefix?: string;
 }
 
+/** Checks the NetworkPolicy options (in the plan, so a refused cluster leaves nothing behind). */
+function checkNetworkPolicyOptions(v: Validator, options: MySqlNetworkPolicyOptions): void {
+  const labelMap = (prop: string, map: { [key: string]: string } | undefined) => {
+    for (const [key, value] of Object.entries(map ?? {})) {
+      if (checkQualifiedKey(key)) v.fail(`networkPolicy.${prop} key`, key, checkQualifiedKey(key), 'use a label key like "app.kubernetes.io/name"');
+      if (checkLabelValue(value)) v.fail(`networkPolicy.${prop}.${key}`, value, checkLabelValue(value), 'use a label value');
+    }
+    if (map !== undefined && Object.keys(map).length === 0) v.fail(`networkPolicy.${prop}`, map, 'is empty and would match everything', 'list at least one label, or remove the prop');
+  };
+  labelMap('clientPodLabels', options.clientPodLabels);
+  labelMap('clientNamespaceLabels', options.clientNamespaceLabels);
+  labelMap('metricsNamespaceLabels', options.metricsNamespaceLabels);
+}
+
 /** What ReplicatedMySql derives from its props, computed (and validated) before the set exists. */
 interface MySqlPlan {
   readonly name: string;
@@ -291,6 +305,7 @@ interface MySqlPlan {
   readonly replicationUser: string;
   readonly plain?: MySqlCredentials['_plaintext'];
   readonly metrics?: MySqlMetricsOptions;
+  readonly metricsIntervalSeconds: number;
   readonly appProps: StatefulAppProps;
 }
 
@@ -543,6 +558,10 @@ function planMySql(scope: Construct, id: string, props: ReplicatedMySqlProps): M
   plan.exporterPasswordKey = exporterPasswordKey;
   plan.plain = plain;
   plan.metrics = metrics;
+  const intervalSeconds = (metrics?.interval ?? Duration.seconds(30)).toMilliseconds() / 1000;
+  if (!Number.isInteger(intervalSeconds) || intervalSeconds < 5) v.fail('metrics.interval', `${intervalSeconds}s`, 'must be a whole number of seconds >= 5', 'use Duration.seconds(30)');
+  plan.metricsIntervalSeconds = intervalSeconds;
+  if (props.networkPolicy !== undefined) checkNetworkPolicyOptions(v, props.networkPolicy);
   return plan;
 }
 
@@ -603,7 +622,6 @@ export class ReplicatedMySql extends StatefulApp {
   constructor(scope: Construct, id: string, props: ReplicatedMySqlProps = {}) {
     const plan = planMySql(scope, id, props);
     super(scope, id, plan.appProps);
-    const v: Validator = new Validator(this, KIND);
     const { name, primaryOrdinal, plain, metrics, exporterPasswordKey } = plan;
     this.primaryOrdinal = primaryOrdinal;
     this.secretName = plan.secretName;
@@ -637,9 +655,7 @@ export class ReplicatedMySql extends StatefulApp {
         name: `${name}-metrics`, headless: true, ports: ['metrics'], labels: { [LABEL_COMPONENT]: 'metrics' },
       });
       if (metrics.serviceMonitor) {
-        const interval = metrics.interval ?? Duration.seconds(30);
-        const intervalSeconds = interval.toMilliseconds() / 1000;
-        if (!Number.isInteger(intervalSeconds) || intervalSeconds < 5) v.fail('metrics.interval', `${intervalSeconds}s`, 'must be a whole number of seconds >= 5', 'use Duration.seconds(30)');
+        const intervalSeconds = plan.metricsIntervalSeconds;
         this.serviceMonitor = new KubeServiceMonitor(this, 'ServiceMonitor', {
           metadata: { name, namespace: this.namespace, labels: { ...this.labels, [LABEL_COMPONENT]: 'metrics' } },
           spec: {
@@ -651,7 +667,7 @@ export class ReplicatedMySql extends StatefulApp {
     }
 
     if (props.networkPolicy !== undefined) {
-      this.networkPolicy = this.createNetworkPolicy(v, props.networkPolicy, metrics !== undefined);
+      this.networkPolicy = this.createNetworkPolicy(props.networkPolicy, metrics !== undefined);
     }
   }
 
@@ -699,17 +715,7 @@ export class ReplicatedMySql extends StatefulApp {
     workload.podMetadata.addLabel(CLIENT_LABEL, this.name);
   }
 
-  private createNetworkPolicy(v: Validator, options: MySqlNetworkPolicyOptions, metrics: boolean): k8s.KubeNetworkPolicy {
-    const labelMap = (prop: string, map: { [key: string]: string } | undefined) => {
-      for (const [key, value] of Object.entries(map ?? {})) {
-        if (checkQualifiedKey(key)) v.fail(`networkPolicy.${prop} key`, key, checkQualifiedKey(key), 'use a label key like "app.kubernetes.io/name"');
-        if (checkLabelValue(value)) v.fail(`networkPolicy.${prop}.${key}`, value, checkLabelValue(value), 'use a label value');
-      }
-      if (map !== undefined && Object.keys(map).length === 0) v.fail(`networkPolicy.${prop}`, map, 'is empty and would match everything', 'list at least one label, or remove the prop');
-    };
-    labelMap('clientPodLabels', options.clientPodLabels);
-    labelMap('clientNamespaceLabels', options.clientNamespaceLabels);
-    labelMap('metricsNamespaceLabels', options.metricsNamespaceLabels);
+  private createNetworkPolicy(options: MySqlNetworkPolicyOptions, metrics: boolean): k8s.KubeNetworkPolicy {
     const mysqlPort = [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(PORT) }];
     const clientPods = { matchLabels: { ...(options.clientPodLabels ?? { [CLIENT_LABEL]: this.name }) } };
     const ingress: k8s.NetworkPolicyIngressRule[] = [

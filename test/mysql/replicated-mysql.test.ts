@@ -42,6 +42,10 @@ describe('ReplicatedMySql defaults', () => {
     const chart = newChart('mysql');
     expect(() => new ReplicatedMySql(chart, 'mysql', { replicas: 0 })).toThrow(/ReplicatedMySql 'test\/mysql': replicas 0 is invalid/);
     expect(chart.node.tryFindChild('mysql')).toBeUndefined();
+    expect(() => new ReplicatedMySql(chart, 'mysql', { metrics: { interval: Duration.seconds(1) } })).toThrow(/metrics.interval "1s" is invalid/);
+    expect(chart.node.tryFindChild('mysql')).toBeUndefined();
+    expect(() => new ReplicatedMySql(chart, 'mysql', { networkPolicy: { clientPodLabels: {} } })).toThrow(/networkPolicy.clientPodLabels \{\} is invalid/);
+    expect(chart.node.tryFindChild('mysql')).toBeUndefined();
   });
 
   test('objects: ConfigMap, headless, read and write Services, StatefulSet, PDB', () => {

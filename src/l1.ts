@@ -108,69 +108,43 @@ function isPlainObject(value: object): boolean {
   return proto === null || (value as { constructor?: { name?: string } }).constructor?.name === 'Object';
 }
 
-/** `k8s.KubeStatefulSet`, serialized in one pass, claim templates with `apiVersion`/`kind`. */
-export class OnePassKubeStatefulSet extends k8s.KubeStatefulSet {
-  constructor(scope: Construct, id: string, props: k8s.KubeStatefulSetProps) {
-    const json = l1PropsToJson(props);
-    // Claim templates are PersistentVolumeClaims: without apiVersion/kind (which the generated
-    // converter drops) Argo CD shows the set as out of sync forever.
-    const claims = json.spec?.volumeClaimTemplates;
-    if (Array.isArray(claims)) {
-      json.spec.volumeClaimTemplates = claims.map((c: object) => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', ...c }));
+type L1Class = new (scope: Construct, id: string, props: any) => ApiObject;
+
+/**
+ * A subclass of a generated L1 class that converts its props once, at construction, and
+ * serializes like a plain ApiObject. Typed as the L1 class itself: same props, same instances.
+ */
+function onePass<C extends L1Class>(l1: C, finish?: (json: { [key: string]: any }) => void): C {
+  const Base: L1Class = l1;
+  class OnePass extends Base {
+    constructor(scope: Construct, id: string, props: object) {
+      const json = l1PropsToJson(props);
+      finish?.(json);
+      super(scope, id, json);
     }
-    super(scope, id, json as k8s.KubeStatefulSetProps);
-  }
 
-  /** Renders the object to Kubernetes JSON (one pass; see the file comment). */
-  public toJson(): any {
-    return ApiObject.prototype.toJson.call(this);
+    /** Renders the object to Kubernetes JSON (one pass; see the file comment). */
+    public toJson(): any {
+      return ApiObject.prototype.toJson.call(this);
+    }
   }
+  return OnePass as unknown as C;
 }
 
+/** `k8s.KubeStatefulSet`, serialized in one pass, claim templates with `apiVersion`/`kind`. */
+export const OnePassKubeStatefulSet = onePass(k8s.KubeStatefulSet, json => {
+  // Claim templates are PersistentVolumeClaims: without apiVersion/kind (which the generated
+  // converter drops) Argo CD shows the set as out of sync forever.
+  const claims = json.spec?.volumeClaimTemplates;
+  if (Array.isArray(claims)) {
+    json.spec.volumeClaimTemplates = claims.map((c: object) => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', ...c }));
+  }
+});
 /** `k8s.KubeService`, serialized in one pass. */
-export class OnePassKubeService extends k8s.KubeService {
-  constructor(scope: Construct, id: string, props: k8s.KubeServiceProps) {
-    super(scope, id, l1PropsToJson(props) as k8s.KubeServiceProps);
-  }
-
-  /** Renders the object to Kubernetes JSON (one pass; see the file comment). */
-  public toJson(): any {
-    return ApiObject.prototype.toJson.call(this);
-  }
-}
-
+export const OnePassKubeService = onePass(k8s.KubeService);
 /** `k8s.KubeConfigMap`, serialized in one pass. */
-export class OnePassKubeConfigMap extends k8s.KubeConfigMap {
-  constructor(scope: Construct, id: string, props: k8s.KubeConfigMapProps) {
-    super(scope, id, l1PropsToJson(props) as k8s.KubeConfigMapProps);
-  }
-
-  /** Renders the object to Kubernetes JSON (one pass; see the file comment). */
-  public toJson(): any {
-    return ApiObject.prototype.toJson.call(this);
-  }
-}
-
+export const OnePassKubeConfigMap = onePass(k8s.KubeConfigMap);
 /** `k8s.KubePodDisruptionBudget`, serialized in one pass. */
-export class OnePassKubePodDisruptionBudget extends k8s.KubePodDisruptionBudget {
-  constructor(scope: Construct, id: string, props: k8s.KubePodDisruptionBudgetProps) {
-    super(scope, id, l1PropsToJson(props) as k8s.KubePodDisruptionBudgetProps);
-  }
-
-  /** Renders the object to Kubernetes JSON (one pass; see the file comment). */
-  public toJson(): any {
-    return ApiObject.prototype.toJson.call(this);
-  }
-}
-
+export const OnePassKubePodDisruptionBudget = onePass(k8s.KubePodDisruptionBudget);
 /** `k8s.KubeNetworkPolicy`, serialized in one pass. */
-export class OnePassKubeNetworkPolicy extends k8s.KubeNetworkPolicy {
-  constructor(scope: Construct, id: string, props: k8s.KubeNetworkPolicyProps) {
-    super(scope, id, l1PropsToJson(props) as k8s.KubeNetworkPolicyProps);
-  }
-
-  /** Renders the object to Kubernetes JSON (one pass; see the file comment). */
-  public toJson(): any {
-    return ApiObject.prototype.toJson.call(this);
-  }
-}
+export const OnePassKubeNetworkPolicy = onePass(k8s.KubeNetworkPolicy);

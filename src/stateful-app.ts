@@ -980,11 +980,8 @@ export class StatefulApp extends OnePassKubeStatefulSet {
   private readonly clusterDomain: string;
   /** The class name in error messages. */
   private readonly kind_: string;
-  private readonly ports: PortSpec[];
-  private readonly sidecarPorts: PortSpec[];
   private readonly claimNames: Set<string>;
-  private readonly objectLabels: { [key: string]: string };
-  private readonly objectAnnotations?: { [key: string]: string };
+  private readonly context: ServiceContext;
 
   constructor(scope: Construct, id: string, props: StatefulAppProps) {
     // Errors name the class the user wrote (ReplicatedMySql, or their own subclass).
@@ -997,12 +994,13 @@ export class StatefulApp extends OnePassKubeStatefulSet {
     this.replicas = plan.replicas;
     this.startOrdinal = plan.startOrdinal;
     this.selectorLabels = plan.selectorLabels;
-    this.objectLabels = plan.objectLabels;
-    this.objectAnnotations = plan.objectAnnotations;
     this.containerName = plan.containerName;
-    this.ports = plan.ports;
-    this.sidecarPorts = plan.sidecarPorts;
     this.claimNames = plan.claimNames;
+    // What later Services and helpers derive from (not the whole plan: the set's props are big).
+    this.context = {
+      name: plan.name, namespace: plan.namespace, startOrdinal: plan.startOrdinal, selectorLabels: plan.selectorLabels,
+      objectLabels: plan.objectLabels, objectAnnotations: plan.objectAnnotations, ports: plan.ports, sidecarPorts: plan.sidecarPorts,
+    };
     this.statefulSet = this;
     this.kind_ = kind;
 
@@ -1055,7 +1053,7 @@ export class StatefulApp extends OnePassKubeStatefulSet {
 
   /** The labels on every object of the app (recommended labels plus `labels`). */
   public get labels(): { [key: string]: string } {
-    return { ...this.objectLabels };
+    return { ...this.context.objectLabels };
   }
 
   /** DNS name of the headless Service (resolves to every pod, Ready or not). */
@@ -1083,19 +1081,12 @@ export class StatefulApp extends OnePassKubeStatefulSet {
   }
 
   private createService(v: Validator, prop: string, id: string, options: ServiceOptions, defaultName: string): k8s.KubeService {
-    return new OnePassKubeService(this, id, serviceProps(v, this.serviceContext(), prop, options, defaultName));
-  }
-
-  private serviceContext(): ServiceContext {
-    return {
-      name: this.name, namespace: this.namespace, startOrdinal: this.startOrdinal, selectorLabels: this.selectorLabels,
-      objectLabels: this.objectLabels, objectAnnotations: this.objectAnnotations, ports: this.ports, sidecarPorts: this.sidecarPorts,
-    };
+    return new OnePassKubeService(this, id, serviceProps(v, this.context, prop, options, defaultName));
   }
 
   /** Metadata for one more object of the app (`metadata` is the set's own, from ApiObject). */
   private objectMetadata(objectName: string): k8s.ObjectMeta {
-    return objectMeta({ namespace: this.namespace, objectLabels: this.objectLabels, objectAnnotations: this.objectAnnotations }, objectName);
+    return objectMeta(this.context, objectName);
   }
 
   private checkOrdinal(ordinal: number): void {

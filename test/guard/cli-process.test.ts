@@ -7,11 +7,11 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { tempDir } from './helpers';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
 let out: string;
-let dir: string;
 
 beforeAll(() => {
   out = fs.mkdtempSync(path.join(os.tmpdir(), 'guard-e2e-build-'));
@@ -44,13 +44,8 @@ afterAll(() => {
   fs.rmSync(out, { recursive: true, force: true });
 });
 
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'guard-e2e-'));
-});
-
-afterEach(() => {
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const tmp = tempDir('guard-e2e-');
+const write = tmp.write;
 
 function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   // NODE_PATH: the build lives outside the repository, so `yaml` is found through the repository's node_modules.
@@ -69,12 +64,6 @@ spec:
   accessModes: [ReadWriteOnce]
   resources: {requests: {storage: ${storage}}}
 `;
-}
-
-function write(name: string, text: string): string {
-  const file = path.join(dir, name);
-  fs.writeFileSync(file, text);
-  return file;
 }
 
 describe('cdk8s-stateful check as a process', () => {
@@ -107,7 +96,7 @@ describe('cdk8s-stateful check as a process', () => {
 
   test('GIVEN a missing path or a bad option WHEN run THEN it exits 2 with one line on stderr and no stack trace', () => {
     // WHEN
-    const results = [cli('check', '--base', path.join(dir, 'nope'), path.join(dir, 'nope')), cli('check', '--bogus')];
+    const results = [cli('check', '--base', path.join(tmp.dir, 'nope'), path.join(tmp.dir, 'nope')), cli('check', '--bogus')];
     // THEN
     for (const result of results) {
       expect(result.status).toBe(2);

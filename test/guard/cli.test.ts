@@ -1,10 +1,9 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { main } from '../../src/cli';
 import { UpgradeGuard } from '../../src/guard';
-import { unbound } from './helpers';
+import { tempDir, unbound } from './helpers';
 
 interface Run {
   readonly code: number;
@@ -61,22 +60,8 @@ spec:
 
 const GROWN_ID = 'statefulset-immutable-field:apps/StatefulSet/shop/db:spec.volumeClaimTemplates[data].spec.resources.requests.storage';
 
-let dir: string;
-
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'guard-cli-'));
-});
-
-afterEach(() => {
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function write(relative: string, text: string): string {
-  const file = path.join(dir, relative);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, text);
-  return file;
-}
+const tmp = tempDir('guard-cli-');
+const write = tmp.write;
 
 /** old/ and new/ folders with a Service and a StatefulSet; the new set's storage and image are parameters. */
 function folders(newStorage: string, newImage = 'postgres:16', newReplicas = 2): { oldDir: string; newDir: string } {
@@ -84,7 +69,7 @@ function folders(newStorage: string, newImage = 'postgres:16', newReplicas = 2):
   write('old/db.yaml', statefulSetYaml('1Gi'));
   // Documents in another order and file layout on the new side: order must not matter.
   write('new/all.yaml', `${statefulSetYaml(newStorage, newReplicas, newImage)}---\n${SERVICE_YAML}`);
-  return { oldDir: path.join(dir, 'old'), newDir: path.join(dir, 'new') };
+  return { oldDir: path.join(tmp.dir, 'old'), newDir: path.join(tmp.dir, 'new') };
 }
 
 function escape(text: string): string {
@@ -281,7 +266,7 @@ describe('cdk8s-stateful check --base-ref', () => {
 
   /** A repository whose first commit has dist/ with a Service and a StatefulSet of 1Gi claims. */
   function repoWithDist(): string {
-    const repo = path.join(dir, 'repo');
+    const repo = path.join(tmp.dir, 'repo');
     fs.mkdirSync(path.join(repo, 'dist'), { recursive: true });
     git(repo, 'init', '-q');
     fs.writeFileSync(path.join(repo, 'dist', 'db.k8s.yaml'), `${SERVICE_YAML}---\n${statefulSetYaml('1Gi')}`);
@@ -342,7 +327,7 @@ describe('cdk8s-stateful check --base-ref', () => {
 
   test('GIVEN a repository without any commit WHEN checked against HEAD THEN every object is new (exit 0)', () => {
     // GIVEN
-    const repo = path.join(dir, 'fresh');
+    const repo = path.join(tmp.dir, 'fresh');
     fs.mkdirSync(path.join(repo, 'dist'), { recursive: true });
     git(repo, 'init', '-q');
     fs.writeFileSync(path.join(repo, 'dist', 'db.yaml'), statefulSetYaml('1Gi'));
@@ -357,7 +342,7 @@ describe('cdk8s-stateful check --base-ref', () => {
 
   /** A repository whose dist/ is a symlink to build/dist, which links its manifest from manifests/. */
   function repoWithLinkedDist(): string {
-    const repo = path.join(dir, 'linked');
+    const repo = path.join(tmp.dir, 'linked');
     fs.mkdirSync(path.join(repo, 'build', 'dist'), { recursive: true });
     fs.mkdirSync(path.join(repo, 'manifests'));
     git(repo, 'init', '-q');
@@ -420,7 +405,7 @@ describe('cdk8s-stateful check --base-ref', () => {
     // GIVEN dist/ as committed, and a link to it outside the repository
     const repo = repoWithDist();
     fs.writeFileSync(path.join(repo, 'dist', 'db.k8s.yaml'), `${SERVICE_YAML}---\n${statefulSetYaml('5Gi')}`);
-    const link = path.join(dir, 'dist-link');
+    const link = path.join(tmp.dir, 'dist-link');
     fs.symlinkSync(path.join(repo, 'dist'), link);
     // WHEN
     const result = run('check', '--base-ref', 'HEAD', link);
@@ -457,7 +442,7 @@ describe('cdk8s-stateful check --base-ref', () => {
     // GIVEN a folder git may not search above, even if the temp dir happens to sit inside a repository
     const outside = write('plain/db.yaml', statefulSetYaml('1Gi'));
     const ceiling = process.env.GIT_CEILING_DIRECTORIES;
-    process.env.GIT_CEILING_DIRECTORIES = dir;
+    process.env.GIT_CEILING_DIRECTORIES = tmp.dir;
     // WHEN
     let result: Run;
     try {

@@ -1,25 +1,11 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { ManifestError, loadManifests, parseManifests } from '../../src/guard';
+import { tempDir } from './helpers';
 
-let dir: string;
-
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'guard-load-'));
-});
-
-afterEach(() => {
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function write(relative: string, text: string): string {
-  const file = path.join(dir, relative);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, text);
-  return file;
-}
+const tmp = tempDir('guard-load-');
+const write = tmp.write;
 
 function names(manifests: unknown[]): string[] {
   return manifests.map((m) => {
@@ -58,7 +44,7 @@ describe('loadManifests', () => {
     write('notes.txt', 'not a manifest');
     write('.hidden/x.yaml', cm('hidden'));
     // WHEN
-    const manifests = loadManifests(dir);
+    const manifests = loadManifests(tmp.dir);
     // THEN
     expect(names(manifests)).toEqual(['ConfigMap/deep', 'ConfigMap/a-z', 'ConfigMap/b', 'ConfigMap/c1', 'ConfigMap/c2']);
   });
@@ -77,24 +63,24 @@ describe('loadManifests', () => {
     write('empty.yaml', '');
     write('comment.yaml', '# nothing yet\n');
     // WHEN
-    const manifests = loadManifests(dir);
+    const manifests = loadManifests(tmp.dir);
     // THEN
     expect(manifests).toEqual([]);
   });
 
   test('GIVEN a binary file named .yaml WHEN loaded THEN a one-line ManifestError says it is binary', () => {
     // GIVEN
-    const file = path.join(dir, 'logo.yaml');
+    const file = path.join(tmp.dir, 'logo.yaml');
     fs.writeFileSync(file, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d]));
     // WHEN
-    const message = errorOf(() => loadManifests(dir));
+    const message = errorOf(() => loadManifests(tmp.dir));
     // THEN
     expect(message).toBe(`${file}: binary file (contains NUL bytes), not YAML or JSON`);
   });
 
   test('GIVEN a file larger than 16 MiB WHEN loaded THEN it is refused without being read', () => {
     // GIVEN a sparse file: no disk space, no time
-    const file = path.join(dir, 'huge.yaml');
+    const file = path.join(tmp.dir, 'huge.yaml');
     fs.closeSync(fs.openSync(file, 'w'));
     fs.truncateSync(file, 16 * 1024 * 1024 + 1);
     // WHEN
@@ -107,10 +93,10 @@ describe('loadManifests', () => {
     // GIVEN
     write('real/a.yaml', cm('a'));
     write('shared/b.yaml', cm('b'));
-    const tree = path.join(dir, 'tree');
+    const tree = path.join(tmp.dir, 'tree');
     fs.mkdirSync(tree);
-    fs.symlinkSync(path.join(dir, 'real', 'a.yaml'), path.join(tree, 'a.yaml'));
-    fs.symlinkSync(path.join(dir, 'shared'), path.join(tree, 'shared'));
+    fs.symlinkSync(path.join(tmp.dir, 'real', 'a.yaml'), path.join(tree, 'a.yaml'));
+    fs.symlinkSync(path.join(tmp.dir, 'shared'), path.join(tree, 'shared'));
     // WHEN
     const manifests = loadManifests(tree);
     // THEN
@@ -120,10 +106,10 @@ describe('loadManifests', () => {
   (canSymlink ? test : test.skip)('GIVEN a broken symlink in the folder WHEN loaded THEN a one-line ManifestError names it', () => {
     // GIVEN
     write('tree/a.yaml', cm('a'));
-    const link = path.join(dir, 'tree', 'gone.yaml');
-    fs.symlinkSync(path.join(dir, 'nowhere.yaml'), link);
+    const link = path.join(tmp.dir, 'tree', 'gone.yaml');
+    fs.symlinkSync(path.join(tmp.dir, 'nowhere.yaml'), link);
     // WHEN
-    const message = errorOf(() => loadManifests(path.join(dir, 'tree')));
+    const message = errorOf(() => loadManifests(path.join(tmp.dir, 'tree')));
     // THEN
     expect(message).toBe(`${link}: broken symlink (its target does not exist)`);
   });
@@ -131,15 +117,15 @@ describe('loadManifests', () => {
   (canSymlink ? test : test.skip)('GIVEN a symlink loop WHEN loaded THEN a short one-line ManifestError says so', () => {
     // GIVEN a link to the folder itself, and a link to itself
     write('tree/a.yaml', cm('a'));
-    fs.symlinkSync(path.join(dir, 'tree'), path.join(dir, 'tree', 'again'));
-    const self = path.join(dir, 'self');
+    fs.symlinkSync(path.join(tmp.dir, 'tree'), path.join(tmp.dir, 'tree', 'again'));
+    const self = path.join(tmp.dir, 'self');
     fs.mkdirSync(self);
     fs.symlinkSync(path.join(self, 'me.yaml'), path.join(self, 'me.yaml'));
     // WHEN
-    const folderLoop = errorOf(() => loadManifests(path.join(dir, 'tree')));
+    const folderLoop = errorOf(() => loadManifests(path.join(tmp.dir, 'tree')));
     const selfLoop = errorOf(() => loadManifests(self));
     // THEN
-    expect(folderLoop).toBe(`${path.join(dir, 'tree', 'again')}: symlink loop (links back to ${fs.realpathSync(path.join(dir, 'tree'))})`);
+    expect(folderLoop).toBe(`${path.join(tmp.dir, 'tree', 'again')}: symlink loop (links back to ${fs.realpathSync(path.join(tmp.dir, 'tree'))})`);
     expect(selfLoop).toBe(`${path.join(self, 'me.yaml')}: symlink loop (too many levels of symbolic links)`);
     expect(folderLoop.length).toBeLessThan(300);
   });
@@ -147,10 +133,10 @@ describe('loadManifests', () => {
   (canMkfifo ? test : test.skip)('GIVEN a FIFO WHEN loaded THEN it is skipped in a folder and refused as the path itself (never read)', () => {
     // GIVEN
     write('tree/a.yaml', cm('a'));
-    const fifo = path.join(dir, 'tree', 'pipe.yaml');
+    const fifo = path.join(tmp.dir, 'tree', 'pipe.yaml');
     execFileSync('mkfifo', [fifo]);
     // WHEN
-    const manifests = loadManifests(path.join(dir, 'tree'));
+    const manifests = loadManifests(path.join(tmp.dir, 'tree'));
     const message = errorOf(() => loadManifests(fifo));
     // THEN
     expect(names(manifests)).toEqual(['ConfigMap/a']);
@@ -159,7 +145,7 @@ describe('loadManifests', () => {
 
   test('GIVEN a missing path WHEN loaded THEN a one-line ManifestError says so', () => {
     // GIVEN
-    const missing = path.join(dir, 'nope');
+    const missing = path.join(tmp.dir, 'nope');
     // WHEN
     const run = () => loadManifests(missing);
     // THEN

@@ -248,9 +248,16 @@ export class Kube {
     return res.body;
   }
 
-  /** Objects of a kind in a namespace (or cluster-wide), optionally by label selector. */
-  async list(apiVersion: string, kind: string, namespace?: string, labelSelector?: string): Promise<KubeObject[]> {
-    const query = labelSelector ? `?${new URLSearchParams({ labelSelector })}` : '';
+  /** Objects of a kind in a namespace (or cluster-wide), optionally by label and field selector. */
+  async list(apiVersion: string, kind: string, namespace?: string, labelSelector?: string, fieldSelector?: string): Promise<KubeObject[]> {
+    const params = new URLSearchParams();
+    if (labelSelector) {
+      params.set('labelSelector', labelSelector);
+    }
+    if (fieldSelector) {
+      params.set('fieldSelector', fieldSelector);
+    }
+    const query = params.size > 0 ? `?${params}` : '';
     const body = await this.ok('GET', `${await this.path(apiVersion, kind, namespace)}${query}`);
     return body.items as KubeObject[];
   }

@@ -283,5 +283,11 @@ if [ -n "$manifests" ]; then
   node "$here/manifests.js" "$manifests"
 else
   phase "cluster suite (jest)"
-  node "$root/node_modules/jest/bin/jest.js" -c "$root/jest.cluster.config.js" "${jest_args[@]}"
+  suite=0
+  node "$root/node_modules/jest/bin/jest.js" -c "$root/jest.cluster.config.js" "${jest_args[@]}" || suite=$?
+  if [ -f "$work/guard-agreement.md" ]; then
+    printf '\ncluster: the upgrade guard against this API server (test/cluster/guard.cluster.ts)\n'
+    cat "$work/guard-agreement.md"
+  fi
+  [ "$suite" = 0 ] || exit "$suite"
 fi

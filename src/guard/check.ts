@@ -2,7 +2,7 @@
  * Compares two manifest sets and turns rule output into sorted, identified, possibly accepted findings.
  */
 import { createHash } from 'crypto';
-import { Draft, RuleContext } from './draft';
+import { Draft, RuleContext, kubernetesMinor } from './draft';
 import { CheckOptions, CheckResult, Finding, ObjectRef, Severity } from './model';
 import { KubeObject, compareText, objectId, renderShort, toKubeObjects } from './objects';
 import {
@@ -42,15 +42,17 @@ const HASH = /@[0-9a-f]{8}$/;
  *
  * @param oldManifests the objects before the change
  * @param newManifests the objects after the change
- * @param options accepted finding ids and a default namespace
- * @throws ManifestError when an item is not a Kubernetes object (no apiVersion, kind or metadata.name)
+ * @param options accepted finding ids, a default namespace and the target Kubernetes version
+ * @throws ManifestError when an item is not a Kubernetes object (no apiVersion, kind or metadata.name), or
+ * when `kubernetesVersion` is not a Kubernetes 1.x version
  */
 export function checkUpgrade(oldManifests: unknown[], newManifests: unknown[], options: CheckOptions = {}): CheckResult {
   const oldObjects = toKubeObjects(oldManifests, 'old manifests', options.namespace);
   const newObjects = toKubeObjects(newManifests, 'new manifests', options.namespace);
   const oldByKey = byKey(oldObjects);
   const newByKey = byKey(newObjects);
-  const ctx = new RuleContext([...oldByKey.values()], [...newByKey.values()]);
+  const minor = options.kubernetesVersion !== undefined ? kubernetesMinor(options.kubernetesVersion) : undefined;
+  const ctx = new RuleContext([...oldByKey.values()], [...newByKey.values()], minor);
 
   const pairs: Array<[KubeObject, KubeObject]> = [];
   for (const [key, oldObject] of oldByKey) {

@@ -1,7 +1,7 @@
 /**
  * What rules produce (findings before ids, acceptance and sorting are applied) and what they can look up.
  */
-import { Severity } from './model';
+import { ManifestError, Severity } from './model';
 import { KubeObject, getString, isRecord } from './objects';
 import { compareQuantities } from './quantity';
 
@@ -29,6 +29,8 @@ export class RuleContext {
   constructor(
     readonly oldObjects: KubeObject[],
     readonly newObjects: KubeObject[],
+    /** Minor version of the oldest target Kubernetes 1.x (from CheckOptions.kubernetesVersion), when known. */
+    readonly kubernetesMinor?: number,
   ) {}
 
   /**
@@ -81,6 +83,18 @@ export function expansionNote(ctx: RuleContext, className: string | undefined): 
       `StorageClass ${storageClass.ref.name} (in these manifests) does not set allowVolumeExpansion: true, so the API server refuses ` +
       `to grow its claims: add allowVolumeExpansion: true to it first (that field can be changed in place) and apply it.`,
   };
+}
+
+/**
+ * The minor version of a Kubernetes 1.x version (`1.28`, `v1.34.4`, `1.33.0-rc.1` → 28, 34, 33).
+ * @throws ManifestError for text that is not such a version
+ */
+export function kubernetesMinor(version: string): number {
+  const match = /^v?1\.(\d+)(\.\d+)?([-+].*)?$/.exec(version.trim());
+  if (!match) {
+    throw new ManifestError(`kubernetesVersion ${JSON.stringify(version)} is not a Kubernetes 1.x version (expected e.g. 1.28 or v1.34.4)`);
+  }
+  return Number(match[1]);
 }
 
 /** Compares quantities under `resources.requests` / `resources.limits` numerically (1Gi == 1024Mi). */

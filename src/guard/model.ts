@@ -89,6 +89,13 @@ export interface CheckOptions {
    * is compared with its namespaced counterpart, with a warning (`namespace-unset`)
    */
   readonly namespace?: string;
+  /**
+   * The oldest Kubernetes version the manifests are applied to, e.g. `1.28` or `v1.34.4`. Some updates are
+   * refused by older API servers only (a StatefulSet's revisionHistoryLimit can change from 1.33 on): with a
+   * version, those findings follow it; without one, they block and say which versions refuse the change.
+   * @default - unknown: changes refused by any supported version (1.28 and newer) block
+   */
+  readonly kubernetesVersion?: string;
 }
 
 /** Result of `checkUpgrade`. */

@@ -89,22 +89,27 @@ export function serviceChanges(oldObject: KubeObject, newObject: KubeObject): Dr
     `annotation on the Service does the same), then apply:\n  ${k} delete service ${oldObject.ref.name}`;
   if (oldPrimary !== newPrimary) {
     let reason: string | undefined;
+    let rule = 'service-immutable-field';
     if (newPrimary === undefined && oldPrimary === 'None') {
+      // The API server accepts this update (checked on 1.34): nothing is refused, but nothing changes either.
+      rule = 'service-stays-headless';
       reason =
-        'clusterIP is immutable: with the field gone the API server keeps None, so the Service silently stays headless ' +
-        '(a headless Service cannot become a normal one in place).';
+        'clusterIP is immutable: the API server accepts the update but keeps None, so the Service silently stays headless ' +
+        '(a headless Service cannot become a normal one in place): clients expecting a cluster IP get the pod addresses.';
     } else if (newPrimary === undefined) {
       reason = undefined; // The API server keeps the allocated address: nothing changes.
     } else if (oldPrimary === undefined) {
       reason =
         newPrimary === 'None'
-          ? 'clusterIP is immutable: a Service with a cluster IP cannot become headless in place; the API server refuses the update ("field is immutable").'
-          : 'clusterIP is immutable: the API server refuses the update unless the address equals the one it already allocated.';
+          ? 'clusterIP is immutable: a Service with a cluster IP cannot become headless in place; the API server refuses the update ' +
+            '("spec.clusterIPs[0]: Invalid value: ...: may not change once set").'
+          : 'clusterIP is immutable: the API server refuses the update unless the address equals the one it already allocated ' +
+            '("may not change once set").';
     } else {
-      reason = `clusterIP is immutable: the API server refuses to change ${oldPrimary} to ${newPrimary} ("field is immutable").`;
+      reason = `clusterIP is immutable: the API server refuses to change ${oldPrimary} to ${newPrimary} ("spec.clusterIPs[0]: Invalid value: ...: may not change once set").`;
     }
     if (reason !== undefined) {
-      drafts.push(fieldDraft('service-immutable-field', Severity.BLOCK, oldObject, field, oldPrimary, newPrimary, reason, recreate));
+      drafts.push(fieldDraft(rule, Severity.BLOCK, oldObject, field, oldPrimary, newPrimary, reason, recreate));
     }
   }
   // A secondary address (dual-stack) may be added, but not changed.
@@ -117,7 +122,7 @@ export function serviceChanges(oldObject: KubeObject, newObject: KubeObject): Dr
         'spec.clusterIPs[1]',
         oldIps[1],
         newIps[1],
-        'clusterIPs are immutable once allocated: the API server refuses the update.',
+        'clusterIPs are immutable once allocated: the API server refuses the update ("may not change once set").',
         recreate,
       ),
     );
@@ -192,7 +197,8 @@ export function pvcChanges(oldObject: KubeObject, newObject: KubeObject, ctx: Ru
       if (order !== undefined && order > 0) {
         draft(
           Severity.BLOCK,
-          'Volumes can only grow: the API server refuses a smaller storage request ("field can not be less than previous value").',
+          'Volumes can only grow: the API server refuses a smaller storage request ("field can not be less than status.capacity" on ' +
+            'Kubernetes 1.34; "field can not be less than previous value" before).',
           `Keep the storage request at ${String(change.oldValue)}. A smaller volume means a new claim and copying the data over.`,
         );
         continue;
@@ -239,6 +245,10 @@ export function workloadSelectorChanges(oldObject: KubeObject, newObject: KubeOb
     ),
   ];
 }
+
+// Pod template paths a suspended, never-started Job may change (batch/v1 validation, AllowMutableSchedulingDirectives).
+const SCHEDULING_DIRECTIVES =
+  /^spec\.template\.(metadata\.(labels|annotations)|spec\.(nodeSelector|tolerations|schedulingGates|affinity\.nodeAffinity))([.[]|$)/;
 
 // Job spec fields the API server refuses to update (parallelism, suspend, activeDeadlineSeconds, ... may change).
 const JOB_IMMUTABLE = ['backoffLimitPerIndex', 'completionMode', 'completions', 'managedBy', 'podFailurePolicy', 'selector', 'successPolicy', 'template'];
@@ -293,6 +303,7 @@ export function jobChanges(oldObject: KubeObject, newObject: KubeObject): Draft[
     quantityComparator,
   );
   const recreation = jobRecreation(oldObject, newObject);
+  const effective = withJobSpecDefaults(newSpec);
   for (const key of JOB_IMMUTABLE) {
     const field = `spec.${key}`;
     // One finding per field: a template edit is one decision however many lines it touches.
@@ -303,6 +314,37 @@ export function jobChanges(oldObject: KubeObject, newObject: KubeObject): Draft[
     const before = get(oldSpec, key);
     const after = get(newSpec, key);
     const change = summarizeChanges(field, mine);
+    // Elastic Indexed Jobs (beta and on by default since Kubernetes 1.27, GA in 1.31): an Indexed Job's completions
+    // may change together with parallelism, to the same value.
+    if (
+      key === 'completions' &&
+      recreation === undefined &&
+      getString(effective, 'completionMode') === 'Indexed' &&
+      typeof after === 'number' &&
+      after === getNumber(effective, 'parallelism')
+    ) {
+      continue;
+    }
+    // A suspended Job that never started may change its pod template's scheduling directives (Kubernetes 1.27+).
+    if (key === 'template' && recreation === undefined && get(oldSpec, 'suspend') === true && mine.every((c) => SCHEDULING_DIRECTIVES.test(c.path))) {
+      drafts.push(
+        fieldDraft(
+          'job-scheduling-directives',
+          Severity.WARN,
+          oldObject,
+          field,
+          before,
+          after,
+          'The Job is suspended: Kubernetes accepts changes to the node selector, tolerations, node affinity, scheduling gates, labels and ' +
+            'annotations of its pod template as long as the Job has never started (it was created suspended and never resumed). ' +
+            'If it ran before, the API server refuses the change ("field is immutable").',
+          'Nothing to do if the Job never ran. Otherwise give it a new name, or delete the Job before syncing:\n' +
+            `  ${kubectl(oldObject)} delete job ${name}`,
+          change,
+        ),
+      );
+      continue;
+    }
     if (recreation !== undefined) {
       drafts.push(
         fieldDraft(

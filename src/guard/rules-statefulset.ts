@@ -22,7 +22,8 @@ import {
 } from './objects';
 import { compareQuantities } from './quantity';
 
-// The only spec fields the API server lets a StatefulSet update change (apps/v1 validation).
+// The spec fields every supported API server (Kubernetes 1.28 and newer) lets a StatefulSet update change
+// (apps/v1 validation, ValidateStatefulSetUpdate).
 const MUTABLE_SPEC_FIELDS = new Set([
   'replicas',
   'ordinals',
@@ -32,23 +33,31 @@ const MUTABLE_SPEC_FIELDS = new Set([
   'minReadySeconds',
 ]);
 
+// Fields that became updatable in a later version: field → first Kubernetes 1.x minor that accepts a change.
+// Checked against the real API server by test/cluster/guard.cluster.ts (1.34) and the 1.32/1.33 sources.
+const MUTABLE_SINCE: Record<string, number> = {
+  revisionHistoryLimit: 33,
+};
+
 // Values the API server fills in when a field is absent; absent and the default are the same spec.
 const SPEC_DEFAULTS: Record<string, unknown> = {
   podManagementPolicy: 'OrderedReady',
   revisionHistoryLimit: 10,
 };
 
-// Extra context for fields whose rules differ between Kubernetes versions.
-const FIELD_NOTES: Record<string, string> = {
-  revisionHistoryLimit:
-    ' Newer API servers accept this change (Kubernetes 1.34 lists revisionHistoryLimit among the fields a StatefulSet ' +
-    'update may change; 1.31 and older refuse it): if every target cluster is that new, accept this finding.',
-};
-
 const FORBIDDEN_REASON =
   'The API server refuses updates to StatefulSet spec fields other than replicas, ordinals, template, updateStrategy, ' +
-  'persistentVolumeClaimRetentionPolicy and minReadySeconds ("Forbidden: updates to statefulset spec for fields other than ... are forbidden"), ' +
-  'so the sync fails and the set stays as it is.';
+  'persistentVolumeClaimRetentionPolicy and minReadySeconds (Kubernetes 1.33 and newer also accept revisionHistoryLimit) ' +
+  '("Forbidden: updates to statefulset spec for fields other than ... are forbidden"), so the sync fails and the set stays as it is.';
+
+/** Why a change of a field that later versions accept blocks: which versions refuse it, and how to say yours are newer. */
+function versionNote(field: string, since: number, minor: number | undefined): string {
+  const versions = `Kubernetes 1.${since - 1} and older refuse a change of ${field}; 1.${since} and newer accept it.`;
+  return minor === undefined
+    ? ` Newer API servers accept this change: ${versions} If every target cluster runs 1.${since} or newer, pass kubernetesVersion ` +
+        `(e.g. 1.${since}) or accept this finding.`
+    : ` ${versions} The target version given is 1.${minor}.`;
+}
 
 const STORAGE_PATH = /^spec\.volumeClaimTemplates\[([^\]]+)\]\.spec\.resources\.requests\.storage$/;
 
@@ -206,7 +215,11 @@ export function statefulSetChanges(oldObject: KubeObject, newObject: KubeObject,
   };
   for (const change of diffWithDefaults(rest(oldSpec), rest(newSpec), 'spec', withSpecDefaults)) {
     const key = change.path.slice('spec.'.length).split(/[.[]/)[0];
-    const note = Object.hasOwn(FIELD_NOTES, key) ? FIELD_NOTES[key] : '';
+    const since = Object.hasOwn(MUTABLE_SINCE, key) ? MUTABLE_SINCE[key] : undefined;
+    if (since !== undefined && ctx.kubernetesMinor !== undefined && ctx.kubernetesMinor >= since) {
+      continue; // Every target cluster accepts this change.
+    }
+    const note = since !== undefined ? versionNote(key, since, ctx.kubernetesMinor) : '';
     immutable(change.path, change.oldValue, change.newValue, { change: change.text, reason: FORBIDDEN_REASON + note });
   }
 

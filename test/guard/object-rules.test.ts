@@ -79,7 +79,6 @@ function theOnly(result: CheckResult): Finding {
 
 describe('Service', () => {
   test.each<[string, Obj, Obj, string]>([
-    ['headless → normal (field removed)', { clusterIP: 'None' }, {}, 'None → (absent)'],
     ['normal → headless', {}, { clusterIP: 'None' }, '(absent) → None'],
     ['one address → another', { clusterIP: '10.0.0.10' }, { clusterIP: '10.0.0.11' }, '10.0.0.10 → 10.0.0.11'],
     ['allocated → pinned address', {}, { clusterIP: '10.0.0.12' }, '(absent) → 10.0.0.12'],
@@ -97,6 +96,21 @@ describe('Service', () => {
     expect(finding.reason).toContain('clusterIP is immutable');
     expect(finding.fix).toContain('kubectl -n shop delete service web');
     expect(finding.fix).toContain('argocd.argoproj.io/sync-options: Force=true,Replace=true');
+  });
+
+  test('GIVEN a headless Service whose clusterIP: None is removed WHEN checked THEN it blocks: the API server accepts but keeps it headless', () => {
+    // GIVEN (Kubernetes 1.34 accepts this update and keeps None: test/cluster/guard.cluster.ts)
+    const old = service({ clusterIP: 'None' });
+    const changed = service({});
+    // WHEN
+    const result = checkUpgrade([old], [changed]);
+    // THEN
+    const finding = theOnly(result);
+    expect(result.blocking).toBe(true);
+    expect(unbound(finding.id)).toBe('service-stays-headless:Service/shop/web:spec.clusterIP');
+    expect(finding.change).toBe('None → (absent)');
+    expect(finding.reason).toContain('accepts the update but keeps None');
+    expect(finding.fix).toContain('kubectl -n shop delete service web');
   });
 
   test('GIVEN clusterIPs (not clusterIP) change WHEN checked THEN the finding is on spec.clusterIPs', () => {
@@ -431,6 +445,71 @@ describe('Workloads and Jobs', () => {
     const result = checkUpgrade([job('migrate:1', 1)], [job('migrate:1', 3)]);
     // THEN
     expect(result.findings).toEqual([]);
+  });
+});
+
+describe('Jobs: changes Kubernetes accepts (checked against a 1.34 API server in test/cluster/guard.cluster.ts)', () => {
+  test('GIVEN an Indexed Job whose completions change together with parallelism WHEN checked THEN nothing is reported', () => {
+    // GIVEN (elastic Indexed Jobs: on by default since Kubernetes 1.27)
+    const old = annotatedJob('migrate:1', {}, { completionMode: 'Indexed', completions: 2, parallelism: 2 });
+    const changed = annotatedJob('migrate:1', {}, { completionMode: 'Indexed', completions: 4, parallelism: 4 });
+    // WHEN
+    const result = checkUpgrade([old], [changed]);
+    // THEN
+    expect(result.findings).toEqual([]);
+  });
+
+  test('GIVEN an Indexed Job whose completions change alone WHEN checked THEN it blocks', () => {
+    // GIVEN
+    const old = annotatedJob('migrate:1', {}, { completionMode: 'Indexed', completions: 2, parallelism: 2 });
+    const changed = annotatedJob('migrate:1', {}, { completionMode: 'Indexed', completions: 4, parallelism: 2 });
+    // WHEN
+    const finding = theOnly(checkUpgrade([old], [changed]));
+    // THEN
+    expect(finding).toMatchObject({ rule: 'job-immutable-field', field: 'spec.completions', severity: Severity.BLOCK });
+  });
+
+  test('GIVEN a suspended Job whose pod template only changes scheduling directives WHEN checked THEN it warns that only a never-started Job accepts it', () => {
+    // GIVEN
+    const old = annotatedJob('migrate:1', {}, { suspend: true });
+    const changed = structuredClone(old);
+    const template = (changed.spec as Obj).template as { metadata?: Obj; spec: Obj };
+    template.spec.nodeSelector = { 'kubernetes.io/os': 'linux' };
+    template.spec.tolerations = [{ key: 'x', operator: 'Exists' }];
+    template.metadata = { labels: { batch: 'a' } };
+    // WHEN
+    const result = checkUpgrade([old], [changed]);
+    // THEN
+    const finding = theOnly(result);
+    expect(result.blocking).toBe(false);
+    expect(finding).toMatchObject({ rule: 'job-scheduling-directives', field: 'spec.template', severity: Severity.WARN });
+    expect(finding.reason).toContain('has never started');
+  });
+
+  test.each<[string, Obj]>([
+    ['an image change', { image: 'migrate:2' }],
+    ['a new env var', { env: [{ name: 'A', value: '1' }] }],
+  ])('GIVEN a suspended Job with %s in its pod template WHEN checked THEN it blocks', (_what, containerChange) => {
+    // GIVEN
+    const old = annotatedJob('migrate:1', {}, { suspend: true });
+    const changed = structuredClone(old);
+    const container = (((changed.spec as Obj).template as { spec: { containers: Obj[] } }).spec.containers[0]);
+    Object.assign(container, containerChange);
+    // WHEN
+    const finding = theOnly(checkUpgrade([old], [changed]));
+    // THEN
+    expect(finding).toMatchObject({ rule: 'job-immutable-field', severity: Severity.BLOCK });
+  });
+
+  test('GIVEN a running Job whose nodeSelector changes WHEN checked THEN it blocks', () => {
+    // GIVEN
+    const old = annotatedJob('migrate:1');
+    const changed = structuredClone(old);
+    ((changed.spec as Obj).template as { spec: Obj }).spec.nodeSelector = { 'kubernetes.io/os': 'linux' };
+    // WHEN
+    const finding = theOnly(checkUpgrade([old], [changed]));
+    // THEN
+    expect(finding).toMatchObject({ rule: 'job-immutable-field', severity: Severity.BLOCK });
   });
 });
 

@@ -1,4 +1,4 @@
-import { CheckResult, Finding, Severity, checkUpgrade } from '../../src/guard';
+import { CheckResult, Finding, ManifestError, Severity, checkUpgrade } from '../../src/guard';
 import { unbound } from './helpers';
 
 type Obj = Record<string, unknown>;
@@ -224,6 +224,51 @@ describe('StatefulSet: other immutable fields', () => {
     expect(finding.change).toBe('10 (default) → 3');
     expect(finding.severity).toBe(Severity.BLOCK);
     expect(finding.reason).toContain('Newer API servers accept this change');
+  });
+
+  test('GIVEN revisionHistoryLimit changes and no target version WHEN checked THEN the reason says 1.32 and older refuse it and 1.33 and newer accept it', () => {
+    // GIVEN (a 1.34 API server accepts the change: test/cluster/guard.cluster.ts)
+    const changed = edit(WEB, { 'spec.revisionHistoryLimit': 3 });
+    // WHEN
+    const finding = theOnly(checkUpgrade([WEB], [changed]));
+    // THEN
+    expect(finding.severity).toBe(Severity.BLOCK);
+    expect(finding.reason).toContain('Kubernetes 1.32 and older refuse a change of revisionHistoryLimit; 1.33 and newer accept it.');
+    expect(finding.reason).toContain('pass kubernetesVersion');
+  });
+
+  test.each([['1.33'], ['v1.34.4'], ['1.40']])('GIVEN revisionHistoryLimit changes and kubernetesVersion %s WHEN checked THEN nothing is reported', (version) => {
+    // GIVEN
+    const changed = edit(WEB, { 'spec.revisionHistoryLimit': 3 });
+    // WHEN
+    const result = checkUpgrade([WEB], [changed], { kubernetesVersion: version });
+    // THEN
+    expect(result.findings).toEqual([]);
+  });
+
+  test('GIVEN revisionHistoryLimit changes and kubernetesVersion 1.28 WHEN checked THEN it blocks and names the versions', () => {
+    // GIVEN
+    const changed = edit(WEB, { 'spec.revisionHistoryLimit': 3 });
+    // WHEN
+    const finding = theOnly(checkUpgrade([WEB], [changed], { kubernetesVersion: '1.28' }));
+    // THEN
+    expect(finding.severity).toBe(Severity.BLOCK);
+    expect(finding.reason).toContain('1.33 and newer accept it. The target version given is 1.28.');
+  });
+
+  test('GIVEN kubernetesVersion 1.34 WHEN fields that no version accepts change THEN they still block', () => {
+    // GIVEN
+    const changed = edit(WEB, { 'spec.serviceName': 'other', 'spec.podManagementPolicy': 'Parallel' });
+    // WHEN
+    const result = checkUpgrade([WEB], [changed], { kubernetesVersion: '1.34' });
+    // THEN
+    expect(result.findings.map((f) => f.field).sort()).toEqual(['spec.podManagementPolicy', 'spec.serviceName']);
+    expect(result.blocking).toBe(true);
+  });
+
+  test.each([['2.0'], ['latest'], ['1'], ['']])('GIVEN kubernetesVersion %j WHEN checked THEN a ManifestError names it', (version) => {
+    expect(() => checkUpgrade([WEB], [WEB], { kubernetesVersion: version })).toThrow(ManifestError);
+    expect(() => checkUpgrade([WEB], [WEB], { kubernetesVersion: version })).toThrow(/is not a Kubernetes 1.x version/);
   });
 
   test('GIVEN volumeMode set to Block in a claim template WHEN checked THEN the change names the Filesystem default', () => {

@@ -532,6 +532,11 @@ export interface StatefulAppProps {
    * @default 'cluster.local'
    */
   readonly clusterDomain?: string;
+  /**
+   * Pod volumes of other kinds (a projected service account token), mounted by name.
+   * @internal
+   */
+  readonly _extraVolumes?: k8s.Volume[];
 }
 
 const KIND = 'StatefulApp';
@@ -703,6 +708,11 @@ function planStatefulApp(scope: Construct, id: string, props: StatefulAppProps, 
       },
     });
   });
+
+  for (const extra of props._extraVolumes ?? []) {
+    claimVolume('volumes', extra.name);
+    podVolumes.push(extra);
+  }
 
   // --- config files -----------------------------------------------------------------------
   let configChecksum: string | undefined;

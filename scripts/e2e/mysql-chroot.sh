@@ -11,7 +11,7 @@
 set -euo pipefail
 
 MYSQL_SERIES=9.7
-KEY="sid-mysql-${MYSQL_SERIES}-v1"
+KEY="sid-mysql-${MYSQL_SERIES}-v2"
 CACHE=${CDK8S_STATEFUL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cdk8s-stateful}
 DIR="$CACHE/$KEY"
 log() { printf 'mysql-chroot: %s\n' "$*" >&2; }
@@ -53,7 +53,7 @@ echo 'Acquire::Check-Valid-Until "false";' >"$build/etc/apt/apt.conf.d/99no-chec
 log "installing mysql-server-core and mysql-client-core (about 30 s)"
 chroot "$build" apt-get update -qq >/dev/null 2>&1 || fail "apt-get update in the chroot failed"
 chroot "$build" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-  mysql-server-core mysql-client-core openssl >/dev/null 2>&1 || fail "apt-get install mysql-server-core in the chroot failed"
+  mysql-server-core mysql-client-core openssl curl ca-certificates >/dev/null 2>&1 || fail "apt-get install mysql-server-core in the chroot failed"
 chroot "$build" apt-get clean
 version=$(chroot "$build" mysqld --version)
 case "$version" in *" $MYSQL_SERIES."*) ;; *) fail "expected MySQL $MYSQL_SERIES, got: $version" ;; esac

@@ -1,4 +1,4 @@
-import { Duration, Size } from 'cdk8s';
+import { Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
@@ -16,8 +16,35 @@ import { IStorageClass } from '../storage/disk-storage-class';
 import { MySqlCredentials } from './credentials';
 import { mysqlScripts } from './scripts';
 
-/** The MySQL image this version of the library is tested with (8.4 LTS). */
+/** The default MySQL image (8.4 LTS). */
 export const DEFAULT_MYSQL_IMAGE = 'mysql:8.4.10';
+/** The default image for MySQL 9.7 LTS (the version the end-to-end tests run). */
+export const DEFAULT_MYSQL_97_IMAGE = 'mysql:9.7.4';
+
+/** A MySQL long-term-support series that ReplicatedMySql runs. */
+export enum MySqlVersion {
+  /** MySQL 8.4 LTS (default image `mysql:8.4.10`). */
+  V8_4 = '8.4',
+  /** MySQL 9.7 LTS (default image `mysql:9.7.4`). */
+  V9_7 = '9.7',
+}
+
+/** What the primary does when its data directory is empty. */
+export enum EmptyPrimaryPolicy {
+  /**
+   * Initialize a new data directory only when no other member's volume claim exists (asked of
+   * the API server through a Role that lists the namespace's PersistentVolumeClaims): a new
+   * cluster starts by itself, a primary whose volume was lost while replicas hold data refuses.
+   */
+  INITIALIZE_WHEN_NEW = 'when-new',
+  /** Never initialize: an empty primary data directory always fails closed (restore it first). */
+  REFUSE = 'refuse',
+  /**
+   * Initialize even though other members' claims exist: starts a NEW, EMPTY cluster, and the
+   * replicas' data can no longer be followed (they refuse and must be re-cloned). Only to start over.
+   */
+  INITIALIZE_ANYWAY = 'always',
+}
 /** The mysqld-exporter image of the metrics sidecar. */
 export const DEFAULT_EXPORTER_IMAGE = 'prom/mysqld-exporter:v0.18.0';
 
@@ -25,6 +52,17 @@ const KIND = 'ReplicatedMySql';
 const PORT = 3306;
 const METRICS_PORT = 9104;
 const MYSQL_UID = 999;
+/**
+ * Memory mysqld needs besides the InnoDB buffer pool: measured at about 420 MiB idle on MySQL 9.7
+ * (performance_schema, the 64 MiB log buffer, thread stacks), plus room for connections.
+ */
+const MYSQLD_OVERHEAD_MIB = 512;
+const MIN_BUFFER_POOL_MIB = 128;
+/** Where the pod's generated mysqld.cnf is written (an emptyDir). */
+const CONF_DIR = '/etc/mysql/conf.d';
+const SOCKET_DIR = '/var/run/mysqld';
+const DATA_ROOT = '/var/lib/mysql';
+const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 /** Label that `connectClient` puts on client pods; the NetworkPolicy admits them by it. */
 const CLIENT_LABEL = 'cdk8s-stateful.io/mysql-client';
 /** Where the ConfigMap of scripts and .cnf files is mounted. */
@@ -37,7 +75,8 @@ const OPTION_NAME = /^[a-z][a-z0-9_-]*$/;
 const MANAGED_OPTIONS = new Set([
   'datadir', 'server_id', 'report_host', 'report_port', 'gtid_mode', 'enforce_gtid_consistency', 'log_bin', 'skip_log_bin',
   'disable_log_bin', 'read_only', 'super_read_only', 'relay_log', 'plugin_load_add', 'skip_replica_start', 'socket', 'port',
-  'skip_networking', 'bind_address', 'secure_file_priv', 'pid_file', 'log_replica_updates', 'user',
+  'skip_networking', 'bind_address', 'secure_file_priv', 'pid_file', 'log_replica_updates', 'user', 'tmpdir', 'innodb_tmpdir',
+  'mysqlx', 'mysqlx_socket', 'mysqlx_bind_address', 'log_error', 'admin_address',
 ]);
 
 /** Per-pod storage of the data directory. */
@@ -129,10 +168,15 @@ export interface ReplicatedMySqlProps {
    */
   readonly storage?: MySqlStorage;
   /**
-   * MySQL image; must be 8.4 LTS (`mysql:8.4.x`, or a mirror with an 8.4 tag).
-   * @default 'mysql:8.4.10'
+   * MySQL image: 8.4 LTS (`mysql:8.4.x`) or 9.7 LTS (`mysql:9.7.x`), or a mirror with such a tag.
+   * @default - 'mysql:8.4.10', or 'mysql:9.7.4' with `version: MySqlVersion.V9_7`
    */
   readonly image?: string;
+  /**
+   * The MySQL series, where the image tag does not say (a digest, a mirror's own tags).
+   * @default - read from the image tag; MySqlVersion.V8_4 without an image
+   */
+  readonly version?: MySqlVersion;
   /**
    * Where passwords come from.
    * @default - MySqlCredentials.fromSecretName('<name>-credentials'), which you create
@@ -180,6 +224,18 @@ export interface ReplicatedMySqlProps {
    * @default Duration.minutes(30)
    */
   readonly startupTimeout?: Duration;
+  /**
+   * A replica that lags the primary by more than this (or whose replication threads stopped)
+   * is not Ready, so it leaves the read Service until it catches up.
+   * @default Duration.seconds(60)
+   */
+  readonly maxReplicaLag?: Duration;
+  /**
+   * What the primary does with an empty data directory. The default starts a new cluster by
+   * itself and refuses when other members' volume claims exist (the primary's volume was lost).
+   * @default EmptyPrimaryPolicy.INITIALIZE_WHEN_NEW
+   */
+  readonly emptyPrimary?: EmptyPrimaryPolicy;
   /**
    * Time for mysqld to shut down cleanly.
    * @default Duration.seconds(120)
@@ -306,7 +362,30 @@ interface MySqlPlan {
   readonly plain?: MySqlCredentials['_plaintext'];
   readonly metrics?: MySqlMetricsOptions;
   readonly metricsIntervalSeconds: number;
+  readonly version: MySqlVersion;
+  /** The bootstrap lists the members' claims through the API server (EmptyPrimaryPolicy.INITIALIZE_WHEN_NEW). */
+  readonly asksApiServer: boolean;
+  readonly serviceAccountName: string;
   readonly appProps: StatefulAppProps;
+}
+
+/** The memory mysqld may use, in MiB: the limit, else the request; undefined when neither is set. */
+function mysqlMemoryMiB(v: Validator, resources: ContainerResources): number | undefined {
+  for (const key of ['limit', 'request'] as const) {
+    const size = resources.memory?.[key];
+    if (size === undefined) continue;
+    if (!(size instanceof Size)) v.fail(`resources.memory.${key}`, size, 'must be a Size', 'use Size.gibibytes(2)');
+    return sizeBytes(size) / (1024 * 1024);
+  }
+  return undefined;
+}
+
+/** A mysqld size option (`134217728`, `512M`, `2G`) in MiB, or undefined when it is not one. */
+function mysqlSizeMiB(value: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)\s*$/i.exec(value);
+  if (!m) return undefined;
+  const factor: { [unit: string]: number } = { '': 1 / (1024 * 1024), 'K': 1 / 1024, 'M': 1, 'G': 1024, 'T': 1024 * 1024 };
+  return Number(m[1]) * factor[m[2].toUpperCase()];
 }
 
 /**
@@ -328,12 +407,25 @@ function planMySql(scope: Construct, id: string, props: ReplicatedMySqlProps): M
   plan.name = name;
 
   // --- version, topology ----------------------------------------------------------------
-  const image = props.image ?? DEFAULT_MYSQL_IMAGE;
+  if (props.version !== undefined && !Object.values(MySqlVersion).includes(props.version)) {
+    v.fail('version', props.version, 'is not a MySqlVersion', 'use MySqlVersion.V8_4 or MySqlVersion.V9_7');
+  }
+  const image = props.image ?? (props.version === MySqlVersion.V9_7 ? DEFAULT_MYSQL_97_IMAGE : DEFAULT_MYSQL_IMAGE);
   const ref = parseImage(image);
   if (!ref) v.fail('image', image, 'is not a valid image reference', `use "${DEFAULT_MYSQL_IMAGE}"`);
-  if (!ref.tag || !/^8\.4(\.\d+)?([-_.][A-Za-z0-9._-]+)?$/.test(ref.tag)) {
-    v.fail('image', image, `is not a supported MySQL version (${ref.tag ? `tag "${ref.tag}"` : 'no tag'}): ReplicatedMySql runs MySQL 8.4 LTS (8.0 is end-of-life; 5.7 lacks CLONE and GTID auto-positioning as used here; innovation releases are untested)`,
-      `use "${DEFAULT_MYSQL_IMAGE}" or another 8.4 tag${ref.digest ? ' together with the digest, e.g. "mysql:8.4.10@sha256:..."' : ''}`);
+  const series = /^(\d+\.\d+)(\.\d+)?([-_.][A-Za-z0-9._-]+)?$/.exec(ref.tag ?? '')?.[1];
+  const tagVersion = Object.values(MySqlVersion).find(x => x === series);
+  if (ref.tag !== undefined && series !== undefined && tagVersion === undefined) {
+    v.fail('image', image, `is not a supported MySQL version (tag "${ref.tag}"): ReplicatedMySql runs the LTS series 8.4 and 9.7 (8.0 is end-of-life; 5.7 lacks CLONE and GTID auto-positioning as used here; innovation releases are untested)`,
+      `use "${DEFAULT_MYSQL_IMAGE}" or "${DEFAULT_MYSQL_97_IMAGE}"${ref.digest ? ' together with the digest, e.g. "mysql:8.4.10@sha256:..."' : ''}`);
+  }
+  if (tagVersion !== undefined && props.version !== undefined && tagVersion !== props.version) {
+    v.fail('version', props.version, `contradicts the image tag "${ref.tag}" (MySQL ${tagVersion})`, 'remove version, or use an image of that series');
+  }
+  const version = tagVersion ?? props.version;
+  if (version === undefined) {
+    v.fail('image', image, `does not say which MySQL series it is (${ref.tag ? `tag "${ref.tag}"` : 'no tag'})`,
+      'add version: MySqlVersion.V8_4 (or V9_7), or use a tag such as "8.4.10"');
   }
   const replicas = props.replicas ?? 3;
   v.integer('replicas', replicas, 1, 1000, 'use 1 (a single instance) or more (one primary, the rest replicas)');
@@ -404,10 +496,25 @@ function planMySql(scope: Construct, id: string, props: ReplicatedMySqlProps): M
     memory: { request: Size.gibibytes(1), limit: Size.gibibytes(1) },
     ...(props.resources ?? {}),
   };
-  const memory = resources.memory?.limit ?? resources.memory?.request;
-  const bufferPoolMiB = Math.max(128, Math.floor((memory ? sizeBytes(memory) : 256 * 1024 * 1024) / 2 / (1024 * 1024)));
+  const memoryMiB = mysqlMemoryMiB(v, resources);
+  // The buffer pool gets three quarters of what mysqld's fixed overhead leaves, in 128 MiB steps
+  // (at least 128 MiB); in-memory temporary tables are capped so a big sort spills to the
+  // data volume instead of exceeding the limit.
+  const bufferPoolMiB = memoryMiB === undefined ? 256
+    : Math.max(MIN_BUFFER_POOL_MIB, Math.floor(((memoryMiB - MYSQLD_OVERHEAD_MIB) * 3) / 4 / 128) * 128);
+  const temptableMiB = memoryMiB === undefined ? 64 : Math.min(1024, Math.max(32, Math.floor(memoryMiB / 16)));
   const options = new Map<string, string>([
-    ['datadir', '/var/lib/mysql/data'],
+    ['datadir', `${DATA_ROOT}/data`],
+    ['socket', `${SOCKET_DIR}/mysqld.sock`],
+    ['pid_file', `${SOCKET_DIR}/mysqld.pid`],
+    ['port', String(PORT)],
+    // The X protocol is not used: one port less, less memory.
+    ['mysqlx', 'OFF'],
+    // Temporary files (large sorts, ALTER TABLE) on the data volume, not in an emptyDir that
+    // would get the pod evicted when it fills.
+    ['tmpdir', `${DATA_ROOT}/tmp`],
+    ['innodb_tmpdir', `${DATA_ROOT}/tmp`],
+    ['secure_file_priv', `${DATA_ROOT}/files`],
     ['skip_name_resolve', 'ON'],
     ['gtid_mode', 'ON'],
     ['enforce_gtid_consistency', 'ON'],
@@ -418,6 +525,9 @@ function planMySql(scope: Construct, id: string, props: ReplicatedMySqlProps): M
     ['plugin_load_add', 'mysql_clone.so'],
     ['max_allowed_packet', '64M'],
     ['innodb_buffer_pool_size', `${bufferPoolMiB}M`],
+    ['temptable_max_ram', `${temptableMiB}M`],
+    // A replica notices a vanished source within 20 s (heartbeats every 5 s).
+    ['replica_net_timeout', '20'],
   ]);
   for (const [option, value] of Object.entries(props.config ?? {})) {
     const key = option.replace(/-/g, '_');
@@ -426,6 +536,20 @@ function planMySql(scope: Construct, id: string, props: ReplicatedMySqlProps): M
     if (typeof value !== 'string' || /[\r\n]/.test(value)) v.fail(`config.${option}`, value, 'must be a single-line string', `quote it: "${String(value).split(/\r?\n/)[0]}"`);
     options.delete(key);
     options.set(key, value);
+  }
+  if (memoryMiB !== undefined) {
+    const given = props.config?.innodb_buffer_pool_size ?? props.config?.['innodb-buffer-pool-size'];
+    const poolMiB = mysqlSizeMiB(options.get('innodb_buffer_pool_size')!);
+    if (poolMiB === undefined) {
+      v.fail('config.innodb_buffer_pool_size', given, 'is not a size mysqld understands', 'use a size such as "512M" or "2G"');
+    }
+    const needMiB = Math.ceil(poolMiB) + MYSQLD_OVERHEAD_MIB;
+    if (memoryMiB < needMiB) {
+      const which = resources.memory?.limit !== undefined ? 'limit' : 'request';
+      v.fail(`resources.memory.${which}`, `${memoryMiB}Mi`,
+        `is too small for mysqld: the InnoDB buffer pool (${Math.ceil(poolMiB)} MiB${given !== undefined ? ', from config' : ''}) plus about ${MYSQLD_OVERHEAD_MIB} MiB that mysqld needs besides it (performance_schema, log buffer, connections: about 420 MiB idle on MySQL 9.7) make ${needMiB} MiB, so the pod would be OOM-killed`,
+        `use at least Size.mebibytes(${needMiB})${given !== undefined ? ', or a smaller innodb_buffer_pool_size' : ''}`);
+    }
   }
   const cnf = (title: string, entries: Iterable<[string, string]>) =>
     `# ${title}\n[mysqld]\n${[...entries].map(([k, val]) => `${k} = ${val}`).join('\n')}\n`;
@@ -447,6 +571,20 @@ function planMySql(scope: Construct, id: string, props: ReplicatedMySqlProps): M
   const probeTiming = { period: Duration.seconds(10), timeout: Duration.seconds(5) };
 
   // --- environment --------------------------------------------------------------------------
+  const maxLagSeconds = (props.maxReplicaLag ?? Duration.seconds(60)).toMilliseconds() / 1000;
+  if (!Number.isInteger(maxLagSeconds) || maxLagSeconds < 1) {
+    v.fail('maxReplicaLag', `${maxLagSeconds}s`, 'must be a whole number of seconds >= 1', 'use Duration.seconds(60)');
+  }
+  const emptyPrimary = props.emptyPrimary ?? EmptyPrimaryPolicy.INITIALIZE_WHEN_NEW;
+  if (!Object.values(EmptyPrimaryPolicy).includes(emptyPrimary)) {
+    v.fail('emptyPrimary', emptyPrimary, 'is not an EmptyPrimaryPolicy', 'use EmptyPrimaryPolicy.INITIALIZE_WHEN_NEW');
+  }
+  plan.asksApiServer = emptyPrimary === EmptyPrimaryPolicy.INITIALIZE_WHEN_NEW;
+  if (plan.asksApiServer && (props.namespace ?? Chart.of(scope).namespace) === undefined) {
+    v.fail('namespace', undefined, 'is needed: the RoleBinding that lets the bootstrap list the members\' volume claims must name the ServiceAccount with its namespace',
+      'set namespace on the chart or on the ReplicatedMySql (the namespace you deploy to)');
+  }
+  plan.serviceAccountName = props.serviceAccountName ?? name;
   const secretRef = (key: string) => EnvValue.fromSecretKey(plan.secretName, key);
   const identity: { [env: string]: EnvValue } = {
     POD_NAME: EnvValue.fromFieldPath('metadata.name'),
@@ -455,35 +593,60 @@ function planMySql(scope: Construct, id: string, props: ReplicatedMySqlProps): M
     MYSQL_SERVICE: EnvValue.fromValue(name),
     CLUSTER_DOMAIN: EnvValue.fromValue(props.clusterDomain ?? 'cluster.local'),
     PRIMARY_ORDINAL: EnvValue.fromValue(String(primaryOrdinal)),
-    SERVER_ID_BASE: EnvValue.fromValue(String(serverIdBase)),
   };
-  const replication: { [env: string]: EnvValue } = {
+  const rootPassword = { MYSQL_ROOT_PASSWORD: secretRef(plan.rootPasswordKey) };
+  const mainEnv: { [env: string]: EnvValue } = {
+    // root logs in over the pod-local socket only (root@localhost): the probes, and you with kubectl exec.
+    ...rootPassword,
+    MAX_REPLICA_LAG_SECONDS: EnvValue.fromValue(String(maxLagSeconds)),
+  };
+  const bootstrapEnv: { [env: string]: EnvValue } = {
+    ...identity,
+    ...rootPassword,
     REPLICATION_USER: EnvValue.fromValue(replicationUser),
     REPLICATION_PASSWORD: secretRef(plan.replicationPasswordKey),
-  };
-  const mainEnv: { [env: string]: EnvValue } = {
-    ...identity,
-    MYSQL_ROOT_PASSWORD: secretRef(plan.rootPasswordKey),
-    // root may log in over the local socket only; replicas and clients use their own users.
-    MYSQL_ROOT_HOST: EnvValue.fromValue('localhost'),
     ...(props.database ? {
-      MYSQL_DATABASE: EnvValue.fromValue(props.database.name),
-      MYSQL_USER: EnvValue.fromValue(props.database.user),
-      MYSQL_PASSWORD: secretRef(plan.userPasswordKey),
+      APP_DATABASE: EnvValue.fromValue(props.database.name),
+      APP_USER: EnvValue.fromValue(props.database.user),
+      APP_PASSWORD: secretRef(plan.userPasswordKey),
     } : {}),
-    ...replication,
     ...(exporterUser ? { EXPORTER_USER: EnvValue.fromValue(exporterUser), EXPORTER_PASSWORD: secretRef(exporterPasswordKey) } : {}),
+    EMPTY_PRIMARY: EnvValue.fromValue(emptyPrimary),
+    ...(plan.asksApiServer ? {
+      CLAIM_SELECTOR: EnvValue.fromValue(`app.kubernetes.io/instance=${name},app.kubernetes.io/name=mysql`),
+      SERVICE_ACCOUNT: EnvValue.fromValue(plan.serviceAccountName),
+    } : {}),
   };
 
   const toolsMount = { volume: 'config', mountPath: TOOLS_DIR, readOnly: true };
+  const socketMount = { volume: 'run', mountPath: SOCKET_DIR };
+  if (metrics) {
+    // The exporter connects over the pod-local socket (the socket counts as secure for
+    // caching_sha2_password, and mysqld listens on the pod IP only); its password comes from
+    // MYSQLD_EXPORTER_PASSWORD.
+    files['exporter.cnf'] = `# mysqld_exporter's connection (--config.my-cnf); written by cdk8s-stateful.\n[client]\nuser = ${exporterUser}\nsocket = ${SOCKET_DIR}/mysqld.sock\n`;
+  }
   const sidecars = metrics ? [{
     name: 'metrics',
     image: metrics.image ?? DEFAULT_EXPORTER_IMAGE,
-    args: [`--mysqld.address=127.0.0.1:${PORT}`, `--mysqld.username=${exporterUser}`],
+    args: [`--config.my-cnf=${TOOLS_DIR}/exporter.cnf`, `--web.listen-address=:${METRICS_PORT}`],
     env: { MYSQLD_EXPORTER_PASSWORD: secretRef(exporterPasswordKey) },
     ports: [{ name: 'metrics', port: METRICS_PORT }],
+    mounts: [toolsMount, socketMount],
     readinessProbe: Probe.httpGet('/', { port: METRICS_PORT }),
     resources: { cpu: { request: Cpu.millis(50) }, memory: { request: Size.mebibytes(64), limit: Size.mebibytes(64) } },
+  }] : [];
+
+  // The bootstrap asks the API server for the members' volume claims; only it gets a token,
+  // short-lived and projected, while the pod keeps automountServiceAccountToken: false.
+  const apiAccess: k8s.Volume[] = plan.asksApiServer ? [{
+    name: 'kube-api',
+    projected: {
+      sources: [
+        { serviceAccountToken: { path: 'token', expirationSeconds: 600 } },
+        { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+      ],
+    },
   }] : [];
 
   plan.appProps = {
@@ -494,15 +657,19 @@ function planMySql(scope: Construct, id: string, props: ReplicatedMySqlProps): M
     appName: 'mysql',
     component: 'database',
     containerName: 'mysql',
+    // The pod owns its behaviour: mysqld with the configuration init-config wrote, no image entrypoint.
+    command: ['mysqld'],
+    args: [`--defaults-file=${CONF_DIR}/mysqld.cnf`],
     ports: [{ name: 'mysql', port: PORT }],
     env: mainEnv,
-    volumes: [{ name: 'data', mountPath: '/var/lib/mysql', size: storageSize, storageClass: props.storage?.storageClass }],
+    volumes: [{ name: 'data', mountPath: DATA_ROOT, size: storageSize, storageClass: props.storage?.storageClass }],
     emptyDirs: [
-      { name: 'conf', mountPath: '/etc/mysql/conf.d' },
-      { name: 'initdb', mountPath: '/docker-entrypoint-initdb.d' },
-      { name: 'run', mountPath: '/var/run/mysqld' },
-      { name: 'tmp', mountPath: '/tmp', sizeLimit: Size.gibibytes(2) },
+      { name: 'conf', mountPath: CONF_DIR, sizeLimit: Size.mebibytes(1) },
+      { name: 'run', mountPath: SOCKET_DIR, sizeLimit: Size.mebibytes(16) },
+      // For the shell and the client; mysqld's own temporary files go to the data volume.
+      { name: 'tmp', mountPath: '/tmp', sizeLimit: Size.mebibytes(64) },
     ],
+    _extraVolumes: apiAccess,
     config: { files, mountPath: TOOLS_DIR },
     resources,
     startupProbe: Probe.exec([...PROBE, 'startup'], { ...probeTiming, failureThreshold: Math.ceil(startupSeconds / 10) }),
@@ -513,25 +680,25 @@ function planMySql(scope: Construct, id: string, props: ReplicatedMySqlProps): M
       {
         name: 'init-config',
         command: ['bash', `${TOOLS_DIR}/init-config.sh`],
-        env: identity,
-        mounts: [toolsMount, { volume: 'conf', mountPath: '/etc/mysql/conf.d' }, { volume: 'initdb', mountPath: '/docker-entrypoint-initdb.d' }],
+        env: {
+          ...identity,
+          POD_IP: EnvValue.fromFieldPath('status.podIP'),
+          SERVER_ID_BASE: EnvValue.fromValue(String(serverIdBase)),
+        },
+        mounts: [toolsMount, { volume: 'conf', mountPath: CONF_DIR }],
       },
       {
         name: 'bootstrap',
         command: ['bash', `${TOOLS_DIR}/bootstrap.sh`],
-        env: {
-          ...identity,
-          REPLICAS: EnvValue.fromValue(String(replicas)),
-          MYSQL_ROOT_PASSWORD: secretRef(plan.rootPasswordKey),
-          ...replication,
-        },
+        env: bootstrapEnv,
         mounts: [
           toolsMount,
-          { volume: 'conf', mountPath: '/etc/mysql/conf.d', readOnly: true },
-          { volume: 'data', mountPath: '/var/lib/mysql' },
+          { volume: 'conf', mountPath: CONF_DIR, readOnly: true },
+          { volume: 'data', mountPath: DATA_ROOT },
           { volume: 'tmp', mountPath: '/tmp' },
+          ...(plan.asksApiServer ? [{ volume: 'kube-api', mountPath: SA_DIR, readOnly: true }] : []),
         ],
-        // It runs mysqld (clone recipient, then the cloned data): same needs as the server.
+        // It runs mysqld (initialization, clone, reconciliation): same needs as the server.
         resources,
       },
     ],
@@ -552,9 +719,10 @@ function planMySql(scope: Construct, id: string, props: ReplicatedMySqlProps): M
     nodeSelector: props.nodeSelector,
     tolerations: props.tolerations,
     priorityClassName: props.priorityClassName,
-    serviceAccountName: props.serviceAccountName,
+    serviceAccountName: plan.asksApiServer ? plan.serviceAccountName : props.serviceAccountName,
     clusterDomain: props.clusterDomain,
   };
+  plan.version = version;
   plan.exporterPasswordKey = exporterPasswordKey;
   plan.plain = plain;
   plan.metrics = metrics;
@@ -616,6 +784,17 @@ export class ReplicatedMySql extends StatefulApp {
   public readonly metricsService?: k8s.KubeService;
   /** The ServiceMonitor, if enabled. */
   public readonly serviceMonitor?: KubeServiceMonitor;
+  /** The MySQL series the members run. */
+  public readonly version: MySqlVersion;
+  /**
+   * The pods' ServiceAccount (`<name>`), unless `serviceAccountName` names yours; only with
+   * EmptyPrimaryPolicy.INITIALIZE_WHEN_NEW. Its token is never mounted automatically.
+   */
+  public readonly serviceAccount?: k8s.KubeServiceAccount;
+  /** The Role (`<name>-bootstrap`) that lets the bootstrap list the namespace's PersistentVolumeClaims. */
+  public readonly bootstrapRole?: k8s.KubeRole;
+  /** The RoleBinding (`<name>-bootstrap`) of that Role to the pods' ServiceAccount. */
+  public readonly bootstrapRoleBinding?: k8s.KubeRoleBinding;
 
   private clients = 0;
 
@@ -631,7 +810,29 @@ export class ReplicatedMySql extends StatefulApp {
     this.databaseName = plan.databaseName;
     this.username = plan.username;
     this.replicationUser = plan.replicationUser;
+    this.version = plan.version;
     this.primaryService = this.addService('Primary', { name: `${name}-primary`, podOrdinal: primaryOrdinal });
+
+    if (plan.asksApiServer) {
+      const metadata = (objectName: string) => ({ name: objectName, namespace: this.namespace, labels: this.labels });
+      if (props.serviceAccountName === undefined) {
+        this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+          metadata: metadata(plan.serviceAccountName),
+          automountServiceAccountToken: false,
+        });
+      }
+      // The evidence that a cluster has run before: the other members' volume claims. Read-only,
+      // one resource, this namespace.
+      this.bootstrapRole = new k8s.KubeRole(this, 'BootstrapRole', {
+        metadata: metadata(`${name}-bootstrap`),
+        rules: [{ apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['list'] }],
+      });
+      this.bootstrapRoleBinding = new k8s.KubeRoleBinding(this, 'BootstrapRoleBinding', {
+        metadata: metadata(`${name}-bootstrap`),
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${name}-bootstrap` },
+        subjects: [{ kind: 'ServiceAccount', name: plan.serviceAccountName, namespace: this.namespace }],
+      });
+    }
 
     if (plain) {
       this.plaintextSecret = new k8s.KubeSecret(this, 'Secret', {

@@ -1,118 +1,280 @@
 #!/usr/bin/env bash
-# Init container 2 of ReplicatedMySql: makes sure mysqld starts on the right data.
+# Init container 2 of ReplicatedMySql: makes sure mysqld starts on the right data, in the right
+# role, on every pod start.
 #
-#   data directory present  -> nothing to do (every restart after the first start).
-#   primary, no data        -> refuse if a replica already holds data (the primary's volume was
-#                              lost: initializing an empty primary would fork the cluster);
-#                              otherwise let the image's entrypoint initialize it.
-#   replica, no data        -> CLONE a peer into a scratch directory, point replication at the
-#                              primary (GTID auto-position), then rename it into place.
+#   primary, no data   -> initialize a new data directory (root password, replication user,
+#                         application database and user, metrics user, initSql) -- but only
+#                         when no other member's volume claim exists (EMPTY_PRIMARY=when-new,
+#                         asked of the API server): otherwise the primary's volume was lost,
+#                         and an empty primary would fork the cluster. Fail closed.
+#   replica, no data   -> CLONE a peer into a scratch directory, point replication at the
+#                         primary (GTID auto-position, TLS).
+#   data present       -> reconcile on a temporary, network-less mysqld: the primary gets the
+#                         accounts and database the manifest asks for (day-2 changes); a
+#                         replica gets its replication channel pointed at the primary named
+#                         in the manifest, with the Secret's credentials -- after checking
+#                         that the primary holds every transaction this member has.
 #
-# The clone goes to a separate DATA DIRECTORY, so mysqld never needs the restart a local clone
-# does, and the final rename is atomic: if the container dies at any step, the next run starts
-# the bootstrap again from scratch, and a half-cloned directory is never mistaken for data.
+# Work happens in a scratch directory on the volume that is renamed into place as the last
+# step: if the container dies at any point, the next run starts over, and a half-initialized
+# or half-cloned directory is never mistaken for data.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "${CDK8S_MYSQL_DIR:-/etc/cdk8s-mysql}/lib.sh"
 
-: "${REPLICAS:?REPLICAS is not set}"
 : "${REPLICATION_USER:?REPLICATION_USER is not set}"
 : "${REPLICATION_PASSWORD:?REPLICATION_PASSWORD is not set}"
+: "${MYSQL_ROOT_PASSWORD:?MYSQL_ROOT_PASSWORD is not set}"
+: "${EMPTY_PRIMARY:=when-new}"   # when-new | refuse | always
 
 ordinal=$(pod_ordinal)
+self=$(pod_host "$ordinal")
 primary_host=$(pod_host "$PRIMARY_ORDINAL")
-clone_dir="$BOOTSTRAP_TMP/clone"
-recipient_dir="$BOOTSTRAP_TMP/recipient"
 socket="$BOOTSTRAP_TMP/mysqld.sock"
 trap stop_temp_mysqld EXIT
 
-if [ -d "$DATA_DIR/mysql" ]; then
-  log "$POD_NAME: data directory $DATA_DIR is initialized; nothing to do"
-  exit 0
-fi
-if [ -d "$DATA_DIR" ] && [ -n "$(ls -A "$DATA_DIR")" ]; then
-  die "$DATA_DIR is not empty but holds no MySQL data directory (no mysql/ inside); move it aside and restart the pod"
-fi
+# mysqld's tmpdir and secure_file_priv live on the volume: a large ALTER or sort must not fill
+# an emptyDir and get the pod evicted. Leftovers of a previous run are removed.
+mkdir -p "$DATA_ROOT/tmp" "$DATA_ROOT/files"
+find "$DATA_ROOT/tmp" -mindepth 1 -delete
 
-# SQL on a peer as the replication user, over TLS; prints the result rows.
-peer_query() {
-  mysql --defaults-extra-file=<(client_cnf "$REPLICATION_USER" "$REPLICATION_PASSWORD") \
-    --host="$1" --port="$MYSQL_PORT" --ssl-mode=REQUIRED --connect-timeout=5 --batch --skip-column-names <<<"$2"
+# --- the accounts and database the manifest asks for --------------------------------------
+
+# SQL creating every account and database that is missing (none exist on a new directory).
+# Existing accounts keep their passwords: rotation is explicit (README: rotating passwords).
+missing_accounts_sql() {
+  local existing
+  existing=$(local_sql "$socket" <<<"SELECT CONCAT(user, '@', host) FROM mysql.user;
+SELECT CONCAT('schema:', schema_name) FROM information_schema.schemata;")
+  has() { grep -qxF -- "$1" <<<"$existing"; }
+  # One account replicates and donates clones: REPLICATION SLAVE is still the privilege's
+  # name in 8.4 and 9.7; BACKUP_ADMIN lets CLONE INSTANCE read from this server. TLS only.
+  if ! has "$REPLICATION_USER@%"; then
+    echo "CREATE USER '$REPLICATION_USER'@'%' IDENTIFIED BY $(sql_string "$REPLICATION_PASSWORD") REQUIRE SSL;"
+    echo "GRANT REPLICATION SLAVE, BACKUP_ADMIN ON *.* TO '$REPLICATION_USER'@'%';"
+  fi
+  if [ -n "${APP_DATABASE:-}" ] && ! has "schema:$APP_DATABASE"; then
+    echo "CREATE DATABASE $(sql_ident "$APP_DATABASE");"
+  fi
+  if [ -n "${APP_USER:-}" ] && ! has "$APP_USER@%"; then
+    echo "CREATE USER '$APP_USER'@'%' IDENTIFIED BY $(sql_string "${APP_PASSWORD:?APP_PASSWORD is not set}");"
+    echo "GRANT ALL PRIVILEGES ON $(sql_ident "${APP_DATABASE:?APP_DATABASE is not set}").* TO '$APP_USER'@'%';"
+  fi
+  # The metrics sidecar connects over the pod-local socket.
+  if [ -n "${EXPORTER_USER:-}" ] && ! has "$EXPORTER_USER@localhost"; then
+    echo "CREATE USER '$EXPORTER_USER'@'localhost' IDENTIFIED BY $(sql_string "${EXPORTER_PASSWORD:?EXPORTER_PASSWORD is not set}") WITH MAX_USER_CONNECTIONS 3;"
+    echo "GRANT PROCESS, REPLICATION CLIENT, SELECT ON *.* TO '$EXPORTER_USER'@'localhost';"
+  fi
 }
 
-# SQL on the temporary server as root over its socket.
-local_sql() {
-  mysql --defaults-extra-file=<(client_cnf root "$1") --socket="$socket" <<<"$2"
+apply_accounts() {
+  local sql
+  sql=$(missing_accounts_sql)
+  if [ -n "$sql" ]; then
+    # Logged with the statements' first words only: passwords never reach the log.
+    log "$POD_NAME: creating: $(sed -E 's/ IDENTIFIED BY .*//; s/^(CREATE|GRANT) /\1 /' <<<"$sql" | grep -v '^GRANT' | tr '\n' ';' )"
+    local_sql "$socket" <<<"$sql" || die "could not create the accounts and database"
+  fi
 }
 
-if is_primary "$ordinal"; then
-  last=$((START_ORDINAL + REPLICAS - 1))
-  for ((peer = START_ORDINAL; peer <= last; peer++)); do
-    is_primary "$peer" && continue
-    host=$(pod_host "$peer")
-    if gtids=$(peer_query "$host" 'SELECT @@GLOBAL.gtid_executed;' 2>/dev/null) && [ -n "$gtids" ]; then
-      die "the primary's data directory is empty, but $host has data (gtid_executed $gtids).
-Initializing an empty primary would fork the cluster. If the primary's volume was lost, promote
-a replica (README: 'Promoting a replica'), then restart this pod to re-clone it as a replica."
-    fi
-  done
-  log "$POD_NAME: primary with an empty data directory; the mysql entrypoint initializes it"
-  exit 0
-fi
+# --- the evidence that this is a new cluster ---------------------------------------------
 
-# Donors: the previous ordinal (spreads the load of scaling out), then the primary.
-donors=()
-previous=$((ordinal - 1))
-if [ "$previous" -ge "$START_ORDINAL" ] && ! is_primary "$previous"; then
-  donors+=("$(pod_host "$previous")")
-fi
-donors+=("$primary_host")
+# Ordinals of the other members' data volume claims, as the API server lists them (the
+# StatefulSet controller labels every claim with the selector labels, also claims left by a
+# scale-in). Fails unless the API server answered.
+member_claims() {
+  local host=${KUBERNETES_SERVICE_HOST:?KUBERNETES_SERVICE_HOST is not set: cannot ask the API server which members exist}
+  [[ $host == *:* ]] && host="[$host]"
+  [ -r "$SA_DIR/token" ] || die "no service account token at $SA_DIR: cannot ask the API server which members exist"
+  local selector=${CLAIM_SELECTOR:?CLAIM_SELECTOR is not set}
+  selector=${selector//\//%2F}
+  selector=${selector//=/%3D}
+  selector=${selector//,/%2C}
+  local url="https://$host:${KUBERNETES_SERVICE_PORT:-443}/api/v1/namespaces/$MYSQL_NAMESPACE/persistentvolumeclaims?labelSelector=$selector"
+  local response code body
+  response=$(curl --silent --show-error --max-time 10 --cacert "$SA_DIR/ca.crt" \
+    --header @<(printf 'Authorization: Bearer %s\n' "$(<"$SA_DIR/token")") \
+    --write-out '\n%{http_code}' "$url") || die "cannot reach the API server at $host to list this cluster's volume claims; the pod restarts and retries"
+  code=${response##*$'\n'}
+  body=${response%$'\n'*}
+  case "$code" in
+    200) ;;
+    401 | 403) die "the API server refused to list volume claims (HTTP $code): the Role and RoleBinding '$MYSQL_SET_NAME-bootstrap' (emitted by ReplicatedMySql) must exist for service account '${SERVICE_ACCOUNT:-default}'" ;;
+    *) die "the API server answered HTTP $code to listing volume claims: $(head -c 300 <<<"$body")" ;;
+  esac
+  grep -oE "\"name\" *: *\"data-$MYSQL_SET_NAME-[0-9]+\"" <<<"$body" | sed -E 's/.*-([0-9]+)"$/\1/' | sort -nu | { grep -vx "$ordinal" || true; }
+}
 
-rm -rf "$BOOTSTRAP_TMP"
-mkdir -p "$BOOTSTRAP_TMP"
-log "$POD_NAME: empty data directory; cloning from ${donors[*]}"
+refuse_empty_primary() {
+  die "the primary's data directory ($DATA_DIR) is empty, but $1.
+Initializing an empty primary now would fork the cluster: clients would write into an empty
+database while the other members hold the data. Nothing was changed. To recover:
+  - promote the most advanced replica (README: 'Promoting a replica by hand'): set primaryOrdinal
+    to it and apply; this member then re-clones from it as a replica;
+  - or restore this volume from a backup and restart the pod;
+  - or, to discard the other members' data and start a NEW, EMPTY cluster on purpose, delete their
+    PersistentVolumeClaims (kubectl -n $MYSQL_NAMESPACE delete pvc -l $CLAIM_SELECTOR, this
+    member's last), or set emptyPrimary: EmptyPrimaryPolicy.INITIALIZE_ANYWAY"
+}
 
-# A throw-away recipient instance runs CLONE INSTANCE; it needs its own (empty) data directory.
-mysqld --initialize-insecure --datadir="$recipient_dir" --log-error-verbosity=1 >"$BOOTSTRAP_TMP/initialize.log" 2>&1 \
-  || { cat "$BOOTSTRAP_TMP/initialize.log" >&2; die "mysqld --initialize-insecure failed"; }
-start_temp_mysqld "$socket" "$BOOTSTRAP_TMP/recipient.log" --datadir="$recipient_dir" --skip-log-bin \
-  --super-read-only=OFF --read-only=OFF
-cloned=
-for donor in "${donors[@]}"; do
-  log "$POD_NAME: CLONE INSTANCE FROM $donor"
-  if mysql --no-defaults --user=root --socket="$socket" <<SQL
+initialize_primary() {
+  case "$EMPTY_PRIMARY" in
+    refuse) refuse_empty_primary "emptyPrimary is EmptyPrimaryPolicy.REFUSE" ;;
+    always) log "$POD_NAME: WARNING: emptyPrimary is INITIALIZE_ANYWAY: initializing without checking for other members' data" ;;
+    when-new)
+      local others
+      others=$(member_claims)
+      if [ -n "$others" ]; then
+        refuse_empty_primary "volume claims of other members exist (ordinals $(tr '\n' ' ' <<<"$others" | sed 's/ $//'): data-$MYSQL_SET_NAME-N), so this cluster has been running before"
+      fi
+      log "$POD_NAME: no other member's volume claim exists: this is a new cluster"
+      ;;
+    *) die "EMPTY_PRIMARY must be when-new, refuse or always (is '$EMPTY_PRIMARY')" ;;
+  esac
+
+  rm -rf "$BOOTSTRAP_TMP"
+  mkdir -p "$BOOTSTRAP_TMP"
+  local dir="$BOOTSTRAP_TMP/data"
+  log "$POD_NAME: initializing a new data directory"
+  mysqld --defaults-file="$MYSQLD_CNF" --datadir="$dir" --initialize-insecure >"$BOOTSTRAP_TMP/initialize.log" 2>&1 \
+    || { cat "$BOOTSTRAP_TMP/initialize.log" >&2; die "mysqld --initialize-insecure failed"; }
+  start_temp_mysqld "$socket" "$BOOTSTRAP_TMP/init.log" --defaults-file="$MYSQLD_CNF" --datadir="$dir"
+  mysql --defaults-file=<(client_cnf root '') --socket="$socket" <<<"ALTER USER 'root'@'localhost' IDENTIFIED BY $(sql_string "$MYSQL_ROOT_PASSWORD");" \
+    || die "could not set root's password"
+  apply_accounts
+  if [ -f "$CDK8S_MYSQL_DIR/init.sql" ]; then
+    log "$POD_NAME: running initSql"
+    local_sql "$socket" <"$CDK8S_MYSQL_DIR/init.sql" || die "initSql failed (the data directory is discarded; fix initSql and the pod retries)"
+  fi
+  stop_temp_mysqld
+  # The atomic step: from here on the pod has data.
+  mv "$dir" "$DATA_DIR"
+  rm -rf "$BOOTSTRAP_TMP"
+  log "$POD_NAME: initialized a new cluster; $self is its primary"
+}
+
+# --- replicas ------------------------------------------------------------------------------
+
+# CHANGE REPLICATION SOURCE for the channel to the primary. With a new host the relay logs are
+# discarded, which auto-positioning makes safe (the primary sends what was not applied).
+point_at_primary() {
+  local host_option=''
+  [ "${1:-}" = new-host ] && host_option="SOURCE_HOST = '$primary_host', SOURCE_PORT = $MYSQL_PORT, SOURCE_AUTO_POSITION = 1,"
+  local_sql "$socket" <<<"CHANGE REPLICATION SOURCE TO $host_option
+  SOURCE_USER = '$REPLICATION_USER',
+  SOURCE_PASSWORD = $(sql_string "$REPLICATION_PASSWORD"),
+  SOURCE_SSL = 1,
+  SOURCE_CONNECT_RETRY = 10,
+  SOURCE_RETRY_COUNT = 0,
+  SOURCE_HEARTBEAT_PERIOD = 5;" || die "could not configure replication from $primary_host"
+}
+
+clone_replica() {
+  # Donors: the previous ordinal (spreads the load of scaling out), then the primary.
+  local donors=() previous=$((ordinal - 1))
+  if [ "$previous" -ge "$START_ORDINAL" ] && ! is_primary "$previous"; then
+    donors+=("$(pod_host "$previous")")
+  fi
+  donors+=("$primary_host")
+  rm -rf "$BOOTSTRAP_TMP"
+  mkdir -p "$BOOTSTRAP_TMP"
+  local clone_dir="$BOOTSTRAP_TMP/clone" recipient_dir="$BOOTSTRAP_TMP/recipient"
+  log "$POD_NAME: empty data directory; cloning from ${donors[*]}"
+  # A throw-away recipient instance runs CLONE INSTANCE; it needs its own (empty) data directory.
+  mysqld --no-defaults --datadir="$recipient_dir" --initialize-insecure --innodb-buffer-pool-size=32M --innodb-redo-log-capacity=8M \
+    >"$BOOTSTRAP_TMP/initialize.log" 2>&1 || { cat "$BOOTSTRAP_TMP/initialize.log" >&2; die "mysqld --initialize-insecure failed"; }
+  start_temp_mysqld "$socket" "$BOOTSTRAP_TMP/recipient.log" --no-defaults --datadir="$recipient_dir" --tmpdir="$DATA_ROOT/tmp" --secure-file-priv="$DATA_ROOT/files" \
+    --plugin-load-add=mysql_clone.so --innodb-buffer-pool-size=32M --skip-log-bin
+  local cloned='' donor
+  for donor in "${donors[@]}"; do
+    log "$POD_NAME: CLONE INSTANCE FROM $donor"
+    if mysql --defaults-file=<(client_cnf root '') --socket="$socket" <<SQL
 SET GLOBAL clone_valid_donor_list = '$donor:$MYSQL_PORT';
 CLONE INSTANCE FROM '$REPLICATION_USER'@'$donor':$MYSQL_PORT IDENTIFIED BY $(sql_string "$REPLICATION_PASSWORD")
   DATA DIRECTORY = '$clone_dir' REQUIRE SSL;
 SQL
-  then
-    cloned=$donor
-    break
+    then
+      cloned=$donor
+      break
+    fi
+    log "$POD_NAME: clone from $donor failed; trying the next donor"
+    rm -rf "$clone_dir"
+  done
+  stop_temp_mysqld
+  [ -n "$cloned" ] || die "no donor could be cloned (${donors[*]}); the pod restarts and retries"
+
+  # The cloned data, started without network or replication, is pointed at the primary. The
+  # clone carries the donor's accounts, so root's password is the cluster's.
+  start_temp_mysqld "$socket" "$BOOTSTRAP_TMP/replica.log" --defaults-file="$MYSQLD_CNF" --datadir="$clone_dir"
+  local_sql "$socket" <<<"RESET REPLICA ALL;" || die "could not reset the cloned replication configuration"
+  point_at_primary new-host
+  stop_temp_mysqld
+  # The atomic step: from here on the pod has data, and mysqld starts replicating on its own.
+  mv "$clone_dir" "$DATA_DIR"
+  rm -rf "$BOOTSTRAP_TMP"
+  log "$POD_NAME: cloned from $cloned; replicating from $primary_host"
+}
+
+# A replica with data replicates from the primary the manifest names. When its channel points
+# elsewhere (a failover happened, or this was the primary), it may follow the new primary only
+# if that primary holds every transaction this member has: otherwise following would lose them.
+reconcile_replica() {
+  local current
+  current=$(local_sql "$socket" <<<"SELECT HOST FROM performance_schema.replication_connection_configuration WHERE CHANNEL_NAME = '';")
+  if [ "$current" = "$primary_host" ]; then
+    point_at_primary   # refreshes the credentials from the Secret (password rotation)
+    log "$POD_NAME: replicating from $primary_host"
+    return
   fi
-  log "$POD_NAME: clone from $donor failed; trying the next donor"
-  rm -rf "$clone_dir"
-done
-stop_temp_mysqld
-[ -n "$cloned" ] || die "no donor could be cloned (${donors[*]}); the pod restarts and retries"
+  local mine verdict
+  mine=$(local_sql "$socket" <<<"SELECT @@GLOBAL.gtid_executed;")
+  mine=${mine//$'\n'/}
+  verdict=$(peer_sql "$primary_host" <<<"SELECT GTID_SUBSET($(sql_string "$mine"), @@GLOBAL.gtid_executed), GTID_SUBTRACT($(sql_string "$mine"), @@GLOBAL.gtid_executed);") \
+    || die "this member replicates from ${current:-nothing}, but the manifest names $primary_host as the primary, and $primary_host cannot be asked whether it holds this member's transactions; the pod restarts and retries"
+  local errant=${verdict#*$'\t'}
+  if [ "${verdict%%$'\t'*}" != 1 ]; then
+    die "this member holds transactions that the primary $primary_host does not have ($errant).
+Following $primary_host would lose them, so this member stays down. Either this member is the
+most advanced one (then make it the primary: set primaryOrdinal: $ordinal), or its extra
+transactions are to be discarded (then delete its data: kubectl -n $MYSQL_NAMESPACE delete pvc
+data-$POD_NAME, then delete the pod, and it re-clones from $primary_host)"
+  fi
+  log "$POD_NAME: re-pointing replication from ${current:-nothing (this was a primary)} to $primary_host (it holds every transaction of this member)"
+  local_sql "$socket" <<<"STOP REPLICA; RESET REPLICA ALL;" || die "could not reset replication"
+  point_at_primary new-host
+}
 
-# Start the cloned data without replication or network, point it at the primary, stop it.
-# The clone carries the donor's accounts, so root's password is the cluster's.
-start_temp_mysqld "$socket" "$BOOTSTRAP_TMP/replica.log" --datadir="$clone_dir" --skip-replica-start
-local_sql "${MYSQL_ROOT_PASSWORD:?MYSQL_ROOT_PASSWORD is not set}" "RESET REPLICA ALL;
-CHANGE REPLICATION SOURCE TO
-  SOURCE_HOST = '$primary_host',
-  SOURCE_PORT = $MYSQL_PORT,
-  SOURCE_USER = '$REPLICATION_USER',
-  SOURCE_PASSWORD = $(sql_string "$REPLICATION_PASSWORD"),
-  SOURCE_AUTO_POSITION = 1,
-  SOURCE_SSL = 1,
-  GET_SOURCE_PUBLIC_KEY = 1,
-  SOURCE_CONNECT_RETRY = 10,
-  SOURCE_RETRY_COUNT = 0;" || die "could not configure replication on the cloned data"
-stop_temp_mysqld
+reconcile() {
+  rm -rf "$BOOTSTRAP_TMP"
+  mkdir -p "$BOOTSTRAP_TMP"
+  start_temp_mysqld "$socket" "$BOOTSTRAP_TMP/reconcile.log" --defaults-file="$MYSQLD_CNF"
+  if is_primary "$ordinal"; then
+    local current
+    current=$(local_sql "$socket" <<<"SELECT HOST FROM performance_schema.replication_connection_configuration WHERE CHANNEL_NAME = '';")
+    if [ -n "$current" ]; then
+      die "the manifest names this member as the primary (primaryOrdinal $PRIMARY_ORDINAL), but it replicates from $current.
+If another member was promoted, set primaryOrdinal to that member; to make this member the
+primary again, promote it first (README: 'Promoting a replica by hand')"
+    fi
+    apply_accounts
+    log "$POD_NAME: primary; accounts and database as the manifest asks"
+  else
+    reconcile_replica
+  fi
+  stop_temp_mysqld
+  rm -rf "$BOOTSTRAP_TMP"
+}
 
-# The atomic step: from here on the pod has data, and mysqld starts replicating on its own.
-if [ -d "$DATA_DIR" ]; then rmdir "$DATA_DIR"; fi
-mv "$clone_dir" "$DATA_DIR"
-rm -rf "$BOOTSTRAP_TMP"
-log "$POD_NAME: cloned from $cloned; replicating from $primary_host"
+# --- main ----------------------------------------------------------------------------------
+
+if [ -d "$DATA_DIR" ] && [ -z "$(ls -A "$DATA_DIR")" ]; then
+  rmdir "$DATA_DIR"
+fi
+if [ -d "$DATA_DIR" ]; then
+  [ -f "$DATA_DIR/mysql.ibd" ] || die "$DATA_DIR is not empty but holds no MySQL data directory (no mysql.ibd); move it aside and restart the pod"
+  reconcile
+elif is_primary "$ordinal"; then
+  initialize_primary
+else
+  clone_replica
+fi

@@ -2,12 +2,12 @@
 # Shared helpers of the scripts that run in ReplicatedMySql pods. Sourced, never executed.
 # Every path and tunable has a default for the pod and can be overridden by tests.
 
-: "${CDK8S_MYSQL_DIR:=/etc/cdk8s-mysql}"       # the ConfigMap: these scripts and the .cnf files
-: "${CONF_DIR:=/etc/mysql/conf.d}"             # emptyDir the mysql image's my.cnf includes
-: "${INITDB_DIR:=/docker-entrypoint-initdb.d}" # emptyDir the image's entrypoint runs once, on first init
+: "${CDK8S_MYSQL_DIR:=/etc/cdk8s-mysql}"       # the ConfigMap: these scripts and the .cnf parts
+: "${CONF_DIR:=/etc/mysql/conf.d}"             # emptyDir: this pod's generated mysqld.cnf
+: "${MYSQLD_CNF:=$CONF_DIR/mysqld.cnf}"        # what mysqld runs with (--defaults-file)
 : "${DATA_ROOT:=/var/lib/mysql}"               # the PVC mount
 : "${DATA_DIR:=$DATA_ROOT/data}"               # the data directory (a sub-directory: a fresh disk has lost+found)
-: "${BOOTSTRAP_TMP:=$DATA_ROOT/.bootstrap}"    # scratch space of the replica bootstrap, on the PVC
+: "${BOOTSTRAP_TMP:=$DATA_ROOT/.bootstrap}"    # scratch space of the bootstrap, on the PVC (renames are atomic)
 : "${MYSQL_SOCKET:=/var/run/mysqld/mysqld.sock}"
 : "${MYSQL_PORT:=3306}"
 : "${CLUSTER_DOMAIN:=cluster.local}"
@@ -16,6 +16,7 @@
 : "${SERVER_ID_BASE:=100}"
 : "${MYSQLD_START_TIMEOUT:=900}"               # seconds a temporary mysqld may take to start (crash recovery)
 : "${POLL_INTERVAL:=1}"
+: "${SA_DIR:=/var/run/secrets/kubernetes.io/serviceaccount}"
 
 log() {
   printf '%s: %s\n' "${0##*/}" "$*" >&2
@@ -50,20 +51,44 @@ sql_string() {
   printf "'%s'" "$s"
 }
 
-# A [client] option file body with one user's credentials (for --defaults-extra-file=<(...)),
-# so passwords never appear on a command line.
+# A SQL identifier (database names are checked by the construct: letters, digits, "_").
+sql_ident() {
+  printf '`%s`' "${1//\`/\`\`}"
+}
+
+# A [client] option file body with one user's credentials (for --defaults-file=<(...)),
+# so passwords never appear on a command line. --defaults-file (not -extra-) ignores the
+# image's global option files, so the scripts behave the same in every image.
 client_cnf() {
   local password=${2//\\/\\\\}
   password=${password//\"/\\\"}
   printf '[client]\nuser="%s"\npassword="%s"\n' "$1" "$password"
 }
 
-# Starts a temporary mysqld with the given options in the background and waits until it
-# answers on its socket. Sets TEMP_MYSQLD_PID. The server log goes to $2.
+# mysql as root over a socket: local_sql SOCKET [mysql options...] <<<SQL
+local_sql() {
+  local socket=$1
+  shift
+  mysql --defaults-file=<(client_cnf root "${MYSQL_ROOT_PASSWORD:?MYSQL_ROOT_PASSWORD is not set}") \
+    --socket="$socket" --batch --skip-column-names "$@"
+}
+
+# mysql on a peer as the replication user, over TLS: peer_sql HOST <<<SQL; prints result rows.
+peer_sql() {
+  mysql --defaults-file=<(client_cnf "${REPLICATION_USER:?}" "${REPLICATION_PASSWORD:?}") \
+    --host="$1" --port="$MYSQL_PORT" --ssl-mode=REQUIRED --connect-timeout=5 --batch --skip-column-names
+}
+
+# Starts a temporary mysqld in the background and waits until it answers on its socket.
+# start_temp_mysqld SOCKET LOGFILE [mysqld options...]; the first options may be
+# --defaults-file=... (it must come first). Sets TEMP_MYSQLD_PID.
+# A temporary server never listens on the network, never starts replication, and leaves the
+# buffer pool dump of the real server alone.
 start_temp_mysqld() {
   local socket=$1 logfile=$2
   shift 2
-  mysqld "$@" --socket="$socket" --pid-file="$socket.pid" --skip-networking --mysqlx=OFF >"$logfile" 2>&1 &
+  mysqld "$@" --socket="$socket" --pid-file="$socket.pid" --skip-networking --mysqlx=OFF --skip-replica-start \
+    --innodb-buffer-pool-dump-at-shutdown=OFF --innodb-buffer-pool-load-at-startup=OFF >"$logfile" 2>&1 &
   TEMP_MYSQLD_PID=$!
   local deadline=$((SECONDS + MYSQLD_START_TIMEOUT))
   until mysqladmin --no-defaults --socket="$socket" --connect-timeout=2 ping >/dev/null 2>&1; do

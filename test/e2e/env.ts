@@ -1,0 +1,75 @@
+/**
+ * What every e2e test shares: the chroot, a work directory per cluster under it, and cleanup of
+ * everything started (also when a test fails: the cluster's logs are printed).
+ */
+import { randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Testing } from 'cdk8s';
+import { Chroot, ensureChroot } from './harness/chroot';
+import { MySqlCluster, Secrets } from './harness/cluster';
+import { findMySql, Manifest, referencedSecretKeys } from './harness/manifests';
+
+let chroot: Chroot | undefined;
+const clusters: MySqlCluster[] = [];
+
+export function theChroot(): Chroot {
+  if (!chroot) chroot = new Chroot(ensureChroot());
+  return chroot;
+}
+
+/** Probe periods and back-offs run this much faster than written (the kubelet's rules, a faster clock). */
+export const TIME_SCALE = Number(process.env.E2E_TIME_SCALE ?? '0.2');
+
+/** Generated passwords for every Secret key the pods reference (some with characters SQL must escape). */
+export function generateSecrets(sts: Manifest): Secrets {
+  const out: Secrets = {};
+  for (const [name, keys] of referencedSecretKeys(sts)) {
+    out[name] = {};
+    for (const key of keys) out[name][key] = `${randomBytes(9).toString('base64')}'"\\${key.length}`;
+  }
+  return out;
+}
+
+export function synthObjects(build: (chart: import('cdk8s').Chart) => void, namespace = 'mysql'): Manifest[] {
+  const app = Testing.app();
+  const chart = new (require('cdk8s').Chart)(app, 'e2e', { namespace });
+  build(chart);
+  return Testing.synth(chart) as Manifest[];
+}
+
+/** A cluster for the (only) ReplicatedMySql in `objects`; stopped after the test file. */
+export function newCluster(objects: Manifest[], options: { secrets?: Secrets; namespace?: string } = {}): MySqlCluster {
+  const found = findMySql(objects, options.namespace);
+  if (found.length !== 1) throw new Error(`expected one ReplicatedMySql StatefulSet, found ${found.length}`);
+  const c = theChroot();
+  const workDir = path.join(c.root, 'e2e', `${Date.now()}-${randomBytes(3).toString('hex')}`);
+  fs.mkdirSync(workDir, { recursive: true });
+  const cluster = new MySqlCluster({
+    chroot: c, objects, statefulSet: found[0].statefulSet.metadata.name, namespace: found[0].namespace,
+    secrets: options.secrets ?? generateSecrets(found[0].statefulSet), timeScale: TIME_SCALE, workDir,
+  });
+  clusters.push(cluster);
+  return cluster;
+}
+
+/** Runs a scenario; on failure prints every container log of the cluster before rethrowing. */
+export async function scenario(cluster: MySqlCluster, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (e) {
+    process.stderr.write(`\n===== logs of ${cluster.name} (${cluster.workDir}) =====\n${cluster.dumpLogs()}\n`);
+    throw e;
+  }
+}
+
+export async function disposeAll(): Promise<void> {
+  while (clusters.length > 0) {
+    const cluster = clusters.pop()!;
+    await cluster.dispose();
+    if (!process.env.E2E_KEEP) fs.rmSync(cluster.workDir, { recursive: true, force: true });
+  }
+}
+
+// Whatever happens, no server outlives the test process.
+afterAll(disposeAll);

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Third-party scanners on what the library emits: checkov (--framework kubernetes), kube-score and kubeconform
+# (-strict, against Kubernetes 1.28 schemas generated per kind from the OpenAPI definitions), on dist/ and on
+# the props matrix (test/cluster/matrix.ts, written to a temporary folder). Every finding must be listed in
+# scripts/scan/exceptions.yaml (a deliberate choice, with its reason) or in scripts/scan/pending-fixes.txt (a
+# real defect awaiting its fix in src/); anything else fails, and so do entries that match nothing (stale).
+#
+#   bash scripts/scan/run.sh                 dist/ and the matrix
+#   bash scripts/scan/run.sh DIR...          other folders (each is one source; exceptions still apply)
+#   bash scripts/scan/run.sh --no-pending    also fail on the pending real defects (to check the fixes)
+#
+# scripts/scan/own-checks.js adds two checks no scanner here makes (emptyDir sizeLimit, PDB unhealthyPodEvictionPolicy).
+#
+# K8S_DEFINITIONS: the Kubernetes 1.28 OpenAPI definitions (default ../shared/k8s-schemas/v1.28.0/_definitions.json).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+definitions=${K8S_DEFINITIONS:-$root/../shared/k8s-schemas/v1.28.0/_definitions.json}
+
+report_args=()
+dirs=()
+for arg in "$@"; do
+  case "$arg" in
+    --no-pending) report_args+=(--no-pending) ;;
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) dirs+=("$arg") ;;
+  esac
+done
+
+started=$EPOCHREALTIME
+took() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
+work=$(mktemp -d "${TMPDIR:-/tmp}/cdk8s-stateful-scan.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+t=$EPOCHREALTIME
+mapfile -t tools < <(bash "$here/tools.sh")
+checkov=${tools[0]}
+kube_score=${tools[1]}
+kubeconform=${tools[2]}
+printf 'scan: tools ready in %ss\n' "$(took "$t")"
+
+[ -f "$definitions" ] || { echo "scan: Kubernetes 1.28 OpenAPI definitions not found at $definitions (set K8S_DEFINITIONS)" >&2; exit 1; }
+t=$EPOCHREALTIME
+node "$here/schemas.js" "$definitions" "$work/schemas"
+sources=()
+if [ "${#dirs[@]}" -eq 0 ]; then
+  node "$here/matrix.js" "$work/matrix"
+  sources=("dist=$root/dist" "matrix=$work/matrix")
+else
+  # Entries made for dist/ and the matrix say nothing about other folders: do not call them stale there.
+  report_args+=(--no-stale)
+  for d in "${dirs[@]}"; do sources+=("$(basename "$d")=$(cd "$d" && pwd)"); done
+fi
+printf 'scan: schemas and matrix in %ss\n' "$(took "$t")"
+
+reports=()
+for source in "${sources[@]}"; do
+  name=${source%%=*}
+  dir=${source#*=}
+  mapfile -t files < <(find "$dir" -type f \( -name '*.yaml' -o -name '*.yml' -o -name '*.json' \) | sort)
+  [ "${#files[@]}" -gt 0 ] || { echo "scan: no manifests in $dir" >&2; exit 1; }
+  t=$EPOCHREALTIME
+  # Each scanner exits non-zero when it finds something: the findings are judged below, from the JSON.
+  # checkov's graph check CKV2_K8S_6 (a NetworkPolicy for each pod) ignores namespaces: a policy of one app would
+  # count for the pods of every other app. So each file holding a NetworkPolicy is scanned on its own and all the
+  # other files together (a policy-free group cannot hide anything), two scans at a time.
+  mkdir -p "$work/checkov-$name" "$work/group-$name"
+  units=()
+  for f in "${files[@]}"; do
+    if grep -q '^kind: NetworkPolicy' "$f"; then units+=("$f"); else cp "$f" "$work/group-$name/"; fi
+  done
+  if compgen -G "$work/group-$name/*" >/dev/null; then units+=("$work/group-$name"); fi
+  # shellcheck disable=SC2016 # the script is for the inner bash, which expands it
+  printf '%s\0' "${units[@]}" | CHECKOV="$checkov" OUT="$work/checkov-$name" xargs -0 -n 1 -P 2 bash -c '
+    out="$OUT/$(basename "$1").json"
+    if [ -d "$1" ]; then target=(-d "$1"); else target=(-f "$1"); fi
+    "$CHECKOV" "${target[@]}" --framework kubernetes --skip-download --quiet -o json >"$out" 2>"$out.err" || true
+    [ -s "$out" ] || { echo "scan: checkov wrote no report for $1:" >&2; cat "$out.err" >&2; exit 255; }
+  ' checkov
+  for f in "$work/checkov-$name"/*.json; do reports+=("checkov@$name=$f"); done
+  "$kube_score" score -o json --kubernetes-version v1.28 "${files[@]}" >"$work/kube-score-$name.json" 2>"$work/kube-score-$name.err" || true
+  [ -s "$work/kube-score-$name.json" ] || { echo "scan: kube-score wrote no report for $name:" >&2; cat "$work/kube-score-$name.err" >&2; exit 1; }
+  "$kubeconform" -strict -summary -output json -schema-location "$work/schemas/{{ .ResourceKind }}{{ .KindSuffix }}.json" "$dir" \
+    >"$work/kubeconform-$name.json" 2>"$work/kubeconform-$name.err" || true
+  [ -s "$work/kubeconform-$name.json" ] || { echo "scan: kubeconform wrote no report for $name:" >&2; cat "$work/kubeconform-$name.err" >&2; exit 1; }
+  node "$here/own-checks.js" "$dir" >"$work/own-$name.json"
+  printf 'scan: %s (%s files) scanned in %ss\n' "$name" "${#files[@]}" "$(took "$t")"
+  reports+=("own@$name=$work/own-$name.json" "kube-score@$name=$work/kube-score-$name.json" "kubeconform@$name=$work/kubeconform-$name.json")
+done
+
+rc=0
+node "$here/report.js" "${report_args[@]}" --exceptions "$here/exceptions.yaml" --pending "$here/pending-fixes.txt" "${reports[@]}" || rc=$?
+printf 'scan: done in %ss\n' "$(took "$started")"
+exit "$rc"

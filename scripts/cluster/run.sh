@@ -149,8 +149,13 @@ stages_dir=$(dirname "$bin")/stages
 for b in etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok; do
   [ -x "$bin/$b" ] || { echo "cluster: $bin/$b missing" >&2; exit 1; }
 done
-command -v openssl >/dev/null 2>&1 || { echo "cluster: openssl is needed for the certificates" >&2; exit 1; }
-command -v curl >/dev/null 2>&1 || { echo "cluster: curl is needed for the health checks" >&2; exit 1; }
+# openssl (certificates) and curl (health checks) come with Debian images; install them when missing.
+for tool in openssl curl; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    [ "$(id -u)" = 0 ] || { echo "cluster: $tool is needed (apt-get install $tool)" >&2; exit 1; }
+    apt-get install -y -qq "$tool" >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq "$tool" >/dev/null; }
+  fi
+done
 
 # --- certificates -------------------------------------------------------------------------------------
 phase "certificates (openssl)"

@@ -23,7 +23,7 @@ export {
 } from './guard';
 export type { CheckOptions, CheckResult, Finding, ObjectRef, RevisionManifests } from './guard';
 
-export { ReplicatedMySql, DEFAULT_MYSQL_IMAGE, DEFAULT_EXPORTER_IMAGE } from './mysql/replicated-mysql';
+export { ReplicatedMySql, DEFAULT_MYSQL_IMAGE, DEFAULT_MYSQL_97_IMAGE, DEFAULT_EXPORTER_IMAGE, EmptyPrimaryPolicy, MySqlVersion } from './mysql/replicated-mysql';
 export type {
   ReplicatedMySqlProps, MySqlStorage, MySqlDatabase, MySqlMetricsOptions, MySqlNetworkPolicyOptions, MySqlClientOptions,
 } from './mysql/replicated-mysql';

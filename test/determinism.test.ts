@@ -43,7 +43,8 @@ describe('stable, deterministic output', () => {
     const yaml = app.synthYaml();
     const names = [...yaml.matchAll(/^ {2}name: (\S+)$/gm)].map(m => m[1]).sort();
     expect(names).toEqual([
-      'canary-web', 'canary-web', 'canary-web', 'gp3', 'mysql', 'mysql', 'mysql', 'mysql', 'mysql-client', 'mysql-config', 'mysql-gp3',
+      'canary-web', 'canary-web', 'canary-web', 'gp3', 'mysql', 'mysql', 'mysql', 'mysql', 'mysql',
+      'mysql-bootstrap', 'mysql-bootstrap', 'mysql-bootstrap', 'mysql-client', 'mysql-config', 'mysql-gp3',
       'mysql-primary', 'mysql-read', 'web', 'web', 'web', 'web-read',
     ]);
     // cdk8s' generated names end in an 8-character hex hash; none of ours do

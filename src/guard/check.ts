@@ -10,6 +10,7 @@ import {
   namespaceUnset,
   pvcChanges,
   removedObjects,
+  mysqlConfigChanges,
   serviceChanges,
   storageClassChanges,
   workloadSelectorChanges,
@@ -28,6 +29,7 @@ const PAIR_RULES: Record<string, PairRule> = {
   '|PersistentVolumeClaim': pvcChanges,
   'storage.k8s.io|StorageClass': storageClassChanges,
   'batch|Job': jobChanges,
+  '|ConfigMap': mysqlConfigChanges,
 };
 
 const HASH = /@[0-9a-f]{8}$/;

@@ -130,6 +130,37 @@ export function serviceChanges(oldObject: KubeObject, newObject: KubeObject): Dr
   return drafts;
 }
 
+/**
+ * ConfigMap of a ReplicatedMySql (`init.sql` beside `bootstrap.sh`, managed by cdk8s-stateful):
+ * initSql runs only when the primary initializes an empty data directory, so changing it on a
+ * running cluster would silently do nothing.
+ */
+export function mysqlConfigChanges(oldObject: KubeObject, newObject: KubeObject): Draft[] {
+  const isMySql = (o: KubeObject) => getString(o.body, 'metadata', 'labels', 'app.kubernetes.io/managed-by') === 'cdk8s-stateful'
+    && getString(o.body, 'data', 'bootstrap.sh') !== undefined;
+  if (!isMySql(oldObject) || !isMySql(newObject)) return [];
+  const oldSql = getString(oldObject.body, 'data', 'init.sql');
+  const newSql = getString(newObject.body, 'data', 'init.sql');
+  if (oldSql === newSql) return [];
+  const set = getString(newObject.body, 'metadata', 'labels', 'app.kubernetes.io/instance') ?? '<name>';
+  const ns = oldObject.ref.namespace ? ` -n ${oldObject.ref.namespace}` : '';
+  return [fieldDraft(
+    'mysql-init-sql-changed',
+    Severity.BLOCK,
+    oldObject,
+    'data["init.sql"]',
+    oldSql,
+    newSql,
+    'ReplicatedMySql runs initSql once, when the primary initializes an empty data directory (a new cluster). On a cluster that ' +
+      'already holds data the change does nothing: the new SQL would never run.',
+    `Run the new SQL yourself on the primary, then accept this finding (keeping initSql in code documents it for new clusters):
+  kubectl${ns} exec -i ${set}-0 -c mysql -- bash -c 'mysql -uroot -p"$MYSQL_ROOT_PASSWORD"' < new.sql
+` +
+      `(${set}-0 if it is the primary: the member the write Service ${set}-primary selects.) A cluster created from these manifests runs it by itself.`,
+    oldSql === undefined ? 'initSql added' : newSql === undefined ? 'initSql removed' : 'initSql changed',
+  )];
+}
+
 // Fields the API server refuses to update on a StorageClass, and what it assumes when they are absent.
 const STORAGE_CLASS_IMMUTABLE = ['provisioner', 'parameters', 'reclaimPolicy', 'volumeBindingMode'];
 const STORAGE_CLASS_DEFAULTS: JsonMap = { reclaimPolicy: 'Delete', volumeBindingMode: 'Immediate' };

@@ -10,7 +10,7 @@ import {
   checkDns1123Label, checkDns1123Subdomain, checkLabelValue, checkQualifiedKey, checkWorkloadName, LABEL_COMPONENT, LABEL_INSTANCE, parseImage,
 } from '../names';
 import {
-  DisruptionBudget, PvcRetentionPolicy, SpreadMode, StatefulApp, StatefulAppProps, UpdateStrategy,
+  DisruptionBudget, PodManagementPolicy, PvcRetentionPolicy, SpreadMode, StatefulApp, StatefulAppProps, UpdateStrategy,
 } from '../stateful-app';
 import { IStorageClass } from '../storage/disk-storage-class';
 import { MySqlCredentials } from './credentials';
@@ -199,11 +199,19 @@ export interface ReplicatedMySqlProps {
    */
   readonly serverIdBase?: number;
   /**
-   * The ordinal of the primary; change it (after promoting that replica, see the README) to
-   * move the write Service and the replicas to another member.
-   * @default 0
+   * The ordinal of the primary. Changing it is a failover (README: "Failover"): the write
+   * Service moves to that member, which promotes itself on its next start once it has applied
+   * everything it received (and refuses while the old primary still accepts writes or another
+   * member is ahead of it); the other members follow it.
+   * @default - the first ordinal (0)
    */
   readonly primaryOrdinal?: number;
+  /**
+   * The first ordinal (pods are `<name>-<start>` ...). Only for recovery: it lets the set run
+   * without its lowest members (README: "Recovering a lost primary").
+   * @default 0
+   */
+  readonly startOrdinal?: number;
   /**
    * mysqld options merged over the defaults for every member (`{ max_connections: '500' }`).
    * @default - the library's defaults (GTID, binary logs, buffer pool at half the memory limit, ...)
@@ -429,13 +437,16 @@ function planMySql(scope: Construct, id: string, props: ReplicatedMySqlProps): M
   }
   const replicas = props.replicas ?? 3;
   v.integer('replicas', replicas, 1, 1000, 'use 1 (a single instance) or more (one primary, the rest replicas)');
-  const primaryOrdinal = props.primaryOrdinal ?? 0;
-  v.integer('primaryOrdinal', primaryOrdinal, 0, replicas - 1, `use an ordinal between 0 and ${replicas - 1}`);
+  const startOrdinal = props.startOrdinal ?? 0;
+  v.integer('startOrdinal', startOrdinal, 0, 1_000_000, 'use 0 or a positive ordinal');
+  const primaryOrdinal = props.primaryOrdinal ?? startOrdinal;
+  v.integer('primaryOrdinal', primaryOrdinal, startOrdinal, startOrdinal + replicas - 1,
+    `use an ordinal between ${startOrdinal} and ${startOrdinal + replicas - 1} (the members are ${name}-${startOrdinal} to ${name}-${startOrdinal + replicas - 1})`);
   plan.primaryOrdinal = primaryOrdinal;
   const serverIdBase = props.serverIdBase ?? 100;
   const maxServerId = 4294967295;
-  v.integer('serverIdBase', serverIdBase, 1, maxServerId - (replicas - 1),
-    `use a base between 1 and ${maxServerId - (replicas - 1)} (server_id = base + ordinal must stay within 1..4294967295)`);
+  v.integer('serverIdBase', serverIdBase, 1, maxServerId - (startOrdinal + replicas - 1),
+    `use a base between 1 and ${maxServerId - (startOrdinal + replicas - 1)} (server_id = base + ordinal must stay within 1..4294967295)`);
 
   const storageSize = props.storage?.size ?? Size.gibibytes(10);
   if (!(storageSize instanceof Size) || !(sizeBytes(storageSize) > 0)) {
@@ -593,6 +604,7 @@ function planMySql(scope: Construct, id: string, props: ReplicatedMySqlProps): M
     MYSQL_SERVICE: EnvValue.fromValue(name),
     CLUSTER_DOMAIN: EnvValue.fromValue(props.clusterDomain ?? 'cluster.local'),
     PRIMARY_ORDINAL: EnvValue.fromValue(String(primaryOrdinal)),
+    START_ORDINAL: EnvValue.fromValue(String(startOrdinal)),
   };
   const rootPassword = { MYSQL_ROOT_PASSWORD: secretRef(plan.rootPasswordKey) };
   const mainEnv: { [env: string]: EnvValue } = {
@@ -603,6 +615,7 @@ function planMySql(scope: Construct, id: string, props: ReplicatedMySqlProps): M
   const bootstrapEnv: { [env: string]: EnvValue } = {
     ...identity,
     ...rootPassword,
+    REPLICAS: EnvValue.fromValue(String(replicas)),
     REPLICATION_USER: EnvValue.fromValue(replicationUser),
     REPLICATION_PASSWORD: secretRef(plan.replicationPasswordKey),
     ...(props.database ? {
@@ -654,6 +667,7 @@ function planMySql(scope: Construct, id: string, props: ReplicatedMySqlProps): M
     namespace: props.namespace,
     image,
     replicas,
+    startOrdinal: props.startOrdinal,
     appName: 'mysql',
     component: 'database',
     containerName: 'mysql',
@@ -707,6 +721,11 @@ function planMySql(scope: Construct, id: string, props: ReplicatedMySqlProps): M
     runAsGroup: MYSQL_UID,
     fsGroup: MYSQL_UID,
     terminationGracePeriod: props.terminationGracePeriod ?? Duration.seconds(120),
+    // Members start together: each bootstrap orders itself (a replica waits for its donor), and a
+    // replica is Ready only while it replicates, so OrderedReady would deadlock a full restart
+    // whenever the primary is not the first ordinal (after a failover), and would keep a
+    // failover's rolling update from reaching a stuck member.
+    podManagementPolicy: PodManagementPolicy.PARALLEL,
     updateStrategy: props.updateStrategy,
     pvcRetentionPolicy: props.pvcRetentionPolicy,
     spreadAcrossNodes: props.spreadAcrossNodes,
@@ -821,11 +840,16 @@ export class ReplicatedMySql extends StatefulApp {
           automountServiceAccountToken: false,
         });
       }
-      // The evidence that a cluster has run before: the other members' volume claims. Read-only,
-      // one resource, this namespace.
+      // The evidence that a cluster has run before: each member labels its own claim once it
+      // holds data, and an empty primary lists the labelled claims. Claims only, this namespace,
+      // labels only on the members' own claims.
+      const claimNames = Array.from({ length: this.replicas }, (_, i) => `data-${name}-${this.startOrdinal + i}`);
       this.bootstrapRole = new k8s.KubeRole(this, 'BootstrapRole', {
         metadata: metadata(`${name}-bootstrap`),
-        rules: [{ apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['list'] }],
+        rules: [
+          { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['list'] },
+          ...(claimNames.length > 0 ? [{ apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['patch'], resourceNames: claimNames }] : []),
+        ],
       });
       this.bootstrapRoleBinding = new k8s.KubeRoleBinding(this, 'BootstrapRoleBinding', {
         metadata: metadata(`${name}-bootstrap`),

@@ -698,3 +698,35 @@ describe('checkUpgrade: acceptance, ordering, input', () => {
     expect(finding.reason).toContain('Their PVCs data-db-0 stay');
   });
 });
+
+describe('mysql-init-sql-changed', () => {
+  // What ReplicatedMySql synthesizes, reduced to what the rule reads.
+  function mysqlConfig(initSql?: string, other = 'x'): Obj {
+    return {
+      apiVersion: 'v1', kind: 'ConfigMap',
+      metadata: { name: 'db-config', namespace: 'shop', labels: { 'app.kubernetes.io/managed-by': 'cdk8s-stateful', 'app.kubernetes.io/instance': 'db' } },
+      data: { 'bootstrap.sh': '#!/usr/bin/env bash', 'common.cnf': other, ...(initSql !== undefined ? { 'init.sql': initSql } : {}) },
+    };
+  }
+
+  test.each([
+    ['added', undefined, 'CREATE TABLE t (id INT);', 'initSql added'],
+    ['changed', 'CREATE TABLE t (id INT);', 'CREATE TABLE u (id INT);', 'initSql changed'],
+    ['removed', 'CREATE TABLE t (id INT);', undefined, 'initSql removed'],
+  ])('initSql %s on a running cluster blocks: it would never run', (_what, before, after, change) => {
+    const result = checkUpgrade([mysqlConfig(before)], [mysqlConfig(after)]);
+    expect(result.blocking).toBe(true);
+    expect(result.findings).toHaveLength(1);
+    const f = result.findings[0];
+    expect(unbound(f.id)).toBe('mysql-init-sql-changed:ConfigMap/shop/db-config:data["init.sql"]');
+    expect(f.change).toBe(change);
+    expect(f.reason).toMatch(/runs initSql once, when the primary initializes an empty data directory/);
+    expect(f.fix).toContain("kubectl -n shop exec -i db-0 -c mysql -- bash -c 'mysql -uroot -p\"$MYSQL_ROOT_PASSWORD\"' < new.sql");
+  });
+
+  test('other changes of the ConfigMap, and other ConfigMaps, are not findings', () => {
+    expect(checkUpgrade([mysqlConfig('A;', 'x')], [mysqlConfig('A;', 'y')]).findings).toEqual([]);
+    const plain = (sql: string): Obj => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app', namespace: 'shop' }, data: { 'init.sql': sql } });
+    expect(checkUpgrade([plain('A;')], [plain('B;')]).findings).toEqual([]);
+  });
+});

@@ -2,7 +2,7 @@ import { ApiObject, Duration, Size, Testing, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  DiskProvider, DiskStorageClass, MySqlCredentials, ReplicatedMySql, ReplicatedMySqlProps, StatefulApp, StatefulValidationError, UpdateStrategy,
+  DiskProvider, DiskStorageClass, EmptyPrimaryPolicy, MySqlCredentials, MySqlVersion, ReplicatedMySql, ReplicatedMySqlProps, StatefulApp, StatefulValidationError, UpdateStrategy,
 } from '../../src';
 import { checkAll } from '../policy';
 import { find, Manifest, newChart, ofKind, synth, toYaml } from '../util';
@@ -48,18 +48,65 @@ describe('ReplicatedMySql defaults', () => {
     expect(chart.node.tryFindChild('mysql')).toBeUndefined();
   });
 
-  test('objects: ConfigMap, headless, read and write Services, StatefulSet, PDB', () => {
+  test('objects: ConfigMap, headless, read and write Services, StatefulSet, PDB, and the bootstrap\'s RBAC', () => {
     const { objects } = build();
     expect(objects.map(o => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
-      'ConfigMap/mysql-config', 'PodDisruptionBudget/mysql', 'Service/mysql', 'Service/mysql-primary', 'Service/mysql-read', 'StatefulSet/mysql',
+      'ConfigMap/mysql-config', 'PodDisruptionBudget/mysql', 'Role/mysql-bootstrap', 'RoleBinding/mysql-bootstrap',
+      'Service/mysql', 'Service/mysql-primary', 'Service/mysql-read', 'ServiceAccount/mysql', 'StatefulSet/mysql',
     ]);
+  });
+
+  test('the bootstrap may list claims and label the members\' own; only it gets a token, short-lived', () => {
+    const { objects, pod, mysql } = build();
+    expect(find(objects, 'Role', 'mysql-bootstrap').rules).toEqual([
+      { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['list'] },
+      { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['patch'], resourceNames: ['data-mysql-0', 'data-mysql-1', 'data-mysql-2'] },
+    ]);
+    expect(find(objects, 'RoleBinding', 'mysql-bootstrap')).toMatchObject({
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'mysql-bootstrap' },
+      subjects: [{ kind: 'ServiceAccount', name: 'mysql', namespace: 'mysql' }],
+    });
+    expect(find(objects, 'ServiceAccount', 'mysql').automountServiceAccountToken).toBe(false);
+    expect(pod.serviceAccountName).toBe('mysql');
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.volumes.find((v: any) => v.name === 'kube-api').projected.sources).toEqual([
+      { serviceAccountToken: { path: 'token', expirationSeconds: 600 } },
+      { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+    ]);
+    const mounting = [...pod.initContainers, ...pod.containers].filter((c: any) => (c.volumeMounts ?? []).some((m: any) => m.name === 'kube-api'));
+    expect(mounting.map((c: any) => c.name)).toEqual(['bootstrap']);
+    expect(envOf(container(find(objects, 'StatefulSet', 'mysql'), 'bootstrap'))).toMatchObject({
+      EMPTY_PRIMARY: 'when-new', CLAIM_SELECTOR: 'app.kubernetes.io/instance=mysql,app.kubernetes.io/name=mysql', SERVICE_ACCOUNT: 'mysql',
+    });
+    expect([mysql.serviceAccount?.name, mysql.bootstrapRole?.name, mysql.bootstrapRoleBinding?.name]).toEqual(['mysql', 'mysql-bootstrap', 'mysql-bootstrap']);
+  });
+
+  test.each([
+    [EmptyPrimaryPolicy.REFUSE, 'refuse'],
+    [EmptyPrimaryPolicy.INITIALIZE_ANYWAY, 'always'],
+  ])('emptyPrimary %s: no API access at all', (policy, env) => {
+    const { objects, pod, sts } = build({ emptyPrimary: policy });
+    expect(ofKind(objects, 'Role').concat(ofKind(objects, 'RoleBinding'), ofKind(objects, 'ServiceAccount'))).toEqual([]);
+    expect(pod.volumes.map((v: any) => v.name)).not.toContain('kube-api');
+    expect(pod.serviceAccountName).toBeUndefined();
+    expect(envOf(container(sts, 'bootstrap')).EMPTY_PRIMARY).toBe(env);
+  });
+
+  test('your own service account gets the RoleBinding, and no ServiceAccount is emitted', () => {
+    const { objects, pod } = build({ serviceAccountName: 'db' });
+    expect(ofKind(objects, 'ServiceAccount')).toEqual([]);
+    expect(pod.serviceAccountName).toBe('db');
+    expect(find(objects, 'RoleBinding', 'mysql-bootstrap').subjects).toEqual([{ kind: 'ServiceAccount', name: 'db', namespace: 'mysql' }]);
   });
 
   test('3 members of MySQL 8.4, pinned, OrderedReady, 10Gi data volumes kept on deletion and scale-in', () => {
     const { sts } = build();
     expect(sts.spec.replicas).toBe(3);
-    expect(sts.spec.podManagementPolicy).toBe('OrderedReady');
+    // members start together; each bootstrap orders itself (README: how it works)
+    expect(sts.spec.podManagementPolicy).toBe('Parallel');
     expect(container(sts, 'mysql').image).toBe('mysql:8.4.10');
+    // the pod owns its behaviour: mysqld with the generated configuration, no image entrypoint
+    expect([container(sts, 'mysql').command, container(sts, 'mysql').args]).toEqual([['mysqld'], ['--defaults-file=/etc/mysql/conf.d/mysqld.cnf']]);
     expect(sts.spec.volumeClaimTemplates[0]).toMatchObject({
       apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data' }, spec: { resources: { requests: { storage: '10Gi' } } },
     });
@@ -72,20 +119,26 @@ describe('ReplicatedMySql defaults', () => {
     for (const c of [...pod.initContainers, ...pod.containers]) {
       expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true, runAsNonRoot: true });
     }
-    expect(pod.volumes.map((v: any) => v.name)).toEqual(['conf', 'initdb', 'run', 'tmp', 'config']);
+    expect(pod.volumes.map((v: any) => [v.name, v.emptyDir?.sizeLimit])).toEqual([
+      ['conf', '1Mi'], ['run', '16Mi'], ['tmp', '64Mi'], ['kube-api', undefined], ['config', undefined],
+    ]);
     expect(containerIn(pod, 'mysql').volumeMounts.map((m: any) => m.mountPath)).toEqual([
-      '/var/lib/mysql', '/etc/mysql/conf.d', '/docker-entrypoint-initdb.d', '/var/run/mysqld', '/tmp', '/etc/cdk8s-mysql',
+      '/var/lib/mysql', '/etc/mysql/conf.d', '/var/run/mysqld', '/tmp', '/etc/cdk8s-mysql',
     ]);
   });
 
   test('credentials come only from the Secret mysql-credentials; root is local-only', () => {
     const { sts, objects } = build({ database: { name: 'shop', user: 'shop' } });
-    const env = envOf(container(sts, 'mysql'));
+    // the server's container needs only root's password (its probes); the bootstrap gets the rest
+    expect(envOf(container(sts, 'mysql'))).toEqual({
+      MYSQL_ROOT_PASSWORD: { secretKeyRef: { name: 'mysql-credentials', key: 'root-password' } }, MAX_REPLICA_LAG_SECONDS: '60',
+    });
+    const env = envOf(container(sts, 'bootstrap'));
     expect(env.MYSQL_ROOT_PASSWORD).toEqual({ secretKeyRef: { name: 'mysql-credentials', key: 'root-password' } });
     expect(env.REPLICATION_PASSWORD).toEqual({ secretKeyRef: { name: 'mysql-credentials', key: 'replication-password' } });
-    expect(env.MYSQL_PASSWORD).toEqual({ secretKeyRef: { name: 'mysql-credentials', key: 'password' } });
-    expect(env.MYSQL_ROOT_HOST).toBe('localhost');
-    expect([env.MYSQL_DATABASE, env.MYSQL_USER]).toEqual(['shop', 'shop']);
+    expect(env.APP_PASSWORD).toEqual({ secretKeyRef: { name: 'mysql-credentials', key: 'password' } });
+    expect([env.APP_DATABASE, env.APP_USER]).toEqual(['shop', 'shop']);
+    expect(envOf(container(sts, 'init-config')).MYSQL_ROOT_PASSWORD).toBeUndefined();
     expect(ofKind(objects, 'Secret')).toHaveLength(0);
     // no literal value of any env var anywhere looks like a password
     expect(JSON.stringify(objects)).not.toMatch(/"name":"[A-Z_]*PASSWORD","value"/);
@@ -128,12 +181,19 @@ describe('ReplicatedMySql defaults', () => {
     expect(containerIn(pod, 'bootstrap').resources).toEqual(pod.containers[0].resources);
   });
 
-  test('config: GTID, binary logs everywhere, clone plugin, buffer pool at half the memory limit; super_read_only on replicas', () => {
+  test('config: GTID, binary logs everywhere, clone plugin, temporary files on the volume, memory within the limit; super_read_only on replicas', () => {
     const { objects } = build();
     const data = find(objects, 'ConfigMap', 'mysql-config').data;
     expect(data['common.cnf']).toBe(`# Shared by every member of mysql; written by cdk8s-stateful.
 [mysqld]
 datadir = /var/lib/mysql/data
+socket = /var/run/mysqld/mysqld.sock
+pid_file = /var/run/mysqld/mysqld.pid
+port = 3306
+mysqlx = OFF
+tmpdir = /var/lib/mysql/tmp
+innodb_tmpdir = /var/lib/mysql/tmp
+secure_file_priv = /var/lib/mysql/files
 skip_name_resolve = ON
 gtid_mode = ON
 enforce_gtid_consistency = ON
@@ -143,11 +203,13 @@ log_replica_updates = ON
 binlog_expire_logs_seconds = 604800
 plugin_load_add = mysql_clone.so
 max_allowed_packet = 64M
-innodb_buffer_pool_size = 512M
+innodb_buffer_pool_size = 384M
+temptable_max_ram = 64M
+replica_net_timeout = 20
 `);
     expect(data['primary.cnf']).toContain('read_only = OFF\nsuper_read_only = OFF');
     expect(data['replica.cnf']).toContain('read_only = ON\nsuper_read_only = ON');
-    expect(Object.keys(data).sort()).toEqual(['bootstrap.sh', 'common.cnf', 'init-config.sh', 'initdb-users.sh', 'lib.sh', 'primary.cnf', 'probe.sh', 'replica.cnf']);
+    expect(Object.keys(data).sort()).toEqual(['bootstrap.sh', 'common.cnf', 'init-config.sh', 'lib.sh', 'primary.cnf', 'probe.sh', 'replica.cnf']);
   });
 
   test('a PDB and spreading for 3 members; neither for a single instance', () => {
@@ -184,9 +246,17 @@ describe('ReplicatedMySql options', () => {
     expect(cnf.trimEnd().split('\n').slice(-3)).toEqual(['max_connections = 500', 'innodb_buffer_pool_size = 6G', 'binlog_expire_logs_seconds = 86400']);
   });
 
-  test('the buffer pool default follows the memory limit', () => {
-    const { objects } = build({ resources: { memory: { request: Size.gibibytes(4), limit: Size.gibibytes(4) } } });
-    expect(find(objects, 'ConfigMap', 'mysql-config').data['common.cnf']).toContain('innodb_buffer_pool_size = 2048M');
+  // three quarters of what the limit leaves after mysqld's ~512 MiB of other memory, in 128 MiB steps
+  test.each([
+    [Size.mebibytes(640), '128M', '40M'],
+    [Size.gibibytes(1), '384M', '64M'],
+    [Size.gibibytes(4), '2688M', '256M'],
+    [Size.gibibytes(32), '24192M', '1024M'],
+  ])('the buffer pool and in-memory temporary tables follow the memory limit %s', (limit, pool, temptable) => {
+    const { objects } = build({ resources: { memory: { request: limit, limit } } });
+    const cnf = find(objects, 'ConfigMap', 'mysql-config').data['common.cnf'];
+    expect(cnf).toContain(`innodb_buffer_pool_size = ${pool}\n`);
+    expect(cnf).toContain(`temptable_max_ram = ${temptable}\n`);
   });
 
   test('a custom Secret and keys', () => {
@@ -225,10 +295,14 @@ describe('ReplicatedMySql options', () => {
     const { objects, sts, mysql } = build({ metrics: { serviceMonitor: true, interval: Duration.seconds(15) } });
     const exporter = container(sts, 'metrics');
     expect(exporter.image).toBe('prom/mysqld-exporter:v0.18.0');
-    expect(exporter.args).toEqual(['--mysqld.address=127.0.0.1:3306', '--mysqld.username=exporter']);
+    expect(exporter.args).toEqual(['--config.my-cnf=/etc/cdk8s-mysql/exporter.cnf', '--web.listen-address=:9104']);
+    // it connects over the pod-local socket (mysqld listens on the pod IP only)
+    expect(find(objects, 'ConfigMap', 'mysql-config').data['exporter.cnf']).toBe(
+      "# mysqld_exporter's connection (--config.my-cnf); written by cdk8s-stateful.\n[client]\nuser = exporter\nsocket = /var/run/mysqld/mysqld.sock\n");
+    expect(exporter.volumeMounts.map((m: any) => m.mountPath)).toEqual(['/etc/cdk8s-mysql', '/var/run/mysqld']);
     expect(envOf(exporter).MYSQLD_EXPORTER_PASSWORD).toEqual({ secretKeyRef: { name: 'mysql-credentials', key: 'exporter-password' } });
     expect(exporter.ports).toEqual([{ name: 'metrics', containerPort: 9104 }]);
-    expect(envOf(container(sts, 'mysql')).EXPORTER_USER).toBe('exporter');
+    expect(envOf(container(sts, 'bootstrap')).EXPORTER_USER).toBe('exporter');
     const svc = find(objects, 'Service', 'mysql-metrics');
     expect(svc.spec).toMatchObject({ clusterIP: 'None', ports: [{ name: 'metrics', port: 9104, targetPort: 'metrics' }] });
     const sm = find(objects, 'ServiceMonitor', 'mysql');
@@ -319,6 +393,24 @@ describe('connectClient wires a cdk8s-plus-28 Deployment', () => {
   });
 });
 
+describe('ReplicatedMySql versions', () => {
+  test.each([
+    [{}, 'mysql:8.4.10', MySqlVersion.V8_4],
+    [{ version: MySqlVersion.V9_7 }, 'mysql:9.7.4', MySqlVersion.V9_7],
+    [{ image: 'registry.example.com/mysql:9.7.4-oracle' }, 'registry.example.com/mysql:9.7.4-oracle', MySqlVersion.V9_7],
+    [{ image: `mysql@sha256:${'b'.repeat(64)}`, version: MySqlVersion.V8_4 }, `mysql@sha256:${'b'.repeat(64)}`, MySqlVersion.V8_4],
+  ])('%j runs %s (MySQL %s)', (props, image, version) => {
+    const { sts, mysql } = build(props);
+    expect(container(sts, 'mysql').image).toBe(image);
+    expect(mysql.version).toBe(version);
+  });
+
+  test('without a namespace the RoleBinding could not name the service account: refused with the fix', () => {
+    expect(() => new ReplicatedMySql(newChart(null), 'mysql')).toThrow(/ReplicatedMySql 'test\/mysql': namespace \(unset\) is invalid: is needed: the RoleBinding .*Fix: set namespace on the chart or on the ReplicatedMySql/);
+    expect(() => new ReplicatedMySql(newChart(null), 'mysql', { emptyPrimary: EmptyPrimaryPolicy.REFUSE })).not.toThrow();
+  });
+});
+
 describe('ReplicatedMySql refuses bad props', () => {
   test.each<[string, ReplicatedMySqlProps & { id?: string }, RegExp]>([
     ['replicas 0', { replicas: 0 }, /replicas 0 is invalid: must be an integer between 1 and 1000\. Fix: use 1 \(a single instance\) or more/],
@@ -331,12 +423,23 @@ describe('ReplicatedMySql refuses bad props', () => {
     ['name from the id', { id: 'MySQL' }, /name \(from the construct id\) "MySQL" is invalid/],
     ['name too long', { name: 'm'.repeat(53) }, /must be at most 52 characters/],
     ['bad namespace', { namespace: 'My NS' }, /namespace "My NS" is invalid/],
-    ['MySQL 5.7', { image: 'mysql:5.7' }, /image "mysql:5\.7" is invalid: is not a supported MySQL version \(tag "5\.7"\): ReplicatedMySql runs MySQL 8\.4 LTS.*Fix: use "mysql:8\.4\.10" or another 8\.4 tag/],
+    ['MySQL 5.7', { image: 'mysql:5.7' }, /image "mysql:5\.7" is invalid: is not a supported MySQL version \(tag "5\.7"\): ReplicatedMySql runs the LTS series 8\.4 and 9\.7.*Fix: use "mysql:8\.4\.10" or "mysql:9\.7\.4"/],
     ['MySQL 8.0', { image: 'mysql:8.0.40' }, /is not a supported MySQL version \(tag "8\.0\.40"\)/],
     ['MySQL 9', { image: 'mysql:9.1.0' }, /is not a supported MySQL version \(tag "9\.1\.0"\)/],
-    ['latest', { image: 'mysql:latest' }, /is not a supported MySQL version \(tag "latest"\)/],
-    ['no tag', { image: 'mysql' }, /is not a supported MySQL version \(no tag\)/],
-    ['digest without tag', { image: `mysql@sha256:${'b'.repeat(64)}` }, /no tag.*together with the digest/],
+    ['latest', { image: 'mysql:latest' }, /image "mysql:latest" is invalid: does not say which MySQL series it is \(tag "latest"\)\. Fix: add version: MySqlVersion\.V8_4 \(or V9_7\)/],
+    ['latest, even with a version', { image: 'mysql:latest', version: MySqlVersion.V8_4 }, /image "mysql:latest" is invalid: is not pinned/],
+    ['no tag', { image: 'mysql' }, /does not say which MySQL series it is \(no tag\)/],
+    ['a version the tag contradicts', { image: 'mysql:8.4.10', version: MySqlVersion.V9_7 }, /version "9\.7" is invalid: contradicts the image tag "8\.4\.10" \(MySQL 8\.4\)/],
+    ['not a version (JavaScript)', { version: '8.0' as MySqlVersion }, /version "8\.0" is invalid: is not a MySqlVersion\. Fix: use MySqlVersion\.V8_4 or MySqlVersion\.V9_7/],
+    ['memory below what mysqld needs', { resources: { memory: { request: Size.mebibytes(64), limit: Size.mebibytes(64) } } },
+      /resources\.memory\.limit "64Mi" is invalid: is too small for mysqld: the InnoDB buffer pool \(128 MiB\) plus about 512 MiB that mysqld needs besides it .* make 640 MiB, so the pod would be OOM-killed\. Fix: use at least Size\.mebibytes\(640\)$/],
+    ['a buffer pool that does not fit the limit', { config: { innodb_buffer_pool_size: '1G' } },
+      /resources\.memory\.limit "1024Mi" is invalid: .*buffer pool \(1024 MiB, from config\).* make 1536 MiB.*Fix: use at least Size\.mebibytes\(1536\), or a smaller innodb_buffer_pool_size/],
+    ['a buffer pool size mysqld cannot read', { config: { innodb_buffer_pool_size: 'lots' } }, /config\.innodb_buffer_pool_size "lots" is invalid: is not a size mysqld understands/],
+    ['memory not a Size (JavaScript)', { resources: { memory: { limit: '2Gi' as unknown as Size } } }, /resources\.memory\.limit "2Gi" is invalid: must be a Size\. Fix: use Size\.gibibytes\(2\)/],
+    ['replica lag below a second', { maxReplicaLag: Duration.millis(500) }, /maxReplicaLag "0\.5s" is invalid: must be a whole number of seconds >= 1/],
+    ['not an EmptyPrimaryPolicy', { emptyPrimary: 'yes' as EmptyPrimaryPolicy }, /emptyPrimary "yes" is invalid: is not an EmptyPrimaryPolicy/],
+    ['primary outside the members of a later start ordinal', { startOrdinal: 1, replicas: 2, primaryOrdinal: 0 }, /primaryOrdinal 0 is invalid: must be an integer between 1 and 2\. Fix: use an ordinal between 1 and 2 \(the members are mysql-1 to mysql-2\)/],
     ['not an image', { image: 'my sql' }, /image "my sql" is invalid: is not a valid image reference/],
     ['primary ordinal out of range', { replicas: 3, primaryOrdinal: 3 }, /primaryOrdinal 3 is invalid: must be an integer between 0 and 2/],
     ['bad replication user', { replicationUser: 'repl-user' }, /replicationUser "repl-user" is invalid/],

@@ -4,16 +4,23 @@
 #
 #   primary, no data   -> initialize a new data directory (root password, replication user,
 #                         application database and user, metrics user, initSql) -- but only
-#                         when no other member's volume claim exists (EMPTY_PRIMARY=when-new,
-#                         asked of the API server): otherwise the primary's volume was lost,
-#                         and an empty primary would fork the cluster. Fail closed.
-#   replica, no data   -> CLONE a peer into a scratch directory, point replication at the
+#                         when no other member's volume claim is labelled as holding data
+#                         (EMPTY_PRIMARY=when-new, asked of the API server): otherwise the
+#                         primary's volume was lost, and an empty primary would fork the
+#                         cluster. Fail closed.
+#   replica, no data   -> CLONE a peer into a scratch directory (the previous member, so
+#                         replicas clone in order, else the primary), point replication at the
 #                         primary (GTID auto-position, TLS).
+#   every member, once it holds data, labels its own claim (HOLDS_DATA_LABEL): that label is
+#   the evidence the primary looks for.
 #   data present       -> reconcile on a temporary, network-less mysqld: the primary gets the
 #                         accounts and database the manifest asks for (day-2 changes); a
 #                         replica gets its replication channel pointed at the primary named
 #                         in the manifest, with the Secret's credentials -- after checking
-#                         that the primary holds every transaction this member has.
+#                         that the primary holds every transaction this member has; a replica
+#                         the manifest now names as the primary promotes itself -- after
+#                         applying everything it received, and only while its old source
+#                         accepts no writes and no reachable member is ahead of it.
 #
 # Work happens in a scratch directory on the volume that is renamed into place as the last
 # step: if the container dies at any point, the next run starts over, and a half-initialized
@@ -26,6 +33,13 @@ set -euo pipefail
 : "${REPLICATION_PASSWORD:?REPLICATION_PASSWORD is not set}"
 : "${MYSQL_ROOT_PASSWORD:?MYSQL_ROOT_PASSWORD is not set}"
 : "${EMPTY_PRIMARY:=when-new}"   # when-new | refuse | always
+: "${REPLICAS:=1}"
+: "${CATCH_UP_TIMEOUT:=600}"       # seconds a promoted member may take to apply what it received
+: "${DONOR_WAIT_TIMEOUT:=900}"     # seconds a new replica waits for a donor to answer
+: "${PREVIOUS_DONOR_WAIT:=120}"    # ... of which it waits for the previous member alone
+: "${DONOR_RETRY_INTERVAL:=5}"
+HOLDS_DATA_LABEL=mysql.cdk8s-stateful.io/holds-data
+labelled_marker="$DATA_ROOT/.holds-data-labelled"
 
 ordinal=$(pod_ordinal)
 self=$(pod_host "$ordinal")
@@ -36,6 +50,7 @@ trap stop_temp_mysqld EXIT
 # mysqld's tmpdir and secure_file_priv live on the volume: a large ALTER or sort must not fill
 # an emptyDir and get the pod evicted. Leftovers of a previous run are removed.
 mkdir -p "$DATA_ROOT/tmp" "$DATA_ROOT/files"
+chmod 0750 "$DATA_ROOT/tmp" "$DATA_ROOT/files"
 find "$DATA_ROOT/tmp" -mindepth 1 -delete
 
 # --- the accounts and database the manifest asks for --------------------------------------
@@ -45,7 +60,7 @@ find "$DATA_ROOT/tmp" -mindepth 1 -delete
 missing_accounts_sql() {
   local existing
   existing=$(local_sql "$socket" <<<"SELECT CONCAT(user, '@', host) FROM mysql.user;
-SELECT CONCAT('schema:', schema_name) FROM information_schema.schemata;")
+SELECT CONCAT('schema:', schema_name) FROM information_schema.schemata;") || die "could not read the existing accounts and databases"
   has() { grep -qxF -- "$1" <<<"$existing"; }
   # One account replicates and donates clones: REPLICATION SLAVE is still the privilege's
   # name in 8.4 and 9.7; BACKUP_ADMIN lets CLONE INSTANCE read from this server. TLS only.
@@ -69,40 +84,62 @@ SELECT CONCAT('schema:', schema_name) FROM information_schema.schemata;")
 
 apply_accounts() {
   local sql
-  sql=$(missing_accounts_sql)
+  sql=$(missing_accounts_sql) || exit 1
   if [ -n "$sql" ]; then
     # Logged with the statements' first words only: passwords never reach the log.
-    log "$POD_NAME: creating: $(sed -E 's/ IDENTIFIED BY .*//; s/^(CREATE|GRANT) /\1 /' <<<"$sql" | grep -v '^GRANT' | tr '\n' ';' )"
+    log "$POD_NAME: creating: $(sed -E 's/ IDENTIFIED BY .*//; s/;$//' <<<"$sql" | grep -v '^GRANT' | tr '\n' ';')"
     local_sql "$socket" <<<"$sql" || die "could not create the accounts and database"
   fi
 }
 
 # --- the evidence that this is a new cluster ---------------------------------------------
 
-# Ordinals of the other members' data volume claims, as the API server lists them (the
-# StatefulSet controller labels every claim with the selector labels, also claims left by a
-# scale-in). Fails unless the API server answered.
-member_claims() {
-  local host=${KUBERNETES_SERVICE_HOST:?KUBERNETES_SERVICE_HOST is not set: cannot ask the API server which members exist}
+# A request to the API server with the pod's projected token: api METHOD PATH [BODY]; prints
+# the body; fails unless it answered 2xx.
+api() {
+  local host=${KUBERNETES_SERVICE_HOST:?KUBERNETES_SERVICE_HOST is not set: cannot reach the API server}
   [[ $host == *:* ]] && host="[$host]"
-  [ -r "$SA_DIR/token" ] || die "no service account token at $SA_DIR: cannot ask the API server which members exist"
-  local selector=${CLAIM_SELECTOR:?CLAIM_SELECTOR is not set}
-  selector=${selector//\//%2F}
-  selector=${selector//=/%3D}
-  selector=${selector//,/%2C}
-  local url="https://$host:${KUBERNETES_SERVICE_PORT:-443}/api/v1/namespaces/$MYSQL_NAMESPACE/persistentvolumeclaims?labelSelector=$selector"
-  local response code body
-  response=$(curl --silent --show-error --max-time 10 --cacert "$SA_DIR/ca.crt" \
-    --header @<(printf 'Authorization: Bearer %s\n' "$(<"$SA_DIR/token")") \
-    --write-out '\n%{http_code}' "$url") || die "cannot reach the API server at $host to list this cluster's volume claims; the pod restarts and retries"
+  [ -r "$SA_DIR/token" ] || die "no service account token at $SA_DIR: cannot reach the API server"
+  local response code body args=(--silent --show-error --max-time 10 --cacert "$SA_DIR/ca.crt" -X "$1" --write-out '\n%{http_code}')
+  [ -n "${3:-}" ] && args+=(--header 'Content-Type: application/merge-patch+json' --data "$3")
+  # The token is read from a pipe, never put on a command line.
+  response=$(curl "${args[@]}" --header @<(printf 'Authorization: Bearer %s\n' "$(<"$SA_DIR/token")") \
+    "https://$host:${KUBERNETES_SERVICE_PORT:-443}$2") || { log "cannot reach the API server at $host"; return 1; }
   code=${response##*$'\n'}
   body=${response%$'\n'*}
   case "$code" in
-    200) ;;
-    401 | 403) die "the API server refused to list volume claims (HTTP $code): the Role and RoleBinding '$MYSQL_SET_NAME-bootstrap' (emitted by ReplicatedMySql) must exist for service account '${SERVICE_ACCOUNT:-default}'" ;;
-    *) die "the API server answered HTTP $code to listing volume claims: $(head -c 300 <<<"$body")" ;;
+    2??) printf '%s\n' "$body" ;;
+    401) log "the API server rejected the pod's service account token for $1 $2 (HTTP 401)"; return 1 ;;
+    403) log "the API server refused $1 $2 (HTTP 403): the Role and RoleBinding '$MYSQL_SET_NAME-bootstrap' (emitted by ReplicatedMySql) must exist for service account '${SERVICE_ACCOUNT:-default}'"; return 1 ;;
+    *) log "the API server answered HTTP $code to $1 $2: $(head -c 300 <<<"$body")"; return 1 ;;
   esac
-  grep -oE "\"name\" *: *\"data-$MYSQL_SET_NAME-[0-9]+\"" <<<"$body" | sed -E 's/.*-([0-9]+)"$/\1/' | sort -nu | { grep -vx "$ordinal" || true; }
+}
+
+claims_path() {
+  printf '/api/v1/namespaces/%s/persistentvolumeclaims%s' "$MYSQL_NAMESPACE" "$1"
+}
+
+# Ordinals of the other members whose data claim is labelled as holding data. The label
+# outlives the pods (a full outage) and stays on claims left by a scale-in. Fails unless the API
+# server answered.
+members_with_data() {
+  local selector="${CLAIM_SELECTOR:?CLAIM_SELECTOR is not set},$HOLDS_DATA_LABEL=true" body
+  selector=${selector//\//%2F}
+  selector=${selector//=/%3D}
+  selector=${selector//,/%2C}
+  body=$(api GET "$(claims_path "?labelSelector=$selector")") || die "cannot ask the API server which members hold data; the pod restarts and retries"
+  # (No match is an empty list, not a failure: pipefail would make it one.)
+  { grep -oE "\"name\" *: *\"data-$MYSQL_SET_NAME-[0-9]+\"" <<<"$body" || true; } | sed -E 's/.*-([0-9]+)"$/\1/' | sort -nu | { grep -vx "$ordinal" || true; }
+}
+
+# Labels this member's claim as holding data (once; a marker on the volume remembers it).
+label_own_claim() {
+  [ "$EMPTY_PRIMARY" = when-new ] || return 0
+  [ -f "$labelled_marker" ] && return 0
+  api PATCH "$(claims_path "/data-$POD_NAME")" "{\"metadata\":{\"labels\":{\"$HOLDS_DATA_LABEL\":\"true\"}}}" >/dev/null \
+    || die "could not label claim data-$POD_NAME as holding data (the Role '$MYSQL_SET_NAME-bootstrap' lists the claims of the members the manifest declares: scale by changing replicas in the manifest, not with kubectl scale); the pod restarts and retries"
+  touch "$labelled_marker"
+  log "$POD_NAME: labelled claim data-$POD_NAME $HOLDS_DATA_LABEL=true"
 }
 
 refuse_empty_primary() {
@@ -113,8 +150,8 @@ database while the other members hold the data. Nothing was changed. To recover:
     to it and apply; this member then re-clones from it as a replica;
   - or restore this volume from a backup and restart the pod;
   - or, to discard the other members' data and start a NEW, EMPTY cluster on purpose, delete their
-    PersistentVolumeClaims (kubectl -n $MYSQL_NAMESPACE delete pvc -l $CLAIM_SELECTOR, this
-    member's last), or set emptyPrimary: EmptyPrimaryPolicy.INITIALIZE_ANYWAY"
+    PersistentVolumeClaims (kubectl -n $MYSQL_NAMESPACE get pvc -l ${CLAIM_SELECTOR:-app.kubernetes.io/instance=$MYSQL_SET_NAME}
+    lists them; delete every one but data-$POD_NAME), or set emptyPrimary: EmptyPrimaryPolicy.INITIALIZE_ANYWAY"
 }
 
 initialize_primary() {
@@ -123,11 +160,11 @@ initialize_primary() {
     always) log "$POD_NAME: WARNING: emptyPrimary is INITIALIZE_ANYWAY: initializing without checking for other members' data" ;;
     when-new)
       local others
-      others=$(member_claims)
+      others=$(members_with_data)
       if [ -n "$others" ]; then
-        refuse_empty_primary "volume claims of other members exist (ordinals $(tr '\n' ' ' <<<"$others" | sed 's/ $//'): data-$MYSQL_SET_NAME-N), so this cluster has been running before"
+        refuse_empty_primary "other members hold data (their claims data-$MYSQL_SET_NAME-N are labelled $HOLDS_DATA_LABEL=true, ordinals $(tr '\n' ' ' <<<"$others" | sed 's/ $//'))"
       fi
-      log "$POD_NAME: no other member's volume claim exists: this is a new cluster"
+      log "$POD_NAME: no other member holds data: this is a new cluster"
       ;;
     *) die "EMPTY_PRIMARY must be when-new, refuse or always (is '$EMPTY_PRIMARY')" ;;
   esac
@@ -150,7 +187,9 @@ initialize_primary() {
   # The atomic step: from here on the pod has data.
   mv "$dir" "$DATA_DIR"
   rm -rf "$BOOTSTRAP_TMP"
+  rm -f "$labelled_marker"
   log "$POD_NAME: initialized a new cluster; $self is its primary"
+  label_own_claim
 }
 
 # --- replicas ------------------------------------------------------------------------------
@@ -185,23 +224,34 @@ clone_replica() {
     >"$BOOTSTRAP_TMP/initialize.log" 2>&1 || { cat "$BOOTSTRAP_TMP/initialize.log" >&2; die "mysqld --initialize-insecure failed"; }
   start_temp_mysqld "$socket" "$BOOTSTRAP_TMP/recipient.log" --no-defaults --datadir="$recipient_dir" --tmpdir="$DATA_ROOT/tmp" --secure-file-priv="$DATA_ROOT/files" \
     --plugin-load-add=mysql_clone.so --innodb-buffer-pool-size=32M --skip-log-bin
-  local cloned='' donor
-  for donor in "${donors[@]}"; do
-    log "$POD_NAME: CLONE INSTANCE FROM $donor"
-    if mysql --defaults-file=<(client_cnf root '') --socket="$socket" <<SQL
+  # Members start together (podManagementPolicy Parallel): a donor may still be starting. The
+  # previous member is waited for first, so replicas clone in order and spread the load.
+  local cloned='' donor started=$SECONDS candidates
+  while [ -z "$cloned" ]; do
+    candidates=("${donors[@]}")
+    if [ "${#donors[@]}" -gt 1 ] && [ $((SECONDS - started)) -lt "$PREVIOUS_DONOR_WAIT" ]; then candidates=("${donors[0]}"); fi
+    for donor in "${candidates[@]}"; do
+      if peer_sql "$donor" <<<"SELECT 1;" >/dev/null 2>&1; then
+        log "$POD_NAME: CLONE INSTANCE FROM $donor"
+        if mysql --defaults-file=<(client_cnf root '') --socket="$socket" <<SQL
 SET GLOBAL clone_valid_donor_list = '$donor:$MYSQL_PORT';
 CLONE INSTANCE FROM '$REPLICATION_USER'@'$donor':$MYSQL_PORT IDENTIFIED BY $(sql_string "$REPLICATION_PASSWORD")
   DATA DIRECTORY = '$clone_dir' REQUIRE SSL;
 SQL
-    then
-      cloned=$donor
-      break
-    fi
-    log "$POD_NAME: clone from $donor failed; trying the next donor"
-    rm -rf "$clone_dir"
+        then
+          cloned=$donor
+          break
+        fi
+        log "$POD_NAME: clone from $donor failed"
+        rm -rf "$clone_dir"
+      fi
+    done
+    [ -n "$cloned" ] && break
+    [ $((SECONDS - started)) -lt "$DONOR_WAIT_TIMEOUT" ] || die "no donor could be cloned within ${DONOR_WAIT_TIMEOUT}s (${donors[*]}); the pod restarts and retries"
+    log "$POD_NAME: waiting for a donor (${candidates[*]}) to answer"
+    sleep "$DONOR_RETRY_INTERVAL"
   done
   stop_temp_mysqld
-  [ -n "$cloned" ] || die "no donor could be cloned (${donors[*]}); the pod restarts and retries"
 
   # The cloned data, started without network or replication, is pointed at the primary. The
   # clone carries the donor's accounts, so root's password is the cluster's.
@@ -212,7 +262,9 @@ SQL
   # The atomic step: from here on the pod has data, and mysqld starts replicating on its own.
   mv "$clone_dir" "$DATA_DIR"
   rm -rf "$BOOTSTRAP_TMP"
+  rm -f "$labelled_marker"
   log "$POD_NAME: cloned from $cloned; replicating from $primary_host"
+  label_own_claim
 }
 
 # A replica with data replicates from the primary the manifest names. When its channel points
@@ -227,9 +279,8 @@ reconcile_replica() {
     return
   fi
   local mine verdict
-  mine=$(local_sql "$socket" <<<"SELECT @@GLOBAL.gtid_executed;")
-  mine=${mine//$'\n'/}
-  verdict=$(peer_sql "$primary_host" <<<"SELECT GTID_SUBSET($(sql_string "$mine"), @@GLOBAL.gtid_executed), GTID_SUBTRACT($(sql_string "$mine"), @@GLOBAL.gtid_executed);") \
+  mine=$(local_sql "$socket" <<<"SELECT $GTID_EXECUTED;") || die "could not read this member's GTID set"
+  verdict=$(peer_sql "$primary_host" <<<"SELECT GTID_SUBSET($(sql_string "$mine"), $GTID_EXECUTED), GTID_SUBTRACT($(sql_string "$mine"), $GTID_EXECUTED);") \
     || die "this member replicates from ${current:-nothing}, but the manifest names $primary_host as the primary, and $primary_host cannot be asked whether it holds this member's transactions; the pod restarts and retries"
   local errant=${verdict#*$'\t'}
   if [ "${verdict%%$'\t'*}" != 1 ]; then
@@ -244,6 +295,63 @@ data-$POD_NAME, then delete the pod, and it re-clones from $primary_host)"
   point_at_primary new-host
 }
 
+# Waits until this member has applied every transaction in the GTID set $1.
+wait_applied() {
+  local deadline=$((SECONDS + CATCH_UP_TIMEOUT))
+  local applied
+  until applied=$(local_sql "$socket" <<<"SELECT GTID_SUBSET($(sql_string "$1"), $GTID_EXECUTED);") && [ "$applied" = 1 ]; do
+    [ "$SECONDS" -lt "$deadline" ] || die "could not apply $1 within ${CATCH_UP_TIMEOUT}s; nothing was changed, the pod restarts and retries"
+    sleep "$POLL_INTERVAL"
+  done
+}
+
+# The manifest names this member the primary, but it replicates from $1: the failover that
+# primaryOrdinal asks for. It promotes itself only when that loses nothing and forks nothing.
+promote() {
+  local source=$1 state read_only super_read_only source_gtids received mine peer host peer_gtids
+  log "$POD_NAME: the manifest names this member the primary; it replicates from $source: promoting"
+  if state=$(peer_sql "$source" <<<"SELECT @@GLOBAL.read_only, @@GLOBAL.super_read_only, $GTID_EXECUTED;" 2>&1); then
+    read -r read_only super_read_only source_gtids <<<"$state"
+    # Any member that takes writes (even from root) must stop first, or both would.
+    if [ "$read_only" = 0 ] || [ "$super_read_only" = 0 ]; then
+      die "the old primary $source still accepts writes (read_only=$read_only, super_read_only=$super_read_only). Stop writes on it first (on $source: SET GLOBAL super_read_only = ON;), then this pod promotes on its next start. Nothing was changed"
+    fi
+    # Fetch and apply everything the old primary has.
+    log "$POD_NAME: catching up with $source ($source_gtids)"
+    local_sql "$socket" <<<"START REPLICA;" || die "could not start replication to catch up with $source"
+    wait_applied "$source_gtids"
+  elif unreachable "$state"; then
+    log "$POD_NAME: WARNING: the old source $source cannot be reached ($state); promoting with every transaction this member received from it"
+    received=$(local_sql "$socket" <<<"SELECT REPLACE(RECEIVED_TRANSACTION_SET, '\\n', '') FROM performance_schema.replication_connection_status WHERE CHANNEL_NAME = '';") \
+      || die "could not read the transactions received from $source"
+    local_sql "$socket" <<<"START REPLICA SQL_THREAD;" || die "could not apply the relay log"
+    wait_applied "$received"
+  else
+    # It answered, but not as asked (too many connections, access denied): it may be taking writes.
+    die "the old primary $source answered with an error, so whether it still accepts writes is unknown: $state. Nothing was changed; the pod restarts and retries"
+  fi
+  local_sql "$socket" <<<"STOP REPLICA;" || die "could not stop replication"
+  mine=$(local_sql "$socket" <<<"SELECT $GTID_EXECUTED;") || die "could not read this member's GTID set"
+  # No other member may be ahead: promoting a member that lacks transactions would lose them.
+  for ((peer = START_ORDINAL; peer < START_ORDINAL + REPLICAS; peer++)); do
+    [ "$peer" -eq "$ordinal" ] && continue
+    host=$(pod_host "$peer")
+    [ "$host" = "$source" ] && continue
+    if ! peer_gtids=$(peer_sql "$host" <<<"SELECT $GTID_EXECUTED;" 2>&1); then
+      unreachable "$peer_gtids" || die "$host answered with an error, so whether it is ahead of this member is unknown: $peer_gtids. Nothing was changed; the pod restarts and retries"
+      log "$POD_NAME: $host cannot be reached (it is checked when it follows this member)"
+      continue
+    fi
+    local ahead
+    ahead=$(local_sql "$socket" <<<"SELECT GTID_SUBSET($(sql_string "$peer_gtids"), $(sql_string "$mine"));") || die "could not compare GTID sets"
+    if [ "$ahead" != 1 ]; then
+      die "$host has transactions this member lacks ($(local_sql "$socket" <<<"SELECT GTID_SUBTRACT($(sql_string "$peer_gtids"), $(sql_string "$mine"));" || true)). Promoting this member would lose them: make $host the primary instead (primaryOrdinal), or wait until this member has them. Nothing was changed"
+    fi
+  done
+  local_sql "$socket" <<<"RESET REPLICA ALL;" || die "could not reset replication"
+  log "$POD_NAME: promoted: no longer replicating from $source ($mine)"
+}
+
 reconcile() {
   rm -rf "$BOOTSTRAP_TMP"
   mkdir -p "$BOOTSTRAP_TMP"
@@ -251,11 +359,7 @@ reconcile() {
   if is_primary "$ordinal"; then
     local current
     current=$(local_sql "$socket" <<<"SELECT HOST FROM performance_schema.replication_connection_configuration WHERE CHANNEL_NAME = '';")
-    if [ -n "$current" ]; then
-      die "the manifest names this member as the primary (primaryOrdinal $PRIMARY_ORDINAL), but it replicates from $current.
-If another member was promoted, set primaryOrdinal to that member; to make this member the
-primary again, promote it first (README: 'Promoting a replica by hand')"
-    fi
+    [ -z "$current" ] || promote "$current"
     apply_accounts
     log "$POD_NAME: primary; accounts and database as the manifest asks"
   else
@@ -263,6 +367,7 @@ primary again, promote it first (README: 'Promoting a replica by hand')"
   fi
   stop_temp_mysqld
   rm -rf "$BOOTSTRAP_TMP"
+  label_own_claim
 }
 
 # --- main ----------------------------------------------------------------------------------

@@ -53,6 +53,7 @@ sql_string() {
 
 # A SQL identifier (database names are checked by the construct: letters, digits, "_").
 sql_ident() {
+  # shellcheck disable=SC2016 # the backquotes are SQL's identifier quotes, not a command
   printf '`%s`' "${1//\`/\`\`}"
 }
 
@@ -77,6 +78,17 @@ local_sql() {
 peer_sql() {
   mysql --defaults-file=<(client_cnf "${REPLICATION_USER:?}" "${REPLICATION_PASSWORD:?}") \
     --host="$1" --port="$MYSQL_PORT" --ssl-mode=REQUIRED --connect-timeout=5 --batch --skip-column-names
+}
+
+# GTID sets in SQL, on one line: mysql --batch prints the newlines MySQL puts between server
+# UUIDs as a literal "\n", which no GTID function accepts back.
+# shellcheck disable=SC2034 # used by the scripts that source this file
+GTID_EXECUTED="REPLACE(@@GLOBAL.gtid_executed, '\\n', '')"
+
+# Tells a peer that is down or unknown (client errors 2002, 2003, 2005) from one that answered
+# with an error: only the first may be treated as "cannot be reached".
+unreachable() {
+  grep -qE '^ERROR (2002|2003|2005) ' <<<"$1"
 }
 
 # Starts a temporary mysqld in the background and waits until it answers on its socket.

@@ -49,8 +49,12 @@ readiness() {
     echo "not ready: the replication applier is ${sql_thread:-not running}${error:+: $error}"
     exit 1
   fi
-  if ! [[ $lag =~ ^[0-9]+$ ]] || [ "$lag" -gt "$MAX_REPLICA_LAG_SECONDS" ]; then
-    echo "not ready: replication lag ${lag:-unknown}s exceeds ${MAX_REPLICA_LAG_SECONDS}s"
+  if ! [[ $lag =~ ^[0-9]+$ ]]; then
+    echo "not ready: replication lag unknown (Seconds_Behind_Source ${lag:-empty})"
+    exit 1
+  fi
+  if [ "$lag" -gt "$MAX_REPLICA_LAG_SECONDS" ]; then
+    echo "not ready: replication lag ${lag}s exceeds ${MAX_REPLICA_LAG_SECONDS}s"
     exit 1
   fi
 }

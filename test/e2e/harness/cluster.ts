@@ -77,6 +77,9 @@ export class Pod {
   public initFailures: Array<{ container: string; exitCode: number | string }> = [];
   public readonly containers = new Map<string, ContainerState>();
   public readonly token = randomBytes(16).toString('hex');
+  public readonly createdAt = Date.now();
+  /** When the pod first turned Ready. */
+  public readyAt?: number;
   private currentInit?: ChildProcess;
   private done: Promise<void>;
 
@@ -117,6 +120,20 @@ export class Pod {
     const claim = (this.cluster.statefulSetSpec().volumeClaimTemplates ?? []).find((t: any) => t.metadata.name === volumeName);
     if (claim) return this.cluster.claimPath(volumeName, this.ordinal);
     return path.join(this.dir, 'volumes', volumeName);
+  }
+
+  /** Runs a command the way `kubectl exec` (or an exec probe) would, in a container's context. */
+  public async exec(containerName: string, command: string[], timeoutMs = 30_000): Promise<{ code: number | string; output: string }> {
+    const spec = this.template.spec;
+    const container = [...(spec.initContainers ?? []), ...spec.containers].find((x: any) => x.name === containerName);
+    if (!container) throw new Error(`pod ${this.name} has no container ${containerName}`);
+    const out = path.join(this.dir, 'logs', `exec.${randomBytes(3).toString('hex')}.out`);
+    fs.writeFileSync(out, '');
+    const proc = this.spawn({ ...container, command, args: [] }, out);
+    const timer = setTimeout(() => killGroup(proc, 'SIGKILL'), timeoutMs);
+    const code = await exitOf(proc);
+    clearTimeout(timer);
+    return { code, output: fs.readFileSync(out, 'utf8') };
   }
 
   /** Deletes the pod: SIGTERM to every container, SIGKILL after the grace period. */
@@ -170,6 +187,7 @@ export class Pod {
       const exited = exitOf(c.proc);
       if (c.spec.startupProbe) void this.probeLoop(c, 'startup', c.spec.startupProbe, incarnation);
       else this.startProbes(c, incarnation);
+      if (c.ready && this.ready && this.readyAt === undefined) this.readyAt = Date.now();
       const code = await exited;
       c.running = false;
       c.ready = false;
@@ -205,7 +223,10 @@ export class Pod {
         if (ok) { c.started = true; this.startProbes(c, incarnation); return; }
         if (failures >= failureThreshold) { await stopProcess(c.proc!, this.template.spec.terminationGracePeriodSeconds ?? 30); return; }
       } else if (kind === 'readiness') {
-        if (successes >= successThreshold) c.ready = true;
+        if (successes >= successThreshold) {
+          c.ready = true;
+          if (this.ready && this.readyAt === undefined) this.readyAt = Date.now();
+        }
         if (failures >= failureThreshold) c.ready = false;
       } else if (failures >= failureThreshold) {
         await stopProcess(c.proc!, this.template.spec.terminationGracePeriodSeconds ?? 30);
@@ -312,6 +333,8 @@ export class MySqlCluster {
   /** Set while the whole cluster is down (a full restart): the controller creates nothing. */
   private paused = false;
   private apiPort = 0;
+  /** Labels set on claims through the API (the PVC objects' own, beyond the template's). */
+  public readonly claimLabels = new Map<string, { [key: string]: string }>();
 
   constructor(options: ClusterOptions) {
     this.chroot = options.chroot;
@@ -382,6 +405,11 @@ export class MySqlCluster {
       },
       rbacObjects: () => this.objects.filter(o => o.kind === 'Role' || o.kind === 'RoleBinding'),
       claims: namespace => (namespace === this.namespace ? this.existingClaims() : []),
+      labelClaim: (namespace, name, labels) => {
+        if (namespace !== this.namespace || !this.existingClaims().some(x => x.name === name)) return false;
+        this.claimLabels.set(name, { ...(this.claimLabels.get(name) ?? {}), ...labels });
+        return true;
+      },
     }, tls, API_HOST);
     this.apiPort = await this.api.start();
     this.writeHosts();
@@ -392,21 +420,14 @@ export class MySqlCluster {
   public async scale(replicas: number, options: { waitReady?: boolean; timeoutMs?: number } = {}): Promise<void> {
     this.replicas = replicas;
     this.statefulSet().spec.replicas = replicas;
-    const ordered = (this.statefulSetSpec().podManagementPolicy ?? 'OrderedReady') === 'OrderedReady';
+    const spec = this.statefulSetSpec();
+    const ordered = (spec.podManagementPolicy ?? 'OrderedReady') === 'OrderedReady';
     const first = this.startOrdinal;
     const last = first + replicas - 1;
-    // scale-in: highest ordinal first, one at a time under OrderedReady
-    const extra = [...this.pods.keys()].filter(o => o > last).sort((a, b) => b - a);
-    const removals = extra.map(o => async () => {
-      await this.pods.get(o)!.terminate();
-      this.pods.delete(o);
-      if (this.statefulSetSpec().persistentVolumeClaimRetentionPolicy?.whenScaled === 'Delete') this.deleteClaims(o);
-    });
-    if (ordered) for (const r of removals) await r(); else await Promise.all(removals.map(r => r()));
+    // The pods in range first, in ordinal order (under OrderedReady each Running and Ready before the next) ...
     for (let o = first; o <= last; o++) {
       if (!this.pods.has(o)) this.createPod(o);
       if (!ordered) continue;
-      // OrderedReady: the next pod is created only once this one is Running and Ready.
       if (options.waitReady === false) {
         if (!this.pods.get(o)!.ready) return;
       } else {
@@ -414,6 +435,14 @@ export class MySqlCluster {
       }
     }
     if (!ordered && options.waitReady !== false) for (let o = first; o <= last; o++) await this.waitReady(o, options.timeoutMs);
+    // ... then the condemned ones (outside the range), highest ordinal first.
+    const condemned = [...this.pods.keys()].filter(o => o < first || o > last).sort((a, b) => b - a);
+    const remove = async (o: number) => {
+      await this.pods.get(o)!.terminate();
+      this.pods.delete(o);
+      if (spec.persistentVolumeClaimRetentionPolicy?.whenScaled === 'Delete') this.deleteClaims(o);
+    };
+    if (ordered) for (const o of condemned) await remove(o); else await Promise.all(condemned.map(remove));
   }
 
   public createPod(ordinal: number): Pod {
@@ -453,26 +482,37 @@ export class MySqlCluster {
   }
 
   /**
-   * Applies new manifests (GitOps sync): objects are replaced; a changed pod template rolls the
+   * Applies new manifests (GitOps sync): objects are replaced; replicas and ordinals.start take
+   * effect first (scaling takes precedence over updates); then a changed pod template rolls the
    * pods from the highest ordinal down (down to the partition), each re-created with the new
-   * template and Ready before the next, after every pod is Running and Ready (OrderedReady).
+   * template and Ready before the next, once every pod is Running and Ready (OrderedReady).
+   * A pod deleted meanwhile is re-created with the new template.
    */
   public async apply(objects: Manifest[], options: { timeoutMs?: number } = {}): Promise<void> {
     const before = JSON.stringify(this.statefulSetSpec().template);
     this.objects = objects;
     this.writeHosts();
     const spec = this.statefulSetSpec();
-    if (JSON.stringify(spec.template) === before) return;
-    this.revision++;
+    if (JSON.stringify(spec.template) !== before) this.revision++;
+    const ordered = (spec.podManagementPolicy ?? 'OrderedReady') === 'OrderedReady';
+    // Under Parallel the controller scales without waiting for readiness.
+    await this.scale(spec.replicas ?? 1, ordered ? options : { ...options, waitReady: false });
     if (spec.updateStrategy?.type === 'OnDelete') return;
     const partition = spec.updateStrategy?.rollingUpdate?.partition ?? 0;
-    const ordinals = [...this.pods.keys()].sort((a, b) => b - a);
-    for (const o of ordinals) await this.waitReady(o, options.timeoutMs);
-    for (const o of ordinals) {
-      if (o - this.startOrdinal < partition) continue;
-      if (this.pods.get(o)!.revision === this.revision) continue;
-      await this.deletePod(o);
-      await this.waitReady(o, options.timeoutMs);
+    for (;;) {
+      const ordinals = [...this.pods.keys()].sort((a, b) => b - a);
+      // OrderedReady: nothing is updated until every pod is Running and Ready.
+      if (ordered) for (const o of ordinals) await this.waitReady(o, options.timeoutMs);
+      // From the highest ordinal: an outdated pod is replaced; an updated one must be healthy before the next.
+      let target: number | undefined;
+      for (const o of ordinals) {
+        if (o - this.startOrdinal < partition) break;
+        if (this.pods.get(o)!.revision !== this.revision) { target = o; break; }
+        await this.waitReady(o, options.timeoutMs);
+      }
+      if (target === undefined) return;
+      await this.deletePod(target);
+      await this.waitReady(target, options.timeoutMs);
     }
   }
 
@@ -482,7 +522,7 @@ export class MySqlCluster {
     return pod;
   }
 
-  public async waitReady(ordinal: number, timeoutMs = 240_000): Promise<void> {
+  public async waitReady(ordinal: number, timeoutMs = Number(process.env.E2E_READY_TIMEOUT ?? 240_000)): Promise<void> {
     await waitFor(() => this.pods.get(ordinal)?.ready === true, timeoutMs, () => `${this.name}-${ordinal} to be Ready`, () => this.describe(ordinal));
   }
 
@@ -540,14 +580,14 @@ export class MySqlCluster {
    * Runs SQL with the chroot's mysql client: as root over a pod's socket (default), or as any
    * user over TCP to a host (a pod's or a Service's DNS name), with TLS required.
    */
-  public sql(sql: string, target: { pod?: number; host?: string; user?: string; password?: string; database?: string; tls?: boolean } = {}): { status: number; stdout: string; stderr: string } {
+  public sql(sql: string, target: { pod?: number; host?: string; user?: string; password?: string; database?: string; tls?: boolean; columnNames?: boolean } = {}): { status: number; stdout: string; stderr: string } {
     const dir = path.join(this.chroot.root, 'e2e-client');
     fs.mkdirSync(dir, { recursive: true });
     const cnf = path.join(dir, `${randomBytes(6).toString('hex')}.cnf`);
     const user = target.user ?? 'root';
     const password = target.password ?? (user === 'root' ? this.rootPassword() : '');
     fs.writeFileSync(cnf, `[client]\nuser="${user}"\npassword="${password.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"\n`, { mode: 0o600 });
-    const args = ['mysql', `--defaults-file=${this.chroot.insidePath(cnf)}`, '--batch', '--skip-column-names', '--connect-timeout=5'];
+    const args = ['mysql', `--defaults-file=${this.chroot.insidePath(cnf)}`, '--batch', target.columnNames ? '--column-names' : '--skip-column-names', '--connect-timeout=5'];
     if (target.host !== undefined) {
       args.push(`--host=${target.host}`, '--port=3306', `--ssl-mode=${target.tls === false ? 'DISABLED' : 'REQUIRED'}`);
     } else {
@@ -605,14 +645,17 @@ export class MySqlCluster {
     const out: ClaimInfo[] = [];
     for (const t of this.statefulSetSpec().volumeClaimTemplates ?? []) {
       for (const dir of fs.readdirSync(path.join(this.workDir, 'claims'))) {
-        if (new RegExp(`^${t.metadata.name}-${this.name}-\\d+$`).test(dir)) out.push({ name: dir, labels: { ...(t.metadata.labels ?? {}) } });
+        if (new RegExp(`^${t.metadata.name}-${this.name}-\\d+$`).test(dir)) out.push({ name: dir, labels: { ...(t.metadata.labels ?? {}), ...(this.claimLabels.get(dir) ?? {}) } });
       }
     }
     return out;
   }
 
   public deleteClaims(ordinal: number): void {
-    for (const t of this.statefulSetSpec().volumeClaimTemplates ?? []) fs.rmSync(this.claimPath(t.metadata.name, ordinal), { recursive: true, force: true });
+    for (const t of this.statefulSetSpec().volumeClaimTemplates ?? []) {
+      fs.rmSync(this.claimPath(t.metadata.name, ordinal), { recursive: true, force: true });
+      this.claimLabels.delete(`${t.metadata.name}-${this.name}-${ordinal}`);
+    }
   }
 
   /** Empties a claim's volume (a disk replaced, a volume restored empty); the claim stays. */

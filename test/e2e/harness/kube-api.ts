@@ -22,6 +22,8 @@ export interface KubeApiBackend {
   rbacObjects(): Manifest[];
   /** Claims that exist now in a namespace. */
   claims(namespace: string): ClaimInfo[];
+  /** Sets labels on a claim (a merge patch of metadata.labels); false when it does not exist. */
+  labelClaim(namespace: string, name: string, labels: { [key: string]: string }): boolean;
 }
 
 export class KubeApiStandIn {
@@ -56,9 +58,26 @@ export class KubeApiStandIn {
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     const sa = token ? this.backend.serviceAccountOf(token.trim()) : undefined;
     if (!sa) return send(401, { kind: 'Status', status: 'Failure', reason: 'Unauthorized', code: 401 });
-    const m = /^\/api\/v1\/namespaces\/([^/]+)\/persistentvolumeclaims$/.exec(url.pathname);
-    if (req.method !== 'GET' || !m) return send(404, { kind: 'Status', status: 'Failure', reason: 'NotFound', code: 404 });
+    const m = /^\/api\/v1\/namespaces\/([^/]+)\/persistentvolumeclaims(?:\/([^/]+))?$/.exec(url.pathname);
+    if (!m) return send(404, { kind: 'Status', status: 'Failure', reason: 'NotFound', code: 404 });
     const namespace = m[1];
+    const forbidden = (verb: string) => send(403, {
+      kind: 'Status', status: 'Failure', reason: 'Forbidden', code: 403,
+      message: `persistentvolumeclaims${m[2] ? ` "${m[2]}"` : ''} is forbidden: User "system:serviceaccount:${sa.namespace}:${sa.name}" cannot ${verb} resource "persistentvolumeclaims" in API group "" in the namespace "${namespace}"`,
+    });
+    if (req.method === 'PATCH' && m[2]) {
+      if (req.headers['content-type'] !== 'application/merge-patch+json') return send(415, { kind: 'Status', code: 415 });
+      if (!this.allowed(sa, namespace, 'patch', 'persistentvolumeclaims', m[2])) return forbidden('patch');
+      let body = '';
+      req.on('data', chunk => { body += chunk; });
+      req.on('end', () => {
+        const labels = JSON.parse(body)?.metadata?.labels ?? {};
+        if (!this.backend.labelClaim(namespace, m[2], labels)) return send(404, { kind: 'Status', status: 'Failure', reason: 'NotFound', code: 404 });
+        return send(200, { kind: 'PersistentVolumeClaim', metadata: { name: m[2], namespace, labels } });
+      });
+      return;
+    }
+    if (req.method !== 'GET' || m[2]) return send(405, { kind: 'Status', status: 'Failure', reason: 'MethodNotAllowed', code: 405 });
     if (!this.allowed(sa, namespace, 'list', 'persistentvolumeclaims')) {
       return send(403, {
         kind: 'Status', status: 'Failure', reason: 'Forbidden', code: 403,
@@ -73,7 +92,7 @@ export class KubeApiStandIn {
   }
 
   /** RBAC as the API server evaluates it for a namespaced request: a RoleBinding in the namespace to a Role that allows it. */
-  private allowed(sa: { namespace: string; name: string }, namespace: string, verb: string, resource: string): boolean {
+  private allowed(sa: { namespace: string; name: string }, namespace: string, verb: string, resource: string, name?: string): boolean {
     const objects = this.backend.rbacObjects();
     const roles = objects.filter(o => o.kind === 'Role' && (o.metadata.namespace ?? namespace) === namespace);
     return objects.filter(o => o.kind === 'RoleBinding' && (o.metadata.namespace ?? namespace) === namespace).some(binding => {
@@ -82,7 +101,9 @@ export class KubeApiStandIn {
       const role = roles.find(r => r.metadata.name === binding.roleRef.name);
       return (role?.rules ?? []).some((r: any) => (r.apiGroups ?? []).includes('')
         && ((r.resources ?? []).includes(resource) || (r.resources ?? []).includes('*'))
-        && ((r.verbs ?? []).includes(verb) || (r.verbs ?? []).includes('*')));
+        && ((r.verbs ?? []).includes(verb) || (r.verbs ?? []).includes('*'))
+        // resourceNames restrict requests for one named object; a list never matches them.
+        && (r.resourceNames === undefined || (name !== undefined && r.resourceNames.includes(name))));
     });
   }
 }

@@ -63,6 +63,23 @@ export async function scenario(cluster: MySqlCluster, body: () => Promise<void>)
   }
 }
 
+/**
+ * A cluster for one describe block: created before its tests, stopped after them (a second
+ * block's pods reuse the same addresses).
+ */
+export function clusterFor(objects: () => Manifest[], options: { secrets?: Secrets; namespace?: string } = {}): () => MySqlCluster {
+  let cluster: MySqlCluster | undefined;
+  beforeAll(() => { cluster = newCluster(objects(), options); });
+  afterAll(async () => {
+    if (!cluster) return;
+    const i = clusters.indexOf(cluster);
+    if (i >= 0) clusters.splice(i, 1);
+    await cluster.dispose();
+    if (!process.env.E2E_KEEP) fs.rmSync(cluster.workDir, { recursive: true, force: true });
+  });
+  return () => cluster!;
+}
+
 export async function disposeAll(): Promise<void> {
   while (clusters.length > 0) {
     const cluster = clusters.pop()!;

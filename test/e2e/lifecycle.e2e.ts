@@ -3,7 +3,7 @@
  * account. Each describe block runs its own small cluster.
  */
 import { ReplicatedMySql, ReplicatedMySqlProps } from '../../src';
-import { generateSecrets, newCluster, scenario, synthObjects } from './env';
+import { clusterFor, generateSecrets, scenario, synthObjects } from './env';
 import { MySqlCluster } from './harness/cluster';
 import { Manifest } from './harness/manifests';
 import * as s from './scenarios';
@@ -16,8 +16,9 @@ describe('kill -9 during the first start', () => {
     replicas: 2, database: { name: 'shop', user: 'shop' },
     initSql: 'CREATE TABLE shop.seed (id INT PRIMARY KEY); INSERT INTO shop.seed VALUES (1); DO SLEEP(4);',
   };
+  const cluster = clusterFor(() => synth(props));
   let c: MySqlCluster;
-  beforeAll(() => { c = newCluster(synth(props)); });
+  beforeAll(() => { c = cluster(); });
 
   test('the primary killed while initializing: never Ready half-initialized; the next start initializes from scratch', () => scenario(c, async () => {
     const starting = c.start();
@@ -54,8 +55,9 @@ describe('kill -9 during the first start', () => {
 });
 
 describe('day-2: a database, its user and metrics added to a running cluster', () => {
+  const cluster = clusterFor(() => synth({ replicas: 2 }));
   let c: MySqlCluster;
-  beforeAll(() => { c = newCluster(synth({ replicas: 2 })); });
+  beforeAll(() => { c = cluster(); });
 
   test('they exist after the rolling update the change causes', () => scenario(c, async () => {
     await c.start();

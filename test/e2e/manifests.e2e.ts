@@ -4,7 +4,7 @@
  * Secret it references created with generated passwords. Without E2E_MANIFESTS it runs on dist/.
  */
 import * as path from 'path';
-import { newCluster, scenario } from './env';
+import { clusterFor, scenario } from './env';
 import { MySqlCluster } from './harness/cluster';
 import { findMySql, loadDirectory } from './harness/manifests';
 import * as s from './scenarios';
@@ -15,8 +15,9 @@ const found = findMySql(objects);
 if (found.length === 0) throw new Error(`no ReplicatedMySql StatefulSet in ${dir}`);
 
 describe.each(found.map(f => [`${f.namespace}/${f.statefulSet.metadata.name}`, f] as const))('%s', (_name, f) => {
+  const cluster = clusterFor(() => [f.statefulSet, ...f.objects.filter(o => o !== f.statefulSet && o.kind !== 'StatefulSet')], { namespace: f.namespace });
   let c: MySqlCluster;
-  beforeAll(() => { c = newCluster([f.statefulSet, ...f.objects.filter(o => o !== f.statefulSet && o.kind !== 'StatefulSet')], { namespace: f.namespace }); });
+  beforeAll(() => { c = cluster(); });
   const step = (name: string, body: () => Promise<void>) => test(name, () => scenario(c, body));
   step('fresh cluster', () => s.freshCluster(c));
   step('restart of a replica and of the primary', () => s.restartMembers(c));

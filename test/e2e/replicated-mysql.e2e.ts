@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import { Duration } from 'cdk8s';
 import { ReplicatedMySql, ReplicatedMySqlProps } from '../../src';
-import { newCluster, scenario, synthObjects } from './env';
+import { clusterFor, scenario, synthObjects } from './env';
 import { MySqlCluster } from './harness/cluster';
 import { Manifest } from './harness/manifests';
 import * as s from './scenarios';
@@ -24,8 +24,9 @@ function restartedAt(objects: Manifest[], when: string): Manifest[] {
 
 describe('a 3-member cluster through its life', () => {
   let props: ReplicatedMySqlProps = { replicas: 3, database: { name: 'shop', user: 'shop' }, maxReplicaLag: Duration.seconds(5) };
+  const cluster = clusterFor(() => synth(props));
   let c: MySqlCluster;
-  beforeAll(() => { c = newCluster(synth(props)); });
+  beforeAll(() => { c = cluster(); });
   const step = (name: string, body: () => Promise<void>) => test(name, () => scenario(c, body));
   const primary = () => s.factsOf(c).primary;
 

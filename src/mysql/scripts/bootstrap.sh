@@ -146,7 +146,7 @@ refuse_empty_primary() {
   die "the primary's data directory ($DATA_DIR) is empty, but $1.
 Initializing an empty primary now would fork the cluster: clients would write into an empty
 database while the other members hold the data. Nothing was changed. To recover:
-  - promote the most advanced replica (README: 'Promoting a replica by hand'): set primaryOrdinal
+  - promote the most advanced replica (README: 'Failover'): set primaryOrdinal
     to it and apply; this member then re-clones from it as a replica;
   - or restore this volume from a backup and restart the pod;
   - or, to discard the other members' data and start a NEW, EMPTY cluster on purpose, delete their

@@ -43,7 +43,13 @@ export interface ScriptResult {
 export interface Reply {
   /** Printed on stdout (mysql: the result, curl: the response body). */
   readonly out?: string;
-  /** mysql: a result set, one object per row (printed as the client's options say). */
+  /**
+   * mysql: a result set, one object per row, its values as the server holds them (newlines and
+   * all), printed as the client prints them: --batch writes a newline, tab or backslash in a
+   * value as `\n`, `\t`, `\\`, --vertical writes them as they are. A column the SQL selects as
+   * `REPLACE(expr, 'from', 'to')` holds the value of `expr`: the stand-in applies the REPLACE,
+   * as the server would. Answer GTID sets this way (see `gtidSet`), not with `out`.
+   */
   readonly rows?: Array<Record<string, string>>;
   readonly err?: string;
   /** Exit status (curl: its own, e.g. 7 when it cannot connect); default 0. */
@@ -325,9 +331,19 @@ export class PodSandbox {
   }
 }
 
+/** The rules' rows file: tab-separated, a backslash, newline or tab in a value escaped (fake_print_rows decodes them). */
 function tsv(rows: Array<Record<string, string>>): string {
   const columns = Object.keys(rows[0] ?? {});
-  return [columns, ...rows.map(r => columns.map(c => r[c]))].map(cells => `${cells.join('\t')}\n`).join('');
+  const cell = (value: string) => value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\t/g, '\\t');
+  return [columns, ...rows.map(r => columns.map(c => r[c]))].map(cells => `${cells.map(cell).join('\t')}\n`).join('');
+}
+
+/**
+ * A GTID set as the server holds it (@@GLOBAL.gtid_executed, RECEIVED_TRANSACTION_SET,
+ * GTID_SUBTRACT's result): its UUIDs joined by a comma and a newline.
+ */
+export function gtidSet(...parts: string[]): string {
+  return parts.join(',\n');
 }
 
 function fail(message: string): never {

@@ -10,8 +10,9 @@
 #             arguments; curl: "METHOD URL")
 #   times     optional: the rule applies to its first N matching requests only
 #   exit      exit status (default 0); stdout, stderr: what to print
-#   rows      mysql: a result set, tab-separated, first line the column names (printed the way
-#             the client's --vertical / --skip-column-names options say)
+#   rows      mysql: a result set, tab-separated, first line the column names; the values as
+#             the server holds them, with \, newline and tab written \\, \n, \t (see
+#             fake_print_rows for how the client prints them)
 #   status    curl: the HTTP status (default 200)
 #   hang      mysqld: runs, but never answers on its socket
 # Paths in option files are the pod's: $FAKE_ROOT is where the pod's file system is.
@@ -117,3 +118,137 @@ fake_sql_unquote() {
 # An ERE for a single-quoted SQL string literal; its body is group 1.
 # shellcheck disable=SC2034 # used by the stand-ins that source this file
 FAKE_SQL_STRING="'((\\\\.|''|[^'\\\\])*)'"
+
+# fake_select_columns SQL: sets FAKE_COLUMNS to the expressions of the select list of the first
+# statement of SQL (none unless it is a SELECT): split at the commas outside parentheses and
+# quotes, up to a FROM, a ";" or the end.
+fake_select_columns() {
+  local sql=$1 i c depth=0 quote='' current=''
+  FAKE_COLUMNS=()
+  [[ $sql =~ ^[[:space:]]*SELECT[[:space:]]+ ]] || return 0
+  sql=${sql:${#BASH_REMATCH[0]}}
+  for ((i = 0; i < ${#sql}; i++)); do
+    c=${sql:i:1}
+    if [ -n "$quote" ]; then
+      current+=$c
+      if [ "$c" = "\\" ]; then
+        current+=${sql:i+1:1}
+        i=$((i + 1))
+      elif [ "$c" = "$quote" ]; then
+        quote=''
+      fi
+      continue
+    fi
+    if [ "$depth" -eq 0 ] && [[ ${sql:i} =~ ^[[:space:]]+FROM[[:space:]] ]]; then break; fi
+    case "$c" in
+      "'" | '"' | '`') quote=$c ;;
+      '(') depth=$((depth + 1)) ;;
+      ')') depth=$((depth - 1)) ;;
+      ',' | ';')
+        if [ "$depth" -eq 0 ]; then
+          FAKE_COLUMNS+=("$current")
+          current=''
+          [ "$c" = ';' ] && return 0
+          continue
+        fi
+        ;;
+    esac
+    current+=$c
+  done
+  FAKE_COLUMNS+=("$current")
+}
+
+# fake_print_rows FILE SQL COLUMN_NAMES VERTICAL: prints the result set of a rules file as the
+# server and the client would:
+#   - a column selected as REPLACE(expr, 'from', 'to') holds the value of expr; the REPLACE is
+#     applied here, as the server applies it (the scripts use it to put GTID sets on one line);
+#   - --batch prints \, newline and tab in a value as \\, \n and \t (mysql.cc, print_tab_data:
+#     a GTID set, which MySQL writes with a newline after each comma, comes out with a literal
+#     "\n"); --vertical prints values as they are (print_table_data_vertically).
+fake_print_rows() {
+  local file=$1 sql=$2 names=$3 vertical=$4 i expr re from to
+  local replaces=()
+  re="^[[:space:]]*REPLACE\\((.+),[[:space:]]*$FAKE_SQL_STRING,[[:space:]]*$FAKE_SQL_STRING\\)[[:space:]]*\$"
+  fake_select_columns "$sql"
+  for i in "${!FAKE_COLUMNS[@]}"; do
+    expr=${FAKE_COLUMNS[i]}
+    if [[ $expr =~ $re ]]; then
+      # (An "x" keeps the trailing newlines that $(...) would drop: '\n' is one.)
+      from=$(fake_sql_unquote "${BASH_REMATCH[2]}" && printf x)
+      to=$(fake_sql_unquote "${BASH_REMATCH[4]}" && printf x)
+      replaces+=("FAKE_REPLACE_$((i + 1))=1" "FAKE_FROM_$((i + 1))=${from%x}" "FAKE_TO_$((i + 1))=${to%x}")
+    fi
+  done
+  # shellcheck disable=SC2016 # an awk program: its $i are awk's fields
+  env "${replaces[@]}" awk -F '\t' -v names="$names" -v vertical="$vertical" '
+    function replace_all(s, from, to,   out, p) {
+      if (from == "") return s
+      out = ""
+      while ((p = index(s, from)) > 0) {
+        out = out substr(s, 1, p - 1) to
+        s = substr(s, p + length(from))
+      }
+      return out s
+    }
+    function decode(s,   out, i, c) {
+      out = ""
+      for (i = 1; i <= length(s); i++) {
+        c = substr(s, i, 1)
+        if (c == "\\" && i < length(s)) {
+          c = substr(s, ++i, 1)
+          if (c == "n") c = "\n"; else if (c == "t") c = "\t"
+        }
+        out = out c
+      }
+      return out
+    }
+    function encode(s) {
+      return replace_all(replace_all(replace_all(s, "\\", "\\\\"), "\n", "\\n"), "\t", "\\t")
+    }
+    NR == 1 {
+      n = split($0, header, "\t")
+      for (i = 1; i <= n; i++) if (length(header[i]) > width) width = length(header[i])
+      if (names && !vertical) print
+      next
+    }
+    {
+      for (i = 1; i <= n; i++) {
+        v[i] = decode($i)
+        if (ENVIRON["FAKE_REPLACE_" i] == "1") v[i] = replace_all(v[i], ENVIRON["FAKE_FROM_" i], ENVIRON["FAKE_TO_" i])
+      }
+    }
+    !vertical {
+      line = encode(v[1])
+      for (i = 2; i <= n; i++) line = line "\t" encode(v[i])
+      print line
+      next
+    }
+    {
+      printf "*************************** %d. row ***************************\n", NR - 1
+      for (i = 1; i <= n; i++) if (names) printf "%*s: %s\n", width, header[i], v[i]; else print v[i]
+    }
+  ' "$file"
+}
+
+# fake_gtid_functions SQL: fails (as the server does, ERROR 1772) when a GTID_SUBSET or
+# GTID_SUBTRACT is given a string literal that is no GTID set -- such as one with the literal
+# "\n" that mysql --batch prints between the UUIDs of a set read without REPLACE. Whitespace,
+# newlines included, is allowed between the parts of a set, as the server allows it.
+fake_gtid_functions() {
+  local rest=$1 literal set
+  local uuid='[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}'
+  local part=':([0-9]+(-[0-9]+)?|[A-Za-z_][A-Za-z0-9_]{0,31})'
+  local valid="^($uuid($part)+(,$uuid($part)+)*)?\$"
+  local call="GTID_(SUBSET|SUBTRACT)\\($FAKE_SQL_STRING(,[[:space:]]*$FAKE_SQL_STRING)?"
+  while [[ $rest =~ $call ]]; do
+    rest=${rest#*"${BASH_REMATCH[0]}"}
+    for literal in "${BASH_REMATCH[2]}" "${BASH_REMATCH[5]}"; do
+      [ -n "$literal" ] || continue
+      set=$(fake_sql_unquote "$literal")
+      if ! [[ ${set//[[:space:]]/} =~ $valid ]]; then
+        printf "ERROR 1772 (HY000) at line 1: Malformed GTID set specification '%s'.\n" "$set"
+        return 1
+      fi
+    done
+  done
+}

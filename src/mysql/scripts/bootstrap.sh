@@ -150,7 +150,7 @@ database while the other members hold the data. Nothing was changed. To recover:
     to it and apply; this member then re-clones from it as a replica;
   - or restore this volume from a backup and restart the pod;
   - or, to discard the other members' data and start a NEW, EMPTY cluster on purpose, delete their
-    PersistentVolumeClaims (kubectl -n $MYSQL_NAMESPACE get pvc -l ${CLAIM_SELECTOR:-app.kubernetes.io/instance=$MYSQL_SET_NAME}
+    PersistentVolumeClaims (kubectl -n $MYSQL_NAMESPACE get pvc -l ${CLAIM_SELECTOR:-app.kubernetes.io/instance=$MYSQL_SET_NAME,app.kubernetes.io/name=mysql}
     lists them; delete every one but data-$POD_NAME), or set emptyPrimary: EmptyPrimaryPolicy.INITIALIZE_ANYWAY"
 }
 
@@ -280,7 +280,7 @@ reconcile_replica() {
   fi
   local mine verdict
   mine=$(local_sql "$socket" <<<"SELECT $GTID_EXECUTED;") || die "could not read this member's GTID set"
-  verdict=$(peer_sql "$primary_host" <<<"SELECT GTID_SUBSET($(sql_string "$mine"), $GTID_EXECUTED), GTID_SUBTRACT($(sql_string "$mine"), $GTID_EXECUTED);") \
+  verdict=$(peer_sql "$primary_host" <<<"SELECT GTID_SUBSET($(sql_string "$mine"), $GTID_EXECUTED), REPLACE(GTID_SUBTRACT($(sql_string "$mine"), $GTID_EXECUTED), '\\n', '');") \
     || die "this member replicates from ${current:-nothing}, but the manifest names $primary_host as the primary, and $primary_host cannot be asked whether it holds this member's transactions; the pod restarts and retries"
   local errant=${verdict#*$'\t'}
   if [ "${verdict%%$'\t'*}" != 1 ]; then
@@ -308,19 +308,20 @@ wait_applied() {
 # The manifest names this member the primary, but it replicates from $1: the failover that
 # primaryOrdinal asks for. It promotes itself only when that loses nothing and forks nothing.
 promote() {
-  local source=$1 state read_only super_read_only source_gtids received mine peer host peer_gtids
+  local source=$1 state errors read_only super_read_only source_gtids received mine peer host peer_gtids
   log "$POD_NAME: the manifest names this member the primary; it replicates from $source: promoting"
-  if state=$(peer_sql "$source" <<<"SELECT @@GLOBAL.read_only, @@GLOBAL.super_read_only, $GTID_EXECUTED;" 2>&1); then
+  errors="$BOOTSTRAP_TMP/source.err"
+  if state=$(peer_sql "$source" <<<"SELECT @@GLOBAL.read_only, @@GLOBAL.super_read_only, $GTID_EXECUTED;" 2>"$errors"); then
     read -r read_only super_read_only source_gtids <<<"$state"
-    # Any member that takes writes (even from root) must stop first, or both would.
-    if [ "$read_only" = 0 ] || [ "$super_read_only" = 0 ]; then
+    # Only a source that provably takes no writes (even from root) may be followed by a promotion.
+    if [ "$read_only" != 1 ] || [ "$super_read_only" != 1 ]; then
       die "the old primary $source still accepts writes (read_only=$read_only, super_read_only=$super_read_only). Stop writes on it first (on $source: SET GLOBAL super_read_only = ON;), then this pod promotes on its next start. Nothing was changed"
     fi
     # Fetch and apply everything the old primary has.
     log "$POD_NAME: catching up with $source ($source_gtids)"
     local_sql "$socket" <<<"START REPLICA;" || die "could not start replication to catch up with $source"
     wait_applied "$source_gtids"
-  elif unreachable "$state"; then
+  elif state=$(<"$errors") && unreachable "$state"; then
     log "$POD_NAME: WARNING: the old source $source cannot be reached ($state); promoting with every transaction this member received from it"
     received=$(local_sql "$socket" <<<"SELECT REPLACE(RECEIVED_TRANSACTION_SET, '\\n', '') FROM performance_schema.replication_connection_status WHERE CHANNEL_NAME = '';") \
       || die "could not read the transactions received from $source"
@@ -345,7 +346,7 @@ promote() {
     local ahead
     ahead=$(local_sql "$socket" <<<"SELECT GTID_SUBSET($(sql_string "$peer_gtids"), $(sql_string "$mine"));") || die "could not compare GTID sets"
     if [ "$ahead" != 1 ]; then
-      die "$host has transactions this member lacks ($(local_sql "$socket" <<<"SELECT GTID_SUBTRACT($(sql_string "$peer_gtids"), $(sql_string "$mine"));" || true)). Promoting this member would lose them: make $host the primary instead (primaryOrdinal), or wait until this member has them. Nothing was changed"
+      die "$host has transactions this member lacks ($(local_sql "$socket" <<<"SELECT REPLACE(GTID_SUBTRACT($(sql_string "$peer_gtids"), $(sql_string "$mine")), '\\n', '');" || true)). Promoting this member would lose them: make $host the primary instead (primaryOrdinal), or wait until this member has them. Nothing was changed"
     fi
   done
   local_sql "$socket" <<<"RESET REPLICA ALL;" || die "could not reset replication"

@@ -1,29 +1,20 @@
 import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
-import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-28';
+import type { ContainerResources, Cpu, Protocol } from 'cdk8s-plus-28';
 import { Validator } from './errors';
+import { k8s } from './kube';
 import {
   checkConfigKey, checkDns1123Label, checkDns1123Subdomain, checkEnvName, checkMountPath, checkPortName,
   isPinnedImage, parseImage,
 } from './names';
 
-/** Transport protocol of a container port. */
-export enum Protocol {
-  /** TCP */
-  TCP = 'TCP',
-  /** UDP */
-  UDP = 'UDP',
-  /** SCTP */
-  SCTP = 'SCTP',
-}
-
 /** A port the container listens on. */
-export interface PortSpec {
+export interface PortOptions {
   /** Port name (IANA service name: at most 15 lower case letters, digits and "-"); Services target it by name. */
   readonly name: string;
   /** Container port number (1-65535). */
   readonly port: number;
   /**
-   * Protocol.
+   * Protocol (cdk8s-plus-28's `Protocol`).
    * @default Protocol.TCP
    */
   readonly protocol?: Protocol;
@@ -38,36 +29,36 @@ export interface PortSpec {
  * The value of an environment variable: a literal, or a reference to a Secret, ConfigMap or pod
  * field, so that credentials never appear in the synthesized YAML.
  */
-export class EnvValue {
+export class EnvSource {
   /**
    * A literal value. Refused for names that look secret (PASSWORD, SECRET, TOKEN, KEY); use
    * `fromSecretKey`, or `fromPlaintextSecret` to accept the value in plaintext YAML.
    */
-  public static fromValue(value: string): EnvValue {
-    return new EnvValue({ value }, false);
+  public static fromValue(value: string): EnvSource {
+    return new EnvSource({ value }, false);
   }
 
   /**
    * A literal value for a secret-looking name, written in plaintext into the manifests (and into
    * git). Only for throw-away environments.
    */
-  public static fromPlaintextSecret(value: string): EnvValue {
-    return new EnvValue({ value }, true);
+  public static fromPlaintextSecret(value: string): EnvSource {
+    return new EnvSource({ value }, true);
   }
 
   /** A key of a Secret (which the user or another tool creates). */
-  public static fromSecretKey(secretName: string, key: string, options: EnvReferenceOptions = {}): EnvValue {
-    return new EnvValue({ valueFrom: { secretKeyRef: { name: secretName, key, optional: options.optional } } }, false, secretName, key);
+  public static fromSecretKey(secretName: string, key: string, options: EnvReferenceOptions = {}): EnvSource {
+    return new EnvSource({ valueFrom: { secretKeyRef: { name: secretName, key, optional: options.optional } } }, false, secretName, key);
   }
 
   /** A key of a ConfigMap. */
-  public static fromConfigMapKey(configMapName: string, key: string, options: EnvReferenceOptions = {}): EnvValue {
-    return new EnvValue({ valueFrom: { configMapKeyRef: { name: configMapName, key, optional: options.optional } } }, false, configMapName, key);
+  public static fromConfigMapKey(configMapName: string, key: string, options: EnvReferenceOptions = {}): EnvSource {
+    return new EnvSource({ valueFrom: { configMapKeyRef: { name: configMapName, key, optional: options.optional } } }, false, configMapName, key);
   }
 
   /** A field of the pod, e.g. `metadata.name`, `metadata.namespace`, `status.podIP`. */
-  public static fromFieldPath(fieldPath: string): EnvValue {
-    return new EnvValue({ valueFrom: { fieldRef: { fieldPath } } }, false);
+  public static fromFieldPath(fieldPath: string): EnvSource {
+    return new EnvSource({ valueFrom: { fieldRef: { fieldPath } } }, false);
   }
 
   private constructor(
@@ -88,7 +79,7 @@ export interface EnvReferenceOptions {
 }
 
 /** Timing of a probe. */
-export interface ProbeOptions {
+export interface HealthProbeOptions {
   /**
    * Wait this long after the container starts before the first probe.
    * @default - no delay (use a startup probe for slow starters)
@@ -125,7 +116,7 @@ export enum HttpScheme {
 }
 
 /** Options of an HTTP GET probe. */
-export interface HttpGetProbeOptions extends ProbeOptions {
+export interface HttpGetHealthProbeOptions extends HealthProbeOptions {
   /**
    * Port number to probe.
    * @default - the first container port
@@ -139,7 +130,7 @@ export interface HttpGetProbeOptions extends ProbeOptions {
 }
 
 /** Options of a TCP probe. */
-export interface TcpSocketProbeOptions extends ProbeOptions {
+export interface TcpSocketHealthProbeOptions extends HealthProbeOptions {
   /**
    * Port number to probe.
    * @default - the first container port
@@ -148,25 +139,25 @@ export interface TcpSocketProbeOptions extends ProbeOptions {
 }
 
 /** A startup, readiness or liveness probe. */
-export class Probe {
+export class HealthProbe {
   /** Succeeds when a TCP connection to the port opens. */
-  public static tcpSocket(options: TcpSocketProbeOptions = {}): Probe {
-    return new Probe('tcp', options, options.port);
+  public static tcpSocket(options: TcpSocketHealthProbeOptions = {}): HealthProbe {
+    return new HealthProbe('tcp', options, options.port);
   }
 
   /** Succeeds when `GET path` answers 200-399. */
-  public static httpGet(path: string, options: HttpGetProbeOptions = {}): Probe {
-    return new Probe('http', options, options.port, path, undefined, options.scheme);
+  public static httpGet(path: string, options: HttpGetHealthProbeOptions = {}): HealthProbe {
+    return new HealthProbe('http', options, options.port, path, undefined, options.scheme);
   }
 
   /** Succeeds when the command exits 0 (run inside the container, without a shell). */
-  public static exec(command: string[], options: ProbeOptions = {}): Probe {
-    return new Probe('exec', options, undefined, undefined, command);
+  public static exec(command: string[], options: HealthProbeOptions = {}): HealthProbe {
+    return new HealthProbe('exec', options, undefined, undefined, command);
   }
 
   private constructor(
     private readonly kind: 'tcp' | 'http' | 'exec',
-    private readonly options: ProbeOptions,
+    private readonly options: HealthProbeOptions,
     private readonly port?: number,
     private readonly path?: string,
     private readonly command?: string[],
@@ -217,7 +208,7 @@ export class Probe {
 }
 
 /** A volume mounted into a container by name: a claim template, an emptyDir or the config volume. */
-export interface VolumeMountSpec {
+export interface VolumeMountOptions {
   /** Name of the pod volume (a `volumes` claim, an `emptyDirs` entry, or `configVolumeName`). */
   readonly volume: string;
   /** Absolute path in the container. */
@@ -235,7 +226,7 @@ export interface VolumeMountSpec {
 }
 
 /** An init container or sidecar of a {@link StatefulApp}. */
-export interface ContainerSpec {
+export interface ContainerOptions {
   /** Container name (DNS-1123 label, unique in the pod). */
   readonly name: string;
   /**
@@ -262,17 +253,17 @@ export interface ContainerSpec {
    * Environment variables, in this order.
    * @default - none
    */
-  readonly env?: { [name: string]: EnvValue };
+  readonly env?: { [name: string]: EnvSource };
   /**
    * Ports the container listens on (not added to the app's Services).
    * @default - none
    */
-  readonly ports?: PortSpec[];
+  readonly ports?: PortOptions[];
   /**
    * Volumes to mount.
    * @default - none
    */
-  readonly mounts?: VolumeMountSpec[];
+  readonly mounts?: VolumeMountOptions[];
   /**
    * Resources.
    * @default - cpu request 50m; memory request and limit 128Mi
@@ -282,17 +273,17 @@ export interface ContainerSpec {
    * Readiness probe (sidecars only).
    * @default - none
    */
-  readonly readinessProbe?: Probe;
+  readonly readinessProbe?: HealthProbe;
   /**
    * Liveness probe (sidecars only).
    * @default - none
    */
-  readonly livenessProbe?: Probe;
+  readonly livenessProbe?: HealthProbe;
   /**
    * Startup probe (sidecars only).
    * @default - none
    */
-  readonly startupProbe?: Probe;
+  readonly startupProbe?: HealthProbe;
   /**
    * Working directory.
    * @default - the image's
@@ -308,17 +299,41 @@ export interface ContainerDefaults {
   readonly volumeNames: ReadonlySet<string>;
 }
 
+/**
+ * A Cpu amount without loading cdk8s-plus-28's index (its L2 classes are most of its load time);
+ * the same shape as `Cpu.millis(n)`, which is all the rendering reads.
+ * @internal
+ */
+export function cpuMillis(millis: number): Cpu {
+  return { amount: `${millis}m` } as Cpu;
+}
+
+/** The protocols of a container port (cdk8s-plus-28's `Protocol` values). */
+const PROTOCOLS = ['TCP', 'UDP', 'SCTP'];
+
 /** Default resources of the main container. @internal */
 export const MAIN_RESOURCES: ContainerResources = {
-  cpu: { request: Cpu.millis(250) },
+  cpu: { request: cpuMillis(250) },
   memory: { request: Size.mebibytes(256), limit: Size.mebibytes(256) },
 };
 
 /** Default resources of init containers and sidecars. @internal */
 export const HELPER_RESOURCES: ContainerResources = {
-  cpu: { request: Cpu.millis(50) },
+  cpu: { request: cpuMillis(50) },
   memory: { request: Size.mebibytes(128), limit: Size.mebibytes(128) },
+  // Their logs and anything they write outside volumes; evicted first without a request.
+  ephemeralStorage: { request: Size.mebibytes(16), limit: Size.mebibytes(128) },
 };
+
+/**
+ * The main container's ephemeral storage: its logs and writable layer, plus the pod's disk-backed
+ * emptyDirs, which count against the pod's limit (the sum of its containers').
+ * @internal
+ */
+export function mainEphemeralStorage(emptyDirBytes: number): { request: Size; limit: Size } {
+  const mib = 256 + Math.ceil(emptyDirBytes / (1024 * 1024));
+  return { request: Size.mebibytes(64), limit: Size.mebibytes(mib) };
+}
 
 const SECRET_LIKE = /PASSWORD|PASSWD|SECRET|TOKEN|KEY/i;
 
@@ -379,25 +394,25 @@ export function renderResources(v: Validator, prop: string, given: ContainerReso
 }
 
 /** Checks and renders an env map in insertion order. @internal */
-export function renderEnv(v: Validator, prop: string, env: { [name: string]: EnvValue } | undefined): k8s.EnvVar[] | undefined {
+export function renderEnv(v: Validator, prop: string, env: { [name: string]: EnvSource } | undefined): k8s.EnvVar[] | undefined {
   if (env === undefined) return undefined;
   if (typeof env !== 'object' || env === null || Array.isArray(env)) {
-    v.fail(prop, env, 'must be a map of name to EnvValue', 'pass { NAME: EnvValue.fromValue("...") }');
+    v.fail(prop, env, 'must be a map of name to EnvSource', 'pass { NAME: EnvSource.fromValue("...") }');
   }
   const out: k8s.EnvVar[] = [];
   for (const [name, value] of Object.entries(env)) {
     const p = `${prop}.${name}`;
     const problem = checkEnvName(name);
     if (problem) v.fail(`${prop} name`, name, problem, 'use a name like DATABASE_URL');
-    if (!(value instanceof EnvValue)) {
-      v.fail(p, value, 'must be an EnvValue', typeof value === 'string' ? `use EnvValue.fromValue(${JSON.stringify(value)})` : 'use EnvValue.fromValue(...) or EnvValue.fromSecretKey(...)');
+    if (!(value instanceof EnvSource)) {
+      v.fail(p, value, 'must be an EnvSource', typeof value === 'string' ? `use EnvSource.fromValue(${JSON.stringify(value)})` : 'use EnvSource.fromValue(...) or EnvSource.fromSecretKey(...)');
     }
     const spec = value._spec;
     if (spec.value !== undefined) {
-      if (typeof spec.value !== 'string') v.fail(p, spec.value, 'must be a string', `quote it: EnvValue.fromValue("${String(spec.value)}")`);
+      if (typeof spec.value !== 'string') v.fail(p, spec.value, 'must be a string', `quote it: EnvSource.fromValue("${String(spec.value)}")`);
       if (SECRET_LIKE.test(name) && !value._plaintextSecretAccepted) {
         v.fail(p, '(literal value hidden)', `is a literal, and ${name} looks like a credential that would be written in plaintext to the manifests`,
-          `keep it in a Secret and use EnvValue.fromSecretKey('my-secret', '${name.toLowerCase().replace(/_/g, '-')}'), or if it really is not secret (or this is a throw-away environment) use EnvValue.fromPlaintextSecret(...)`);
+          `keep it in a Secret and use EnvSource.fromSecretKey('my-secret', '${name.toLowerCase().replace(/_/g, '-')}'), or if it really is not secret (or this is a throw-away environment) use EnvSource.fromPlaintextSecret(...)`);
       }
       out.push({ name, value: spec.value });
       continue;
@@ -419,7 +434,7 @@ export function renderEnv(v: Validator, prop: string, env: { [name: string]: Env
 }
 
 /** Checks ports (numbers, names, uniqueness) and renders container ports. @internal */
-export function renderPorts(v: Validator, prop: string, ports: PortSpec[] | undefined): k8s.ContainerPort[] | undefined {
+export function renderPorts(v: Validator, prop: string, ports: PortOptions[] | undefined): k8s.ContainerPort[] | undefined {
   if (ports === undefined) return undefined;
   if (!Array.isArray(ports)) v.fail(prop, ports, 'must be a list', 'pass [{ name: "http", port: 8080 }]');
   const names = new Set<string>();
@@ -431,8 +446,8 @@ export function renderPorts(v: Validator, prop: string, ports: PortSpec[] | unde
     if (problem) v.fail(`${p}.name`, port?.name, problem, 'use a name like "http" or "mysql"');
     v.integer(`${p}.port`, port.port, 1, 65535, 'use a port between 1 and 65535 (unprivileged containers usually listen above 1024)');
     v.integer(`${p}.servicePort`, port.servicePort, 1, 65535, 'use a port between 1 and 65535');
-    const protocol = port.protocol ?? Protocol.TCP;
-    if (!Object.values(Protocol).includes(protocol)) v.fail(`${p}.protocol`, protocol, 'is not a Protocol', 'use Protocol.TCP, UDP or SCTP');
+    const protocol: string = port.protocol ?? 'TCP';
+    if (!PROTOCOLS.includes(protocol)) v.fail(`${p}.protocol`, protocol, 'is not a Protocol', 'use Protocol.TCP, UDP or SCTP (cdk8s-plus-28)');
     if (names.has(port.name)) v.fail(`${p}.name`, port.name, 'is used by another port', 'give each port a unique name');
     const key = `${port.port}/${protocol}`;
     if (numbers.has(key)) v.fail(`${p}.port`, port.port, `is declared twice for ${protocol}`, 'declare each port once');
@@ -458,7 +473,7 @@ export function checkImage(v: Validator, prop: string, image: string | undefined
 }
 
 /** Checks and renders volume mounts; mount paths must be unique within the container. @internal */
-export function renderMounts(v: Validator, prop: string, mounts: VolumeMountSpec[], volumeNames: ReadonlySet<string>): k8s.VolumeMount[] | undefined {
+export function renderMounts(v: Validator, prop: string, mounts: VolumeMountOptions[], volumeNames: ReadonlySet<string>): k8s.VolumeMount[] | undefined {
   const paths = new Set<string>();
   const out: k8s.VolumeMount[] = [];
   mounts.forEach((m, i) => {
@@ -490,7 +505,7 @@ export function restrictedSecurityContext(readOnlyRootFilesystem: boolean): k8s.
 }
 
 /** Checks and renders an init container or sidecar. @internal */
-export function renderHelperContainer(v: Validator, prop: string, spec: ContainerSpec, defaults: ContainerDefaults, allowProbes: boolean): k8s.Container {
+export function renderHelperContainer(v: Validator, prop: string, spec: ContainerOptions, defaults: ContainerDefaults, allowProbes: boolean): k8s.Container {
   const problem = checkDns1123Label(spec?.name);
   if (problem) v.fail(`${prop}.name`, spec?.name, problem, 'use a name like "init-config"');
   const image = spec.image === undefined ? defaults.image : checkImage(v, `${prop}.image`, spec.image, spec.allowUnpinnedImage);

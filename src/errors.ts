@@ -41,7 +41,12 @@ export function describe(value: unknown): string {
  * @internal
  */
 export class Validator {
-  constructor(private readonly scope: IConstruct | string, private readonly kind: string) {}
+  constructor(private readonly scope: IConstruct | string, public readonly kind: string) {}
+
+  /** The construct path errors name. */
+  public get path(): string {
+    return typeof this.scope === 'string' ? this.scope : this.scope.node.path;
+  }
 
   public fail(prop: string, value: unknown, problem: string, fix: string): never {
     throw new StatefulValidationError(this.scope, this.kind, prop, value, problem, fix);

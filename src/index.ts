@@ -1,32 +1,35 @@
 // Public API of cdk8s-stateful. Exported by name so internal helpers stay private.
 export { StatefulValidationError } from './errors';
 
-export { Protocol, EnvValue, HttpScheme, Probe } from './container';
+export { EnvSource, HttpScheme, HealthProbe } from './container';
 export type {
-  PortSpec, EnvReferenceOptions, ProbeOptions, HttpGetProbeOptions, TcpSocketProbeOptions, VolumeMountSpec, ContainerSpec,
+  PortOptions, EnvReferenceOptions, HealthProbeOptions, HttpGetHealthProbeOptions, TcpSocketHealthProbeOptions, VolumeMountOptions, ContainerOptions,
 } from './container';
 
 export { ReclaimPolicy, VolumeBindingMode, FileSystemType, DiskProvider, DiskStorageClass } from './storage/disk-storage-class';
 export type { IStorageClass, CustomProviderOptions, DiskStorageClassProps } from './storage/disk-storage-class';
 
-export {
-  PodManagementPolicy, PvcRetention, AccessMode, SpreadMode, ServiceType, ImagePullPolicy, UpdateStrategy, DisruptionBudget,
-  StatefulApp,
-} from './stateful-app';
+export { PvcRetention, AccessMode, SpreadMode, UpdateStrategy, DisruptionBudget } from './app/options';
+export type { PvcRetentionPolicy, RollingUpdateOptions } from './app/options';
 export type {
-  PvcRetentionPolicy, RollingUpdateOptions, VolumeClaimSpec, EmptyDirSpec, ConfigFilesSpec, ServiceOptions, StatefulAppProps,
-} from './stateful-app';
+  VolumeClaimOptions, EmptyDirOptions, ConfigFilesOptions, ServiceOptions, NetworkPolicyOptions, StatefulWorkloadProps, StatefulAppProps,
+} from './app/props';
+export { StatefulApp } from './app/stateful-app';
+export type { AddEnvOptions } from './app/stateful-app';
 
+// The upgrade guard loads on first use (it carries a YAML parser the constructs do not need).
 export {
-  checkUpgrade, findingId, formatFindings, formatFindingsJson, loadManifests, loadManifestsAtRevision, parseManifests,
-  ManifestError, Severity, UpgradeGuard,
-} from './guard';
-export type { CheckOptions, CheckResult, Finding, ObjectRef, RevisionManifests } from './guard';
+  checkUpgrade, findingId, formatFindings, formatFindingsJson, loadManifests, loadManifestsAtRevision, parseManifests, UpgradeGuard,
+} from './guard/lazy';
+export { ManifestError, Severity } from './guard/model';
+export type { CheckOptions, CheckResult, Finding, ObjectRef } from './guard/model';
+export type { RevisionManifests } from './guard/load';
 
-export { ReplicatedMySql, DEFAULT_MYSQL_IMAGE, DEFAULT_MYSQL_97_IMAGE, DEFAULT_EXPORTER_IMAGE, EmptyPrimaryPolicy, MySqlVersion } from './mysql/replicated-mysql';
+export { ReplicatedMySql } from './mysql/replicated-mysql';
+export { DEFAULT_MYSQL_IMAGE, DEFAULT_MYSQL_97_IMAGE, DEFAULT_EXPORTER_IMAGE, EmptyPrimaryPolicy, MySqlVersion } from './mysql/props';
 export type {
-  ReplicatedMySqlProps, MySqlStorage, MySqlDatabase, MySqlMetricsOptions, MySqlNetworkPolicyOptions, MySqlClientOptions,
-} from './mysql/replicated-mysql';
+  ReplicatedMySqlProps, MySqlStorageOptions, MySqlDatabaseOptions, MySqlMetricsOptions, MySqlNetworkPolicyOptions, MySqlClientOptions,
+} from './mysql/props';
 export { MySqlCredentials } from './mysql/credentials';
 export type { MySqlSecretKeys, MySqlPlaintextPasswords } from './mysql/credentials';
 export { KubeServiceMonitor } from './imports/monitoring';

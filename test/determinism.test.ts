@@ -1,6 +1,8 @@
 import { App, Chart, Size, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
-import { DiskProvider, DiskStorageClass, StatefulApp, StatefulAppProps } from '../src';
+import {
+  DiskProvider, DiskStorageClass, StatefulApp, StatefulAppProps,
+} from '../src';
 import { buildExample } from '../src/example';
 
 const PROPS: StatefulAppProps = {
@@ -43,9 +45,10 @@ describe('stable, deterministic output', () => {
     const yaml = app.synthYaml();
     const names = [...yaml.matchAll(/^ {2}name: (\S+)$/gm)].map(m => m[1]).sort();
     expect(names).toEqual([
-      'canary-web', 'canary-web', 'canary-web', 'gp3', 'mysql', 'mysql', 'mysql', 'mysql', 'mysql',
+      // each app: StatefulSet, Service, PDB and NetworkPolicy; mysql-bootstrap: the Role, the RoleBinding and its roleRef
+      'canary-web', 'canary-web', 'canary-web', 'canary-web', 'gp3', 'mysql', 'mysql', 'mysql', 'mysql', 'mysql',
       'mysql-bootstrap', 'mysql-bootstrap', 'mysql-bootstrap', 'mysql-client', 'mysql-config', 'mysql-gp3',
-      'mysql-primary', 'mysql-read', 'web', 'web', 'web', 'web-read',
+      'mysql-primary', 'mysql-read', 'web', 'web', 'web', 'web', 'web-read',
     ]);
     // cdk8s' generated names end in an 8-character hex hash; none of ours do
     expect(yaml).not.toMatch(/name: \S*-[0-9a-f]{8}\s/);

@@ -1,5 +1,7 @@
 import { Size } from 'cdk8s';
-import { StatefulApp } from '../src';
+import {
+  StatefulApp,
+} from '../src';
 import { check, checkAll, Rule, RULES } from './policy';
 import { Manifest, newChart, synth } from './util';
 

@@ -1,9 +1,9 @@
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import { Cpu, k8s } from 'cdk8s-plus-28';
 import {
-  AccessMode, DiskProvider, DiskStorageClass, DisruptionBudget, EnvValue, ImagePullPolicy, PodManagementPolicy, Probe,
-  PvcRetention, ServiceType, SpreadMode, StatefulApp, StatefulAppProps, UpdateStrategy,
+  AccessMode, DiskProvider, DiskStorageClass, DisruptionBudget, EnvSource, HealthProbe, PvcRetention, SpreadMode, StatefulApp, StatefulAppProps, UpdateStrategy,
 } from '../src';
+import { ImagePullPolicy, PodManagementPolicy, Protocol, ServiceType } from 'cdk8s-plus-28';
 import { find, Manifest, newChart, ofKind, synth, toYaml } from './util';
 
 const MINIMAL: StatefulAppProps = {
@@ -30,9 +30,34 @@ describe('StatefulApp defaults', () => {
     expect(toYaml(objects)).toMatchSnapshot();
   });
 
-  test('emits the StatefulSet (the app itself), then its headless Service and a PDB, and nothing else', () => {
+  test('emits the StatefulSet, then its headless Service, a PDB and a NetworkPolicy, and nothing else', () => {
     const { objects } = build();
-    expect(objects.map(o => `${o.kind}/${o.metadata.name}`)).toEqual(['StatefulSet/web', 'Service/web', 'PodDisruptionBudget/web']);
+    expect(objects.map(o => `${o.kind}/${o.metadata.name}`)).toEqual(['StatefulSet/web', 'Service/web', 'PodDisruptionBudget/web', 'NetworkPolicy/web']);
+  });
+
+  test('the default NetworkPolicy admits the pods of the app\'s own namespace to its ports, no other namespace', () => {
+    const { objects } = build({ ports: [{ name: 'http', port: 8080 }, { name: 'dns', port: 53, protocol: Protocol.UDP }] });
+    expect(find(objects, 'NetworkPolicy', 'web').spec).toEqual({
+      podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'web', 'app.kubernetes.io/name': 'web' } },
+      policyTypes: ['Ingress'],
+      ingress: [{ from: [{ podSelector: { matchLabels: {} } }], ports: [{ port: 8080, protocol: 'TCP' }, { port: 53, protocol: 'UDP' }] }],
+    });
+  });
+
+  test('NetworkPolicy options: chosen clients here and in listed namespaces (two peers: same-namespace clients stay admitted), chosen ports, or none', () => {
+    const { objects } = build({
+      ports: [{ name: 'http', port: 8080 }, { name: 'admin', port: 9000 }],
+      networkPolicy: { clientPodLabels: { role: 'api' }, clientNamespaceLabels: { team: 'shop' }, ports: ['http'] },
+    });
+    expect(find(objects, 'NetworkPolicy', 'web').spec.ingress).toEqual([{
+      from: [
+        { podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'web', 'app.kubernetes.io/name': 'web' } } },
+        { podSelector: { matchLabels: { role: 'api' } } },
+        { namespaceSelector: { matchLabels: { team: 'shop' } }, podSelector: { matchLabels: { role: 'api' } } },
+      ],
+      ports: [{ port: 8080, protocol: 'TCP' }],
+    }]);
+    expect(ofKind(build({ networkPolicy: { enabled: false } }).objects, 'NetworkPolicy')).toEqual([]);
   });
 
   test('the governing Service is headless, named like the app, publishes not-ready pods and targets ports by name', () => {
@@ -84,7 +109,10 @@ describe('StatefulApp defaults', () => {
 
   test('requests cpu and memory, limits memory only', () => {
     const { sts } = build();
-    expect(mainContainer(sts).resources).toEqual({ requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '256Mi' } });
+    // ephemeral storage: 256Mi for logs and the writable layer plus the 1Gi /tmp emptyDir (it counts against the pod's limit)
+    expect(mainContainer(sts).resources).toEqual({
+      requests: { 'cpu': '250m', 'memory': '256Mi', 'ephemeral-storage': '64Mi' }, limits: { 'memory': '256Mi', 'ephemeral-storage': '1280Mi' },
+    });
   });
 
   test('a TCP readiness probe on the first port, no liveness probe', () => {
@@ -93,21 +121,34 @@ describe('StatefulApp defaults', () => {
     expect(mainContainer(sts).livenessProbe).toBeUndefined();
   });
 
-  test('spreads over nodes (preferred) and has a PDB of maxUnavailable 1 when replicas > 1', () => {
+  test('spreads over nodes (preferred) and has a PDB of maxUnavailable 1 (AlwaysAllow for pods that are not Ready) when replicas > 1', () => {
     const { objects, pod } = build();
     expect(pod.topologySpreadConstraints).toEqual([{
       maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway',
       labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'web', 'app.kubernetes.io/instance': 'web' } },
     }]);
     expect(find(objects, 'PodDisruptionBudget', 'web').spec).toEqual({
-      maxUnavailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'web', 'app.kubernetes.io/instance': 'web' } },
+      maxUnavailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'web', 'app.kubernetes.io/instance': 'web' } }, unhealthyPodEvictionPolicy: 'AlwaysAllow',
     });
   });
 
-  test.each([0, 1])('no PDB and no spreading with %d replicas', (replicas) => {
+  test.each([0, 1])('no PDB with %d replicas, but the same spreading: scaling never changes the pod template', (replicas) => {
     const { objects, pod } = build({ replicas });
     expect(ofKind(objects, 'PodDisruptionBudget')).toHaveLength(0);
-    expect(pod.topologySpreadConstraints).toBeUndefined();
+    expect(pod.topologySpreadConstraints).toEqual(build({ replicas: 3 }).pod.topologySpreadConstraints);
+    expect(pod).toEqual({ ...build({ replicas: 3 }).pod });
+  });
+
+  test('zone spreading (preferred) when a claim uses a zonal DiskStorageClass of the app; none for classes it cannot see', () => {
+    const chart = newChart();
+    const disks = new DiskStorageClass(chart, 'gp3', { provider: DiskProvider.AWS_EBS_GP3 });
+    new StatefulApp(chart, 'web', { ...MINIMAL, volumes: [{ name: 'www', mountPath: '/www', size: Size.gibibytes(1), storageClass: disks }] });
+    const pod = find(synth(chart), 'StatefulSet', 'web').spec.template.spec;
+    expect(pod.topologySpreadConstraints.map((c: any) => [c.topologyKey, c.whenUnsatisfiable])).toEqual([
+      ['topology.kubernetes.io/zone', 'ScheduleAnyway'], ['kubernetes.io/hostname', 'ScheduleAnyway'],
+    ]);
+    const external = build({ volumes: [{ name: 'www', mountPath: '/www', size: Size.gibibytes(1), storageClass: DiskStorageClass.fromStorageClassName('gp3') }] });
+    expect(external.pod.topologySpreadConstraints.map((c: any) => c.topologyKey)).toEqual(['kubernetes.io/hostname']);
   });
 
   test('rolling update and OrderedReady by default', () => {
@@ -172,10 +213,10 @@ describe('StatefulApp options', () => {
   test('env: literal, from Secret, from ConfigMap, from a pod field, in order', () => {
     const { sts } = build({
       env: {
-        MODE: EnvValue.fromValue('primary'),
-        DB_PASSWORD: EnvValue.fromSecretKey('db-credentials', 'password'),
-        FEATURE_FLAGS: EnvValue.fromConfigMapKey('flags', 'all', { optional: true }),
-        POD_NAME: EnvValue.fromFieldPath('metadata.name'),
+        MODE: EnvSource.fromValue('primary'),
+        DB_PASSWORD: EnvSource.fromSecretKey('db-credentials', 'password'),
+        FEATURE_FLAGS: EnvSource.fromConfigMapKey('flags', 'all', { optional: true }),
+        POD_NAME: EnvSource.fromFieldPath('metadata.name'),
       },
     });
     expect(mainContainer(sts).env).toEqual([
@@ -187,7 +228,7 @@ describe('StatefulApp options', () => {
   });
 
   test('a secret-looking literal is written only through the loud opt-in', () => {
-    const { sts } = build({ env: { API_TOKEN: EnvValue.fromPlaintextSecret('dev-only') } });
+    const { sts } = build({ env: { API_TOKEN: EnvSource.fromPlaintextSecret('dev-only') } });
     expect(mainContainer(sts).env).toEqual([{ name: 'API_TOKEN', value: 'dev-only' }]);
   });
 
@@ -230,7 +271,7 @@ describe('StatefulApp options', () => {
     const chart = newChart();
     const app = new StatefulApp(chart, 'web', {
       ...MINIMAL, labels: { team: 'web' },
-      sidecars: [{ name: 'exporter', image: 'nginx/nginx-prometheus-exporter:1.1.0', ports: [{ name: 'metrics', port: 9113 }], readinessProbe: Probe.httpGet('/metrics') }],
+      sidecars: [{ name: 'exporter', image: 'nginx/nginx-prometheus-exporter:1.1.0', ports: [{ name: 'metrics', port: 9113 }], readinessProbe: HealthProbe.httpGet('/metrics') }],
     });
     app.addService('Metrics', { headless: true, ports: ['metrics'] });
     const svc = find(synth(chart), 'Service', 'web-metrics');
@@ -249,9 +290,9 @@ describe('StatefulApp options', () => {
 
   test('probes: http readiness, exec liveness, startup', () => {
     const { sts } = build({
-      readinessProbe: Probe.httpGet('/ready', { period: Duration.seconds(5) }),
-      livenessProbe: Probe.exec(['/bin/check'], { failureThreshold: 6, period: Duration.seconds(20) }),
-      startupProbe: Probe.tcpSocket({ port: 8080, failureThreshold: 60 }),
+      readinessProbe: HealthProbe.httpGet('/ready', { period: Duration.seconds(5) }),
+      livenessProbe: HealthProbe.exec(['/bin/check'], { failureThreshold: 6, period: Duration.seconds(20) }),
+      startupProbe: HealthProbe.tcpSocket({ port: 8080, failureThreshold: 60 }),
     });
     const c = mainContainer(sts);
     expect(c.readinessProbe).toEqual({ httpGet: { path: '/ready', port: 8080 }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 });
@@ -261,7 +302,9 @@ describe('StatefulApp options', () => {
 
   test('resources: each group given replaces the default group', () => {
     const { sts } = build({ resources: { cpu: { request: Cpu.millis(500), limit: Cpu.units(2) } } });
-    expect(mainContainer(sts).resources).toEqual({ requests: { cpu: '500m', memory: '256Mi' }, limits: { cpu: '2', memory: '256Mi' } });
+    expect(mainContainer(sts).resources).toEqual({
+      requests: { 'cpu': '500m', 'memory': '256Mi', 'ephemeral-storage': '64Mi' }, limits: { 'cpu': '2', 'memory': '256Mi', 'ephemeral-storage': '1280Mi' },
+    });
   });
 
   test('security context overrides and a writable root', () => {
@@ -282,13 +325,13 @@ describe('StatefulApp options', () => {
       initContainers: [{ name: 'seed', command: ['sh', '-c', 'cp -r /seed/. /usr/share/nginx/html/'], mounts: [{ volume: 'www', mountPath: '/usr/share/nginx/html' }] }],
       sidecars: [{
         name: 'exporter', image: 'nginx/nginx-prometheus-exporter:1.1.0', ports: [{ name: 'metrics', port: 9113 }],
-        readinessProbe: Probe.httpGet('/metrics'), mounts: [{ volume: 'shared', mountPath: '/shared', readOnly: true }],
+        readinessProbe: HealthProbe.httpGet('/metrics'), mounts: [{ volume: 'shared', mountPath: '/shared', readOnly: true }],
       }],
     });
     expect(pod.initContainers).toEqual([{
       name: 'seed', image: 'nginxinc/nginx-unprivileged:1.25.3', command: ['sh', '-c', 'cp -r /seed/. /usr/share/nginx/html/'],
       volumeMounts: [{ name: 'www', mountPath: '/usr/share/nginx/html' }],
-      resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '128Mi' } },
+      resources: { requests: { 'cpu': '50m', 'memory': '128Mi', 'ephemeral-storage': '16Mi' }, limits: { 'memory': '128Mi', 'ephemeral-storage': '128Mi' } },
       securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true, runAsNonRoot: true },
     }]);
     expect(pod.containers.map((c: any) => c.name)).toEqual(['web', 'exporter']);
@@ -355,7 +398,7 @@ describe('StatefulApp options', () => {
   });
 
   test('no ports: an explicit readiness probe and no Service ports', () => {
-    const { objects, sts } = build({ ports: undefined, readinessProbe: Probe.exec(['/bin/ready']) });
+    const { objects, sts } = build({ ports: undefined, readinessProbe: HealthProbe.exec(['/bin/ready']) });
     expect(find(objects, 'Service', 'web').spec.ports).toBeUndefined();
     expect(mainContainer(sts).ports).toBeUndefined();
   });
@@ -389,16 +432,16 @@ describe('StatefulApp attributes and helpers', () => {
 
   test('the helpers refuse unknown volumes and bad ordinals', () => {
     const { app } = build({ startOrdinal: 2 });
-    expect(() => app.pvcName('data', 0)).toThrow(/StatefulApp 'test\/web': pvcName: volume "data" is not a claim template of this app \(claims: www\)/);
+    expect(() => app.pvcName('data', 0)).toThrow(/StatefulApp 'test\/web': pvcName\(volume\) "data" is invalid: is not a claim template of this app \(claims: www\)/);
     expect(() => app.podDnsName(1)).toThrow(/ordinal 1 is invalid: must be an integer >= 2/);
     expect(() => app.podName(-1)).toThrow(/ordinal -1 is invalid/);
   });
 
-  test('every emitted object is reachable; the app is its own StatefulSet', () => {
+  test('every emitted object is reachable; ApiObject.of(app) is its StatefulSet', () => {
     const { app } = build({ config: { files: { a: 'b' } }, readService: {} });
-    expect(ApiObject.of(app)).toBe(app);
-    expect(app.statefulSet).toBe(app);
-    expect(app).toBeInstanceOf(k8s.KubeStatefulSet);
+    expect(ApiObject.of(app)).toBe(app.statefulSet);
+    expect(app.statefulSet).toBeInstanceOf(k8s.KubeStatefulSet);
+    expect(app.statefulSet.name).toBe('web');
     expect(app.name).toBe('web');
     expect(app.service.name).toBe('web');
     expect(app.readService?.name).toBe('web-read');
@@ -406,14 +449,16 @@ describe('StatefulApp attributes and helpers', () => {
     expect(app.podDisruptionBudget?.name).toBe('web');
   });
 
-  test('one construct per emitted object: no wrapper node (cdk8s walks every node once per chart)', () => {
+  test('the app is one construct; each emitted object is its child with a stable id', () => {
     // GIVEN an app with every optional object
     const { chart, objects } = build({ config: { files: { a: 'b' } }, readService: {}, sidecars: [{ name: 'metrics', ports: [{ name: 'metrics', port: 9113 }] }] });
-    // THEN the chart holds exactly one construct per object in the output
+    // THEN the chart holds the app and one construct per object in the output
     const constructs = chart.node.findAll().filter(c => c !== chart);
-    expect(constructs.every(c => c instanceof ApiObject)).toBe(true);
-    expect(constructs.length).toBe(objects.length);
-    expect(constructs.map(c => c.node.path)).toEqual(['test/web', 'test/web/ConfigMap', 'test/web/Service', 'test/web/ReadService', 'test/web/DisruptionBudget']);
+    expect(constructs.filter(c => !(c instanceof ApiObject)).map(c => c.node.path)).toEqual(['test/web']);
+    expect(constructs.filter(c => c instanceof ApiObject).length).toBe(objects.length);
+    expect(constructs.map(c => c.node.path)).toEqual([
+      'test/web', 'test/web/Resource', 'test/web/ConfigMap', 'test/web/Service', 'test/web/ReadService', 'test/web/DisruptionBudget', 'test/web/NetworkPolicy',
+    ]);
   });
 
   test('a refused app leaves nothing behind in the tree', () => {
@@ -433,7 +478,7 @@ describe('StatefulApp attributes and helpers', () => {
     const chart = newChart();
     expect(() => new WebServer(chart, 'web', { ...MINIMAL, replicas: 1.5 })).toThrow(/^WebServer 'test\/web': replicas 1.5 is invalid/);
     const app = new WebServer(chart, 'web', MINIMAL);
-    expect(() => app.pvcName(1 as unknown as string, 0)).toThrow(/WebServer 'test\/web': pvcName: volume 1 is not a claim template .* Fix: pass one of the volume names first, then the ordinal: pvcName\("www", 1\)/);
+    expect(() => app.pvcName(1 as unknown as string, 0)).toThrow(/WebServer 'test\/web': pvcName\(volume\) 1 is invalid: is not a claim template .* Fix: pass one of the volume names first, then the ordinal: pvcName\("www", 1\)/);
   });
 
   test('escape hatch: a JSON patch on the StatefulSet reaches the output', () => {

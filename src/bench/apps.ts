@@ -38,27 +38,30 @@ export function buildRaw(scope: Construct, objects: unknown[], i: number): void 
 }
 
 /**
- * The same captured JSON in our construct tree: each app's StatefulSet as a typed L1 object with
- * the app's other objects as its typed L1 children, no logic of ours. Against `raw` it measures
- * what the tree shape costs in cdk8s' synthesis; against `ours`, what our code costs.
+ * The same captured JSON in our construct tree: a construct per app holding its objects as typed L1
+ * objects, no logic of ours. Against `raw` it measures what the tree shape costs in cdk8s'
+ * synthesis; against `ours`, what our code costs.
  */
 export function buildTyped(scope: Construct, objects: unknown[], i: number): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const l1 = require('../l1') as typeof import('../l1');
+  const kube = require('../kube') as typeof import('../kube');
   const classes: { [kind: string]: new (scope: Construct, id: string, props: any) => ApiObject } = {
-    StatefulSet: l1.OnePassKubeStatefulSet,
-    Service: l1.OnePassKubeService,
-    ConfigMap: l1.OnePassKubeConfigMap,
-    PodDisruptionBudget: l1.OnePassKubePodDisruptionBudget,
-    NetworkPolicy: l1.OnePassKubeNetworkPolicy,
+    StatefulSet: kube.KubeStatefulSet,
+    Service: kube.KubeService,
+    ConfigMap: kube.KubeConfigMap,
+    PodDisruptionBudget: kube.KubePodDisruptionBudget,
+    NetworkPolicy: kube.KubeNetworkPolicy,
+    ServiceAccount: kube.KubeServiceAccount,
+    Role: kube.KubeRole,
+    RoleBinding: kube.KubeRoleBinding,
+    Secret: kube.KubeSecret,
   };
-  let parent: Construct = scope;
+  const parent = new Construct(scope, `app${i}`);
   objects.forEach((o, j) => {
     const { kind } = o as { kind: string };
     const type = classes[kind];
     if (!type) throw new Error(`bench: no typed L1 class for kind ${kind}; add it to buildTyped`);
-    const obj = new type(parent, `o${i}-${j}`, o);
-    if (j === 0) parent = obj;
+    new type(parent, j === 0 ? 'Resource' : `o${j}`, o);
   });
 }
 

@@ -38,7 +38,7 @@ function worker(impl: Impl, kind: AppKind, layout: Layout, n: number, capture: s
   // Module loading is a constant, not a per-app cost: load before the clock starts (reported apart).
   if (impl === 'ours') require('../index');
   if (impl === 'plus') require('cdk8s-plus-28');
-  if (impl === 'typed') require('../l1');
+  if (impl === 'typed') require('../kube');
   (globalThis as { gc?: () => void }).gc?.();
   const startRssMb = process.memoryUsage().rss / 2 ** 20;
   const t0 = process.hrtime.bigint();

@@ -1,6 +1,6 @@
 import { JsonPatch } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { k8s, KubeStorageClass } from '../kube';
 import { Validator } from '../errors';
 import { checkDns1123Subdomain, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY } from '../names';
 
@@ -205,6 +205,8 @@ export class DiskStorageClass extends Construct implements IStorageClass {
   public readonly storageClassName: string;
   /** The emitted StorageClass (escape hatch). */
   public readonly resource: k8s.KubeStorageClass;
+  /** Whether its volumes are zonal (a pod can only run in its volume's zone). */
+  public readonly zonal: boolean;
 
   constructor(scope: Construct, id: string, props: DiskStorageClassProps) {
     super(scope, id);
@@ -277,7 +279,8 @@ export class DiskStorageClass extends Construct implements IStorageClass {
     if (props.isDefault) annotations['storageclass.kubernetes.io/is-default-class'] = 'true';
 
     this.storageClassName = name;
-    this.resource = new k8s.KubeStorageClass(this, 'Resource', {
+    this.zonal = provider.zonal;
+    this.resource = new KubeStorageClass(this, 'Resource', {
       metadata: {
         name,
         labels: { [LABEL_NAME]: name, [LABEL_MANAGED_BY]: MANAGED_BY, ...(props.labels ?? {}) },
@@ -298,4 +301,9 @@ export class DiskStorageClass extends Construct implements IStorageClass {
       this.resource.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
     }
   }
+}
+
+/** Whether claims on this class get zonal volumes (known for a DiskStorageClass of the app only). */
+export function isZonal(storageClass: IStorageClass): boolean {
+  return (storageClass as { zonal?: unknown }).zonal === true;
 }

@@ -8,7 +8,9 @@
 import { writeFileSync } from 'fs';
 import { join } from 'path';
 import { Chart } from 'cdk8s';
-import { CheckOptions, checkUpgrade, DiskStorageClass, Finding, PvcRetention, Severity, SpreadMode, StatefulApp, StatefulAppProps } from '../../src';
+import {
+  CheckOptions, checkUpgrade, DiskStorageClass, Finding, PvcRetention, Severity, SpreadMode, StatefulApp, StatefulAppProps,
+} from '../../src';
 import { AUTO_READY, gi, IMAGE, localVolumes, restrictedNamespace, settled, suffix, synthesize } from './fixtures';
 import { eventually, Kube, KubeObject } from './kube';
 

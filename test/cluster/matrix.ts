@@ -10,28 +10,9 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  AccessMode,
-  DiskProvider,
-  DiskStorageClass,
-  DisruptionBudget,
-  EnvValue,
-  FileSystemType,
-  HttpScheme,
-  ImagePullPolicy,
-  MySqlCredentials,
-  PodManagementPolicy,
-  Probe,
-  PvcRetention,
-  ReclaimPolicy,
-  ReplicatedMySql,
-  ServiceType,
-  SpreadMode,
-  StatefulApp,
-  StatefulAppProps,
-  UpdateStrategy,
-  VolumeBindingMode,
-  VolumeClaimSpec,
+  AccessMode, DiskProvider, DiskStorageClass, DisruptionBudget, EnvSource, FileSystemType, HttpScheme, MySqlCredentials, HealthProbe, PvcRetention, ReclaimPolicy, ReplicatedMySql, SpreadMode, StatefulApp, StatefulAppProps, UpdateStrategy, VolumeBindingMode, VolumeClaimOptions,
 } from '../../src';
+import { ImagePullPolicy, PodManagementPolicy, ServiceType } from 'cdk8s-plus-28';
 import type { KubeObject } from './kube';
 
 /** One way of using the library. */
@@ -48,7 +29,7 @@ export interface MatrixCase {
 }
 
 const IMAGE = 'nginxinc/nginx-unprivileged:1.25.3';
-const www = (props: Partial<VolumeClaimSpec> = {}): VolumeClaimSpec[] => [{ name: 'www', mountPath: '/usr/share/nginx/html', size: Size.gibibytes(1), ...props }];
+const www = (props: Partial<VolumeClaimOptions> = {}): VolumeClaimOptions[] => [{ name: 'www', mountPath: '/usr/share/nginx/html', size: Size.gibibytes(1), ...props }];
 
 /** A StatefulApp with 3 replicas, a port and a claim, plus `props`. */
 function app(props: Partial<StatefulAppProps> = {}): (chart: Chart) => void {
@@ -104,12 +85,12 @@ export const MATRIX: MatrixCase[] = [
   {
     name: 'probes',
     build: app({
-      readinessProbe: Probe.httpGet('/ready', { period: Duration.seconds(5), timeout: Duration.seconds(2), failureThreshold: 2, successThreshold: 2 }),
-      livenessProbe: Probe.tcpSocket({ initialDelay: Duration.seconds(30), period: Duration.seconds(20) }),
-      startupProbe: Probe.exec(['sh', '-c', 'test -f /tmp/started'], { period: Duration.seconds(2), failureThreshold: 60 }),
+      readinessProbe: HealthProbe.httpGet('/ready', { period: Duration.seconds(5), timeout: Duration.seconds(2), failureThreshold: 2, successThreshold: 2 }),
+      livenessProbe: HealthProbe.tcpSocket({ initialDelay: Duration.seconds(30), period: Duration.seconds(20) }),
+      startupProbe: HealthProbe.exec(['sh', '-c', 'test -f /tmp/started'], { period: Duration.seconds(2), failureThreshold: 60 }),
     }),
   },
-  { name: 'probe-https', build: app({ readinessProbe: Probe.httpGet('/healthz', { port: 8443, scheme: HttpScheme.HTTPS }), ports: [{ name: 'https', port: 8443 }] }) },
+  { name: 'probe-https', build: app({ readinessProbe: HealthProbe.httpGet('/healthz', { port: 8443, scheme: HttpScheme.HTTPS }), ports: [{ name: 'https', port: 8443 }] }) },
   // --- spreading and disruption budgets ---
   { name: 'spread-required', build: app({ spreadAcrossNodes: SpreadMode.REQUIRED, spreadAcrossZones: SpreadMode.PREFERRED }) },
   { name: 'spread-zones-required', build: app({ spreadAcrossNodes: SpreadMode.NONE, spreadAcrossZones: SpreadMode.REQUIRED }) },
@@ -139,10 +120,10 @@ export const MATRIX: MatrixCase[] = [
     build: app({
       config: { files: { 'default.conf': 'server { listen 8080; }\n', 'extra.conf': '# extra\n' }, mountPath: '/etc/nginx/conf.d' },
       env: {
-        MODE: EnvValue.fromValue('primary'),
-        DB_PASSWORD: EnvValue.fromSecretKey('db-credentials', 'password'),
-        FLAGS: EnvValue.fromConfigMapKey('flags', 'all', { optional: true }),
-        POD_NAME: EnvValue.fromFieldPath('metadata.name'),
+        MODE: EnvSource.fromValue('primary'),
+        DB_PASSWORD: EnvSource.fromSecretKey('db-credentials', 'password'),
+        FLAGS: EnvSource.fromConfigMapKey('flags', 'all', { optional: true }),
+        POD_NAME: EnvSource.fromFieldPath('metadata.name'),
       },
       initContainers: [{ name: 'seed', command: ['sh', '-c', 'echo seeded > /www/index.html'], mounts: [{ volume: 'www', mountPath: '/www' }] }],
       sidecars: [
@@ -150,7 +131,7 @@ export const MATRIX: MatrixCase[] = [
           name: 'exporter',
           image: 'nginx/nginx-prometheus-exporter:1.1.0',
           ports: [{ name: 'metrics', port: 9113 }],
-          readinessProbe: Probe.httpGet('/metrics'),
+          readinessProbe: HealthProbe.httpGet('/metrics'),
           mounts: [{ volume: 'config', mountPath: '/etc/nginx/conf.d', readOnly: true }],
         },
       ],

@@ -4,7 +4,9 @@
  * next pod and the available count, and ordinals.start names pods and claims from that ordinal.
  */
 import { Chart, Duration } from 'cdk8s';
-import { DiskStorageClass, StatefulApp, StatefulAppProps, UpdateStrategy } from '../../src';
+import {
+  DiskStorageClass, StatefulApp, StatefulAppProps, UpdateStrategy,
+} from '../../src';
 import { AUTO_READY, claimsOf, gi, IMAGE, isReady, localVolumes, ofKind, podsOf, restrictedNamespace, settled, synthesize } from './fixtures';
 import { eventually, Kube, KubeObject, sleep } from './kube';
 

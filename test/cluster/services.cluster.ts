@@ -4,7 +4,10 @@
  * Service exactly the primary, and the PDB allows one disruption at a time (evictions are refused beyond it).
  */
 import { Chart, Size } from 'cdk8s';
-import { DiskStorageClass, PodManagementPolicy, ReplicatedMySql, StatefulApp } from '../../src';
+import {
+  DiskStorageClass, ReplicatedMySql, StatefulApp,
+} from '../../src';
+import { PodManagementPolicy } from 'cdk8s-plus-28';
 import { AUTO_READY, gi, IMAGE, isReady, localVolumes, ofKind, podsOf, restrictedNamespace, setReady, settled, synthesize } from './fixtures';
 import { eventually, Kube } from './kube';
 

@@ -4,7 +4,10 @@
  * (whenScaled: Delete), and a deleted pod that returns with its name, claim and node.
  */
 import { Chart } from 'cdk8s';
-import { DiskStorageClass, PodManagementPolicy, PvcRetention, SpreadMode, StatefulApp, StatefulAppProps } from '../../src';
+import {
+  DiskStorageClass, PvcRetention, SpreadMode, StatefulApp, StatefulAppProps,
+} from '../../src';
+import { PodManagementPolicy } from 'cdk8s-plus-28';
 import { AUTO_READY, claimsOf, gi, IMAGE, isReady, localVolumes, ofKind, podsOf, restrictedNamespace, setReady, settled, synthesize } from './fixtures';
 import { eventually, Kube, KubeObject, sleep } from './kube';
 

@@ -2,7 +2,9 @@
  * ReplicatedMySql on real MySQL 9.7: interrupted first starts, day-2 changes and the metrics
  * account. Each describe block runs its own small cluster.
  */
-import { ReplicatedMySql, ReplicatedMySqlProps } from '../../src';
+import {
+  ReplicatedMySql, ReplicatedMySqlProps,
+} from '../../src';
 import { clusterFor, generateSecrets, scenario, synthObjects } from './env';
 import { MySqlCluster } from './harness/cluster';
 import { Manifest } from './harness/manifests';

@@ -5,7 +5,9 @@
  */
 import * as fs from 'fs';
 import { Duration } from 'cdk8s';
-import { ReplicatedMySql, ReplicatedMySqlProps } from '../../src';
+import {
+  ReplicatedMySql, ReplicatedMySqlProps,
+} from '../../src';
 import { clusterFor, scenario, synthObjects } from './env';
 import { MySqlCluster } from './harness/cluster';
 import { Manifest } from './harness/manifests';

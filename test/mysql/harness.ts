@@ -10,7 +10,9 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ReplicatedMySql, ReplicatedMySqlProps } from '../../src';
+import {
+  ReplicatedMySql, ReplicatedMySqlProps,
+} from '../../src';
 import { find, Manifest, newChart, synth } from '../util';
 
 export const ROOT_PASSWORD = 'r00t-pw';

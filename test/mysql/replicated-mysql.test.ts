@@ -23,24 +23,28 @@ describe('ReplicatedMySql defaults', () => {
     expect(toYaml(build().objects)).toMatchSnapshot();
   });
 
-  test('it is a StatefulApp and its own StatefulSet: one construct per emitted object', () => {
+  test('it holds a StatefulApp (id Resource): ApiObject.of finds the StatefulSet; every object is a typed child', () => {
     const chart = newChart('mysql');
     const mysql = new ReplicatedMySql(chart, 'mysql', { networkPolicy: {}, metrics: { serviceMonitor: true } });
     const objects = synth(chart);
-    expect(mysql).toBeInstanceOf(StatefulApp);
-    expect(ApiObject.of(mysql)).toBe(mysql);
-    expect(mysql.statefulSet).toBe(mysql);
+    expect(mysql.app).toBeInstanceOf(StatefulApp);
+    expect(ApiObject.of(mysql)).toBe(mysql.statefulSet);
+    expect(mysql.statefulSet).toBe(mysql.app.statefulSet);
     expect(mysql.configMap.name).toBe('mysql-config');
     const constructs = chart.node.findAll().filter(c => c !== chart);
-    expect(constructs.every(c => c instanceof ApiObject)).toBe(true);
-    expect(constructs.length).toBe(objects.length);
-    // the StatefulApp helpers work on it
+    expect(constructs.filter(c => !(c instanceof ApiObject)).map(c => c.node.path)).toEqual(['test/mysql', 'test/mysql/Resource']);
+    expect(constructs.filter(c => c instanceof ApiObject).length).toBe(objects.length);
+    expect(constructs.filter(c => c instanceof ApiObject).map(c => c.node.path.replace('test/mysql/', '')).sort()).toEqual([
+      'BootstrapRole', 'BootstrapRoleBinding', 'DisruptionBudget', 'NetworkPolicy', 'Resource/ConfigMap', 'Resource/Metrics', 'Resource/Primary',
+      'Resource/ReadService', 'Resource/Resource', 'Resource/Service', 'ServiceAccount', 'ServiceMonitor',
+    ]);
+    // the StatefulApp helpers work through it
     expect(mysql.pvcName('data', 1)).toBe('data-mysql-1');
   });
 
   test('a refused cluster leaves nothing behind in the tree', () => {
     const chart = newChart('mysql');
-    expect(() => new ReplicatedMySql(chart, 'mysql', { replicas: 0 })).toThrow(/ReplicatedMySql 'test\/mysql': replicas 0 is invalid/);
+    expect(() => new ReplicatedMySql(chart, 'mysql', { replicas: -1 })).toThrow(/ReplicatedMySql 'test\/mysql': replicas -1 is invalid/);
     expect(chart.node.tryFindChild('mysql')).toBeUndefined();
     expect(() => new ReplicatedMySql(chart, 'mysql', { metrics: { interval: Duration.seconds(1) } })).toThrow(/metrics.interval "1s" is invalid/);
     expect(chart.node.tryFindChild('mysql')).toBeUndefined();
@@ -51,7 +55,7 @@ describe('ReplicatedMySql defaults', () => {
   test('objects: ConfigMap, headless, read and write Services, StatefulSet, PDB, and the bootstrap\'s RBAC', () => {
     const { objects } = build();
     expect(objects.map(o => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
-      'ConfigMap/mysql-config', 'PodDisruptionBudget/mysql', 'Role/mysql-bootstrap', 'RoleBinding/mysql-bootstrap',
+      'ConfigMap/mysql-config', 'NetworkPolicy/mysql', 'PodDisruptionBudget/mysql', 'Role/mysql-bootstrap', 'RoleBinding/mysql-bootstrap',
       'Service/mysql', 'Service/mysql-primary', 'Service/mysql-read', 'ServiceAccount/mysql', 'StatefulSet/mysql',
     ]);
   });
@@ -160,7 +164,7 @@ describe('ReplicatedMySql defaults', () => {
     expect([mysql.secretName, mysql.rootPasswordKey, mysql.replicationPasswordKey, mysql.userPasswordKey]).toEqual(['mysql-credentials', 'root-password', 'replication-password', 'password']);
     // the properties name the Services that exist
     expect(mysql.primaryService.name).toBe('mysql-primary');
-    expect(mysql.readService.name).toBe('mysql-read');
+    expect(mysql.readService?.name).toBe('mysql-read');
   });
 
   test('probes fit a database: a 30-minute startup budget, liveness only when mysqld stops answering, readiness by SQL', () => {
@@ -178,7 +182,10 @@ describe('ReplicatedMySql defaults', () => {
     ]);
     for (const c of pod.initContainers) expect([c.startupProbe, c.livenessProbe, c.readinessProbe]).toEqual([undefined, undefined, undefined]);
     // the bootstrap runs mysqld, so it gets the server's resources
-    expect(containerIn(pod, 'bootstrap').resources).toEqual(pod.containers[0].resources);
+    // (its ephemeral storage is a helper's: it writes to the data volume, not to emptyDirs)
+    const { 'ephemeral-storage': _l, ...limits } = pod.containers[0].resources.limits;
+    const { 'ephemeral-storage': _r, ...requests } = pod.containers[0].resources.requests;
+    expect(containerIn(pod, 'bootstrap').resources).toEqual({ limits: { ...limits, 'ephemeral-storage': '128Mi' }, requests: { ...requests, 'ephemeral-storage': '16Mi' } });
   });
 
   test('config: GTID, binary logs everywhere, clone plugin, temporary files on the volume, memory within the limit; super_read_only on replicas', () => {
@@ -212,12 +219,37 @@ replica_net_timeout = 20
     expect(Object.keys(data).sort()).toEqual(['bootstrap.sh', 'common.cnf', 'init-config.sh', 'lib.sh', 'primary.cnf', 'probe.sh', 'replica.cnf']);
   });
 
-  test('a PDB and spreading for 3 members; neither for a single instance', () => {
-    expect(build().pod.topologySpreadConstraints).toHaveLength(1);
+  test('spreading over nodes is required (two members on one node are lost together); a single instance has no PDB and no read Service', () => {
+    expect(build().pod.topologySpreadConstraints.map((c: any) => [c.topologyKey, c.whenUnsatisfiable])).toEqual([['kubernetes.io/hostname', 'DoNotSchedule']]);
     const single = build({ replicas: 1 });
     expect(ofKind(single.objects, 'PodDisruptionBudget')).toHaveLength(0);
-    expect(single.pod.topologySpreadConstraints).toBeUndefined();
+    expect(single.pod.topologySpreadConstraints).toEqual(build().pod.topologySpreadConstraints);
     expect(single.sts.spec.replicas).toBe(1);
+    expect(ofKind(single.objects, 'Service').map(o => o.metadata.name).sort()).toEqual(['mysql', 'mysql-primary']);
+    expect(single.mysql.readHost).toBe(single.mysql.primaryHost);
+  });
+
+  test('replicas 0 parks the cluster: the set, Services and volumes stay, no pod runs', () => {
+    const { sts, objects, mysql } = build({ replicas: 0 });
+    expect(sts.spec.replicas).toBe(0);
+    expect(ofKind(objects, 'PodDisruptionBudget')).toEqual([]);
+    expect(sts.spec.volumeClaimTemplates[0].metadata.name).toBe('data');
+    expect(find(objects, 'Role', 'mysql-bootstrap').rules).toEqual([{ apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['list'] }]);
+    expect(mysql.primaryOrdinal).toBe(0);
+  });
+
+  test('protectPrimary: the primary\'s own budget (maxUnavailable 0), the replicas\' budget without it', () => {
+    const { objects } = build({ protectPrimary: true, primaryOrdinal: 1 });
+    const selector = { 'app.kubernetes.io/instance': 'mysql', 'app.kubernetes.io/name': 'mysql' };
+    expect(find(objects, 'PodDisruptionBudget', 'mysql-primary').spec).toEqual({
+      maxUnavailable: 0, selector: { matchLabels: { ...selector, 'statefulset.kubernetes.io/pod-name': 'mysql-1' } }, unhealthyPodEvictionPolicy: 'AlwaysAllow',
+    });
+    expect(find(objects, 'PodDisruptionBudget', 'mysql').spec).toEqual({
+      maxUnavailable: 1, unhealthyPodEvictionPolicy: 'AlwaysAllow',
+      selector: { matchLabels: selector, matchExpressions: [{ key: 'statefulset.kubernetes.io/pod-name', operator: 'NotIn', values: ['mysql-1'] }] },
+    });
+    // by default one budget over every member: a drain may take the primary (one restart of writes)
+    expect(ofKind(build().objects, 'PodDisruptionBudget').map(o => o.metadata.name)).toEqual(['mysql']);
   });
 
   test.each([1, 3])('policy-clean with %d member(s), apart from the Secret the user creates', (replicas) => {
@@ -238,7 +270,7 @@ describe('ReplicatedMySql options', () => {
     const objects = synth(chart);
     const sts = find(objects, 'StatefulSet', 'mysql');
     expect(sts.spec.volumeClaimTemplates[0].spec).toMatchObject({ storageClassName: 'gp3', resources: { requests: { storage: '100Gi' } } });
-    expect(container(sts, 'mysql').resources).toEqual({ requests: { cpu: '500m', memory: '8Gi' }, limits: { memory: '8Gi' } });
+    expect(container(sts, 'mysql').resources).toEqual({ requests: { 'cpu': '500m', 'memory': '8Gi', 'ephemeral-storage': '64Mi' }, limits: { 'memory': '8Gi', 'ephemeral-storage': '337Mi' } });
     const cnf: string = find(objects, 'ConfigMap', 'mysql-config').data['common.cnf'];
     expect(cnf).toContain('binlog_expire_logs_seconds = 86400');
     expect(cnf).not.toContain('binlog_expire_logs_seconds = 604800');
@@ -330,7 +362,8 @@ describe('ReplicatedMySql options', () => {
       policyTypes: ['Ingress'],
       ingress: [
         { from: [{ podSelector: { matchLabels: selector } }], ports: [{ protocol: 'TCP', port: 3306 }] },
-        { from: [{ podSelector: { matchLabels: { role: 'api' } }, namespaceSelector: { matchLabels: { team: 'shop' } } }], ports: [{ protocol: 'TCP', port: 3306 }] },
+        // two peers: clients here, and clients in the listed namespaces
+        { from: [{ podSelector: { matchLabels: { role: 'api' } } }, { podSelector: { matchLabels: { role: 'api' } }, namespaceSelector: { matchLabels: { team: 'shop' } } }], ports: [{ protocol: 'TCP', port: 3306 }] },
         { from: [{ namespaceSelector: { matchLabels: { name: 'prom' } } }], ports: [{ protocol: 'TCP', port: 9104 }] },
       ],
     });
@@ -379,7 +412,7 @@ describe('connectClient wires a cdk8s-plus-28 Deployment', () => {
   test('a prefix and a chosen container', () => {
     const { chart, mysql, deployment } = client();
     const sidecar = deployment.addContainer({ name: 'worker', image: 'shop/worker:1.0.0' });
-    mysql.connectClient(deployment, { container: sidecar, envPrefix: 'DB_' });
+    mysql.connectClient(deployment, { container: sidecar.name, envPrefix: 'DB_' });
     const d = find(Testing.synth(chart) as Manifest[], 'Deployment', 'api');
     expect(d.spec.template.spec.containers[0].env).toBeUndefined();
     expect(Object.keys(envOf(d.spec.template.spec.containers[1]))).toEqual(['DB_HOST', 'DB_READ_HOST', 'DB_PORT', 'DB_DATABASE', 'DB_USER', 'DB_PASSWORD']);
@@ -413,10 +446,10 @@ describe('ReplicatedMySql versions', () => {
 
 describe('ReplicatedMySql refuses bad props', () => {
   test.each<[string, ReplicatedMySqlProps & { id?: string }, RegExp]>([
-    ['replicas 0', { replicas: 0 }, /replicas 0 is invalid: must be an integer between 1 and 1000\. Fix: use 1 \(a single instance\) or more/],
+    ['replicas -1', { replicas: -1 }, /replicas -1 is invalid: must be an integer between 0 and 1000\. Fix: use 1 \(a single instance\) or more .* or 0 to park the cluster/],
     ['fractional replicas', { replicas: 2.5 }, /replicas 2\.5 is invalid/],
     ['size 0', { storage: { size: Size.gibibytes(0) } }, /storage\.size "0 bytes" is invalid: must be a positive Size\. Fix: use Size\.gibibytes\(10\)/],
-    ['size not a Size', { storage: { size: '10Gi' as unknown as Size } }, /storage\.size "10Gi" is invalid: must be a positive Size/],
+    ['size not a Size', { storage: { size: '10Gi' as unknown as Size } }, /storage\.size "10Gi" is invalid: must be a cdk8s Size \(received a string\)\. Fix: use Size\.gibibytes\(10\)/],
     ['server id base 0', { serverIdBase: 0 }, /serverIdBase 0 is invalid: must be an integer between 1 and 4294967293\. Fix: use a base between 1 and 4294967293 \(server_id = base \+ ordinal/],
     ['server id base too high', { serverIdBase: 4294967295 }, /serverIdBase 4294967295 is invalid/],
     ['bad name', { name: 'My_SQL' }, /name "My_SQL" is invalid: must consist of lower case letters/],
@@ -430,13 +463,13 @@ describe('ReplicatedMySql refuses bad props', () => {
     ['latest, even with a version', { image: 'mysql:latest', version: MySqlVersion.V8_4 }, /image "mysql:latest" is invalid: is not pinned/],
     ['no tag', { image: 'mysql' }, /does not say which MySQL series it is \(no tag\)/],
     ['a version the tag contradicts', { image: 'mysql:8.4.10', version: MySqlVersion.V9_7 }, /version "9\.7" is invalid: contradicts the image tag "8\.4\.10" \(MySQL 8\.4\)/],
-    ['not a version (JavaScript)', { version: '8.0' as MySqlVersion }, /version "8\.0" is invalid: is not a MySqlVersion\. Fix: use MySqlVersion\.V8_4 or MySqlVersion\.V9_7/],
+    ['not a version (JavaScript)', { version: '8.0' as MySqlVersion }, /version "8\.0" is invalid: is not a MySqlVersion \(one of "8\.4", "9\.7"\)\. Fix: use MySqlVersion\.V8_4 \("8\.4"\)/],
     ['memory below what mysqld needs', { resources: { memory: { request: Size.mebibytes(64), limit: Size.mebibytes(64) } } },
       /resources\.memory\.limit "64Mi" is invalid: is too small for mysqld: the InnoDB buffer pool \(128 MiB\) plus about 512 MiB that mysqld needs besides it .* make 640 MiB, so the pod would be OOM-killed\. Fix: use at least Size\.mebibytes\(640\)$/],
     ['a buffer pool that does not fit the limit', { config: { innodb_buffer_pool_size: '1G' } },
       /resources\.memory\.limit "1024Mi" is invalid: .*buffer pool \(1024 MiB, from config\).* make 1536 MiB.*Fix: use at least Size\.mebibytes\(1536\), or a smaller innodb_buffer_pool_size/],
     ['a buffer pool size mysqld cannot read', { config: { innodb_buffer_pool_size: 'lots' } }, /config\.innodb_buffer_pool_size "lots" is invalid: is not a size mysqld understands/],
-    ['memory not a Size (JavaScript)', { resources: { memory: { limit: '2Gi' as unknown as Size } } }, /resources\.memory\.limit "2Gi" is invalid: must be a Size\. Fix: use Size\.gibibytes\(2\)/],
+    ['memory not a Size (JavaScript)', { resources: { memory: { limit: '2Gi' as unknown as Size } } }, /resources\.memory\.limit "2Gi" is invalid: must be a cdk8s Size \(received a string\)\. Fix: use Size\.gibibytes\(2\)/],
     ['replica lag below a second', { maxReplicaLag: Duration.millis(500) }, /maxReplicaLag "0\.5s" is invalid: must be a whole number of seconds >= 1/],
     ['not an EmptyPrimaryPolicy', { emptyPrimary: 'yes' as EmptyPrimaryPolicy }, /emptyPrimary "yes" is invalid: is not an EmptyPrimaryPolicy/],
     ['primary outside the members of a later start ordinal', { startOrdinal: 1, replicas: 2, primaryOrdinal: 0 }, /primaryOrdinal 0 is invalid: must be an integer between 1 and 2\. Fix: use an ordinal between 1 and 2 \(the members are mysql-1 to mysql-2\)/],

@@ -7,7 +7,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Duration } from 'cdk8s';
-import { EmptyPrimaryPolicy, ReplicatedMySqlProps } from '../../src';
+import {
+  EmptyPrimaryPolicy, ReplicatedMySqlProps,
+} from '../../src';
 import { SCRIPT_FILES } from '../../src/mysql/scripts';
 import {
   claimList, exact, gtidSet, PodOptions, PodSandbox, REPLICATION_PASSWORD, ROOT_PASSWORD, TOKEN,

@@ -1,0 +1,438 @@
+/** The props of StatefulApp and of its nested options. */
+import type { Duration, Size } from 'cdk8s';
+import type { ContainerResources, ImagePullPolicy, PodManagementPolicy, ServiceType } from 'cdk8s-plus-28';
+import type { ContainerOptions, EnvSource, HealthProbe, PortOptions, VolumeMountOptions } from '../container';
+import type { k8s } from '../kube';
+import type { IStorageClass } from '../storage/disk-storage-class';
+import type { AccessMode, DisruptionBudget, PvcRetentionPolicy, SpreadMode, UpdateStrategy } from './options';
+
+/** A per-pod volume: one PersistentVolumeClaim per pod from a claim template. */
+export interface VolumeClaimOptions {
+  /** Claim template name; each pod's PVC is `<name>-<app>-<ordinal>` (DNS-1123 label). */
+  readonly name: string;
+  /** Where the main container mounts it. */
+  readonly mountPath: string;
+  /** Requested capacity. */
+  readonly size: Size;
+  /**
+   * StorageClass: a `DiskStorageClass`, or `DiskStorageClass.fromStorageClassName('gp3')`.
+   * @default - the cluster's default StorageClass
+   */
+  readonly storageClass?: IStorageClass;
+  /**
+   * Access modes.
+   * @default [AccessMode.READ_WRITE_ONCE]
+   */
+  readonly accessModes?: AccessMode[];
+  /**
+   * Mount this sub-directory of the volume (e.g. to skip `lost+found` on a fresh ext4 disk).
+   * @default - the volume root
+   */
+  readonly subPath?: string;
+  /**
+   * Mount read-only in the main container.
+   * @default false
+   */
+  readonly readOnly?: boolean;
+  /**
+   * Extra labels on the claim template. Claim templates are immutable: changing them later needs
+   * the StatefulSet re-created (`kubectl delete sts --cascade=orphan`).
+   * @default - only the selector labels
+   */
+  readonly labels?: { [key: string]: string };
+  /**
+   * Annotations on the claim template (immutable too).
+   * @default - none
+   */
+  readonly annotations?: { [key: string]: string };
+}
+
+/** A scratch volume that lives as long as the pod (writable space under a read-only root). */
+export interface EmptyDirOptions {
+  /** Volume name (DNS-1123 label). */
+  readonly name: string;
+  /**
+   * Where the main container mounts it.
+   * @default - not mounted in the main container (mount it from init containers or sidecars)
+   */
+  readonly mountPath?: string;
+  /**
+   * Size limit; the pod is evicted when it writes more.
+   * @default - no limit
+   */
+  readonly sizeLimit?: Size;
+  /**
+   * Back it with memory (tmpfs; counts against the memory limit).
+   * @default false
+   */
+  readonly inMemory?: boolean;
+}
+
+/** Files rendered into a ConfigMap and mounted into the pods. */
+export interface ConfigFilesOptions {
+  /** File name to content. */
+  readonly files: { [fileName: string]: string };
+  /**
+   * Where the main container mounts the files.
+   * @default - not mounted in the main container (mount volume `configVolumeName` from other containers)
+   */
+  readonly mountPath?: string;
+  /**
+   * ConfigMap name.
+   * @default `<app name>-config`
+   */
+  readonly name?: string;
+  /**
+   * Pod volume name of the ConfigMap.
+   * @default 'config'
+   */
+  readonly volumeName?: string;
+}
+
+/** A Service in front of the app's pods. */
+export interface ServiceOptions {
+  /**
+   * Service name (DNS-1035 label).
+   * @default - `<app name>-read` for the read Service; `<app name>-<id>` for `addService`
+   */
+  readonly name?: string;
+  /**
+   * Service type (cdk8s-plus-28's `ServiceType`; ExternalName is refused: it selects no pods).
+   * @default ServiceType.CLUSTER_IP
+   */
+  readonly type?: ServiceType;
+  /**
+   * Names of the ports to expose: the main container's, or a sidecar's.
+   * @default - all ports of the main container
+   */
+  readonly ports?: string[];
+  /**
+   * Select only the pod with this ordinal (by `statefulset.kubernetes.io/pod-name`), e.g. 0 for a primary.
+   * @default - all pods
+   */
+  readonly podOrdinal?: number;
+  /**
+   * Route to pods that are not Ready too.
+   * @default false
+   */
+  readonly publishNotReadyAddresses?: boolean;
+  /**
+   * A headless Service (`clusterIP: None`): DNS returns the pod addresses, no virtual IP.
+   * @default false
+   */
+  readonly headless?: boolean;
+  /**
+   * Extra labels.
+   * @default - none
+   */
+  readonly labels?: { [key: string]: string };
+  /**
+   * Annotations (e.g. for a cloud load balancer).
+   * @default - none
+   */
+  readonly annotations?: { [key: string]: string };
+}
+
+/** Who may connect to an app's pods, enforced by a NetworkPolicy (ingress only). */
+export interface NetworkPolicyOptions {
+  /**
+   * Emit the NetworkPolicy.
+   * @default true
+   */
+  readonly enabled?: boolean;
+  /**
+   * Labels of the client pods that may connect; in the app's namespace, and in `clientNamespaceLabels` namespaces.
+   * @default - every pod of the app's namespace
+   */
+  readonly clientPodLabels?: { [key: string]: string };
+  /**
+   * Labels of other namespaces whose (matching) pods may connect too. Pods of the app's own
+   * namespace may connect either way.
+   * @default - no other namespace
+   */
+  readonly clientNamespaceLabels?: { [key: string]: string };
+  /**
+   * Names of the ports clients may reach.
+   * @default - every port of the app
+   */
+  readonly ports?: string[];
+}
+
+/**
+ * The props StatefulApp and ReplicatedMySql share (ReplicatedMySql forwards them to its
+ * StatefulApp unchanged): identity, metadata, scheduling, rollout, retention and disruption.
+ */
+export interface StatefulWorkloadProps {
+  /**
+   * Name of the StatefulSet, its headless Service and its pods (`<name>-0`); DNS-1035, at most 52 characters.
+   * Renaming a deployed app gives it new, empty volumes.
+   * @default - the construct id
+   */
+  readonly name?: string;
+  /**
+   * Namespace of every object.
+   * @default - the chart's namespace
+   */
+  readonly namespace?: string;
+  /**
+   * How template changes roll out.
+   * @default UpdateStrategy.rollingUpdate()
+   */
+  readonly updateStrategy?: UpdateStrategy;
+  /**
+   * What happens to PVCs on scale-in and deletion.
+   * @default - Retain for both
+   */
+  readonly pvcRetentionPolicy?: PvcRetentionPolicy;
+  /**
+   * Spread pods over zones (topology.kubernetes.io/zone).
+   * @default - SpreadMode.PREFERRED when a claim uses a zonal DiskStorageClass of this app (zonal disks: one zone's outage takes only that zone's pods), SpreadMode.NONE otherwise
+   */
+  readonly spreadAcrossZones?: SpreadMode;
+  /**
+   * The PodDisruptionBudget (with `unhealthyPodEvictionPolicy: AlwaysAllow`, so a drain never waits on a pod that is not Ready anyway).
+   * @default - DisruptionBudget.maxUnavailable(1) when replicas > 1, none otherwise
+   */
+  readonly disruptionBudget?: DisruptionBudget;
+  /**
+   * Labels on every object and pod (not on claim templates, which are immutable).
+   * @default - only the recommended app.kubernetes.io labels
+   */
+  readonly labels?: { [key: string]: string };
+  /**
+   * Annotations on every object (not on pods or claim templates).
+   * @default - none
+   */
+  readonly annotations?: { [key: string]: string };
+  /**
+   * Extra pod labels.
+   * @default - none
+   */
+  readonly podLabels?: { [key: string]: string };
+  /**
+   * Extra pod annotations.
+   * @default - none
+   */
+  readonly podAnnotations?: { [key: string]: string };
+  /**
+   * Service account of the pods.
+   * @default - the namespace's default service account
+   */
+  readonly serviceAccountName?: string;
+  /**
+   * Node labels the pods must run on.
+   * @default - any node
+   */
+  readonly nodeSelector?: { [key: string]: string };
+  /**
+   * Tolerations.
+   * @default - none
+   */
+  readonly tolerations?: k8s.Toleration[];
+  /**
+   * PriorityClass of the pods.
+   * @default - the cluster default
+   */
+  readonly priorityClassName?: string;
+  /**
+   * A new pod must stay Ready this long before it counts as available.
+   * @default - 0
+   */
+  readonly minReady?: Duration;
+  /**
+   * First ordinal (pods are `<name>-<start>`, ...), for migrating sets between clusters.
+   * @default 0
+   */
+  readonly startOrdinal?: number;
+  /**
+   * Old revisions kept for rollback.
+   * @default - Kubernetes' default (10)
+   */
+  readonly revisionHistoryLimit?: number;
+  /**
+   * Cluster DNS domain, for the DNS helpers.
+   * @default 'cluster.local'
+   */
+  readonly clusterDomain?: string;
+}
+
+/** Props of a {@link StatefulApp}. */
+export interface StatefulAppProps extends StatefulWorkloadProps {
+  /** Container image, pinned to a version tag or digest. */
+  readonly image: string;
+  /**
+   * Number of pods.
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * Ports the main container listens on; every Service exposes them by name.
+   * @default - none (then `readinessProbe` is required)
+   */
+  readonly ports?: PortOptions[];
+  /**
+   * Per-pod persistent volumes (volumeClaimTemplates), mounted in the main container.
+   * @default - none
+   */
+  readonly volumes?: VolumeClaimOptions[];
+  /**
+   * Pod-lifetime scratch volumes.
+   * @default - an emptyDir `tmp` at /tmp (sizeLimit 1Gi) when the root file system is read-only and nothing else is mounted there
+   */
+  readonly emptyDirs?: EmptyDirOptions[];
+  /**
+   * Files in a ConfigMap; a checksum of their content on the pod template rolls the pods when they change.
+   * @default - no ConfigMap
+   */
+  readonly config?: ConfigFilesOptions;
+  /**
+   * Extra mounts of the main container (a claim at a second path, the config volume, ...).
+   * @default - none
+   */
+  readonly mounts?: VolumeMountOptions[];
+  /**
+   * Allow an image with tag `latest` or no tag.
+   * @default false
+   */
+  readonly allowUnpinnedImage?: boolean;
+  /**
+   * Image pull policy (cdk8s-plus-28's `ImagePullPolicy`).
+   * @default - Kubernetes' default (IfNotPresent for pinned tags)
+   */
+  readonly imagePullPolicy?: ImagePullPolicy;
+  /**
+   * Secrets with registry credentials.
+   * @default - none
+   */
+  readonly imagePullSecrets?: string[];
+  /**
+   * Name of the main container.
+   * @default - the app name
+   */
+  readonly containerName?: string;
+  /**
+   * Entrypoint override.
+   * @default - the image's entrypoint
+   */
+  readonly command?: string[];
+  /**
+   * Arguments.
+   * @default - the image's command
+   */
+  readonly args?: string[];
+  /**
+   * Environment variables of the main container, in this order.
+   * @default - none
+   */
+  readonly env?: { [name: string]: EnvSource };
+  /**
+   * Resources of the main container; each group (cpu, memory, ephemeralStorage) you pass replaces the default group.
+   * @default - cpu request 250m (no CPU limit, to avoid throttling); memory request and limit 256Mi; ephemeral storage request 64Mi, limit 256Mi plus the pod's disk-backed emptyDirs' sizeLimits
+   */
+  readonly resources?: ContainerResources;
+  /**
+   * Readiness probe: gates Service traffic and ordered rollouts.
+   * @default - a TCP probe of the first port every 10s
+   */
+  readonly readinessProbe?: HealthProbe;
+  /**
+   * Liveness probe (restarts the container when it fails).
+   * @default - none: a restart rarely fixes a stateful server, and a bad probe restarts healthy ones
+   */
+  readonly livenessProbe?: HealthProbe;
+  /**
+   * Startup probe (holds off the other probes until it passes).
+   * @default - none
+   */
+  readonly startupProbe?: HealthProbe;
+  /**
+   * Init containers, run in order before the main container.
+   * @default - none
+   */
+  readonly initContainers?: ContainerOptions[];
+  /**
+   * Sidecar containers beside the main container.
+   * @default - none
+   */
+  readonly sidecars?: ContainerOptions[];
+  /**
+   * How pods are created and deleted (cdk8s-plus-28's `PodManagementPolicy`).
+   * @default PodManagementPolicy.ORDERED_READY
+   */
+  readonly podManagementPolicy?: PodManagementPolicy;
+  /**
+   * User id of all containers.
+   * @default 1000
+   */
+  readonly runAsUser?: number;
+  /**
+   * Group id of all containers.
+   * @default 1000
+   */
+  readonly runAsGroup?: number;
+  /**
+   * Group that owns mounted volumes.
+   * @default 1000
+   */
+  readonly fsGroup?: number;
+  /**
+   * Mount the image's file system read-only (write to volumes and emptyDirs only).
+   * @default true
+   */
+  readonly readOnlyRootFilesystem?: boolean;
+  /**
+   * Spread pods over nodes (kubernetes.io/hostname). Emitted whatever the replicas, so scaling never changes the pod template.
+   * @default SpreadMode.PREFERRED
+   */
+  readonly spreadAcrossNodes?: SpreadMode;
+  /**
+   * Also create a load-balanced Service (ClusterIP) for clients that may talk to any pod.
+   * @default - none
+   */
+  readonly readService?: ServiceOptions;
+  /**
+   * `app.kubernetes.io/name`: what the application is (the instance label is the app name).
+   * @default - the app name
+   */
+  readonly appName?: string;
+  /**
+   * `app.kubernetes.io/component`, e.g. "database".
+   * @default - none
+   */
+  readonly component?: string;
+  /**
+   * `app.kubernetes.io/part-of`, e.g. "shop".
+   * @default - none
+   */
+  readonly partOf?: string;
+  /**
+   * Mount the service account token (only apps that call the Kubernetes API need it).
+   * @default false
+   */
+  readonly automountServiceAccountToken?: boolean;
+  /**
+   * Inject environment variables for every Service in the namespace (legacy Docker links).
+   * @default false
+   */
+  readonly enableServiceLinks?: boolean;
+  /**
+   * Time between SIGTERM and SIGKILL.
+   * @default Duration.seconds(30)
+   */
+  readonly terminationGracePeriod?: Duration;
+  /**
+   * A NetworkPolicy for the pods: only the listed clients (and the app's own pods) may connect to its ports.
+   * @default - NetworkPolicyOptions defaults: pods of the app's own namespace may connect, other namespaces may not
+   */
+  readonly networkPolicy?: NetworkPolicyOptions;
+  /**
+   * Pod volumes of other kinds (a projected service account token), mounted by name.
+   * @internal
+   */
+  readonly _extraVolumes?: k8s.Volume[];
+  /**
+   * The construct kind and path errors name (a ReplicatedMySql's own, for its StatefulApp).
+   * @internal
+   */
+  readonly _errorsAs?: { readonly kind: string; readonly path: string };
+}

@@ -1,0 +1,175 @@
+/**
+ * Runtime type checks of props, for callers the compiler does not check (plain JavaScript, YAML
+ * turned into props, `as any`): every prop of the wrong type and every unknown prop fails with the
+ * construct, the prop, the value received, the expected type and the fix -- never a TypeError from
+ * deep inside, never silently ignored.
+ */
+import { Duration, Size } from 'cdk8s';
+import { Validator } from './errors';
+
+/** What a prop must be. */
+export type Shape =
+  | { readonly t: 'string' | 'number' | 'boolean' | 'function' }
+  | { readonly t: 'Size' }
+  | { readonly t: 'Duration' }
+  /** A cdk8s-plus-28 Cpu (duck-typed: its `amount`), so a second copy of cdk8s-plus is accepted. */
+  | { readonly t: 'Cpu' }
+  | { readonly t: 'enum'; readonly name: string; readonly entries: ReadonlyArray<[string, string]> }
+  /** An instance of a class of this library (by constructor, or a duck-typing test). */
+  | { readonly t: 'instance'; readonly name: string; readonly test: (v: unknown) => boolean; readonly fix: string | ((v: unknown) => string) }
+  | { readonly t: 'object'; readonly name: string; readonly props: { readonly [prop: string]: Shape }; readonly required?: readonly string[] }
+  | { readonly t: 'array'; readonly of: Shape }
+  /** A map of string keys to values of a shape. */
+  | { readonly t: 'map'; readonly of: Shape }
+  /** Anything (checked elsewhere, e.g. typed L1 structures passed through). */
+  | { readonly t: 'any' };
+
+export const S = {
+  string: { t: 'string' } as Shape,
+  number: { t: 'number' } as Shape,
+  boolean: { t: 'boolean' } as Shape,
+  size: { t: 'Size' } as Shape,
+  duration: { t: 'Duration' } as Shape,
+  cpu: { t: 'Cpu' } as Shape,
+  any: { t: 'any' } as Shape,
+  stringMap: { t: 'map', of: { t: 'string' } } as Shape,
+  strings: { t: 'array', of: { t: 'string' } } as Shape,
+  enum: (name: string, values: { [k: string]: string }): Shape => ({ t: 'enum', name, entries: Object.entries(values) }),
+  instance: (name: string, test: (v: unknown) => boolean, fix: string | ((v: unknown) => string)): Shape => ({ t: 'instance', name, test, fix }),
+  object: (name: string, props: { [prop: string]: Shape }, required: string[] = []): Shape => ({ t: 'object', name, props, required }),
+  array: (of: Shape): Shape => ({ t: 'array', of }),
+  map: (of: Shape): Shape => ({ t: 'map', of }),
+};
+
+/** Checks `value` (the prop at `path`) against `shape`; throws with the usual message on the first mismatch. */
+export function checkShape(v: Validator, path: string, value: unknown, shape: Shape): void {
+  if (value === undefined || shape.t === 'any') return;
+  const fail = (expected: string, fix: string): never => v.fail(path, value, `must be ${expected} (received ${kindOf(value)})`, fix);
+  switch (shape.t) {
+    case 'string':
+      if (typeof value !== 'string') fail('a string', `pass a string, e.g. "${path.split('.').pop()}-value"`);
+      return;
+    case 'number':
+      if (typeof value !== 'number' || Number.isNaN(value)) fail('a number', typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value)) ? `pass the number ${Number(value)} without quotes` : 'pass a number');
+      return;
+    case 'boolean':
+      if (typeof value !== 'boolean') fail('true or false', 'pass true or false (without quotes)');
+      return;
+    case 'function':
+      if (typeof value !== 'function') fail('a function', 'pass a function');
+      return;
+    case 'Size':
+      if (!(value instanceof Size) && !isDuck(value, 'toKibibytes')) fail('a cdk8s Size', typeof value === 'string' ? `use Size.${sizeFix(value)}` : 'use Size.gibibytes(1)');
+      return;
+    case 'Duration':
+      if (!(value instanceof Duration) && !isDuck(value, 'toMilliseconds')) fail('a cdk8s Duration', 'use Duration.seconds(30)');
+      return;
+    case 'Cpu':
+      if (value === null || typeof value !== 'object' || typeof (value as { amount?: unknown }).amount !== 'string') {
+        fail('a cdk8s-plus Cpu', typeof value === 'string' ? `use Cpu.millis(${/^\d+m$/.test(value) ? value.slice(0, -1) : '250'}) from cdk8s-plus-28` : 'use Cpu.millis(250) from cdk8s-plus-28');
+      }
+      return;
+    case 'enum': {
+      const values = shape.entries.map(([, x]) => x);
+      if (typeof value !== 'string' || !values.includes(value)) {
+        const close = typeof value === 'string' ? closest(value, values) : undefined;
+        const [key] = shape.entries.find(([, x]) => x === close) ?? shape.entries[0];
+        v.fail(path, value, `is not ${article(shape.name)} ${shape.name} (one of ${values.map(x => JSON.stringify(x)).join(', ')})`,
+          `use ${shape.name}.${key}${close ? ` (${JSON.stringify(close)})` : ''}`);
+      }
+      return;
+    }
+    case 'instance':
+      if (!shape.test(value)) fail(`${article(shape.name)} ${shape.name}`, typeof shape.fix === 'function' ? shape.fix(value) : shape.fix);
+      return;
+    case 'array':
+      if (!Array.isArray(value)) fail('a list', 'pass a list ([...])');
+      (value as unknown[]).forEach((item, i) => checkShape(v, `${path}[${i}]`, item, shape.of));
+      return;
+    case 'map':
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) fail('a map', 'pass { key: value }');
+      for (const [k, item] of Object.entries(value as object)) checkShape(v, `${path}.${k}`, item, shape.of);
+      return;
+    case 'object': {
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) fail(`an object (${shape.name})`, `pass { ${Object.keys(shape.props).slice(0, 3).join(', ')}, ... }`);
+      checkKnownKeys(v, path, value as object, shape);
+      for (const req of shape.required ?? []) {
+        if ((value as { [k: string]: unknown })[req] === undefined) v.fail(`${path}.${req}`, undefined, `is required (${shape.name})`, `set ${req}`);
+      }
+      for (const [k, sub] of Object.entries(shape.props)) checkShape(v, `${path}.${k}`, (value as { [k: string]: unknown })[k], sub);
+      return;
+    }
+  }
+}
+
+/** Checks a construct's props object itself: an object, only known props, each of its shape. */
+export function checkProps(v: Validator, props: unknown, shape: Shape & { t: 'object' }): void {
+  if (props === undefined) props = {};
+  if (props === null || typeof props !== 'object' || Array.isArray(props)) {
+    v.fail('props', props, `must be an object (${shape.name})`, 'pass { ... } as the third argument');
+  }
+  checkKnownKeys(v, '', props as object, shape);
+  for (const req of shape.required ?? []) {
+    if ((props as { [k: string]: unknown })[req] === undefined) v.fail(req, undefined, `is required (${shape.name})`, `set ${req}`);
+  }
+  for (const [k, sub] of Object.entries(shape.props)) checkShape(v, k, (props as { [k: string]: unknown })[k], sub);
+}
+
+function checkKnownKeys(v: Validator, path: string, value: object, shape: { name: string; props: { readonly [p: string]: Shape } }): void {
+  const known = Object.keys(shape.props);
+  for (const key of Object.keys(value)) {
+    if (key.startsWith('_') || known.includes(key)) continue;
+    const close = closest(key, known);
+    v.fail(path ? `${path}.${key}` : key, (value as { [k: string]: unknown })[key], `is not a prop of ${shape.name} (known: ${known.join(', ')})`,
+      close ? `did you mean ${close}?` : 'remove it');
+  }
+}
+
+function article(word: string): string {
+  return /^[AEIOU]/.test(word) ? 'an' : 'a';
+}
+
+function isDuck(value: unknown, method: string): boolean {
+  return value !== null && typeof value === 'object' && typeof (value as { [k: string]: unknown })[method] === 'function';
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') {
+    const ctor = (value as { constructor?: { name?: string } }).constructor?.name;
+    return ctor && ctor !== 'Object' ? `a ${ctor}` : 'an object';
+  }
+  return `a ${typeof value}`;
+}
+
+function sizeFix(text: string): string {
+  const m = /^(\d+)\s*(Ki|Mi|Gi|Ti)$/.exec(text.trim());
+  const unit: { [u: string]: string } = { Ki: 'kibibytes', Mi: 'mebibytes', Gi: 'gibibytes', Ti: 'tebibytes' };
+  return m ? `${unit[m[2]]}(${m[1]})` : 'gibibytes(1)';
+}
+
+/** The closest candidate by edit distance (case-insensitive), when it is close enough to be a typo. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const d = distance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestDistance) { best = c; bestDistance = d; }
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length];
+}

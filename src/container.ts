@@ -479,7 +479,7 @@ export function renderMounts(v: Validator, prop: string, mounts: VolumeMountOpti
   mounts.forEach((m, i) => {
     const p = `${prop}[${i}]`;
     if (!volumeNames.has(m.volume)) {
-      v.fail(`${p}.volume`, m.volume, `is not a volume of this pod (volumes: ${[...volumeNames].join(', ') || 'none'})`, 'mount one of the listed volumes, or declare it in volumes or emptyDirs');
+      v.missing(`${p}.volume`, m.volume, `is not a volume of this pod (volumes: ${[...volumeNames].join(', ') || 'none'})`, 'mount one of the listed volumes, or declare it in volumes or emptyDirs');
     }
     const pathProblem = checkMountPath(m.mountPath);
     if (pathProblem) v.fail(`${p}.mountPath`, m.mountPath, pathProblem, 'use an absolute path such as "/data"');

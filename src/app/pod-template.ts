@@ -206,7 +206,7 @@ export function renderStatefulSet(state: AppState): RenderedPod {
   for (const added of state.env) {
     const target = byName.get(added.container ?? containerName);
     if (!target) {
-      v.fail(`${added.prop}.container`, added.container, `is not a container of the pod (containers: ${[...byName.keys()].join(', ')})`, 'name one of them, or add the container first');
+      v.missing(`${added.prop}.container`, added.container, `is not a container of the pod (containers: ${[...byName.keys()].join(', ')})`, 'name one of them, or add the container first');
     }
     const [rendered] = renderEnv(v, added.prop, { [added.name]: added.value })!;
     const env = [...(target.env ?? [])].filter(e => e.name !== added.name);

@@ -4,7 +4,7 @@ import { checkProps, checkShape } from '../check';
 import { ContainerOptions, EnvSource } from '../container';
 import { futurePath, StatefulValidationError, Validator } from '../errors';
 import { k8s, KubeConfigMap, KubeNetworkPolicy, KubePodDisruptionBudget, KubeService, KubeStatefulSet } from '../kube';
-import { checkEnvName, podHostName, serviceHostName } from '../names';
+import { checkConfigKey, checkEnvName, podHostName, serviceHostName } from '../names';
 import { registerObject } from '../registry';
 import { budgetSpec, chooseBudget, hasBudget } from './budget';
 import { checkAnnotation, checkLabel, objectMeta } from './metadata';
@@ -260,6 +260,8 @@ export class StatefulApp extends Construct {
     const v = this.state.v;
     checkShape(v, `${prop} content`, content, { t: 'string' });
     if (Object.prototype.hasOwnProperty.call(this.state.configFiles, fileName)) v.fail(prop, fileName, 'is already a file of the ConfigMap', 'use another file name');
+    const problem = checkConfigKey(fileName);
+    if (problem) v.fail(prop, fileName, problem, 'use a file name such as "app.conf"');
     this.state.configFiles[fileName] = content;
     this.tryRender(prop);
     if (!this.configMap_) {
@@ -343,8 +345,9 @@ export class StatefulApp extends Construct {
       this.rendered();
     } catch (e) {
       if (!(e instanceof StatefulValidationError)) throw e;
-      // Only the errors about this call are its own; others may be fixed by later calls.
-      if (e.prop.startsWith(prop)) {
+      // Only the errors about this call are its own (others may be fixed by later calls), and
+      // not those about something a later call may still add.
+      if (e.prop.startsWith(prop) && !(e as { _missing?: boolean })._missing) {
         this.undoLast(prop);
         throw e;
       }

@@ -48,7 +48,8 @@ function checkov(json, source) {
   const list = Array.isArray(json) ? json : json ? [json] : [];
   return list.flatMap((report) =>
     (report.results?.failed_checks ?? []).map((c) => {
-      const [kind, ...rest] = String(c.resource).split('.');
+      // CKV2_K8S_6 names a pod by its labels, among them the one isolate.js added: drop it.
+      const [kind, ...rest] = String(c.resource).replace(/\.scan\.cdk8s-stateful\.io\/unit-\d+/, '').split('.');
       const name = rest.length > 1 ? rest.slice(1).join('.') : rest.join('.');
       return { tool: 'checkov', check: c.check_id, title: c.check_name, kind, name, source, file: c.file_path, detail: '' };
     }),

@@ -181,6 +181,21 @@ export const MATRIX: MatrixCase[] = [
       containerName: 'nginx',
     }),
   },
+  // --- NetworkPolicy (on by default: every case above has one) ---
+  {
+    name: 'app-network-policy',
+    build: (chart) => {
+      const web = new StatefulApp(chart, 'web', {
+        image: IMAGE,
+        replicas: 3,
+        ports: [{ name: 'http', port: 8080 }, { name: 'admin', port: 9090 }],
+        volumes: www(),
+        networkPolicy: { clientPodLabels: { 'app.kubernetes.io/name': 'shop' }, clientNamespaceLabels: { team: 'shop' }, ports: ['http'] },
+      });
+      web.addLabel('tier', 'web');
+    },
+  },
+  { name: 'app-replicas-zero', build: app({ replicas: 0 }) },
   // --- ReplicatedMySql ---
   { name: 'mysql-defaults', build: (chart) => void new ReplicatedMySql(chart, 'mysql', {}) },
   { name: 'mysql-single', build: (chart) => void new ReplicatedMySql(chart, 'mysql', { replicas: 1 }) },
@@ -192,6 +207,8 @@ export const MATRIX: MatrixCase[] = [
         metrics: {},
       }),
   },
+  { name: 'mysql-protect-primary', build: (chart) => void new ReplicatedMySql(chart, 'mysql', { replicas: 3, protectPrimary: true }) },
+  { name: 'mysql-stopped', build: (chart) => void new ReplicatedMySql(chart, 'mysql', { replicas: 0 }) },
   {
     name: 'mysql-metrics',
     build: (chart) => void new ReplicatedMySql(chart, 'mysql', { metrics: { serviceMonitor: true, interval: Duration.seconds(15) }, networkPolicy: {} }),

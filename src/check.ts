@@ -47,7 +47,9 @@ export function checkShape(v: Validator, path: string, value: unknown, shape: Sh
   const fail = (expected: string, fix: string): never => v.fail(path, value, `must be ${expected} (received ${kindOf(value)})`, fix);
   switch (shape.t) {
     case 'string':
-      if (typeof value !== 'string') fail('a string', `pass a string, e.g. "${path.split('.').pop()}-value"`);
+      if (typeof value !== 'string') {
+        fail('a string', typeof value === 'number' || typeof value === 'boolean' ? `quote it: "${String(value)}"` : 'pass a string');
+      }
       return;
     case 'number':
       if (typeof value !== 'number' || Number.isNaN(value)) fail('a number', typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value)) ? `pass the number ${Number(value)} without quotes` : 'pass a number');

@@ -4,6 +4,7 @@
  * in the cluster. Every object this library emits is registered when it is created; a second one
  * fails with both constructs' paths.
  */
+import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { Validator } from './errors';
 
@@ -28,6 +29,7 @@ export function registerObject(owner: IConstruct, v: Validator, prop: string, ob
   if (!registry) {
     registry = new Map();
     registries.set(root, registry);
+    watchApp(owner);
   }
   const where = object.clusterScoped ? 'cluster-scoped' : object.namespace ? `in namespace ${object.namespace}` : 'without a namespace (the target namespace)';
   const key = object.clusterScoped ? `${object.kind}//${object.name}` : `${object.kind}/${object.namespace ?? ''}/${object.name}`;
@@ -40,6 +42,75 @@ export function registerObject(owner: IConstruct, v: Validator, prop: string, ob
 
 /** Registers a StorageClass as the cluster's default: only one may be. */
 export function registerDefaultStorageClass(owner: IConstruct, v: Validator, name: string): void {
-  registerObject(owner, v, 'isDefault', { kind: 'storage.k8s.io/default StorageClass', name: 'default', clusterScoped: true },
-    `mark only one StorageClass as the default (this one is "${name}")`);
+  const root = owner.node.root;
+  const other = defaults.get(root);
+  if (other !== undefined && other !== owner.node.path) {
+    v.fail('isDefault', true, `'${other}' is the default StorageClass already: a claim without a storageClassName would get either`,
+      `mark only one StorageClass as the default (this one is "${name}")`);
+  }
+  defaults.set(root, owner.node.path);
+}
+
+const defaults = new WeakMap<IConstruct, string>();
+
+// Kinds of the Kubernetes API (and of the CSI snapshotter) that are cluster-scoped; any other kind is
+// taken as namespaced (custom resources mostly are).
+const CLUSTER_SCOPED = new Set([
+  'Namespace', 'Node', 'PersistentVolume', 'ComponentStatus',
+  'storage.k8s.io/StorageClass', 'storage.k8s.io/CSIDriver', 'storage.k8s.io/CSINode', 'storage.k8s.io/VolumeAttachment',
+  'rbac.authorization.k8s.io/ClusterRole', 'rbac.authorization.k8s.io/ClusterRoleBinding',
+  'scheduling.k8s.io/PriorityClass', 'node.k8s.io/RuntimeClass', 'networking.k8s.io/IngressClass',
+  'apiextensions.k8s.io/CustomResourceDefinition', 'apiregistration.k8s.io/APIService',
+  'admissionregistration.k8s.io/ValidatingWebhookConfiguration', 'admissionregistration.k8s.io/MutatingWebhookConfiguration',
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicy', 'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding',
+  'certificates.k8s.io/CertificateSigningRequest', 'flowcontrol.apiserver.k8s.io/FlowSchema',
+  'flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration', 'snapshot.storage.k8s.io/VolumeSnapshotClass',
+]);
+
+const watchedApps = new WeakSet<IConstruct>();
+
+/**
+ * Adds, once per App, a synth-time check over EVERY object of the App (the user's own cdk8s-plus and raw
+ * objects too, which the construction-time registry cannot see): the same kind, namespace and name twice,
+ * the same cluster-scoped name twice, two default StorageClasses.
+ */
+export function watchApp(owner: IConstruct): void {
+  const root = owner.node.root;
+  if (watchedApps.has(root)) return;
+  watchedApps.add(root);
+  owner.node.addValidation({ validate: () => appWideNameErrors(root) });
+}
+
+/** The errors of the App-wide name check (see watchApp), each naming both constructs' paths. */
+export function appWideNameErrors(root: IConstruct): string[] {
+  const seen = new Map<string, string>();
+  let defaultClass: string | undefined;
+  const errors: string[] = [];
+  for (const c of root.node.findAll()) {
+    if (!ApiObject.isApiObject(c)) continue;
+    const o = c as ApiObject;
+    const group = o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '';
+    const kind = group ? `${group}/${o.kind}` : o.kind;
+    const clusterScoped = CLUSTER_SCOPED.has(kind);
+    const namespace = clusterScoped ? undefined : o.metadata.namespace;
+    const key = clusterScoped ? `${kind}//${o.name}` : `${kind}/${namespace ?? ''}/${o.name}`;
+    const other = seen.get(key);
+    if (other !== undefined) {
+      const where = clusterScoped ? 'cluster-scoped' : namespace ? `in namespace ${namespace}` : 'without a namespace (the target namespace)';
+      errors.push(`${o.kind} "${o.name}" ${where} is emitted by both '${other}' and '${o.node.path}': in the cluster one would overwrite the other. Fix: give one of them another name (or namespace).`);
+    } else {
+      seen.set(key, o.node.path);
+    }
+    if (kind === 'storage.k8s.io/StorageClass') {
+      const annotations = (o.toJson() as { metadata?: { annotations?: { [k: string]: string } } }).metadata?.annotations ?? {};
+      if (annotations['storageclass.kubernetes.io/is-default-class'] === 'true') {
+        if (defaultClass !== undefined) {
+          errors.push(`StorageClasses '${defaultClass}' and '${o.node.path}' are both marked as the cluster's default (storageclass.kubernetes.io/is-default-class): a claim without a storageClassName gets either. Fix: mark only one as the default.`);
+        } else {
+          defaultClass = o.node.path;
+        }
+      }
+    }
+  }
+  return errors;
 }

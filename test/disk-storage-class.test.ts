@@ -107,7 +107,7 @@ describe('DiskStorageClass', () => {
     ['bad fsType', { fsType: 'btrfs' as FileSystemType }, /fsType "btrfs" is invalid: is not a FileSystemType/],
     ['bad zone', { zones: ['EU West'] }, /zones\[0\] "EU West" is invalid: is not a zone name/],
     ['duplicate zone', { zones: ['a1', 'a1'] }, /zones \["a1","a1"\] is invalid: lists a zone twice/],
-    ['non-string parameter', { parameters: { iopsPerGB: 50 as unknown as string } }, /parameters\.iopsPerGB 50 is invalid: must be a string\. Fix: quote it: "50"/],
+    ['non-string parameter', { parameters: { iopsPerGB: 50 as unknown as string } }, /parameters\.iopsPerGB 50 is invalid: must be a string \(received a number\)\. Fix: quote it: "50"/],
     ['not a provider', { provider: 'gp3' as unknown as DiskProvider }, /provider "gp3" is invalid: must be a DiskProvider/],
   ])('refuses %s', (_what, override, message) => {
     const build = () => new DiskStorageClass(newChart(), 'fast', { provider: DiskProvider.AWS_EBS_GP3, ...override });

@@ -102,6 +102,7 @@ function apiObjectTarget(v: Validator, prop: string, obj: { [key: string]: any }
   const escape = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
   let hasEnv = Array.isArray(containers[index].env);
   let hasLabels = template?.metadata?.labels !== undefined;
+  let hasMetadata = template?.metadata !== undefined;
   const add = (p: string, value: unknown) => obj.addJsonPatch(JsonPatch.add(p, value));
   return {
     namespace: namespaceOf(obj as IConstruct, json.metadata?.namespace),
@@ -114,8 +115,9 @@ function apiObjectTarget(v: Validator, prop: string, obj: { [key: string]: any }
     },
     addPodLabel: (key, value) => {
       if (hasLabels) add(`${base}/metadata/labels/${escape(key)}`, value);
-      else add(`${base}/metadata/labels`, { [key]: value });
-      hasLabels = true;
+      else if (hasMetadata) add(`${base}/metadata/labels`, { [key]: value });
+      else add(`${base}/metadata`, { labels: { [key]: value } });
+      hasLabels = hasMetadata = true;
     },
   };
 }

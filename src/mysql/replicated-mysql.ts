@@ -279,6 +279,15 @@ export class ReplicatedMySql extends Construct {
     const prefix = options.envPrefix ?? 'MYSQL_';
     if (typeof prefix !== 'string' || !/^[A-Z_][A-Z0-9_]*$/.test(prefix)) v.fail('connectClient options.envPrefix', prefix, 'must be upper case letters, digits and "_"', 'use "MYSQL_" or "DB_"');
     const target = clientTarget(v, prop, client, options.container);
+    // With one namespace unknown (a chart without one: the GitOps target's), whether the client can read
+    // the Secret and which namespace the NetworkPolicy must admit are guesses: refuse rather than guess.
+    if ((target.namespace === undefined) !== (this.namespace === undefined)) {
+      const known = target.namespace ?? this.namespace;
+      v.fail(prop, target.describe, target.namespace === undefined
+        ? `has no namespace (its chart sets none) while the database is in ${known}: the Secret reference and the NetworkPolicy rule depend on where it runs`
+        : `is in namespace ${known} while the database has no namespace (its chart sets none): the Secret reference and the NetworkPolicy rule depend on where it runs`,
+      target.namespace === undefined ? 'set the client\'s namespace (its chart\'s namespace or metadata.namespace)' : 'set the ReplicatedMySql\'s namespace (namespace prop, or its chart\'s namespace)');
+    }
     const elsewhere = target.namespace !== undefined && this.namespace !== undefined && target.namespace !== this.namespace;
     if (elsewhere && options.clientSecretName === undefined) {
       v.fail(prop, target.describe, `is in namespace ${target.namespace} and the database in ${this.namespace}: a pod can read Secrets of its own namespace only, so a reference to ${this.secretName} would leave it in CreateContainerConfigError`,

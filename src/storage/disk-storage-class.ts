@@ -1,7 +1,10 @@
 import { JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s, KubeStorageClass } from '../kube';
+import { checkProps, S, Shape } from '../check';
 import { Validator } from '../errors';
+import { checkLabelMap } from '../app/metadata';
+import { registerDefaultStorageClass, registerObject } from '../registry';
 import { checkDns1123Subdomain, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY } from '../names';
 
 /**
@@ -211,8 +214,9 @@ export class DiskStorageClass extends Construct implements IStorageClass {
   constructor(scope: Construct, id: string, props: DiskStorageClassProps) {
     super(scope, id);
     const v = new Validator(this, 'DiskStorageClass');
-    if (!(props.provider instanceof DiskProvider)) {
-      v.fail('provider', props.provider, 'must be a DiskProvider', 'use a preset such as DiskProvider.AWS_EBS_GP3, or DiskProvider.custom(provisioner)');
+    checkProps(v, props, PROPS_SHAPE);
+    if (props.provider === undefined) {
+      v.fail('provider', undefined, 'is required', 'pass a preset such as DiskProvider.AWS_EBS_GP3, or DiskProvider.custom(provisioner)');
     }
     const provider = props.provider;
     const name = props.name ?? id;
@@ -275,6 +279,12 @@ export class DiskStorageClass extends Construct implements IStorageClass {
     });
     if (new Set(zones).size !== zones.length) v.fail('zones', zones, 'lists a zone twice', 'list each zone once');
 
+    checkLabelMap(v, 'labels', props.labels, false);
+    // StorageClasses are cluster-scoped: the same name in two charts (or two apps' charts) is one object.
+    registerObject(this, v, props.name === undefined ? 'name (from the construct id)' : 'name', { kind: 'storage.k8s.io/StorageClass', name, clusterScoped: true },
+      'give one of them another name (name), or create one DiskStorageClass and pass it to both');
+    if (props.isDefault) registerDefaultStorageClass(this, v, name);
+
     const annotations: { [key: string]: string } = {};
     if (props.isDefault) annotations['storageclass.kubernetes.io/is-default-class'] = 'true';
 
@@ -302,6 +312,24 @@ export class DiskStorageClass extends Construct implements IStorageClass {
     }
   }
 }
+
+const PROPS_SHAPE = S.object('DiskStorageClassProps', {
+  provider: S.instance('DiskProvider', (x) => x instanceof DiskProvider, 'use a preset such as DiskProvider.AWS_EBS_GP3, or DiskProvider.custom(provisioner)'),
+  name: S.string,
+  reclaimPolicy: S.enum('ReclaimPolicy', ReclaimPolicy as unknown as { [k: string]: string }),
+  volumeBindingMode: S.enum('VolumeBindingMode', VolumeBindingMode as unknown as { [k: string]: string }),
+  allowVolumeExpansion: S.boolean,
+  isDefault: S.boolean,
+  encrypted: S.boolean,
+  kmsKeyId: S.string,
+  fsType: S.enum('FileSystemType', FileSystemType as unknown as { [k: string]: string }),
+  iops: S.number,
+  throughputMiBps: S.number,
+  zones: S.strings,
+  mountOptions: S.strings,
+  parameters: S.stringMap,
+  labels: S.stringMap,
+}) as Shape & { t: 'object' };
 
 /** Whether claims on this class get zonal volumes (known for a DiskStorageClass of the app only). */
 export function isZonal(storageClass: IStorageClass): boolean {

@@ -110,7 +110,7 @@ export function checkProps(v: Validator, props: unknown, shape: Shape & { t: 'ob
   if (props === null || typeof props !== 'object' || Array.isArray(props)) {
     v.fail('props', props, `must be an object (${shape.name})`, 'pass { ... } as the third argument');
   }
-  checkKnownKeys(v, '', props as object, shape);
+  checkKnownKeys(v, '', props, shape);
   for (const req of shape.required ?? []) {
     if ((props as { [k: string]: unknown })[req] === undefined) v.fail(req, undefined, `is required (${shape.name})`, `set ${req}`);
   }

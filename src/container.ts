@@ -305,7 +305,7 @@ export interface ContainerDefaults {
  * @internal
  */
 export function cpuMillis(millis: number): Cpu {
-  return { amount: `${millis}m` } as Cpu;
+  return { amount: `${millis}m` };
 }
 
 /** The protocols of a container port (cdk8s-plus-28's `Protocol` values). */

@@ -111,15 +111,16 @@ function convert(value: unknown, isMap: boolean): unknown {
   return out;
 }
 
-type L1Class = new (scope: Construct, id: string, props: any) => ApiObject;
+// `never`: any generated L1 constructor fits, whatever its props type.
+type L1Class = new (scope: Construct, id: string, props: never) => ApiObject;
 
 /** A subclass of a generated L1 class that serializes by the rule above. Typed as the L1 class itself. */
-function onePass<C extends L1Class>(l1: C, finish?: (json: { [key: string]: any }) => void): C {
+function onePass<C extends L1Class>(l1: C, finish?: (json: { [key: string]: unknown }) => void): C {
   const Base: L1Class = l1;
   class OnePass extends Base {
     /** Renders the object to Kubernetes JSON: resolve, patch, convert (see the file comment). */
-    public toJson(): any {
-      const json = toKubernetesJson(ApiObject.prototype.toJson.call(this)) as { [key: string]: any };
+    public toJson(): { [key: string]: unknown } {
+      const json = toKubernetesJson(ApiObject.prototype.toJson.call(this)) as { [key: string]: unknown };
       finish?.(json);
       return json;
     }
@@ -128,10 +129,11 @@ function onePass<C extends L1Class>(l1: C, finish?: (json: { [key: string]: any 
 }
 
 /** Claim templates are PersistentVolumeClaims: without apiVersion/kind Argo CD shows the set out of sync forever. */
-export function addClaimTemplateKinds(json: { [key: string]: any }): void {
-  const claims = json.spec?.volumeClaimTemplates;
-  if (Array.isArray(claims)) {
-    json.spec.volumeClaimTemplates = claims.map((c: object) => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', ...c }));
+export function addClaimTemplateKinds(json: { [key: string]: unknown }): void {
+  const spec = json.spec as { volumeClaimTemplates?: unknown } | undefined;
+  const claims = spec?.volumeClaimTemplates;
+  if (spec && Array.isArray(claims)) {
+    spec.volumeClaimTemplates = claims.map((c: object) => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', ...c }));
   }
 }
 

@@ -88,7 +88,7 @@ export function appWideNameErrors(root: IConstruct): string[] {
   const errors: string[] = [];
   for (const c of root.node.findAll()) {
     if (!ApiObject.isApiObject(c)) continue;
-    const o = c as ApiObject;
+    const o = c;
     const group = o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '';
     const kind = group ? `${group}/${o.kind}` : o.kind;
     const clusterScoped = CLUSTER_SCOPED.has(kind);

@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import { ApiObject, App, Chart, JsonPatch, Lazy, Testing } from 'cdk8s';
 import * as stock from 'cdk8s-plus-28/lib/imports/k8s';
 import { buildExample } from '../src/example';
@@ -51,7 +52,7 @@ describe('one serializer for every object: byte-for-byte the generated converter
 
   test('tokens resolve before the conversion: a Lazy spec with clusterIp becomes clusterIP, as with the stock L1', () => {
     const chart = new Chart(Testing.app(), 'c');
-    const props = { metadata: { name: 's' }, spec: Lazy.any({ produce: () => ({ clusterIp: 'None', ports: [{ port: 80, targetPort: stock.IntOrString.fromNumber(80) }] }) }) as any };
+    const props = { metadata: { name: 's' }, spec: Lazy.any({ produce: () => ({ clusterIp: 'None', ports: [{ port: 80, targetPort: stock.IntOrString.fromNumber(80) }] }) }) };
     const ours = new KubeService(chart, 'ours', props);
     const theirs = new stock.KubeService(chart, 'theirs', props);
     expect(JSON.stringify(ours.toJson())).toBe(JSON.stringify(theirs.toJson()));
@@ -75,7 +76,7 @@ describe('one serializer for every object: byte-for-byte the generated converter
   });
 
   test('the rename table is the installed cdk8s-plus-28\'s: every rename its converters make, and no other', () => {
-    const source = require('fs').readFileSync(require.resolve('cdk8s-plus-28/lib/imports/k8s.js'), 'utf8') as string;
+    const source = fs.readFileSync(require.resolve('cdk8s-plus-28/lib/imports/k8s.js'), 'utf8');
     const renames = new Map<string, string>();
     for (const m of source.matchAll(/'([^']+)': (?:[\w.]+\()?obj\.(\w+)/g)) if (m[1] !== m[2]) renames.set(m[2], m[1]);
     // `schema` is `$schema` in a JSON schema but `schema` in a CRD version: left out on purpose (neither is emitted here).

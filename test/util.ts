@@ -13,14 +13,14 @@ export function validateWithKubernetesModels(obj: Manifest): void {
   const modulePath = group === 'monitoring.coreos.com'
     ? `@kubernetes-models/prometheus-operator/${group}/${version}`
     : group ? `kubernetes-models/${group}/${version}` : `kubernetes-models/${version}`;
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module is chosen by apiVersion at run time
   const models = require(modulePath);
   const Model = models[obj.kind];
   if (!Model) throw new Error(`no kubernetes-models class for ${obj.apiVersion} ${obj.kind}`);
   try {
     new Model(obj).validate();
   } catch (e) {
-    throw new Error(`${obj.kind}/${obj.metadata?.name} fails kubernetes-models validation: ${(e as Error).message}`);
+    throw new Error(`${obj.kind}/${obj.metadata?.name} fails kubernetes-models validation: ${(e as Error).message}`, { cause: e });
   }
 }
 

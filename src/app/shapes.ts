@@ -21,7 +21,7 @@ export const CONTAINER_SHAPE = S.object('ContainerOptions', {
 }, ['name']);
 export const VOLUME_SHAPE = S.object('VolumeClaimOptions', {
   name: S.string, mountPath: S.string, size: S.size, storageClass: STORAGE_CLASS,
-  accessModes: S.array(S.enum('AccessMode', AccessMode as unknown as { [k: string]: string })),
+  accessModes: S.array(S.enum('AccessMode', AccessMode)),
   subPath: S.string, readOnly: S.boolean, labels: S.stringMap, annotations: S.stringMap,
 }, ['name', 'mountPath', 'size']);
 export const EMPTY_DIR_SHAPE = S.object('EmptyDirOptions', { name: S.string, mountPath: S.string, sizeLimit: S.size, inMemory: S.boolean }, ['name']);
@@ -31,8 +31,8 @@ export const SERVICE_SHAPE = S.object('ServiceOptions', {
   ports: S.strings, podOrdinal: S.number, publishNotReadyAddresses: S.boolean, headless: S.boolean, labels: S.stringMap, annotations: S.stringMap,
 });
 export const NETWORK_POLICY_SHAPE = S.object('NetworkPolicyOptions', { enabled: S.boolean, clientPodLabels: S.stringMap, clientNamespaceLabels: S.stringMap, ports: S.strings });
-const RETENTION = S.enum('PvcRetention', PvcRetention as unknown as { [k: string]: string });
-const SPREAD = S.enum('SpreadMode', SpreadMode as unknown as { [k: string]: string });
+const RETENTION = S.enum('PvcRetention', PvcRetention);
+const SPREAD = S.enum('SpreadMode', SpreadMode);
 
 /** The props StatefulApp and ReplicatedMySql share. */
 export const WORKLOAD_SHAPES: { [prop: string]: Shape } = {

@@ -158,7 +158,8 @@ export class StatefulApp extends Construct {
   public pvcName(volume: string, ordinal: number): string {
     const claims = this.state.volumes.map(x => x.o.name);
     if (!claims.includes(volume)) {
-      const hint = typeof volume === 'number' ? ` first, then the ordinal: pvcName(${JSON.stringify(claims[0] ?? 'data')}, ${volume})` : '';
+      const given: unknown = volume; // JavaScript callers may pass the ordinal first
+      const hint = typeof given === 'number' ? ` first, then the ordinal: pvcName(${JSON.stringify(claims[0] ?? 'data')}, ${given})` : '';
       throw new StatefulValidationError(this, this.state.kind, 'pvcName(volume)', volume,
         `is not a claim template of this app (claims: ${claims.join(', ') || 'none'})`, `pass one of the volume names${hint}`);
     }

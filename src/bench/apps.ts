@@ -45,7 +45,8 @@ export function buildRaw(scope: Construct, objects: unknown[], i: number): void 
 export function buildTyped(scope: Construct, objects: unknown[], i: number): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const kube = require('../kube') as typeof import('../kube');
-  const classes: { [kind: string]: new (scope: Construct, id: string, props: any) => ApiObject } = {
+  // `never`: each class takes its own props type; the captured JSON is passed as is.
+  const classes: { [kind: string]: new (scope: Construct, id: string, props: never) => ApiObject } = {
     StatefulSet: kube.KubeStatefulSet,
     Service: kube.KubeService,
     ConfigMap: kube.KubeConfigMap,
@@ -61,7 +62,7 @@ export function buildTyped(scope: Construct, objects: unknown[], i: number): voi
     const { kind } = o as { kind: string };
     const type = classes[kind];
     if (!type) throw new Error(`bench: no typed L1 class for kind ${kind}; add it to buildTyped`);
-    new type(parent, j === 0 ? 'Resource' : `o${j}`, o);
+    new type(parent, j === 0 ? 'Resource' : `o${j}`, o as never);
   });
 }
 

@@ -6,9 +6,9 @@ import type { RevisionManifests } from './load';
 import type { CheckOptions, CheckResult, ObjectRef } from './model';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- deferred loading is the point of this module */
-const check = (): typeof import('./check') => require('./check');
-const format = (): typeof import('./format') => require('./format');
-const load = (): typeof import('./load') => require('./load');
+const check = (): typeof import('./check') => require('./check') as typeof import('./check');
+const format = (): typeof import('./format') => require('./format') as typeof import('./format');
+const load = (): typeof import('./load') => require('./load') as typeof import('./load');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 /** Compares the manifests of a change and reports what the API server refuses or what strands or deletes data. */

@@ -4,6 +4,9 @@
  * ApiObject with a pod template), so neither a second copy nor another major of cdk8s-plus gets
  * in the way.
  */
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment,
+   @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-argument --
+   duck typing of objects from any cdk8s-plus major and raw pod-template JSON: each shape is checked before use */
 import { Chart, JsonPatch } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { StatefulApp } from '../app/stateful-app';

@@ -57,7 +57,7 @@ const SHARED_KEYS = Object.keys(WORKLOAD_SHAPES) as Array<keyof StatefulWorkload
 function sharedProps(props: ReplicatedMySqlProps): StatefulWorkloadProps {
   const out: { [key: string]: unknown } = {};
   for (const key of SHARED_KEYS) if (props[key] !== undefined) out[key] = props[key];
-  return out as StatefulWorkloadProps;
+  return out;
 }
 
 /** What ReplicatedMySql derives from its props, checked before anything joins the tree. */

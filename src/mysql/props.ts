@@ -168,7 +168,7 @@ export interface ReplicatedMySqlProps extends StatefulWorkloadProps {
   readonly primaryOrdinal?: number;
   /**
    * mysqld options merged over the defaults for every member (`{ max_connections: '500' }`).
-   * @default - the library's defaults (GTID, binary logs, buffer pool at half the memory limit, ...)
+   * @default - the library's defaults (GTID, binary logs, a buffer pool sized from the memory limit, ...)
    */
   readonly config?: { [option: string]: string };
   /**

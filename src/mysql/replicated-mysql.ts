@@ -269,6 +269,7 @@ export class ReplicatedMySql extends Construct {
    * template (`k8s.KubeDeployment`, ...: patched as it is now). A client in another namespace
    * needs the Secret there (`options.clientSecretName`); the NetworkPolicy then admits that namespace.
    */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- jsii's type for "any workload of any cdk8s-plus major" (no unions)
   public connectClient(client: any, options: MySqlClientOptions = {}): void {
     const v: Validator = this.v;
     const prop = 'connectClient(client)';
@@ -303,7 +304,7 @@ export class ReplicatedMySql extends Construct {
     target.setEnv(`${prefix}USER`, { value: this.username });
     target.setEnv(`${prefix}PASSWORD`, { secret: { name: options.clientSecretName ?? this.secretName, key: this.userPasswordKey } });
     target.addPodLabel(CLIENT_LABEL, this.name);
-    if (elsewhere) this.clientNamespaces.add(target.namespace!);
+    if (elsewhere) this.clientNamespaces.add(target.namespace);
   }
 
   private networkPolicySpec(props: ReplicatedMySqlProps): k8s.NetworkPolicySpec {

@@ -114,7 +114,7 @@ export function loadObjects(path: string): KubeObject[] {
     try {
       return parseObjects(readFileSync(file, 'utf8'));
     } catch (e) {
-      throw new Error(`${file}: ${(e as Error).message}`);
+      throw new Error(`${file}: ${(e as Error).message}`, { cause: e });
     }
   });
 }
@@ -135,7 +135,7 @@ export function snapshotSources(root: string): Source[] {
       }
       // pretty-format prints a string snapshot between double quotes, without escaping inner quotes.
       const text = value.trim().replace(/^"/, '').replace(/"$/, '');
-      let objects: KubeObject[] = [];
+      let objects: KubeObject[];
       try {
         objects = parseObjects(text);
       } catch {

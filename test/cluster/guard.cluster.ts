@@ -472,7 +472,7 @@ describe('data rules: the claims the controllers leave or delete are the ones th
     cls = await localVolumes(kube, { perNode: 6, prefix: 'guard' });
   });
   /** A Ready StatefulApp `name` (no spreading, so scaling changes nothing else) with 3 claims bound. */
-  async function readyWeb(ns: string, props: Partial<StatefulAppProps> = {}): Promise<Obj[]> {
+  function readyWeb(ns: string, props: Partial<StatefulAppProps> = {}): Obj[] {
     const objects = synthesize(ns, (chart: Chart) => {
       new StatefulApp(chart, 'web', {
         image: IMAGE,
@@ -493,10 +493,10 @@ describe('data rules: the claims the controllers leave or delete are the ones th
   test('GIVEN whenScaled Delete WHEN scaled 3 → 1 THEN the controller deletes exactly the PVCs the guard lists', async () => {
     const ns = await restrictedNamespace(kube, 'data-scale');
     const retention = { whenScaled: PvcRetention.DELETE };
-    const before = await readyWeb(ns, { pvcRetentionPolicy: retention });
+    const before = readyWeb(ns, { pvcRetentionPolicy: retention });
     await kube.applyAll(before, 'gitops');
     await settled(kube, sts(before), 3);
-    const after = await readyWeb(ns, { pvcRetentionPolicy: retention, replicas: 1 });
+    const after = readyWeb(ns, { pvcRetentionPolicy: retention, replicas: 1 });
     const finding = checkUpgrade(before, after).findings.find((f) => f.rule === 'statefulset-scale-in-deletes-pvcs')!;
     const named = namesIn(finding.reason, /deletes their PVCs (.+?) \(/);
     expect(named).toEqual(['www-web-1', 'www-web-2']);
@@ -511,10 +511,10 @@ describe('data rules: the claims the controllers leave or delete are the ones th
 
   test('GIVEN whenScaled Retain WHEN scaled 3 → 1 THEN the PVCs left unmounted are exactly the ones the guard lists', async () => {
     const ns = await restrictedNamespace(kube, 'data-retain');
-    const before = await readyWeb(ns);
+    const before = readyWeb(ns);
     await kube.applyAll(before, 'gitops');
     await settled(kube, sts(before), 3);
-    const after = await readyWeb(ns, { replicas: 1 });
+    const after = readyWeb(ns, { replicas: 1 });
     const finding = checkUpgrade(before, after).findings.find((f) => f.rule === 'statefulset-scale-in')!;
     const named = namesIn(finding.reason, /Their PVCs (.+?) stay/);
     await sync(before, after);
@@ -525,11 +525,11 @@ describe('data rules: the claims the controllers leave or delete are the ones th
 
   test('GIVEN a rename web → web2 WHEN synced (old set pruned) THEN the old PVCs stay and the new set gets the new empty ones the guard names', async () => {
     const ns = await restrictedNamespace(kube, 'data-rename');
-    const before = await readyWeb(ns);
+    const before = readyWeb(ns);
     await kube.applyAll(before, 'gitops');
     await settled(kube, sts(before), 3);
     const oldUids = Object.fromEntries((await kube.list('v1', 'PersistentVolumeClaim', ns)).map((c) => [c.metadata.name, c.metadata.uid]));
-    const after = await readyWeb(ns, { name: 'web2' });
+    const after = readyWeb(ns, { name: 'web2' });
     const finding = checkUpgrade(before, after).findings.find((f) => f.rule === 'statefulset-renamed')!;
     const fresh = namesIn(finding.reason, /new empty volumes named (.+?)\./);
     const stranded = namesIn(finding.reason, /old PVCs (.+?) stay behind/);
@@ -545,7 +545,7 @@ describe('data rules: the claims the controllers leave or delete are the ones th
 
   test('GIVEN whenDeleted Delete WHEN the set is removed (pruned) THEN its PVCs, as the guard lists them, are deleted', async () => {
     const ns = await restrictedNamespace(kube, 'data-remove');
-    const before = await readyWeb(ns, { pvcRetentionPolicy: { whenDeleted: PvcRetention.DELETE } });
+    const before = readyWeb(ns, { pvcRetentionPolicy: { whenDeleted: PvcRetention.DELETE } });
     await kube.applyAll(before, 'gitops');
     await settled(kube, sts(before), 3);
     const finding = checkUpgrade(before, []).findings.find((f) => f.rule === 'statefulset-removed-deletes-pvcs')!;

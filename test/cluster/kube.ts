@@ -212,7 +212,7 @@ export class Kube {
     } catch (e) {
       return { ok: false, status: 0, message: (e as Error).message, warnings: [] };
     }
-    const res = await this.request('PATCH', `${path}?${query}`, object, 'application/apply-patch+yaml');
+    const res = await this.request('PATCH', `${path}?${query.toString()}`, object, 'application/apply-patch+yaml');
     const ok = res.status >= 200 && res.status <= 299;
     return { ok, status: res.status, message: ok ? '' : messageOf(res), warnings: res.warnings, ...(ok ? { object: res.body } : {}) };
   }
@@ -257,7 +257,7 @@ export class Kube {
     if (fieldSelector) {
       params.set('fieldSelector', fieldSelector);
     }
-    const query = params.size > 0 ? `?${params}` : '';
+    const query = params.size > 0 ? `?${params.toString()}` : '';
     const body = await this.ok('GET', `${await this.path(apiVersion, kind, namespace)}${query}`);
     return body.items as KubeObject[];
   }
@@ -284,12 +284,12 @@ export class Kube {
    * the events of one resource type in the order it stored them).
    */
   async watch(apiVersion: string, kind: string, namespace: string, labelSelector?: string): Promise<Watch> {
-    const list = await this.ok('GET', `${await this.path(apiVersion, kind, namespace)}${labelSelector ? `?${new URLSearchParams({ labelSelector })}` : ''}`);
+    const list = await this.ok('GET', `${await this.path(apiVersion, kind, namespace)}${labelSelector ? `?${new URLSearchParams({ labelSelector }).toString()}` : ''}`);
     const query = new URLSearchParams({ watch: '1', resourceVersion: list.metadata.resourceVersion, allowWatchBookmarks: 'false' });
     if (labelSelector) {
       query.set('labelSelector', labelSelector);
     }
-    const path = `${await this.path(apiVersion, kind, namespace)}?${query}`;
+    const path = `${await this.path(apiVersion, kind, namespace)}?${query.toString()}`;
     const events: WatchEvent[] = [];
     const started = Date.now();
     let stopped = false;

@@ -34,7 +34,7 @@ const www = (props: Partial<VolumeClaimOptions> = {}): VolumeClaimOptions[] => [
 /** A StatefulApp with 3 replicas, a port and a claim, plus `props`. */
 function app(props: Partial<StatefulAppProps> = {}): (chart: Chart) => void {
   return (chart) => {
-    new StatefulApp(chart, 'web', { image: IMAGE, replicas: 3, ports: [{ name: 'http', port: 8080 }], volumes: www(), ...props } as StatefulAppProps);
+    new StatefulApp(chart, 'web', { image: IMAGE, replicas: 3, ports: [{ name: 'http', port: 8080 }], volumes: www(), ...props });
   };
 }
 

@@ -5,7 +5,7 @@
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Testing } from 'cdk8s';
+import { Chart, Testing } from 'cdk8s';
 import { Chroot, ensureChroot } from './harness/chroot';
 import { MySqlCluster, Secrets } from './harness/cluster';
 import { findMySql, Manifest, referencedSecretKeys } from './harness/manifests';
@@ -31,9 +31,9 @@ export function generateSecrets(sts: Manifest): Secrets {
   return out;
 }
 
-export function synthObjects(build: (chart: import('cdk8s').Chart) => void, namespace = 'mysql'): Manifest[] {
+export function synthObjects(build: (chart: Chart) => void, namespace = 'mysql'): Manifest[] {
   const app = Testing.app();
-  const chart = new (require('cdk8s').Chart)(app, 'e2e', { namespace });
+  const chart = new Chart(app, 'e2e', { namespace });
   build(chart);
   return Testing.synth(chart) as Manifest[];
 }

@@ -2,6 +2,7 @@
  * ReplicatedMySql on real MySQL 9.7: interrupted first starts, day-2 changes and the metrics
  * account. Each describe block runs its own small cluster.
  */
+import * as fs from 'fs';
 import {
   ReplicatedMySql, ReplicatedMySqlProps,
 } from '../../src';
@@ -31,7 +32,7 @@ describe('kill -9 during the first start', () => {
     expect(probe.code).not.toBe(0);
     await c.killPod(0);
     expect(first.readyAt).toBeUndefined();
-    expect(require('fs').existsSync(`${c.claimPath('data', 0)}/data`)).toBe(false);
+    expect(fs.existsSync(`${c.claimPath('data', 0)}/data`)).toBe(false);
     await starting;
     const again = c.pod(0);
     expect(again).not.toBe(first);

@@ -3,6 +3,7 @@
  * replicas, server-id base or database: used by the library's own e2e suite and by
  * `npm run test:e2e -- --manifests DIR` on any synthesized directory.
  */
+import * as fs from 'fs';
 import { MySqlCluster } from './harness/cluster';
 
 /** What the scenarios read from the manifests. */
@@ -208,7 +209,7 @@ export async function primaryVolumeLoss(c: MySqlCluster): Promise<{ gtids: { [po
       expect(c.endpoints(f.readService)).toEqual([]);
     }
     // Nothing was written on the wiped volume.
-    expect(require('fs').readdirSync(c.claimPath('data', f.primary)).filter((e: string) => !['lost+found', 'tmp', 'files'].includes(e))).toEqual([]);
+    expect(fs.readdirSync(c.claimPath('data', f.primary)).filter((e: string) => !['lost+found', 'tmp', 'files'].includes(e))).toEqual([]);
   }
   return { gtids };
 }

@@ -14,7 +14,7 @@ export function unbound(id: string): string {
 /**
  * A fresh temporary folder for each test, removed afterwards. Call at the top of a test file.
  */
-export function tempDir(prefix: string): { readonly dir: string; write(relative: string, text: string): string } {
+export function tempDir(prefix: string): { readonly dir: string; readonly write: (relative: string, text: string) => string } {
   let current = '';
   beforeEach(() => {
     current = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -27,7 +27,7 @@ export function tempDir(prefix: string): { readonly dir: string; write(relative:
       return current;
     },
     /** Writes a file under the folder (creating sub-folders) and returns its path. */
-    write(relative: string, text: string): string {
+    write: (relative: string, text: string): string => {
       const file = path.join(current, relative);
       fs.mkdirSync(path.dirname(file), { recursive: true });
       fs.writeFileSync(file, text);

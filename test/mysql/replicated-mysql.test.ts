@@ -483,7 +483,7 @@ describe('ReplicatedMySql refuses bad props', () => {
     ['managed option with dashes', { config: { 'super-read-only': 'OFF' } }, /config\.super-read-only "OFF" is invalid: is managed by ReplicatedMySql/],
     ['bad option name', { config: { 'Max Connections': '5' } }, /config key "Max Connections" is invalid: is not a mysqld option name/],
     ['multi-line option', { config: { max_connections: '5\nskip_grant_tables = ON' } }, /config\.max_connections .* is invalid: must be a single-line string/],
-    ['empty init SQL', { initSql: '  ' }, /initSql "  " is invalid: must be non-empty SQL/],
+    ['empty init SQL', { initSql: '  ' }, /initSql " {2}" is invalid: must be non-empty SQL/],
     ['short startup budget', { startupTimeout: Duration.seconds(30) }, /startupTimeout "30s" is invalid: must be at least 60 seconds/],
     ['plaintext without a user password', { database: { name: 'a', user: 'a' }, credentials: MySqlCredentials.fromInsecurePlaintextPasswords({ rootPassword: 'r', replicationPassword: 'p' }) }, /credentials\.userPassword \(unset\) is invalid: must be a non-empty password/],
     ['plaintext empty root password', { credentials: MySqlCredentials.fromInsecurePlaintextPasswords({ rootPassword: '', replicationPassword: 'p' }) }, /credentials\.rootPassword "\(hidden\)" is invalid/],

@@ -3,7 +3,9 @@
  * `cdk8s-stateful` command line. Thin on purpose: parse arguments, call the guard, print.
  */
 import * as fs from 'fs';
+import * as path from 'path';
 import { ManifestError, checkUpgrade, formatFindings, formatFindingsJson, loadManifests, loadManifestsAtRevision } from './guard';
+import { kubernetesMinor } from './guard/draft';
 import { errorCode } from './guard/objects';
 
 /** Where the CLI writes; `process.stdout` / `process.stderr` fit. */
@@ -17,6 +19,7 @@ export interface CliIo {
 /** The text printed by `--help`. */
 export const USAGE = `Usage: cdk8s-stateful check [options] --base OLD NEW
        cdk8s-stateful check [options] --base-ref REV NEW
+       cdk8s-stateful --version
 
 Compares Kubernetes manifests before (OLD) and after (NEW) a change and reports changes that the API
 server refuses for existing objects (immutable StatefulSet, Service, StorageClass, PVC, Job and
@@ -29,15 +32,21 @@ Options:
   --base OLD           the manifests before the change
   --base-ref REV       take the manifests before the change from git: NEW's files as committed at REV
                        (pull request: "$(git merge-base origin/main HEAD)"; after a merge: HEAD~1);
-                       when NEW did not exist at REV, every object is new
+                       when NEW did not exist at REV, every object is new. A shallow clone (CI) needs
+                       the history of REV (actions/checkout: fetch-depth: 0)
   --accept ID          accept a reviewed blocking finding (repeatable); it is reported as a warning.
                        The printed id ends in @hash, binding it to that change; without @hash it
                        accepts any change of that field (a note says so)
   --accept-file FILE   read ids to accept from FILE: one per line, # starts a comment
   --namespace NS       namespace of objects whose manifest sets none (the GitOps target namespace);
                        without it, an object whose namespace is set on one side only warns
+  --kubernetes-version V
+                       the oldest Kubernetes version the manifests are applied to (e.g. 1.33 or
+                       v1.34.4): changes that only older API servers refuse then pass; without it,
+                       they block and the finding says from which version they are accepted
   --format text|json   output format (default: text)
   -h, --help           show this help
+  -V, --version        print the version of cdk8s-stateful
 
 Exit codes: 0 safe to apply (warnings may be printed), 1 a finding blocks, 2 usage error or unreadable input.
 `;
@@ -51,10 +60,11 @@ interface CheckArgs {
   readonly accept: string[];
   readonly acceptFiles: string[];
   readonly namespace?: string;
+  readonly kubernetesVersion?: string;
   readonly format: 'text' | 'json';
 }
 
-const VALUE_OPTIONS = new Set(['--base', '--base-ref', '--accept', '--accept-file', '--namespace', '--format']);
+const VALUE_OPTIONS = new Set(['--base', '--base-ref', '--accept', '--accept-file', '--namespace', '--kubernetes-version', '--format']);
 
 /** Parses `check` arguments; returns 'help' for -h/--help. */
 function parseCheckArgs(args: string[]): CheckArgs | 'help' {
@@ -108,6 +118,14 @@ function parseCheckArgs(args: string[]): CheckArgs | 'help' {
   if (format !== 'text' && format !== 'json') {
     throw new UsageError(`--format must be text or json, not '${format}'`);
   }
+  const kubernetesVersion = single('--kubernetes-version');
+  if (kubernetesVersion !== undefined) {
+    try {
+      kubernetesMinor(kubernetesVersion);
+    } catch {
+      throw new UsageError(`--kubernetes-version must be a Kubernetes 1.x version such as 1.33 or v1.34.4, not '${kubernetesVersion}'`);
+    }
+  }
   if (positionals.length === 0) {
     throw new UsageError('missing NEW: the file or folder with the new manifests');
   }
@@ -121,6 +139,7 @@ function parseCheckArgs(args: string[]): CheckArgs | 'help' {
     accept: values.get('--accept') ?? [],
     acceptFiles: values.get('--accept-file') ?? [],
     namespace: single('--namespace'),
+    kubernetesVersion,
     format,
   };
 }
@@ -153,7 +172,7 @@ function runCheck(args: CheckArgs, io: CliIo): number {
     oldManifests = loadManifests(args.base ?? '');
   }
   const accept = [...args.accept, ...args.acceptFiles.flatMap(readAcceptFile)];
-  const result = checkUpgrade(oldManifests, newManifests, { accept, namespace: args.namespace });
+  const result = checkUpgrade(oldManifests, newManifests, { accept, namespace: args.namespace, kubernetesVersion: args.kubernetesVersion });
   io.stdout.write(args.format === 'json' ? formatFindingsJson(result) : formatFindings(result));
   return result.blocking ? 1 : 0;
 }
@@ -175,6 +194,10 @@ export function main(argv: string[], io: CliIo): number {
       io.stdout.write(USAGE);
       return 0;
     }
+    if (command === '-V' || command === '--version') {
+      io.stdout.write(`${packageVersion()}\n`);
+      return 0;
+    }
     if (command !== 'check') {
       throw new UsageError(`unknown command '${command}' (the only command is check)`);
     }
@@ -190,6 +213,17 @@ export function main(argv: string[], io: CliIo): number {
     io.stderr.write(`cdk8s-stateful: error: ${oneLine(reason)}${hint}\n`);
     return 2;
   }
+}
+
+/** The version in the package.json beside the compiled module (lib/cli.js) or the source (src/cli.ts). */
+function packageVersion(): string {
+  const manifest = path.join(__dirname, '..', 'package.json');
+  const parsed: unknown = JSON.parse(fs.readFileSync(manifest, 'utf8'));
+  const version = typeof parsed === 'object' && parsed !== null && 'version' in parsed ? parsed.version : undefined;
+  if (typeof version !== 'string') {
+    throw new ManifestError(`${manifest} has no version`);
+  }
+  return version;
 }
 
 function describe(error: unknown): string {

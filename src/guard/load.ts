@@ -360,7 +360,8 @@ export function loadManifestsAtRevision(manifestPath: string, revision: string):
       // A repository without commits has no old manifests: everything is new (like a first commit).
       return { manifests: [], files: [], existed: false };
     }
-    throw new ManifestError(`unknown git revision '${revision}' in ${root}`);
+    const shallow = isShallow(root) ? ': this clone is shallow: fetch more history (actions/checkout: fetch-depth: 0, or git fetch --unshallow)' : '';
+    throw new ManifestError(`unknown git revision '${revision}' in ${root}${shallow}`);
   }
 
   const tree = new RevisionTree(root, commit, revision);
@@ -464,6 +465,15 @@ function collectRevisionFiles(
 function hasCommits(root: string): boolean {
   try {
     return git(['rev-list', '-n', '1', '--all'], root).trim() !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** True in a shallow clone (CI checkouts fetch one commit by default), where older revisions are missing. */
+function isShallow(root: string): boolean {
+  try {
+    return git(['rev-parse', '--is-shallow-repository'], root).trim() === 'true';
   } catch {
     return false;
   }

@@ -55,7 +55,7 @@ function versionNote(field: string, since: number, minor: number | undefined): s
   const versions = `Kubernetes 1.${since - 1} and older refuse a change of ${field}; 1.${since} and newer accept it.`;
   return minor === undefined
     ? ` Newer API servers accept this change: ${versions} If every target cluster runs 1.${since} or newer, pass kubernetesVersion ` +
-        `(e.g. 1.${since}) or accept this finding.`
+        `(e.g. 1.${since}; on the command line --kubernetes-version 1.${since}) or accept this finding.`
     : ` ${versions} The target version given is 1.${minor}.`;
 }
 

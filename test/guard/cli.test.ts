@@ -106,6 +106,52 @@ describe('cdk8s-stateful check --base', () => {
     }
   });
 
+  test.each([['--version'], ['-V']])('GIVEN %s WHEN run THEN the package version is printed and the exit code is 0', (flag) => {
+    // GIVEN
+    const version = (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+    // WHEN
+    const result = run(flag);
+    // THEN
+    expect(version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(result).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+  });
+
+  test('GIVEN --help WHEN run THEN it lists --version and --kubernetes-version', () => {
+    // WHEN
+    const result = run('--help');
+    // THEN
+    expect(result.stdout).toContain('-V, --version');
+    expect(result.stdout).toContain('--kubernetes-version V');
+    expect(result.stdout).toContain('fetch-depth: 0');
+  });
+
+  test('GIVEN a revisionHistoryLimit change WHEN checked without and with --kubernetes-version THEN it blocks only for versions that refuse it', () => {
+    // GIVEN
+    write('old/db.yaml', statefulSetYaml('1Gi'));
+    write('new/db.yaml', statefulSetYaml('1Gi').replace('  replicas: 2\n', '  replicas: 2\n  revisionHistoryLimit: 3\n'));
+    const [oldDir, newDir] = [path.join(tmp.dir, 'old'), path.join(tmp.dir, 'new')];
+    // WHEN
+    const unknown = run('check', '--base', oldDir, newDir);
+    const old = run('check', '--kubernetes-version', '1.32', '--base', oldDir, newDir);
+    const newer = run('check', '--kubernetes-version=v1.34.4', '--base', oldDir, newDir);
+    // THEN
+    expect(unknown.code).toBe(1);
+    expect(unknown.stdout).toContain('on the command line --kubernetes-version 1.33');
+    expect(old.code).toBe(1);
+    expect(old.stdout).toContain('The target version given is 1.32.');
+    expect(newer).toEqual({ code: 0, stdout: 'Safe to apply: 0 blocking findings, 0 warnings (1 object before, 1 after).\n', stderr: '' });
+  });
+
+  test.each([['latest'], ['2.0'], ['1']])('GIVEN --kubernetes-version %s WHEN checked THEN exit 2 says what a version looks like', (version) => {
+    // GIVEN
+    const { oldDir, newDir } = folders('1Gi');
+    // WHEN
+    const result = run('check', '--kubernetes-version', version, '--base', oldDir, newDir);
+    // THEN
+    expectOneErrorLine(result, `--kubernetes-version must be a Kubernetes 1.x version such as 1.33 or v1.34.4, not '${version}'`);
+    expect(result.stderr).toContain('(see cdk8s-stateful check --help)');
+  });
+
   test('GIVEN an image change and more replicas WHEN checked THEN it is safe (exit 0)', () => {
     // GIVEN
     const { oldDir, newDir } = folders('1Gi', 'postgres:17', 3);
@@ -436,6 +482,29 @@ describe('cdk8s-stateful check --base-ref', () => {
     const result = run('check', '--base-ref', 'no-such-branch', path.join(repo, 'dist'));
     // THEN
     expectOneErrorLine(result, "unknown git revision 'no-such-branch'");
+  });
+
+  test('GIVEN a shallow clone WHEN checked against HEAD~1 THEN exit 2 says to fetch more history (fetch-depth)', () => {
+    // GIVEN a repository with two commits, cloned with only the last one (what CI checkouts do by default)
+    const repo = repoWithDist();
+    fs.writeFileSync(path.join(repo, 'dist', 'db.k8s.yaml'), SERVICE_YAML);
+    git(repo, 'commit', '-q', '-am', 'remove db');
+    const clone = path.join(tmp.dir, 'clone');
+    git(tmp.dir, 'clone', '-q', '--depth', '1', `file://${repo}`, clone);
+    expect(git(clone, 'rev-parse', '--is-shallow-repository').trim()).toBe('true');
+    // WHEN
+    const result = run('check', '--base-ref', 'HEAD~1', path.join(clone, 'dist'));
+    // THEN
+    expectOneErrorLine(result, /unknown git revision 'HEAD~1' in .*: this clone is shallow: fetch more history \(actions\/checkout: fetch-depth: 0, or git fetch --unshallow\)$/);
+  });
+
+  test('GIVEN a full clone WHEN an unknown revision is checked THEN the error says nothing about shallow clones', () => {
+    // GIVEN
+    const repo = repoWithDist();
+    // WHEN
+    const result = run('check', '--base-ref', 'HEAD~1', path.join(repo, 'dist'));
+    // THEN
+    expectOneErrorLine(result, /unknown git revision 'HEAD~1' in [^:]*$/);
   });
 
   test('GIVEN a path outside any git repository WHEN checked with --base-ref THEN exit 2 with one error line', () => {

@@ -6,6 +6,11 @@ import { IConstruct } from 'constructs';
  *
  * The message names the construct (kind and path), the prop, the value received and the fix, e.g.
  * `StatefulApp 'shop/web': replicas -1 is invalid: must be an integer >= 0. Fix: set replicas to 0 or more.`
+ *
+ * Not part of the jsii (Python, Java, Go) API: jsii cannot model a subclass of the built-in
+ * `Error`, and there an error reaches the caller as the language's own exception (Python
+ * `jsii.errors.JSIIError`) carrying this same message.
+ * @jsii ignore
  */
 export class StatefulValidationError extends Error {
   /** Construct path of the construct that refused the input. */
@@ -31,6 +36,7 @@ export function describe(value: unknown): string {
     const text = JSON.stringify(value);
     return text.length > 120 ? `${text.slice(0, 117)}...` : text;
   } catch {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- last resort (cycles, BigInt): the value's own toString is all there is
     return String(value);
   }
 }

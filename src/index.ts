@@ -33,4 +33,6 @@ export type {
 export { MySqlCredentials } from './mysql/credentials';
 export type { MySqlSecretKeys, MySqlPlaintextPasswords } from './mysql/credentials';
 export { KubeServiceMonitor } from './imports/monitoring';
-export type { KubeServiceMonitorProps, ServiceMonitorSpec, ServiceMonitorEndpoint } from './imports/monitoring';
+export type {
+  KubeServiceMonitorProps, ServiceMonitorSpec, ServiceMonitorSelector, ServiceMonitorNamespaceSelector, ServiceMonitorEndpoint,
+} from './imports/monitoring';

@@ -118,6 +118,10 @@ export interface CheckResult {
  * Thrown for input the guard cannot work with: unreadable or missing files, text that is not YAML or
  * JSON, documents that are not Kubernetes objects, git revisions that do not exist. The message is one
  * line, meant for users.
+ *
+ * Not part of the jsii (Python, Java, Go) API: jsii cannot model a subclass of the built-in
+ * `Error`; there the caller gets the language's own exception with this same message.
+ * @jsii ignore
  */
 export class ManifestError extends Error {
   /** @param message one-line reason, shown to users as is */

@@ -25,12 +25,27 @@ export interface ServiceMonitorEndpoint {
   readonly scrapeTimeout?: string;
 }
 
+/** Selects the Services a ServiceMonitor scrapes, by label. */
+export interface ServiceMonitorSelector {
+  /** Labels a Service must carry (all of them). */
+  readonly matchLabels: { [key: string]: string };
+}
+
+/** Selects the namespaces whose Services a ServiceMonitor scrapes. */
+export interface ServiceMonitorNamespaceSelector {
+  /** Names of the namespaces. */
+  readonly matchNames: string[];
+}
+
 /** Spec of a ServiceMonitor. */
 export interface ServiceMonitorSpec {
   /** Labels of the Services to scrape. */
-  readonly selector: { readonly matchLabels: { [key: string]: string } };
-  /** Namespaces of those Services. */
-  readonly namespaceSelector?: { readonly matchNames: string[] };
+  readonly selector: ServiceMonitorSelector;
+  /**
+   * Namespaces of those Services.
+   * @default - the ServiceMonitor's own namespace
+   */
+  readonly namespaceSelector?: ServiceMonitorNamespaceSelector;
   /** Endpoints to scrape on each selected Service. */
   readonly endpoints: ServiceMonitorEndpoint[];
   /**

@@ -1,0 +1,216 @@
+/**
+ * Every TypeScript block of README.md and docs/*.md is type-checked against the BUILT library (lib/,
+ * through package.json's "types" and "main", as a user's app sees it) and run, and what it builds is
+ * synthesized and validated: a README that lies fails the tests. The conventions (README, "Docs are
+ * tests"):
+ *
+ * - a block that creates its own App (`new App(`) is a whole program: it runs as written (its
+ *   `app.synth()` writes to a temporary folder);
+ * - any other block is a fragment: it runs after a prelude that imports everything (cdk8s, cdk8s-plus-28
+ *   as `kplus`, every export of cdk8s-stateful) and creates `app` and `chart` (namespace `shop`); its own
+ *   import lines, if any, are dropped (the prelude has them); the App is synthesized afterwards;
+ * - a block whose first line is `// (continued)` is appended to the block before it in the same file;
+ * - a block whose first line is `// throws: <regular expression>` must throw an error matching it.
+ *
+ * Blocks run with the working directory in a sandbox holding copies of dist/ (as `dist` and `old-dist`).
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parseAllDocuments } from 'yaml';
+import * as ts from 'typescript';
+import { Manifest, validateWithKubernetesModels } from './util';
+
+const ROOT = path.join(__dirname, '..');
+const FILES = ['README.md', ...fs.readdirSync(path.join(ROOT, 'docs')).filter(f => f.endsWith('.md')).sort().map(f => `docs/${f}`)];
+
+interface Block {
+  readonly file: string;
+  readonly line: number;
+  readonly code: string;
+  readonly fragment: boolean;
+  readonly throws?: RegExp;
+}
+
+function blocksOf(file: string): Block[] {
+  const lines = fs.readFileSync(path.join(ROOT, file), 'utf8').split('\n');
+  const blocks: Block[] = [];
+  let open: { line: number; body: string[] } | undefined;
+  let fence = '';
+  lines.forEach((text, i) => {
+    if (open === undefined) {
+      const m = /^(\s*)(```+)\s*(ts|typescript)\s*$/.exec(text);
+      if (m) { open = { line: i + 1, body: [] }; fence = m[2]; } else if (/^\s*```/.test(text)) {
+        // another language's block: skip to its end
+        const other = /^(\s*)(```+)/.exec(text)!;
+        fence = `skip:${other[2]}`;
+        open = { line: -1, body: [] };
+      }
+      return;
+    }
+    const closing = fence.startsWith('skip:') ? fence.slice(5) : fence;
+    if (text.trim() === closing) {
+      if (open.line > 0) {
+        let code = open.body.join('\n');
+        const first = open.body[0]?.trim() ?? '';
+        const throws = /^\/\/ throws: (.+)$/.exec(first);
+        if (first === '// (continued)') {
+          const prev = blocks.pop();
+          if (!prev) throw new Error(`${file}:${open.line}: "// (continued)" but no block before it`);
+          code = `${prev.code}\n${code}`;
+          blocks.push({ ...prev, code, line: open.line });
+        } else {
+          blocks.push({ file, line: open.line, code, fragment: !/\bnew App\(/.test(code), throws: throws ? new RegExp(throws[1]) : undefined });
+        }
+      }
+      open = undefined;
+      return;
+    }
+    open.body.push(text);
+  });
+  if (open !== undefined) throw new Error(`${file}: a code block is not closed`);
+  return blocks;
+}
+
+const BLOCKS = FILES.flatMap(blocksOf);
+
+/** Names exported by the built library, for the fragments' prelude. */
+function libraryExports(): string[] {
+  const program = ts.createProgram([path.join(ROOT, 'lib', 'index.d.ts')], { skipLibCheck: true });
+  const checker = program.getTypeChecker();
+  const symbol = checker.getSymbolAtLocation(program.getSourceFile(path.join(ROOT, 'lib', 'index.d.ts'))!)!;
+  return checker.getExportsOfModule(symbol).map(s => s.name).sort();
+}
+
+function prelude(names: string[]): string {
+  return [
+    "import { ApiObject, App, Chart, Cron, Duration, JsonPatch, Size, Testing, YamlOutputType } from 'cdk8s';",
+    "import * as kplus from 'cdk8s-plus-28';",
+    "import { Cpu, ImagePullPolicy, k8s, PodManagementPolicy, Protocol, ServiceType } from 'cdk8s-plus-28';",
+    `import { ${names.join(', ')} } from 'cdk8s-stateful';`,
+    "const app = new App();",
+    "const chart = new Chart(app, 'docs', { namespace: 'shop' });",
+    // Keeps every import used (noUnusedLocals is off, but this documents that the prelude is shared).
+    'export {};',
+  ].join('\n');
+}
+
+function sourceOf(block: Block, names: string[]): { code: string; offset: number } {
+  if (!block.fragment) return { code: block.code, offset: 0 };
+  const head = prelude(names);
+  // Blank, not removed: line numbers in diagnostics stay the README's.
+  const body = block.code.split('\n').map(l => (/^\s*import\s.*from\s/.test(l) ? '' : l)).join('\n');
+  return { code: `${head}\n${body}\n;(globalThis as any).__docsApp = app;\n`, offset: head.split('\n').length };
+}
+
+/** A virtual file per block, beside test/ so that node_modules resolves as for the tests. */
+const fileName = (b: Block, i: number) => path.join(ROOT, 'test', `.docs-block-${i}-${b.file.replace(/[^a-z0-9]+/gi, '-')}-${b.line}.ts`);
+
+describe('docs: every TypeScript block of README.md and docs/ compiles and synthesizes against the built library', () => {
+  let names: string[] = [];
+  let diagnostics = new Map<number, string[]>();
+  let sandbox = '';
+
+  beforeAll(() => {
+    const lib = path.join(ROOT, 'lib', 'index.js');
+    if (!fs.existsSync(lib)) throw new Error('lib/ is missing: run `npm run build` (npm test does)');
+    // tsc is incremental: it rewrites only the outputs of changed sources, so compare file by file.
+    const stale = listTs(path.join(ROOT, 'src')).filter(f => {
+      const out = path.join(ROOT, 'lib', path.relative(path.join(ROOT, 'src'), f)).replace(/\.ts$/, '.js');
+      return !fs.existsSync(out) || fs.statSync(out).mtimeMs < fs.statSync(f).mtimeMs;
+    });
+    if (stale.length > 0) throw new Error(`lib/ is older than ${path.relative(ROOT, stale[0])}: run \`npm run build\` (npm test does)`);
+    names = libraryExports();
+
+    const sources = new Map(BLOCKS.map((b, i) => [fileName(b, i), sourceOf(b, names).code]));
+    const options: ts.CompilerOptions = {
+      strict: true, target: ts.ScriptTarget.ES2020, module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.Node10,
+      esModuleInterop: true, skipLibCheck: true, noEmit: true, types: ['node'],
+      // The library by its package name, resolved through its package.json ("types": lib/index.d.ts), as in a user's app.
+      baseUrl: ROOT, paths: { 'cdk8s-stateful': ['.'] },
+    };
+    const host = ts.createCompilerHost(options);
+    const getSourceFile = host.getSourceFile.bind(host);
+    host.getSourceFile = (f, lang, ...rest) => sources.has(f) ? ts.createSourceFile(f, sources.get(f)!, lang) : getSourceFile(f, lang, ...rest);
+    const fileExists = host.fileExists.bind(host);
+    host.fileExists = (f) => sources.has(f) || fileExists(f);
+    const readFile = host.readFile.bind(host);
+    host.readFile = (f) => sources.get(f) ?? readFile(f);
+    const program = ts.createProgram([...sources.keys()], options, host);
+    diagnostics = new Map();
+    for (const d of ts.getPreEmitDiagnostics(program)) {
+      const index = d.file ? [...sources.keys()].indexOf(d.file.fileName) : -1;
+      if (index < 0) throw new Error(`docs: type check failed outside the blocks: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+      const block = BLOCKS[index];
+      const { line } = d.file!.getLineAndCharacterOfPosition(d.start ?? 0);
+      const at = block.line + 1 + line - sourceOf(block, names).offset;
+      const list = diagnostics.get(index) ?? [];
+      list.push(`${block.file}:${at}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+      diagnostics.set(index, list);
+    }
+    sandbox = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-stateful-docs-'));
+    fs.cpSync(path.join(ROOT, 'dist'), path.join(sandbox, 'dist'), { recursive: true });
+    fs.cpSync(path.join(ROOT, 'dist'), path.join(sandbox, 'old-dist'), { recursive: true });
+  }, 120_000);
+
+  afterAll(() => {
+    if (sandbox) fs.rmSync(sandbox, { recursive: true, force: true });
+  });
+
+  test('there are blocks to test in README.md', () => {
+    expect(BLOCKS.filter(b => b.file === 'README.md').length).toBeGreaterThan(15);
+  });
+
+  test.each(BLOCKS.map((b, i) => [`${b.file}:${b.line}${b.fragment ? ' (fragment)' : ''}`, i] as const))('%s', (_title, index) => {
+    const block = BLOCKS[index];
+    expect(diagnostics.get(index) ?? []).toEqual([]);
+    const js = ts.transpileModule(sourceOf(block, names).code, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020, esModuleInterop: true } }).outputText;
+    const outdir = fs.mkdtempSync(path.join(sandbox, 'out-'));
+    const cwd = process.cwd();
+    const previousOutdir = process.env.CDK8S_OUTDIR;
+    process.env.CDK8S_OUTDIR = outdir;
+    process.chdir(sandbox);
+    const g = globalThis as { __docsApp?: { synthYaml(): string } };
+    delete g.__docsApp;
+    let error: unknown;
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- the block's own require(), resolved from here
+      const req = (id: string): unknown => require(id === 'cdk8s-stateful' ? ROOT : id);
+      const mod = { exports: {} };
+      // eslint-disable-next-line @typescript-eslint/no-implied-eval -- running the README's code is the test
+      new Function('require', 'exports', 'module', js)(req, mod.exports, mod);
+    } catch (e) {
+      error = e;
+    } finally {
+      process.chdir(cwd);
+      if (previousOutdir === undefined) delete process.env.CDK8S_OUTDIR; else process.env.CDK8S_OUTDIR = previousOutdir;
+    }
+    // A fragment's App is synthesized here, inside the same expectation about errors.
+    let yaml = '';
+    if (error === undefined && block.fragment) {
+      try {
+        yaml = g.__docsApp!.synthYaml();
+      } catch (e) {
+        error = e;
+      }
+    }
+    if (block.throws) {
+      expect(error).toBeDefined();
+      expect(String((error as Error).message ?? error)).toMatch(block.throws);
+      return;
+    }
+    if (error !== undefined) throw error instanceof Error ? error : new Error(JSON.stringify(error));
+    if (!block.fragment) yaml = fs.readdirSync(outdir).filter(f => f.endsWith('.yaml')).map(f => fs.readFileSync(path.join(outdir, f), 'utf8')).join('\n---\n');
+    const objects = parseAllDocuments(yaml).map(d => d.toJSON()).filter(Boolean) as Manifest[];
+    objects.forEach(validateWithKubernetesModels);
+    // a program that synthesizes nothing must say why: only the guard's API block does
+    if (objects.length === 0) expect(block.code).toMatch(/checkUpgrade|UpgradeGuard/);
+  });
+});
+
+function listTs(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap(e => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? listTs(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}

@@ -81,14 +81,31 @@ export function watchApp(owner: IConstruct): void {
   owner.node.addValidation({ validate: () => appWideNameErrors(root) });
 }
 
-/** The errors of the App-wide name check (see watchApp), each naming both constructs' paths. */
+/** The objects of the last App-wide check per App, and its name errors (see appWideNameErrors). */
+const lastCheck = new WeakMap<IConstruct, { readonly objects: ApiObject[]; readonly nameErrors: string[]; readonly classes: ApiObject[] }>();
+
+/**
+ * The errors of the App-wide name check (see watchApp), each naming both constructs' paths.
+ *
+ * cdk8s validates the whole App once per chart it synthesizes, so with a chart per app this runs once
+ * per chart. Kind, name and namespace of an ApiObject are fixed at construction: while the App holds
+ * the same objects, the name errors of the last run stand; only the default-class annotations, which
+ * can be added later, are read again.
+ */
 export function appWideNameErrors(root: IConstruct): string[] {
+  const objects = root.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c));
+  const last = lastCheck.get(root);
+  const same = last !== undefined && last.objects.length === objects.length && last.objects.every((o, i) => o === objects[i]);
+  const check = same ? last : checkNames(objects);
+  lastCheck.set(root, check);
+  return [...check.nameErrors, ...defaultClassErrors(check.classes)];
+}
+
+function checkNames(objects: ApiObject[]): { objects: ApiObject[]; nameErrors: string[]; classes: ApiObject[] } {
   const seen = new Map<string, string>();
-  let defaultClass: string | undefined;
   const errors: string[] = [];
-  for (const c of root.node.findAll()) {
-    if (!ApiObject.isApiObject(c)) continue;
-    const o = c;
+  const classes: ApiObject[] = [];
+  for (const o of objects) {
     const group = o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '';
     const kind = group ? `${group}/${o.kind}` : o.kind;
     const clusterScoped = CLUSTER_SCOPED.has(kind);
@@ -101,15 +118,21 @@ export function appWideNameErrors(root: IConstruct): string[] {
     } else {
       seen.set(key, o.node.path);
     }
-    if (kind === 'storage.k8s.io/StorageClass') {
-      const annotations = (o.toJson() as { metadata?: { annotations?: { [k: string]: string } } }).metadata?.annotations ?? {};
-      if (annotations['storageclass.kubernetes.io/is-default-class'] === 'true') {
-        if (defaultClass !== undefined) {
-          errors.push(`StorageClasses '${defaultClass}' and '${o.node.path}' are both marked as the cluster's default (storageclass.kubernetes.io/is-default-class): a claim without a storageClassName gets either. Fix: mark only one as the default.`);
-        } else {
-          defaultClass = o.node.path;
-        }
-      }
+    if (kind === 'storage.k8s.io/StorageClass') classes.push(o);
+  }
+  return { objects, nameErrors: errors, classes };
+}
+
+function defaultClassErrors(classes: ApiObject[]): string[] {
+  let defaultClass: string | undefined;
+  const errors: string[] = [];
+  for (const o of classes) {
+    const annotations = (o.toJson() as { metadata?: { annotations?: { [k: string]: string } } }).metadata?.annotations ?? {};
+    if (annotations['storageclass.kubernetes.io/is-default-class'] !== 'true') continue;
+    if (defaultClass !== undefined) {
+      errors.push(`StorageClasses '${defaultClass}' and '${o.node.path}' are both marked as the cluster's default (storageclass.kubernetes.io/is-default-class): a claim without a storageClassName gets either. Fix: mark only one as the default.`);
+    } else {
+      defaultClass = o.node.path;
     }
   }
   return errors;

@@ -3,6 +3,7 @@
  * duplicate names anywhere in the App, and the mistakes plain JavaScript callers make. Every case
  * checks the whole wiring in the YAML or the whole message.
  */
+import { Construct } from 'constructs';
 import { ApiObject, App, Chart, Cron, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
@@ -235,6 +236,27 @@ describe('duplicate names anywhere in the App', () => {
     new ReplicatedMySql(chart, 'db', {});
     new kplus.Service(chart, 'mine', { metadata: { name: 'db-read' }, ports: [{ port: 80 }] });
     expect(() => Testing.synth(chart)).toThrow(/\[c\/db\/Resource\] Service "db-read" in namespace shop is emitted by both 'c\/db\/Resource\/ReadService' and 'c\/mine\/Resource': in the cluster one would overwrite the other/);
+  });
+
+  test('the check is cached while cdk8s validates the App once per chart, yet sees an object added between two synths', () => {
+    // GIVEN a valid App, synthesized once
+    const app = Testing.app();
+    const chart = new Chart(app, 'c', { namespace: 'shop' });
+    const nested = new Construct(chart, 'nested');
+    new StatefulApp(chart, 'web', { image: 'nginxinc/nginx-unprivileged:1.25.3', ports: [{ name: 'http', port: 8080 }] });
+    expect(Testing.synth(chart).length).toBeGreaterThan(0);
+    // WHEN a clashing object is added one level down, synchronously, and the App synthesized again
+    new kplus.Service(nested, 'clash', { metadata: { name: 'web' }, ports: [{ port: 80 }] });
+    // THEN the second synth sees it
+    expect(() => Testing.synth(chart)).toThrow(/Service "web" in namespace shop is emitted by both 'c\/nested\/clash\/Resource' and 'c\/web\/Service'/);
+  });
+
+  test('a mutator call between two synths is validated again (the per-app result is cached by version)', () => {
+    const chart = new Chart(Testing.app(), 'c', { namespace: 'shop' });
+    const web = new StatefulApp(chart, 'web', { image: 'nginxinc/nginx-unprivileged:1.25.3', ports: [{ name: 'http', port: 8080 }] });
+    Testing.synth(chart);
+    web.addContainer({ name: 'side', mounts: [{ volume: 'nope', mountPath: '/x' }] });
+    expect(() => Testing.synth(chart)).toThrow(/nope/);
   });
 
   test('at synth: a raw StorageClass of the same name and a second default, across charts', () => {

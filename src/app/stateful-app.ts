@@ -77,6 +77,7 @@ export class StatefulApp extends Construct {
   private readonly clusterDomain: string;
   private configMap_?: k8s.KubeConfigMap;
   private version = 0;
+  private validated?: { readonly version: number; readonly errors: string[] };
   private cache?: { version: number; pod: RenderedPod };
 
   constructor(scope: Construct, id: string, props: StatefulAppProps) {
@@ -366,14 +367,19 @@ export class StatefulApp extends Construct {
   }
 
   private validateLate(): string[] {
+    // cdk8s validates the whole App once per chart it synthesizes (App._synthChart), so with a chart
+    // per app this runs charts x apps times: answer from the last run while nothing changed.
+    if (this.validated?.version === this.version) return this.validated.errors;
+    let errors: string[] = [];
     try {
       this.rendered();
       for (const obj of this.objects()) if (obj.kind === 'Service' || obj.kind === 'NetworkPolicy') obj.toJson();
-      return [];
     } catch (e) {
-      if (e instanceof StatefulValidationError) return [e.message];
-      throw e;
+      if (!(e instanceof StatefulValidationError)) throw e;
+      errors = [e.message];
     }
+    this.validated = { version: this.version, errors };
+    return errors;
   }
 
   private changed(): void {

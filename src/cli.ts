@@ -95,7 +95,11 @@ function parseCheckArgs(args: string[]): CheckArgs | 'help' {
       value = args[++i];
     }
     if (value === undefined || value === '') {
-      throw new UsageError(`${name} needs a value`);
+      // `--base-ref "$(git merge-base origin/main HEAD)"` is empty when the clone lacks the history.
+      const hint = name === '--base-ref' && value === ''
+        ? ' (an empty revision: did `git merge-base` find no common commit? A shallow clone needs more history: actions/checkout fetch-depth: 0, or git fetch --unshallow)'
+        : '';
+      throw new UsageError(`${name} needs a value${hint}`);
     }
     values.set(name, [...(values.get(name) ?? []), value]);
   }

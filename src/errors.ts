@@ -8,8 +8,8 @@ import { IConstruct } from 'constructs';
  * `StatefulApp 'shop/web': replicas -1 is invalid: must be an integer >= 0. Fix: set replicas to 0 or more.`
  *
  * Not part of the jsii (Python, Java, Go) API: jsii cannot model a subclass of the built-in
- * `Error`, and there an error reaches the caller as the language's own exception (Python
- * `jsii.errors.JSIIError`) carrying this same message.
+ * `Error`, and there an error reaches the caller as the language's own exception (Python:
+ * `RuntimeError`) carrying this same message, without `constructPath` or `prop`.
  * @jsii ignore
  */
 export class StatefulValidationError extends Error {

@@ -8,7 +8,8 @@
  *   `app.synth()` writes to a temporary folder);
  * - any other block is a fragment: it runs after a prelude that imports everything (cdk8s, cdk8s-plus-28
  *   as `kplus`, every export of cdk8s-stateful) and creates `app` and `chart` (namespace `shop`); its own
- *   import lines, if any, are dropped (the prelude has them); the App is synthesized afterwards;
+ *   import lines stay and are checked (the prelude leaves those names out); the App is synthesized afterwards;
+ * - a line `expr; // 'text'` asserts that the expression's value is that text;
  * - a block whose first line is `// (continued)` is appended to the block before it in the same file;
  * - a block whose first line is `// throws: <regular expression>` must throw an error matching it.
  *
@@ -82,24 +83,51 @@ function libraryExports(): string[] {
   return checker.getExportsOfModule(symbol).map(s => s.name).sort();
 }
 
-function prelude(names: string[]): string {
+function prelude(names: string[], own: Set<string>): string {
+  // The block's own imports stay (and are type-checked); the prelude leaves out what they import.
+  const list = (xs: string[]) => xs.filter(x => !own.has(x)).join(', ');
   return [
-    "import { ApiObject, App, Chart, Cron, Duration, JsonPatch, Size, Testing, YamlOutputType } from 'cdk8s';",
-    "import * as kplus from 'cdk8s-plus-28';",
-    "import { Cpu, ImagePullPolicy, k8s, PodManagementPolicy, Protocol, ServiceType } from 'cdk8s-plus-28';",
-    `import { ${names.join(', ')} } from 'cdk8s-stateful';`,
+    `import { ${list(['ApiObject', 'App', 'Chart', 'Cron', 'Duration', 'JsonPatch', 'Size', 'Testing', 'YamlOutputType'])} } from 'cdk8s';`,
+    own.has('kplus') ? '' : "import * as kplus from 'cdk8s-plus-28';",
+    `import { ${list(['Cpu', 'ImagePullPolicy', 'k8s', 'PodManagementPolicy', 'Protocol', 'ServiceType'])} } from 'cdk8s-plus-28';`,
+    `import { ${list(names)} } from 'cdk8s-stateful';`,
     "const app = new App();",
     "const chart = new Chart(app, 'docs', { namespace: 'shop' });",
-    // Keeps every import used (noUnusedLocals is off, but this documents that the prelude is shared).
     'export {};',
   ].join('\n');
 }
 
+/** Local names a block's own import lines bind. */
+function importedNames(code: string): Set<string> {
+  const names = new Set<string>();
+  for (const m of code.matchAll(/^\s*import\s+(?:\*\s+as\s+(\w+)|\{([^}]*)\})\s+from\s/gm)) {
+    if (m[1]) names.add(m[1]);
+    for (const part of (m[2] ?? '').split(',')) {
+      const local = part.trim().split(/\s+as\s+/).pop();
+      if (local) names.add(local.replace(/^type\s+/, ''));
+    }
+  }
+  return names;
+}
+
+/**
+ * `expr; // 'text'` documents what an expression returns: it becomes an assertion, on the same line
+ * so that line numbers stay the README's.
+ */
+function withAssertions(code: string, where: string): string {
+  return code.split('\n').map((line, i) => {
+    const m = /^(\s*)([A-Za-z_$][^;]*?);\s*\/\/\s*'([^']*)'/.exec(line);
+    if (!m) return line;
+    const [, indent, expr, expected] = m;
+    const at = JSON.stringify(`${where}:${i + 1}`);
+    return `${indent}{ const __v: unknown = (${expr}); if (__v !== ${JSON.stringify(expected)}) throw new Error(\`\${${at}}: ${expr.replace(/[`$\\]/g, '')} is \${JSON.stringify(__v)}, the README says ${expected.replace(/[`$\\]/g, '')}\`); }`;
+  }).join('\n');
+}
+
 function sourceOf(block: Block, names: string[]): { code: string; offset: number } {
-  if (!block.fragment) return { code: block.code, offset: 0 };
-  const head = prelude(names);
-  // Blank, not removed: line numbers in diagnostics stay the README's.
-  const body = block.code.split('\n').map(l => (/^\s*import\s.*from\s/.test(l) ? '' : l)).join('\n');
+  const body = withAssertions(block.code, `${block.file}:${block.line}`);
+  if (!block.fragment) return { code: body, offset: 0 };
+  const head = prelude(names, importedNames(block.code));
   return { code: `${head}\n${body}\n;(globalThis as any).__docsApp = app;\n`, offset: head.split('\n').length };
 }
 

@@ -39,7 +39,7 @@ node - "$root/README.md" "$app/programs" <<'JS'
 const fs = require('fs');
 const [readme, out] = process.argv.slice(2);
 fs.mkdirSync(out, { recursive: true });
-const blocks = [...fs.readFileSync(readme, 'utf8').matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map(m => m[1]).filter(b => /\bnew App\(/.test(b));
+const blocks = [...fs.readFileSync(readme, 'utf8').matchAll(/^```(?:ts|typescript)[ \t]*\n([\s\S]*?)^```[ \t]*$/gm)].map(m => m[1]).filter(b => /\bnew App\(/.test(b));
 if (blocks.length < 2) { console.error(`consumer: only ${blocks.length} whole programs in README.md`); process.exit(1); }
 blocks.forEach((b, i) => fs.writeFileSync(`${out}/${String(i).padStart(2, '0')}.ts`, b));
 JS

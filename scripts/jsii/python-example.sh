@@ -20,7 +20,10 @@ bash scripts/jsii/build.sh python >"${TMPDIR:-/tmp}/cdk8s-stateful-jsii.log" 2>&
   cat "${TMPDIR:-/tmp}/cdk8s-stateful-jsii.log" >&2; exit 1; }
 wheel=$(ls "$root"/jsii-out/packages/python/cdk8s_stateful-*.whl)
 
-key=$(sha256sum examples/python/requirements.txt | cut -c1-12)
+# The key: the pinned requirements, the interpreter, and the dependencies the wheel declares (a newer
+# jsii-pacmak may require a newer jsii runtime), so an upgrade of any of them gets a new virtualenv.
+requires=$(python3 -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); print("\n".join(l for n in z.namelist() if n.endswith("/METADATA") for l in z.read(n).decode().splitlines() if l.startswith("Requires-")))' "$wheel")
+key=$( { cat examples/python/requirements.txt; python3 --version; readlink -f "$(command -v python3)"; echo "$requires"; } | sha256sum | cut -c1-12)
 venv=$cache/python-example-$key
 # A virtualenv cannot move (its scripts name their own path), so completeness is a marker file.
 if [ ! -e "$venv/.complete" ]; then
@@ -32,6 +35,7 @@ if [ ! -e "$venv/.complete" ]; then
 fi
 phase "install $(basename "$wheel")"
 "$venv/bin/pip" install --quiet --no-deps --force-reinstall "$wheel"
+"$venv/bin/pip" install --quiet "$wheel"   # its own dependencies (jsii runtime, ...), if not there yet
 "$venv/bin/pip" check
 
 out=$(mktemp -d)

@@ -93,5 +93,26 @@ export class UpgradeGuard {
     return formatFindingsJson(result);
   }
 
+  /**
+   * Parses manifests from YAML or JSON text; see `parseManifests`.
+   * @param text the text of one file
+   * @param source where the text came from, for error messages
+   */
+  public static parse(text: string, source: string): unknown[] {
+    return parseManifests(text, source);
+  }
+
+  /**
+   * The id of a finding, as `--accept` takes it; see `findingId`.
+   * @param rule the rule id
+   * @param object the object
+   * @param field the field
+   * @param oldValue the value before, as written
+   * @param newValue the value after, as written
+   */
+  public static findingId(rule: string, object: ObjectRef, field: string, oldValue?: string, newValue?: string): string {
+    return findingId(rule, object, field, oldValue, newValue);
+  }
+
   private constructor() {}
 }

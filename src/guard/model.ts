@@ -120,7 +120,7 @@ export interface CheckResult {
  * line, meant for users.
  *
  * Not part of the jsii (Python, Java, Go) API: jsii cannot model a subclass of the built-in
- * `Error`; there the caller gets the language's own exception with this same message.
+ * `Error`; there the caller gets the language's own exception (Python: `RuntimeError`) with this same message.
  * @jsii ignore
  */
 export class ManifestError extends Error {

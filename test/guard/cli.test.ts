@@ -498,6 +498,13 @@ describe('cdk8s-stateful check --base-ref', () => {
     expectOneErrorLine(result, /unknown git revision 'HEAD~1' in .*: this clone is shallow: fetch more history \(actions\/checkout: fetch-depth: 0, or git fetch --unshallow\)$/);
   });
 
+  test('GIVEN an empty --base-ref (what $(git merge-base ...) gives without history) WHEN run THEN exit 2 says what to fetch', () => {
+    // WHEN
+    const result = run('check', '--base-ref', '', 'dist');
+    // THEN
+    expectOneErrorLine(result, /--base-ref needs a value \(an empty revision: did `git merge-base` find no common commit\? A shallow clone needs more history: actions\/checkout fetch-depth: 0, or git fetch --unshallow\)/);
+  });
+
   test('GIVEN a full clone WHEN an unknown revision is checked THEN the error says nothing about shallow clones', () => {
     // GIVEN
     const repo = repoWithDist();

@@ -201,6 +201,7 @@ describe('docs: every TypeScript block of README.md and docs/ compiles and synth
     const g = globalThis as { __docsApp?: { synthYaml(): string } };
     delete g.__docsApp;
     let error: unknown;
+    const exitCode = process.exitCode; // a block may set it, as a CLI program would
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- the block's own require(), resolved from here
       const req = (id: string): unknown => require(id === 'cdk8s-stateful' ? ROOT : id);
@@ -210,6 +211,7 @@ describe('docs: every TypeScript block of README.md and docs/ compiles and synth
     } catch (e) {
       error = e;
     } finally {
+      process.exitCode = exitCode;
       process.chdir(cwd);
       if (previousOutdir === undefined) delete process.env.CDK8S_OUTDIR; else process.env.CDK8S_OUTDIR = previousOutdir;
     }

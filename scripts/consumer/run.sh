@@ -33,21 +33,41 @@ printf 'language: typescript\napp: npx ts-node main.ts\nimports: []\n' > cdk8s.y
 echo '{"compilerOptions":{"target":"ES2022","module":"commonjs","strict":true,"skipLibCheck":true}}' > tsconfig.json
 node -e 'const l=require("./package-lock.json").packages;console.log("consumer: installed " + ["cdk8s","constructs","cdk8s-plus-28","cdk8s-cli","typescript"].map(n=>n+"@"+l["node_modules/"+n].version).join(" "))'
 
-phase "every whole program of README.md, through cdk8s synth"
-# The whole programs (a block that creates its own App), as test/docs.test.ts finds them.
-node - "$root/README.md" "$app/programs" <<'JS'
+phase "every TypeScript block of README.md: whole programs through cdk8s synth, fragments with the prelude"
+# As test/docs.test.ts reads them: a block that creates its own App is a whole program; any other
+# block is a fragment, completed by the documented prelude (here from the installed packages).
+node - "$root/README.md" "$app/programs" "$app/fragments" <<'JS'
 const fs = require('fs');
-const [readme, out] = process.argv.slice(2);
-fs.mkdirSync(out, { recursive: true });
-const blocks = [...fs.readFileSync(readme, 'utf8').matchAll(/^```(?:ts|typescript)[ \t]*\n([\s\S]*?)^```[ \t]*$/gm)].map(m => m[1]).filter(b => /\bnew App\(/.test(b));
-if (blocks.length < 2) { console.error(`consumer: only ${blocks.length} whole programs in README.md`); process.exit(1); }
-blocks.forEach((b, i) => fs.writeFileSync(`${out}/${String(i).padStart(2, '0')}.ts`, b));
+const [readme, programs, fragments] = process.argv.slice(2);
+fs.mkdirSync(programs, { recursive: true });
+fs.mkdirSync(fragments, { recursive: true });
+const blocks = [];
+for (const m of fs.readFileSync(readme, 'utf8').matchAll(/^```(?:ts|typescript)[ \t]*\n([\s\S]*?)^```[ \t]*$/gm)) {
+  const code = m[1];
+  if (code.startsWith('// (continued)')) blocks[blocks.length - 1] += '\n' + code; else blocks.push(code);
+}
+const lib = Object.keys(require(require.resolve('cdk8s-stateful', { paths: [process.cwd()] })));
+const prelude = [
+  "import { ApiObject, App, Chart, Cron, Duration, JsonPatch, Size, Testing, YamlOutputType } from 'cdk8s';",
+  "import * as kplus from 'cdk8s-plus-28';",
+  "import { Cpu, ImagePullPolicy, k8s, PodManagementPolicy, Protocol, ServiceType } from 'cdk8s-plus-28';",
+  `import { ${lib.join(', ')} } from 'cdk8s-stateful';`,
+  "const app = new App();",
+  "const chart = new Chart(app, 'docs', { namespace: 'shop' });",
+].join('\n');
+let p = 0, f = 0;
+for (const b of blocks) {
+  if (/\bnew App\(/.test(b)) { fs.writeFileSync(`${programs}/${String(p++).padStart(2, '0')}.ts`, b); continue; }
+  if (b.startsWith('// throws:')) continue; // an error example: test/docs.test.ts checks the message
+  const body = b.split('\n').filter(l => !/^\s*import\s.*from\s/.test(l)).join('\n');
+  fs.writeFileSync(`${fragments}/${String(f++).padStart(2, '0')}.ts`, `${prelude}\n${body}\napp.synth();\nexport {};\n`);
+}
+if (p < 2 || f < 10) { console.error(`consumer: only ${p} programs and ${f} fragments in README.md`); process.exit(1); }
+console.log(`consumer: ${p} whole programs, ${f} fragments`);
 JS
-count=0
 for program in programs/*.ts; do
   cp "$program" main.ts
   rm -rf dist
-  # A program that reads files (the guard's example) runs where the README's commands would.
   if ! npx cdk8s synth --no-check-upgrade >"$work/synth.log" 2>&1; then
     cat "$work/synth.log" >&2
     echo "consumer: README program $(basename "$program") failed in a fresh app (above); it is:" >&2
@@ -55,19 +75,40 @@ for program in programs/*.ts; do
     exit 1
   fi
   files=$(find dist -name '*.yaml' | wc -l)
-  if [ "$files" -eq 0 ] && grep -q 'app.synth()' main.ts; then
-    echo "consumer: README program $(basename "$program") wrote no YAML" >&2; exit 1
-  fi
+  if [ "$files" -eq 0 ]; then echo "consumer: README program $(basename "$program") wrote no YAML" >&2; exit 1; fi
   echo "consumer: README program $(basename "$program"): $files YAML file(s)"
-  count=$((count + 1))
 done
+# The fragments in one ts-node process (type-checked file by file); the guard's fragment reads
+# dist/ and old-dist/ as the README's commands would find them.
+rm -rf dist old-dist && cp -R "$root/dist" dist && cp -R "$root/dist" old-dist
+cat > run-fragments.js <<'JS'
+const fs = require('fs');
+const path = require('path');
+for (const f of fs.readdirSync('fragments').filter(x => x.endsWith('.ts')).sort()) {
+  const out = fs.mkdtempSync(path.join(require('os').tmpdir(), 'fragment-'));
+  process.env.CDK8S_OUTDIR = out;
+  try {
+    require(path.resolve('fragments', f));
+  } catch (e) {
+    console.error(`consumer: README fragment ${f} failed in a fresh app:\n${e.stack || e}\n--- it is:\n${fs.readFileSync(path.join('fragments', f), 'utf8')}`);
+    process.exit(1);
+  }
+  const files = fs.readdirSync(out).filter(x => x.endsWith('.yaml'));
+  if (files.length === 0) { console.error(`consumer: README fragment ${f} wrote no YAML`); process.exit(1); }
+  console.log(`consumer: README fragment ${f}: ${files.length} YAML file(s)`);
+  fs.rmSync(out, { recursive: true, force: true });
+}
+process.exitCode = 0; // a fragment may set it, as a CLI program would
+JS
+node -r ts-node/register run-fragments.js
+count=$(find programs fragments -name '*.ts' | wc -l)
 
 phase "the installed CLI"
 npx cdk8s-stateful --version
-cp -R dist old-dist
+rm -rf old-dist && cp -R dist old-dist
 npx cdk8s-stateful check --base old-dist dist
 rc=0; npx cdk8s-stateful check --base old-dist no-such-dir 2>"$work/err.log" || rc=$?
 if [ "$rc" -ne 2 ] || ! grep -q '^cdk8s-stateful: error:' "$work/err.log"; then
   echo "consumer: a missing path must exit 2 with one error line (got $rc)" >&2; cat "$work/err.log" >&2; exit 1
 fi
-phase "done: $count README programs synthesized in a fresh app"
+phase "done: $count README blocks synthesized in a fresh app"

@@ -65,22 +65,23 @@ for (const b of blocks) {
 if (p < 2 || f < 10) { console.error(`consumer: only ${p} programs and ${f} fragments in README.md`); process.exit(1); }
 console.log(`consumer: ${p} whole programs, ${f} fragments`);
 JS
-for program in programs/*.ts; do
-  cp "$program" main.ts
-  rm -rf dist
-  if ! npx cdk8s synth --no-check-upgrade >"$work/synth.log" 2>&1; then
-    cat "$work/synth.log" >&2
-    echo "consumer: README program $(basename "$program") failed in a fresh app (above); it is:" >&2
-    cat "$program" >&2
-    exit 1
-  fi
-  files=$(find dist -name '*.yaml' | wc -l)
-  if [ "$files" -eq 0 ]; then echo "consumer: README program $(basename "$program") wrote no YAML" >&2; exit 1; fi
-  echo "consumer: README program $(basename "$program"): $files YAML file(s)"
-done
+run_programs() {
+  for program in programs/*.ts; do
+    cp "$program" main.ts
+    rm -rf dist
+    if ! npx cdk8s synth --no-check-upgrade >"$work/synth.log" 2>&1; then
+      cat "$work/synth.log" >&2
+      echo "consumer: README program $(basename "$program") failed in a fresh app (above); it is:" >&2
+      cat "$program" >&2
+      exit 1
+    fi
+    files=$(find dist -name '*.yaml' | wc -l)
+    if [ "$files" -eq 0 ]; then echo "consumer: README program $(basename "$program") wrote no YAML" >&2; exit 1; fi
+    echo "consumer: README program $(basename "$program"): $files YAML file(s)"
+  done
+}
 # The fragments in one ts-node process (type-checked file by file); the guard's fragment reads
 # dist/ and old-dist/ as the README's commands would find them.
-rm -rf dist old-dist && cp -R "$root/dist" dist && cp -R "$root/dist" old-dist
 cat > run-fragments.js <<'JS'
 const fs = require('fs');
 const path = require('path');
@@ -100,8 +101,19 @@ for (const f of fs.readdirSync('fragments').filter(x => x.endsWith('.ts')).sort(
 }
 process.exitCode = 0; // a fragment may set it, as a CLI program would
 JS
-node -r ts-node/register run-fragments.js
+run_fragments() { node -r ts-node/register run-fragments.js; }
+run_programs
+rm -rf dist old-dist && cp -R "$root/dist" dist && cp -R "$root/dist" old-dist
+run_fragments
 count=$(find programs fragments -name '*.ts' | wc -l)
+
+phase "the same blocks on the lowest peer versions package.json allows (cdk8s-plus-28 2.5.6's own minimums)"
+# The registry serves cdk8s 2.68.12 as the lowest of ^2.68.11.
+npm install --no-audit --no-fund --silent cdk8s@2.68.12 constructs@10.3.0 cdk8s-plus-28@2.5.6
+node -e 'const l=require("./package-lock.json").packages;console.log("consumer: installed " + ["cdk8s","constructs","cdk8s-plus-28"].map(n=>n+"@"+l["node_modules/"+n].version).join(" "))'
+run_programs
+rm -rf dist old-dist && cp -R "$root/dist" dist && cp -R "$root/dist" old-dist
+run_fragments
 
 phase "the installed CLI"
 npx cdk8s-stateful --version

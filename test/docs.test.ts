@@ -20,60 +20,13 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import * as ts from 'typescript';
+import { Block, prelude, readBlocks } from '../scripts/docs/blocks';
 import { Manifest, validateWithKubernetesModels } from './util';
 
 const ROOT = path.join(__dirname, '..');
 const FILES = ['README.md', ...fs.readdirSync(path.join(ROOT, 'docs')).filter(f => f.endsWith('.md')).sort().map(f => `docs/${f}`)];
 
-interface Block {
-  readonly file: string;
-  readonly line: number;
-  readonly code: string;
-  readonly fragment: boolean;
-  readonly throws?: RegExp;
-}
-
-function blocksOf(file: string): Block[] {
-  const lines = fs.readFileSync(path.join(ROOT, file), 'utf8').split('\n');
-  const blocks: Block[] = [];
-  let open: { line: number; body: string[] } | undefined;
-  let fence = '';
-  lines.forEach((text, i) => {
-    if (open === undefined) {
-      const m = /^(\s*)(```+)\s*(ts|typescript)\s*$/.exec(text);
-      if (m) { open = { line: i + 1, body: [] }; fence = m[2]; } else if (/^\s*```/.test(text)) {
-        // another language's block: skip to its end
-        const other = /^(\s*)(```+)/.exec(text)!;
-        fence = `skip:${other[2]}`;
-        open = { line: -1, body: [] };
-      }
-      return;
-    }
-    const closing = fence.startsWith('skip:') ? fence.slice(5) : fence;
-    if (text.trim() === closing) {
-      if (open.line > 0) {
-        let code = open.body.join('\n');
-        const first = open.body[0]?.trim() ?? '';
-        const throws = /^\/\/ throws: (.+)$/.exec(first);
-        if (first === '// (continued)') {
-          const prev = blocks.pop();
-          if (!prev) throw new Error(`${file}:${open.line}: "// (continued)" but no block before it`);
-          code = `${prev.code}\n${code}`;
-          blocks.push({ ...prev, code, line: open.line });
-        } else {
-          blocks.push({ file, line: open.line, code, fragment: !/\bnew App\(/.test(code), throws: throws ? new RegExp(throws[1]) : undefined });
-        }
-      }
-      open = undefined;
-      return;
-    }
-    open.body.push(text);
-  });
-  if (open !== undefined) throw new Error(`${file}: a code block is not closed`);
-  return blocks;
-}
-
-const BLOCKS = FILES.flatMap(blocksOf);
+const BLOCKS = FILES.flatMap(f => readBlocks(path.join(ROOT, f), f));
 
 /** Names exported by the built library, for the fragments' prelude. */
 function libraryExports(): string[] {
@@ -81,33 +34,6 @@ function libraryExports(): string[] {
   const checker = program.getTypeChecker();
   const symbol = checker.getSymbolAtLocation(program.getSourceFile(path.join(ROOT, 'lib', 'index.d.ts'))!)!;
   return checker.getExportsOfModule(symbol).map(s => s.name).sort();
-}
-
-function prelude(names: string[], own: Set<string>): string {
-  // The block's own imports stay (and are type-checked); the prelude leaves out what they import.
-  const list = (xs: string[]) => xs.filter(x => !own.has(x)).join(', ');
-  return [
-    `import { ${list(['ApiObject', 'App', 'Chart', 'Cron', 'Duration', 'JsonPatch', 'Size', 'Testing', 'YamlOutputType'])} } from 'cdk8s';`,
-    own.has('kplus') ? '' : "import * as kplus from 'cdk8s-plus-28';",
-    `import { ${list(['Cpu', 'ImagePullPolicy', 'k8s', 'PodManagementPolicy', 'Protocol', 'ServiceType'])} } from 'cdk8s-plus-28';`,
-    `import { ${list(names)} } from 'cdk8s-stateful';`,
-    "const app = new App();",
-    "const chart = new Chart(app, 'docs', { namespace: 'shop' });",
-    'export {};',
-  ].join('\n');
-}
-
-/** Local names a block's own import lines bind. */
-function importedNames(code: string): Set<string> {
-  const names = new Set<string>();
-  for (const m of code.matchAll(/^\s*import\s+(?:\*\s+as\s+(\w+)|\{([^}]*)\})\s+from\s/gm)) {
-    if (m[1]) names.add(m[1]);
-    for (const part of (m[2] ?? '').split(',')) {
-      const local = part.trim().split(/\s+as\s+/).pop();
-      if (local) names.add(local.replace(/^type\s+/, ''));
-    }
-  }
-  return names;
 }
 
 /**
@@ -127,7 +53,7 @@ function withAssertions(code: string, where: string): string {
 function sourceOf(block: Block, names: string[]): { code: string; offset: number } {
   const body = withAssertions(block.code, `${block.file}:${block.line}`);
   if (!block.fragment) return { code: body, offset: 0 };
-  const head = prelude(names, importedNames(block.code));
+  const head = prelude(names, block.code);
   return { code: `${head}\n${body}\n;(globalThis as any).__docsApp = app;\n`, offset: head.split('\n').length };
 }
 

@@ -34,33 +34,20 @@ echo '{"compilerOptions":{"target":"ES2022","module":"commonjs","strict":true,"s
 node -e 'const l=require("./package-lock.json").packages;console.log("consumer: installed " + ["cdk8s","constructs","cdk8s-plus-28","cdk8s-cli","typescript"].map(n=>n+"@"+l["node_modules/"+n].version).join(" "))'
 
 phase "every TypeScript block of README.md: whole programs through cdk8s synth, fragments with the prelude"
-# As test/docs.test.ts reads them: a block that creates its own App is a whole program; any other
-# block is a fragment, completed by the documented prelude (here from the installed packages).
-node - "$root/README.md" "$app/programs" "$app/fragments" <<'JS'
+# Read by the conventions test/docs.test.ts uses (scripts/docs/blocks.js); the prelude's library
+# names come from the installed package.
+node - "$root" "$app/programs" "$app/fragments" <<'JS'
 const fs = require('fs');
-const [readme, programs, fragments] = process.argv.slice(2);
+const [root, programs, fragments] = process.argv.slice(2);
+const { readBlocks, prelude } = require(`${root}/scripts/docs/blocks.js`);
 fs.mkdirSync(programs, { recursive: true });
 fs.mkdirSync(fragments, { recursive: true });
-const blocks = [];
-for (const m of fs.readFileSync(readme, 'utf8').matchAll(/^```(?:ts|typescript)[ \t]*\n([\s\S]*?)^```[ \t]*$/gm)) {
-  const code = m[1];
-  if (code.startsWith('// (continued)')) blocks[blocks.length - 1] += '\n' + code; else blocks.push(code);
-}
 const lib = Object.keys(require(require.resolve('cdk8s-stateful', { paths: [process.cwd()] })));
-const prelude = [
-  "import { ApiObject, App, Chart, Cron, Duration, JsonPatch, Size, Testing, YamlOutputType } from 'cdk8s';",
-  "import * as kplus from 'cdk8s-plus-28';",
-  "import { Cpu, ImagePullPolicy, k8s, PodManagementPolicy, Protocol, ServiceType } from 'cdk8s-plus-28';",
-  `import { ${lib.join(', ')} } from 'cdk8s-stateful';`,
-  "const app = new App();",
-  "const chart = new Chart(app, 'docs', { namespace: 'shop' });",
-].join('\n');
 let p = 0, f = 0;
-for (const b of blocks) {
-  if (/\bnew App\(/.test(b)) { fs.writeFileSync(`${programs}/${String(p++).padStart(2, '0')}.ts`, b); continue; }
-  if (b.startsWith('// throws:')) continue; // an error example: test/docs.test.ts checks the message
-  const body = b.split('\n').filter(l => !/^\s*import\s.*from\s/.test(l)).join('\n');
-  fs.writeFileSync(`${fragments}/${String(f++).padStart(2, '0')}.ts`, `${prelude}\n${body}\napp.synth();\nexport {};\n`);
+for (const b of readBlocks(`${root}/README.md`, 'README.md')) {
+  if (!b.fragment) { fs.writeFileSync(`${programs}/${String(p++).padStart(2, '0')}.ts`, b.code); continue; }
+  if (b.throws) continue; // an error example: test/docs.test.ts checks the message
+  fs.writeFileSync(`${fragments}/${String(f++).padStart(2, '0')}.ts`, `${prelude(lib, b.code)}\n${b.code}\napp.synth();\n`);
 }
 if (p < 2 || f < 10) { console.error(`consumer: only ${p} programs and ${f} fragments in README.md`); process.exit(1); }
 console.log(`consumer: ${p} whole programs, ${f} fragments`);

@@ -62,12 +62,7 @@ function named<T>(list: T[] | undefined, prop: string): Array<Named<T>> {
 /** Checks the identity props and builds the state; the rest is checked when it is rendered. */
 export function initialState(scope: Construct, path: string, id: string, props: StatefulAppProps, kind: string): AppState {
   const v: Validator = new Validator(path, kind);
-  const name = props.name ?? id;
-  const nameProblem = checkWorkloadName(name);
-  if (nameProblem) {
-    v.fail(props.name === undefined ? 'name (from the construct id)' : 'name', name, nameProblem,
-      'pass a name of lower case letters, digits and "-", starting with a letter, e.g. name: "web"');
-  }
+  const name = resolveName(v, props.name, id, 'web');
   const namespace = resolveNamespace(v, scope, props.namespace);
   const clusterDomain = props.clusterDomain ?? 'cluster.local';
   if (checkDns1123Subdomain(clusterDomain)) v.fail('clusterDomain', props.clusterDomain, 'must be a DNS domain', 'use "cluster.local" or your cluster\'s domain');
@@ -113,6 +108,17 @@ export function initialState(scope: Construct, path: string, id: string, props: 
 }
 
 /** The namespace of the objects: the prop, else the chart's; both checked as namespace names. */
+/** The workload's name (`name`, else the construct id), checked; `example` goes into the fix. */
+export function resolveName(v: Validator, given: string | undefined, id: string, example: string): string {
+  const name = given ?? id;
+  const problem = checkWorkloadName(name);
+  if (problem) {
+    v.fail(given === undefined ? 'name (from the construct id)' : 'name', name, problem,
+      `pass a name of lower case letters, digits and "-", starting with a letter, e.g. name: "${example}"`);
+  }
+  return name;
+}
+
 export function resolveNamespace(v: Validator, scope: Construct, given: string | undefined): string | undefined {
   if (given !== undefined) {
     const problem = checkDns1123Label(given);

@@ -7,12 +7,12 @@ import { checkLabelMap } from '../app/metadata';
 import { checkSelectorMap } from '../app/network-policy';
 import { StatefulAppProps, StatefulWorkloadProps } from '../app/props';
 import { WORKLOAD_SHAPES } from '../app/shapes';
-import { resolveNamespace } from '../app/state';
+import { resolveName, resolveNamespace } from '../app/state';
 import { checkProps } from '../check';
 import { cpuMillis, EnvSource, HealthProbe, sizeBytes } from '../container';
 import { Validator } from '../errors';
 import { k8s } from '../kube';
-import { checkDns1123Subdomain, checkWorkloadName, parseImage } from '../names';
+import { checkDns1123Subdomain, parseImage } from '../names';
 import { MySqlCredentials } from './credentials';
 import { DEFAULT_EXPORTER_IMAGE, DEFAULT_MYSQL_97_IMAGE, DEFAULT_MYSQL_IMAGE, EmptyPrimaryPolicy, MySqlMetricsOptions, MySqlVersion, ReplicatedMySqlProps } from './props';
 import { mysqlScripts } from './scripts';
@@ -109,12 +109,7 @@ function mysqlSizeMiB(value: string): number | undefined {
  */
 export function planMySql(scope: Construct, v: Validator, id: string, props: ReplicatedMySqlProps): MySqlPlan {
   checkProps(v, props, MYSQL_SHAPE);
-  const name = props.name ?? id;
-  const nameProblem = checkWorkloadName(name);
-  if (nameProblem) {
-    v.fail(props.name === undefined ? 'name (from the construct id)' : 'name', name, nameProblem,
-      'pass a name of lower case letters, digits and "-", starting with a letter, e.g. name: "mysql"');
-  }
+  const name = resolveName(v, props.name, id, 'mysql');
   const namespace = resolveNamespace(v, scope, props.namespace);
 
   // --- version, topology ----------------------------------------------------------------

@@ -31,10 +31,11 @@ export interface MatrixCase {
 const IMAGE = 'nginxinc/nginx-unprivileged:1.25.3';
 const www = (props: Partial<VolumeClaimOptions> = {}): VolumeClaimOptions[] => [{ name: 'www', mountPath: '/usr/share/nginx/html', size: Size.gibibytes(1), ...props }];
 
-/** A StatefulApp with 3 replicas, a port and a claim, plus `props`. */
-function app(props: Partial<StatefulAppProps> = {}): (chart: Chart) => void {
+/** A StatefulApp with 3 replicas, a port and a claim, plus `props`; `then` calls its methods. */
+function app(props: Partial<StatefulAppProps> = {}, then?: (web: StatefulApp) => void): (chart: Chart) => void {
   return (chart) => {
-    new StatefulApp(chart, 'web', { image: IMAGE, replicas: 3, ports: [{ name: 'http', port: 8080 }], volumes: www(), ...props });
+    const web = new StatefulApp(chart, 'web', { image: IMAGE, replicas: 3, ports: [{ name: 'http', port: 8080 }], volumes: www(), ...props });
+    then?.(web);
   };
 }
 
@@ -67,17 +68,13 @@ export const MATRIX: MatrixCase[] = [
   // --- Services ---
   {
     name: 'services',
-    build: (chart) => {
-      const web = new StatefulApp(chart, 'web', {
-        image: IMAGE,
-        replicas: 3,
-        ports: [{ name: 'http', port: 8080 }, { name: 'admin', port: 9090 }],
-        volumes: www(),
-        readService: { ports: ['http'], labels: { exposed: 'true' }, annotations: { note: 'read' } },
-      });
+    build: app({
+      ports: [{ name: 'http', port: 8080 }, { name: 'admin', port: 9090 }],
+      readService: { ports: ['http'], labels: { exposed: 'true' }, annotations: { note: 'read' } },
+    }, (web) => {
       web.addService('Primary', { podOrdinal: 0 });
       web.addService('Peers', { headless: true, publishNotReadyAddresses: true, ports: ['admin'] });
-    },
+    }),
   },
   { name: 'service-nodeport', build: app({ readService: { type: ServiceType.NODE_PORT } }) },
   { name: 'service-loadbalancer', build: app({ readService: { name: 'web-public', type: ServiceType.LOAD_BALANCER } }) },
@@ -184,16 +181,10 @@ export const MATRIX: MatrixCase[] = [
   // --- NetworkPolicy (on by default: every case above has one) ---
   {
     name: 'app-network-policy',
-    build: (chart) => {
-      const web = new StatefulApp(chart, 'web', {
-        image: IMAGE,
-        replicas: 3,
-        ports: [{ name: 'http', port: 8080 }, { name: 'admin', port: 9090 }],
-        volumes: www(),
-        networkPolicy: { clientPodLabels: { 'app.kubernetes.io/name': 'shop' }, clientNamespaceLabels: { team: 'shop' }, ports: ['http'] },
-      });
-      web.addLabel('tier', 'web');
-    },
+    build: app({
+      ports: [{ name: 'http', port: 8080 }, { name: 'admin', port: 9090 }],
+      networkPolicy: { clientPodLabels: { 'app.kubernetes.io/name': 'shop' }, clientNamespaceLabels: { team: 'shop' }, ports: ['http'] },
+    }, (web) => web.addLabel('tier', 'web')),
   },
   { name: 'app-replicas-zero', build: app({ replicas: 0 }) },
   // --- ReplicatedMySql ---

@@ -1,32 +1,100 @@
 #!/usr/bin/env bash
-# npm run test:e2e [-- --manifests DIR]: the pods of ReplicatedMySql run from synthesized YAML
-# against real MySQL 9.7 servers in a chroot (scripts/e2e/mysql-chroot.sh builds it once).
+# npm run test:e2e [-- --manifests DIR] [-- JEST ARGS]: the pods of ReplicatedMySql run from
+# synthesized YAML against real MySQL 9.7 servers in a chroot (scripts/e2e/mysql-chroot.sh builds
+# it once), inside a network namespace of their own (docs/e2e-harness.md).
 #
 #   (no options)      the library's own scenarios (test/e2e/*.e2e.ts but manifests.e2e.ts)
-#   --manifests DIR   the fresh-cluster, restart, replica-volume-loss and primary-volume-loss
-#                     scenarios on every ReplicatedMySql found in DIR (your own dist/)
+#   --manifests DIR   the scenarios of test/e2e/manifests.e2e.ts on every ReplicatedMySql found
+#                     in DIR (your own dist/), one line each: SCENARIO <id> PASS|FAIL <ns>/<name>
+#   anything else     passed to jest (e.g. -t 'fresh cluster', or a test file path)
 #
-# Needs root (mount namespaces, chroot); every server it starts is stopped, also on failure.
+# Needs root (network and mount namespaces, chroot, iptables inside the namespace). Every server
+# it starts is stopped and the namespace deleted, also on failure; the machine's own network
+# configuration (routes, iptables, sysctls) is never touched.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 manifests=''
+jest_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --manifests) manifests=${2:?--manifests needs a directory}; shift 2 ;;
     --manifests=*) manifests=${1#*=}; shift ;;
-    -h | --help) sed -n '2,10p' "$0"; exit 0 ;;
-    *) echo "test:e2e: unknown option $1 (use --manifests DIR)" >&2; exit 2 ;;
+    -h | --help) sed -n '2,13p' "$0"; exit 0 ;;
+    *) jest_args+=("$1"); shift ;;
   esac
 done
-[ "$(id -u)" = 0 ] || { echo "test:e2e: needs root (mount namespaces and chroot for the MySQL pods)" >&2; exit 2; }
-started=$SECONDS
-printf '=== chroot with MySQL 9.7 (build or reuse)\n'
-scripts/e2e/mysql-chroot.sh >/dev/null
-printf '    ready after %ss\n' "$((SECONDS - started))"
+[ "$(id -u)" = 0 ] || { echo "test:e2e: needs root (network and mount namespaces, chroot for the MySQL pods)" >&2; exit 2; }
 if [ -n "$manifests" ]; then
   [ -d "$manifests" ] || { echo "test:e2e: $manifests is not a directory" >&2; exit 2; }
-  E2E_MANIFESTS=$(cd "$manifests" && pwd) npx jest -c jest.e2e.config.js --runInBand test/e2e/manifests.e2e.ts
+  manifests=$(cd "$manifests" && pwd)
+fi
+for tool in ip iptables; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    printf '=== installing %s (apt)\n' "$tool"
+    pkg=$tool; [ "$tool" = ip ] && pkg=iproute2
+    apt-get install -y -qq "$pkg" >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq "$pkg" >/dev/null; } \
+      || { echo "test:e2e: cannot install $pkg with apt-get; install it and run again" >&2; exit 2; }
+  fi
+done
+started=$SECONDS
+printf '=== chroot with MySQL 9.7 (build or reuse)\n'
+chroot_dir=$(scripts/e2e/mysql-chroot.sh | tail -n 1)
+printf '    ready after %ss\n' "$((SECONDS - started))"
+
+ns="cdk8s-e2e-$$"
+# The clusters' work directories (claims, logs, /etc copies) of this run, removed at the end
+# unless E2E_KEEP is set.
+work_root="$chroot_dir/e2e/$ns"
+results=$(mktemp /tmp/cdk8s-e2e-results.XXXXXX)
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  if ip netns list 2>/dev/null | grep -qx "$ns\( .*\)\?"; then
+    # Whatever this run left behind in its namespace (only this run's processes live there):
+    # jest itself when interrupted, servers a failed dispose missed.
+    local pids _
+    pids=$(ip netns pids "$ns" 2>/dev/null || true)
+    if [ -n "$pids" ]; then
+      printf 'test:e2e: stopping the processes left in %s: %s\n' "$ns" "$(tr '\n' ' ' <<<"$pids")" >&2
+      # shellcheck disable=SC2086 # one pid per word
+      kill -9 $pids 2>/dev/null || true
+      for _ in $(seq 50); do [ -z "$(ip netns pids "$ns" 2>/dev/null)" ] && break; sleep 0.1; done
+    fi
+    ip netns delete "$ns" || echo "test:e2e: could not delete network namespace $ns" >&2
+  fi
+  if [ -z "${E2E_KEEP:-}" ]; then rm -rf "$work_root"; else printf 'test:e2e: kept %s\n' "$work_root" >&2; fi
+  rm -f "$results"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+ip netns add "$ns"
+ip netns exec "$ns" ip link set lo up
+printf '=== network namespace %s (loopback only)\n' "$ns"
+
+env_args=(E2E_NETNS="$ns" E2E_RESULTS="$results" E2E_WORK_ROOT="$work_root")
+if [ -n "$manifests" ]; then
+  env_args+=(E2E_MANIFESTS="$manifests")
+  jest_args=(test/e2e/manifests.e2e.ts "${jest_args[@]}")
 else
-  npx jest -c jest.e2e.config.js --runInBand --testPathIgnorePatterns manifests.e2e.ts
+  # Last: the option takes every word after it.
+  jest_args+=(--testPathIgnorePatterns manifests.e2e.ts)
+fi
+jest_rc=0
+# In the background, so that INT and TERM are handled at once (bash runs traps only between
+# foreground commands); the EXIT trap then stops whatever runs in the namespace.
+ip netns exec "$ns" env "${env_args[@]}" npx jest -c jest.e2e.config.js --runInBand "${jest_args[@]}" &
+wait "$!" || jest_rc=$?
+
+failed=0
+if [ -s "$results" ]; then
+  printf '=== scenarios\n'
+  cat "$results"
+  grep -q '^SCENARIO [^ ]* FAIL ' "$results" && failed=1
 fi
 printf '=== e2e done in %ss\n' "$((SECONDS - started))"
+if [ "$jest_rc" != 0 ] || [ "$failed" != 0 ]; then
+  echo "test:e2e: FAILED (jest exit $jest_rc$([ "$failed" = 1 ] && printf ', a scenario failed'))" >&2
+  exit 1
+fi

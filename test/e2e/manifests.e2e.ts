@@ -1,13 +1,48 @@
 /**
  * `npm run test:e2e -- --manifests DIR`: the scenarios every ReplicatedMySql must pass, run on
- * each one found in DIR (any name, namespace, replicas, server-id base, database), with the
- * Secret it references created with generated passwords. Without E2E_MANIFESTS it runs on dist/.
+ * each one found in DIR (any name, namespace, replicas, server-id base, database), with every
+ * Secret it references created (generated passwords; a fresh CA and certificates for a TLS
+ * Secret). Each scenario reports one line, `SCENARIO <id> PASS|FAIL <namespace>/<name> [k=v ...]`
+ * (scripts/e2e/run.sh prints them and fails on any FAIL). Without E2E_MANIFESTS it runs on dist/.
+ *
+ * To add a scenario: a function in scenarios.ts, and a row in SCENARIOS (rows run in order, on
+ * the same cluster, each from the state the previous one left).
  */
 import * as path from 'path';
-import { clusterFor, scenario } from './env';
+import { clusterFor, Figures, scenarioLine } from './env';
 import { MySqlCluster } from './harness/cluster';
-import { findMySql, loadDirectory } from './harness/manifests';
+import { findMySql, loadDirectory, MySqlManifests } from './harness/manifests';
 import * as s from './scenarios';
+
+interface ScenarioRow {
+  readonly id: string;
+  /** Whether the scenario applies to a cluster (evaluated on its manifests); default: always. */
+  readonly applies?: (m: MySqlManifests) => boolean;
+  readonly run: (c: MySqlCluster) => Promise<void | Figures>;
+}
+
+const SCENARIOS: ScenarioRow[] = [
+  {
+    id: 'fresh-cluster',
+    run: async c => {
+      await s.freshCluster(c);
+      const f = s.factsOf(c);
+      const pods = s.members(f).map(o => c.pod(o));
+      return { members: f.replicas, ready_s: Math.round((Math.max(...pods.map(p => p.readyAt ?? Date.now())) - Math.min(...pods.map(p => p.createdAt))) / 100) / 10 };
+    },
+  },
+  { id: 'restart', run: c => s.restartMembers(c) },
+  {
+    id: 'replica-volume-loss',
+    run: async c => {
+      // A single member has no replica to lose.
+      if (s.factsOf(c).replicas < 2) return { skipped: 'no-replica' };
+      await s.replicaVolumeLoss(c);
+      return {};
+    },
+  },
+  { id: 'primary-volume-loss', run: async c => { await s.primaryVolumeLoss(c); } },
+];
 
 const dir = process.env.E2E_MANIFESTS ?? path.join(__dirname, '../../dist');
 const objects = loadDirectory(dir);
@@ -18,12 +53,8 @@ describe.each(found.map(f => [`${f.namespace}/${f.statefulSet.metadata.name}`, f
   const cluster = clusterFor(() => [f.statefulSet, ...f.objects.filter(o => o !== f.statefulSet && o.kind !== 'StatefulSet')], { namespace: f.namespace });
   let c: MySqlCluster;
   beforeAll(() => { c = cluster(); });
-  const step = (name: string, body: () => Promise<void>) => test(name, () => scenario(c, body));
-  step('fresh cluster', () => s.freshCluster(c));
-  step('restart of a replica and of the primary', () => s.restartMembers(c));
-  step('a replica\'s volume lost', async () => {
-    if (s.factsOf(c).replicas < 2) return void expect(s.factsOf(c).replicas).toBe(1);
-    await s.replicaVolumeLoss(c);
-  });
-  step('the primary\'s volume lost while the replicas are down', async () => { await s.primaryVolumeLoss(c); });
+  for (const row of SCENARIOS) {
+    if (row.applies && !row.applies(f)) continue;
+    test(row.id, () => scenarioLine(row.id, c, () => row.run(c)));
+  }
 });

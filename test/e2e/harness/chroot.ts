@@ -37,6 +37,11 @@ export interface ContainerSpawn {
   readonly readOnlyRoot: boolean;
   /** stdout and stderr go here (appended). */
   readonly logFile: string;
+  /**
+   * A host directory mounted read-only at /etc (a cluster's copy of the image's /etc, with its
+   * own hosts, nsswitch.conf and resolv.conf); the image's own /etc when omitted.
+   */
+  readonly etc?: string;
 }
 
 // The mount namespace setup, run by bash before it execs chroot: the same PID becomes the
@@ -98,21 +103,33 @@ export class Chroot {
 
   /** Starts a container process in its own process group (so a kill reaches its children). */
   public spawn(c: ContainerSpawn): ChildProcess {
-    const args = ['--mount', '--propagation', 'private', '--', 'bash', '-c', SETUP, 'setup',
-      this.root, c.readOnlyRoot ? '1' : '0', String(c.uid), String(c.gid), c.groups.join(',') || String(c.gid)];
-    // Targets as paths under the root with the chroot's symlinks resolved.
-    for (const b of c.binds) args.push(b.source, `/${path.relative(this.root, this.resolve(b.target))}`, b.readOnly ? 'ro' : 'rw');
-    args.push('--', ...c.command);
     const out = fs.openSync(c.logFile, 'a');
-    const child = spawn('/usr/bin/unshare', args, { env: c.env, stdio: ['ignore', out, out], detached: true });
+    const child = spawn('/usr/bin/unshare', this.unshareArgs(c), { env: c.env, stdio: ['ignore', out, out], detached: true });
     fs.closeSync(out);
     return child;
   }
 
-  /** Runs a program in the chroot as root (no namespaces): test clients, setup. */
-  public run(command: string[], input?: string, timeoutMs = 60_000): { status: number; stdout: string; stderr: string } {
-    const res = spawnSync('/usr/sbin/chroot', [this.root, ...command], { input, encoding: 'utf8', timeout: timeoutMs });
+  /**
+   * Runs a program in the chroot as root: test clients, setup. With `etc`, in its own mount
+   * namespace with that /etc (the cluster's DNS); otherwise a plain chroot.
+   */
+  public run(command: string[], input?: string, timeoutMs = 60_000, options: { etc?: string } = {}): { status: number; stdout: string; stderr: string } {
+    const res = options.etc
+      ? spawnSync('/usr/bin/unshare', this.unshareArgs({ binds: [], uid: 0, gid: 0, groups: [0], command, readOnlyRoot: false, etc: options.etc }),
+        { input, encoding: 'utf8', timeout: timeoutMs, env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root' } })
+      : spawnSync('/usr/sbin/chroot', [this.root, ...command], { input, encoding: 'utf8', timeout: timeoutMs });
     return { status: res.status ?? -1, stdout: res.stdout ?? '', stderr: (res.stderr ?? '') + (res.error ? String(res.error) : '') };
+  }
+
+  private unshareArgs(c: Omit<ContainerSpawn, 'logFile' | 'env'>): string[] {
+    const args = ['--mount', '--propagation', 'private', '--', 'bash', '-c', SETUP, 'setup',
+      this.root, c.readOnlyRoot ? '1' : '0', String(c.uid), String(c.gid), c.groups.join(',') || String(c.gid)];
+    // /etc first (the volumes under /etc are mounted on its copy), then the volumes; targets as
+    // paths under the root with the chroot's symlinks resolved.
+    const binds = [...(c.etc ? [{ source: c.etc, target: '/etc', readOnly: true }] : []), ...c.binds];
+    for (const b of binds) args.push(b.source, `/${path.relative(this.root, this.resolve(b.target))}`, b.readOnly ? 'ro' : 'rw');
+    args.push('--', ...c.command);
+    return args;
   }
 
   /** The host path of a path inside the chroot. */

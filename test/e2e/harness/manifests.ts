@@ -31,16 +31,31 @@ export function findMySql(objects: Manifest[], defaultNamespace = 'default'): My
     });
 }
 
-/** Every Secret name and key the pod template references (env and volumes). */
+/**
+ * Every Secret name and key the pod template references: env `secretKeyRef` and `envFrom`,
+ * `secret` volumes and `projected` volumes' `secret` sources (a volume without `items` projects
+ * every key: its Secret is listed with the keys referenced elsewhere, maybe none).
+ */
 export function referencedSecretKeys(sts: Manifest): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
-  const add = (name: string, key: string) => {
+  const add = (name: string, key?: string) => {
     if (!out.has(name)) out.set(name, new Set());
-    out.get(name)!.add(key);
+    if (key !== undefined) out.get(name)!.add(key);
   };
   const spec = sts.spec.template.spec;
   for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
     for (const e of c.env ?? []) if (e.valueFrom?.secretKeyRef) add(e.valueFrom.secretKeyRef.name, e.valueFrom.secretKeyRef.key);
+    for (const e of c.envFrom ?? []) if (e.secretRef?.name) add(e.secretRef.name);
+  }
+  const addSource = (src: { secretName?: string; name?: string; items?: Array<{ key: string }> }) => {
+    const name = src.secretName ?? src.name;
+    if (!name) return;
+    add(name);
+    for (const item of src.items ?? []) add(name, item.key);
+  };
+  for (const v of spec.volumes ?? []) {
+    if (v.secret) addSource(v.secret);
+    for (const src of v.projected?.sources ?? []) if (src.secret) addSource(src.secret);
   }
   return out;
 }

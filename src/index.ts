@@ -31,8 +31,12 @@ export type {
   ReplicatedMySqlProps, MySqlStorageOptions, MySqlDatabaseOptions, MySqlMetricsOptions, MySqlNetworkPolicyOptions, MySqlClientOptions,
 } from './mysql/props';
 export { MySqlCredentials } from './mysql/credentials';
+export { MySqlTls, CertManagerIssuerKind } from './mysql/tls';
+export type { MySqlCertManagerOptions, MySqlTlsOptions } from './mysql/tls';
 export type { MySqlSecretKeys, MySqlPlaintextPasswords } from './mysql/credentials';
 export { KubeServiceMonitor } from './imports/monitoring';
 export type {
-  KubeServiceMonitorProps, ServiceMonitorSpec, ServiceMonitorSelector, ServiceMonitorNamespaceSelector, ServiceMonitorEndpoint,
+  KubeServiceMonitorProps, ServiceMonitorSpec, ServiceMonitorSelector, ServiceMonitorNamespaceSelector, ServiceMonitorEndpoint, ServiceMonitorRelabeling,
 } from './imports/monitoring';
+export { KubeCertificate } from './imports/cert-manager';
+export type { KubeCertificateProps, CertificateSpec, CertificateIssuerRef, CertificatePrivateKey } from './imports/cert-manager';

@@ -45,9 +45,9 @@ describe('stable, deterministic output', () => {
     const yaml = app.synthYaml();
     const names = [...yaml.matchAll(/^ {2}name: (\S+)$/gm)].map(m => m[1]).sort();
     expect(names).toEqual([
-      // each app: StatefulSet, Service, PDB and NetworkPolicy; mysql-bootstrap: the Role, the RoleBinding and its roleRef
+      // each app: StatefulSet, Service, PDB and NetworkPolicy; mysql-member: the Role, the RoleBinding and its roleRef; mysql-members: the evidence ConfigMap
       'canary-web', 'canary-web', 'canary-web', 'canary-web', 'gp3', 'mysql', 'mysql', 'mysql', 'mysql', 'mysql',
-      'mysql-bootstrap', 'mysql-bootstrap', 'mysql-bootstrap', 'mysql-client', 'mysql-config', 'mysql-gp3',
+      'mysql-client', 'mysql-config', 'mysql-gp3', 'mysql-member', 'mysql-member', 'mysql-member', 'mysql-members',
       'mysql-primary', 'mysql-read', 'web', 'web', 'web', 'web', 'web-read',
     ]);
     // cdk8s' generated names end in an 8-character hex hash; none of ours do

@@ -10,9 +10,9 @@ export type Manifest = { apiVersion: string; kind: string; metadata: { name: str
  */
 export function validateWithKubernetesModels(obj: Manifest): void {
   const [group, version] = obj.apiVersion.includes('/') ? obj.apiVersion.split('/') : [undefined, obj.apiVersion];
-  const modulePath = group === 'monitoring.coreos.com'
-    ? `@kubernetes-models/prometheus-operator/${group}/${version}`
-    : group ? `kubernetes-models/${group}/${version}` : `kubernetes-models/${version}`;
+  const modulePath = group === 'monitoring.coreos.com' ? `@kubernetes-models/prometheus-operator/${group}/${version}`
+    : group === 'cert-manager.io' ? `@kubernetes-models/cert-manager/${group}/${version}`
+      : group ? `kubernetes-models/${group}/${version}` : `kubernetes-models/${version}`;
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module is chosen by apiVersion at run time
   const models = require(modulePath);
   const Model = models[obj.kind];

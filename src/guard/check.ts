@@ -15,13 +15,14 @@ import {
   storageClassChanges,
   workloadSelectorChanges,
 } from './rules-objects';
+import { mysqlSetChanges, mysqlSetsAdded } from './rules-mysql';
 import { statefulSetChanges, statefulSetLifecycle } from './rules-statefulset';
 
 type PairRule = (oldObject: KubeObject, newObject: KubeObject, ctx: RuleContext) => Draft[];
 
 // Rules for objects present on both sides, by `group|kind`.
 const PAIR_RULES: Record<string, PairRule> = {
-  'apps|StatefulSet': statefulSetChanges,
+  'apps|StatefulSet': (oldObject, newObject, ctx) => [...statefulSetChanges(oldObject, newObject, ctx), ...mysqlSetChanges(oldObject, newObject)],
   'apps|Deployment': workloadSelectorChanges,
   'apps|DaemonSet': workloadSelectorChanges,
   'apps|ReplicaSet': workloadSelectorChanges,
@@ -84,6 +85,7 @@ export function checkUpgrade(oldManifests: unknown[], newManifests: unknown[], o
     }
   }
   drafts.push(...statefulSetLifecycle(removed, added));
+  drafts.push(...mysqlSetsAdded(added));
   drafts.push(...removedObjects(removed, added));
 
   const accepts = new Set((options.accept ?? []).map((id) => id.trim()).filter((id) => id !== ''));

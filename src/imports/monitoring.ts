@@ -23,6 +23,40 @@ export interface ServiceMonitorEndpoint {
    * @default - the Prometheus global timeout
    */
   readonly scrapeTimeout?: string;
+  /**
+   * URL query parameters of the scrape, e.g. `{ target: ['db-0:3306'] }` for a multi-target exporter.
+   * @default - none
+   */
+  readonly params?: { [name: string]: string[] };
+  /**
+   * Relabelings applied to the target's labels before the scrape.
+   * @default - none
+   */
+  readonly relabelings?: ServiceMonitorRelabeling[];
+}
+
+/** A relabeling of a ServiceMonitor endpoint (Prometheus `relabel_config`). */
+export interface ServiceMonitorRelabeling {
+  /**
+   * The action.
+   * @default 'replace'
+   */
+  readonly action?: string;
+  /**
+   * Labels whose values are concatenated as the input.
+   * @default - none
+   */
+  readonly sourceLabels?: string[];
+  /**
+   * The label to write.
+   * @default - none
+   */
+  readonly targetLabel?: string;
+  /**
+   * The value to write (may reference regex groups).
+   * @default '$1'
+   */
+  readonly replacement?: string;
 }
 
 /** Selects the Services a ServiceMonitor scrapes, by label. */

@@ -9,46 +9,33 @@ import { StatefulAppProps, StatefulWorkloadProps } from '../app/props';
 import { WORKLOAD_SHAPES } from '../app/shapes';
 import { resolveName, resolveNamespace } from '../app/state';
 import { checkProps } from '../check';
-import { cpuMillis, EnvSource, HealthProbe, sizeBytes } from '../container';
+import { ContainerOptions, cpuMillis, EnvSource, HealthProbe, sizeBytes, VolumeMountOptions } from '../container';
 import { Validator } from '../errors';
 import { k8s } from '../kube';
 import { checkDns1123Subdomain, parseImage } from '../names';
+import { CONF_DIR, DATA_ROOT, mysqlConfig, PORT, SOCKET_DIR, TLS_DIR } from './config';
 import { MySqlCredentials } from './credentials';
-import { DEFAULT_EXPORTER_IMAGE, DEFAULT_MYSQL_97_IMAGE, DEFAULT_MYSQL_IMAGE, EmptyPrimaryPolicy, MySqlMetricsOptions, MySqlVersion, ReplicatedMySqlProps } from './props';
+import { DEFAULT_MYSQL_97_IMAGE, DEFAULT_MYSQL_IMAGE, EmptyPrimaryPolicy, MySqlMetricsOptions, MySqlVersion, ReplicatedMySqlProps } from './props';
 import { mysqlScripts } from './scripts';
 import { MYSQL_SHAPE } from './shapes';
+import { CertManagerIssuerKind, MySqlTls } from './tls';
 
+export { PORT } from './config';
 export const KIND = 'ReplicatedMySql';
-export const PORT = 3306;
 export const METRICS_PORT = 9104;
 const MYSQL_UID = 999;
-/**
- * Memory mysqld needs besides the InnoDB buffer pool: measured at about 420 MiB idle on MySQL 9.7
- * (performance_schema, the 64 MiB log buffer, thread stacks), plus room for connections.
- */
-const MYSQLD_OVERHEAD_MIB = 512;
-const MIN_BUFFER_POOL_MIB = 128;
-/** Where the pod's generated mysqld.cnf is written (an emptyDir). */
-const CONF_DIR = '/etc/mysql/conf.d';
-const SOCKET_DIR = '/var/run/mysqld';
-const DATA_ROOT = '/var/lib/mysql';
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+/** Where the credentials Secret is mounted: one file per password, under fixed names. */
+const CREDENTIALS_DIR = '/etc/mysql/credentials';
 /** Label that `connectClient` puts on client pods; the NetworkPolicy admits them by it. */
 export const CLIENT_LABEL = 'cdk8s-stateful.io/mysql-client';
+/** The StatefulSet's annotation naming the primary: what the pods' agents and bootstraps read from the API server. */
+export const PRIMARY_ANNOTATION = 'mysql.cdk8s-stateful.io/primary-ordinal';
 /** Where the ConfigMap of scripts and .cnf files is mounted. */
 const TOOLS_DIR = '/etc/cdk8s-mysql';
 const PROBE = ['bash', `${TOOLS_DIR}/probe.sh`];
 const USER_NAME = /^[A-Za-z0-9_]{1,32}$/;
 const DATABASE_NAME = /^[A-Za-z0-9_]{1,64}$/;
-const OPTION_NAME = /^[a-z][a-z0-9_-]*$/;
-/** Options the construct sets itself: overriding them would break replication or bootstrap. */
-const MANAGED_OPTIONS = new Set([
-  'datadir', 'server_id', 'report_host', 'report_port', 'gtid_mode', 'enforce_gtid_consistency', 'log_bin', 'skip_log_bin',
-  'disable_log_bin', 'read_only', 'super_read_only', 'relay_log', 'plugin_load_add', 'skip_replica_start', 'socket', 'port',
-  'skip_networking', 'bind_address', 'secure_file_priv', 'pid_file', 'log_replica_updates', 'user', 'tmpdir', 'innodb_tmpdir',
-  'mysqlx', 'mysqlx_socket', 'mysqlx_bind_address', 'log_error', 'admin_address',
-]);
-
 
 /** The keys of the props StatefulApp and ReplicatedMySql share. */
 const SHARED_KEYS = Object.keys(WORKLOAD_SHAPES) as Array<keyof StatefulWorkloadProps>;
@@ -72,47 +59,24 @@ export interface MySqlPlan {
   readonly databaseName?: string;
   readonly username?: string;
   readonly replicationUser: string;
+  readonly exporterUser?: string;
   readonly plain?: MySqlCredentials['_plaintext'];
   readonly metrics?: MySqlMetricsOptions;
   readonly metricsIntervalSeconds: number;
   readonly version: MySqlVersion;
-  /** The bootstrap lists the members' claims through the API server (EmptyPrimaryPolicy.INITIALIZE_WHEN_NEW). */
-  readonly asksApiServer: boolean;
   readonly serviceAccountName: string;
   readonly replicas: number;
   readonly startOrdinal: number;
   readonly namespace?: string;
+  readonly clusterDomain: string;
+  /** The Secret with ca.crt, tls.crt and tls.key, with a tls choice. */
+  readonly tlsSecretName?: string;
+  readonly tls?: MySqlTls;
   readonly appProps: StatefulAppProps;
 }
 
-/** The memory mysqld may use, in MiB: the limit, else the request; undefined when neither is set. */
-function mysqlMemoryMiB(resources: ContainerResources): number | undefined {
-  for (const key of ['limit', 'request'] as const) {
-    const size = resources.memory?.[key];
-    if (size === undefined) continue;
-    return sizeBytes(size) / (1024 * 1024);
-  }
-  return undefined;
-}
-
-/** A mysqld size option (`134217728`, `512M`, `2G`) in MiB, or undefined when it is not one. */
-function mysqlSizeMiB(value: string): number | undefined {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)\s*$/i.exec(value);
-  if (!m) return undefined;
-  const factor: { [unit: string]: number } = { '': 1 / (1024 * 1024), 'K': 1 / 1024, 'M': 1, 'G': 1024, 'T': 1024 * 1024 };
-  return Number(m[1]) * factor[m[2].toUpperCase()];
-}
-
-/**
- * Checks the props and computes the StatefulApp's. Every field of the plan is set in one object
- * literal at the end, so the compiler checks that none is missing.
- */
-export function planMySql(scope: Construct, v: Validator, id: string, props: ReplicatedMySqlProps): MySqlPlan {
-  checkProps(v, props, MYSQL_SHAPE);
-  const name = resolveName(v, props.name, id, 'mysql');
-  const namespace = resolveNamespace(v, scope, props.namespace);
-
-  // --- version, topology ----------------------------------------------------------------
+/** The image, and the MySQL series it runs. */
+function planImage(v: Validator, props: ReplicatedMySqlProps): { image: string; version: MySqlVersion } {
   if (props.version !== undefined && !Object.values(MySqlVersion).includes(props.version)) {
     v.fail('version', props.version, 'is not a MySqlVersion', 'use MySqlVersion.V8_4 or MySqlVersion.V9_7');
   }
@@ -133,24 +97,11 @@ export function planMySql(scope: Construct, v: Validator, id: string, props: Rep
     v.fail('image', image, `does not say which MySQL series it is (${ref.tag ? `tag "${ref.tag}"` : 'no tag'})`,
       'add version: MySqlVersion.V8_4 (or V9_7), or use a tag such as "8.4.10"');
   }
-  const replicas = props.replicas ?? 3;
-  v.integer('replicas', replicas, 0, 1000, 'use 1 (a single instance) or more (one primary, the rest replicas), or 0 to park the cluster (volumes kept)');
-  const startOrdinal = props.startOrdinal ?? 0;
-  v.integer('startOrdinal', startOrdinal, 0, 1_000_000, 'use 0 or a positive ordinal');
-  const primaryOrdinal = props.primaryOrdinal ?? startOrdinal;
-  // A parked cluster keeps its primary ordinal: it decides where it restarts.
-  const lastMember = startOrdinal + Math.max(replicas, 1) - 1;
-  v.integer('primaryOrdinal', primaryOrdinal, startOrdinal, lastMember,
-    `use an ordinal between ${startOrdinal} and ${lastMember} (the members are ${name}-${startOrdinal} to ${name}-${lastMember})`);
-  const serverIdBase = props.serverIdBase ?? 100;
-  const maxServerId = 4294967295;
-  v.integer('serverIdBase', serverIdBase, 1, maxServerId - lastMember,
-    `use a base between 1 and ${maxServerId - lastMember} (server_id = base + ordinal must stay within 1..4294967295)`);
+  return { image, version };
+}
 
-  const storageSize = props.storage?.size ?? Size.gibibytes(10);
-  if (!(sizeBytes(storageSize) > 0)) v.fail('storage.size', `${sizeBytes(storageSize)} bytes`, 'must be a positive Size', 'use Size.gibibytes(10)');
-
-  // --- credentials ----------------------------------------------------------------------
+/** The accounts and where their passwords come from. */
+function planAccounts(v: Validator, props: ReplicatedMySqlProps, name: string) {
   const credentials = props.credentials ?? MySqlCredentials.fromSecretName(`${name}-credentials`);
   if (!(credentials instanceof MySqlCredentials)) {
     v.fail('credentials', credentials, 'is not MySqlCredentials', 'use MySqlCredentials.fromSecretName("mysql-credentials")');
@@ -160,11 +111,6 @@ export function planMySql(scope: Construct, v: Validator, id: string, props: Rep
   if (checkDns1123Subdomain(secretName)) {
     v.fail('credentials (Secret name)', secretName, checkDns1123Subdomain(secretName), 'pass the name of the Secret that holds the passwords');
   }
-  const rootPasswordKey = keys.rootPassword ?? 'root-password';
-  const replicationPasswordKey = keys.replicationPassword ?? 'replication-password';
-  const userPasswordKey = keys.userPassword ?? 'password';
-  const exporterPasswordKey = keys.exporterPassword ?? 'exporter-password';
-
   const replicationUser = props.replicationUser ?? 'repl';
   if (!USER_NAME.test(replicationUser) || replicationUser === 'root') {
     v.fail('replicationUser', replicationUser, 'must be 1-32 letters, digits or "_", and not root', 'use "repl"');
@@ -191,91 +137,97 @@ export function planMySql(scope: Construct, v: Validator, id: string, props: Rep
     for (const [key, value] of need) {
       if (typeof value !== 'string' || value.length === 0) {
         v.fail(`credentials.${key}`, value === undefined ? undefined : '(hidden)', 'must be a non-empty password', `pass ${key} to MySqlCredentials.fromInsecurePlaintextPasswords`);
+      } else if (hasControlCharacter(value)) {
+        v.fail(`credentials.${key}`, '(hidden)', 'contains a control character (a newline, a carriage return, a tab), which a MySQL password here cannot hold', 'use a password without one');
       }
     }
   }
+  return {
+    secretName, replicationUser, exporterUser, plain,
+    rootPasswordKey: keys.rootPassword ?? 'root-password',
+    replicationPasswordKey: keys.replicationPassword ?? 'replication-password',
+    userPasswordKey: keys.userPassword ?? 'password',
+    exporterPasswordKey: keys.exporterPassword ?? 'exporter-password',
+  };
+}
 
-  // --- configuration ----------------------------------------------------------------------
+/** The Secret of the cluster's certificate, with a tls choice. */
+function planTls(v: Validator, props: ReplicatedMySqlProps, name: string, namespace: string | undefined): string | undefined {
+  const tls = props.tls;
+  if (tls === undefined) return undefined;
+  if (!(tls instanceof MySqlTls)) v.fail('tls', tls, 'is not MySqlTls', 'use MySqlTls.fromSecret("mysql-tls") or MySqlTls.certManager({ issuerName: "ca-issuer" })');
+  if (tls._verifyPeers !== undefined && typeof tls._verifyPeers !== 'boolean') v.fail('tls.verifyPeers', tls._verifyPeers, 'must be true or false', 'remove it (true), or false for the first of two rollouts');
+  const manager = tls._certManager;
+  const secretName = tls.secretName ?? manager?.secretName ?? `${name}-tls`;
+  const problem = checkDns1123Subdomain(secretName);
+  if (problem) v.fail(tls.secretName !== undefined ? 'tls (Secret name)' : 'tls.secretName', secretName, problem, 'pass the name of the Secret that holds ca.crt, tls.crt and tls.key');
+  if (manager) {
+    if (typeof manager.issuerName !== 'string' || checkDns1123Subdomain(manager.issuerName)) {
+      v.fail('tls.issuerName', manager.issuerName, 'is not the name of an Issuer or ClusterIssuer', 'pass the name of your cert-manager CA issuer');
+    }
+    if (manager.issuerKind !== undefined && !Object.values(CertManagerIssuerKind).includes(manager.issuerKind)) {
+      v.fail('tls.issuerKind', manager.issuerKind, 'is not a CertManagerIssuerKind', 'use CertManagerIssuerKind.ISSUER or CertManagerIssuerKind.CLUSTER_ISSUER');
+    }
+    const days = (d: Duration | undefined, fallback: number) => (d === undefined ? fallback : d.toHours() / 24);
+    const duration = days(manager.duration, 90);
+    const renew = days(manager.renewBefore, 30);
+    if (!(duration >= 1) || !(renew > 0) || renew >= duration) {
+      v.fail('tls.renewBefore', `${renew} days`, `must be positive and shorter than the duration (${duration} days)`, 'use Duration.days(30) with the default duration of 90 days');
+    }
+  }
+  if (namespace === undefined) {
+    v.fail('namespace', undefined, 'is needed with a tls choice: the certificate names the members as <pod>.<service>.<namespace>.svc', 'set namespace on the chart or on the ReplicatedMySql');
+  }
+  return secretName;
+}
+
+/**
+ * Checks the props and computes the StatefulApp's. Every field of the plan is set in one object
+ * literal at the end, so the compiler checks that none is missing.
+ */
+export function planMySql(scope: Construct, v: Validator, id: string, props: ReplicatedMySqlProps): MySqlPlan {
+  checkProps(v, props, MYSQL_SHAPE);
+  const name = resolveName(v, props.name, id, 'mysql');
+  const namespace = resolveNamespace(v, scope, props.namespace);
+  const { image, version } = planImage(v, props);
+
+  // --- topology -----------------------------------------------------------------------------
+  const replicas = props.replicas ?? 3;
+  v.integer('replicas', replicas, 0, 1000, 'use 1 (a single instance) or more (one primary, the rest replicas), or 0 to park the cluster (volumes kept)');
+  const startOrdinal = props.startOrdinal ?? 0;
+  v.integer('startOrdinal', startOrdinal, 0, 1_000_000, 'use 0 or a positive ordinal');
+  const primaryOrdinal = props.primaryOrdinal ?? startOrdinal;
+  // A parked cluster keeps its primary ordinal: it decides where it restarts.
+  const lastMember = startOrdinal + Math.max(replicas, 1) - 1;
+  v.integer('primaryOrdinal', primaryOrdinal, startOrdinal, lastMember,
+    `use an ordinal between ${startOrdinal} and ${lastMember} (the members are ${name}-${startOrdinal} to ${name}-${lastMember})`);
+  const serverIdBase = props.serverIdBase ?? 100;
+  const maxServerId = 4294967295;
+  v.integer('serverIdBase', serverIdBase, 1, maxServerId - lastMember,
+    `use a base between 1 and ${maxServerId - lastMember} (server_id = base + ordinal must stay within 1..4294967295)`);
+  const storageSize = props.storage?.size ?? Size.gibibytes(10);
+  if (!(sizeBytes(storageSize) > 0)) v.fail('storage.size', `${sizeBytes(storageSize)} bytes`, 'must be a positive Size', 'use Size.gibibytes(10)');
+
+  const accounts = planAccounts(v, props, name);
+  const tlsSecretName = planTls(v, props, name, namespace);
+
+  // --- configuration ------------------------------------------------------------------------
   const resources: ContainerResources = {
     cpu: { request: cpuMillis(500) },
     memory: { request: Size.gibibytes(1), limit: Size.gibibytes(1) },
     ...(props.resources ?? {}),
   };
-  const memoryMiB = mysqlMemoryMiB(resources);
-  // The buffer pool gets three quarters of what mysqld's fixed overhead leaves, in 128 MiB steps
-  // (at least 128 MiB); in-memory temporary tables are capped so a big sort spills to the
-  // data volume instead of exceeding the limit.
-  const bufferPoolMiB = memoryMiB === undefined ? 256
-    : Math.max(MIN_BUFFER_POOL_MIB, Math.floor(((memoryMiB - MYSQLD_OVERHEAD_MIB) * 3) / 4 / 128) * 128);
-  const temptableMiB = memoryMiB === undefined ? 64 : Math.min(1024, Math.max(32, Math.floor(memoryMiB / 16)));
-  const options = new Map<string, string>([
-    ['datadir', `${DATA_ROOT}/data`],
-    ['socket', `${SOCKET_DIR}/mysqld.sock`],
-    ['pid_file', `${SOCKET_DIR}/mysqld.pid`],
-    ['port', String(PORT)],
-    // The X protocol is not used: one port less, less memory.
-    ['mysqlx', 'OFF'],
-    // Temporary files (large sorts, ALTER TABLE) on the data volume, not in an emptyDir that
-    // would get the pod evicted when it fills.
-    ['tmpdir', `${DATA_ROOT}/tmp`],
-    ['innodb_tmpdir', `${DATA_ROOT}/tmp`],
-    ['secure_file_priv', `${DATA_ROOT}/files`],
-    ['skip_name_resolve', 'ON'],
-    ['gtid_mode', 'ON'],
-    ['enforce_gtid_consistency', 'ON'],
-    ['log_bin', 'binlog'],
-    ['relay_log', 'relay-bin'],
-    ['log_replica_updates', 'ON'],
-    ['binlog_expire_logs_seconds', '604800'],
-    ['plugin_load_add', 'mysql_clone.so'],
-    ['max_allowed_packet', '64M'],
-    ['innodb_buffer_pool_size', `${bufferPoolMiB}M`],
-    ['temptable_max_ram', `${temptableMiB}M`],
-    // A replica notices a vanished source within 20 s (heartbeats every 5 s).
-    ['replica_net_timeout', '20'],
-  ]);
-  for (const [option, value] of Object.entries(props.config ?? {})) {
-    const key = option.replace(/-/g, '_');
-    if (!OPTION_NAME.test(option)) v.fail(`config key`, option, 'is not a mysqld option name', 'use names like "max_connections"');
-    if (MANAGED_OPTIONS.has(key)) v.fail(`config.${option}`, value, 'is managed by ReplicatedMySql (replication, bootstrap and roles depend on it)', 'remove it');
-    if (typeof value !== 'string' || /[\r\n]/.test(value)) v.fail(`config.${option}`, value, 'must be a single-line string', `quote it: "${String(value).split(/\r?\n/)[0]}"`);
-    options.delete(key);
-    options.set(key, value);
-  }
-  if (memoryMiB !== undefined) {
-    const given = props.config?.innodb_buffer_pool_size ?? props.config?.['innodb-buffer-pool-size'];
-    const poolMiB = mysqlSizeMiB(options.get('innodb_buffer_pool_size')!);
-    if (poolMiB === undefined) {
-      v.fail('config.innodb_buffer_pool_size', given, 'is not a size mysqld understands', 'use a size such as "512M" or "2G"');
-    }
-    const needMiB = Math.ceil(poolMiB) + MYSQLD_OVERHEAD_MIB;
-    if (memoryMiB < needMiB) {
-      const which = resources.memory?.limit !== undefined ? 'limit' : 'request';
-      v.fail(`resources.memory.${which}`, `${memoryMiB}Mi`,
-        `is too small for mysqld: the InnoDB buffer pool (${Math.ceil(poolMiB)} MiB${given !== undefined ? ', from config' : ''}) plus about ${MYSQLD_OVERHEAD_MIB} MiB that mysqld needs besides it (performance_schema, log buffer, connections: about 420 MiB idle on MySQL 9.7) make ${needMiB} MiB, so the pod would be OOM-killed`,
-        `use at least Size.mebibytes(${needMiB})${given !== undefined ? ', or a smaller innodb_buffer_pool_size' : ''}`);
-    }
-  }
-  const cnf = (title: string, entries: Iterable<[string, string]>) =>
-    `# ${title}\n[mysqld]\n${[...entries].map(([k, val]) => `${k} = ${val}`).join('\n')}\n`;
   const files: { [file: string]: string } = {
     ...mysqlScripts(),
-    'common.cnf': cnf(`Shared by every member of ${name}; written by cdk8s-stateful.`, options),
-    'primary.cnf': cnf('The primary accepts writes.', [['read_only', 'OFF'], ['super_read_only', 'OFF']]),
-    'replica.cnf': cnf('Replicas apply the primary\'s changes only: even root cannot write.', [['read_only', 'ON'], ['super_read_only', 'ON']]),
+    'common.cnf': mysqlConfig(v, { name, config: props.config, acceptRelaxedDurability: props.acceptRelaxedDurability, resources, tls: tlsSecretName !== undefined }),
   };
   if (props.initSql !== undefined) {
     if (typeof props.initSql !== 'string' || props.initSql.trim().length === 0) v.fail('initSql', props.initSql, 'must be non-empty SQL', 'pass SQL statements, or remove initSql');
     files['init.sql'] = props.initSql;
   }
-
-  // --- startup budget, probes -----------------------------------------------------------
   const startupTimeout = props.startupTimeout ?? Duration.minutes(30);
   const startupSeconds = startupTimeout.toMilliseconds() / 1000;
   if (!(startupSeconds >= 60)) v.fail('startupTimeout', `${startupSeconds}s`, 'must be at least 60 seconds (mysqld recovers and may initialize before it answers)', 'use Duration.minutes(30)');
-  const probeTiming = { period: Duration.seconds(10), timeout: Duration.seconds(5) };
-
-  // --- environment --------------------------------------------------------------------------
   const maxLagSeconds = (props.maxReplicaLag ?? Duration.seconds(60)).toMilliseconds() / 1000;
   if (!Number.isInteger(maxLagSeconds) || maxLagSeconds < 1) {
     v.fail('maxReplicaLag', `${maxLagSeconds}s`, 'must be a whole number of seconds >= 1', 'use Duration.seconds(60)');
@@ -284,78 +236,27 @@ export function planMySql(scope: Construct, v: Validator, id: string, props: Rep
   if (!Object.values(EmptyPrimaryPolicy).includes(emptyPrimary)) {
     v.fail('emptyPrimary', emptyPrimary, 'is not an EmptyPrimaryPolicy', 'use EmptyPrimaryPolicy.INITIALIZE_WHEN_NEW');
   }
-  const asksApiServer = emptyPrimary === EmptyPrimaryPolicy.INITIALIZE_WHEN_NEW;
-  if (asksApiServer && namespace === undefined) {
-    v.fail('namespace', undefined, 'is needed: the RoleBinding that lets the bootstrap list the members\' volume claims must name the ServiceAccount with its namespace',
+  if (namespace === undefined) {
+    v.fail('namespace', undefined, 'is needed: the RoleBinding that lets each member ask the API server which member is the primary and which hold data must name the ServiceAccount with its namespace',
       'set namespace on the chart or on the ReplicatedMySql (the namespace you deploy to)');
   }
   const serviceAccountName = props.serviceAccountName ?? name;
-  const secretRef = (key: string) => EnvSource.fromSecretKey(secretName, key);
-  const identity: { [env: string]: EnvSource } = {
-    POD_NAME: EnvSource.fromFieldPath('metadata.name'),
-    MYSQL_NAMESPACE: EnvSource.fromFieldPath('metadata.namespace'),
-    MYSQL_SET_NAME: EnvSource.fromValue(name),
-    MYSQL_SERVICE: EnvSource.fromValue(name),
-    CLUSTER_DOMAIN: EnvSource.fromValue(props.clusterDomain ?? 'cluster.local'),
-    PRIMARY_ORDINAL: EnvSource.fromValue(String(primaryOrdinal)),
-    START_ORDINAL: EnvSource.fromValue(String(startOrdinal)),
-  };
-  const rootPassword = { MYSQL_ROOT_PASSWORD: secretRef(rootPasswordKey) };
-  const mainEnv: { [env: string]: EnvSource } = {
-    // root logs in over the pod-local socket only (root@localhost): the probes, and you with kubectl exec.
-    ...rootPassword,
-    MAX_REPLICA_LAG_SECONDS: EnvSource.fromValue(String(maxLagSeconds)),
-  };
-  const bootstrapEnv: { [env: string]: EnvSource } = {
-    ...identity,
-    ...rootPassword,
-    REPLICAS: EnvSource.fromValue(String(replicas)),
-    REPLICATION_USER: EnvSource.fromValue(replicationUser),
-    REPLICATION_PASSWORD: secretRef(replicationPasswordKey),
-    ...(props.database ? {
-      APP_DATABASE: EnvSource.fromValue(props.database.name),
-      APP_USER: EnvSource.fromValue(props.database.user),
-      APP_PASSWORD: secretRef(userPasswordKey),
-    } : {}),
-    ...(exporterUser ? { EXPORTER_USER: EnvSource.fromValue(exporterUser), EXPORTER_PASSWORD: secretRef(exporterPasswordKey) } : {}),
-    EMPTY_PRIMARY: EnvSource.fromValue(emptyPrimary),
-    ...(asksApiServer ? {
-      CLAIM_SELECTOR: EnvSource.fromValue(`app.kubernetes.io/instance=${name},app.kubernetes.io/name=mysql`),
-      SERVICE_ACCOUNT: EnvSource.fromValue(serviceAccountName),
-    } : {}),
-  };
-
-  const toolsMount = { volume: 'config', mountPath: TOOLS_DIR, readOnly: true };
-  const socketMount = { volume: 'run', mountPath: SOCKET_DIR };
-  if (metrics) {
-    // The exporter connects over the pod-local socket (the socket counts as secure for
-    // caching_sha2_password, and mysqld listens on the pod IP only); its password comes from
-    // MYSQLD_EXPORTER_PASSWORD.
-    files['exporter.cnf'] = `# mysqld_exporter's connection (--config.my-cnf); written by cdk8s-stateful.\n[client]\nuser = ${exporterUser}\nsocket = ${SOCKET_DIR}/mysqld.sock\n`;
+  if (serviceAccountName === 'default') {
+    v.fail('serviceAccountName', serviceAccountName, 'would bind the members\' Role (read the StatefulSet, the members\' pods and claims, write the ConfigMap of evidence) to every pod of the namespace that runs as "default"',
+      `use a ServiceAccount of the database's own, e.g. "${name}" (the default: ReplicatedMySql emits it)`);
   }
-  const sidecars = metrics ? [{
-    name: 'metrics',
-    image: metrics.image ?? DEFAULT_EXPORTER_IMAGE,
-    args: [`--config.my-cnf=${TOOLS_DIR}/exporter.cnf`, `--web.listen-address=:${METRICS_PORT}`],
-    env: { MYSQLD_EXPORTER_PASSWORD: secretRef(exporterPasswordKey) },
-    ports: [{ name: 'metrics', port: METRICS_PORT }],
-    mounts: [toolsMount, socketMount],
-    readinessProbe: HealthProbe.httpGet('/', { port: METRICS_PORT }),
-    resources: { cpu: { request: cpuMillis(50) }, memory: { request: Size.mebibytes(64), limit: Size.mebibytes(64) } },
-  }] : [];
+  const clusterDomain = props.clusterDomain ?? 'cluster.local';
+  const intervalSeconds = (props.metrics?.interval ?? Duration.seconds(30)).toMilliseconds() / 1000;
+  if (!Number.isInteger(intervalSeconds) || intervalSeconds < 5) v.fail('metrics.interval', `${intervalSeconds}s`, 'must be a whole number of seconds >= 5', 'use Duration.seconds(30)');
+  checkLabelMap(v, 'metrics.serviceMonitorLabels', props.metrics?.serviceMonitorLabels, true);
+  checkSelectorMap(v, 'networkPolicy.clientPodLabels', props.networkPolicy?.clientPodLabels);
+  checkSelectorMap(v, 'networkPolicy.clientNamespaceLabels', props.networkPolicy?.clientNamespaceLabels);
+  checkSelectorMap(v, 'networkPolicy.metricsNamespaceLabels', props.networkPolicy?.metricsNamespaceLabels);
 
-  // The bootstrap asks the API server for the members' volume claims; only it gets a token,
-  // short-lived and projected, while the pod keeps automountServiceAccountToken: false.
-  const apiAccess: k8s.Volume[] = asksApiServer ? [{
-    name: 'kube-api',
-    projected: {
-      sources: [
-        { serviceAccountToken: { path: 'token', expirationSeconds: 600 } },
-        { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
-      ],
-    },
-  }] : [];
-
+  const pod = planPod({
+    name, replicas, startOrdinal, primaryOrdinal, serverIdBase, clusterDomain, maxLagSeconds, emptyPrimary, serviceAccountName,
+    tlsSecretName, verifyPeers: props.tls?._verifyPeers !== false, database: props.database, accounts, metrics: props.metrics !== undefined,
+  });
   const appProps: StatefulAppProps = {
     // The props it shares with StatefulApp, unchanged (then the MySQL-specific ones).
     ...sharedProps(props),
@@ -365,11 +266,8 @@ export function planMySql(scope: Construct, v: Validator, id: string, props: Rep
     appName: 'mysql',
     component: 'database',
     containerName: 'mysql',
-    // The pod owns its behaviour: mysqld with the configuration init-config wrote, no image entrypoint.
-    command: ['mysqld'],
-    args: [`--defaults-file=${CONF_DIR}/mysqld.cnf`],
+    ...pod,
     ports: [{ name: 'mysql', port: PORT }],
-    env: mainEnv,
     volumes: [{ name: 'data', mountPath: DATA_ROOT, size: storageSize, storageClass: props.storage?.storageClass }],
     emptyDirs: [
       { name: 'conf', mountPath: CONF_DIR, sizeLimit: Size.mebibytes(1) },
@@ -377,40 +275,13 @@ export function planMySql(scope: Construct, v: Validator, id: string, props: Rep
       // For the shell and the client; mysqld's own temporary files go to the data volume.
       { name: 'tmp', mountPath: '/tmp', sizeLimit: Size.mebibytes(64) },
     ],
-    _extraVolumes: apiAccess,
     config: { files, mountPath: TOOLS_DIR },
     resources,
-    startupProbe: HealthProbe.exec([...PROBE, 'startup'], { ...probeTiming, failureThreshold: Math.ceil(startupSeconds / 10) }),
-    readinessProbe: HealthProbe.exec([...PROBE, 'readiness'], probeTiming),
+    startupProbe: HealthProbe.exec([...PROBE, 'startup'], { ...PROBE_TIMING, failureThreshold: Math.ceil(startupSeconds / 10) }),
+    readinessProbe: HealthProbe.exec([...PROBE, 'readiness'], PROBE_TIMING),
     // Restart only a mysqld that stopped answering for a minute; never a slow one.
-    livenessProbe: HealthProbe.exec([...PROBE, 'liveness'], { ...probeTiming, failureThreshold: 6 }),
-    initContainers: [
-      {
-        name: 'init-config',
-        command: ['bash', `${TOOLS_DIR}/init-config.sh`],
-        env: {
-          ...identity,
-          POD_IP: EnvSource.fromFieldPath('status.podIP'),
-          SERVER_ID_BASE: EnvSource.fromValue(String(serverIdBase)),
-        },
-        mounts: [toolsMount, { volume: 'conf', mountPath: CONF_DIR }],
-      },
-      {
-        name: 'bootstrap',
-        command: ['bash', `${TOOLS_DIR}/bootstrap.sh`],
-        env: bootstrapEnv,
-        mounts: [
-          toolsMount,
-          { volume: 'conf', mountPath: CONF_DIR, readOnly: true },
-          { volume: 'data', mountPath: DATA_ROOT },
-          { volume: 'tmp', mountPath: '/tmp' },
-          ...(asksApiServer ? [{ volume: 'kube-api', mountPath: SA_DIR, readOnly: true }] : []),
-        ],
-        // It runs mysqld (initialization, clone, reconciliation): same needs as the server.
-        resources,
-      },
-    ],
-    sidecars,
+    livenessProbe: HealthProbe.exec([...PROBE, 'liveness'], { ...PROBE_TIMING, failureThreshold: 6 }),
+    initContainers: pod.initContainers.map(c => ({ ...c, resources: c.name === 'bootstrap' ? resources : c.resources })),
     runAsUser: MYSQL_UID,
     runAsGroup: MYSQL_UID,
     fsGroup: MYSQL_UID,
@@ -427,19 +298,132 @@ export function planMySql(scope: Construct, v: Validator, id: string, props: Rep
     networkPolicy: { enabled: false },
     // A single instance (or a parked cluster) has nothing a read Service would add.
     readService: replicas > 1 ? { name: `${name}-read` } : undefined,
-    serviceAccountName: asksApiServer ? serviceAccountName : props.serviceAccountName,
+    serviceAccountName,
     _errorsAs: { kind: KIND, path: v.path },
   };
-  const intervalSeconds = (metrics?.interval ?? Duration.seconds(30)).toMilliseconds() / 1000;
-  if (!Number.isInteger(intervalSeconds) || intervalSeconds < 5) v.fail('metrics.interval', `${intervalSeconds}s`, 'must be a whole number of seconds >= 5', 'use Duration.seconds(30)');
-  checkLabelMap(v, 'metrics.serviceMonitorLabels', metrics?.serviceMonitorLabels, true);
-  checkSelectorMap(v, 'networkPolicy.clientPodLabels', props.networkPolicy?.clientPodLabels);
-  checkSelectorMap(v, 'networkPolicy.clientNamespaceLabels', props.networkPolicy?.clientNamespaceLabels);
-  checkSelectorMap(v, 'networkPolicy.metricsNamespaceLabels', props.networkPolicy?.metricsNamespaceLabels);
   return {
-    name, namespace, primaryOrdinal, replicas, startOrdinal, secretName, rootPasswordKey, replicationPasswordKey, userPasswordKey,
-    exporterPasswordKey, databaseName: props.database?.name, username: props.database?.user, replicationUser, plain, metrics,
-    metricsIntervalSeconds: intervalSeconds, version, asksApiServer, serviceAccountName, appProps,
+    name, namespace, primaryOrdinal, replicas, startOrdinal, ...accounts, databaseName: props.database?.name, username: props.database?.user,
+    metrics: props.metrics, metricsIntervalSeconds: intervalSeconds, version, serviceAccountName, clusterDomain, tlsSecretName, tls: props.tls, appProps,
   };
 }
 
+const PROBE_TIMING = { period: Duration.seconds(10), timeout: Duration.seconds(5) };
+
+interface PodInput {
+  readonly name: string;
+  readonly replicas: number;
+  readonly startOrdinal: number;
+  readonly primaryOrdinal: number;
+  readonly serverIdBase: number;
+  readonly clusterDomain: string;
+  readonly maxLagSeconds: number;
+  readonly emptyPrimary: EmptyPrimaryPolicy;
+  readonly serviceAccountName: string;
+  readonly tlsSecretName?: string;
+  readonly verifyPeers: boolean;
+  readonly database?: { readonly name: string; readonly user: string };
+  readonly accounts: ReturnType<typeof planAccounts>;
+  readonly metrics: boolean;
+}
+
+/**
+ * The containers and what they share. Every password reaches the pods as a file of the
+ * credentials volume (never an environment variable: /proc/<pid>/environ, crash dumps); the API
+ * token only reaches the bootstrap and the agent.
+ */
+function planPod(input: PodInput): Pick<StatefulAppProps, 'command' | 'args' | 'env' | 'sidecars' | '_extraVolumes' | 'mounts'> & { initContainers: ContainerOptions[] } {
+  const { name, accounts, tlsSecretName } = input;
+  const value = (x: string | number) => EnvSource.fromValue(String(x));
+  const identity: { [env: string]: EnvSource } = {
+    POD_NAME: EnvSource.fromFieldPath('metadata.name'),
+    MYSQL_NAMESPACE: EnvSource.fromFieldPath('metadata.namespace'),
+    MYSQL_SET_NAME: value(name),
+    MYSQL_SERVICE: value(name),
+    CLUSTER_DOMAIN: value(input.clusterDomain),
+    PRIMARY_ORDINAL: value(input.primaryOrdinal),
+    START_ORDINAL: value(input.startOrdinal),
+    REPLICAS: value(input.replicas),
+    // verify: members check each other against the CA; serve: they present the cluster's
+    // certificate but do not check yet (turning TLS on takes two rollouts); self-signed: neither.
+    MYSQL_TLS: value(tlsSecretName === undefined ? 'self-signed' : input.verifyPeers ? 'verify' : 'serve'),
+  };
+  const members: { [env: string]: EnvSource } = {
+    ...identity,
+    REPLICATION_USER: value(accounts.replicationUser),
+    ...(input.database ? { APP_DATABASE: value(input.database.name), APP_USER: value(input.database.user) } : {}),
+    ...(accounts.exporterUser ? { EXPORTER_USER: value(accounts.exporterUser) } : {}),
+    SERVICE_ACCOUNT: value(input.serviceAccountName),
+  };
+  const items = [
+    { key: accounts.rootPasswordKey, path: 'root-password' },
+    { key: accounts.replicationPasswordKey, path: 'replication-password' },
+    ...(input.database ? [{ key: accounts.userPasswordKey, path: 'password' }] : []),
+    ...(input.metrics ? [{ key: accounts.exporterPasswordKey, path: 'exporter-password' }] : []),
+  ];
+  const volumes: k8s.Volume[] = [
+    { name: 'credentials', projected: { defaultMode: 0o440, sources: [{ secret: { name: accounts.secretName, items } }] } },
+    // The bootstrap and the agent ask the API server (the primary's ordinal, the members' pods and
+    // claims, the evidence ConfigMap): only they get a token, short-lived and projected, while the
+    // pod keeps automountServiceAccountToken: false.
+    {
+      name: 'kube-api',
+      projected: {
+        sources: [
+          { serviceAccountToken: { path: 'token', expirationSeconds: 600 } },
+          { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+        ],
+      },
+    },
+    ...(tlsSecretName !== undefined ? [{
+      name: 'tls',
+      secret: { secretName: tlsSecretName, defaultMode: 0o440, items: ['ca.crt', 'tls.crt', 'tls.key'].map(key => ({ key, path: key })) },
+    }] : []),
+  ];
+  const tools: VolumeMountOptions = { volume: 'config', mountPath: TOOLS_DIR, readOnly: true };
+  const secrets: VolumeMountOptions[] = [
+    { volume: 'credentials', mountPath: CREDENTIALS_DIR, readOnly: true },
+    ...(tlsSecretName !== undefined ? [{ volume: 'tls', mountPath: TLS_DIR, readOnly: true }] : []),
+  ];
+  const api: VolumeMountOptions = { volume: 'kube-api', mountPath: SA_DIR, readOnly: true };
+  return {
+    // The pod owns its behaviour: mysqld with the configuration init-config wrote, under a new
+    // server_uuid at every start, no image entrypoint.
+    command: ['bash', `${TOOLS_DIR}/run-mysqld.sh`],
+    env: { POD_NAME: EnvSource.fromFieldPath('metadata.name') },
+    mounts: secrets,
+    _extraVolumes: volumes,
+    initContainers: [
+      {
+        name: 'init-config',
+        command: ['bash', `${TOOLS_DIR}/init-config.sh`],
+        env: { ...identity, POD_IP: EnvSource.fromFieldPath('status.podIP'), SERVER_ID_BASE: value(input.serverIdBase) },
+        mounts: [tools, { volume: 'conf', mountPath: CONF_DIR }],
+      },
+      {
+        name: 'bootstrap',
+        command: ['bash', `${TOOLS_DIR}/bootstrap.sh`],
+        env: { ...members, EMPTY_PRIMARY: value(input.emptyPrimary) },
+        mounts: [tools, { volume: 'conf', mountPath: CONF_DIR, readOnly: true }, { volume: 'data', mountPath: DATA_ROOT }, { volume: 'tmp', mountPath: '/tmp' }, api, ...secrets],
+      },
+    ],
+    sidecars: [{
+      name: 'agent',
+      command: ['bash', `${TOOLS_DIR}/agent.sh`],
+      env: { ...members, MAX_REPLICA_LAG_SECONDS: value(input.maxLagSeconds) },
+      mounts: [tools, { volume: 'run', mountPath: SOCKET_DIR }, { volume: 'tmp', mountPath: '/tmp' }, api, ...secrets],
+      // A bash loop and short-lived mysql and curl clients.
+      resources: { cpu: { request: cpuMillis(20) }, memory: { request: Size.mebibytes(96), limit: Size.mebibytes(96) } },
+      // An agent that stopped reporting (a query that hangs) is restarted; mysqld is not touched.
+      livenessProbe: HealthProbe.exec([...PROBE, 'agent'], { period: Duration.seconds(30), timeout: Duration.seconds(5), failureThreshold: 3 }),
+    }],
+  };
+}
+
+/** True when `value` holds a character below U+0020 or U+007F: a password file cannot carry one through the scripts. */
+function hasControlCharacter(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}

@@ -5,6 +5,7 @@ import type { SpreadMode } from '../app/options';
 import type { StatefulWorkloadProps } from '../app/props';
 import type { IStorageClass } from '../storage/disk-storage-class';
 import type { MySqlCredentials } from './credentials';
+import type { MySqlTls } from './tls';
 
 /** The default MySQL image (8.4 LTS). */
 export const DEFAULT_MYSQL_IMAGE = 'mysql:8.4.10';
@@ -24,9 +25,10 @@ export enum MySqlVersion {
 /** What the primary does when its data directory is empty. */
 export enum EmptyPrimaryPolicy {
   /**
-   * Initialize a new data directory only when no other member's volume claim exists (asked of
-   * the API server through a Role that lists the namespace's PersistentVolumeClaims): a new
-   * cluster starts by itself, a primary whose volume was lost while replicas hold data refuses.
+   * Initialize a new data directory only when no other member holds data: every member records
+   * that it does in the ConfigMap `<name>-members` (and restores the entry on every start), and
+   * an entry counts while the member's claim exists. A new cluster starts by itself; a primary
+   * whose volume was lost while other members hold data refuses and says what to do.
    */
   INITIALIZE_WHEN_NEW = 'when-new',
   /** Never initialize: an empty primary data directory always fails closed (restore it first). */
@@ -59,7 +61,11 @@ export interface MySqlDatabaseOptions {
   readonly user: string;
 }
 
-/** The mysqld-exporter sidecar. */
+/**
+ * Metrics: one mysqld_exporter Deployment (`<name>-metrics`) scrapes every member over the network
+ * (its multi-target `/probe` endpoint), so that a failing exporter never touches the database
+ * pods' readiness.
+ */
 export interface MySqlMetricsOptions {
   /**
    * Exporter image.
@@ -67,7 +73,7 @@ export interface MySqlMetricsOptions {
    */
   readonly image?: string;
   /**
-   * Also emit a Prometheus Operator ServiceMonitor.
+   * Also emit a Prometheus Operator ServiceMonitor (one endpoint per member).
    * @default false
    */
   readonly serviceMonitor?: boolean;
@@ -159,18 +165,36 @@ export interface ReplicatedMySqlProps extends StatefulWorkloadProps {
    */
   readonly serverIdBase?: number;
   /**
-   * The ordinal of the primary. Changing it is a failover (README: "Failover"): the write
-   * Service moves to that member, which promotes itself on its next start once it has applied
-   * everything it received (and refuses while the old primary still accepts writes or another
-   * member is ahead of it); the other members follow it.
+   * The ordinal of the primary. Changing it is a failover (README: "Failover"): the old primary
+   * stops taking writes as soon as it sees the change (each pod's agent asks the API server), the
+   * write Service moves to the new member, which promotes itself when the rolling update restarts
+   * it -- once it has applied everything the old primary had (or, if that one is down, everything
+   * it received) and no member is ahead of it; the other members follow it after checking that it
+   * holds every transaction they have.
    * @default - the first ordinal (0)
    */
   readonly primaryOrdinal?: number;
   /**
    * mysqld options merged over the defaults for every member (`{ max_connections: '500' }`).
+   * Settings that let a crash lose acknowledged commits (`sync_binlog`, `innodb_flush_log_at_trx_commit`
+   * other than 1, `innodb_doublewrite` OFF) are refused unless named in `acceptRelaxedDurability`.
    * @default - the library's defaults (GTID, binary logs, a buffer pool sized from the memory limit, ...)
    */
   readonly config?: { [option: string]: string };
+  /**
+   * The durability settings of `config` you accept to relax, by name (`['sync_binlog']`): a crash
+   * of the primary may then lose commits that clients saw succeed. The cluster never silently
+   * diverges over it (a member that received them is refused as ahead, README: Safety), but the
+   * commits may be gone from the primary.
+   * @default - none: sync_binlog and innodb_flush_log_at_trx_commit stay 1, the doublewrite buffer on
+   */
+  readonly acceptRelaxedDurability?: string[];
+  /**
+   * Verified TLS: the members check each other's identity against a CA (replication, CLONE and
+   * their checks of each other), and clients can (`--ssl-mode=VERIFY_IDENTITY`).
+   * @default - encrypted with certificates each mysqld generates, but not authenticated
+   */
+  readonly tls?: MySqlTls;
   /**
    * SQL run once, on the primary's first start (after the users exist), e.g. schema creation.
    * @default - none
@@ -187,8 +211,9 @@ export interface ReplicatedMySqlProps extends StatefulWorkloadProps {
    */
   readonly startupTimeout?: Duration;
   /**
-   * A replica that lags the primary by more than this (or whose replication threads stopped)
-   * is not Ready, so it leaves the read Service until it catches up.
+   * A replica that has not applied everything the primary had this long ago (measured against
+   * the primary itself by the pod's agent, not against the replica's own view of its source), or
+   * whose replication stopped, is not Ready: it leaves the read Service until it catches up.
    * @default Duration.seconds(60)
    */
   readonly maxReplicaLag?: Duration;
@@ -204,13 +229,13 @@ export interface ReplicatedMySqlProps extends StatefulWorkloadProps {
    */
   readonly terminationGracePeriod?: Duration;
   /**
-   * The mysqld-exporter sidecar (and optionally a ServiceMonitor).
+   * A mysqld_exporter Deployment that scrapes every member (and optionally a ServiceMonitor).
    * @default - no metrics
    */
   readonly metrics?: MySqlMetricsOptions;
   /**
    * A NetworkPolicy that admits only members, clients and Prometheus.
-   * @default - on: members, pods labelled by `connectClient` in the database's namespace (and the namespaces of clients it wired from elsewhere), Prometheus from the `monitoring` namespace to the metrics port
+   * @default - on: members, pods labelled by `connectClient` in the database's namespace (and the namespaces of clients it wired from elsewhere), the metrics exporter; Prometheus from the `monitoring` namespace to the exporter
    */
   readonly networkPolicy?: MySqlNetworkPolicyOptions;
   /**

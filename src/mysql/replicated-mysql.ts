@@ -4,23 +4,28 @@ import { budgetSpec, chooseBudget, hasBudget } from '../app/budget';
 import { peersOf, tcpPorts } from '../app/network-policy';
 import { StatefulApp } from '../app/stateful-app';
 import { futurePath, Validator } from '../errors';
-import {
-  k8s, KubeNetworkPolicy, KubePodDisruptionBudget, KubeRole, KubeRoleBinding, KubeSecret, KubeServiceAccount, KubeServiceMonitor,
-} from '../kube';
-import { LABEL_COMPONENT, LABEL_INSTANCE, POD_NAME_LABEL } from '../names';
-import { registerObject } from '../registry';
+import { KubeCertificate } from '../imports/cert-manager';
 import type { KubeServiceMonitor as ServiceMonitorL1 } from '../imports/monitoring';
+import {
+  k8s, KubeConfigMap, KubeNetworkPolicy, KubePodDisruptionBudget, KubeRole, KubeRoleBinding, KubeSecret, KubeServiceAccount,
+} from '../kube';
+import { POD_NAME_LABEL } from '../names';
+import { registerObject } from '../registry';
 import { clientTarget } from './client';
-import { CLIENT_LABEL, KIND, METRICS_PORT, MySqlPlan, planMySql, PORT } from './plan';
+import { addMetrics, MySqlMetricsObjects } from './metrics';
+import { CLIENT_LABEL, KIND, planMySql, PORT, PRIMARY_ANNOTATION } from './plan';
 import { MySqlClientOptions, MySqlVersion, ReplicatedMySqlProps } from './props';
+import { CertManagerIssuerKind } from './tls';
 
 /**
  * Replicated MySQL (8.4 or 9.7 LTS) on one StatefulSet, the Kubernetes docs' design made safe:
  * ordinal 0 is the primary, the others clone it (CLONE plugin) and replicate with GTID
- * auto-positioning and `super_read_only`; an empty primary initializes only a new cluster; a
- * change of `primaryOrdinal` is a failover that loses nothing. Runs as uid 999 under Pod Security
- * 'restricted' with a read-only root, takes every password from a Secret, and exposes a headless, a
- * read and a write Service.
+ * auto-positioning and `super_read_only`. Every mysqld starts read-only under a new server_uuid;
+ * an agent in each pod opens the primary for writes only when no member is ahead of it or
+ * writable, and starts a replica's replication only when it holds nothing its source lacks. An
+ * empty primary initializes only a new cluster; a change of `primaryOrdinal` is a failover that
+ * loses nothing. Runs as uid 999 under Pod Security 'restricted' with a read-only root, reads every
+ * password from a Secret mounted as files, and exposes a headless, a read and a write Service.
  *
  * It holds a StatefulApp (`app`, construct id `Resource`, so `ApiObject.of(mysql)` is the
  * StatefulSet) and adds the MySQL objects beside it.
@@ -68,25 +73,39 @@ export class ReplicatedMySql extends Construct {
   public readonly plaintextSecret?: k8s.KubeSecret;
   /** The NetworkPolicy, unless disabled. */
   public readonly networkPolicy?: k8s.KubeNetworkPolicy;
-  /** The metrics Service, if metrics are enabled. */
+  /** The mysqld_exporter Deployment (`<name>-metrics`), if metrics are enabled. */
+  public readonly metricsDeployment?: k8s.KubeDeployment;
+  /** The metrics Service (`<name>-metrics`, in front of the exporter), if metrics are enabled. */
   public readonly metricsService?: k8s.KubeService;
   /** The ServiceMonitor, if enabled. */
   public readonly serviceMonitor?: ServiceMonitorL1;
+  /** The cert-manager Certificate, with `MySqlTls.certManager`. */
+  public readonly certificate?: KubeCertificate;
   /** The replicas' PodDisruptionBudget (the primary excluded while `protectPrimary`). */
   public readonly podDisruptionBudget?: k8s.KubePodDisruptionBudget;
   /** The primary's PodDisruptionBudget (`maxUnavailable: 0`), with `protectPrimary`. */
   public readonly primaryDisruptionBudget?: k8s.KubePodDisruptionBudget;
   /**
-   * The pods' ServiceAccount (`<name>`), unless `serviceAccountName` names yours; only with
-   * EmptyPrimaryPolicy.INITIALIZE_WHEN_NEW. Its token is never mounted automatically.
+   * The pods' ServiceAccount (`<name>`), unless `serviceAccountName` names yours. Its token is
+   * never mounted automatically: only the bootstrap and the agent get a short-lived one.
    */
   public readonly serviceAccount?: k8s.KubeServiceAccount;
-  /** The Role (`<name>-bootstrap`) that lets the bootstrap list the namespace's PersistentVolumeClaims. */
-  public readonly bootstrapRole?: k8s.KubeRole;
-  /** The RoleBinding (`<name>-bootstrap`) of that Role to the pods' ServiceAccount. */
-  public readonly bootstrapRoleBinding?: k8s.KubeRoleBinding;
+  /**
+   * The Role (`<name>-member`) of the members: read this StatefulSet (which member is the
+   * primary), the members' pods (Ready or not) and claims (do they still exist), and read and
+   * write the evidence ConfigMap. Each by name; nothing else.
+   */
+  public readonly memberRole: k8s.KubeRole;
+  /** The RoleBinding (`<name>-member`) of that Role to the pods' ServiceAccount. */
+  public readonly memberRoleBinding: k8s.KubeRoleBinding;
+  /**
+   * The ConfigMap (`<name>-members`) in which each member records that it holds data: the
+   * evidence that keeps an empty primary from starting a new cluster beside the data. Emitted
+   * without `data`: the members write it, so GitOps tools leave their entries alone.
+   */
+  public readonly membersConfigMap: k8s.KubeConfigMap;
 
-  private readonly plan: MySqlPlan;
+  private readonly metricsObjects?: MySqlMetricsObjects;
   private readonly v: Validator;
   /** Namespaces of clients `connectClient` wired from elsewhere (the NetworkPolicy admits them). */
   private readonly clientNamespaces = new Set<string>();
@@ -100,7 +119,6 @@ export class ReplicatedMySql extends Construct {
     const budget = plan.replicas > 1 ? chooseBudget(v, props.disruptionBudget, protect ? plan.replicas - 1 : plan.replicas) : undefined;
     super(scope, id);
     this.v = new Validator(this, KIND);
-    this.plan = plan;
     this.app = new StatefulApp(this, 'Resource', plan.appProps);
     const { name, metrics } = plan;
     this.name = name;
@@ -120,30 +138,39 @@ export class ReplicatedMySql extends Construct {
     const metadata = (objectName: string, extra: { [key: string]: string } = {}) => ({ name: objectName, namespace: this.namespace, labels: { ...this.app.labels, ...extra } });
     const fix = 'give the ReplicatedMySql another name (or namespace)';
 
-    if (plan.asksApiServer) {
-      if (props.serviceAccountName === undefined) {
-        this.serviceAccount = new KubeServiceAccount(this, 'ServiceAccount', { metadata: metadata(plan.serviceAccountName), automountServiceAccountToken: false });
-        registerObject(this, this.v, 'name', { kind: 'ServiceAccount', namespace: this.namespace, name: plan.serviceAccountName }, fix);
-      }
-      // The evidence that a cluster has run before: each member labels its own claim once it
-      // holds data, and an empty primary lists the labelled claims. Claims only, this namespace,
-      // labels only on the members' own claims.
-      const claimNames = Array.from({ length: plan.replicas }, (_, i) => `data-${name}-${plan.startOrdinal + i}`);
-      this.bootstrapRole = new KubeRole(this, 'BootstrapRole', {
-        metadata: metadata(`${name}-bootstrap`),
-        rules: [
-          { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['list'] },
-          ...(claimNames.length > 0 ? [{ apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['patch'], resourceNames: claimNames }] : []),
-        ],
-      });
-      this.bootstrapRoleBinding = new KubeRoleBinding(this, 'BootstrapRoleBinding', {
-        metadata: metadata(`${name}-bootstrap`),
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${name}-bootstrap` },
-        subjects: [{ kind: 'ServiceAccount', name: plan.serviceAccountName, namespace: this.namespace }],
-      });
-      registerObject(this, this.v, 'name', { kind: 'rbac.authorization.k8s.io/Role', namespace: this.namespace, name: `${name}-bootstrap` }, fix);
-      registerObject(this, this.v, 'name', { kind: 'rbac.authorization.k8s.io/RoleBinding', namespace: this.namespace, name: `${name}-bootstrap` }, fix);
+    // The manifest's word on the primary, read by every member from the API server: a pod created
+    // from an older revision of the template must not act on an older primaryOrdinal.
+    this.app.statefulSet.metadata.addAnnotation(PRIMARY_ANNOTATION, String(plan.primaryOrdinal));
+    if (props.serviceAccountName === undefined) {
+      this.serviceAccount = new KubeServiceAccount(this, 'ServiceAccount', { metadata: metadata(plan.serviceAccountName), automountServiceAccountToken: false });
+      registerObject(this, this.v, 'name', { kind: 'ServiceAccount', namespace: this.namespace, name: plan.serviceAccountName }, fix);
     }
+    this.membersConfigMap = new KubeConfigMap(this, 'Members', {
+      metadata: {
+        ...metadata(`${name}-members`),
+        annotations: { 'cdk8s-stateful.io/purpose': `Each member of ${name} records here that it holds data (an empty primary refuses to start a new cluster while another member does). Written by the pods; do not edit.` },
+      },
+    });
+    registerObject(this, this.v, 'name', { kind: 'ConfigMap', namespace: this.namespace, name: `${name}-members` }, fix);
+    const ordinals = Array.from({ length: Math.max(plan.replicas, 1) }, (_, i) => plan.startOrdinal + i);
+    this.memberRole = new KubeRole(this, 'MemberRole', {
+      metadata: metadata(`${name}-member`),
+      rules: [
+        { apiGroups: ['apps'], resources: ['statefulsets'], verbs: ['get'], resourceNames: [name] },
+        { apiGroups: [''], resources: ['pods'], verbs: ['get'], resourceNames: ordinals.map(o => `${name}-${o}`) },
+        // Any claim, by name (get only): the evidence of a member outside today's range -- a claim
+        // kept by a scale-in -- must still be checkable, and no Role can know every ordinal there was.
+        { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['get'] },
+        { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'patch'], resourceNames: [`${name}-members`] },
+      ],
+    });
+    this.memberRoleBinding = new KubeRoleBinding(this, 'MemberRoleBinding', {
+      metadata: metadata(`${name}-member`),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${name}-member` },
+      subjects: [{ kind: 'ServiceAccount', name: plan.serviceAccountName, namespace: this.namespace }],
+    });
+    registerObject(this, this.v, 'name', { kind: 'rbac.authorization.k8s.io/Role', namespace: this.namespace, name: `${name}-member` }, fix);
+    registerObject(this, this.v, 'name', { kind: 'rbac.authorization.k8s.io/RoleBinding', namespace: this.namespace, name: `${name}-member` }, fix);
 
     const plain = plan.plain;
     if (plain) {
@@ -162,20 +189,38 @@ export class ReplicatedMySql extends Construct {
       registerObject(this, this.v, 'credentials', { kind: 'Secret', namespace: this.namespace, name: this.secretName }, 'use another Secret name');
     }
 
-    if (metrics) {
-      this.metricsService = this.app.addService('Metrics', {
-        name: `${name}-metrics`, headless: true, ports: ['metrics'], labels: { [LABEL_COMPONENT]: 'metrics' },
+    const manager = plan.tls?._certManager;
+    if (manager) {
+      const service = (svc: string) => [`${svc}.${this.namespace}.svc.${plan.clusterDomain}`, `${svc}.${this.namespace}.svc`, `${svc}.${this.namespace}`, svc];
+      const days = (d: { toHours(): number } | undefined, fallback: number) => `${Math.round((d === undefined ? fallback * 24 : d.toHours()))}h`;
+      this.certificate = new KubeCertificate(this, 'Certificate', {
+        metadata: metadata(`${name}-tls`),
+        spec: {
+          secretName: plan.tlsSecretName!,
+          issuerRef: { name: manager.issuerName, kind: manager.issuerKind ?? CertManagerIssuerKind.ISSUER, group: 'cert-manager.io' },
+          // Every member (through the headless Service) and every Service clients may use.
+          dnsNames: [
+            `*.${name}.${this.namespace}.svc.${plan.clusterDomain}`,
+            ...service(name), ...service(`${name}-primary`), ...(plan.replicas > 1 ? service(`${name}-read`) : []),
+          ],
+          duration: days(manager.duration, 90),
+          renewBefore: days(manager.renewBefore, 30),
+          privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
+          usages: ['server auth', 'client auth', 'digital signature', 'key encipherment'],
+        },
       });
-      if (metrics.serviceMonitor) {
-        this.serviceMonitor = new KubeServiceMonitor(this, 'ServiceMonitor', {
-          metadata: metadata(name, { [LABEL_COMPONENT]: 'metrics', ...(metrics.serviceMonitorLabels ?? {}) }),
-          spec: {
-            selector: { matchLabels: { [LABEL_INSTANCE]: name, [LABEL_COMPONENT]: 'metrics' } },
-            endpoints: [{ port: 'metrics', path: '/metrics', interval: `${plan.metricsIntervalSeconds}s` }],
-          },
-        });
-        registerObject(this, this.v, 'name', { kind: 'monitoring.coreos.com/ServiceMonitor', namespace: this.namespace, name }, fix);
-      }
+      registerObject(this, this.v, 'tls', { kind: 'cert-manager.io/Certificate', namespace: this.namespace, name: `${name}-tls` }, fix);
+    }
+
+    if (metrics) {
+      this.metricsObjects = addMetrics(this, {
+        plan, v: this.v, labels: this.app.labels, memberHost: o => this.app.podDnsName(o), primaryHost: this.primaryHost,
+        metricsNamespaceLabels: props.networkPolicy?.metricsNamespaceLabels ?? { 'kubernetes.io/metadata.name': 'monitoring' },
+        networkPolicy: props.networkPolicy?.enabled !== false,
+      });
+      this.metricsDeployment = this.metricsObjects.deployment;
+      this.metricsService = this.metricsObjects.service;
+      this.serviceMonitor = this.metricsObjects.serviceMonitor;
     }
 
     // Disruptions: the replicas' budget, and the primary's own (maxUnavailable 0) so that a drain
@@ -280,16 +325,14 @@ export class ReplicatedMySql extends Construct {
     const prefix = options.envPrefix ?? 'MYSQL_';
     if (typeof prefix !== 'string' || !/^[A-Z_][A-Z0-9_]*$/.test(prefix)) v.fail('connectClient options.envPrefix', prefix, 'must be upper case letters, digits and "_"', 'use "MYSQL_" or "DB_"');
     const target = clientTarget(v, prop, client, options.container);
-    // With one namespace unknown (a chart without one: the GitOps target's), whether the client can read
-    // the Secret and which namespace the NetworkPolicy must admit are guesses: refuse rather than guess.
-    if ((target.namespace === undefined) !== (this.namespace === undefined)) {
-      const known = target.namespace ?? this.namespace;
-      v.fail(prop, target.describe, target.namespace === undefined
-        ? `has no namespace (its chart sets none) while the database is in ${known}: the Secret reference and the NetworkPolicy rule depend on where it runs`
-        : `is in namespace ${known} while the database has no namespace (its chart sets none): the Secret reference and the NetworkPolicy rule depend on where it runs`,
-      target.namespace === undefined ? 'set the client\'s namespace (its chart\'s namespace or metadata.namespace)' : 'set the ReplicatedMySql\'s namespace (namespace prop, or its chart\'s namespace)');
+    // A client without a namespace (a chart without one: the GitOps target's) may or may not be where the
+    // database is: whether it can read the Secret and which namespace the NetworkPolicy must admit are
+    // guesses. Refuse rather than guess (the database always has one: its RoleBinding needs it).
+    if (target.namespace === undefined) {
+      v.fail(prop, target.describe, `has no namespace (its chart sets none) while the database is in ${this.namespace}: the Secret reference and the NetworkPolicy rule depend on where it runs`,
+        'set the client\'s namespace (its chart\'s namespace or metadata.namespace)');
     }
-    const elsewhere = target.namespace !== undefined && this.namespace !== undefined && target.namespace !== this.namespace;
+    const elsewhere = target.namespace !== this.namespace;
     if (elsewhere && options.clientSecretName === undefined) {
       v.fail(prop, target.describe, `is in namespace ${target.namespace} and the database in ${this.namespace}: a pod can read Secrets of its own namespace only, so a reference to ${this.secretName} would leave it in CreateContainerConfigError`,
         `keep a copy of the Secret (key ${this.userPasswordKey}) in ${target.namespace} (External Secrets, a SealedSecret, Reflector) and pass { clientSecretName: '<its name>' }`);
@@ -320,11 +363,9 @@ export class ReplicatedMySql extends Construct {
       { from: [{ podSelector: { matchLabels: { ...this.app.selectorLabels } } }], ports: mysqlPort },
       { from: clients, ports: mysqlPort },
     ];
-    if (this.plan.metrics) {
-      ingress.push({
-        from: [{ namespaceSelector: { matchLabels: { ...(options.metricsNamespaceLabels ?? { 'kubernetes.io/metadata.name': 'monitoring' }) } } }],
-        ports: tcpPorts([{ name: 'metrics', port: METRICS_PORT }]),
-      });
+    if (this.metricsObjects) {
+      // The exporter scrapes every member over the network.
+      ingress.push({ from: [{ podSelector: { matchLabels: { ...this.metricsObjects.podLabels } } }], ports: mysqlPort });
     }
     return { podSelector: { matchLabels: { ...this.app.selectorLabels } }, policyTypes: ['Ingress'], ingress };
   }

@@ -4,6 +4,7 @@ import { S, Shape } from '../check';
 import { SpreadMode } from '../app/options';
 import { MySqlCredentials } from './credentials';
 import { EmptyPrimaryPolicy, MySqlVersion } from './props';
+import { MySqlTls } from './tls';
 
 const STORAGE_CLASS = S.instance('IStorageClass', v => v !== null && typeof v === 'object' && typeof (v as { storageClassName?: unknown }).storageClassName === 'string',
   'pass a DiskStorageClass, or DiskStorageClass.fromStorageClassName("gp3") for a class that exists in the cluster');
@@ -20,6 +21,8 @@ export const MYSQL_SHAPE = S.object('ReplicatedMySqlProps', {
   serverIdBase: S.number,
   primaryOrdinal: S.number,
   config: S.stringMap,
+  acceptRelaxedDurability: S.strings,
+  tls: S.instance('MySqlTls', v => v instanceof MySqlTls, 'use MySqlTls.fromSecret("mysql-tls") or MySqlTls.certManager({ issuerName: "ca-issuer" })'),
   initSql: S.string,
   resources: RESOURCES_SHAPE,
   startupTimeout: S.duration,

@@ -2,7 +2,8 @@ import { ApiObject, Duration, Size, Testing, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  DiskProvider, DiskStorageClass, EmptyPrimaryPolicy, MySqlCredentials, MySqlVersion, ReplicatedMySql, ReplicatedMySqlProps, StatefulApp, StatefulValidationError, UpdateStrategy,
+  CertManagerIssuerKind, DiskProvider, DiskStorageClass, EmptyPrimaryPolicy, MySqlCredentials, MySqlTls, MySqlVersion, ReplicatedMySql, ReplicatedMySqlProps,
+  StatefulApp, StatefulValidationError, UpdateStrategy,
 } from '../../src';
 import { checkAll } from '../policy';
 import { find, Manifest, newChart, ofKind, synth, toYaml } from '../util';
@@ -35,8 +36,8 @@ describe('ReplicatedMySql defaults', () => {
     expect(constructs.filter(c => !(c instanceof ApiObject)).map(c => c.node.path)).toEqual(['test/mysql', 'test/mysql/Resource']);
     expect(constructs.filter(c => c instanceof ApiObject).length).toBe(objects.length);
     expect(constructs.filter(c => c instanceof ApiObject).map(c => c.node.path.replace('test/mysql/', '')).sort()).toEqual([
-      'BootstrapRole', 'BootstrapRoleBinding', 'DisruptionBudget', 'NetworkPolicy', 'Resource/ConfigMap', 'Resource/Metrics', 'Resource/Primary',
-      'Resource/ReadService', 'Resource/Resource', 'Resource/Service', 'ServiceAccount', 'ServiceMonitor',
+      'DisruptionBudget', 'MemberRole', 'MemberRoleBinding', 'Members', 'MetricsConfig', 'MetricsDeployment', 'MetricsNetworkPolicy', 'MetricsService',
+      'NetworkPolicy', 'Resource/ConfigMap', 'Resource/Primary', 'Resource/ReadService', 'Resource/Resource', 'Resource/Service', 'ServiceAccount', 'ServiceMonitor',
     ]);
     // the StatefulApp helpers work through it
     expect(mysql.pvcName('data', 1)).toBe('data-mysql-1');
@@ -52,22 +53,44 @@ describe('ReplicatedMySql defaults', () => {
     expect(chart.node.tryFindChild('mysql')).toBeUndefined();
   });
 
-  test('objects: ConfigMap, headless, read and write Services, StatefulSet, PDB, and the bootstrap\'s RBAC', () => {
+  test('objects: ConfigMaps (scripts, evidence), headless, read and write Services, StatefulSet, PDB, and the members\' RBAC', () => {
     const { objects } = build();
     expect(objects.map(o => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
-      'ConfigMap/mysql-config', 'NetworkPolicy/mysql', 'PodDisruptionBudget/mysql', 'Role/mysql-bootstrap', 'RoleBinding/mysql-bootstrap',
+      'ConfigMap/mysql-config', 'ConfigMap/mysql-members', 'NetworkPolicy/mysql', 'PodDisruptionBudget/mysql', 'Role/mysql-member', 'RoleBinding/mysql-member',
       'Service/mysql', 'Service/mysql-primary', 'Service/mysql-read', 'ServiceAccount/mysql', 'StatefulSet/mysql',
     ]);
   });
 
-  test('the bootstrap may list claims and label the members\' own; only it gets a token, short-lived', () => {
+  test('the StatefulSet names the primary in an annotation: what every member reads from the API server', () => {
+    expect(build().sts.metadata.annotations).toEqual({ 'mysql.cdk8s-stateful.io/primary-ordinal': '0' });
+    expect(build({ primaryOrdinal: 2 }).sts.metadata.annotations).toEqual({ 'mysql.cdk8s-stateful.io/primary-ordinal': '2' });
+    // not on the template: a change of the primary changes the template through the env only
+    expect(build().sts.spec.template.metadata.annotations['mysql.cdk8s-stateful.io/primary-ordinal']).toBeUndefined();
+  });
+
+  test('the evidence ConfigMap is emitted without data: the members write it, GitOps leaves their entries alone', () => {
+    const { objects, mysql } = build();
+    const cm = find(objects, 'ConfigMap', 'mysql-members');
+    expect(cm.data).toBeUndefined();
+    expect(cm.metadata.annotations['cdk8s-stateful.io/purpose']).toMatch(/^Each member of mysql records here that it holds data/);
+    expect(mysql.membersConfigMap.name).toBe('mysql-members');
+  });
+
+  test('the members read their StatefulSet and pods and write the evidence ConfigMap, each by name, and get any claim (a scale-in keeps claims beyond the range); only the bootstrap and the agent get a token, short-lived', () => {
     const { objects, pod, mysql } = build();
-    expect(find(objects, 'Role', 'mysql-bootstrap').rules).toEqual([
-      { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['list'] },
-      { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['patch'], resourceNames: ['data-mysql-0', 'data-mysql-1', 'data-mysql-2'] },
+    expect(find(objects, 'Role', 'mysql-member').rules).toEqual([
+      { apiGroups: ['apps'], resources: ['statefulsets'], verbs: ['get'], resourceNames: ['mysql'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['get'], resourceNames: ['mysql-0', 'mysql-1', 'mysql-2'] },
+      { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'patch'], resourceNames: ['mysql-members'] },
     ]);
-    expect(find(objects, 'RoleBinding', 'mysql-bootstrap')).toMatchObject({
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'mysql-bootstrap' },
+    // no list, no watch; only claims are not named
+    for (const rule of find(objects, 'Role', 'mysql-member').rules) {
+      expect(rule.verbs.every((v: string) => v === 'get' || v === 'patch')).toBe(true);
+      if (rule.resources[0] !== 'persistentvolumeclaims') expect(rule.resourceNames.length).toBeGreaterThan(0);
+    }
+    expect(find(objects, 'RoleBinding', 'mysql-member')).toMatchObject({
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'mysql-member' },
       subjects: [{ kind: 'ServiceAccount', name: 'mysql', namespace: 'mysql' }],
     });
     expect(find(objects, 'ServiceAccount', 'mysql').automountServiceAccountToken).toBe(false);
@@ -78,29 +101,28 @@ describe('ReplicatedMySql defaults', () => {
       { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
     ]);
     const mounting = [...pod.initContainers, ...pod.containers].filter((c: any) => (c.volumeMounts ?? []).some((m: any) => m.name === 'kube-api'));
-    expect(mounting.map((c: any) => c.name)).toEqual(['bootstrap']);
-    expect(envOf(container(find(objects, 'StatefulSet', 'mysql'), 'bootstrap'))).toMatchObject({
-      EMPTY_PRIMARY: 'when-new', CLAIM_SELECTOR: 'app.kubernetes.io/instance=mysql,app.kubernetes.io/name=mysql', SERVICE_ACCOUNT: 'mysql',
-    });
-    expect([mysql.serviceAccount?.name, mysql.bootstrapRole?.name, mysql.bootstrapRoleBinding?.name]).toEqual(['mysql', 'mysql-bootstrap', 'mysql-bootstrap']);
+    expect(mounting.map((c: any) => c.name)).toEqual(['bootstrap', 'agent']);
+    expect(envOf(container(find(objects, 'StatefulSet', 'mysql'), 'bootstrap'))).toMatchObject({ EMPTY_PRIMARY: 'when-new', SERVICE_ACCOUNT: 'mysql' });
+    expect([mysql.serviceAccount?.name, mysql.memberRole.name, mysql.memberRoleBinding.name]).toEqual(['mysql', 'mysql-member', 'mysql-member']);
   });
 
   test.each([
     [EmptyPrimaryPolicy.REFUSE, 'refuse'],
     [EmptyPrimaryPolicy.INITIALIZE_ANYWAY, 'always'],
-  ])('emptyPrimary %s: no API access at all', (policy, env) => {
+  ])('emptyPrimary %s: the members still ask the API server (which member is the primary)', (policy, env) => {
     const { objects, pod, sts } = build({ emptyPrimary: policy });
-    expect(ofKind(objects, 'Role').concat(ofKind(objects, 'RoleBinding'), ofKind(objects, 'ServiceAccount'))).toEqual([]);
-    expect(pod.volumes.map((v: any) => v.name)).not.toContain('kube-api');
-    expect(pod.serviceAccountName).toBeUndefined();
+    expect(ofKind(objects, 'Role').map(o => o.metadata.name)).toEqual(['mysql-member']);
+    expect(pod.volumes.map((v: any) => v.name)).toContain('kube-api');
     expect(envOf(container(sts, 'bootstrap')).EMPTY_PRIMARY).toBe(env);
   });
 
-  test('your own service account gets the RoleBinding, and no ServiceAccount is emitted', () => {
+  test('your own service account gets the RoleBinding, and no ServiceAccount is emitted; "default" is refused', () => {
     const { objects, pod } = build({ serviceAccountName: 'db' });
     expect(ofKind(objects, 'ServiceAccount')).toEqual([]);
     expect(pod.serviceAccountName).toBe('db');
-    expect(find(objects, 'RoleBinding', 'mysql-bootstrap').subjects).toEqual([{ kind: 'ServiceAccount', name: 'db', namespace: 'mysql' }]);
+    expect(find(objects, 'RoleBinding', 'mysql-member').subjects).toEqual([{ kind: 'ServiceAccount', name: 'db', namespace: 'mysql' }]);
+    expect(() => build({ serviceAccountName: 'default' })).toThrow(
+      /serviceAccountName "default" is invalid: would bind the members' Role .* to every pod of the namespace that runs as "default"\. Fix: use a ServiceAccount of the database's own, e\.g\. "mysql"/);
   });
 
   test('3 members of MySQL 8.4, pinned, OrderedReady, 10Gi data volumes kept on deletion and scale-in', () => {
@@ -109,8 +131,8 @@ describe('ReplicatedMySql defaults', () => {
     // members start together; each bootstrap orders itself (README: how it works)
     expect(sts.spec.podManagementPolicy).toBe('Parallel');
     expect(container(sts, 'mysql').image).toBe('mysql:8.4.10');
-    // the pod owns its behaviour: mysqld with the generated configuration, no image entrypoint
-    expect([container(sts, 'mysql').command, container(sts, 'mysql').args]).toEqual([['mysqld'], ['--defaults-file=/etc/mysql/conf.d/mysqld.cnf']]);
+    // the pod owns its behaviour: mysqld with the generated configuration under a new server_uuid, no image entrypoint
+    expect([container(sts, 'mysql').command, container(sts, 'mysql').args]).toEqual([['bash', '/etc/cdk8s-mysql/run-mysqld.sh'], undefined]);
     expect(sts.spec.volumeClaimTemplates[0]).toMatchObject({
       apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data' }, spec: { resources: { requests: { storage: '10Gi' } } },
     });
@@ -124,28 +146,48 @@ describe('ReplicatedMySql defaults', () => {
       expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true, runAsNonRoot: true });
     }
     expect(pod.volumes.map((v: any) => [v.name, v.emptyDir?.sizeLimit])).toEqual([
-      ['conf', '1Mi'], ['run', '16Mi'], ['tmp', '64Mi'], ['kube-api', undefined], ['config', undefined],
+      ['conf', '1Mi'], ['run', '16Mi'], ['tmp', '64Mi'], ['credentials', undefined], ['kube-api', undefined], ['config', undefined],
     ]);
     expect(containerIn(pod, 'mysql').volumeMounts.map((m: any) => m.mountPath)).toEqual([
-      '/var/lib/mysql', '/etc/mysql/conf.d', '/var/run/mysqld', '/tmp', '/etc/cdk8s-mysql',
+      '/var/lib/mysql', '/etc/mysql/conf.d', '/var/run/mysqld', '/tmp', '/etc/cdk8s-mysql', '/etc/mysql/credentials',
     ]);
   });
 
-  test('credentials come only from the Secret mysql-credentials; root is local-only', () => {
-    const { sts, objects } = build({ database: { name: 'shop', user: 'shop' } });
-    // the server's container needs only root's password (its probes); the bootstrap gets the rest
-    expect(envOf(container(sts, 'mysql'))).toEqual({
-      MYSQL_ROOT_PASSWORD: { secretKeyRef: { name: 'mysql-credentials', key: 'root-password' } }, MAX_REPLICA_LAG_SECONDS: '60',
+  test('credentials come only from the Secret mysql-credentials, as files: never an environment variable', () => {
+    const { sts, objects, pod } = build({ database: { name: 'shop', user: 'shop' } });
+    expect(pod.volumes.find((v: any) => v.name === 'credentials')).toEqual({
+      name: 'credentials',
+      projected: {
+        defaultMode: 0o440,
+        sources: [{ secret: { name: 'mysql-credentials', items: [
+          { key: 'root-password', path: 'root-password' }, { key: 'replication-password', path: 'replication-password' }, { key: 'password', path: 'password' },
+        ] } }],
+      },
     });
-    const env = envOf(container(sts, 'bootstrap'));
-    expect(env.MYSQL_ROOT_PASSWORD).toEqual({ secretKeyRef: { name: 'mysql-credentials', key: 'root-password' } });
-    expect(env.REPLICATION_PASSWORD).toEqual({ secretKeyRef: { name: 'mysql-credentials', key: 'replication-password' } });
-    expect(env.APP_PASSWORD).toEqual({ secretKeyRef: { name: 'mysql-credentials', key: 'password' } });
-    expect([env.APP_DATABASE, env.APP_USER]).toEqual(['shop', 'shop']);
-    expect(envOf(container(sts, 'init-config')).MYSQL_ROOT_PASSWORD).toBeUndefined();
+    // mounted where the scripts read them (the server's probes, the bootstrap, the agent); init-config needs none
+    const mounts = (c: any) => (c.volumeMounts ?? []).filter((m: any) => m.name === 'credentials');
+    for (const name of ['mysql', 'bootstrap', 'agent']) expect(mounts(container(sts, name))).toEqual([{ name: 'credentials', mountPath: '/etc/mysql/credentials', readOnly: true }]);
+    expect(mounts(container(sts, 'init-config'))).toEqual([]);
+    // no Secret reaches any container of the StatefulSet through the environment (checkov CKV_K8S_35)
+    expect(JSON.stringify(sts)).not.toMatch(/secretKeyRef/);
+    expect([envOf(container(sts, 'bootstrap')).APP_DATABASE, envOf(container(sts, 'bootstrap')).APP_USER]).toEqual(['shop', 'shop']);
     expect(ofKind(objects, 'Secret')).toHaveLength(0);
     // no literal value of any env var anywhere looks like a password
     expect(JSON.stringify(objects)).not.toMatch(/"name":"[A-Z_]*PASSWORD","value"/);
+  });
+
+  test('the agent: a sidecar in the MySQL image with the API token, the socket and the passwords; restarted when it stops reporting', () => {
+    const { sts } = build();
+    const agent = container(sts, 'agent');
+    expect([agent.image, agent.command]).toEqual(['mysql:8.4.10', ['bash', '/etc/cdk8s-mysql/agent.sh']]);
+    expect(agent.volumeMounts.map((m: any) => m.mountPath)).toEqual([
+      '/etc/cdk8s-mysql', '/var/run/mysqld', '/tmp', '/var/run/secrets/kubernetes.io/serviceaccount', '/etc/mysql/credentials',
+    ]);
+    expect(envOf(agent)).toMatchObject({ PRIMARY_ORDINAL: '0', REPLICAS: '3', MAX_REPLICA_LAG_SECONDS: '60', MYSQL_TLS: 'self-signed', REPLICATION_USER: 'repl' });
+    expect(agent.livenessProbe).toEqual({ exec: { command: ['bash', '/etc/cdk8s-mysql/probe.sh', 'agent'] }, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 });
+    // no readiness probe of its own: the mysql container's readiness reads the agent's verdict
+    expect(agent.readinessProbe).toBeUndefined();
+    expect(agent.resources).toEqual({ requests: { 'cpu': '20m', 'memory': '96Mi', 'ephemeral-storage': '16Mi' }, limits: { 'memory': '96Mi', 'ephemeral-storage': '128Mi' } });
   });
 
   test('Services: headless (peers find each other before Ready), read (all members), write (the primary pod)', () => {
@@ -188,7 +230,7 @@ describe('ReplicatedMySql defaults', () => {
     expect(containerIn(pod, 'bootstrap').resources).toEqual({ limits: { ...limits, 'ephemeral-storage': '128Mi' }, requests: { ...requests, 'ephemeral-storage': '16Mi' } });
   });
 
-  test('config: GTID, binary logs everywhere, clone plugin, temporary files on the volume, memory within the limit; super_read_only on replicas', () => {
+  test('config: GTID, binary logs everywhere, clone plugin, temporary files on the volume, memory within the limit; every member starts read-only without replication', () => {
     const { objects } = build();
     const data = find(objects, 'ConfigMap', 'mysql-config').data;
     expect(data['common.cnf']).toBe(`# Shared by every member of mysql; written by cdk8s-stateful.
@@ -213,10 +255,12 @@ max_allowed_packet = 64M
 innodb_buffer_pool_size = 384M
 temptable_max_ram = 64M
 replica_net_timeout = 20
+read_only = ON
+super_read_only = ON
+skip_replica_start = ON
+replicate_same_server_id = ON
 `);
-    expect(data['primary.cnf']).toContain('read_only = OFF\nsuper_read_only = OFF');
-    expect(data['replica.cnf']).toContain('read_only = ON\nsuper_read_only = ON');
-    expect(Object.keys(data).sort()).toEqual(['bootstrap.sh', 'common.cnf', 'init-config.sh', 'lib.sh', 'primary.cnf', 'probe.sh', 'replica.cnf']);
+    expect(Object.keys(data).sort()).toEqual(['agent.sh', 'bootstrap.sh', 'common.cnf', 'init-config.sh', 'lib.sh', 'probe.sh', 'run-mysqld.sh']);
   });
 
   test('spreading over nodes is required (two members on one node are lost together); a single instance has no PDB and no read Service', () => {
@@ -234,7 +278,8 @@ replica_net_timeout = 20
     expect(sts.spec.replicas).toBe(0);
     expect(ofKind(objects, 'PodDisruptionBudget')).toEqual([]);
     expect(sts.spec.volumeClaimTemplates[0].metadata.name).toBe('data');
-    expect(find(objects, 'Role', 'mysql-bootstrap').rules).toEqual([{ apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['list'] }]);
+    // the parked primary's names stay in the Role: it decides where the cluster restarts
+    expect(find(objects, 'Role', 'mysql-member').rules[1].resourceNames).toEqual(['mysql-0']);
     expect(mysql.primaryOrdinal).toBe(0);
   });
 
@@ -291,10 +336,11 @@ describe('ReplicatedMySql options', () => {
     expect(cnf).toContain(`temptable_max_ram = ${temptable}\n`);
   });
 
-  test('a custom Secret and keys', () => {
-    const { sts, mysql } = build({ credentials: MySqlCredentials.fromSecretName('db-secrets', { rootPassword: 'root', replicationPassword: 'repl' }) });
-    expect(envOf(container(sts, 'bootstrap')).MYSQL_ROOT_PASSWORD).toEqual({ secretKeyRef: { name: 'db-secrets', key: 'root' } });
-    expect(envOf(container(sts, 'bootstrap')).REPLICATION_PASSWORD).toEqual({ secretKeyRef: { name: 'db-secrets', key: 'repl' } });
+  test('a custom Secret and keys: the files keep their names, so the scripts find them', () => {
+    const { pod, mysql } = build({ credentials: MySqlCredentials.fromSecretName('db-secrets', { rootPassword: 'root', replicationPassword: 'repl' }) });
+    expect(pod.volumes.find((v: any) => v.name === 'credentials').projected.sources).toEqual([{ secret: { name: 'db-secrets', items: [
+      { key: 'root', path: 'root-password' }, { key: 'repl', path: 'replication-password' },
+    ] } }]);
     expect(mysql.secretName).toBe('db-secrets');
   });
 
@@ -323,31 +369,37 @@ describe('ReplicatedMySql options', () => {
     expect(mysql.primaryPodHost).toBe('mysql-2.mysql.mysql.svc.cluster.local');
   });
 
-  test('metrics: exporter sidecar with its own user, a headless metrics Service and a ServiceMonitor', () => {
+  test('metrics: one exporter Deployment scrapes every member over the network, outside the database pods', () => {
     const { objects, sts, mysql } = build({ metrics: { serviceMonitor: true, interval: Duration.seconds(15) } });
-    const exporter = container(sts, 'metrics');
+    // nothing in the database pods: a failing exporter cannot make a member NotReady
+    expect(sts.spec.template.spec.containers.map((c: any) => c.name)).toEqual(['mysql', 'agent']);
+    const deployment = find(objects, 'Deployment', 'mysql-metrics');
+    const podLabels = { 'app.kubernetes.io/name': 'mysqld-exporter', 'app.kubernetes.io/instance': 'mysql' };
+    expect(deployment.spec.selector).toEqual({ matchLabels: podLabels });
+    const exporter = deployment.spec.template.spec.containers[0];
     expect(exporter.image).toBe('prom/mysqld-exporter:v0.18.0');
-    expect(exporter.args).toEqual(['--config.my-cnf=/etc/cdk8s-mysql/exporter.cnf', '--web.listen-address=:9104']);
-    // it connects over the pod-local socket (mysqld listens on the pod IP only)
-    expect(find(objects, 'ConfigMap', 'mysql-config').data['exporter.cnf']).toBe(
-      "# mysqld_exporter's connection (--config.my-cnf); written by cdk8s-stateful.\n[client]\nuser = exporter\nsocket = /var/run/mysqld/mysqld.sock\n");
-    expect(exporter.volumeMounts.map((m: any) => m.mountPath)).toEqual(['/etc/cdk8s-mysql', '/var/run/mysqld']);
+    expect(exporter.args).toEqual(['--config.my-cnf=/etc/mysqld-exporter/my.cnf', '--web.listen-address=:9104', '--mysqld.address=mysql-primary.mysql.svc.cluster.local:3306']);
+    // without a tls choice the connection is encrypted, not verified
+    expect(find(objects, 'ConfigMap', 'mysql-metrics').data['my.cnf']).toBe(
+      "# mysqld_exporter's connection (--config.my-cnf); written by cdk8s-stateful.\n[client]\nuser = exporter\ntls = skip-verify\n");
     expect(envOf(exporter).MYSQLD_EXPORTER_PASSWORD).toEqual({ secretKeyRef: { name: 'mysql-credentials', key: 'exporter-password' } });
-    expect(exporter.ports).toEqual([{ name: 'metrics', containerPort: 9104 }]);
+    expect(exporter.livenessProbe.httpGet).toEqual({ path: '/', port: 'metrics' });
+    expect(deployment.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65534 });
     expect(envOf(container(sts, 'bootstrap')).EXPORTER_USER).toBe('exporter');
-    const svc = find(objects, 'Service', 'mysql-metrics');
-    expect(svc.spec).toMatchObject({ clusterIP: 'None', ports: [{ name: 'metrics', port: 9104, targetPort: 'metrics' }] });
-    const sm = find(objects, 'ServiceMonitor', 'mysql');
-    expect(sm.spec).toEqual({
-      selector: { matchLabels: { 'app.kubernetes.io/instance': 'mysql', 'app.kubernetes.io/component': 'metrics' } },
-      endpoints: [{ port: 'metrics', path: '/metrics', interval: '15s' }],
-    });
-    // the ServiceMonitor selects the metrics Service and no other
-    for (const s of ofKind(objects, 'Service')) {
-      const selected = Object.entries(sm.spec.selector.matchLabels).every(([k, val]) => s.metadata.labels[k] === val);
-      expect(selected).toBe(s.metadata.name === 'mysql-metrics');
+    // the exporter's pods are no database members: the StatefulSet's Services and budget do not select them
+    for (const name of ['mysql', 'mysql-read', 'mysql-primary']) {
+      const selector = find(objects, 'Service', name).spec.selector;
+      expect(Object.entries(selector).every(([k, val]) => deployment.spec.template.metadata.labels[k] === val)).toBe(false);
     }
-    expect(mysql.serviceMonitor).toBeDefined();
+    expect(find(objects, 'Service', 'mysql-metrics').spec).toEqual({ selector: podLabels, ports: [{ name: 'metrics', port: 9104, targetPort: 'metrics' }] });
+    const sm = find(objects, 'ServiceMonitor', 'mysql');
+    expect(sm.spec.selector).toEqual({ matchLabels: podLabels });
+    expect(sm.spec.endpoints).toEqual([0, 1, 2].map(o => ({
+      port: 'metrics', path: '/probe', interval: '15s',
+      params: { target: [`mysql-${o}.mysql.mysql.svc.cluster.local:3306`], auth_module: ['client'] },
+      relabelings: [{ action: 'replace', targetLabel: 'instance', replacement: `mysql-${o}` }],
+    })));
+    expect([mysql.serviceMonitor, mysql.metricsDeployment, mysql.metricsService].every(x => x !== undefined)).toBe(true);
   });
 
   test('NetworkPolicy: peers, clients by label (optionally from other namespaces), Prometheus to metrics', () => {
@@ -364,9 +416,61 @@ describe('ReplicatedMySql options', () => {
         { from: [{ podSelector: { matchLabels: selector } }], ports: [{ protocol: 'TCP', port: 3306 }] },
         // two peers: clients here, and clients in the listed namespaces
         { from: [{ podSelector: { matchLabels: { role: 'api' } } }, { podSelector: { matchLabels: { role: 'api' } }, namespaceSelector: { matchLabels: { team: 'shop' } } }], ports: [{ protocol: 'TCP', port: 3306 }] },
-        { from: [{ namespaceSelector: { matchLabels: { name: 'prom' } } }], ports: [{ protocol: 'TCP', port: 9104 }] },
+        // the exporter scrapes every member
+        { from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'mysqld-exporter', 'app.kubernetes.io/instance': 'mysql' } } }], ports: [{ protocol: 'TCP', port: 3306 }] },
       ],
     });
+    // Prometheus reaches the exporter only
+    expect(find(objects, 'NetworkPolicy', 'mysql-metrics').spec).toEqual({
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'mysqld-exporter', 'app.kubernetes.io/instance': 'mysql' } },
+      policyTypes: ['Ingress'],
+      ingress: [{ from: [{ namespaceSelector: { matchLabels: { name: 'prom' } } }], ports: [{ protocol: 'TCP', port: 9104 }] }],
+    });
+  });
+
+  test('tls from a Secret: mounted for mysqld and the scripts, members verify each other; the exporter verifies too', () => {
+    const { sts, pod, objects } = build({ metrics: {}, tls: MySqlTls.fromSecret('db-tls') });
+    expect(pod.volumes.find((v: any) => v.name === 'tls')).toEqual({
+      name: 'tls', secret: { secretName: 'db-tls', defaultMode: 0o440, items: ['ca.crt', 'tls.crt', 'tls.key'].map(key => ({ key, path: key })) },
+    });
+    for (const name of ['mysql', 'bootstrap', 'agent']) {
+      expect(container(sts, name).volumeMounts).toContainEqual({ name: 'tls', mountPath: '/etc/mysql/tls', readOnly: true });
+      expect(envOf(container(sts, name === 'mysql' ? 'agent' : name)).MYSQL_TLS).toBe('verify');
+    }
+    expect(find(objects, 'ConfigMap', 'mysql-config').data['common.cnf']).toMatch(/\nssl_ca = \/etc\/mysql\/tls\/ca\.crt\nssl_cert = \/etc\/mysql\/tls\/tls\.crt\nssl_key = \/etc\/mysql\/tls\/tls\.key\n/);
+    expect(find(objects, 'ConfigMap', 'mysql-metrics').data['my.cnf']).toContain('\nssl-ca = /etc/mysql/tls/ca.crt\n');
+    expect(ofKind(objects, 'Certificate')).toEqual([]);
+    // the first of two rollouts on a running cluster: present the certificate, verify nothing yet
+    expect(envOf(container(build({ tls: MySqlTls.fromSecret('db-tls', { verifyPeers: false }) }).sts, 'agent')).MYSQL_TLS).toBe('serve');
+    expect(() => build({ tls: MySqlTls.fromSecret('db-tls'), config: { ssl_cert: '/x.pem' } })).toThrow(/config\.ssl_cert "\/x\.pem" is invalid: is managed by ReplicatedMySql with a tls choice/);
+  });
+
+  test('tls from cert-manager: a Certificate for every member and Service name, renewed and reloaded without restarts', () => {
+    const { objects, mysql } = build({ tls: MySqlTls.certManager({ issuerName: 'db-ca', issuerKind: CertManagerIssuerKind.CLUSTER_ISSUER }) });
+    const names = (svc: string) => [`${svc}.mysql.svc.cluster.local`, `${svc}.mysql.svc`, `${svc}.mysql`, svc];
+    expect(find(objects, 'Certificate', 'mysql-tls').spec).toEqual({
+      secretName: 'mysql-tls',
+      issuerRef: { name: 'db-ca', kind: 'ClusterIssuer', group: 'cert-manager.io' },
+      dnsNames: ['*.mysql.mysql.svc.cluster.local', ...names('mysql'), ...names('mysql-primary'), ...names('mysql-read')],
+      duration: '2160h',
+      renewBefore: '720h',
+      privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
+      usages: ['server auth', 'client auth', 'digital signature', 'key encipherment'],
+    });
+    expect(mysql.certificate).toBeDefined();
+    expect(find(objects, 'StatefulSet', 'mysql').spec.template.spec.volumes.find((v: any) => v.name === 'tls').secret.secretName).toBe('mysql-tls');
+  });
+
+  test('durability: relaxing sync_binlog and friends is refused unless accepted by name', () => {
+    expect(() => build({ config: { sync_binlog: '0' } })).toThrow(
+      /config\.sync_binlog "0" is invalid: relaxes durability: the binary log is not flushed at every commit, so a crash of the primary can lose transactions clients saw commit .*Fix: remove it, or accept the risk by name: acceptRelaxedDurability: \['sync_binlog'\]/);
+    expect(() => build({ config: { 'innodb-flush-log-at-trx-commit': '2' } })).toThrow(/config\.innodb-flush-log-at-trx-commit "2" is invalid: relaxes durability: the redo log/);
+    expect(() => build({ config: { innodb_doublewrite: 'OFF' } })).toThrow(/config\.innodb_doublewrite "OFF" is invalid: relaxes durability: without the doublewrite buffer/);
+    const cnf = find(build({ config: { sync_binlog: '1000' }, acceptRelaxedDurability: ['sync_binlog'] }).objects, 'ConfigMap', 'mysql-config').data['common.cnf'];
+    expect(cnf).toContain('\nsync_binlog = 1000\n');
+    // safe values need no acceptance
+    expect(() => build({ config: { sync_binlog: '1', innodb_doublewrite: 'ON' } })).not.toThrow();
+    expect(() => build({ acceptRelaxedDurability: ['max_connections'] })).toThrow(/acceptRelaxedDurability\[0\] "max_connections" is invalid: is not a durability setting \(sync_binlog, innodb_flush_log_at_trx_commit, innodb_doublewrite\)/);
   });
 
   test('update strategy and other pass-through options', () => {
@@ -440,7 +544,7 @@ describe('ReplicatedMySql versions', () => {
 
   test('without a namespace the RoleBinding could not name the service account: refused with the fix', () => {
     expect(() => new ReplicatedMySql(newChart(null), 'mysql')).toThrow(/ReplicatedMySql 'test\/mysql': namespace \(unset\) is invalid: is needed: the RoleBinding .*Fix: set namespace on the chart or on the ReplicatedMySql/);
-    expect(() => new ReplicatedMySql(newChart(null), 'mysql', { emptyPrimary: EmptyPrimaryPolicy.REFUSE })).not.toThrow();
+    expect(() => new ReplicatedMySql(newChart(null), 'mysql', { emptyPrimary: EmptyPrimaryPolicy.REFUSE })).toThrow(/namespace \(unset\) is invalid/);
   });
 });
 
@@ -492,6 +596,12 @@ describe('ReplicatedMySql refuses bad props', () => {
     ['metrics interval', { metrics: { serviceMonitor: true, interval: Duration.seconds(1) } }, /metrics\.interval "1s" is invalid/],
     ['empty client labels', { networkPolicy: { clientPodLabels: {} } }, /networkPolicy\.clientPodLabels \{\} is invalid: is empty and would match everything/],
     ['bad client label', { networkPolicy: { clientPodLabels: { 'a b': 'c' } } }, /networkPolicy\.clientPodLabels key "a b" is invalid/],
+    ['a password with a newline', { credentials: MySqlCredentials.fromInsecurePlaintextPasswords({ rootPassword: 'r\n', replicationPassword: 'p' }) }, /credentials\.rootPassword "\(hidden\)" is invalid: contains a control character/],
+    ['not MySqlTls (JavaScript)', { tls: 'mysql-tls' as unknown as MySqlTls }, /tls "mysql-tls" is invalid: must be a MySqlTls/],
+    ['a tls Secret name that is none', { tls: MySqlTls.fromSecret('My TLS') }, /tls \(Secret name\) "My TLS" is invalid/],
+    ['a cert-manager issuer that is none', { tls: MySqlTls.certManager({ issuerName: '' }) }, /tls\.issuerName "" is invalid: is not the name of an Issuer or ClusterIssuer/],
+    ['renewal after expiry', { tls: MySqlTls.certManager({ issuerName: 'ca', duration: Duration.days(10), renewBefore: Duration.days(20) }) }, /tls\.renewBefore "20 days" is invalid: must be positive and shorter than the duration \(10 days\)/],
+    ['not a list of settings (JavaScript)', { acceptRelaxedDurability: 'sync_binlog' as unknown as string[] }, /acceptRelaxedDurability "sync_binlog" is invalid/],
   ])('%s', (_what, override, message) => {
     const { id, ...props } = override;
     const build = () => new ReplicatedMySql(newChart('mysql'), id ?? 'mysql', props);

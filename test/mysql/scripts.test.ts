@@ -1,103 +1,158 @@
 /**
- * The pod scripts of ReplicatedMySql (init-config.sh, bootstrap.sh, probe.sh) run for real under
- * bash, with stand-ins for mysql, mysqld, mysqladmin and the API server (harness.ts). The
- * expected logs are written from what the scripts must send (MySQL 8.4/9.7 syntax, the API
- * server's paths), not copied from a run.
+ * The pod scripts of ReplicatedMySql (init-config.sh, bootstrap.sh, agent.sh, probe.sh) run for
+ * real under bash, with stand-ins for mysql, mysqld, mysqladmin and the API server (harness.ts).
+ * The expected logs are written from what the scripts must send (MySQL 8.4/9.7 syntax, the API
+ * server's paths and merge patches) and from the README, not copied from a run.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { Duration } from 'cdk8s';
 import {
-  EmptyPrimaryPolicy, ReplicatedMySqlProps,
+  EmptyPrimaryPolicy, MySqlTls, ReplicatedMySqlProps,
 } from '../../src';
 import { SCRIPT_FILES } from '../../src/mysql/scripts';
 import {
-  claimList, exact, gtidSet, PodOptions, PodSandbox, REPLICATION_PASSWORD, ROOT_PASSWORD, TOKEN,
+  claimPath, exact, gtidSet, MEMBERS_PATH, PodOptions, PodSandbox, podPath, PRIMARY_ANNOTATION,
+  REPLICATION_PASSWORD, ROOT_PASSWORD, STATEFULSET_PATH, TOKEN,
 } from './harness';
 
 const host = (ordinal: number) => `mysql-${ordinal}.mysql.mysql.svc.cluster.local`;
 const UUID_A = '3e11fa47-71ca-11e1-9e33-c80aa9429562';
 const UUID_B = '8a94f357-aab4-11df-86ab-c80aa9429562';
+/** The server_uuid of the running mysqld (a new one at every start, run-mysqld.sh). */
+const UUID_NOW = 'b7d1c3a2-5e4f-11f0-8c1d-0242ac120007';
 
 // --- what the stand-ins record ---------------------------------------------------------------
 
 const DATA_ROOT = '$ROOT/var/lib/mysql';
 const BOOT = `${DATA_ROOT}/.bootstrap`;
 const SOCK = `${BOOT}/mysqld.sock`;
+const RUN_SOCK = '$ROOT/var/run/mysqld/mysqld.sock';
 const CNF = '$ROOT/etc/mysql/conf.d/mysqld.cnf';
+const CA = '$ROOT/etc/mysql/tls/ca.crt';
 /** Every temporary mysqld: no network, no replication, the real server's buffer pool dump left alone. */
-const TEMP = `--socket=${SOCK} --pid-file=${SOCK}.pid --skip-networking --mysqlx=OFF --skip-replica-start --innodb-buffer-pool-dump-at-shutdown=OFF --innodb-buffer-pool-load-at-startup=OFF`;
+const TEMP = `--socket=${SOCK} --pid-file=${SOCK}.pid --skip-networking --mysqlx=OFF --skip-replica-start --persisted-globals-load=OFF --innodb-buffer-pool-dump-at-shutdown=OFF --innodb-buffer-pool-load-at-startup=OFF`;
 
-const asRoot = (password = ROOT_PASSWORD) => `--defaults-file={user="root" password="${password}"}`;
-/** SQL as root on the temporary server (the password as the [client] option file spells it). */
-const local = (sql: string, password?: string) => `-- mysql ${asRoot(password)} --socket=${SOCK} --batch --skip-column-names\n${sql}\n`;
-/** SQL as root of a new data directory (no password yet). */
-const noPassword = (sql: string) => `-- mysql ${asRoot('')} --socket=${SOCK}\n${sql}\n`;
+/** The session every script connection uses (lib.sh client_cnf): backslashes are escapes, whatever the server's sql_mode. */
+const SESSION = 'init-command="SET SESSION sql_mode = \'STRICT_TRANS_TABLES,NO_ENGINE_SUBSTITUTION\'"';
+/** The [client] option file, as the script wrote it (the stand-in shows its lines). */
+const cnf = (user: string, password: string, session = true) => `--defaults-file={user="${user}" password="${password}"${session ? ` ${SESSION}` : ''}}`;
+/** SQL as root on the temporary server (the password as the option file spells it). */
+const local = (sql: string, password = ROOT_PASSWORD) => `-- mysql ${cnf('root', password)} --socket=${SOCK} --batch --skip-column-names\n${sql}\n`;
+/** SQL as root of a new data directory, or of the clone recipient (no password). */
+const noPassword = (sql: string) => `-- mysql ${cnf('root', '')} --socket=${SOCK}\n${sql}\n`;
+/** SQL of the agent (or the readiness probe) on the running mysqld. */
+const onServer = (sql: string, password = ROOT_PASSWORD) => `-- mysql ${cnf('root', password)} --socket=${RUN_SOCK} --batch --skip-column-names --connect-timeout=3\n${sql}\n`;
+/** The accounts the agent creates on the running mysqld (apply_accounts: no connect timeout). */
+const accountsOnServer = (sql: string) => `-- mysql ${cnf('root', ROOT_PASSWORD)} --socket=${RUN_SOCK} --batch --skip-column-names\n${sql}\n`;
 /** SQL on a peer as the replication user, over TLS. */
-const onPeer = (ordinal: number, sql: string, password = REPLICATION_PASSWORD) =>
-  `-- mysql --defaults-file={user="repl" password="${password}"} --host=${host(ordinal)} --port=3306 --ssl-mode=REQUIRED --connect-timeout=5 --batch --skip-column-names\n${sql}\n`;
+const onPeer = (ordinal: number, sql: string, options: { password?: string; verify?: boolean } = {}) =>
+  `-- mysql ${cnf('repl', options.password ?? REPLICATION_PASSWORD)} --host=${host(ordinal)} --port=3306 ${options.verify ? `--ssl-mode=VERIFY_IDENTITY --ssl-ca=${CA}` : '--ssl-mode=REQUIRED'} --connect-timeout=3 --batch --skip-column-names\n${sql}\n`;
 const mysqld = (args: string) => `-- mysqld ${args}\n`;
 const temp = (args: string) => `-- mysqld ${args} ${TEMP}\n`;
 const stopped = (datadir: string) => `-- mysqld stopped (datadir ${datadir})\n`;
 
-const CLAIMS = '/api/v1/namespaces/mysql/persistentvolumeclaims';
-const SELECTOR = 'app.kubernetes.io%2Finstance%3Dmysql%2Capp.kubernetes.io%2Fname%3Dmysql%2Cmysql.cdk8s-stateful.io%2Fholds-data%3Dtrue';
-const LIST_PATH = `${CLAIMS}?labelSelector=${SELECTOR}`;
-const listLabelled = (api = '10.96.0.1') => `-- curl GET https://${api}:443${LIST_PATH}\nAuthorization: Bearer ${TOKEN}\n`;
-const labelClaim = (pod: string) => `-- curl PATCH https://10.96.0.1:443${CLAIMS}/data-${pod}
-Content-Type: application/merge-patch+json
-Authorization: Bearer ${TOKEN}
-{"metadata":{"labels":{"mysql.cdk8s-stateful.io/holds-data":"true"}}}
-`;
+const API = 'https://10.96.0.1:443';
+const get = (apiPath: string, api = API) => `-- curl GET ${api}${apiPath}\nheader@file: Authorization: Bearer ${TOKEN}\n`;
+const patch = (apiPath: string, body: string) =>
+  `-- curl PATCH ${API}${apiPath}\nheader: Content-Type: application/merge-patch+json\nheader@file: Authorization: Bearer ${TOKEN}\n${body}\n`;
+const GET_STS = get(STATEFULSET_PATH);
+const GET_MEMBERS = get(MEMBERS_PATH);
+const record = (pod: string) => GET_MEMBERS + patch(MEMBERS_PATH, `{"data":{"${pod}":"holds-data"}}`);
+
+/** The log split into its entries (each starts with "-- "). */
+const entries = (log: string) => log.split(/^(?=-- )/m).filter(Boolean);
 
 // --- the SQL -------------------------------------------------------------------------------
 
-const CHANNEL = "SELECT HOST FROM performance_schema.replication_connection_configuration WHERE CHANNEL_NAME = '';";
-const ACCOUNTS = "SELECT CONCAT(user, '@', host) FROM mysql.user;\nSELECT CONCAT('schema:', schema_name) FROM information_schema.schemata;";
-/** A GTID set in SQL, on one line (lib.sh GTID_EXECUTED): mysql --batch prints the newlines between its UUIDs as "\n". */
+/** A GTID set in SQL, on one line (lib.sh): mysql --batch prints the newlines between its UUIDs as "\n". */
 const GTID_EXECUTED = "REPLACE(@@GLOBAL.gtid_executed, '\\n', '')";
+const GTID_RECEIVED = "IFNULL((SELECT REPLACE(RECEIVED_TRANSACTION_SET, '\\n', '') FROM performance_schema.replication_connection_status WHERE CHANNEL_NAME = ''), '')";
 const GTIDS = `SELECT ${GTID_EXECUTED};`;
-/** A server's answer to GTIDS: the set as the server holds it; the stand-in prints it as mysql does. */
-const gtids = (set: string) => ({ rows: [{ gtid_executed: set }] });
-const replAccount = (quoted = "'repl-pw'") => `CREATE USER 'repl'@'%' IDENTIFIED BY ${quoted} REQUIRE SSL;
-GRANT REPLICATION SLAVE, BACKUP_ADMIN ON *.* TO 'repl'@'%';`;
-const DATABASE = 'CREATE DATABASE `shop`;';
-const appAccount = (quoted = "'app-pw'") => `CREATE USER 'shop'@'%' IDENTIFIED BY ${quoted};
-GRANT ALL PRIVILEGES ON \`shop\`.* TO 'shop'@'%';`;
-const exporterAccount = (quoted = "'exp-pw'") => `CREATE USER 'exporter'@'localhost' IDENTIFIED BY ${quoted} WITH MAX_USER_CONNECTIONS 3;
-GRANT PROCESS, REPLICATION CLIENT, SELECT ON *.* TO 'exporter'@'localhost';`;
-/** The channel to the primary; with a host when it is (re)pointed, credentials only otherwise. */
-const changeSource = (primary?: number, quoted = `'${REPLICATION_PASSWORD}'`) =>
-  `CHANGE REPLICATION SOURCE TO ${primary === undefined ? '' : `SOURCE_HOST = '${host(primary)}', SOURCE_PORT = 3306, SOURCE_AUTO_POSITION = 1,`}
-  SOURCE_USER = 'repl',
-  SOURCE_PASSWORD = ${quoted},
-  SOURCE_SSL = 1,
-  SOURCE_CONNECT_RETRY = 10,
-  SOURCE_RETRY_COUNT = 0,
-  SOURCE_HEARTBEAT_PERIOD = 5;`;
+/** What a member tells its peers: read_only|super_read_only|executed|received. */
+const MEMBER_STATE = `SELECT CONCAT_WS('|', @@GLOBAL.read_only, @@GLOBAL.super_read_only, ${GTID_EXECUTED}, ${GTID_RECEIVED});`;
+/** This member's executed and received transactions, on one line. */
+const MINE_SQL = `SELECT TRIM(BOTH ',' FROM CONCAT(${GTID_EXECUTED}, ',', ${GTID_RECEIVED}));`;
+const CHANNEL = "SELECT HOST FROM performance_schema.replication_connection_configuration WHERE CHANNEL_NAME = '';";
+const RESET_PERSIST = 'RESET PERSIST IF EXISTS read_only; RESET PERSIST IF EXISTS super_read_only;';
+/** What a replica asks its source: its server_uuid (a restart changes it) and its GTID set, on one line. */
+const SOURCE_SQL = `SELECT CONCAT(@@server_uuid, '|', ${GTID_EXECUTED});`;
+/** A replica asks its source again about the transactions it found errant. */
+const reconfirm = (errant: string) => `SELECT REPLACE(GTID_SUBTRACT('${errant}', @@GLOBAL.gtid_executed), '\\n', '');`;
+const subtract = (a: string, b: string) => `SELECT REPLACE(GTID_SUBTRACT('${a}', '${b}'), '\\n', '');`;
+/** A server's answer holding a GTID set as the server holds it (the stand-in prints it as mysql --batch does). */
+const gtids = (set: string) => ({ rows: [{ set }] });
+/** A peer's MEMBER_STATE row (its sets already on one line: the SQL REPLACEs their newlines). */
+const memberState = (readOnly: number, superReadOnly: number, executed: string, received = '') =>
+  ({ out: `${readOnly}|${superReadOnly}|${executed}|${received}\n` });
 
-/** What a new data directory's mysql.user and schemata hold. */
-const FRESH_ACCOUNTS = `mysql.infoschema@localhost
-mysql.session@localhost
-mysql.sys@localhost
-root@localhost
+const FACTS = `SELECT CONCAT('user:', user, '@', host) FROM mysql.user;
+SELECT CONCAT('schema:', schema_name) FROM information_schema.schemata;
+SELECT CONCAT('grant:', GRANTEE, ':', TABLE_SCHEMA, '.', TABLE_NAME, ':', PRIVILEGE_TYPE) FROM information_schema.TABLE_PRIVILEGES
+  WHERE TABLE_SCHEMA = 'performance_schema';
+SELECT CONCAT('grant:', GRANTEE, ':', TABLE_SCHEMA, '.*:', PRIVILEGE_TYPE) FROM information_schema.SCHEMA_PRIVILEGES
+  WHERE TABLE_SCHEMA = 'performance_schema';
+SELECT CONCAT('grant:', GRANTEE, ':*.*:', PRIVILEGE_TYPE) FROM information_schema.USER_PRIVILEGES;`;
+/** What a new data directory holds: the system accounts and schemas, their grants (GRANTEE as information_schema spells it). */
+const FRESH_FACTS = `user:mysql.infoschema@localhost
+user:mysql.session@localhost
+user:mysql.sys@localhost
+user:root@localhost
 schema:mysql
 schema:information_schema
 schema:performance_schema
 schema:sys
+grant:'mysql.session'@'localhost':performance_schema.*:SELECT
+grant:'mysql.infoschema'@'localhost':*.*:SELECT
+grant:'mysql.session'@'localhost':*.*:SHUTDOWN
+grant:'mysql.session'@'localhost':*.*:SUPER
+grant:'root'@'localhost':*.*:SELECT
+grant:'root'@'localhost':*.*:PROCESS
+grant:'root'@'localhost':*.*:REPLICATION CLIENT
 `;
-const ALL_ACCOUNTS = `${FRESH_ACCOUNTS}repl@%\nshop@%\nexporter@localhost\nschema:shop\n`;
+const REPL_FACTS = `user:repl@%\ngrant:'repl'@'%':performance_schema.replication_connection_status:SELECT\ngrant:'repl'@'%':*.*:REPLICATION SLAVE\n`;
+const APP_FACTS = "user:shop@%\nschema:shop\n";
+const EXPORTER_FACTS = "user:exporter@%\ngrant:'exporter'@'%':*.*:PROCESS\ngrant:'exporter'@'%':*.*:REPLICATION CLIENT\ngrant:'exporter'@'%':performance_schema.*:SELECT\n";
+const ALL_FACTS = FRESH_FACTS + REPL_FACTS + APP_FACTS + EXPORTER_FACTS;
+
+const replAccount = (quoted = `'${REPLICATION_PASSWORD}'`) => `CREATE USER 'repl'@'%' IDENTIFIED BY ${quoted} REQUIRE SSL;
+GRANT REPLICATION SLAVE, BACKUP_ADMIN ON *.* TO 'repl'@'%';
+GRANT SELECT ON performance_schema.replication_connection_status TO 'repl'@'%';`;
+const DATABASE = 'CREATE DATABASE `shop`;';
+const appAccount = (quoted = "'app-pw'") => `CREATE USER 'shop'@'%' IDENTIFIED BY ${quoted};
+GRANT ALL PRIVILEGES ON \`shop\`.* TO 'shop'@'%';`;
+/** The metrics account: least privilege (no SELECT on *.*), over TLS, few connections. */
+const EXPORTER_GRANTS = `GRANT PROCESS, REPLICATION CLIENT ON *.* TO 'exporter'@'%';
+GRANT SELECT ON performance_schema.* TO 'exporter'@'%';`;
+const exporterAccount = (quoted = "'exp-pw'") => `CREATE USER 'exporter'@'%' IDENTIFIED BY ${quoted} REQUIRE SSL WITH MAX_USER_CONNECTIONS 3;\n${EXPORTER_GRANTS}`;
+const ALL_ACCOUNTS = `${replAccount()}\n${DATABASE}\n${appAccount()}\n${exporterAccount()}`;
+/** How the scripts log those statements: their first words, never a password. */
+const ALL_ACCOUNTS_LOGGED = "CREATE USER 'repl'@'%';GRANT REPLICATION SLAVE, BACKUP_ADMIN;GRANT SELECT;CREATE DATABASE `shop`;CREATE USER 'shop'@'%';GRANT ALL PRIVILEGES;CREATE USER 'exporter'@'%';GRANT PROCESS, REPLICATION CLIENT;GRANT SELECT;";
+
+/** The channel to the primary: with a host when it is (re)pointed, credentials and TLS only otherwise. */
+const changeSource = (primary?: number, options: { quoted?: string; verify?: boolean } = {}) =>
+  `CHANGE REPLICATION SOURCE TO ${primary === undefined ? '' : `SOURCE_HOST = '${host(primary)}', SOURCE_PORT = 3306, SOURCE_AUTO_POSITION = 1,`}
+  SOURCE_USER = 'repl',
+  SOURCE_PASSWORD = ${options.quoted ?? `'${REPLICATION_PASSWORD}'`},
+  SOURCE_SSL = 1, ${options.verify ? `SOURCE_SSL_CA = '${CA}', SOURCE_SSL_VERIFY_SERVER_CERT = 1` : "SOURCE_SSL_CA = '', SOURCE_SSL_VERIFY_SERVER_CERT = 0"},
+  SOURCE_CONNECT_RETRY = 10,
+  SOURCE_RETRY_COUNT = 0,
+  SOURCE_HEARTBEAT_PERIOD = 5;`;
 
 // --- the steps -------------------------------------------------------------------------------
 
-function initSteps(accounts: string, options: { initSql?: string; rootQuoted?: string; rootOption?: string } = {}): string {
+const INIT_SQL = 'CREATE TABLE shop.t (id INT PRIMARY KEY);';
+const INITIALIZE = mysqld(`--defaults-file=${CNF} --datadir=${BOOT}/data --initialize-insecure`);
+/** The only writable server the scripts ever start: a new data directory nobody can reach. */
+const INIT_SERVER = temp(`--defaults-file=${CNF} --datadir=${BOOT}/data --read-only=OFF --super-read-only=OFF`);
+function initSteps(statements: string, options: { initSql?: string; rootQuoted?: string; rootOption?: string; facts?: string } = {}): string {
   const password = options.rootOption ?? ROOT_PASSWORD;
-  return mysqld(`--defaults-file=${CNF} --datadir=${BOOT}/data --initialize-insecure`)
-    + temp(`--defaults-file=${CNF} --datadir=${BOOT}/data`)
+  return INITIALIZE + INIT_SERVER
     + noPassword(`ALTER USER 'root'@'localhost' IDENTIFIED BY ${options.rootQuoted ?? `'${ROOT_PASSWORD}'`};`)
-    + local(ACCOUNTS, password)
-    + local(accounts, password)
-    + (options.initSql ? local(options.initSql, password) : '')
+    + local(FACTS, password)
+    + local(statements, password)
+    // The user's SQL runs under the server's own sql_mode: no init-command.
+    + (options.initSql ? `-- mysql ${cnf('root', password, false)} --socket=${SOCK}\n${options.initSql}\n` : '')
     + stopped(`${BOOT}/data`);
 }
 
@@ -105,19 +160,20 @@ const RECIPIENT = `${BOOT}/recipient`;
 const RECIPIENT_UP = mysqld(`--no-defaults --datadir=${RECIPIENT} --initialize-insecure --innodb-buffer-pool-size=32M --innodb-redo-log-capacity=8M`)
   + temp(`--no-defaults --datadir=${RECIPIENT} --tmpdir=${DATA_ROOT}/tmp --secure-file-priv=${DATA_ROOT}/files --plugin-load-add=mysql_clone.so --innodb-buffer-pool-size=32M --skip-log-bin`);
 const RECIPIENT_DOWN = stopped(RECIPIENT);
-const askDonor = (ordinal: number, password?: string) => onPeer(ordinal, 'SELECT 1;', password);
-const cloneFrom = (ordinal: number, quoted = `'${REPLICATION_PASSWORD}'`) => noPassword(`SET GLOBAL clone_valid_donor_list = '${host(ordinal)}:3306';
-CLONE INSTANCE FROM 'repl'@'${host(ordinal)}':3306 IDENTIFIED BY ${quoted}
+const askDonor = (ordinal: number, options?: { password?: string; verify?: boolean }) => onPeer(ordinal, 'SELECT 1;', options);
+const cloneFrom = (ordinal: number, options: { quoted?: string; verify?: boolean } = {}) => noPassword(`${options.verify ? `SET GLOBAL clone_ssl_ca = '${CA}';` : ''}
+SET GLOBAL clone_valid_donor_list = '${host(ordinal)}:3306';
+CLONE INSTANCE FROM 'repl'@'${host(ordinal)}':3306 IDENTIFIED BY ${options.quoted ?? `'${REPLICATION_PASSWORD}'`}
   DATA DIRECTORY = '${BOOT}/clone' REQUIRE SSL;`);
-/** The clone, started without network, pointed at the primary. */
-const pointClone = (primary: number, quoted?: string) => temp(`--defaults-file=${CNF} --datadir=${BOOT}/clone`)
-  + local('RESET REPLICA ALL;') + local(changeSource(primary, quoted)) + stopped(`${BOOT}/clone`);
+/** The clone, started without network or replication, pointed at the primary. */
+const pointClone = (primary: number, options?: { quoted?: string; verify?: boolean }) => temp(`--defaults-file=${CNF} --datadir=${BOOT}/clone`)
+  + local('RESET REPLICA ALL;') + local(changeSource(primary, options)) + stopped(`${BOOT}/clone`);
 
-const RECONCILE_UP = temp(`--defaults-file=${CNF}`);
+/** A member with data: a temporary mysqld on it, read-only as configured, persisted read-only settings reset. */
+const RECONCILE_UP = temp(`--defaults-file=${CNF}`) + local(RESET_PERSIST);
 const RECONCILE_DOWN = stopped(`${DATA_ROOT}/data`);
 
-/** The log split into its entries (each starts with "-- "). */
-const entries = (log: string) => log.split(/^(?=-- )/m).filter(Boolean);
+// --- the pods --------------------------------------------------------------------------------
 
 let sandboxes: PodSandbox[] = [];
 function pod(props: ReplicatedMySqlProps, podName: string, options?: PodOptions): PodSandbox {
@@ -125,18 +181,31 @@ function pod(props: ReplicatedMySqlProps, podName: string, options?: PodOptions)
   sandboxes.push(s);
   return s;
 }
-afterEach(() => {
-  sandboxes.forEach(s => s.dispose());
+afterEach(async () => {
+  for (const s of sandboxes) await s.dispose();
   sandboxes = [];
 });
 
-const FULL: ReplicatedMySqlProps = { replicas: 3, database: { name: 'shop', user: 'shop' }, metrics: {}, initSql: 'CREATE TABLE shop.t (id INT PRIMARY KEY);' };
+const FULL: ReplicatedMySqlProps = { replicas: 3, database: { name: 'shop', user: 'shop' }, metrics: {}, initSql: INIT_SQL };
+const NEW_CLUSTER = 'mysql-0: no other member holds data: this is a new cluster';
+
+/** The README's refusal of an empty primary, after its first line. */
+const REFUSAL_TAIL = (pod = 'mysql-0') => `Initializing an empty primary now would fork the cluster: clients would write into an empty
+database while the other members hold the data. Nothing was changed. To recover:
+  - promote the most advanced member (README: 'Failover'): set primaryOrdinal to it and apply;
+    this member then clones from it as a replica;
+  - or restore this member's volume from a copy you keep (it is checked against the other members
+    before it takes writes, README: 'Safety: who may take writes');
+  - or, to discard the other members' data and start a NEW, EMPTY cluster on purpose, delete their
+    PersistentVolumeClaims (kubectl -n mysql get pvc -l app.kubernetes.io/instance=mysql lists
+    them; delete every one but data-${pod}), or set emptyPrimary: EmptyPrimaryPolicy.INITIALIZE_ANYWAY
+`;
 
 // ---------------------------------------------------------------------------------------------
 
 describe('init-config.sh', () => {
-  const cnf = (s: PodSandbox, role: string, ordinal: number, serverId: number, ip: string) =>
-    `${s.read('etc/cdk8s-mysql/common.cnf')}\n${s.read(`etc/cdk8s-mysql/${role}.cnf`)}\n# Written by init-config.sh for mysql-${ordinal} (${role}).
+  const expected = (s: PodSandbox, ordinal: number, serverId: number, ip: string) =>
+    `${s.read('etc/cdk8s-mysql/common.cnf')}\n# Written by init-config.sh for mysql-${ordinal}.
 [mysqld]
 server_id = ${serverId}
 report_host = ${host(ordinal)}
@@ -144,30 +213,30 @@ report_port = 3306
 bind_address = ${ip}
 `;
 
-  test.each([
-    [0, 'primary', 100],
-    [1, 'replica', 101],
-    [2, 'replica', 102],
-  ])('ordinal %d: the %s configuration, server_id %d, its DNS name, its pod IP', (ordinal, role, serverId) => {
+  test.each([0, 1, 2])('ordinal %d: the shared configuration (read-only, no replication), server_id 100 + ordinal, its DNS name, its pod IP', (ordinal) => {
     const s = pod({ replicas: 3 }, `mysql-${ordinal}`);
     const r = s.initConfig();
     expect(r.status).toBe(0);
     expect(r.log).toBe('');
-    expect(s.read('etc/mysql/conf.d/mysqld.cnf')).toBe(cnf(s, role, ordinal, serverId, `10.244.0.${10 + ordinal}`));
-    expect(s.read('etc/mysql/conf.d/mysqld.cnf')).toContain(role === 'primary' ? 'super_read_only = OFF' : 'super_read_only = ON');
-    expect(r.stderr).toBe(`init-config.sh: mysql-${ordinal}: role ${role}, server_id ${serverId}, report_host ${host(ordinal)}\n`);
+    const written = s.read('etc/mysql/conf.d/mysqld.cnf');
+    expect(written).toBe(expected(s, ordinal, 100 + ordinal, `10.244.0.${10 + ordinal}`));
+    // Every member, the primary included, starts read-only and without replication (README: Safety, rule 1).
+    expect(written).toMatch(/^read_only = ON$/m);
+    expect(written).toMatch(/^super_read_only = ON$/m);
+    expect(written).toMatch(/^skip_replica_start = ON$/m);
+    expect(r.stderr).toBe(`init-config.sh: mysql-${ordinal}: server_id ${100 + ordinal}, report_host ${host(ordinal)}\n`);
   });
 
-  test('bind_address is the pod IP (IPv6 too); a server id base, a moved primary', () => {
+  test('serverIdBase, and an IPv6 pod address as bind_address; the primary gets the same configuration', () => {
     const s = pod({ replicas: 3, serverIdBase: 2000, primaryOrdinal: 2 }, 'mysql-2', { podIP: 'fd00:10:244::7' });
     expect(s.initConfig().status).toBe(0);
-    expect(s.read('etc/mysql/conf.d/mysqld.cnf')).toBe(cnf(s, 'primary', 2, 2002, 'fd00:10:244::7'));
+    expect(s.read('etc/mysql/conf.d/mysqld.cnf')).toBe(expected(s, 2, 2002, 'fd00:10:244::7'));
   });
 
-  test('startOrdinal: the first member is the primary, server_id counts from its ordinal', () => {
-    const s = pod({ replicas: 2, startOrdinal: 3 }, 'mysql-3');
+  test('startOrdinal: server_id counts from the ordinal in the pod name', () => {
+    const s = pod({ replicas: 2, startOrdinal: 3 }, 'mysql-4');
     expect(s.initConfig().status).toBe(0);
-    expect(s.read('etc/mysql/conf.d/mysqld.cnf')).toBe(cnf(s, 'primary', 3, 103, '10.244.0.13'));
+    expect(s.read('etc/mysql/conf.d/mysqld.cnf')).toBe(expected(s, 4, 104, '10.244.0.14'));
   });
 
   test('a restart writes the same file again (idempotent), and nothing else', () => {
@@ -179,7 +248,7 @@ bind_address = ${ip}
     expect(s.list('etc/mysql/conf.d')).toEqual(['mysqld.cnf']);
   });
 
-  test('a pod name without an ordinal, or no pod IP, is refused', () => {
+  test('a pod name without an ordinal, or no pod IP, is refused and nothing is written', () => {
     const s = pod({ replicas: 3 }, 'mysql');
     const r = s.initConfig();
     expect(r.status).toBe(1);
@@ -193,30 +262,224 @@ bind_address = ${ip}
 });
 
 describe('bootstrap.sh: a new primary', () => {
-  test('no other member holds data: initializes (root, accounts, database, exporter, initSql), renames into place, labels its claim', () => {
+  test('no other member holds data: initializes (root, accounts with least-privilege exporter grants, database, initSql), renames into place, records its evidence', () => {
     const s = pod(FULL, 'mysql-0');
-    s.sql('local', exact(ACCOUNTS), { out: FRESH_ACCOUNTS });
+    s.sql('local', exact(FACTS), { out: FRESH_FACTS });
     const r = s.bootstrap();
     expect(r.status).toBe(0);
-    expect(r.log).toBe(listLabelled()
-      + initSteps(`${replAccount()}\n${DATABASE}\n${appAccount()}\n${exporterAccount()}`, { initSql: 'CREATE TABLE shop.t (id INT PRIMARY KEY);' })
-      + labelClaim('mysql-0'));
-    expect(s.list('var/lib/mysql')).toEqual(['.holds-data-labelled', 'data', 'files', 'tmp']);
+    // The evidence is read twice (EVIDENCE_SETTLE apart), then the entry is recorded by a merge patch.
+    expect(r.log).toBe(GET_STS + GET_MEMBERS + GET_MEMBERS + initSteps(ALL_ACCOUNTS, { initSql: INIT_SQL }) + record('mysql-0'));
+    expect(s.list('var/lib/mysql')).toEqual(['data', 'files', 'tmp']);
     expect(s.exists('var/lib/mysql/data/mysql.ibd')).toBe(true);
-    expect(r.stderr).toContain('mysql-0: no other member holds data: this is a new cluster');
-    expect(r.stderr).toContain(`mysql-0: initialized a new cluster; ${host(0)} is its primary`);
-    expect(r.stderr).toContain('mysql-0: labelled claim data-mysql-0 mysql.cdk8s-stateful.io/holds-data=true');
-    // The log names what it creates (each statement once, no empty one), never a password.
-    expect(r.stderr).toContain("\nbootstrap.sh: mysql-0: creating: CREATE USER 'repl'@'%';CREATE DATABASE `shop`;CREATE USER 'shop'@'%';CREATE USER 'exporter'@'localhost';\n");
-    expect(r.stderr).not.toMatch(/repl-pw|app-pw|exp-pw|r00t-pw/);
+    expect(s.evidence()).toEqual({ 'mysql-0': 'holds-data' });
+    expect(r.stderr).toBe(`bootstrap.sh: ${NEW_CLUSTER}
+bootstrap.sh: mysql-0: initializing a new data directory
+bootstrap.sh: mysql-0: ${ALL_ACCOUNTS_LOGGED}
+bootstrap.sh: mysql-0: running initSql
+bootstrap.sh: mysql-0: initialized a new cluster; ${host(0)} is its primary
+bootstrap.sh: mysql-0: recorded in ConfigMap mysql-members that this member holds data
+`);
+    // The exporter never gets SELECT on *.* (application data, password hashes).
+    expect(r.log).not.toMatch(/GRANT [^;]*SELECT[^;]* ON \*\.\* TO 'exporter'/);
+  });
+
+  test('read-only is off only on the temporary server of the new directory; the configuration mysqld runs with stays read-only', () => {
+    const s = pod({ replicas: 1 }, 'mysql-0');
+    const r = s.bootstrap();
+    expect(r.status).toBe(0);
+    const servers = entries(r.log).filter(e => e.startsWith('-- mysqld ') && !e.includes('--initialize') && !e.includes('stopped'));
+    expect(servers).toEqual([INIT_SERVER]);
+    expect(s.read('etc/mysql/conf.d/mysqld.cnf')).toMatch(/^super_read_only = ON$/m);
   });
 
   test('a single instance without database, metrics or initSql: root and the replication account only', () => {
     const s = pod({ replicas: 1 }, 'mysql-0');
+    s.sql('local', exact(FACTS), { out: FRESH_FACTS });
     const r = s.bootstrap();
     expect(r.status).toBe(0);
-    expect(r.log).toBe(listLabelled() + initSteps(replAccount()) + labelClaim('mysql-0'));
-    expect(r.stderr).toContain("\nbootstrap.sh: mysql-0: creating: CREATE USER 'repl'@'%';\n");
+    expect(r.log).toBe(GET_STS + GET_MEMBERS + GET_MEMBERS + initSteps(replAccount()) + record('mysql-0'));
+    expect(r.stderr).toContain("\nbootstrap.sh: mysql-0: CREATE USER 'repl'@'%';GRANT REPLICATION SLAVE, BACKUP_ADMIN;GRANT SELECT;\n");
+  });
+
+  test('another member holds data (an evidence entry whose claim exists): refuses, names it and the ways out, changes nothing', () => {
+    const s = pod({ replicas: 3 }, 'mysql-0');
+    s.setEvidence({ 'mysql-2': 'holds-data', 'mysql-1': 'holds-data' });
+    s.setClaim(1, true);
+    s.setClaim(2, true);
+    const r = s.bootstrap();
+    expect(r.status).toBe(1);
+    expect(r.log).toBe(GET_STS + GET_MEMBERS + get(claimPath(1)) + get(claimPath(2)));
+    expect(r.stderr).toBe(`bootstrap.sh: ERROR: the primary's data directory (${DATA_ROOT}/data) is empty, but other members hold data (ConfigMap mysql-members records it for ordinals 1 2, and their claims exist).\n${REFUSAL_TAIL()}`);
+    expect(s.list('var/lib/mysql')).toEqual(['files', 'tmp']);
+    expect(s.evidence()).toEqual({ 'mysql-2': 'holds-data', 'mysql-1': 'holds-data' });
+  });
+
+  test('an entry whose claim is gone does not count (its data went with the claim): initializes', () => {
+    const s = pod({ replicas: 3 }, 'mysql-0');
+    s.setEvidence({ 'mysql-1': 'holds-data' });
+    const r = s.bootstrap();
+    expect(r.status).toBe(0);
+    expect(entries(r.log).slice(0, 5)).toEqual(entries(GET_STS + GET_MEMBERS + get(claimPath(1)) + GET_MEMBERS + get(claimPath(1))));
+    expect(r.stderr).toContain('bootstrap.sh: member 1 has an evidence entry, but its claim data-mysql-1 no longer exists: its data is gone\n');
+    expect(r.stderr).toContain(NEW_CLUSTER);
+    expect(s.evidence()).toEqual({ 'mysql-1': 'holds-data', 'mysql-0': 'holds-data' });
+  });
+
+  test('its own entry only (its volume was replaced): a new cluster; the entry is kept, not patched again', () => {
+    const s = pod({ replicas: 3 }, 'mysql-0');
+    s.setEvidence({ 'mysql-0': 'holds-data' });
+    const r = s.bootstrap();
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain(NEW_CLUSTER);
+    expect(entries(r.log).slice(-1)).toEqual([GET_MEMBERS]);
+  });
+
+  test('a member that records its data while the primary waits (EVIDENCE_SETTLE) is seen at the second look', () => {
+    const s = pod({ replicas: 3 }, 'mysql-0');
+    s.setClaim(1, true);
+    // The first read finds no entry; by the second, mysql-1 has recorded its own.
+    const withEntry = { ...s.apiObject(MEMBERS_PATH), data: { 'mysql-1': 'holds-data' } };
+    s.api('GET', MEMBERS_PATH, { out: JSON.stringify(s.apiObject(MEMBERS_PATH)), times: 1 });
+    s.api('GET', MEMBERS_PATH, { out: JSON.stringify(withEntry) });
+    const r = s.bootstrap();
+    expect(r.status).toBe(1);
+    expect(r.log).toBe(GET_STS + GET_MEMBERS + GET_MEMBERS + get(claimPath(1)));
+    expect(r.stderr).toContain('but other members hold data (ConfigMap mysql-members records it for ordinals 1, and their claims exist)');
+  });
+
+  test('an entry of a member beyond the declared replicas (scaled in, its claim kept) counts too: its data still exists', () => {
+    const s = pod({ replicas: 2 }, 'mysql-0');
+    s.setEvidence({ 'mysql-4': 'holds-data' });
+    s.setClaim(4, true);
+    const r = s.bootstrap();
+    expect(r.status).toBe(1);
+    expect(r.log).toBe(GET_STS + GET_MEMBERS + get(claimPath(4)));
+    expect(r.stderr).toContain('but other members hold data (ConfigMap mysql-members records it for ordinals 4, and their claims exist)');
+    expect(s.exists('var/lib/mysql/data')).toBe(false);
+  });
+
+  test('the ConfigMap mysql-members does not exist (HTTP 404): fails closed, says to apply it', () => {
+    const s = pod({ replicas: 3 }, 'mysql-0');
+    s.setEvidence(undefined);
+    const r = s.bootstrap();
+    expect(r.status).toBe(1);
+    expect(r.log).toBe(GET_STS + GET_MEMBERS);
+    expect(r.stderr).toBe(`bootstrap.sh: the ConfigMap mysql-members does not exist: it is part of the manifests (apply them all); without it no member can tell whether the cluster holds data
+bootstrap.sh: ERROR: cannot ask the API server which members hold data; nothing was changed, the pod restarts and retries
+`);
+  });
+
+  test('emptyPrimary REFUSE: refuses without reading the evidence', () => {
+    const s = pod({ replicas: 3, emptyPrimary: EmptyPrimaryPolicy.REFUSE }, 'mysql-0');
+    const r = s.bootstrap();
+    expect(r.status).toBe(1);
+    expect(r.log).toBe(GET_STS);
+    expect(r.stderr).toBe(`bootstrap.sh: ERROR: the primary's data directory (${DATA_ROOT}/data) is empty, but emptyPrimary is EmptyPrimaryPolicy.REFUSE.\n${REFUSAL_TAIL()}`);
+    expect(s.list('var/lib/mysql')).toEqual(['files', 'tmp']);
+  });
+
+  test('emptyPrimary INITIALIZE_ANYWAY: initializes with a warning although others hold data, and records its evidence', () => {
+    const s = pod({ replicas: 3, emptyPrimary: EmptyPrimaryPolicy.INITIALIZE_ANYWAY }, 'mysql-0');
+    s.setEvidence({ 'mysql-1': 'holds-data' });
+    s.setClaim(1, true);
+    s.sql('local', exact(FACTS), { out: FRESH_FACTS });
+    const r = s.bootstrap();
+    expect(r.status).toBe(0);
+    expect(r.log).toBe(GET_STS + initSteps(replAccount()) + record('mysql-0'));
+    expect(r.stderr).toContain("mysql-0: WARNING: emptyPrimary is INITIALIZE_ANYWAY: initializing without checking for other members' data");
+    expect(s.evidence()).toEqual({ 'mysql-1': 'holds-data', 'mysql-0': 'holds-data' });
+  });
+
+  test('an unknown EMPTY_PRIMARY is refused before anything is created', () => {
+    const s = pod({ replicas: 3 }, 'mysql-0');
+    const r = s.bootstrap({ EMPTY_PRIMARY: 'sometimes' });
+    expect(r.status).toBe(1);
+    expect(r.log).toBe(GET_STS);
+    expect(r.stderr).toContain("ERROR: EMPTY_PRIMARY must be when-new, refuse or always (is 'sometimes')");
+  });
+
+  test('reading the existing accounts fails: dies before creating any, the directory is discarded', () => {
+    const s = pod(FULL, 'mysql-0');
+    const err = "ERROR 1142 (42000) at line 1: SELECT command denied to user 'root'@'localhost' for table 'user'";
+    s.sql('local', exact(FACTS), { exit: 1, err });
+    const r = s.bootstrap();
+    expect(r.status).toBe(1);
+    expect(r.log).toBe(GET_STS + GET_MEMBERS + GET_MEMBERS + INITIALIZE + INIT_SERVER
+      + noPassword(`ALTER USER 'root'@'localhost' IDENTIFIED BY '${ROOT_PASSWORD}';`) + local(FACTS) + stopped(`${BOOT}/data`));
+    expect(r.stderr).toContain(`\n${err}\nbootstrap.sh: ERROR: could not read the existing accounts and databases\n`);
+    expect(s.exists('var/lib/mysql/data')).toBe(false);
+    expect(s.evidence()).toBeUndefined();
+  });
+
+  test('creating the accounts fails: the error, the server stopped, no data directory', () => {
+    const s = pod({ replicas: 1 }, 'mysql-0');
+    s.sql('local', 'CREATE USER', { exit: 1, err: "ERROR 1396 (HY000) at line 1: Operation CREATE USER failed for 'repl'@'%'" });
+    const r = s.bootstrap();
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("ERROR 1396 (HY000) at line 1: Operation CREATE USER failed for 'repl'@'%'\nbootstrap.sh: ERROR: could not create the accounts and database\n");
+    expect(entries(r.log).slice(-1)).toEqual([stopped(`${BOOT}/data`)]);
+    expect(s.exists('var/lib/mysql/data')).toBe(false);
+  });
+
+  test('mysqld --initialize-insecure fails: its log, an error, no data directory', () => {
+    const s = pod({ replicas: 3 }, 'mysql-0');
+    s.mysqld('--initialize-insecure', { exit: 1, err: "[ERROR] [MY-010338] [Server] Can't find error-message file" });
+    const r = s.bootstrap();
+    expect(r.status).toBe(1);
+    expect(r.log).toBe(GET_STS + GET_MEMBERS + GET_MEMBERS + INITIALIZE);
+    expect(r.stderr).toContain("[ERROR] [MY-010338] [Server] Can't find error-message file\nbootstrap.sh: ERROR: mysqld --initialize-insecure failed\n");
+    expect(s.exists('var/lib/mysql/data')).toBe(false);
+  });
+
+  test('the temporary mysqld exits before it is ready: its log and the options it was given', () => {
+    const s = pod({ replicas: 3 }, 'mysql-0');
+    s.mysqld('--skip-replica-start', { exit: 1, err: '[ERROR] [MY-012574] [InnoDB] Unable to lock ./ibdata1 error: 11' });
+    const r = s.bootstrap();
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('[ERROR] [MY-012574] [InnoDB] Unable to lock ./ibdata1 error: 11\n');
+    expect(r.stderr).toContain(`ERROR: temporary mysqld (--defaults-file=${CNF} --datadir=${BOOT}/data --read-only=OFF --super-read-only=OFF) exited before it was ready`);
+    expect(s.exists('var/lib/mysql/data')).toBe(false);
+  });
+
+  test('the temporary mysqld never answers: gives up after MYSQLD_START_TIMEOUT and stops it', () => {
+    const s = pod({ replicas: 3 }, 'mysql-0');
+    s.mysqld('--skip-replica-start', { hang: true });
+    // (Long enough for the stand-in to be serving its signals: the stop is what is checked.)
+    const r = s.bootstrap({ MYSQLD_START_TIMEOUT: '2' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('ERROR: temporary mysqld did not start within 2s');
+    expect(r.log).toBe(GET_STS + GET_MEMBERS + GET_MEMBERS + INITIALIZE + INIT_SERVER + stopped(`${BOOT}/data`));
+  });
+
+  test('initSql fails: the directory is discarded, the server stopped; the next start initializes from scratch', () => {
+    const s = pod(FULL, 'mysql-0');
+    s.sql('local', 'CREATE TABLE shop.t', { exit: 1, err: "ERROR 1050 (42S01) at line 1: Table 't' already exists", times: 1 });
+    s.sql('local', exact(FACTS), { out: FRESH_FACTS });
+    const r = s.bootstrap();
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("ERROR 1050 (42S01) at line 1: Table 't' already exists\nbootstrap.sh: ERROR: initSql failed (the data directory is discarded; fix initSql and the pod retries)\n");
+    expect(entries(r.log).slice(-1)).toEqual([stopped(`${BOOT}/data`)]);
+    expect(s.exists('var/lib/mysql/data')).toBe(false);
+    expect(s.evidence()).toBeUndefined();
+
+    const again = s.bootstrap();
+    expect(again.status).toBe(0);
+    expect(again.log).toBe(GET_STS + GET_MEMBERS + GET_MEMBERS + initSteps(ALL_ACCOUNTS, { initSql: INIT_SQL }) + record('mysql-0'));
+  });
+
+  test('an interrupted initialization (container killed): its scratch directory and temporary files are discarded', () => {
+    const s = pod({ replicas: 3 }, 'mysql-0');
+    fs.mkdirSync(s.path('var/lib/mysql/.bootstrap/data'), { recursive: true });
+    fs.writeFileSync(s.path('var/lib/mysql/.bootstrap/data/ibdata1'), 'half');
+    fs.writeFileSync(s.path('var/lib/mysql/.bootstrap/mysqld.sock'), 'datadir=/gone\npid=\n');
+    fs.mkdirSync(s.path('var/lib/mysql/tmp/#sql-1'), { recursive: true });
+    s.sql('local', exact(FACTS), { out: FRESH_FACTS });
+    const r = s.bootstrap();
+    expect(r.status).toBe(0);
+    expect(r.log).toBe(GET_STS + GET_MEMBERS + GET_MEMBERS + initSteps(replAccount()) + record('mysql-0'));
+    expect(s.list('var/lib/mysql/data')).toEqual(['.fake-root-password', 'mysql.ibd']);
+    expect(s.list('var/lib/mysql/tmp')).toEqual([]);
+    expect(s.list('var/lib/mysql')).toEqual(['data', 'files', 'tmp']);
   });
 
   test('the tmp and files directories on the volume are 0750 (mysqld only), whatever they were', () => {
@@ -230,129 +493,66 @@ describe('bootstrap.sh: a new primary', () => {
     expect([mode('tmp'), mode('files')]).toEqual(['750', '750']);
   });
 
-  test('reading the existing accounts fails: dies before creating any, the directory is discarded', () => {
-    const s = pod(FULL, 'mysql-0');
-    const err = "ERROR 1142 (42000) at line 1: SELECT command denied to user 'root'@'localhost' for table 'user'";
-    s.sql('local', exact(ACCOUNTS), { exit: 1, err });
+  test('a data directory with foreign files is refused, nothing started', () => {
+    const s = pod({ replicas: 3 }, 'mysql-0');
+    fs.mkdirSync(s.path('var/lib/mysql/data'), { recursive: true });
+    fs.writeFileSync(s.path('var/lib/mysql/data/backup.tar'), 'x');
     const r = s.bootstrap();
     expect(r.status).toBe(1);
-    expect(r.log).toBe(listLabelled() + mysqld(`--defaults-file=${CNF} --datadir=${BOOT}/data --initialize-insecure`)
-      + temp(`--defaults-file=${CNF} --datadir=${BOOT}/data`)
-      + noPassword(`ALTER USER 'root'@'localhost' IDENTIFIED BY '${ROOT_PASSWORD}';`)
-      + local(ACCOUNTS) + stopped(`${BOOT}/data`));
-    expect(r.stderr).toContain(`\n${err}\nbootstrap.sh: ERROR: could not read the existing accounts and databases\n`);
-    expect(r.stderr).not.toContain('creating:');
+    expect(r.log).toBe(GET_STS);
+    expect(r.stderr).toContain(`ERROR: ${DATA_ROOT}/data is not empty but holds no MySQL data directory (no mysql.ibd); move it aside and restart the pod`);
+    expect(s.list('var/lib/mysql/data')).toEqual(['backup.tar']);
+  });
+});
+
+describe('bootstrap.sh: the API server fails closed', () => {
+  const NO_PRIMARY = 'bootstrap.sh: ERROR: cannot learn from the API server which member the StatefulSet names the primary; nothing was changed, the pod restarts and retries\n';
+  const NO_EVIDENCE = 'bootstrap.sh: ERROR: cannot ask the API server which members hold data; nothing was changed, the pod restarts and retries\n';
+  const ROLE = "The Role and RoleBinding 'mysql-member' (emitted by ReplicatedMySql) must exist for service account 'mysql'";
+
+  test('the token is rejected (HTTP 401): names the token, changes nothing', () => {
+    const s = pod({ replicas: 3 }, 'mysql-0');
+    fs.writeFileSync(s.path('var/run/secrets/kubernetes.io/serviceaccount/token'), 'eyJhbGciOiJSUzI1NiJ9.expired');
+    const r = s.bootstrap();
+    expect(r.status).toBe(1);
+    expect(r.log).toBe(`-- curl GET ${API}${STATEFULSET_PATH}\nheader@file: Authorization: Bearer eyJhbGciOiJSUzI1NiJ9.expired\n`);
+    expect(r.stderr).toBe(`bootstrap.sh: the API server rejected the pod's service account token (HTTP 401)\n${NO_PRIMARY}`);
+    // (The primary is learned first: not even the volume's directories are made.)
+    expect(s.list('var/lib/mysql')).toEqual([]);
+  });
+
+  test.each([
+    ['the StatefulSet', STATEFULSET_PATH, NO_PRIMARY, GET_STS],
+    ['the ConfigMap mysql-members', MEMBERS_PATH, NO_EVIDENCE, GET_STS + GET_MEMBERS],
+  ])('reading %s is forbidden (HTTP 403, RBAC): names the Role and the service account, changes nothing', (_what, apiPath, error, log) => {
+    const s = pod({ replicas: 3 }, 'mysql-0');
+    s.revoke('GET', apiPath);
+    const r = s.bootstrap();
+    expect(r.status).toBe(1);
+    expect(r.log).toBe(log);
+    expect(r.stderr).toMatch(/^bootstrap\.sh: the API server refused: .*\. The Role/);
+    expect(r.stderr).toContain(`${ROLE}\n${error}`);
     expect(s.exists('var/lib/mysql/data')).toBe(false);
-    expect(s.exists('var/lib/mysql/.holds-data-labelled')).toBe(false);
+    expect(s.exists('var/lib/mysql/.bootstrap')).toBe(false);
   });
 
-  test('only its own claim is labelled (its volume was replaced): still a new cluster', () => {
+  test("reading a member's claim is forbidden: fails closed", () => {
     const s = pod({ replicas: 3 }, 'mysql-0');
-    s.api('GET', 'labelSelector=', { out: claimList(['data-mysql-0']) });
+    s.setEvidence({ 'mysql-1': 'holds-data' });
+    s.revoke('GET', claimPath(1));
     const r = s.bootstrap();
-    expect(r.status).toBe(0);
-    expect(s.exists('var/lib/mysql/data/mysql.ibd')).toBe(true);
+    expect(r.status).toBe(1);
+    expect(r.log).toBe(GET_STS + GET_MEMBERS + get(claimPath(1)));
+    expect(r.stderr).toContain(`${ROLE}\n${NO_EVIDENCE}`);
   });
 
-  test('other members hold data (labelled claims): refuses, names them and the ways out, changes nothing', () => {
+  test('the API server fails (HTTP 500): the status and the start of its body, changes nothing', () => {
     const s = pod({ replicas: 3 }, 'mysql-0');
-    s.api('GET', 'labelSelector=', { out: claimList(['data-mysql-2', 'data-mysql-1', 'data-mysql-0']) });
+    const body = `{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"etcdserver: request timed out ${'x'.repeat(400)}","code":500}`;
+    s.api('GET', MEMBERS_PATH, { status: 500, out: body });
     const r = s.bootstrap();
     expect(r.status).toBe(1);
-    expect(r.log).toBe(listLabelled());
-    expect(r.stderr).toBe(`bootstrap.sh: ERROR: the primary's data directory (${DATA_ROOT}/data) is empty, but other members hold data (their claims data-mysql-N are labelled mysql.cdk8s-stateful.io/holds-data=true, ordinals 1 2).
-Initializing an empty primary now would fork the cluster: clients would write into an empty
-database while the other members hold the data. Nothing was changed. To recover:
-  - promote the most advanced replica (README: 'Failover'): set primaryOrdinal
-    to it and apply; this member then re-clones from it as a replica;
-  - or restore this volume from a backup and restart the pod;
-  - or, to discard the other members' data and start a NEW, EMPTY cluster on purpose, delete their
-    PersistentVolumeClaims (kubectl -n mysql get pvc -l app.kubernetes.io/instance=mysql,app.kubernetes.io/name=mysql
-    lists them; delete every one but data-mysql-0), or set emptyPrimary: EmptyPrimaryPolicy.INITIALIZE_ANYWAY
-`);
-    expect(s.list('var/lib/mysql')).toEqual(['files', 'tmp']);
-  });
-
-  test('a claim left by a scale-in counts too', () => {
-    const s = pod({ replicas: 2 }, 'mysql-0');
-    s.api('GET', 'labelSelector=', { out: claimList(['data-mysql-4']) });
-    const r = s.bootstrap();
-    expect(r.status).toBe(1);
-    expect(r.stderr).toContain('are labelled mysql.cdk8s-stateful.io/holds-data=true, ordinals 4)');
-  });
-
-  test('emptyPrimary REFUSE: refuses without asking anyone; the pod has no token', () => {
-    const s = pod({ replicas: 3, emptyPrimary: EmptyPrimaryPolicy.REFUSE }, 'mysql-0');
-    const r = s.bootstrap();
-    expect(r.status).toBe(1);
-    expect(r.log).toBe('');
-    // (Without the API server's Role the bootstrap has no CLAIM_SELECTOR: the claims are named by instance.)
-    expect(r.stderr).toBe(`bootstrap.sh: ERROR: the primary's data directory (${DATA_ROOT}/data) is empty, but emptyPrimary is EmptyPrimaryPolicy.REFUSE.
-Initializing an empty primary now would fork the cluster: clients would write into an empty
-database while the other members hold the data. Nothing was changed. To recover:
-  - promote the most advanced replica (README: 'Failover'): set primaryOrdinal
-    to it and apply; this member then re-clones from it as a replica;
-  - or restore this volume from a backup and restart the pod;
-  - or, to discard the other members' data and start a NEW, EMPTY cluster on purpose, delete their
-    PersistentVolumeClaims (kubectl -n mysql get pvc -l app.kubernetes.io/instance=mysql,app.kubernetes.io/name=mysql
-    lists them; delete every one but data-mysql-0), or set emptyPrimary: EmptyPrimaryPolicy.INITIALIZE_ANYWAY
-`);
-    expect(s.exists('var/lib/mysql/data')).toBe(false);
-    expect(s.exists('var/run/secrets/kubernetes.io/serviceaccount/token')).toBe(false);
-  });
-
-  test('emptyPrimary INITIALIZE_ANYWAY: initializes with a warning, asks and labels nothing', () => {
-    const s = pod({ replicas: 3, emptyPrimary: EmptyPrimaryPolicy.INITIALIZE_ANYWAY }, 'mysql-0');
-    const r = s.bootstrap();
-    expect(r.status).toBe(0);
-    expect(r.log).toBe(initSteps(replAccount()));
-    expect(r.stderr).toContain("mysql-0: WARNING: emptyPrimary is INITIALIZE_ANYWAY: initializing without checking for other members' data");
-    expect(s.exists('var/lib/mysql/.holds-data-labelled')).toBe(false);
-  });
-
-  test('an unknown EMPTY_PRIMARY is refused', () => {
-    const s = pod({ replicas: 3 }, 'mysql-0');
-    const r = s.bootstrap({ EMPTY_PRIMARY: 'sometimes' });
-    expect(r.status).toBe(1);
-    expect(r.log).toBe('');
-    expect(r.stderr).toContain("ERROR: EMPTY_PRIMARY must be when-new, refuse or always (is 'sometimes')");
-  });
-
-  const RETRY = 'ERROR: cannot ask the API server which members hold data; the pod restarts and retries';
-  test('the API server refuses (HTTP 403): fails closed, naming the Role and the service account', () => {
-    const s = pod({ replicas: 3 }, 'mysql-0');
-    s.api('GET', 'labelSelector=', {
-      status: 403,
-      out: '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"persistentvolumeclaims is forbidden: User \\"system:serviceaccount:mysql:mysql\\" cannot list resource \\"persistentvolumeclaims\\" in API group \\"\\" in the namespace \\"mysql\\"","reason":"Forbidden","code":403}',
-    });
-    const r = s.bootstrap();
-    expect(r.status).toBe(1);
-    expect(r.log).toBe(listLabelled());
-    expect(r.stderr).toBe(`bootstrap.sh: the API server refused GET ${LIST_PATH} (HTTP 403): the Role and RoleBinding 'mysql-bootstrap' (emitted by ReplicatedMySql) must exist for service account 'mysql'
-bootstrap.sh: ${RETRY}
-`);
-    expect(s.list('var/lib/mysql')).toEqual(['files', 'tmp']);
-  });
-
-  test('the API server rejects the token (HTTP 401): fails closed, naming the token, not the Role', () => {
-    const s = pod({ replicas: 3 }, 'mysql-0');
-    s.api('GET', 'labelSelector=', { status: 401, out: '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}' });
-    const r = s.bootstrap();
-    expect(r.status).toBe(1);
-    expect(r.log).toBe(listLabelled());
-    expect(r.stderr).toBe(`bootstrap.sh: the API server rejected the pod's service account token for GET ${LIST_PATH} (HTTP 401)
-bootstrap.sh: ${RETRY}
-`);
-    expect(s.list('var/lib/mysql')).toEqual(['files', 'tmp']);
-  });
-
-  test('the API server fails (HTTP 500): fails closed with the status and the start of the body', () => {
-    const s = pod({ replicas: 3 }, 'mysql-0');
-    const body = `{"kind":"Status","status":"Failure","message":"etcdserver: request timed out ${'x'.repeat(400)}","code":500}`;
-    s.api('GET', 'labelSelector=', { status: 500, out: body });
-    const r = s.bootstrap();
-    expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`bootstrap.sh: the API server answered HTTP 500 to GET ${LIST_PATH}: ${body.slice(0, 300)}\nbootstrap.sh: ${RETRY}\n`);
+    expect(r.stderr).toBe(`bootstrap.sh: the API server answered HTTP 500: ${body.slice(0, 300)}\n${NO_EVIDENCE}`);
     expect(s.exists('var/lib/mysql/data')).toBe(false);
   });
 
@@ -361,117 +561,232 @@ bootstrap.sh: ${RETRY}
     ['timing out', 28, 'curl: (28) Operation timed out after 10001 milliseconds with 0 bytes received'],
   ])('the API server %s: fails closed', (_what, exit, err) => {
     const s = pod({ replicas: 3 }, 'mysql-0');
-    s.api('GET', 'labelSelector=', { exit, err });
+    s.api('GET', '', { exit, err });
     const r = s.bootstrap();
     expect(r.status).toBe(1);
-    expect(r.log).toBe(listLabelled());
-    expect(r.stderr).toBe(`${err}\nbootstrap.sh: cannot reach the API server at 10.96.0.1\nbootstrap.sh: ${RETRY}\n`);
+    expect(r.log).toBe(GET_STS);
+    expect(r.stderr).toMatch(/^bootstrap\.sh: cannot reach the API server at 10\.96\.0\.1: /);
+    expect(r.stderr).toContain(NO_PRIMARY);
     expect(s.exists('var/lib/mysql/data')).toBe(false);
   });
 
-  test('no token or no CA in the projected volume: fails closed', () => {
+  test('no token in the projected volume: fails closed without asking', () => {
     const s = pod({ replicas: 3 }, 'mysql-0');
     fs.rmSync(s.path('var/run/secrets/kubernetes.io/serviceaccount/token'));
     const r = s.bootstrap();
     expect(r.status).toBe(1);
     expect(r.log).toBe('');
-    expect(r.stderr).toContain('ERROR: no service account token at $ROOT/var/run/secrets/kubernetes.io/serviceaccount: cannot reach the API server');
-    expect(r.stderr).toContain(RETRY);
+    expect(r.stderr).toBe(`bootstrap.sh: no service account token at $ROOT/var/run/secrets/kubernetes.io/serviceaccount: cannot reach the API server\n${NO_PRIMARY}`);
+  });
 
-    const t = pod({ replicas: 3 }, 'mysql-0');
-    fs.rmSync(t.path('var/run/secrets/kubernetes.io/serviceaccount/ca.crt'));
-    const u = t.bootstrap();
-    expect(u.status).toBe(1);
-    expect(u.stderr).toContain('curl: (77) error setting certificate file: $ROOT/var/run/secrets/kubernetes.io/serviceaccount/ca.crt');
-    expect(t.exists('var/lib/mysql/data')).toBe(false);
+  test("no CA in the projected volume: curl refuses (exit 77), fails closed", () => {
+    const s = pod({ replicas: 3 }, 'mysql-0');
+    fs.rmSync(s.path('var/run/secrets/kubernetes.io/serviceaccount/ca.crt'));
+    const r = s.bootstrap();
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(NO_PRIMARY);
+    expect(s.exists('var/lib/mysql/data')).toBe(false);
+  });
+
+  test('no KUBERNETES_SERVICE_HOST: fails closed without asking', () => {
+    const s = pod({ replicas: 3 }, 'mysql-0');
+    const r = s.bootstrap({ KUBERNETES_SERVICE_HOST: '' });
+    expect(r.status).toBe(1);
+    expect(r.log).toBe('');
+    expect(r.stderr).toBe(`bootstrap.sh: KUBERNETES_SERVICE_HOST is not set: cannot reach the API server\n${NO_PRIMARY}`);
   });
 
   test('an IPv6 API server address is bracketed in the URL', () => {
     const s = pod({ replicas: 3 }, 'mysql-0', { apiHost: 'fd00:10:96::1' });
     const r = s.bootstrap();
     expect(r.status).toBe(0);
-    expect(entries(r.log)[0]).toBe(listLabelled('[fd00:10:96::1]'));
+    const api = 'https://[fd00:10:96::1]:443';
+    expect(entries(r.log).slice(0, 3)).toEqual(entries(get(STATEFULSET_PATH, api) + get(MEMBERS_PATH, api) + get(MEMBERS_PATH, api)));
+    expect(s.evidence()).toEqual({ 'mysql-0': 'holds-data' });
   });
 
-  test('labelling the claim is refused: fails after initializing; the next start keeps the data and labels it', () => {
+  test('the StatefulSet has no primary annotation: fails closed, says so', () => {
     const s = pod({ replicas: 3 }, 'mysql-0');
-    s.api('PATCH', 'data-mysql-0', { status: 403, out: '{"kind":"Status","code":403}', times: 1 });
+    s.setPrimary(undefined);
     const r = s.bootstrap();
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain(`the API server refused PATCH ${CLAIMS}/data-mysql-0 (HTTP 403): the Role and RoleBinding 'mysql-bootstrap'`);
-    expect(r.stderr).toContain("ERROR: could not label claim data-mysql-0 as holding data (the Role 'mysql-bootstrap' lists the claims of the members the manifest declares: scale by changing replicas in the manifest, not with kubectl scale); the pod restarts and retries");
+    expect(r.log).toBe(GET_STS);
+    expect(r.stderr).toBe(`bootstrap.sh: the StatefulSet mysql has no annotation ${PRIMARY_ANNOTATION}\n${NO_PRIMARY}`);
+  });
+
+  test('recording the evidence is refused: fails after initializing; the next start keeps the data and records it', () => {
+    const s = pod({ replicas: 1 }, 'mysql-0');
+    s.revoke('PATCH', MEMBERS_PATH);
+    const r = s.bootstrap();
+    expect(r.status).toBe(1);
+    expect(entries(r.log).slice(-2)).toEqual(entries(record('mysql-0')));
+    expect(r.stderr).toContain("bootstrap.sh: ERROR: could not record in ConfigMap mysql-members that this member holds data; the pod restarts and retries\n");
     expect(s.exists('var/lib/mysql/data/mysql.ibd')).toBe(true);
-    expect(s.exists('var/lib/mysql/.holds-data-labelled')).toBe(false);
+    expect(s.evidence()).toBeUndefined();
 
-    s.sql('local', exact(ACCOUNTS), { out: `${FRESH_ACCOUNTS}repl@%\n` });
+    s.allow('PATCH', MEMBERS_PATH);
     const again = s.bootstrap();
     expect(again.status).toBe(0);
-    expect(again.log).toBe(RECONCILE_UP + local(CHANNEL) + local(ACCOUNTS) + RECONCILE_DOWN + labelClaim('mysql-0'));
-    expect(s.exists('var/lib/mysql/.holds-data-labelled')).toBe(true);
-    // Labelled once: later starts do not ask again.
-    expect(entries(s.bootstrap().log).filter(e => e.startsWith('-- curl'))).toEqual([]);
+    expect(again.log).toBe(GET_STS + RECONCILE_UP + local(CHANNEL) + RECONCILE_DOWN + record('mysql-0'));
+    expect(s.evidence()).toEqual({ 'mysql-0': 'holds-data' });
   });
+});
 
-  test('mysqld --initialize-insecure fails: its log, an error, no data directory', () => {
+describe('bootstrap.sh: which member is the primary is what the StatefulSet says now', () => {
+  const following = (template: number, now: number, pod = 'mysql-0') =>
+    `bootstrap.sh: ${pod}: this pod was created from another revision of the StatefulSet (its template names member ${template} the primary, the StatefulSet now names ${now}): following the StatefulSet\n`;
+
+  test('a pod of an older revision whose template names itself primary follows the annotation: it clones from the new primary instead of initializing', () => {
     const s = pod({ replicas: 3 }, 'mysql-0');
-    s.mysqld('--initialize-insecure', { exit: 1, err: '[ERROR] [MY-010338] [Server] Can\'t find error-message file' });
-    const r = s.bootstrap();
-    expect(r.status).toBe(1);
-    expect(r.log).toBe(listLabelled() + mysqld(`--defaults-file=${CNF} --datadir=${BOOT}/data --initialize-insecure`));
-    expect(r.stderr).toContain("[ERROR] [MY-010338] [Server] Can't find error-message file\nbootstrap.sh: ERROR: mysqld --initialize-insecure failed\n");
-    expect(s.exists('var/lib/mysql/data')).toBe(false);
-  });
-
-  test('the temporary mysqld exits before it is ready: its log and the options it was given', () => {
-    const s = pod({ replicas: 3 }, 'mysql-0');
-    s.mysqld('--skip-replica-start', { exit: 1, err: '[ERROR] [MY-012574] [InnoDB] Unable to lock ./ibdata1 error: 11' });
-    const r = s.bootstrap();
-    expect(r.status).toBe(1);
-    expect(r.stderr).toContain('[ERROR] [MY-012574] [InnoDB] Unable to lock ./ibdata1 error: 11\n');
-    expect(r.stderr).toContain(`ERROR: temporary mysqld (--defaults-file=${CNF} --datadir=${BOOT}/data) exited before it was ready`);
-    expect(s.exists('var/lib/mysql/data')).toBe(false);
-  });
-
-  test('the temporary mysqld never answers: gives up after MYSQLD_START_TIMEOUT and stops it', () => {
-    const s = pod({ replicas: 3 }, 'mysql-0');
-    s.mysqld('--skip-replica-start', { hang: true });
-    const r = s.bootstrap({ MYSQLD_START_TIMEOUT: '1' });
-    expect(r.status).toBe(1);
-    expect(r.stderr).toContain('ERROR: temporary mysqld did not start within 1s');
-    expect(r.log).toBe(listLabelled() + mysqld(`--defaults-file=${CNF} --datadir=${BOOT}/data --initialize-insecure`)
-      + temp(`--defaults-file=${CNF} --datadir=${BOOT}/data`) + stopped(`${BOOT}/data`));
-  });
-
-  test('initSql fails: the directory is discarded, the server stopped; the next start initializes from scratch', () => {
-    const s = pod(FULL, 'mysql-0');
-    s.sql('local', 'CREATE TABLE shop.t', { exit: 1, err: "ERROR 1050 (42S01) at line 1: Table 't' already exists", times: 1 });
-    const r = s.bootstrap();
-    expect(r.status).toBe(1);
-    expect(r.stderr).toContain("ERROR 1050 (42S01) at line 1: Table 't' already exists\nbootstrap.sh: ERROR: initSql failed (the data directory is discarded; fix initSql and the pod retries)\n");
-    expect(entries(r.log).slice(-1)).toEqual([stopped(`${BOOT}/data`)]);
-    expect(s.exists('var/lib/mysql/data')).toBe(false);
-
-    const again = s.bootstrap();
-    expect(again.status).toBe(0);
-    expect(again.log).toBe(listLabelled()
-      + initSteps(`${replAccount()}\n${DATABASE}\n${appAccount()}\n${exporterAccount()}`, { initSql: 'CREATE TABLE shop.t (id INT PRIMARY KEY);' })
-      + labelClaim('mysql-0'));
-  });
-
-  test('an interrupted initialization (container killed): its scratch directory and temporary files are discarded', () => {
-    const s = pod({ replicas: 3 }, 'mysql-0');
-    fs.mkdirSync(s.path('var/lib/mysql/.bootstrap/data'), { recursive: true });
-    fs.writeFileSync(s.path('var/lib/mysql/.bootstrap/data/ibdata1'), 'half');
-    fs.writeFileSync(s.path('var/lib/mysql/.bootstrap/mysqld.sock'), 'datadir=/gone\npid=\n');
-    fs.mkdirSync(s.path('var/lib/mysql/tmp/#sql-1'), { recursive: true });
+    expect(s.envFor('bootstrap').PRIMARY_ORDINAL).toBe('0');
+    s.setPrimary(1);
+    s.sql(host(1), exact('SELECT 1;'), { out: '1\n' });
     const r = s.bootstrap();
     expect(r.status).toBe(0);
-    expect(r.log).toBe(listLabelled() + initSteps(replAccount()) + labelClaim('mysql-0'));
-    expect(s.list('var/lib/mysql/data')).toEqual(['.fake-root-password', 'mysql.ibd']);
-    expect(s.list('var/lib/mysql/tmp')).toEqual([]);
+    expect(r.log).toBe(GET_STS + RECIPIENT_UP + askDonor(1) + cloneFrom(1) + RECIPIENT_DOWN + pointClone(1) + record('mysql-0'));
+    expect(r.stderr.startsWith(following(0, 1))).toBe(true);
+    expect(r.stderr).not.toContain('initializ');
   });
 
-  test("passwords with ' \\ \" are escaped in the SQL and in the [client] option files", () => {
+  test('a pod whose template names another member initializes when the StatefulSet now names it (and no one holds data)', () => {
+    const s = pod({ replicas: 3 }, 'mysql-1');
+    s.setPrimary(1);
+    s.sql('local', exact(FACTS), { out: FRESH_FACTS });
+    const r = s.bootstrap();
+    expect(r.status).toBe(0);
+    expect(r.log).toBe(GET_STS + GET_MEMBERS + GET_MEMBERS + initSteps(replAccount()) + record('mysql-1'));
+    expect(r.stderr).toContain(following(0, 1, 'mysql-1'));
+    expect(r.stderr).toContain('mysql-1: no other member holds data: this is a new cluster');
+  });
+
+  test("an older value in kubectl's last-applied-configuration (escaped JSON, sorted first) is not taken for the annotation", () => {
+    const s = pod({ replicas: 3 }, 'mysql-0');
+    const sts = s.apiObject(STATEFULSET_PATH);
+    const applied = JSON.stringify({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { annotations: { [PRIMARY_ANNOTATION]: '0' }, name: 'mysql', namespace: 'mysql' } });
+    // The API server writes map keys sorted (Go's encoding/json): last-applied comes first.
+    sts.metadata.annotations = { 'kubectl.kubernetes.io/last-applied-configuration': `${applied}\n`, [PRIMARY_ANNOTATION]: '2' };
+    s.setApiObject(STATEFULSET_PATH, sts);
+    expect(JSON.stringify(sts)).toContain(`\\"${PRIMARY_ANNOTATION}\\":\\"0\\"`);
+    s.sql(host(2), exact('SELECT 1;'), { out: '1\n' });
+    const r = s.bootstrap();
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain(following(0, 2));
+    expect(s.read('var/lib/mysql/data/.fake-donor')).toBe(`${host(2)}\n`);
+  });
+});
+
+// --- the agent -------------------------------------------------------------------------------
+
+const UUID_SQL = 'SELECT @@server_uuid;';
+const PRIMARY_STATE = "SELECT (SELECT COUNT(*) FROM performance_schema.replication_connection_configuration WHERE CHANNEL_NAME = ''), @@GLOBAL.super_read_only;";
+const REPLICA_STATE = "SELECT @@GLOBAL.super_read_only, IFNULL((SELECT HOST FROM performance_schema.replication_connection_configuration WHERE CHANNEL_NAME = ''), '-'), IFNULL((SELECT SERVICE_STATE FROM performance_schema.replication_connection_status WHERE CHANNEL_NAME = ''), '-'), IFNULL((SELECT SERVICE_STATE FROM performance_schema.replication_applier_status WHERE CHANNEL_NAME = ''), '-');";
+/** This member's transactions, as its server holds them (two UUIDs: a newline between them), and on one line. */
+const MINE = gtidSet(`${UUID_A}:1-100`, `${UUID_B}:1-5`);
+const MINE_SET = `${UUID_A}:1-100,${UUID_B}:1-5`;
+const OPEN = 'agent.sh: mysql-0: primary: no other member is ahead or writable; open for writes\n';
+
+const uuidRules = new WeakMap<PodSandbox, () => void>();
+/** The server_uuid the running mysqld answers (a new one after each start of mysqld). */
+function startedAs(s: PodSandbox, uuid: string): void {
+  uuidRules.get(s)?.();
+  uuidRules.set(s, s.sql('local', exact(UUID_SQL), { out: `${uuid}\n` }));
+}
+
+/**
+ * The running mysqld of member `podName` (read-only, as configured), with the agent's own
+ * questions answered: its server_uuid; as the primary, whether it has a channel and its
+ * super_read_only as it is now; its GTID set; its accounts.
+ */
+function running(props: ReplicatedMySqlProps, podName: string, options: PodOptions & { facts?: string; answers?: (s: PodSandbox) => void } = {}): PodSandbox {
+  const s = pod(props, podName, options);
+  s.serving();
+  // A test's own answers first: rules apply in the order written.
+  options.answers?.(s);
+  startedAs(s, UUID_NOW);
+  s.sql('local', exact(PRIMARY_STATE), { out: '0\t{{super_read_only}}\n' });
+  s.sql('local', exact(GTIDS), gtids(MINE));
+  s.sql('local', exact(FACTS), { out: options.facts ?? FRESH_FACTS + REPL_FACTS });
+  return s;
+}
+
+/** The agent's report (what the readiness probe reads). */
+const state = (verdict: string) => `${verdict.startsWith('ready') ? 'ready' : 'not-ready'} ${UUID_NOW} ${verdict.replace(/^(ready|not-ready) /, '')}\n`;
+
+describe('credentials are read from the files of the credentials volume', () => {
+  test('a trailing newline (kubectl create secret --from-file) is not part of the password', () => {
+    const s = pod(FULL, 'mysql-0', {
+      secrets: { 'root-password': `${ROOT_PASSWORD}\n`, 'replication-password': `${REPLICATION_PASSWORD}\n`, 'password': 'app-pw\n', 'exporter-password': 'exp-pw\n' },
+    });
+    s.sql('local', exact(FACTS), { out: FRESH_FACTS });
+    const r = s.bootstrap();
+    expect(r.status).toBe(0);
+    expect(r.log).toBe(GET_STS + GET_MEMBERS + GET_MEMBERS + initSteps(ALL_ACCOUNTS, { initSql: INIT_SQL }) + record('mysql-0'));
+  });
+
+  test.each([
+    ['root-password', 'r00tZq\tpw'],
+    ['replication-password', 'replZq\r\n'],
+    ['password', 'appZq\npw\n'],
+    ['exporter-password', 'expZq\x7fpw'],
+  ])('%s with a control character inside: refused with the key\'s name, never its value, before any account is created', (key, value) => {
+    const s = pod(FULL, 'mysql-0', { secrets: { [key]: value } });
+    const r = s.bootstrap();
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`bootstrap.sh: ERROR: ${key} in the credentials Secret contains a control character (a newline inside it, a carriage return or a tab), which a MySQL password here cannot hold; write it again without one, e.g. kubectl create secret generic ... --from-literal=${key}='...'\n`);
+    expect(r.stderr).not.toContain('Zq');
+    expect(r.log).not.toMatch(/CREATE USER|\bGRANT\b|CREATE DATABASE/);
+    // Root's password is read before the new directory's server starts: it never runs without one.
+    if (key === 'root-password') expect(r.log).not.toContain('--read-only=OFF');
+    expect(s.exists('var/lib/mysql/data')).toBe(false);
+    expect(s.evidence()).toBeUndefined();
+  });
+
+  test('an empty value (or a newline only) is refused with the key\'s name', () => {
+    const s = pod(FULL, 'mysql-0', { secrets: { 'exporter-password': '\n' } });
+    const r = s.bootstrap();
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('bootstrap.sh: ERROR: exporter-password in the credentials Secret is empty\n');
+    expect(r.log).not.toMatch(/CREATE USER|\bGRANT\b/);
+    expect(s.exists('var/lib/mysql/data')).toBe(false);
+  });
+
+  test.each([
+    ['replication-password', 'repl\npw', FRESH_FACTS + APP_FACTS + EXPORTER_FACTS],
+    ['password', 'app\rpw', FRESH_FACTS + REPL_FACTS + 'schema:shop\n' + EXPORTER_FACTS],
+    ['exporter-password', 'exp\tpw', FRESH_FACTS + REPL_FACTS + APP_FACTS],
+  ])('the agent creating an account the manifest added, %s with a control character: refused by name, nothing created, writes stay closed', async (key, value, facts) => {
+    const s = running({ replicas: 1, database: { name: 'shop', user: 'shop' }, metrics: {} }, 'mysql-0', { secrets: { [key]: value }, facts });
+    s.setEvidence({ 'mysql-0': 'holds-data' });
+    const look = await s.agent().look();
+    expect(look.state).toBe(state('not-ready could not create the accounts the manifest asks for (log above)'));
+    expect(look.stderr).toContain(`agent.sh: ERROR: ${key} in the credentials Secret contains a control character`);
+    expect(look.stderr).not.toContain(value);
+    expect(look.log).not.toMatch(/CREATE USER|\bGRANT\b|CREATE DATABASE|SET GLOBAL read_only/);
+    // super_read_only was lifted for root's account statements only, and put back.
+    expect(entries(look.log).filter(e => e.includes('SET GLOBAL'))).toEqual([onServer('SET GLOBAL super_read_only = OFF;'), onServer('SET GLOBAL super_read_only = ON;')]);
+    expect(s.serverVars()).toEqual({ read_only: 'ON', super_read_only: 'ON' });
+  });
+
+  test("the agent with root's password unreadable (a control character): sends nothing, opens nothing", async () => {
+    const s = running({ replicas: 1 }, 'mysql-0', { secrets: { 'root-password': 'r00t\npw' } });
+    const look = await s.agent().look();
+    expect(look.log).toBe('');
+    expect(look.state).toMatch(/^not-ready none /);
+    expect(s.serverVars()).toEqual({ read_only: 'ON', super_read_only: 'ON' });
+  });
+
+  test("a replica's agent with the replication password unreadable: stops (the container restarts) before starting replication", async () => {
+    const s = running({ replicas: 3 }, 'mysql-1', { secrets: { 'replication-password': 'repl\rpw' } });
+    s.sql('local', exact(REPLICA_STATE), { out: `1\t${host(0)}\tOFF\tOFF\n` });
+    const look = await s.agent().look();
+    expect(look.exited).toBe(1);
+    expect(look.stderr).toContain('agent.sh: ERROR: replication-password in the credentials Secret contains a control character');
+    expect(look.log).not.toContain('START REPLICA');
+  });
+});
+
+describe("quoting: ' \\ \" in passwords", () => {
+  test('escaped in the SQL (sql_string) and in the [client] option files (client_cnf); the servers read them back as the Secret\'s', () => {
     const s = pod(FULL, 'mysql-0', {
       secrets: {
         'root-password': String.raw`it's "root" \ pw`,
@@ -480,341 +795,268 @@ bootstrap.sh: ${RETRY}
         'exporter-password': String.raw`e\x`,
       },
     });
+    s.sql('local', exact(FACTS), { out: FRESH_FACTS });
     const r = s.bootstrap();
-    // (The stand-in authenticates root with the password ALTER USER set, as the server would.)
+    // (The stand-in decodes ALTER USER's literal as the server would, then authenticates root by the option file.)
     expect(r.status).toBe(0);
-    expect(r.log).toBe(listLabelled()
-      + initSteps(`${replAccount(String.raw`'re''pl\\\\'`)}\n${DATABASE}\n${appAccount(String.raw`'a"p''p'`)}\n${exporterAccount(String.raw`'e\\x'`)}`, {
-        initSql: 'CREATE TABLE shop.t (id INT PRIMARY KEY);',
-        rootQuoted: String.raw`'it''s "root" \\ pw'`,
-        rootOption: String.raw`it's \"root\" \\ pw`,
-      })
-      + labelClaim('mysql-0'));
+    const accounts = `${replAccount(String.raw`'re''pl\\\\'`)}\n${DATABASE}\n${appAccount(String.raw`'a"p''p'`)}\n${exporterAccount(String.raw`'e\\x'`)}`;
+    expect(r.log).toBe(GET_STS + GET_MEMBERS + GET_MEMBERS + initSteps(accounts, {
+      initSql: INIT_SQL,
+      rootQuoted: String.raw`'it''s "root" \\ pw'`,
+      rootOption: String.raw`it's \"root\" \\ pw`,
+    }) + record('mysql-0'));
+    expect(s.read('var/lib/mysql/data/.fake-root-password')).toBe(String.raw`it's "root" \ pw`);
+  });
+
+  test("a server sql_mode with NO_BACKSLASH_ESCAPES (config) does not change how the scripts' SQL is read; initSql runs under it", () => {
+    const s = pod({ ...FULL, config: { sql_mode: 'NO_BACKSLASH_ESCAPES,STRICT_TRANS_TABLES' } }, 'mysql-0', { secrets: { 'root-password': String.raw`back\slash` } });
+    expect(s.read('etc/cdk8s-mysql/common.cnf')).toContain('sql_mode = NO_BACKSLASH_ESCAPES,STRICT_TRANS_TABLES');
+    s.sql('local', exact(FACTS), { out: FRESH_FACTS });
+    const r = s.bootstrap();
+    expect(r.status).toBe(0);
+    expect(entries(r.log)).toContain(noPassword(String.raw`ALTER USER 'root'@'localhost' IDENTIFIED BY 'back\\slash';`));
+    // Read under the session's sql_mode: one backslash, the Secret's password.
+    expect(s.read('var/lib/mysql/data/.fake-root-password')).toBe(String.raw`back\slash`);
+    expect(entries(r.log)).toContain(`-- mysql ${cnf('root', String.raw`back\\slash`, false)} --socket=${SOCK}\n${INIT_SQL}\n`);
+  });
+
+  test('the replication password in the peers\' option file, in CLONE INSTANCE and in CHANGE REPLICATION SOURCE', () => {
+    const password = String.raw`it's "a" \ b`;
+    const s = pod({ replicas: 2 }, 'mysql-1', { secrets: { 'replication-password': password } });
+    s.sql(host(0), exact('SELECT 1;'), { out: '1\n' });
+    const r = s.bootstrap();
+    // (The stand-ins accept only the cluster's password, decoded as MySQL decodes the SQL and the option file.)
+    expect(r.status).toBe(0);
+    const quoted = String.raw`'it''s "a" \\ b'`;
+    expect(r.log).toBe(GET_STS + RECIPIENT_UP + askDonor(0, { password: String.raw`it's \"a\" \\ b` }) + cloneFrom(0, { quoted }) + RECIPIENT_DOWN
+      + pointClone(0, { quoted }) + record('mysql-1'));
   });
 });
 
-describe('bootstrap.sh: a new replica clones', () => {
-  test('ordinal 1 (the previous member is the primary): clones the primary, points replication at it, renames, labels', () => {
+describe('bootstrap.sh: a new replica clones a donor', () => {
+  /** The questions about the previous member as a donor: its pod, its set, whether the primary holds that set. */
+  const PREVIOUS_SET = `${UUID_A}:1-98`;
+  const askPrevious = (previous: number, primary: number) => get(podPath(previous)) + onPeer(previous, GTIDS)
+    + onPeer(primary, `SELECT GTID_SUBSET('${PREVIOUS_SET}', ${GTID_EXECUTED});`);
+  /** mysql-2 of three: its previous member mysql-1 is Ready and holds nothing the primary lacks (or as given). */
+  function third(options: { previousSubset?: string; previousRefusesOnce?: boolean } = {}): PodSandbox {
+    const s = pod({ replicas: 3 }, 'mysql-2');
+    s.setPod(1, 'ready');
+    // (Rules apply in the order written: a first answer before the lasting one.)
+    if (options.previousRefusesOnce) s.sql(host(1), exact('SELECT 1;'), { exit: 1, err: `ERROR 2003 (HY000): Can't connect to MySQL server on '${host(1)}:3306' (111)`, times: 1 });
+    s.sql(host(1), exact(GTIDS), gtids(PREVIOUS_SET));
+    s.sql(host(0), exact(`SELECT GTID_SUBSET('${PREVIOUS_SET}', ${GTID_EXECUTED});`), { out: `${options.previousSubset ?? '1'}\n` });
+    s.sql(host(0), exact('SELECT 1;'), { out: '1\n' });
+    s.sql(host(1), exact('SELECT 1;'), { out: '1\n' });
+    return s;
+  }
+
+  test('ordinal 1 (the previous member is the primary): clones the primary, points replication at it, renames, records its evidence', () => {
     const s = pod({ replicas: 3 }, 'mysql-1');
-    s.peer(host(0));
+    s.sql(host(0), exact('SELECT 1;'), { out: '1\n' });
     const r = s.bootstrap();
     expect(r.status).toBe(0);
-    expect(r.log).toBe(RECIPIENT_UP + askDonor(0) + cloneFrom(0) + RECIPIENT_DOWN + pointClone(0) + labelClaim('mysql-1'));
+    expect(r.log).toBe(GET_STS + RECIPIENT_UP + askDonor(0) + cloneFrom(0) + RECIPIENT_DOWN + pointClone(0) + record('mysql-1'));
     expect(s.read('var/lib/mysql/data/.fake-donor')).toBe(`${host(0)}\n`);
-    expect(s.list('var/lib/mysql')).toEqual(['.holds-data-labelled', 'data', 'files', 'tmp']);
-    expect(r.stderr).toContain(`mysql-1: empty data directory; cloning from ${host(0)}\n`);
-    expect(r.stderr).toContain(`mysql-1: cloned from ${host(0)}; replicating from ${host(0)}\n`);
+    expect(s.list('var/lib/mysql')).toEqual(['data', 'files', 'tmp']);
+    expect(s.evidence()).toEqual({ 'mysql-1': 'holds-data' });
+    expect(r.stderr).toBe(`bootstrap.sh: mysql-1: empty data directory; cloning a donor
+bootstrap.sh: mysql-1: CLONE INSTANCE FROM ${host(0)}
+bootstrap.sh: mysql-1: cloned from ${host(0)}; replicating from ${host(0)}
+bootstrap.sh: mysql-1: recorded in ConfigMap mysql-members that this member holds data
+`);
   });
 
-  test('ordinal 2: the previous member first (replicas clone in order); the primary is not asked', () => {
-    const s = pod({ replicas: 3 }, 'mysql-2');
-    s.peer(host(0));
-    s.peer(host(1));
+  test('ordinal 2: the previous member first when its pod is Ready and the primary holds all it has', () => {
+    const s = third();
     const r = s.bootstrap();
     expect(r.status).toBe(0);
-    expect(r.log).toBe(RECIPIENT_UP + askDonor(1) + cloneFrom(1) + RECIPIENT_DOWN + pointClone(0) + labelClaim('mysql-2'));
-    expect(r.stderr).toContain(`mysql-2: empty data directory; cloning from ${host(1)} ${host(0)}\n`);
+    expect(r.log).toBe(GET_STS + RECIPIENT_UP + askPrevious(1, 0) + askDonor(1) + cloneFrom(1) + RECIPIENT_DOWN + pointClone(0) + record('mysql-2'));
+    expect(s.read('var/lib/mysql/data/.fake-donor')).toBe(`${host(1)}\n`);
     expect(r.stderr).toContain(`mysql-2: cloned from ${host(1)}; replicating from ${host(0)}\n`);
   });
 
-  test('waits for the previous member while it does not answer yet (it is still starting)', () => {
-    const s = pod({ replicas: 3 }, 'mysql-2');
-    s.peer(host(0));
-    s.peerDown(host(1), 2);
-    s.peer(host(1));
-    const r = s.bootstrap({ PREVIOUS_DONOR_WAIT: '30' });
+  test('the previous member holds transactions the primary lacks: not a donor; after PREVIOUS_DONOR_WAIT the primary is', () => {
+    const s = third({ previousSubset: '0' });
+    const r = s.bootstrap({ PREVIOUS_DONOR_WAIT: '0' });
     expect(r.status).toBe(0);
-    expect(r.log).toBe(RECIPIENT_UP + askDonor(1) + askDonor(1) + askDonor(1) + cloneFrom(1) + RECIPIENT_DOWN + pointClone(0) + labelClaim('mysql-2'));
-    expect(r.stderr.match(new RegExp(`mysql-2: waiting for a donor \\(${host(1)}\\) to answer\n`, 'g'))).toHaveLength(2);
+    expect(r.log).toBe(GET_STS + RECIPIENT_UP + askPrevious(1, 0) + askDonor(0) + cloneFrom(0) + RECIPIENT_DOWN + pointClone(0) + record('mysql-2'));
+    expect(s.read('var/lib/mysql/data/.fake-donor')).toBe(`${host(0)}\n`);
   });
 
-  test('after PREVIOUS_DONOR_WAIT the primary is asked too', () => {
-    const s = pod({ replicas: 3 }, 'mysql-2');
-    s.peer(host(0));
-    s.peerDown(host(1));
-    const r = s.bootstrap({ PREVIOUS_DONOR_WAIT: '2', DONOR_RETRY_INTERVAL: '0.1' });
+  test('within PREVIOUS_DONOR_WAIT the previous member is waited for (replicas clone in order): its pod becomes Ready, it is the donor', () => {
+    const s = third();
+    s.api('GET', podPath(1), { out: JSON.stringify(s.podObject(1, 'not-ready')), times: 2 });
+    const r = s.bootstrap();
     expect(r.status).toBe(0);
-    const log = entries(r.log);
-    const tail = entries(askDonor(1) + askDonor(0) + cloneFrom(0) + RECIPIENT_DOWN + pointClone(0) + labelClaim('mysql-2'));
-    expect(log.slice(-tail.length)).toEqual(tail);
-    // Before: the recipient, then the previous member alone, as often as it was asked.
-    const before = log.slice(0, -tail.length);
-    expect(before.slice(0, 2)).toEqual(entries(RECIPIENT_UP));
-    expect(before.length).toBeGreaterThan(2);
-    expect(new Set(before.slice(2))).toEqual(new Set([askDonor(1)]));
+    expect(r.log).toBe(GET_STS + RECIPIENT_UP + get(podPath(1)) + get(podPath(1)) + askPrevious(1, 0) + askDonor(1) + cloneFrom(1)
+      + RECIPIENT_DOWN + pointClone(0) + record('mysql-2'));
+    expect(r.stderr.match(/mysql-2: waiting for a donor \(the previous member\) to answer\n/g)).toHaveLength(2);
+  });
+
+  test('the previous member does not answer SELECT 1 yet: it is asked again, the primary is not asked meanwhile', () => {
+    const s = third({ previousRefusesOnce: true });
+    const r = s.bootstrap();
+    expect(r.status).toBe(0);
+    expect(r.log).toBe(GET_STS + RECIPIENT_UP + askPrevious(1, 0) + askDonor(1) + askPrevious(1, 0) + askDonor(1) + cloneFrom(1)
+      + RECIPIENT_DOWN + pointClone(0) + record('mysql-2'));
     expect(r.stderr).toContain(`mysql-2: waiting for a donor (${host(1)}) to answer\n`);
   });
 
-  test('the previous member answers but its clone fails: the primary is the fallback', () => {
-    const s = pod({ replicas: 3 }, 'mysql-2');
-    s.peer(host(0));
-    s.peer(host(1));
+  test('the previous member answers but its clone fails: the primary is the fallback (after PREVIOUS_DONOR_WAIT)', () => {
+    const s = third();
     s.sql('local', `CLONE INSTANCE FROM 'repl'@'${host(1)}'`, { exit: 1, err: 'ERROR 3862 (HY000): Clone Donor Error: 1158 : Got an error reading communication packets.' });
     const r = s.bootstrap({ PREVIOUS_DONOR_WAIT: '0' });
     expect(r.status).toBe(0);
-    expect(r.log).toBe(RECIPIENT_UP + askDonor(1) + cloneFrom(1) + askDonor(0) + cloneFrom(0) + RECIPIENT_DOWN + pointClone(0) + labelClaim('mysql-2'));
+    expect(r.log).toBe(GET_STS + RECIPIENT_UP + askPrevious(1, 0) + askDonor(1) + cloneFrom(1) + askDonor(0) + cloneFrom(0)
+      + RECIPIENT_DOWN + pointClone(0) + record('mysql-2'));
     expect(r.stderr).toContain(`mysql-2: clone from ${host(1)} failed\n`);
     expect(s.read('var/lib/mysql/data/.fake-donor')).toBe(`${host(0)}\n`);
   });
 
-  test('no donor answers within DONOR_WAIT_TIMEOUT: fails, stops the recipient, leaves no data', () => {
+  test('no donor answers within DONOR_WAIT_TIMEOUT: fails, stops the recipient, leaves no data and no evidence', () => {
     const s = pod({ replicas: 3 }, 'mysql-2');
+    s.setPod(1, 'not-ready');
     s.peerDown(host(0));
-    s.peerDown(host(1));
     const r = s.bootstrap({ PREVIOUS_DONOR_WAIT: '0', DONOR_WAIT_TIMEOUT: '0' });
     expect(r.status).toBe(1);
-    expect(r.log).toBe(RECIPIENT_UP + askDonor(1) + askDonor(0) + RECIPIENT_DOWN);
-    expect(r.stderr).toContain(`ERROR: no donor could be cloned within 0s (${host(1)} ${host(0)}); the pod restarts and retries`);
+    expect(r.log).toBe(GET_STS + RECIPIENT_UP + get(podPath(1)) + askDonor(0) + RECIPIENT_DOWN);
+    expect(r.stderr).toContain('ERROR: no donor could be cloned within 0s; the pod restarts and retries');
     expect(s.exists('var/lib/mysql/data')).toBe(false);
+    expect(s.evidence()).toBeUndefined();
   });
 
-  test('every donor answers but every clone fails: retries until DONOR_WAIT_TIMEOUT, then fails', () => {
-    const s = pod({ replicas: 2 }, 'mysql-1');
-    s.peer(host(0));
-    s.sql('local', 'CLONE INSTANCE', { exit: 1, err: 'ERROR 3862 (HY000): Clone Donor Error: 3870 : Clone Donor MySQL version: 8.4.9 is different from Recipient MySQL version 9.7.4.' });
-    const r = s.bootstrap({ DONOR_WAIT_TIMEOUT: '1', DONOR_RETRY_INTERVAL: '0.1' });
-    expect(r.status).toBe(1);
-    const log = entries(r.log);
-    expect(log.slice(0, 2)).toEqual(entries(RECIPIENT_UP));
-    expect(log.slice(-1)).toEqual([RECIPIENT_DOWN]);
-    const attempts = log.slice(2, -1);
-    expect(attempts.length).toBeGreaterThanOrEqual(2);
-    expect(attempts).toEqual(Array.from({ length: attempts.length }, (_, i) => (i % 2 === 0 ? askDonor(0) : cloneFrom(0))));
-    expect(r.stderr).toContain(`ERROR: no donor could be cloned within 1s (${host(0)}); the pod restarts and retries`);
-    expect(s.exists('var/lib/mysql/data')).toBe(false);
+  test('with a tls choice (verify): peers are checked against the CA, the clone sets clone_ssl_ca, the channel verifies the source', () => {
+    const s = pod({ replicas: 2, tls: MySqlTls.fromSecret('mysql-tls') }, 'mysql-1');
+    expect(s.envFor('bootstrap').MYSQL_TLS).toBe('verify');
+    s.sql(host(0), exact('SELECT 1;'), { out: '1\n' });
+    const r = s.bootstrap();
+    expect(r.status).toBe(0);
+    expect(r.log).toBe(GET_STS + RECIPIENT_UP + askDonor(0, { verify: true }) + cloneFrom(0, { verify: true }) + RECIPIENT_DOWN
+      + pointClone(0, { verify: true }) + record('mysql-1'));
+  });
+
+  test('tls with verifyPeers false (serve): encrypted, not verified, no clone_ssl_ca', () => {
+    const s = pod({ replicas: 2, tls: MySqlTls.fromSecret('mysql-tls', { verifyPeers: false }) }, 'mysql-1');
+    expect(s.envFor('bootstrap').MYSQL_TLS).toBe('serve');
+    s.sql(host(0), exact('SELECT 1;'), { out: '1\n' });
+    const r = s.bootstrap();
+    expect(r.status).toBe(0);
+    expect(r.log).toBe(GET_STS + RECIPIENT_UP + askDonor(0) + cloneFrom(0) + RECIPIENT_DOWN + pointClone(0) + record('mysql-1'));
   });
 
   test('a primary at ordinal 1 (after a failover): ordinal 0 has no previous member and clones the primary', () => {
     const s = pod({ replicas: 3, primaryOrdinal: 1 }, 'mysql-0');
-    s.peer(host(1));
+    s.sql(host(1), exact('SELECT 1;'), { out: '1\n' });
     const r = s.bootstrap();
     expect(r.status).toBe(0);
-    expect(r.log).toBe(RECIPIENT_UP + askDonor(1) + cloneFrom(1) + RECIPIENT_DOWN + pointClone(1) + labelClaim('mysql-0'));
+    expect(r.log).toBe(GET_STS + RECIPIENT_UP + askDonor(1) + cloneFrom(1) + RECIPIENT_DOWN + pointClone(1) + record('mysql-0'));
   });
 
-  test('startOrdinal 3: mysql-5 clones mysql-4, then mysql-3 (the primary)', () => {
+  test('startOrdinal 3: mysql-5 asks about mysql-4 (not Ready), then clones mysql-3 (the primary)', () => {
     const s = pod({ replicas: 3, startOrdinal: 3 }, 'mysql-5');
-    s.peerDown(host(4));
-    s.peer(host(3));
+    s.setPod(4, 'not-ready');
+    s.sql(host(3), exact('SELECT 1;'), { out: '1\n' });
     const r = s.bootstrap({ PREVIOUS_DONOR_WAIT: '0' });
     expect(r.status).toBe(0);
-    expect(r.log).toBe(RECIPIENT_UP + askDonor(4) + askDonor(3) + cloneFrom(3) + RECIPIENT_DOWN + pointClone(3) + labelClaim('mysql-5'));
+    expect(r.log).toBe(GET_STS + RECIPIENT_UP + get(podPath(4)) + askDonor(3) + cloneFrom(3) + RECIPIENT_DOWN + pointClone(3) + record('mysql-5'));
   });
 
   test('an interrupted clone (container killed mid-way): starts over from an empty scratch directory', () => {
     const s = pod({ replicas: 3 }, 'mysql-1');
-    s.peer(host(0));
+    s.sql(host(0), exact('SELECT 1;'), { out: '1\n' });
     fs.mkdirSync(s.path('var/lib/mysql/.bootstrap/clone'), { recursive: true });
     fs.writeFileSync(s.path('var/lib/mysql/.bootstrap/clone/partial.ibd'), 'half');
     fs.mkdirSync(s.path('var/lib/mysql/.bootstrap/recipient'), { recursive: true });
     fs.writeFileSync(s.path('var/lib/mysql/.bootstrap/recipient/mysql.ibd'), 'old');
     const r = s.bootstrap();
     expect(r.status).toBe(0);
-    expect(r.log).toBe(RECIPIENT_UP + askDonor(0) + cloneFrom(0) + RECIPIENT_DOWN + pointClone(0) + labelClaim('mysql-1'));
+    expect(r.log).toBe(GET_STS + RECIPIENT_UP + askDonor(0) + cloneFrom(0) + RECIPIENT_DOWN + pointClone(0) + record('mysql-1'));
     expect(s.list('var/lib/mysql/data')).toEqual(['.fake-donor', '.fake-root-password', 'mysql.ibd']);
+    expect(s.list('var/lib/mysql')).toEqual(['data', 'files', 'tmp']);
   });
 
-  test('an empty data directory counts as none', () => {
+  test('an empty data directory (a fresh volume) counts as none', () => {
     const s = pod({ replicas: 2 }, 'mysql-1');
-    s.peer(host(0));
+    s.sql(host(0), exact('SELECT 1;'), { out: '1\n' });
     fs.mkdirSync(s.path('var/lib/mysql/data'));
     const r = s.bootstrap();
     expect(r.status).toBe(0);
-    expect(r.stderr).toContain(`cloned from ${host(0)}`);
+    expect(s.read('var/lib/mysql/data/.fake-donor')).toBe(`${host(0)}\n`);
   });
 
-  test("a replication password with ' \\ \" is escaped in CLONE, in CHANGE REPLICATION SOURCE and in the option file", () => {
-    const password = String.raw`it's "a" \ b`;
-    const s = pod({ replicas: 2 }, 'mysql-1', { secrets: { 'replication-password': password } });
-    s.peer(host(0));
-    const r = s.bootstrap();
-    // (The stand-ins accept only the Secret's password, decoded as MySQL decodes the SQL and the option file.)
-    expect(r.status).toBe(0);
-    const quoted = String.raw`'it''s "a" \\ b'`;
-    expect(r.log).toBe(RECIPIENT_UP + askDonor(0, String.raw`it's \"a\" \\ b`) + cloneFrom(0, quoted) + RECIPIENT_DOWN + pointClone(0, quoted) + labelClaim('mysql-1'));
-  });
-
-  test('emptyPrimary REFUSE: replicas clone but label nothing (nothing reads the labels)', () => {
-    const s = pod({ replicas: 2, emptyPrimary: EmptyPrimaryPolicy.REFUSE }, 'mysql-1');
-    s.peer(host(0));
-    const r = s.bootstrap();
-    expect(r.status).toBe(0);
-    expect(r.log).toBe(RECIPIENT_UP + askDonor(0) + cloneFrom(0) + RECIPIENT_DOWN + pointClone(0));
-  });
-
-  test('the next start finds the data: no second clone', () => {
+  test('the next start finds the data: no second clone, the channel refreshed', () => {
     const s = pod({ replicas: 2 }, 'mysql-1');
-    s.peer(host(0));
+    s.sql(host(0), exact('SELECT 1;'), { out: '1\n' });
     expect(s.bootstrap().status).toBe(0);
     s.sql('local', exact(CHANNEL), { out: `${host(0)}\n` });
     const again = s.bootstrap();
     expect(again.status).toBe(0);
-    expect(again.log).toBe(RECONCILE_UP + local(CHANNEL) + local(changeSource()) + RECONCILE_DOWN);
-  });
-});
-
-describe('bootstrap.sh: a primary with data', () => {
-  test('every account exists: nothing is created', () => {
-    const s = pod(FULL, 'mysql-0');
-    s.withData({ labelled: true });
-    s.sql('local', exact(ACCOUNTS), { out: ALL_ACCOUNTS });
-    const r = s.bootstrap();
-    expect(r.status).toBe(0);
-    expect(r.log).toBe(RECONCILE_UP + local(CHANNEL) + local(ACCOUNTS) + RECONCILE_DOWN);
-    expect(r.stderr).not.toContain('creating');
-    expect(r.stderr).toContain('mysql-0: primary; accounts and database as the manifest asks');
-  });
-
-  test('a database, its user and metrics added later (day 2): only what is missing is created, passwords stay out of the log', () => {
-    const s = pod(FULL, 'mysql-0');
-    s.withData({ labelled: true });
-    s.sql('local', exact(ACCOUNTS), { out: `${FRESH_ACCOUNTS}repl@%\n` });
-    const r = s.bootstrap();
-    expect(r.status).toBe(0);
-    expect(r.log).toBe(RECONCILE_UP + local(CHANNEL) + local(ACCOUNTS) + local(`${DATABASE}\n${appAccount()}\n${exporterAccount()}`) + RECONCILE_DOWN);
-    expect(r.stderr).toBe("bootstrap.sh: mysql-0: creating: CREATE DATABASE `shop`;CREATE USER 'shop'@'%';CREATE USER 'exporter'@'localhost';\n"
-      + 'bootstrap.sh: mysql-0: primary; accounts and database as the manifest asks\n');
-  });
-
-  test('an account exists under another host only: it is created for the host the manifest asks', () => {
-    const s = pod({ replicas: 1, metrics: {} }, 'mysql-0');
-    s.withData({ labelled: true });
-    s.sql('local', exact(ACCOUNTS), { out: `${FRESH_ACCOUNTS}repl@%\nexporter@127.0.0.1\n` });
-    const r = s.bootstrap();
-    expect(r.status).toBe(0);
-    expect(entries(r.log)[3]).toBe(local(exporterAccount()));
-  });
-
-  test('creating them fails: the error, and the pod retries', () => {
-    const s = pod({ replicas: 1 }, 'mysql-0');
-    s.withData({ labelled: true });
-    s.sql('local', 'CREATE USER', { exit: 1, err: "ERROR 1396 (HY000) at line 1: Operation CREATE USER failed for 'repl'@'%'" });
-    const r = s.bootstrap();
-    expect(r.status).toBe(1);
-    expect(r.stderr).toContain("ERROR 1396 (HY000) at line 1: Operation CREATE USER failed for 'repl'@'%'\nbootstrap.sh: ERROR: could not create the accounts and database\n");
-    expect(entries(r.log).slice(-1)).toEqual([RECONCILE_DOWN]);
-  });
-
-  test('reading the existing accounts fails: dies, creates nothing (it would otherwise try to create every account)', () => {
-    const s = pod(FULL, 'mysql-0');
-    s.withData({ labelled: true });
-    const err = "ERROR 1146 (42S02) at line 1: Table 'mysql.user' doesn't exist";
-    s.sql('local', exact(ACCOUNTS), { exit: 1, err });
-    const r = s.bootstrap();
-    expect(r.status).toBe(1);
-    expect(r.log).toBe(RECONCILE_UP + local(CHANNEL) + local(ACCOUNTS) + RECONCILE_DOWN);
-    expect(r.stderr).toBe(`${err}\nbootstrap.sh: ERROR: could not read the existing accounts and databases\n`);
-  });
-
-  test('data from before claims were labelled: the claim is labelled once', () => {
-    const s = pod({ replicas: 3 }, 'mysql-0');
-    s.withData();
-    s.sql('local', exact(ACCOUNTS), { out: ALL_ACCOUNTS });
-    const r = s.bootstrap();
-    expect(r.status).toBe(0);
-    expect(r.log).toBe(RECONCILE_UP + local(CHANNEL) + local(ACCOUNTS) + RECONCILE_DOWN + labelClaim('mysql-0'));
-  });
-
-  test('a data directory with foreign files is refused, nothing started', () => {
-    const s = pod({ replicas: 3 }, 'mysql-0');
-    fs.mkdirSync(s.path('var/lib/mysql/data'), { recursive: true });
-    fs.writeFileSync(s.path('var/lib/mysql/data/backup.tar'), 'x');
-    const r = s.bootstrap();
-    expect(r.status).toBe(1);
-    expect(r.log).toBe('');
-    expect(r.stderr).toContain(`ERROR: ${DATA_ROOT}/data is not empty but holds no MySQL data directory (no mysql.ibd); move it aside and restart the pod`);
-    expect(s.list('var/lib/mysql/data')).toEqual(['backup.tar']);
-  });
-
-  test("an interrupted previous run's scratch directory and temporary files are discarded", () => {
-    const s = pod({ replicas: 3 }, 'mysql-0');
-    s.withData({ labelled: true });
-    fs.mkdirSync(s.path('var/lib/mysql/.bootstrap/clone'), { recursive: true });
-    fs.writeFileSync(s.path('var/lib/mysql/.bootstrap/reconcile.log'), 'old');
-    fs.mkdirSync(s.path('var/lib/mysql/tmp'), { recursive: true });
-    fs.writeFileSync(s.path('var/lib/mysql/tmp/ib_sort'), 'old');
-    const r = s.bootstrap();
-    expect(r.status).toBe(0);
-    expect(s.list('var/lib/mysql')).toEqual(['.holds-data-labelled', 'data', 'files', 'tmp']);
-    expect(s.list('var/lib/mysql/tmp')).toEqual([]);
-  });
-
-  test("root's password in the data differs from the Secret (rotated wrongly): fails with the server's error", () => {
-    const s = pod({ replicas: 3 }, 'mysql-0');
-    s.withData({ labelled: true, rootPassword: 'the-old-one' });
-    const r = s.bootstrap();
-    expect(r.status).toBe(1);
-    expect(r.stderr).toContain("ERROR 1045 (28000): Access denied for user 'root'@'localhost' (using password: YES)");
-    expect(entries(r.log).slice(-1)).toEqual([RECONCILE_DOWN]);
+    // Its evidence entry is there already: read, not patched.
+    expect(again.log).toBe(GET_STS + RECONCILE_UP + local(CHANNEL) + local(changeSource()) + RECONCILE_DOWN + GET_MEMBERS);
   });
 });
 
 describe('bootstrap.sh: a replica with data', () => {
-  const props: ReplicatedMySqlProps = { replicas: 3 };
-  /** This member's GTID set as its server holds it (two UUIDs, a newline between them), and on one line. */
-  const MINE = gtidSet(`${UUID_A}:1-100`, `${UUID_B}:1-5`);
-  const MINE_SET = `${UUID_A}:1-100,${UUID_B}:1-5`;
-  const verdictSql = `SELECT GTID_SUBSET('${MINE_SET}', ${GTID_EXECUTED}), REPLACE(GTID_SUBTRACT('${MINE_SET}', ${GTID_EXECUTED}), '\\n', '');`;
+  /** What the primary is asked about this member's transactions, and its answer. */
+  const verdictSql = (mine: string) => `SELECT GTID_SUBSET('${mine}', ${GTID_EXECUTED}), REPLACE(GTID_SUBTRACT('${mine}', ${GTID_EXECUTED}), '\\n', '');`;
   const verdict = (subset: string, missing: string) => ({ rows: [{ subset, missing }] });
-
-  test('replicating from the primary: the credentials are refreshed from the Secret, nothing else', () => {
-    const s = pod(props, 'mysql-1');
-    s.withData({ labelled: true });
-    s.sql('local', exact(CHANNEL), { out: `${host(0)}\n` });
-    const r = s.bootstrap();
-    expect(r.status).toBe(0);
-    expect(r.log).toBe(RECONCILE_UP + local(CHANNEL) + local(changeSource()) + RECONCILE_DOWN);
-    expect(r.stderr).toContain(`mysql-1: replicating from ${host(0)}\n`);
-  });
-
-  test("a rotated replication password with ' \\ \" reaches the channel escaped", () => {
-    const s = pod(props, 'mysql-2', { secrets: { 'replication-password': String.raw`n3w'\"pw` } });
-    s.withData({ labelled: true });
-    s.sql('local', exact(CHANNEL), { out: `${host(0)}\n` });
-    const r = s.bootstrap();
-    expect(r.status).toBe(0);
-    expect(entries(r.log)[2]).toBe(local(changeSource(undefined, String.raw`'n3w''\\"pw'`)));
-  });
-
-  test.each([
-    ['another member (a failover happened)', `${host(2)}\n`, host(2)],
-    ['nothing (this was the primary)', '', 'nothing (this was a primary)'],
-  ])('replicating from %s, and the primary holds every transaction: re-pointed at the primary', (_what, channel, from) => {
-    const s = pod(props, 'mysql-1');
-    s.withData({ labelled: true });
+  /** mysql-1 with data and its evidence entry, its channel pointing at `channel`. */
+  function replica(channel: string, options: PodOptions & { props?: ReplicatedMySqlProps; podName?: string } = {}): PodSandbox {
+    const s = pod(options.props ?? { replicas: 3 }, options.podName ?? 'mysql-1', options);
+    s.withData();
+    s.setEvidence({ [s.podName]: 'holds-data' });
     s.sql('local', exact(CHANNEL), { out: channel });
-    s.sql('local', exact(GTIDS), gtids(MINE));
-    s.sql(host(0), exact(verdictSql), verdict('1', ''));
+    // Executed and received on one line, as the server computes the SQL (its REPLACEs remove the newlines).
+    s.sql('local', exact(MINE_SQL), { rows: [{ mine: MINE_SET }] });
+    return s;
+  }
+
+  test('replicating from the primary: persisted read-only settings reset, the channel\'s credentials and TLS refreshed, nothing else', () => {
+    const s = replica(`${host(0)}\n`);
     const r = s.bootstrap();
     expect(r.status).toBe(0);
-    expect(r.log).toBe(RECONCILE_UP + local(CHANNEL) + local(GTIDS) + onPeer(0, verdictSql)
-      + local('STOP REPLICA; RESET REPLICA ALL;') + local(changeSource(0)) + RECONCILE_DOWN);
-    expect(r.stderr).toContain(`mysql-1: re-pointing replication from ${from} to ${host(0)} (it holds every transaction of this member)\n`);
+    expect(r.log).toBe(GET_STS + RECONCILE_UP + local(CHANNEL) + local(changeSource()) + RECONCILE_DOWN + GET_MEMBERS);
+    expect(r.stderr).toBe(`bootstrap.sh: mysql-1: replicating from ${host(0)}\n`);
+    expect(s.list('var/lib/mysql')).toEqual(['data', 'files', 'tmp']);
   });
 
-  test('a GTID set of two UUIDs works end to end: read on one line, judged by the primary (answers matched loosely: only the stand-ins\' mysql --batch decides)', () => {
-    const s = pod(props, 'mysql-1');
-    s.withData({ labelled: true });
-    s.sql('local', exact(CHANNEL), { out: `${host(2)}\n` });
-    // This member's set, read raw or with REPLACE: the server's value, printed as mysql --batch prints it.
-    s.sql('local', /^SELECT (REPLACE\()?@@GLOBAL\.gtid_executed[^;]*;$/, gtids(MINE));
-    s.sql(host(0), 'GTID_SUBSET', verdict('1', ''));
+  test("a rotated replication password with ' \\ \" reaches the channel escaped; with tls (verify) the source is verified", () => {
+    const s = replica(`${host(0)}\n`, { props: { replicas: 3, tls: MySqlTls.fromSecret('mysql-tls') }, secrets: { 'replication-password': String.raw`n3w'\"pw` } });
     const r = s.bootstrap();
     expect(r.status).toBe(0);
-    expect(r.log).toBe(RECONCILE_UP + local(CHANNEL) + local(GTIDS) + onPeer(0, verdictSql)
-      + local('STOP REPLICA; RESET REPLICA ALL;') + local(changeSource(0)) + RECONCILE_DOWN);
+    expect(entries(r.log)).toContain(local(changeSource(undefined, { quoted: String.raw`'n3w''\\"pw'`, verify: true })));
+  });
+
+  test('replicating from another member (a failover happened), and the primary holds every transaction (two UUIDs): re-pointed at the primary', () => {
+    const s = replica(`${host(2)}\n`);
+    // The primary's GTID_SUBTRACT answer as the server holds it; the SQL's REPLACE puts it on one line.
+    s.sql(host(0), exact(verdictSql(MINE_SET)), verdict('1', ''));
+    const r = s.bootstrap();
+    expect(r.status).toBe(0);
+    expect(r.log).toBe(GET_STS + RECONCILE_UP + local(CHANNEL) + local(MINE_SQL) + onPeer(0, verdictSql(MINE_SET))
+      + local('STOP REPLICA; RESET REPLICA ALL;') + local(changeSource(0)) + RECONCILE_DOWN + GET_MEMBERS);
+    expect(r.stderr).toBe(`bootstrap.sh: mysql-1: re-pointing replication from ${host(2)} to ${host(0)} (it holds every transaction of this member)\n`);
+  });
+
+  test('the old primary of an older revision (its template names itself, the StatefulSet names mysql-1): it follows mysql-1 once mysql-1 holds all it has', () => {
+    const s = replica('', { podName: 'mysql-0' });
+    s.setPrimary(1);
+    s.sql(host(1), exact(verdictSql(MINE_SET)), verdict('1', ''));
+    const r = s.bootstrap();
+    expect(r.status).toBe(0);
+    expect(r.log).toBe(GET_STS + RECONCILE_UP + local(CHANNEL) + local(MINE_SQL) + onPeer(1, verdictSql(MINE_SET))
+      + local('STOP REPLICA; RESET REPLICA ALL;') + local(changeSource(1)) + RECONCILE_DOWN + GET_MEMBERS);
+    expect(r.stderr).toContain(`mysql-0: re-pointing replication from nothing (this was a primary) to ${host(1)} (it holds every transaction of this member)\n`);
   });
 
   test('the primary lacks transactions of this member: refuses, names them and the two ways out, changes nothing', () => {
-    const s = pod(props, 'mysql-1');
-    s.withData({ labelled: true });
-    s.sql('local', exact(CHANNEL), { out: `${host(2)}\n` });
-    s.sql('local', exact(GTIDS), gtids(MINE));
-    s.sql(host(0), exact(verdictSql), verdict('0', `${UUID_B}:4-5`));
+    const s = replica(`${host(2)}\n`);
+    s.sql(host(0), exact(verdictSql(MINE_SET)), verdict('0', gtidSet(`${UUID_A}:100`, `${UUID_B}:4-5`)));
     const r = s.bootstrap();
     expect(r.status).toBe(1);
-    expect(r.log).toBe(RECONCILE_UP + local(CHANNEL) + local(GTIDS) + onPeer(0, verdictSql) + RECONCILE_DOWN);
-    expect(r.stderr).toContain(`bootstrap.sh: ERROR: this member holds transactions that the primary ${host(0)} does not have (${UUID_B}:4-5).
+    expect(r.log).toBe(GET_STS + RECONCILE_UP + local(CHANNEL) + local(MINE_SQL) + onPeer(0, verdictSql(MINE_SET)) + RECONCILE_DOWN);
+    expect(r.stderr).toBe(`bootstrap.sh: ERROR: this member holds transactions that the primary ${host(0)} does not have (${UUID_A}:100,${UUID_B}:4-5).
 Following ${host(0)} would lose them, so this member stays down. Either this member is the
 most advanced one (then make it the primary: set primaryOrdinal: 1), or its extra
 transactions are to be discarded (then delete its data: kubectl -n mysql delete pvc
@@ -823,242 +1065,770 @@ data-mysql-1, then delete the pod, and it re-clones from ${host(0)})
   });
 
   test('the primary cannot be asked: fails, changes nothing', () => {
-    const s = pod(props, 'mysql-1');
-    s.withData({ labelled: true });
-    s.sql('local', exact(CHANNEL), { out: `${host(2)}\n` });
-    s.sql('local', exact(GTIDS), gtids(MINE));
+    const s = replica(`${host(2)}\n`);
     s.peerDown(host(0));
     const r = s.bootstrap();
     expect(r.status).toBe(1);
-    expect(r.log).toBe(RECONCILE_UP + local(CHANNEL) + local(GTIDS) + onPeer(0, verdictSql) + RECONCILE_DOWN);
-    expect(r.stderr).toContain(`ERROR: this member replicates from ${host(2)}, but the manifest names ${host(0)} as the primary, and ${host(0)} cannot be asked whether it holds this member's transactions; the pod restarts and retries`);
+    expect(r.log).toBe(GET_STS + RECONCILE_UP + local(CHANNEL) + local(MINE_SQL) + onPeer(0, verdictSql(MINE_SET)) + RECONCILE_DOWN);
+    expect(r.stderr).toBe(`bootstrap.sh: ERROR: this member replicates from ${host(2)}, but the StatefulSet names ${host(0)} the primary, and ${host(0)} cannot be asked whether it holds this member's transactions (ERROR 2003 (HY000): Can't connect to MySQL server on '${host(0)}:3306' (111)); the pod restarts and retries\n`);
   });
 
-  test('the replica keeps its read-only configuration and its data directory in place', () => {
-    const s = pod(props, 'mysql-1');
-    s.withData({ labelled: true });
-    s.sql('local', exact(CHANNEL), { out: `${host(0)}\n` });
-    expect(s.bootstrap().status).toBe(0);
-    expect(s.read('etc/mysql/conf.d/mysqld.cnf')).toContain('super_read_only = ON');
-    expect(s.list('var/lib/mysql')).toEqual(['.holds-data-labelled', 'data', 'files', 'tmp']);
+  test("root's password in the data differs from the Secret (rotated wrongly): fails with the server's error, changes nothing", () => {
+    const s = replica(`${host(0)}\n`);
+    s.withData({ rootPassword: 'the-old-one' });
+    const r = s.bootstrap();
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("ERROR 1045 (28000): Access denied for user 'root'@'localhost' (using password: YES)\nbootstrap.sh: ERROR: could not reset persisted read_only settings\n");
+    expect(r.log).toBe(GET_STS + RECONCILE_UP + RECONCILE_DOWN);
+  });
+
+  test("an interrupted previous run's scratch directory and temporary files are discarded", () => {
+    const s = replica(`${host(0)}\n`);
+    fs.mkdirSync(s.path('var/lib/mysql/.bootstrap/clone'), { recursive: true });
+    fs.writeFileSync(s.path('var/lib/mysql/.bootstrap/reconcile.log'), 'old');
+    fs.mkdirSync(s.path('var/lib/mysql/tmp'), { recursive: true });
+    fs.writeFileSync(s.path('var/lib/mysql/tmp/ib_sort'), 'old');
+    const r = s.bootstrap();
+    expect(r.status).toBe(0);
+    expect(s.list('var/lib/mysql')).toEqual(['data', 'files', 'tmp']);
+    expect(s.list('var/lib/mysql/tmp')).toEqual([]);
   });
 });
 
-describe('bootstrap.sh: promotion (the manifest names a replica as the primary)', () => {
+describe('bootstrap.sh: a primary with data, and promotion', () => {
+  test('the primary, no channel: read-only settings reset, nothing else (the agent opens it); its evidence entry restored', () => {
+    const s = pod(FULL, 'mysql-0');
+    s.withData();
+    s.setEvidence({ 'mysql-1': 'holds-data' });
+    const r = s.bootstrap();
+    expect(r.status).toBe(0);
+    // No accounts here: the agent creates what the manifest added, once it may open writes.
+    expect(r.log).toBe(GET_STS + RECONCILE_UP + local(CHANNEL) + RECONCILE_DOWN + record('mysql-0'));
+    expect(r.stderr).toBe('bootstrap.sh: mysql-0: primary; the agent opens it for writes once no member is ahead of it or writable\n'
+      + 'bootstrap.sh: mysql-0: recorded in ConfigMap mysql-members that this member holds data\n');
+    expect(s.evidence()).toEqual({ 'mysql-1': 'holds-data', 'mysql-0': 'holds-data' });
+  });
+
+  // mysql-1 is named the primary (primaryOrdinal: 1); it replicates from mysql-0, the old primary.
   const props: ReplicatedMySqlProps = { replicas: 3, primaryOrdinal: 1 };
-  const SOURCE_STATE = `SELECT @@GLOBAL.read_only, @@GLOBAL.super_read_only, ${GTID_EXECUTED};`;
-  /** The old source's GTID set as its server holds it, and on one line; this member has the same. */
-  const SOURCE = gtidSet(`${UUID_A}:1-100`, `${UUID_B}:1-5`);
-  const SOURCE_SET = `${UUID_A}:1-100,${UUID_B}:1-5`;
-  const MINE_SET = SOURCE_SET;
-  const sourceState = (readOnly: string, superReadOnly: string) => ({ rows: [{ read_only: readOnly, super_read_only: superReadOnly, gtid_executed: SOURCE }] });
+  const SOURCE_SET = MINE_SET;
   const applied = (set: string) => `SELECT GTID_SUBSET('${set}', ${GTID_EXECUTED});`;
-  const RECEIVED = "SELECT REPLACE(RECEIVED_TRANSACTION_SET, '\\n', '') FROM performance_schema.replication_connection_status WHERE CHANNEL_NAME = '';";
-  const received = (set: string) => ({ rows: [{ RECEIVED_TRANSACTION_SET: set }] });
-  const peerBehind = `SELECT GTID_SUBSET('${UUID_A}:1-98', '${MINE_SET}');`;
-  const PROMOTING = `bootstrap.sh: mysql-1: the manifest names this member the primary; it replicates from ${host(0)}: promoting\n`;
-  /** After catching up: the other members are asked (mysql-2 is behind), replication is reset. */
-  const PROMOTED = local('STOP REPLICA;') + local(GTIDS) + onPeer(2, GTIDS) + local(peerBehind)
-    + local('RESET REPLICA ALL;') + local(ACCOUNTS) + RECONCILE_DOWN;
-  const CAUGHT_UP = local('START REPLICA;') + local(applied(SOURCE_SET));
+  const PROMOTING = `bootstrap.sh: mysql-1: the StatefulSet names this member the primary; it replicates from ${host(0)}: promoting\n`;
+  const PRIMARY_NOW = 'bootstrap.sh: mysql-1: primary; the agent opens it for writes once no member is ahead of it or writable\n';
+  /** After catching up: this member's set, the members that hold data asked (mysql-2 is behind), replication reset. */
+  const NONE_AHEAD = local('STOP REPLICA;') + local(GTIDS) + GET_MEMBERS + get(claimPath(0)) + get(claimPath(2))
+    + onPeer(2, MEMBER_STATE) + local(subtract(`${UUID_A}:1-98`, MINE_SET));
+  const PROMOTED = local('RESET REPLICA ALL;') + RECONCILE_DOWN + GET_MEMBERS;
+  const CAUGHT_UP = onPeer(0, MEMBER_STATE) + local('START REPLICA;') + local(applied(SOURCE_SET));
 
-  const TOO_MANY = 'ERROR 1040 (08004): Too many connections';
-  const DENIED = "ERROR 1045 (28000): Access denied for user 'repl'@'10.244.0.11' (using password: YES)";
-  const LOST = "ERROR 2013 (HY000): Lost connection to MySQL server at 'reading initial communication packet', system error: 104";
-  const REFUSED = (ordinal: number) => `ERROR 2003 (HY000): Can't connect to MySQL server on '${host(ordinal)}:3306' (111)`;
-  const UNKNOWN = (ordinal: number) => `ERROR 2005 (HY000): Unknown MySQL server host '${host(ordinal)}' (-2)`;
-
-  function member(): PodSandbox {
+  /** mysql-1 with data replicating from mysql-0; `answers` come first (rules apply in the order written). */
+  function member(answers: (s: PodSandbox) => void = () => undefined): PodSandbox {
     const s = pod(props, 'mysql-1');
-    s.withData({ labelled: true });
+    answers(s);
+    s.withData();
+    s.setEvidence({ 'mysql-0': 'holds-data', 'mysql-1': 'holds-data', 'mysql-2': 'holds-data' });
+    s.setClaim(0, true);
+    s.setClaim(2, true);
     s.sql('local', exact(CHANNEL), { out: `${host(0)}\n` });
-    s.sql('local', exact(GTIDS), gtids(SOURCE));
-    s.sql('local', exact(ACCOUNTS), { out: ALL_ACCOUNTS });
-    return s;
-  }
-  /** mysql-1 caught up with its read-only old source; mysql-2 answers as given. */
-  function caughtUp(): PodSandbox {
-    const s = member();
-    s.sql(host(0), exact(SOURCE_STATE), sourceState('1', '1'));
+    s.sql('local', exact(GTIDS), gtids(MINE));
     s.sql('local', exact(applied(SOURCE_SET)), { out: '1\n' });
+    s.sql(host(2), exact(MEMBER_STATE), memberState(1, 1, `${UUID_A}:1-98`));
+    s.sql('local', exact(subtract(`${UUID_A}:1-98`, MINE_SET)), gtids(''));
     return s;
   }
 
-  test.each([['0', '0'], ['1', '0']])('the old primary still accepts writes (read_only=%s, super_read_only=%s): refuses, changes nothing', (readOnly, superReadOnly) => {
-    const s = member();
-    s.sql(host(0), exact(SOURCE_STATE), sourceState(readOnly, superReadOnly));
-    const r = s.bootstrap();
-    expect(r.status).toBe(1);
-    expect(r.log).toBe(RECONCILE_UP + local(CHANNEL) + onPeer(0, SOURCE_STATE) + RECONCILE_DOWN);
-    expect(r.stderr).toBe(`${PROMOTING}bootstrap.sh: ERROR: the old primary ${host(0)} still accepts writes (read_only=${readOnly}, super_read_only=${superReadOnly}). Stop writes on it first (on ${host(0)}: SET GLOBAL super_read_only = ON;), then this pod promotes on its next start. Nothing was changed\n`);
-  });
-
-  test('the old primary is read-only (read_only and super_read_only): catches up with it, checks the other members, resets replication', () => {
-    const s = member();
-    s.sql(host(0), exact(SOURCE_STATE), sourceState('1', '1'));
-    s.sql('local', exact(applied(SOURCE_SET)), { out: '0\n', times: 1 });
-    s.sql('local', exact(applied(SOURCE_SET)), { out: '1\n' });
-    s.sql(host(2), exact(GTIDS), gtids(`${UUID_A}:1-98`));
-    s.sql('local', exact(peerBehind), { out: '1\n' });
+  test('the old primary is read-only: catches up with it, checks that no member is ahead, resets replication', () => {
+    const s = member((s) => {
+      s.sql(host(0), exact(MEMBER_STATE), memberState(1, 1, SOURCE_SET));
+      // Not applied at the first look, applied at the second.
+      s.sql('local', exact(applied(SOURCE_SET)), { out: '0\n', times: 1 });
+    });
     const r = s.bootstrap();
     expect(r.status).toBe(0);
-    expect(r.log).toBe(RECONCILE_UP + local(CHANNEL) + onPeer(0, SOURCE_STATE) + CAUGHT_UP + local(applied(SOURCE_SET)) + PROMOTED);
+    expect(r.log).toBe(GET_STS + RECONCILE_UP + local(CHANNEL) + CAUGHT_UP + local(applied(SOURCE_SET)) + NONE_AHEAD + PROMOTED);
     expect(r.stderr).toBe(`${PROMOTING}bootstrap.sh: mysql-1: catching up with ${host(0)} (${SOURCE_SET})
 bootstrap.sh: mysql-1: promoted: no longer replicating from ${host(0)} (${MINE_SET})
-bootstrap.sh: mysql-1: primary; accounts and database as the manifest asks
-`);
-    // It starts as the primary: writable.
-    expect(s.read('etc/mysql/conf.d/mysqld.cnf')).toContain('super_read_only = OFF');
+${PRIMARY_NOW}`);
+    // mysqld still starts read-only: the agent opens it.
+    expect(s.read('etc/mysql/conf.d/mysqld.cnf')).toMatch(/^super_read_only = ON$/m);
   });
 
-  test('GTID sets of two UUIDs work end to end: read on one line, applied, compared with the other members (answers matched loosely: only the stand-ins\' mysql --batch decides)', () => {
-    const s = pod(props, 'mysql-1');
-    s.withData({ labelled: true });
-    s.sql('local', exact(CHANNEL), { out: `${host(0)}\n` });
-    s.sql('local', exact(ACCOUNTS), { out: ALL_ACCOUNTS });
-    // Whatever the SQL: the server's value (a newline between the UUIDs), printed as mysql --batch prints it.
-    s.sql(host(0), /^SELECT @@GLOBAL\.read_only, @@GLOBAL\.super_read_only, [^;]*gtid_executed[^;]*;$/, sourceState('1', '1'));
-    s.sql(host(2), /^SELECT [^;]*gtid_executed[^;]*;$/, gtids(gtidSet(`${UUID_A}:1-98`, `${UUID_B}:1-5`)));
-    s.sql('local', /^SELECT (REPLACE\()?@@GLOBAL\.gtid_executed[^;]*;$/, gtids(SOURCE));
-    // GTID_SUBSET answers 1 to any set it takes (the stand-in rejects a malformed one, ERROR 1772).
-    s.sql('local', /^SELECT GTID_SUBSET\(/, { out: '1\n' });
+  test('the old primary still takes writes: waits until its agent demoted it, then promotes', () => {
+    const s = member((s) => {
+      s.sql(host(0), exact(MEMBER_STATE), { ...memberState(0, 0, SOURCE_SET), times: 2 });
+      s.sql(host(0), exact(MEMBER_STATE), memberState(1, 1, SOURCE_SET));
+    });
     const r = s.bootstrap();
     expect(r.status).toBe(0);
-    const peerSet = `${UUID_A}:1-98,${UUID_B}:1-5`;
-    expect(r.log).toBe(RECONCILE_UP + local(CHANNEL) + onPeer(0, SOURCE_STATE) + CAUGHT_UP
-      + local('STOP REPLICA;') + local(GTIDS) + onPeer(2, GTIDS) + local(`SELECT GTID_SUBSET('${peerSet}', '${MINE_SET}');`)
-      + local('RESET REPLICA ALL;') + local(ACCOUNTS) + RECONCILE_DOWN);
-    expect(r.stderr).toContain(`mysql-1: catching up with ${host(0)} (${SOURCE_SET})\n`);
-    expect(r.stderr).toContain(`mysql-1: promoted: no longer replicating from ${host(0)} (${MINE_SET})\n`);
+    expect(r.log).toBe(GET_STS + RECONCILE_UP + local(CHANNEL) + onPeer(0, MEMBER_STATE) + onPeer(0, MEMBER_STATE) + CAUGHT_UP + NONE_AHEAD + PROMOTED);
+    expect(r.stderr.match(new RegExp(`mysql-1: waiting for the old primary ${host(0).replace(/\./g, '\\.')} to stop taking writes\n`, 'g'))).toHaveLength(2);
+  });
+
+  test.each([[0, 0], [1, 0]])('the old primary still takes writes (read_only=%d, super_read_only=%d) after DEMOTE_WAIT: refuses, changes nothing', (readOnly, superReadOnly) => {
+    const s = member((s) => {
+      s.sql(host(0), exact(MEMBER_STATE), memberState(readOnly, superReadOnly, SOURCE_SET));
+    });
+    const r = s.bootstrap({ DEMOTE_WAIT: '0' });
+    expect(r.status).toBe(1);
+    expect(r.log).toBe(GET_STS + RECONCILE_UP + local(CHANNEL) + onPeer(0, MEMBER_STATE) + RECONCILE_DOWN);
+    expect(r.stderr).toBe(`${PROMOTING}bootstrap.sh: ERROR: the old primary ${host(0)} still accepts writes (read_only=${readOnly}, super_read_only=${superReadOnly}) 0s after the StatefulSet named this member the primary: its agent should have demoted it. Stop writes on it (kubectl exec it: SET GLOBAL super_read_only = ON), or stop its pod; this pod retries. Nothing was changed\n`);
+  });
+
+  test('the old primary is down (no answer over PEER_ATTEMPTS, its pod not Ready): applies every transaction it received, then promotes', () => {
+    const s = member((s) => {
+      s.peerDown(host(0));
+      s.setPod(0, 'not-ready');
+      s.sql('local', exact(`SELECT ${GTID_RECEIVED};`), { rows: [{ received: SOURCE_SET }] });
+    });
+    const r = s.bootstrap();
+    expect(r.status).toBe(0);
+    const attempt = onPeer(0, MEMBER_STATE) + get(podPath(0));
+    expect(r.log).toBe(GET_STS + RECONCILE_UP + local(CHANNEL) + attempt + attempt + attempt
+      + local(`SELECT ${GTID_RECEIVED};`) + local('START REPLICA SQL_THREAD;') + local(applied(SOURCE_SET)) + NONE_AHEAD + PROMOTED);
+    expect(r.stderr).toContain(`bootstrap.sh: mysql-1: WARNING: the old source ${host(0)} is down (${host(0)} did not answer 3 times over 0s (ERROR 2003 (HY000): Can't connect to MySQL server on '${host(0)}:3306' (111)) and pod mysql-0 is not Ready); promoting with every transaction this member received from it\n`);
+  });
+
+  test('the old primary does not answer but its pod is Ready: whether it takes writes is unknown, refuses, changes nothing', () => {
+    const s = member((s) => {
+      s.peerDown(host(0));
+      s.setPod(0, 'ready');
+    });
+    const r = s.bootstrap();
+    expect(r.status).toBe(1);
+    expect(r.log).not.toMatch(/START REPLICA|RESET REPLICA/);
+    expect(r.stderr).toContain(`ERROR: whether the old primary ${host(0)} still takes writes cannot be known: ${host(0)} does not answer (ERROR 2003 (HY000): Can't connect to MySQL server on '${host(0)}:3306' (111)), yet pod mysql-0 is Ready. Nothing was changed; the pod restarts and retries\n`);
   });
 
   test.each([
-    ['2003 (nothing listens)', REFUSED(0)],
-    ['2005 (its name is gone)', UNKNOWN(0)],
-  ])('the old primary cannot be reached (ERROR %s): applies every transaction it received (the relay log), then promotes', (_what, err) => {
-    const s = member();
-    s.sql(host(0), /./, { exit: 1, err });
-    s.sql('local', exact(RECEIVED), received(SOURCE));
-    s.sql('local', exact(applied(SOURCE_SET)), { out: '1\n' });
-    s.sql(host(2), exact(GTIDS), gtids(`${UUID_A}:1-98`));
-    s.sql('local', exact(peerBehind), { out: '1\n' });
+    ['1040 (too many connections)', 'ERROR 1040 (08004): Too many connections'],
+    ['1045 (access denied)', "ERROR 1045 (28000): Access denied for user 'repl'@'10.244.0.11' (using password: YES)"],
+  ])('the old primary answers with ERROR %s: it is alive, whether it takes writes is unknown, refuses', (_what, err) => {
+    const s = member((s) => {
+      s.sql(host(0), /./, { exit: 1, err });
+    });
     const r = s.bootstrap();
-    expect(r.status).toBe(0);
-    expect(r.log).toBe(RECONCILE_UP + local(CHANNEL) + onPeer(0, SOURCE_STATE)
-      + local(RECEIVED) + local('START REPLICA SQL_THREAD;') + local(applied(SOURCE_SET)) + PROMOTED);
-    expect(r.stderr).toBe(`${PROMOTING}bootstrap.sh: mysql-1: WARNING: the old source ${host(0)} cannot be reached (${err}); promoting with every transaction this member received from it
-bootstrap.sh: mysql-1: promoted: no longer replicating from ${host(0)} (${MINE_SET})
-bootstrap.sh: mysql-1: primary; accounts and database as the manifest asks
-`);
+    expect(r.status).toBe(1);
+    expect(r.log).toBe(GET_STS + RECONCILE_UP + local(CHANNEL) + onPeer(0, MEMBER_STATE) + RECONCILE_DOWN);
+    expect(r.stderr).toBe(`${PROMOTING}bootstrap.sh: ERROR: whether the old primary ${host(0)} still takes writes cannot be known: ${host(0)} answered with an error (${err}). Nothing was changed; the pod restarts and retries\n`);
   });
 
   test.each([
-    ['1040 (too many connections)', TOO_MANY],
-    ['1045 (access denied)', DENIED],
-    ['2013 (lost connection: it is up)', LOST],
-  ])('the old primary answers with ERROR %s: whether it takes writes is unknown, so it fails closed, changes nothing', (_what, err) => {
-    const s = member();
-    s.sql(host(0), /./, { exit: 1, err });
-    // (Were it taken as unreachable, the relay log would be applied at once and the member promoted.)
-    s.sql('local', 'GTID_SUBSET', { out: '1\n' });
+    ['executed', memberState(1, 1, `${UUID_A}:1-103`), `${UUID_A}:1-103`],
+    ['received (queued, not yet applied)', memberState(1, 1, `${UUID_A}:1-98`, `${UUID_A}:1-103`), `${UUID_A}:1-98,${UUID_A}:1-103`],
+  ])('another member is ahead (%s): refuses, names its extra transactions, does not reset replication', (_what, answer, theirs) => {
+    const s = member((s) => {
+      s.sql(host(0), exact(MEMBER_STATE), memberState(1, 1, SOURCE_SET));
+      s.sql(host(2), exact(MEMBER_STATE), answer);
+      s.sql('local', exact(subtract(theirs, MINE_SET)), gtids(`${UUID_A}:101-103`));
+    });
     const r = s.bootstrap();
     expect(r.status).toBe(1);
-    expect(r.log).toBe(RECONCILE_UP + local(CHANNEL) + onPeer(0, SOURCE_STATE) + RECONCILE_DOWN);
-    expect(r.stderr).toBe(`${PROMOTING}bootstrap.sh: ERROR: the old primary ${host(0)} answered with an error, so whether it still accepts writes is unknown: ${err}. Nothing was changed; the pod restarts and retries\n`);
-  });
-
-  test('another member is ahead: refuses, names its extra transactions, does not reset replication', () => {
-    const s = member();
-    s.peerDown(host(0));
-    s.sql('local', exact(RECEIVED), received(''));
-    s.sql('local', exact(applied('')), { out: '1\n' });
-    s.sql(host(2), exact(GTIDS), gtids(`${UUID_A}:1-103`));
-    s.sql('local', exact(`SELECT GTID_SUBSET('${UUID_A}:1-103', '${MINE_SET}');`), { out: '0\n' });
-    s.sql('local', exact(`SELECT REPLACE(GTID_SUBTRACT('${UUID_A}:1-103', '${MINE_SET}'), '\\n', '');`), { rows: [{ missing: `${UUID_A}:101-103` }] });
-    const r = s.bootstrap();
-    expect(r.status).toBe(1);
-    expect(entries(r.log).slice(-3)).toEqual(entries(local(`SELECT GTID_SUBSET('${UUID_A}:1-103', '${MINE_SET}');`)
-      + local(`SELECT REPLACE(GTID_SUBTRACT('${UUID_A}:1-103', '${MINE_SET}'), '\\n', '');`) + RECONCILE_DOWN));
-    expect(r.stderr).toContain(`ERROR: ${host(2)} has transactions this member lacks (${UUID_A}:101-103). Promoting this member would lose them: make ${host(2)} the primary instead (primaryOrdinal), or wait until this member has them. Nothing was changed`);
+    expect(entries(r.log).slice(-3)).toEqual(entries(onPeer(2, MEMBER_STATE) + local(subtract(theirs, MINE_SET)) + RECONCILE_DOWN));
     expect(r.log).not.toContain('RESET REPLICA ALL');
+    expect(r.stderr).toContain(`bootstrap.sh: ERROR: ${host(2)} has transactions this member lacks (${UUID_A}:101-103). Promoting this member would lose them: make member 2 the primary instead (primaryOrdinal: 2), or wait until this member has them. Nothing was changed\n`);
   });
 
-  test.each([
-    ['2003', REFUSED(2)],
-    ['2005', UNKNOWN(2)],
-  ])('another member cannot be reached (ERROR %s): it is skipped (it is checked when it follows this member)', (_what, err) => {
-    const s = caughtUp();
-    s.sql(host(2), /./, { exit: 1, err });
-    const r = s.bootstrap();
-    expect(r.status).toBe(0);
-    expect(r.log).toBe(RECONCILE_UP + local(CHANNEL) + onPeer(0, SOURCE_STATE) + CAUGHT_UP
-      + local('STOP REPLICA;') + local(GTIDS) + onPeer(2, GTIDS) + local('RESET REPLICA ALL;') + local(ACCOUNTS) + RECONCILE_DOWN);
-    expect(r.stderr).toContain(`\nbootstrap.sh: mysql-1: ${host(2)} cannot be reached (it is checked when it follows this member)\n`);
-  });
-
-  test.each([
-    ['1040 (too many connections)', TOO_MANY],
-    ['1045 (access denied)', DENIED],
-  ])('another member answers with ERROR %s: whether it is ahead is unknown, so it fails closed before resetting replication', (_what, err) => {
-    const s = caughtUp();
-    s.sql(host(2), /./, { exit: 1, err });
+  test('another member answers with an error: whether it is ahead is unknown, refuses before resetting replication', () => {
+    const s = member((s) => {
+      s.sql(host(0), exact(MEMBER_STATE), memberState(1, 1, SOURCE_SET));
+      s.sql(host(2), /./, { exit: 1, err: 'ERROR 1040 (08004): Too many connections' });
+    });
     const r = s.bootstrap();
     expect(r.status).toBe(1);
-    expect(r.log).toBe(RECONCILE_UP + local(CHANNEL) + onPeer(0, SOURCE_STATE) + CAUGHT_UP
-      + local('STOP REPLICA;') + local(GTIDS) + onPeer(2, GTIDS) + RECONCILE_DOWN);
-    expect(r.stderr).toBe(`${PROMOTING}bootstrap.sh: mysql-1: catching up with ${host(0)} (${SOURCE_SET})
-bootstrap.sh: ERROR: ${host(2)} answered with an error, so whether it is ahead of this member is unknown: ${err}. Nothing was changed; the pod restarts and retries
-`);
+    expect(r.log).toBe(GET_STS + RECONCILE_UP + local(CHANNEL) + CAUGHT_UP + local('STOP REPLICA;') + local(GTIDS)
+      + GET_MEMBERS + get(claimPath(0)) + get(claimPath(2)) + onPeer(2, MEMBER_STATE) + RECONCILE_DOWN);
+    expect(r.stderr).toContain(`ERROR: whether ${host(2)} is ahead of this member cannot be known: ${host(2)} answered with an error (ERROR 1040 (08004): Too many connections). Nothing was changed; the pod restarts and retries\n`);
   });
 
-  test('it cannot catch up within CATCH_UP_TIMEOUT: fails before promoting', () => {
-    const s = member();
-    s.sql(host(0), exact(SOURCE_STATE), sourceState('1', '1'));
-    s.sql('local', exact(applied(SOURCE_SET)), { out: '0\n' });
+  test('another member without data (no evidence) and without a pod is down at once: skipped, checked when it follows', () => {
+    const s = member((s) => {
+      s.sql(host(0), exact(MEMBER_STATE), memberState(1, 1, SOURCE_SET));
+      s.peerDown(host(2));
+    });
+    s.setEvidence({ 'mysql-0': 'holds-data', 'mysql-1': 'holds-data' });
+    const r = s.bootstrap();
+    expect(r.status).toBe(0);
+    expect(r.log).toBe(GET_STS + RECONCILE_UP + local(CHANNEL) + CAUGHT_UP + local('STOP REPLICA;') + local(GTIDS)
+      + GET_MEMBERS + get(claimPath(0)) + onPeer(2, MEMBER_STATE) + get(podPath(2)) + PROMOTED);
+    expect(r.stderr).toContain(`bootstrap.sh: mysql-1: ${host(2)} does not answer (ERROR 2003 (HY000): Can't connect to MySQL server on '${host(2)}:3306' (111)) and pod mysql-2 does not exist: it is checked when it follows this member\n`);
+  });
+
+  test('it cannot apply what the old primary has within CATCH_UP_TIMEOUT: fails before promoting', () => {
+    const s = member((s) => {
+      s.sql(host(0), exact(MEMBER_STATE), memberState(1, 1, SOURCE_SET));
+      s.sql('local', exact(applied(SOURCE_SET)), { out: '0\n' });
+    });
     const r = s.bootstrap({ CATCH_UP_TIMEOUT: '0' });
     expect(r.status).toBe(1);
-    expect(r.log).toBe(RECONCILE_UP + local(CHANNEL) + onPeer(0, SOURCE_STATE) + CAUGHT_UP + RECONCILE_DOWN);
+    expect(r.log).toBe(GET_STS + RECONCILE_UP + local(CHANNEL) + CAUGHT_UP + RECONCILE_DOWN);
     expect(r.stderr).toContain(`ERROR: could not apply ${SOURCE_SET} within 0s; nothing was changed, the pod restarts and retries`);
   });
 });
 
-describe('probe.sh', () => {
-  const SOCKET = '$ROOT/var/run/mysqld/mysqld.sock';
-  const ROLE = "SELECT (SELECT COUNT(*) FROM performance_schema.replication_connection_configuration WHERE CHANNEL_NAME = ''), @@GLOBAL.read_only, @@GLOBAL.super_read_only;";
-  const roleQuery = `-- mysql ${asRoot()} --socket=${SOCKET} --batch --skip-column-names --connect-timeout=5\n${ROLE}\n`;
-  const statusQuery = `-- mysql ${asRoot()} --socket=${SOCKET} --batch --skip-column-names --connect-timeout=5 --vertical --column-names\nSHOW REPLICA STATUS;\n`;
-
-  /** A SHOW REPLICA STATUS row of MySQL 8.4/9.7 (its fields, in its order), healthy unless overridden. */
-  function replicaStatus(fields: Record<string, string>): Record<string, string> {
-    return {
-      Replica_IO_State: 'Waiting for source to send event', Source_Host: host(0), Source_User: 'repl', Source_Port: '3306', Connect_Retry: '10',
-      Source_Log_File: 'binlog.000003', Read_Source_Log_Pos: '15926', Relay_Log_File: 'relay-bin.000002', Relay_Log_Pos: '16142',
-      Relay_Source_Log_File: 'binlog.000003', Replica_IO_Running: 'Yes', Replica_SQL_Running: 'Yes', Replicate_Do_DB: '', Replicate_Ignore_DB: '',
-      Replicate_Do_Table: '', Replicate_Ignore_Table: '', Replicate_Wild_Do_Table: '', Replicate_Wild_Ignore_Table: '', Last_Errno: '0', Last_Error: '',
-      Skip_Counter: '0', Exec_Source_Log_Pos: '15926', Relay_Log_Space: '16353', Until_Condition: 'None', Until_Log_File: '', Until_Log_Pos: '0',
-      Source_SSL_Allowed: 'Yes', Source_SSL_CA_File: '', Source_SSL_CA_Path: '', Source_SSL_Cert: '', Source_SSL_Cipher: '', Source_SSL_Key: '',
-      Seconds_Behind_Source: '0', Source_SSL_Verify_Server_Cert: 'No', Last_IO_Errno: '0', Last_IO_Error: '', Last_SQL_Errno: '0', Last_SQL_Error: '',
-      Replicate_Ignore_Server_Ids: '', Source_Server_Id: '100', Source_UUID: UUID_A, Source_Info_File: 'mysql.slave_master_info', SQL_Delay: '0',
-      SQL_Remaining_Delay: 'NULL', Replica_SQL_Running_State: 'Replica has read all relay log; waiting for more updates', Source_Retry_Count: '0',
-      Source_Bind: '', Last_IO_Error_Timestamp: '', Last_SQL_Error_Timestamp: '', Source_SSL_Crl: '', Source_SSL_Crlpath: '',
-      Retrieved_Gtid_Set: `${UUID_A}:1-42`, Executed_Gtid_Set: `${UUID_A}:1-42`, Auto_Position: '1', Replicate_Rewrite_DB: '', Channel_Name: '',
-      Source_TLS_Version: '', Source_public_key_path: '', Get_Source_public_key: '0', Network_Namespace: '',
-      ...fields,
-    };
-  }
-  function replica(fields: Record<string, string>, props: ReplicatedMySqlProps = { replicas: 3 }): PodSandbox {
-    const s = pod(props, 'mysql-1');
-    s.serving();
-    s.sql('local', exact(ROLE), { out: '1\t1\t1\n' });
-    s.sql('local', exact('SHOW REPLICA STATUS;'), { rows: [replicaStatus(fields)] });
+describe('agent.sh: the member the StatefulSet names the primary', () => {
+  const BEHIND = `${UUID_A}:1-98`;
+  /** mysql-0 of three, running; mysql-1 and mysql-2 hold data and answer read-only and behind unless `answers` says otherwise. */
+  function primary(answers: (s: PodSandbox) => void = () => undefined, options: { props?: ReplicatedMySqlProps; facts?: string } = {}): PodSandbox {
+    const s = running(options.props ?? { replicas: 3 }, 'mysql-0', { answers, facts: options.facts });
+    s.setEvidence({ 'mysql-0': 'holds-data', 'mysql-1': 'holds-data', 'mysql-2': 'holds-data' });
+    s.setClaim(1, true);
+    s.setClaim(2, true);
+    for (const ordinal of [1, 2]) s.sql(host(ordinal), exact(MEMBER_STATE), memberState(1, 1, BEHIND));
+    s.sql('local', exact(subtract(BEHIND, MINE_SET)), gtids(''));
     return s;
   }
+  /** The start of a look: which mysqld, which primary, the evidence entry (there: read, not patched). */
+  const LOOK = onServer(UUID_SQL) + GET_STS;
+  const FIRST_LOOK = LOOK + GET_MEMBERS;
+  const ASK = (ordinal: number) => onPeer(ordinal, MEMBER_STATE) + onServer(subtract(BEHIND, MINE_SET));
+  const GATE = onServer(PRIMARY_STATE) + onServer(GTIDS) + GET_MEMBERS + get(claimPath(1)) + get(claimPath(2)) + ASK(1) + ASK(2);
+  /** Writes open: the role asked once more of the API server, then super_read_only off, accounts, read_only off. */
+  const OPEN_WRITES = GET_STS + onServer('SET GLOBAL super_read_only = OFF;') + accountsOnServer(FACTS) + onServer('SET GLOBAL read_only = OFF;');
+  const HELLO = `agent.sh: mysql-0: agent for ${host(0)} (every 3600s; maximum replica lag 60s)\nagent.sh: mysql-0: mysqld started (server_uuid ${UUID_NOW})\n`;
+  const CHECKING = 'agent.sh: mysql-0: not ready: checking the other members before taking writes\n';
+  const closed = (s: PodSandbox) => expect(s.serverVars()).toEqual({ read_only: 'ON', super_read_only: 'ON' });
+
+  test('no other member is ahead or writable: creates the accounts the manifest added (none here), opens writes, reports ready; later looks only confirm', async () => {
+    const s = primary();
+    const agent = s.agent();
+    const first = await agent.look();
+    expect(first.log).toBe(FIRST_LOOK + GATE + OPEN_WRITES);
+    expect(first.stderr).toBe(`${HELLO}${CHECKING}${OPEN}agent.sh: mysql-0: ready (primary)\n`);
+    expect(first.state).toBe(state('ready primary'));
+    expect(s.serverVars()).toEqual({ read_only: 'OFF', super_read_only: 'OFF' });
+    const second = await agent.next();
+    expect(second.log).toBe(LOOK + onServer(PRIMARY_STATE));
+    expect(second.stderr).toBe('');
+    expect(second.state).toBe(state('ready primary'));
+  });
+
+  test.each([[0, 0], [1, 0]])('another member accepts writes (read_only=%d, super_read_only=%d): writes stay closed, says why', async (readOnly, superReadOnly) => {
+    const s = primary((s) => s.sql(host(1), exact(MEMBER_STATE), memberState(readOnly, superReadOnly, BEHIND)));
+    const look = await s.agent().look();
+    const reason = `${host(1)} accepts writes (read_only=${readOnly}, super_read_only=${superReadOnly}): two writable members would fork the data. The StatefulSet names this member the primary; ${host(1)} demotes itself when its agent sees that, or stop writes on it (SET GLOBAL super_read_only = ON)`;
+    expect(look.state).toBe(state(`not-ready ${reason}`));
+    expect(look.stderr).toBe(`${HELLO}${CHECKING}agent.sh: mysql-0: not ready: ${reason}\n`);
+    expect(look.log).toBe(FIRST_LOOK + onServer(PRIMARY_STATE) + onServer(GTIDS) + GET_MEMBERS + get(claimPath(1)) + get(claimPath(2)) + onPeer(1, MEMBER_STATE));
+    closed(s);
+  });
+
+  test('another member holds transactions this primary lacks (README: Safety, rule 2): writes stay closed, the README\'s message', async () => {
+    const AHEAD = `${UUID_A}:1-150`;
+    const s = primary((s) => {
+      s.sql(host(1), exact(MEMBER_STATE), memberState(1, 1, AHEAD));
+      s.sql('local', exact(subtract(AHEAD, MINE_SET)), gtids(`${UUID_A}:101-150`));
+    });
+    const look = await s.agent().look();
+    const readme = fs.readFileSync(path.join(__dirname, '../../README.md'), 'utf8');
+    const line = `agent.sh: mysql-0: not ready: ${host(1)} has transactions this primary lacks (${UUID_A}:101-150): this member's data is older than the cluster's (its volume was restored from an older copy, or it lost commits in a crash). Nothing was written. Make the most advanced member the primary (primaryOrdinal: 1, README: Failover); this member then follows it, or re-clones if it holds transactions that member lacks`;
+    expect(readme).toContain(line);
+    expect(look.stderr).toContain(`${line}\n`);
+    expect(look.log).not.toContain('SET GLOBAL');
+    closed(s);
+  });
+
+  test("another member's received (queued) transactions count: ahead when they are not all this member's", async () => {
+    const s = primary((s) => {
+      s.sql(host(2), exact(MEMBER_STATE), memberState(1, 1, BEHIND, `${UUID_A}:1-101`));
+      s.sql('local', exact(subtract(`${BEHIND},${UUID_A}:1-101`, MINE_SET)), gtids(`${UUID_A}:101`));
+    });
+    const look = await s.agent().look();
+    expect(look.state).toMatch(new RegExp(`^not-ready ${UUID_NOW} ${host(2).replace(/\./g, '\\.')} has transactions this primary lacks \\(${UUID_A}:101\\)`));
+    closed(s);
+  });
+
+  test('another member answers with an error (it is alive): whether it is ahead or writable is unknown, writes stay closed', async () => {
+    const s = primary((s) => s.sql(host(2), /./, { exit: 1, err: 'ERROR 1040 (08004): Too many connections' }));
+    const look = await s.agent().look();
+    expect(look.state).toBe(state(`not-ready whether ${host(2)} is ahead of this member or takes writes cannot be known: ${host(2)} answered with an error (ERROR 1040 (08004): Too many connections); writes stay closed`));
+    closed(s);
+  });
+
+  test('a member that holds data and does not answer, but whose pod is Ready: unknown after PEER_ATTEMPTS tries, writes stay closed', async () => {
+    const s = primary((s) => s.peerDown(host(1)));
+    s.setPod(1, 'ready');
+    const look = await s.agent().look();
+    const attempt = onPeer(1, MEMBER_STATE) + get(podPath(1));
+    expect(look.log).toBe(FIRST_LOOK + onServer(PRIMARY_STATE) + onServer(GTIDS) + GET_MEMBERS + get(claimPath(1)) + get(claimPath(2)) + attempt + attempt + attempt);
+    expect(look.state).toBe(state(`not-ready whether ${host(1)} is ahead of this member or takes writes cannot be known: ${host(1)} does not answer (ERROR 2003 (HY000): Can't connect to MySQL server on '${host(1)}:3306' (111)), yet pod mysql-1 is Ready; writes stay closed`));
+    closed(s);
+  });
+
+  test('a member that holds data counts as down only after PEER_ATTEMPTS unanswered tries while its pod is not Ready; then writes open', async () => {
+    const s = primary((s) => s.peerDown(host(1)));
+    s.setPod(1, 'not-ready');
+    const look = await s.agent().look();
+    const attempt = onPeer(1, MEMBER_STATE) + get(podPath(1));
+    expect(look.log).toBe(FIRST_LOOK + onServer(PRIMARY_STATE) + onServer(GTIDS) + GET_MEMBERS + get(claimPath(1)) + get(claimPath(2))
+      + attempt + attempt + attempt + ASK(2) + OPEN_WRITES);
+    expect(look.stderr).toContain(`agent.sh: mysql-0: counted member 1 down: ${host(1)} did not answer 3 times over 0s (ERROR 2003 (HY000): Can't connect to MySQL server on '${host(1)}:3306' (111)) and pod mysql-1 is not Ready (it checks itself against this primary when it returns: this start writes under a new server_uuid)\n`);
+    expect(look.state).toBe(state('ready primary'));
+  });
+
+  test('by default (no PEER_ATTEMPTS given) that is 6 tries, as the README says', async () => {
+    const s = primary((s) => s.peerDown(host(1)));
+    s.setPod(1, 'not-ready');
+    const look = await s.agent({ PEER_ATTEMPTS: '' }).look();
+    expect(entries(look.log).filter(e => e === onPeer(1, MEMBER_STATE))).toHaveLength(6);
+    expect(look.stderr).toContain(`${host(1)} did not answer 6 times over 0s`);
+    expect(look.state).toBe(state('ready primary'));
+  });
+
+  test('a member without data (no evidence entry) is asked once; its pod not Ready: down, writes open', async () => {
+    const s = primary((s) => s.peerDown(host(2)));
+    s.setEvidence({ 'mysql-0': 'holds-data', 'mysql-1': 'holds-data' });
+    s.setPod(2, 'initializing');
+    const look = await s.agent().look();
+    expect(look.log).toBe(FIRST_LOOK + onServer(PRIMARY_STATE) + onServer(GTIDS) + GET_MEMBERS + get(claimPath(1)) + ASK(1)
+      + onPeer(2, MEMBER_STATE) + get(podPath(2)) + OPEN_WRITES);
+    expect(look.stderr).not.toContain('counted member');
+    expect(look.state).toBe(state('ready primary'));
+  });
+
+  test('a member whose pod does not exist is down at once, evidence or not', async () => {
+    const s = primary((s) => s.peerDown(host(2)));
+    const look = await s.agent().look();
+    expect(entries(look.log).filter(e => e === onPeer(2, MEMBER_STATE))).toHaveLength(1);
+    expect(look.stderr).toContain(`counted member 2 down: ${host(2)} does not answer (ERROR 2003 (HY000): Can't connect to MySQL server on '${host(2)}:3306' (111)) and pod mysql-2 does not exist`);
+    expect(look.state).toBe(state('ready primary'));
+  });
+
+  test('a member that never answers (a query that hangs) is cut off after PEER_TIMEOUT', async () => {
+    const s = primary((s) => s.sql(host(2), /./, { hang: true }));
+    s.setEvidence({ 'mysql-0': 'holds-data', 'mysql-1': 'holds-data' });
+    s.setPod(2, 'not-ready');
+    const look = await s.agent({ PEER_TIMEOUT: '1' }).look();
+    expect(look.stderr).not.toContain('counted member');
+    expect(look.state).toBe(state('ready primary'));
+    expect(s.serverVars()).toEqual({ read_only: 'OFF', super_read_only: 'OFF' });
+  });
+
+  test('the API server cannot say whether a silent member\'s pod runs: unknown, writes stay closed', async () => {
+    const s = primary((s) => s.peerDown(host(1)));
+    s.revoke('GET', podPath(1));
+    const look = await s.agent().look();
+    expect(look.state).toBe(state(`not-ready whether ${host(1)} is ahead of this member or takes writes cannot be known: ${host(1)} does not answer (ERROR 2003 (HY000): Can't connect to MySQL server on '${host(1)}:3306' (111)) and the API server cannot say whether pod mysql-1 runs; writes stay closed`));
+    closed(s);
+  });
+
+  test('the API server cannot say which members hold data: writes stay closed', async () => {
+    const s = primary((s) => s.api('GET', MEMBERS_PATH, { status: 500, out: '{"kind":"Status","status":"Failure","message":"etcdserver: leader changed","code":500}' }));
+    const look = await s.agent().look();
+    // (What the API server said is part of the reason, logged when it changes.)
+    expect(look.state).toMatch(new RegExp(`^not-ready ${UUID_NOW} cannot ask the API server which members hold data \\(agent\\.sh: the API server answered HTTP 500: .*etcdserver: leader changed.*\\); writes stay closed\n$`));
+    expect(look.log).not.toContain('SET GLOBAL');
+    closed(s);
+  });
+
+  test('the StatefulSet names another member: a primary that was open demotes itself at the next look, and follows no one until its pod restarts', async () => {
+    const s = primary((s) => s.sql('local', exact(REPLICA_STATE), { out: '{{super_read_only}}\t-\t-\t-\n' }));
+    const agent = s.agent();
+    expect((await agent.look()).state).toBe(state('ready primary'));
+    s.setPrimary(1);
+    const look = await agent.next();
+    expect(look.log).toBe(LOOK + onServer(REPLICA_STATE) + onServer('SET GLOBAL super_read_only = ON;'));
+    expect(look.stderr).toBe(`agent.sh: mysql-0: the StatefulSet now names member 1 the primary (was 0)
+agent.sh: mysql-0: demoted: the StatefulSet names member 1 the primary; this member takes no more writes
+agent.sh: mysql-0: not ready: no replication channel: the StatefulSet names ${host(1)} the primary, and this member follows it once its pod restarts (the rolling update does that)
+`);
+    expect(look.state).toBe(state(`not-ready no replication channel: the StatefulSet names ${host(1)} the primary, and this member follows it once its pod restarts (the rolling update does that)`));
+    closed(s);
+  });
+
+  test('a pod of an older revision whose template names itself primary follows the annotation: it never opens writes', async () => {
+    const s = primary((s) => s.sql('local', exact(REPLICA_STATE), { out: `1\t${host(1)}\tOFF\tOFF\n` }));
+    expect(s.envFor('agent').PRIMARY_ORDINAL).toBe('0');
+    s.setPrimary(1);
+    s.sql(host(1), exact(SOURCE_SQL), { out: `b0b0b0b0-0000-4000-8000-000000000000|${MINE_SET}\n` });
+    s.sql('local', exact(MINE_SQL), { rows: [{ mine: MINE_SET }] });
+    s.sql('local', exact(subtract(MINE_SET, MINE_SET)), gtids(''));
+    const look = await s.agent().look();
+    expect(look.log).not.toContain(PRIMARY_STATE);
+    expect(look.log).not.toContain('super_read_only = OFF');
+    expect(entries(look.log).slice(-1)).toEqual([onServer('START REPLICA;')]);
+    expect(look.state).toBe(state('not-ready replication starting'));
+    closed(s);
+  });
+
+  test('the API server has not answered since the agent started: the template\'s primary may not open writes', async () => {
+    const s = primary((s) => s.api('GET', STATEFULSET_PATH, { exit: 7, err: "curl: (7) Failed to connect to 10.96.0.1 port 443 after 0 ms: Couldn't connect to server" }));
+    const look = await s.agent().look();
+    expect(look.state).toBe(state('not-ready cannot confirm with the API server that the StatefulSet names this member the primary; writes stay closed'));
+    expect(look.log).not.toContain(PRIMARY_STATE);
+    expect(look.log).not.toContain('SET GLOBAL');
+    closed(s);
+  });
+
+  test('the API server silent for longer than ROLE_LEASE: the primary closes writes (a promotion elsewhere may be under way), says why', async () => {
+    const s = primary();
+    const agent = s.agent({ ROLE_LEASE: '1' });
+    expect((await agent.look()).state).toBe(state('ready primary'));
+    s.api('GET', STATEFULSET_PATH, { exit: 28, err: 'curl: (28) Operation timed out after 10001 milliseconds with 0 bytes received' });
+    await new Promise(resolve => setTimeout(resolve, 2100));
+    const look = await agent.next();
+    expect(look.log).toBe(LOOK + onServer('SET GLOBAL super_read_only = ON;'));
+    expect(look.stderr).toContain('agent.sh: mysql-0: the API server has not confirmed for 1s that this member is the primary: closing writes (another member may be promoted meanwhile)\n');
+    expect(look.state).toBe(state('not-ready cannot confirm with the API server that the StatefulSet still names this member the primary (for 1s); writes stay closed'));
+    closed(s);
+  });
+
+  test('once known, the primary is kept while the API server does not answer (within ROLE_LEASE): an open primary stays open', async () => {
+    const s = primary();
+    const agent = s.agent();
+    expect((await agent.look()).state).toBe(state('ready primary'));
+    s.api('GET', STATEFULSET_PATH, { exit: 28, err: 'curl: (28) Operation timed out after 10001 milliseconds with 0 bytes received' });
+    const look = await agent.next();
+    expect(look.log).toBe(LOOK + onServer(PRIMARY_STATE));
+    expect(look.state).toBe(state('ready primary'));
+    expect(s.serverVars()).toEqual({ read_only: 'OFF', super_read_only: 'OFF' });
+  });
+
+  test('super_read_only turned on by someone else: the other members are checked again before writes reopen', async () => {
+    const s = primary();
+    const agent = s.agent();
+    await agent.look();
+    expect(s.shell('agent', `mysql --defaults-file=<(printf '[client]\\nuser=root\\npassword=${ROOT_PASSWORD}\\n') --socket="$MYSQL_SOCKET" <<<'SET GLOBAL super_read_only = ON;'`).status).toBe(0);
+    closed(s);
+    const look = await agent.next();
+    // (The person's statement, then the look.)
+    expect(look.log).toBe(`-- mysql --defaults-file={user=root password=${ROOT_PASSWORD}} --socket=${RUN_SOCK}\nSET GLOBAL super_read_only = ON;\n${LOOK}${GATE}${OPEN_WRITES}`);
+    expect(look.stderr).toBe(`agent.sh: mysql-0: super_read_only was turned on by someone else: checking the other members again before taking writes\n${CHECKING}${OPEN}agent.sh: mysql-0: ready (primary)\n`);
+  });
+
+  test('mysqld restarted (a new server_uuid, read-only again): the gate runs again before writes open', async () => {
+    const s = primary();
+    const agent = s.agent();
+    await agent.look();
+    const uuid = 'c4e2f1d0-5e4f-11f0-8c1d-0242ac120007';
+    s.serving();
+    startedAs(s, uuid);
+    const look = await agent.next();
+    expect(look.log).toBe(LOOK + GATE + OPEN_WRITES);
+    expect(look.stderr).toBe(`agent.sh: mysql-0: mysqld started (server_uuid ${uuid})\n${CHECKING}${OPEN}agent.sh: mysql-0: ready (primary)\n`);
+    expect(look.state).toBe(`ready ${uuid} primary\n`);
+  });
+
+  test('still replicating while named the primary: not ready, writes stay closed (the promotion happens at pod start)', async () => {
+    const s = primary((s) => s.sql('local', exact(PRIMARY_STATE), { out: '1\t{{super_read_only}}\n' }));
+    const look = await s.agent().look();
+    expect(look.state).toBe(state('not-ready the StatefulSet names this member the primary, but it still replicates: it promotes itself when its pod restarts (the rolling update does that)'));
+    expect(look.log).toBe(FIRST_LOOK + onServer(PRIMARY_STATE));
+    closed(s);
+  });
+
+  test('the accounts the manifest added are created before writes open: database, user, and the exporter moved to least privilege', async () => {
+    // A cluster from before: no database yet, the exporter at localhost and with SELECT on *.*.
+    const oldExporter = "user:exporter@localhost\nuser:exporter@%\ngrant:'exporter'@'%':*.*:SELECT\ngrant:'exporter'@'%':*.*:PROCESS\ngrant:'exporter'@'%':*.*:REPLICATION CLIENT\ngrant:'exporter'@'%':performance_schema.*:SELECT\n";
+    const s = running({ replicas: 1, database: { name: 'shop', user: 'shop' }, metrics: {} }, 'mysql-0', { facts: FRESH_FACTS + REPL_FACTS + oldExporter });
+    s.setEvidence({ 'mysql-0': 'holds-data' });
+    const look = await s.agent().look();
+    const statements = `${DATABASE}\n${appAccount()}\nDROP USER 'exporter'@'localhost';\nREVOKE SELECT ON *.* FROM 'exporter'@'%';`;
+    expect(look.log).toBe(FIRST_LOOK + onServer(PRIMARY_STATE) + onServer(GTIDS) + GET_MEMBERS
+      + GET_STS + onServer('SET GLOBAL super_read_only = OFF;') + accountsOnServer(FACTS) + accountsOnServer(statements) + onServer('SET GLOBAL read_only = OFF;'));
+    expect(look.stderr).toContain("agent.sh: mysql-0: CREATE DATABASE `shop`;CREATE USER 'shop'@'%';GRANT ALL PRIVILEGES;DROP USER 'exporter'@'localhost';REVOKE SELECT;\n");
+    expect(look.stderr).not.toContain('app-pw');
+    expect(look.state).toBe(state('ready primary'));
+  });
+
+  test('every account and grant as the manifest asks: nothing is written (a restart adds nothing to the binary log)', async () => {
+    const s = running({ replicas: 1, database: { name: 'shop', user: 'shop' }, metrics: {} }, 'mysql-0', { facts: ALL_FACTS });
+    s.setEvidence({ 'mysql-0': 'holds-data' });
+    const look = await s.agent().look();
+    expect(look.log).toBe(FIRST_LOOK + onServer(PRIMARY_STATE) + onServer(GTIDS) + GET_MEMBERS + OPEN_WRITES);
+    expect(look.state).toBe(state('ready primary'));
+  });
+
+  test('creating them fails: super_read_only back on, not ready; the next look tries again', async () => {
+    const s = running({ replicas: 1, database: { name: 'shop', user: 'shop' } }, 'mysql-0', {
+      answers: (s) => s.sql('local', 'CREATE DATABASE', { exit: 1, err: "ERROR 3098 (HY000) at line 1: The table does not comply with the requirements by an external plugin.", times: 1 }),
+    });
+    s.setEvidence({ 'mysql-0': 'holds-data' });
+    const agent = s.agent();
+    const first = await agent.look();
+    expect(first.state).toBe(state('not-ready could not create the accounts the manifest asks for (log above)'));
+    expect(first.stderr).toContain('ERROR 3098 (HY000) at line 1: The table does not comply with the requirements by an external plugin.\nagent.sh: ERROR: could not create the accounts and database\n');
+    closed(s);
+    const second = await agent.next();
+    expect(second.state).toBe(state('ready primary'));
+    expect(entries(second.log)).toContain(accountsOnServer(`${DATABASE}\n${appAccount()}`));
+  });
+
+  test('an evidence entry removed while the member runs is restored (every EVIDENCE_REFRESH)', async () => {
+    const s = primary();
+    const agent = s.agent({ EVIDENCE_REFRESH: '0' });
+    await agent.look();
+    s.setEvidence({ 'mysql-1': 'holds-data', 'mysql-2': 'holds-data' });
+    const look = await agent.next();
+    expect(look.log).toBe(LOOK + record('mysql-0') + onServer(PRIMARY_STATE));
+    expect(look.stderr).toBe('agent.sh: mysql-0: recorded in ConfigMap mysql-members that this member holds data\n');
+    expect(s.evidence()).toEqual({ 'mysql-1': 'holds-data', 'mysql-2': 'holds-data', 'mysql-0': 'holds-data' });
+  });
+
+  test('stops on SIGTERM (the kubelet stopping the pod) with status 0', async () => {
+    const s = primary();
+    const agent = s.agent();
+    await agent.look();
+    expect(await agent.stop()).toBe(0);
+  });
+});
+
+describe('agent.sh: a replica', () => {
+  /** The primary's transactions (two UUIDs), as its server holds them, and on one line. */
+  const PRIMARY_GTIDS = gtidSet(`${UUID_A}:1-120`, `${UUID_B}:1-5`);
+  const PRIMARY_SET = `${UUID_A}:1-120,${UUID_B}:1-5`;
+  const ERRANT_SQL = subtract(MINE_SET, PRIMARY_SET);
+  const SOURCE_UUID = 'b0b0b0b0-0000-4000-8000-000000000000';
+  const threadRules = new WeakMap<PodSandbox, () => void>();
+  /** What the replica's server says about itself: super_read_only now, its channel's source, its two threads. */
+  function threads(s: PodSandbox, io: string, applier: string, source = host(0)): void {
+    threadRules.get(s)?.();
+    threadRules.set(s, s.sql('local', exact(REPLICA_STATE), { out: `{{super_read_only}}\t${source}\t${io}\t${applier}\n` }));
+  }
+  /** mysql-1 of three, running, replicating from mysql-0; it holds nothing mysql-0 lacks unless `answers` says otherwise. */
+  function replica(answers: (s: PodSandbox) => void = () => undefined, props: ReplicatedMySqlProps = { replicas: 3 }): PodSandbox {
+    const s = running(props, 'mysql-1', { answers });
+    s.setEvidence({ 'mysql-1': 'holds-data' });
+    s.sql(host(0), exact(GTIDS), gtids(PRIMARY_GTIDS));
+    s.sql(host(0), exact(SOURCE_SQL), { out: `${SOURCE_UUID}|${PRIMARY_SET}\n` });
+    s.sql('local', exact(MINE_SQL), { rows: [{ mine: MINE_SET }] });
+    s.sql('local', exact(ERRANT_SQL), gtids(''));
+    threads(s, 'OFF', 'OFF');
+    return s;
+  }
+  const LOOK = onServer(UUID_SQL) + GET_STS;
+  const CHECK = onServer(REPLICA_STATE) + onServer(MINE_SQL) + onPeer(0, SOURCE_SQL) + onServer(ERRANT_SQL);
+  const lagSql = (sets: string[]) => `SELECT CONCAT_WS(' ', ${sets.map(set => `GTID_SUBSET('${set}', @@GLOBAL.gtid_executed)`).join(', ')});`;
+  const samples = (s: PodSandbox) => s.read('var/run/mysqld/agent.samples');
+
+  test('holds nothing its source lacks: starts replication; once both threads run and it has applied the primary\'s set, Ready with lag 0', async () => {
+    const s = replica();
+    const agent = s.agent();
+    const first = await agent.look();
+    expect(first.log).toBe(LOOK + GET_MEMBERS + CHECK + onServer('START REPLICA;'));
+    expect(first.stderr).toContain(`agent.sh: mysql-1: started replication from ${host(0)} (this member holds nothing it lacks)\n`);
+    expect(first.state).toBe(state('not-ready replication starting'));
+
+    threads(s, 'ON', 'ON');
+    s.sql('local', exact(lagSql([PRIMARY_SET])), { out: '1\n' });
+    const second = await agent.next();
+    expect(second.log).toBe(LOOK + CHECK + onServer(lagSql([PRIMARY_SET])));
+    expect(second.state).toBe(state('ready replica lag=0s'));
+    expect(second.stderr).toBe('agent.sh: mysql-1: ready (replica lag=0s)\n');
+    expect(samples(s)).toMatch(new RegExp(`^\\d+\\t${PRIMARY_SET}\\n$`));
+  });
+
+  test('holds transactions its source lacks (errant): replication is not started, says why and what to do', async () => {
+    const errant = gtidSet(`${UUID_B}:6-7`, 'c0ffee00-0000-4000-8000-000000000001:1');
+    const oneLine = `${UUID_B}:6-7,c0ffee00-0000-4000-8000-000000000001:1`;
+    const s = replica((s) => {
+      s.sql('local', exact(ERRANT_SQL), gtids(errant));
+      // asked again, the source still lacks them
+      s.sql(host(0), exact(reconfirm(oneLine)), gtids(errant));
+    });
+    const look = await s.agent().look();
+    expect(look.log).toBe(LOOK + GET_MEMBERS + CHECK + onPeer(0, reconfirm(oneLine)));
+    expect(look.state).toBe(state(`not-ready this member holds transactions its source ${host(0)} lacks (${UUID_B}:6-7,c0ffee00-0000-4000-8000-000000000001:1): replication is stopped so that nothing is applied on top of them. Either the source lost them (its data is older: make this member the primary, primaryOrdinal: 1, README: Failover) or they are to be discarded (delete this member's claim data-mysql-1, then its pod: it re-clones)`));
+  });
+
+  test('errant transactions appear while it replicates: replication is stopped', async () => {
+    const s = replica((s) => {
+      // None at the first look, one at the second.
+      s.sql('local', exact(ERRANT_SQL), { ...gtids(''), times: 1 });
+      s.sql('local', exact(ERRANT_SQL), gtids(`${UUID_B}:6`));
+      s.sql(host(0), exact(reconfirm(`${UUID_B}:6`)), gtids(`${UUID_B}:6`));
+    });
+    const agent = s.agent();
+    expect((await agent.look()).state).toBe(state('not-ready replication starting'));
+    threads(s, 'ON', 'ON');
+    const look = await agent.next();
+    expect(look.log).toBe(LOOK + CHECK + onPeer(0, reconfirm(`${UUID_B}:6`)) + onServer('STOP REPLICA;'));
+    expect(look.state).toMatch(new RegExp(`^not-ready ${UUID_NOW} this member holds transactions its source ${host(0).replace(/\./g, '\\.')} lacks \\(${UUID_B}:6\\)`));
+  });
+
+  test('lag is the age of the oldest sample of the primary\'s set it has not applied', async () => {
+    const s = replica();
+    // The agent's clock (bash SECONDS) starts at 10000 here; samples are "time<TAB>set" lines.
+    const agent = s.agent({ SECONDS: '10000' });
+    await agent.look();
+    threads(s, 'ON', 'ON');
+    fs.writeFileSync(s.path('var/run/mysqld/agent.samples'), `9900\t${UUID_A}:1-50\n9950\t${UUID_A}:1-80\n`);
+    // Applied the sample of 9900, not that of 9950 nor the newest.
+    s.sql('local', exact(lagSql([`${UUID_A}:1-50`, `${UUID_A}:1-80`, PRIMARY_SET])), { out: '1 0 0\n' });
+    const look = await agent.next();
+    const now = Number(/\n(\d+)\t[^\n]*\n$/.exec(samples(s))![1]);
+    expect(samples(s)).toBe(`9900\t${UUID_A}:1-50\n9950\t${UUID_A}:1-80\n${now}\t${PRIMARY_SET}\n`);
+    expect(look.state).toBe(state(`ready replica lag=${now - 9950}s`));
+  });
+
+  test('lag above maxReplicaLag: not ready, says by how much', async () => {
+    const s = replica();
+    const agent = s.agent({ SECONDS: '10000' });
+    await agent.look();
+    threads(s, 'ON', 'ON');
+    fs.writeFileSync(s.path('var/run/mysqld/agent.samples'), `9900\t${UUID_A}:1-50\n9930\t${UUID_A}:1-80\n`);
+    s.sql('local', exact(lagSql([`${UUID_A}:1-50`, `${UUID_A}:1-80`, PRIMARY_SET])), { out: '1 0 0\n' });
+    const look = await agent.next();
+    const now = Number(/\n(\d+)\t[^\n]*\n$/.exec(samples(s))![1]);
+    expect(look.state).toBe(state(`not-ready replication lag ${now - 9930}s exceeds 60s (against the primary ${host(0)})`));
+  });
+
+  test('maxReplicaLag comes from the manifest (MAX_REPLICA_LAG_SECONDS)', async () => {
+    const s = replica(() => undefined, { replicas: 3, maxReplicaLag: Duration.seconds(5) });
+    expect(s.envFor('agent').MAX_REPLICA_LAG_SECONDS).toBe('5');
+    const agent = s.agent({ SECONDS: '10000' });
+    await agent.look();
+    threads(s, 'ON', 'ON');
+    fs.writeFileSync(s.path('var/run/mysqld/agent.samples'), `9990\t${UUID_A}:1-50\n9994\t${UUID_A}:1-80\n`);
+    s.sql('local', exact(lagSql([`${UUID_A}:1-50`, `${UUID_A}:1-80`, PRIMARY_SET])), { out: '1 0 0\n' });
+    const look = await agent.next();
+    const now = Number(/\n(\d+)\t[^\n]*\n$/.exec(samples(s))![1]);
+    expect(now - 9994).toBeGreaterThan(5);
+    expect(look.state).toBe(state(`not-ready replication lag ${now - 9994}s exceeds 5s (against the primary ${host(0)})`));
+  });
+
+  test('not caught up once since mysqld started: not ready while catching up', async () => {
+    const s = replica();
+    const agent = s.agent({ SECONDS: '10000' });
+    await agent.look();
+    threads(s, 'ON', 'ON');
+    fs.writeFileSync(s.path('var/run/mysqld/agent.samples'), `9990\t${UUID_A}:1-50\n`);
+    s.sql('local', exact(lagSql([`${UUID_A}:1-50`, PRIMARY_SET])), { out: '0 0\n' });
+    const look = await agent.next();
+    const now = Number(/\n(\d+)\t[^\n]*\n$/.exec(samples(s))![1]);
+    expect(look.state).toBe(state(`not-ready catching up with the primary ${host(0)} (behind by ${now - 9990}s or more)`));
+  });
+
+  test('samples older than maxReplicaLag plus two looks are dropped', async () => {
+    const s = replica();
+    const agent = s.agent({ SECONDS: '10000' });
+    await agent.look();
+    threads(s, 'ON', 'ON');
+    // Kept: 60 s + 2 x AGENT_INTERVAL (3600 s here) = 7260 s back.
+    fs.writeFileSync(s.path('var/run/mysqld/agent.samples'), `2000\t${UUID_A}:1-10\n9000\t${UUID_A}:1-50\n`);
+    s.sql('local', exact(lagSql([`${UUID_A}:1-50`, PRIMARY_SET])), { out: '1 1\n' });
+    const look = await agent.next();
+    expect(entries(look.log)).toContain(onServer(lagSql([`${UUID_A}:1-50`, PRIMARY_SET])));
+    expect(samples(s)).not.toContain(`${UUID_A}:1-10`);
+    expect(look.state).toBe(state('ready replica lag=0s'));
+  });
+
+  test('following another member than the primary (before its pod restarts): errant checked against its source, lag against the primary', async () => {
+    const s = replica();
+    threads(s, 'OFF', 'OFF', host(2));
+    s.sql(host(2), exact(SOURCE_SQL), { out: `${SOURCE_UUID}|${MINE_SET}\n` });
+    s.sql('local', exact(subtract(MINE_SET, MINE_SET)), gtids(''));
+    const agent = s.agent();
+    await agent.look();
+    threads(s, 'ON', 'ON', host(2));
+    s.sql('local', exact(lagSql([PRIMARY_SET])), { out: '0\n' });
+    const look = await agent.next();
+    expect(look.log).toBe(LOOK + onServer(REPLICA_STATE) + onServer(MINE_SQL) + onPeer(2, SOURCE_SQL) + onServer(subtract(MINE_SET, MINE_SET))
+      + onPeer(0, GTIDS) + onServer(lagSql([PRIMARY_SET])));
+    expect(look.state).toMatch(new RegExp(`^not-ready ${UUID_NOW} catching up with the primary ${host(0).replace(/\./g, '\\.')} \\(behind by 0s or more\\)\\n$`));
+  });
+
+  test('a transaction the source sent before its commit made it part of gtid_executed is not errant: the source, asked again, has it', async () => {
+    const s = replica((s) => {
+      s.sql('local', exact(ERRANT_SQL), gtids(`${UUID_A}:121`));
+      s.sql(host(0), exact(reconfirm(`${UUID_A}:121`)), gtids(''));
+    });
+    const look = await s.agent().look();
+    expect(look.log).toBe(LOOK + GET_MEMBERS + CHECK + onPeer(0, reconfirm(`${UUID_A}:121`)) + onServer('START REPLICA;'));
+    expect(look.state).toBe(state('not-ready replication starting'));
+  });
+
+  test('its source cannot be reached: not ready (it cannot show it is up to date); a running receiver is stopped until the next check', async () => {
+    // Answered at the first look only; then nothing listens there.
+    const s = replica((s) => {
+      s.sql(host(0), exact(SOURCE_SQL), { out: `${SOURCE_UUID}|${PRIMARY_SET}\n`, times: 1 });
+      s.peerDown(host(0));
+    });
+    const agent = s.agent();
+    expect((await agent.look()).log).toContain(onServer('START REPLICA;'));
+    threads(s, 'ON', 'ON');
+    const look = await agent.next();
+    expect(look.state).toBe(state(`not-ready its source ${host(0)} cannot be reached (ERROR 2003 (HY000): Can't connect to MySQL server on '${host(0)}:3306' (111)): this member cannot show it is up to date; replication waits for the check`));
+    expect(look.log).toBe(LOOK + onServer(REPLICA_STATE) + onServer(MINE_SQL) + onPeer(0, SOURCE_SQL) + onServer('STOP REPLICA IO_THREAD;'));
+    expect(look.stderr).toContain('agent.sh: mysql-1: its source cannot be reached: replication stopped until this member is checked against it again\n');
+  });
+
+  test('its source restarted (a new server_uuid): the receiver is stopped and started again only after the check', async () => {
+    const s = replica((s) => {
+      s.sql(host(0), exact(SOURCE_SQL), { out: `${SOURCE_UUID}|${PRIMARY_SET}\n`, times: 1 });
+      s.sql(host(0), exact(SOURCE_SQL), { out: `c1c1c1c1-0000-4000-8000-000000000000|${PRIMARY_SET}\n` });
+    });
+    const agent = s.agent();
+    expect((await agent.look()).log).toContain(onServer('START REPLICA;'));
+    threads(s, 'ON', 'ON');
+    s.sql('local', exact(lagSql([PRIMARY_SET])), { out: '1\n' });
+    const look = await agent.next();
+    expect(look.log).toBe(LOOK + onServer(REPLICA_STATE) + onServer(MINE_SQL) + onPeer(0, SOURCE_SQL) + onServer('STOP REPLICA IO_THREAD;') + onServer(ERRANT_SQL) + onServer('START REPLICA;'));
+    expect(look.stderr).toContain('agent.sh: mysql-1: its source restarted (server_uuid c1c1c1c1-0000-4000-8000-000000000000): replication stopped until this member is checked against it again\n');
+  });
+
+  test('a replication thread stopped: not ready, with the server\'s error', async () => {
+    const s = replica();
+    const agent = s.agent();
+    await agent.look();
+    threads(s, 'CONNECTING', 'ON');
+    const error = `Error connecting to source 'repl@${host(0)}:3306'. This was attempt 3/0, with a delay of 10 seconds between attempts. Message: Access denied for user 'repl'@'10.244.0.11' (using password: YES)`;
+    s.sql('local', /^SELECT CONCAT_WS\(' ', \(SELECT LAST_ERROR_MESSAGE/, { out: `${error}\n` });
+    const look = await agent.next();
+    expect(look.state).toBe(state(`not-ready replication is not running (receiver CONNECTING, applier ON): ${error}`));
+  });
+
+  test('a writable replica (the StatefulSet names another primary) is demoted at once', async () => {
+    const s = replica();
+    // Someone made it writable (read_only OFF turns super_read_only off too).
+    expect(s.shell('agent', `mysql --defaults-file=<(printf '[client]\\nuser=root\\npassword=${ROOT_PASSWORD}\\n') --socket="$MYSQL_SOCKET" <<<'SET GLOBAL read_only = OFF;'`).status).toBe(0);
+    expect(s.serverVars()).toEqual({ read_only: 'OFF', super_read_only: 'OFF' });
+    const look = await s.agent().look();
+    expect(entries(look.log)).toContain(onServer('SET GLOBAL super_read_only = ON;'));
+    expect(look.stderr).toContain('agent.sh: mysql-1: demoted: the StatefulSet names member 0 the primary; this member takes no more writes\n');
+    expect(s.serverVars()).toEqual({ read_only: 'ON', super_read_only: 'ON' });
+  });
+
+  test('no replication channel: not ready until its pod restarts', async () => {
+    const s = replica();
+    threads(s, '-', '-', '-');
+    const look = await s.agent().look();
+    expect(look.state).toBe(state(`not-ready no replication channel: the StatefulSet names ${host(0)} the primary, and this member follows it once its pod restarts (the rolling update does that)`));
+  });
+
+  test('the API server has not answered yet: a replica follows its template\'s primary (it checks before it replicates)', async () => {
+    const s = replica((s) => s.api('GET', STATEFULSET_PATH, { exit: 7, err: "curl: (7) Failed to connect to 10.96.0.1 port 443 after 0 ms: Couldn't connect to server" }));
+    const look = await s.agent().look();
+    expect(entries(look.log).slice(-1)).toEqual([onServer('START REPLICA;')]);
+    expect(look.state).toBe(state('not-ready replication starting'));
+  });
+
+  test('mysqld does not answer yet: not ready, about no server_uuid', async () => {
+    const s = pod({ replicas: 3 }, 'mysql-1');
+    const look = await s.agent().look();
+    expect(look.state).toBe('not-ready none mysqld does not answer on its socket yet\n');
+  });
+});
+
+describe('probe.sh', () => {
+  const READINESS = "SELECT @@server_uuid, @@GLOBAL.super_read_only, IFNULL((SELECT SERVICE_STATE FROM performance_schema.replication_connection_status WHERE CHANNEL_NAME = ''), '-'), IFNULL((SELECT SERVICE_STATE FROM performance_schema.replication_applier_status WHERE CHANNEL_NAME = ''), '-');";
+  /** The agent's report, as agent.sh writes it, and mysqld running with the given answers. */
+  function reported(report: string | undefined, server?: string): PodSandbox {
+    const s = pod({ replicas: 3 }, 'mysql-1');
+    s.serving();
+    if (report !== undefined) fs.writeFileSync(s.path('var/run/mysqld/agent.state'), report);
+    if (server !== undefined) s.sql('local', exact(READINESS), { out: server });
+    return s;
+  }
+  const age = (s: PodSandbox, seconds: number) => {
+    const t = Date.now() / 1000 - seconds;
+    fs.utimesSync(s.path('var/run/mysqld/agent.state'), t, t);
+  };
 
   test.each(['startup', 'liveness'] as const)('%s: mysqladmin ping on the socket, without credentials', (kind) => {
     const s = pod({ replicas: 3 }, 'mysql-1');
     const down = s.probe(kind);
     expect(down.status).toBe(1);
-    expect(down.stderr).toContain("Can't connect to local MySQL server through socket '$ROOT/var/run/mysqld/mysqld.sock' (2)");
+    expect(down.stderr).toContain(`Can't connect to local MySQL server through socket '${RUN_SOCK}' (2)`);
     s.serving();
     // Access is denied (no credentials), yet ping reports the server alive, as the real one does.
     const up = s.probe(kind);
@@ -1066,104 +1836,93 @@ describe('probe.sh', () => {
     expect(up.stderr).toContain('Access denied');
   });
 
-  test('readiness, no replication channel and writable (a primary, also one promoted by hand): ready', () => {
-    const s = pod({ replicas: 3 }, 'mysql-2');
-    s.serving();
-    s.sql('local', exact(ROLE), { out: '0\t0\t0\n' });
+  test('readiness, a primary the agent opened, writable, the same start of mysqld: ready', () => {
+    const s = reported(`ready ${UUID_NOW} primary\n`, `${UUID_NOW}\t0\t-\t-\n`);
     const r = s.probe('readiness');
     expect(r.status).toBe(0);
-    expect(r.log).toBe(roleQuery);
     expect(r.stdout).toBe('');
+    expect(r.log).toBe(onServer(READINESS));
   });
 
-  test.each([['1', '1'], ['1', '0']])('readiness, no replication channel but read_only=%s super_read_only=%s: not ready', (readOnly, superReadOnly) => {
-    const s = pod({ replicas: 3 }, 'mysql-0');
-    s.serving();
-    s.sql('local', exact(ROLE), { out: `0\t${readOnly}\t${superReadOnly}\n` });
-    const r = s.probe('readiness');
-    expect(r.status).toBe(1);
-    expect(r.log).toBe(roleQuery);
-    expect(r.stdout).toBe(`not ready: no replication channel, and read-only (read_only=${readOnly}, super_read_only=${superReadOnly}): a demoted primary or a replica whose replication was reset\n`);
-  });
-
-  test.each(['0', '60'])('readiness, a replica with both threads running and lag %ss (at most 60s): ready', (lag) => {
-    const s = replica({ Seconds_Behind_Source: lag });
-    const r = s.probe('readiness');
-    expect(r.status).toBe(0);
-    expect(r.log).toBe(roleQuery + statusQuery);
-    expect(r.stdout).toBe('');
-  });
-
-  test('readiness, the receiver cannot connect: not ready, with its error', () => {
-    const error = `Error connecting to source 'repl@${host(0)}:3306'. This was attempt 3/0, with a delay of 10 seconds between attempts. Message: Unknown MySQL server host '${host(0)}' (-2)`;
-    const s = replica({ Replica_IO_State: 'Connecting to source', Replica_IO_Running: 'Connecting', Seconds_Behind_Source: 'NULL', Last_IO_Errno: '2005', Last_IO_Error: error, Last_IO_Error_Timestamp: '261201 22:04:11' });
-    const r = s.probe('readiness');
-    expect(r.status).toBe(1);
-    expect(r.stdout).toBe(`not ready: the replication receiver is Connecting: ${error}\n`);
-  });
-
-  test('readiness, the receiver stopped without an error: not ready', () => {
-    const s = replica({ Replica_IO_State: '', Replica_IO_Running: 'No', Seconds_Behind_Source: 'NULL' });
-    const r = s.probe('readiness');
-    expect(r.status).toBe(1);
-    expect(r.stdout).toBe('not ready: the replication receiver is No\n');
-  });
-
-  test('readiness, the applier stopped on an error: not ready, with its error', () => {
-    const error = "Coordinator stopped because there were error(s) in the worker(s). The most recent failure being: Worker 1 failed executing transaction '3e11fa47-71ca-11e1-9e33-c80aa9429562:43' at source log binlog.000003, end_log_pos 16257.";
-    const s = replica({ Replica_SQL_Running: 'No', Seconds_Behind_Source: 'NULL', Last_Errno: '1062', Last_Error: error, Last_SQL_Errno: '1062', Last_SQL_Error: error });
-    const r = s.probe('readiness');
-    expect(r.status).toBe(1);
-    expect(r.stdout).toBe(`not ready: the replication applier is No: ${error}\n`);
-  });
-
-  test('readiness, lag above maxReplicaLag: not ready; at it: ready', () => {
-    const props = { replicas: 3, maxReplicaLag: Duration.seconds(5) };
-    const lagging = replica({ Seconds_Behind_Source: '6' }, props);
-    const r = lagging.probe('readiness');
-    expect(r.status).toBe(1);
-    expect(r.stdout).toBe('not ready: replication lag 6s exceeds 5s\n');
-    expect(replica({ Seconds_Behind_Source: '5' }, props).probe('readiness').status).toBe(0);
+  test('readiness, a replica the agent found up to date, both threads running: ready', () => {
+    const s = reported(`ready ${UUID_NOW} replica lag=3s\n`, `${UUID_NOW}\t1\tON\tON\n`);
+    expect(s.probe('readiness').status).toBe(0);
   });
 
   test.each([
-    ['NULL', 'NULL'],
-    ['', 'empty'],
-    ['-1', '-1'],
-  ])('readiness, both threads running but the lag unknown (Seconds_Behind_Source %j): not ready, says so', (lag, shown) => {
-    const r = replica({ Seconds_Behind_Source: lag }).probe('readiness');
+    ['the agent has not reported', undefined, undefined, 'not ready: the agent has not reported yet\n'],
+    ['the agent says not ready', `not-ready ${UUID_NOW} checking the other members before taking writes\n`, undefined, 'not ready: checking the other members before taking writes\n'],
+    ['the report is about an earlier start of mysqld', `ready ${UUID_A} primary\n`, `${UUID_NOW}\t0\t-\t-\n`, "not ready: the agent's report is about an earlier start of mysqld\n"],
+    ['a primary read-only after all', `ready ${UUID_NOW} primary\n`, `${UUID_NOW}\t1\t-\t-\n`, 'not ready: read-only (super_read_only=1)\n'],
+    ['a replica whose applier stopped', `ready ${UUID_NOW} replica lag=0s\n`, `${UUID_NOW}\t1\tON\tOFF\n`, 'not ready: replication is not running (receiver ON, applier OFF)\n'],
+    ['a report without a role', `ready ${UUID_NOW}\n`, `${UUID_NOW}\t1\t-\t-\n`, "not ready: the agent's report names no role\n"],
+  ])('readiness, %s: not ready, says why', (_what, report, server, said) => {
+    const s = reported(report, server);
+    const r = s.probe('readiness');
     expect(r.status).toBe(1);
-    expect(r.log).toBe(roleQuery + statusQuery);
-    expect(r.stdout).toBe(`not ready: replication lag unknown (Seconds_Behind_Source ${shown})\n`);
+    expect(r.stdout).toBe(said);
   });
 
-  test('readiness, mysqld not answering or root refused: not ready', () => {
+  test('readiness, the agent\'s last report is older than AGENT_STALE_SECONDS: not ready, without asking mysqld', () => {
+    const s = reported(`ready ${UUID_NOW} primary\n`, `${UUID_NOW}\t0\t-\t-\n`);
+    age(s, 200);
+    const r = s.probe('readiness');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^not ready: the agent's last report is 20[01]s old \(is the agent container running\?\)\n$/);
+    expect(r.log).toBe('');
+  });
+
+  test('readiness, mysqld does not answer on its socket: not ready', () => {
     const s = pod({ replicas: 3 }, 'mysql-1');
-    const down = s.probe('readiness');
-    expect(down.status).toBe(1);
-    expect(down.stderr).toContain("ERROR 2002 (HY000): Can't connect to local MySQL server through socket");
+    fs.writeFileSync(s.path('var/run/mysqld/agent.state'), `ready ${UUID_NOW} primary\n`);
+    const r = s.probe('readiness');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('not ready: mysqld does not answer on its socket\n');
+  });
+
+  test('readiness reads what the agent wrote: the primary it opened is ready, and not once mysqld restarted', async () => {
+    const s = running({ replicas: 1 }, 'mysql-0');
+    s.setEvidence({ 'mysql-0': 'holds-data' });
+    s.sql('local', exact(READINESS), { out: `${UUID_NOW}\t{{super_read_only}}\t-\t-\n` });
+    expect((await s.agent().look()).state).toBe(state('ready primary'));
+    expect(s.probe('readiness').status).toBe(0);
     s.serving();
-    fs.writeFileSync(s.path('var/lib/mysql/data/.fake-root-password'), 'rotated-in-the-server-only');
-    const denied = s.probe('readiness');
-    expect(denied.status).toBe(1);
-    expect(denied.stderr).toContain("ERROR 1045 (28000): Access denied for user 'root'@'localhost' (using password: YES)");
+    expect(s.probe('readiness').stdout).toBe('not ready: read-only (super_read_only=1)\n');
+  });
+
+  test.each([
+    ['no report yet (the agent writes at its first look)', undefined, 0, 0, ''],
+    ['a fresh report', 'not-ready none mysqld does not answer on its socket yet\n', 10, 0, ''],
+    ['a report older than AGENT_LIVENESS_SECONDS', `ready ${UUID_NOW} primary\n`, 400, 1, /^the agent has not reported for 40[01]s\n$/],
+  ])("the agent container's liveness, %s", (_what, report, seconds, status, said) => {
+    const s = pod({ replicas: 3 }, 'mysql-1');
+    if (report !== undefined) {
+      fs.writeFileSync(s.path('var/run/mysqld/agent.state'), report);
+      age(s, seconds);
+    }
+    const r = s.probe('agent');
+    expect(r.status).toBe(status);
+    if (typeof said === 'string') expect(r.stdout).toBe(said);
+    else expect(r.stdout).toMatch(said);
+    expect(r.log).toBe('');
   });
 
   test('an unknown probe is a usage error', () => {
     const s = pod({ replicas: 3 }, 'mysql-0');
     const r = s.exec('mysql', ['bash', '/etc/cdk8s-mysql/probe.sh', 'sideways']);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe('probe.sh: ERROR: usage: probe.sh startup|liveness|readiness\n');
+    expect(r.stderr).toBe('probe.sh: ERROR: usage: probe.sh startup|liveness|readiness|agent\n');
   });
 });
 
 describe('the stand-ins behave as the real programs where the scripts could tell', () => {
+  const rootCnf = `<(printf '[client]\\nuser="root"\\npassword="${ROOT_PASSWORD}"\\n')`;
+
   test('mysql --batch --skip-column-names --vertical prints no field names; --column-names after it does', () => {
     const s = pod({ replicas: 3 }, 'mysql-1');
     s.serving();
     s.sql('local', 'SHOW REPLICA STATUS', { rows: [{ Replica_IO_Running: 'Yes', Seconds_Behind_Source: 'NULL' }] });
-    const cnf = `<(printf '[client]\\nuser="root"\\npassword="${ROOT_PASSWORD}"\\n')`;
-    const run = (options: string) => s.shell('mysql', `mysql --defaults-file=${cnf} --socket="$MYSQL_SOCKET" ${options} <<<'SHOW REPLICA STATUS;'`).stdout;
+    const run = (options: string) => s.shell('mysql', `mysql --defaults-file=${rootCnf} --socket="$MYSQL_SOCKET" ${options} <<<'SHOW REPLICA STATUS;'`).stdout;
     const row = '*************************** 1. row ***************************\n';
     expect(run('--batch --skip-column-names --vertical')).toBe(`${row}Yes\nNULL\n`);
     expect(run('--batch --skip-column-names --vertical --column-names')).toBe(`${row}   Replica_IO_Running: Yes\nSeconds_Behind_Source: NULL\n`);
@@ -1192,8 +1951,7 @@ describe('the stand-ins behave as the real programs where the scripts could tell
     s.serving();
     const set = gtidSet(`${UUID_A}:1-100`, `${UUID_B}:1-5`);
     s.sql('local', 'gtid_executed', { rows: [{ 'Executed': set, 'read_only': '1', 'Note': 'a\tb\\c' }] });
-    const cnf = `<(printf '[client]\\nuser="root"\\npassword="${ROOT_PASSWORD}"\\n')`;
-    const run = (options: string, sql: string) => s.shell('mysql', `mysql --defaults-file=${cnf} --socket="$MYSQL_SOCKET" ${options} <<'SQL'\n${sql}\nSQL`);
+    const run = (options: string, sql: string) => s.shell('mysql', `mysql --defaults-file=${rootCnf} --socket="$MYSQL_SOCKET" ${options} <<'SQL'\n${sql}\nSQL`);
     expect(run('--batch --skip-column-names', 'SELECT @@GLOBAL.gtid_executed, @@GLOBAL.read_only, @@GLOBAL.version_comment;').stdout)
       .toBe(`${UUID_A}:1-100,\\n${UUID_B}:1-5\t1\ta\\tb\\\\c\n`);
     expect(run('--batch --skip-column-names', "SELECT REPLACE(@@GLOBAL.gtid_executed, '\\n', ''), @@GLOBAL.read_only, REPLACE(@@GLOBAL.version_comment, 'b', 'B');").stdout)
@@ -1206,8 +1964,7 @@ describe('the stand-ins behave as the real programs where the scripts could tell
     const s = pod({ replicas: 3 }, 'mysql-1');
     s.serving();
     s.sql('local', 'GTID_', { out: '1\n' });
-    const cnf = `<(printf '[client]\\nuser="root"\\npassword="${ROOT_PASSWORD}"\\n')`;
-    const run = (sql: string) => s.shell('mysql', `mysql --defaults-file=${cnf} --socket="$MYSQL_SOCKET" --batch --skip-column-names <<'SQL'\n${sql}\nSQL`);
+    const run = (sql: string) => s.shell('mysql', `mysql --defaults-file=${rootCnf} --socket="$MYSQL_SOCKET" --batch --skip-column-names <<'SQL'\n${sql}\nSQL`);
     // What the scripts would send had they read the set raw: sql_string doubles the backslash.
     const raw = run(`SELECT GTID_SUBSET('${UUID_A}:1-100,\\\\n${UUID_B}:1-5', REPLACE(@@GLOBAL.gtid_executed, '\\n', ''));`);
     expect(raw.status).toBe(1);
@@ -1220,6 +1977,21 @@ describe('the stand-ins behave as the real programs where the scripts could tell
     expect(run(`SELECT GTID_SUBSET('${UUID_A}:1-100,${UUID_B}:1-5:7', '${UUID_A}:tag:1-3');`).stdout).toBe('1\n');
   });
 
+  test('super_read_only refuses account changes (ERROR 1290); SET GLOBAL couples read_only and super_read_only as MySQL does', () => {
+    const s = pod({ replicas: 3 }, 'mysql-1');
+    s.serving();
+    const run = (sql: string) => s.shell('mysql', `mysql --defaults-file=${rootCnf} --socket="$MYSQL_SOCKET" <<<${JSON.stringify(sql)}`);
+    const refused = run("CREATE USER 'x'@'%' IDENTIFIED BY 'y';");
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toBe('ERROR 1290 (HY000) at line 1: The MySQL server is running with the --super-read-only option so it cannot execute this statement\n');
+    // read_only OFF turns super_read_only off too; super_read_only ON turns read_only on too.
+    expect(run('SET GLOBAL read_only = OFF;').status).toBe(0);
+    expect(s.serverVars()).toEqual({ read_only: 'OFF', super_read_only: 'OFF' });
+    expect(run("CREATE USER 'x'@'%' IDENTIFIED BY 'y';").status).toBe(0);
+    expect(run('SET GLOBAL super_read_only = ON;').status).toBe(0);
+    expect(s.serverVars()).toEqual({ read_only: 'ON', super_read_only: 'ON' });
+  });
+
   test('mysqld --initialize-insecure refuses a data directory with files in it', () => {
     const s = pod({ replicas: 3 }, 'mysql-1');
     fs.mkdirSync(s.path('var/lib/mysql/x'), { recursive: true });
@@ -1227,6 +1999,60 @@ describe('the stand-ins behave as the real programs where the scripts could tell
     const r = s.shell('bootstrap', 'mysqld --no-defaults --datadir="$DATA_ROOT/x" --initialize-insecure');
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('--initialize specified but the data directory has files in it. Aborting.');
+  });
+
+  describe('the API server', () => {
+    const curl = (s: PodSandbox, args: string) => s.shell('bootstrap',
+      `curl --silent --show-error --cacert "$SA_DIR/ca.crt" --write-out '\\n%{http_code}' --header @<(printf 'Authorization: Bearer %s\\n' "$(<"$SA_DIR/token")") ${args}`);
+    const url = (apiPath: string) => `"https://$KUBERNETES_SERVICE_HOST:443${apiPath}"`;
+
+    test('GET: the object as stored; a missing one is HTTP 404 with a NotFound Status', () => {
+      const s = pod({ replicas: 3 }, 'mysql-0');
+      const found = curl(s, `-X GET ${url(STATEFULSET_PATH)}`);
+      const [body, code] = found.stdout.split('\n');
+      expect(code).toBe('200');
+      expect(JSON.parse(body).metadata.annotations[PRIMARY_ANNOTATION]).toBe('0');
+      const missing = curl(s, `-X GET ${url(podPath(2))}`).stdout;
+      expect(missing).toBe('{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"pods \\"mysql-2\\" not found","reason":"NotFound","details":{"name":"mysql-2","kind":"pods"},"code":404}\n404');
+    });
+
+    test('a Ready pod\'s condition as the API server serializes it', () => {
+      const s = pod({ replicas: 3 }, 'mysql-0');
+      s.setPod(1, 'ready');
+      s.setPod(2, 'not-ready');
+      expect(curl(s, `-X GET ${url(podPath(1))}`).stdout).toContain('{"type":"Ready","observedGeneration":1,"status":"True","lastProbeTime":null,"lastTransitionTime":"2026-03-02T09:15:31Z"}');
+      expect(curl(s, `-X GET ${url(podPath(2))}`).stdout).toContain('{"type":"Ready","observedGeneration":1,"status":"False","lastProbeTime":null,"lastTransitionTime":"2026-03-02T09:15:31Z","reason":"ContainersNotReady","message":"containers with unready status: [mysql]"}');
+    });
+
+    test('a wrong token is HTTP 401; what the Role does not allow is HTTP 403 with a Forbidden Status naming the service account', () => {
+      const s = pod({ replicas: 3 }, 'mysql-0');
+      fs.writeFileSync(s.path('var/run/secrets/kubernetes.io/serviceaccount/token'), 'stale');
+      expect(curl(s, `-X GET ${url(STATEFULSET_PATH)}`).stdout).toBe('{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}\n401');
+      const t = pod({ replicas: 3 }, 'mysql-0');
+      expect(curl(t, `-X GET ${url('/api/v1/namespaces/mysql/secrets/mysql-credentials')}`).stdout).toBe('{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"secrets \\"mysql-credentials\\" is forbidden: User \\"system:serviceaccount:mysql:mysql\\" cannot get resource \\"secrets\\" in API group \\"\\" in the namespace \\"mysql\\"","reason":"Forbidden","details":{"name":"mysql-credentials","kind":"secrets"},"code":403}\n403');
+      expect(curl(t, `-X PATCH --header 'Content-Type: application/merge-patch+json' --data '{}' ${url(STATEFULSET_PATH)}`).stdout).toMatch(/"reason":"Forbidden".*\n403$/);
+    });
+
+    test('PATCH merges as RFC 7386 (null deletes a key, objects merge), moves the resourceVersion on; another content type is HTTP 415', () => {
+      const s = pod({ replicas: 3 }, 'mysql-0');
+      s.setEvidence({ 'mysql-1': 'holds-data', 'mysql-2': 'holds-data' });
+      const patchIt = (type: string, body: string) => curl(s, `-X PATCH --header 'Content-Type: ${type}' --data '${body}' ${url(MEMBERS_PATH)}`).stdout;
+      const merged = patchIt('application/merge-patch+json', '{"data":{"mysql-0":"holds-data","mysql-2":null}}');
+      expect(merged.endsWith('\n200')).toBe(true);
+      expect(s.evidence()).toEqual({ 'mysql-1': 'holds-data', 'mysql-0': 'holds-data' });
+      expect(s.apiObject(MEMBERS_PATH).metadata.resourceVersion).toBe('40214');
+      expect(s.apiObject(MEMBERS_PATH).metadata.annotations['cdk8s-stateful.io/purpose']).toContain('do not edit');
+      expect(patchIt('application/json-patch+json', '[]')).toMatch(/"reason":"UnsupportedMediaType".*\n415$/);
+    });
+
+    test('it is reached only where the kubelet puts it: no CA file is curl exit 77, as curl does', () => {
+      const s = pod({ replicas: 3 }, 'mysql-0');
+      fs.rmSync(s.path('var/run/secrets/kubernetes.io/serviceaccount/ca.crt'));
+      const r = curl(s, `-X GET ${url(STATEFULSET_PATH)}`);
+      expect(r.status).toBe(77);
+      // (--write-out is printed all the same, with http_code 000.)
+      expect(r.stdout).toBe('\n000');
+    });
   });
 });
 
@@ -1243,45 +2069,5 @@ describe('the scripts', () => {
     expect([...SCRIPT_FILES].sort()).toEqual(scripts);
     const s = pod({ replicas: 3 }, 'mysql-0');
     for (const file of scripts) expect(s.read(`etc/cdk8s-mysql/${file}`)).toBe(fs.readFileSync(path.join(dir, file), 'utf8'));
-  });
-});
-
-describe('regressions: what the stand-ins let through before (/tmp/bugs.test.ts.txt)', () => {
-  test('BUG 1: an old primary that answers with an error other than "cannot connect" is not treated as gone', () => {
-    const s = pod({ replicas: 3, primaryOrdinal: 1 }, 'mysql-1');
-    s.withData({ labelled: true });
-    s.sql('local', exact(CHANNEL), { out: `${host(0)}\n` });
-    // The old primary is up (and may take writes) but refuses this connection.
-    s.sql(host(0), /./, { exit: 1, err: 'ERROR 1040 (08004): Too many connections' });
-    s.sql('local', 'GTID_SUBSET', { out: '1\n' });
-    const r = s.bootstrap();
-    expect(r.log).not.toContain('RESET REPLICA ALL');
-    expect(r.status).toBe(1);
-  });
-
-  test('BUG 2: when the account query fails, the bootstrap does not go on as if no account existed', () => {
-    const s = pod({ replicas: 1 }, 'mysql-0');
-    s.withData({ labelled: true });
-    s.sql('local', exact(ACCOUNTS), { exit: 1, err: "ERROR 1142 (42000): SELECT command denied to user 'root'@'localhost' for table 'user'", times: 1 });
-    const r = s.bootstrap();
-    expect(r.status).toBe(1);
-    expect(r.log).not.toContain('CREATE USER');
-  });
-
-  test('BUG 3: the "creating:" log line has no empty statement (lifecycle.e2e.ts expects `shop`;CREATE USER)', () => {
-    const s = pod({ replicas: 1, database: { name: 'shop', user: 'shop' }, metrics: {} }, 'mysql-0');
-    s.withData({ labelled: true });
-    s.sql('local', exact(ACCOUNTS), { out: 'repl@%\n' });
-    const r = s.bootstrap();
-    expect(r.stderr).toMatch(/creating: CREATE DATABASE `shop`;CREATE USER 'shop'@'%';CREATE USER 'exporter'@'localhost'/);
-  });
-
-  test('BUG 4: an unknown (NULL) lag is reported as unknown, not as "NULLs"', () => {
-    const s = pod({ replicas: 3 }, 'mysql-1');
-    s.serving();
-    s.sql('local', 'COUNT(*)', { out: '1\t1\t1\n' });
-    s.sql('local', 'SHOW REPLICA STATUS', { rows: [{ Replica_IO_Running: 'Yes', Replica_SQL_Running: 'Yes', Seconds_Behind_Source: 'NULL' }] });
-    const r = s.probe('readiness');
-    expect(r.stdout).not.toContain('NULLs');
   });
 });

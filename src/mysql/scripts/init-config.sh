@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Init container 1 of ReplicatedMySql: writes this pod's mysqld.cnf into conf.d (an emptyDir)
-# before anything starts mysqld. Runs on every pod start, so a changed ConfigMap or a new
-# primary ordinal takes effect on the next restart. mysqld runs with --defaults-file=mysqld.cnf:
-# the image's own option files are never read, so the same configuration runs in every image.
+# before anything starts mysqld. Runs on every pod start, so a changed ConfigMap takes effect on
+# the next restart. mysqld runs with --defaults-file=mysqld.cnf: the image's own option files are
+# never read, so the same configuration runs in every image. Every member gets the same
+# configuration, read-only and without replication: which member takes writes is decided on every
+# start of mysqld by the agent (agent.sh), never by a file.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "${CDK8S_MYSQL_DIR:-/etc/cdk8s-mysql}/lib.sh"
@@ -11,19 +13,15 @@ set -euo pipefail
 ordinal=$(pod_ordinal)
 host=$(pod_host "$ordinal")
 server_id=$((SERVER_ID_BASE + ordinal))
-if is_primary "$ordinal"; then role=primary; else role=replica; fi
 
 tmp="$MYSQLD_CNF.tmp"
 {
   cat "$CDK8S_MYSQL_DIR/common.cnf"
   echo
-  cat "$CDK8S_MYSQL_DIR/$role.cnf"
-  echo
   # The per-pod identity: server_id must differ on every member; report_host is what
   # SHOW REPLICAS and tools show. mysqld listens on the pod's own address only (clients,
-  # replicas and donors come through the Services); the probes and the metrics sidecar use
-  # the socket.
-  echo "# Written by init-config.sh for $POD_NAME ($role)."
+  # replicas and donors come through the Services); the probes and the agent use the socket.
+  echo "# Written by init-config.sh for $POD_NAME."
   echo "[mysqld]"
   echo "server_id = $server_id"
   echo "report_host = $host"
@@ -31,4 +29,4 @@ tmp="$MYSQLD_CNF.tmp"
   echo "bind_address = $POD_IP"
 } >"$tmp"
 mv "$tmp" "$MYSQLD_CNF"
-log "$POD_NAME: role $role, server_id $server_id, report_host $host"
+log "$POD_NAME: server_id $server_id, report_host $host"

@@ -3,60 +3,43 @@
 #
 #   startup, liveness  mysqld answers on its socket (mysqladmin ping exits 0 even when access
 #                      is denied: the process is alive, which is all a restart could fix).
-#   readiness          judged by what the server IS, not by the ordinal the manifest calls
-#                      primary, so a member promoted by hand is Ready as soon as it accepts
-#                      writes:
-#                        no replication channel  Ready when it accepts writes (read_only and
-#                                                super_read_only OFF); a demoted old primary
-#                                                (super_read_only ON) is not;
-#                        a replica               Ready when both replication threads run and
-#                                                it lags at most MAX_REPLICA_LAG_SECONDS: a
-#                                                replica whose source is gone, whose password
-#                                                is wrong or that lags leaves the read Service
-#                                                instead of serving ever staler data.
+#   readiness          the agent's verdict about this start of mysqld (agent.sh): the primary
+#                      is Ready once it takes writes, which the agent allows only when no other
+#                      member is ahead of it or writable; a replica is Ready while it replicates,
+#                      holds nothing its source lacks, and has applied what the primary had
+#                      MAX_REPLICA_LAG_SECONDS ago. Checked here against the server itself
+#                      (the same server_uuid, writable, or both replication threads running),
+#                      and refused when the agent has not reported for AGENT_STALE_SECONDS.
+#   agent              (the agent container's liveness) the agent reported within
+#                      AGENT_LIVENESS_SECONDS: an agent stuck on a query is restarted.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "${CDK8S_MYSQL_DIR:-/etc/cdk8s-mysql}/lib.sh"
 
-: "${MAX_REPLICA_LAG_SECONDS:=60}"
+: "${AGENT_STALE_SECONDS:=120}"
+: "${AGENT_LIVENESS_SECONDS:=300}"
 
-sql() {
-  local_sql "$MYSQL_SOCKET" --connect-timeout=5 "$@"
+not_ready() {
+  echo "not ready: $*"
+  exit 1
 }
 
 readiness() {
-  local state channel read_only super_read_only
-  state=$(sql <<<"SELECT (SELECT COUNT(*) FROM performance_schema.replication_connection_configuration WHERE CHANNEL_NAME = ''), @@GLOBAL.read_only, @@GLOBAL.super_read_only;")
-  read -r channel read_only super_read_only <<<"$state"
-  if [ "$channel" = 0 ]; then
-    if [ "$read_only" = 0 ] && [ "$super_read_only" = 0 ]; then exit 0; fi
-    echo "not ready: no replication channel, and read-only (read_only=$read_only, super_read_only=$super_read_only): a demoted primary or a replica whose replication was reset"
-    exit 1
-  fi
-  local status io sql_thread lag error
-  status=$(sql --vertical --column-names <<<"SHOW REPLICA STATUS;")
-  field() { sed -n "s/^ *$1: //p" <<<"$status" | head -n 1; }
-  io=$(field Replica_IO_Running)
-  sql_thread=$(field Replica_SQL_Running)
-  lag=$(field Seconds_Behind_Source)
-  if [ "$io" != Yes ]; then
-    error=$(field Last_IO_Error)
-    echo "not ready: the replication receiver is ${io:-not running}${error:+: $error}"
-    exit 1
-  fi
-  if [ "$sql_thread" != Yes ]; then
-    error=$(field Last_SQL_Error)
-    echo "not ready: the replication applier is ${sql_thread:-not running}${error:+: $error}"
-    exit 1
-  fi
-  if ! [[ $lag =~ ^[0-9]+$ ]]; then
-    echo "not ready: replication lag unknown (Seconds_Behind_Source ${lag:-empty})"
-    exit 1
-  fi
-  if [ "$lag" -gt "$MAX_REPLICA_LAG_SECONDS" ]; then
-    echo "not ready: replication lag ${lag}s exceeds ${MAX_REPLICA_LAG_SECONDS}s"
-    exit 1
-  fi
+  [ -r "$AGENT_STATE" ] || not_ready "the agent has not reported yet"
+  local age verdict about role detail state uuid super_read_only io applier
+  age=$(($(date +%s) - $(stat -c %Y "$AGENT_STATE")))
+  [ "$age" -le "$AGENT_STALE_SECONDS" ] || not_ready "the agent's last report is ${age}s old (is the agent container running?)"
+  read -r verdict about role detail <"$AGENT_STATE"
+  [ "$verdict" = ready ] || not_ready "$role${detail:+ $detail}"
+  state=$(local_sql "$MYSQL_SOCKET" --connect-timeout=3 <<<"SELECT @@server_uuid, @@GLOBAL.super_read_only, IFNULL((SELECT SERVICE_STATE FROM performance_schema.replication_connection_status WHERE CHANNEL_NAME = ''), '-'), IFNULL((SELECT SERVICE_STATE FROM performance_schema.replication_applier_status WHERE CHANNEL_NAME = ''), '-');") \
+    || not_ready "mysqld does not answer on its socket"
+  read -r uuid super_read_only io applier <<<"$state"
+  [ "$uuid" = "$about" ] || not_ready "the agent's report is about an earlier start of mysqld"
+  case "$role" in
+    primary) [ "$super_read_only" = 0 ] || not_ready "read-only (super_read_only=$super_read_only)" ;;
+    replica) if [ "$io" != ON ] || [ "$applier" != ON ]; then not_ready "replication is not running (receiver $io, applier $applier)"; fi ;;
+    *) not_ready "the agent's report names no role" ;;
+  esac
 }
 
 case "${1:-}" in
@@ -66,7 +49,12 @@ case "${1:-}" in
   readiness)
     readiness
     ;;
+  agent)
+    [ -r "$AGENT_STATE" ] || exit 0   # not reported yet: the agent writes at its first look
+    age=$(($(date +%s) - $(stat -c %Y "$AGENT_STATE")))
+    [ "$age" -le "$AGENT_LIVENESS_SECONDS" ] || { echo "the agent has not reported for ${age}s"; exit 1; }
+    ;;
   *)
-    die "usage: probe.sh startup|liveness|readiness"
+    die "usage: probe.sh startup|liveness|readiness|agent"
     ;;
 esac

@@ -14,7 +14,12 @@
 #             the server holds them, with \, newline and tab written \\, \n, \t (see
 #             fake_print_rows for how the client prints them)
 #   status    curl: the HTTP status (default 200)
-#   hang      mysqld: runs, but never answers on its socket
+#   hang      mysqld: runs, but never answers on its socket; mysql: never answers (until killed)
+# What the cluster holds beyond the rules (written by the harness):
+#   $FAKE_STATE/cluster/root-password, replication-password   the passwords the cluster's
+#             accounts have (what a clone carries, what a peer accepts)
+#   $FAKE_STATE/servers/<socket>.vars   the global variables a running server was SET to
+#   $FAKE_STATE/api/...                 the API server (see curl)
 # Paths in option files are the pod's: $FAKE_ROOT is where the pod's file system is.
 
 fake_record() {
@@ -87,13 +92,14 @@ fake_option_value() {
   printf '%s' "$out"
 }
 
-# The body of a single-quoted SQL string literal as the server reads it (default sql_mode):
-# '' is a quote, \x an escape.
+# The body of a single-quoted SQL string literal as the server reads it: '' is a quote, \x an
+# escape -- unless the session's sql_mode has NO_BACKSLASH_ESCAPES (FAKE_NO_BACKSLASH_ESCAPES=1),
+# where a backslash is a character like any other.
 fake_sql_unquote() {
   local v=$1 out='' c i
   for ((i = 0; i < ${#v}; i++)); do
     c=${v:i:1}
-    if [ "$c" = "\\" ] && [ $((i + 1)) -lt ${#v} ]; then
+    if [ "$c" = "\\" ] && [ "${FAKE_NO_BACKSLASH_ESCAPES:-0}" != 1 ] && [ $((i + 1)) -lt ${#v} ]; then
       i=$((i + 1))
       case "${v:i:1}" in
         n) out+=$'\n' ;;
@@ -251,4 +257,37 @@ fake_gtid_functions() {
       fi
     done
   done
+}
+
+# The file with the global variables a server behind SOCKET was SET to since it started.
+fake_vars_file() {
+  local name=${1//\//_}
+  printf '%s/servers/%s.vars\n' "${FAKE_STATE:?}" "$name"
+}
+
+# fake_server_var SOCKET NAME: ON or OFF, the value of a boolean global variable (read_only,
+# super_read_only) of the server behind SOCKET: what it was SET to, else its startup options (the
+# last --name=value wins, as mysqld reads them), else OFF.
+fake_server_var() {
+  local socket=$1 name=$2 file value='' option options
+  file=$(fake_vars_file "$socket")
+  [ -f "$file" ] && value=$(sed -n "s/^$name=//p" "$file" | tail -n 1)
+  if [ -z "$value" ]; then
+    options=$(sed -n 's/^options=//p' "$socket" 2>/dev/null)
+    for option in $options; do
+      case "$option" in --"${name//_/-}"=* | --"$name"=*) value=${option#*=} ;; esac
+    done
+  fi
+  case "${value^^}" in ON | 1 | TRUE) echo ON ;; *) echo OFF ;; esac
+}
+
+# fake_set_server_var SOCKET NAME ON|OFF, with the server's coupling of the two: super_read_only
+# ON turns read_only on; read_only OFF turns super_read_only off.
+fake_set_server_var() {
+  local socket=$1 name=$2 value=$3 file
+  file=$(fake_vars_file "$socket")
+  mkdir -p "${file%/*}"
+  echo "$name=$value" >>"$file"
+  if [ "$name" = super_read_only ] && [ "$value" = ON ]; then echo "read_only=ON" >>"$file"; fi
+  if [ "$name" = read_only ] && [ "$value" = OFF ]; then echo "super_read_only=OFF" >>"$file"; fi
 }

@@ -1,0 +1,74 @@
+/**
+ * ReplicatedMySql rules: changes that Kubernetes accepts but that a MySQL cluster of this library
+ * cannot roll out safely, and settings a reviewer should know about.
+ */
+import { Draft } from './draft';
+import { Severity } from './model';
+import { KubeObject, getArray, getString, isRecord } from './objects';
+
+/** The value of an env variable of the ReplicatedMySql bootstrap container, when `object` is one's StatefulSet. */
+function bootstrapEnv(object: KubeObject, variable: string): string | undefined {
+  if (object.group !== 'apps' || object.ref.kind !== 'StatefulSet') return undefined;
+  const containers = getArray(object.body, 'spec', 'template', 'spec', 'initContainers');
+  const bootstrap = containers.find((c) => isRecord(c) && c.name === 'bootstrap');
+  const env = getArray(bootstrap, 'env').find((e) => isRecord(e) && e.name === variable);
+  return getString(env, 'value');
+}
+
+function isReplicatedMySql(object: KubeObject): boolean {
+  return getString(object.body, 'metadata', 'labels', 'app.kubernetes.io/managed-by') === 'cdk8s-stateful'
+    && bootstrapEnv(object, 'MYSQL_SET_NAME') !== undefined;
+}
+
+/** verify | serve | self-signed; older manifests (no MYSQL_TLS) are self-signed. */
+function tlsMode(object: KubeObject): string {
+  return bootstrapEnv(object, 'MYSQL_TLS') ?? 'self-signed';
+}
+
+const UNVERIFIED_REASON =
+  'The members\' connections (replication, CLONE, their checks of each other) are encrypted with certificates each mysqld ' +
+  'generates itself, but not authenticated: whoever answers at a member\'s address receives the replication password, and a ' +
+  'cloning member accepts its data.';
+const UNVERIFIED_FIX =
+  'Give the ReplicatedMySql a tls choice (MySqlTls.fromSecret or MySqlTls.certManager: README "TLS"); on a running cluster in ' +
+  'two rollouts, first with verifyPeers: false.';
+
+/** A ReplicatedMySql StatefulSet whose TLS mode changes. */
+export function mysqlSetChanges(oldObject: KubeObject, newObject: KubeObject): Draft[] {
+  if (!isReplicatedMySql(oldObject) || !isReplicatedMySql(newObject)) return [];
+  const before = tlsMode(oldObject);
+  const after = tlsMode(newObject);
+  if (before === after) return [];
+  const draft = { object: newObject, field: 'spec.template (MYSQL_TLS)', oldValue: before, newValue: after };
+  if (after === 'verify' && before === 'self-signed') {
+    return [{
+      ...draft,
+      rule: 'mysql-tls-verify-in-one-step',
+      severity: Severity.BLOCK,
+      reason:
+        'The rolling update restarts the replicas first: they would verify the primary against the new CA while it still presents ' +
+        'its own self-signed certificate, refuse it, never turn Ready, and the rollout would stop at the first one.',
+      fix:
+        'Roll out TLS in two steps: first with verifyPeers: false (every member presents the new certificate), then without it. ' +
+        'Or accept this finding if the cluster is stopped (replicas: 0) or new.',
+    }];
+  }
+  if (after !== 'verify') {
+    return [{ ...draft, rule: 'mysql-tls-unverified', severity: Severity.WARN, reason: UNVERIFIED_REASON, fix: UNVERIFIED_FIX }];
+  }
+  return [];
+}
+
+/** A new ReplicatedMySql without verified TLS. */
+export function mysqlSetsAdded(added: KubeObject[]): Draft[] {
+  return added.filter((o) => isReplicatedMySql(o) && tlsMode(o) !== 'verify').map((object) => ({
+    rule: 'mysql-tls-unverified',
+    severity: Severity.WARN,
+    object,
+    field: 'spec.template (MYSQL_TLS)',
+    newValue: tlsMode(object),
+    change: 'a new cluster without verified TLS',
+    reason: UNVERIFIED_REASON,
+    fix: UNVERIFIED_FIX,
+  }));
+}

@@ -62,10 +62,16 @@ cleanup() {
     fi
     ip netns delete "$ns" || echo "test:e2e: could not delete network namespace $ns" >&2
   fi
+  # `ip netns add` makes /run/netns a mount point (a bind mount of itself): leave it as found.
+  if [ "$netns_dir_was" != mounted ] && [ -d /run/netns ] && [ -z "$(ls -A /run/netns)" ]; then
+    umount /run/netns 2>/dev/null || true
+    if [ "$netns_dir_was" = absent ]; then rmdir /run/netns 2>/dev/null || true; fi
+  fi
   if [ -z "${E2E_KEEP:-}" ]; then rm -rf "$work_root"; else printf 'test:e2e: kept %s\n' "$work_root" >&2; fi
   rm -f "$results"
   exit "$rc"
 }
+if mountpoint -q /run/netns 2>/dev/null; then netns_dir_was=mounted; elif [ -d /run/netns ]; then netns_dir_was=directory; else netns_dir_was=absent; fi
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM

@@ -12,6 +12,7 @@ import * as path from 'path';
 import { clusterFor, Figures, scenarioLine } from './env';
 import { MySqlCluster } from './harness/cluster';
 import { findMySql, loadDirectory, MySqlManifests } from './harness/manifests';
+import * as safety from './safety';
 import * as s from './scenarios';
 
 interface ScenarioRow {
@@ -41,7 +42,18 @@ const SCENARIOS: ScenarioRow[] = [
       return {};
     },
   },
-  { id: 'primary-volume-loss', run: async c => { await s.primaryVolumeLoss(c); } },
+  {
+    id: 'primary-volume-loss',
+    run: async c => {
+      await s.primaryVolumeLoss(c);
+      // The documented recovery, so that the next scenario starts from a healthy cluster.
+      if (s.factsOf(c).replicas > 1) await safety.failOver(c, s.replicasOf(s.factsOf(c)).slice(-1)[0]);
+    },
+  },
+  { id: 'primary-behind', run: c => safety.primaryBehind(c) },
+  { id: 'evidence-removed', run: c => safety.evidenceRemoved(c) },
+  { id: 'old-primary-returns', run: c => safety.oldPrimaryReturns(c) },
+  { id: 'verified-tls', applies: m => safety.verifiesTls(m.statefulSet), run: async c => { await safety.verifiedTls(c); } },
 ];
 
 const dir = process.env.E2E_MANIFESTS ?? path.join(__dirname, '../../dist');

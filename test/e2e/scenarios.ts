@@ -36,7 +36,7 @@ export function factsOf(c: MySqlCluster): Facts {
     serverIdBase: Number(value(initConfig.SERVER_ID_BASE) ?? 100),
     readService: svcNamed('read'),
     primaryService: c.object('Service', svcNamed('primary')) ? svcNamed('primary') : undefined,
-    app: boot.APP_DATABASE ? { database: value(boot.APP_DATABASE), user: value(boot.APP_USER), password: value(boot.APP_PASSWORD) } : undefined,
+    app: boot.APP_DATABASE ? { database: value(boot.APP_DATABASE), user: value(boot.APP_USER), password: value(boot.APP_PASSWORD) ?? c.secretFile('password') } : undefined,
   };
 }
 
@@ -135,7 +135,10 @@ export async function freshCluster(c: MySqlCluster): Promise<void> {
   expect(c.endpoints(f.readService)).toEqual(members(f).map(o => `${c.name}-${o}`).sort());
 }
 
-/** SIGTERM to a replica and to the primary: each rejoins without a re-clone, from its GTIDs. */
+/**
+ * SIGTERM to a replica and to the primary: each rejoins without a re-clone, from its GTIDs, under a
+ * new server_uuid (every start of mysqld is a new term: its transactions can never reuse a GTID).
+ */
 export async function restartMembers(c: MySqlCluster): Promise<void> {
   const f = factsOf(c);
   const order = [...replicasOf(f).slice(-1), f.primary];
@@ -149,7 +152,8 @@ export async function restartMembers(c: MySqlCluster): Promise<void> {
     await c.waitReady(o);
     insert(c, f.primary, `after restarting ${o}`);
     await waitReplicated(c, f.primary, replicasOf(f));
-    expect(serverUuid(c, o)).toBe(uuid);
+    expect(serverUuid(c, o)).not.toBe(uuid);
+    expect(pod.log('mysql')).toContain(`starting mysqld under a new server_uuid (the previous one was ${uuid})`);
     expect(pod.log('bootstrap')).not.toMatch(/cloning|initializing/);
     for (const r of replicasOf(f)) await c.waitReady(r);
   }
@@ -192,9 +196,9 @@ export async function primaryVolumeLoss(c: MySqlCluster): Promise<{ gtids: { [po
     expect(log()).toContain('initialized a new cluster');
   } else {
     expect(pod.initFailures.every(x => x.container === 'bootstrap')).toBe(true);
-    expect(log()).toMatch(/ERROR: the primary's data directory \(\/var\/lib\/mysql\/data\) is empty, but other members hold data \(their claims data-\S+-N are labelled mysql\.cdk8s-stateful\.io\/holds-data=true, ordinals [0-9 ]+\)/);
+    expect(log()).toMatch(/ERROR: the primary's data directory \(\/var\/lib\/mysql\/data\) is empty, but other members hold data \(ConfigMap \S+-members records it for ordinals [0-9 ]+, and their claims exist\)/);
     expect(log()).toMatch(/Initializing an empty primary now would fork the cluster/);
-    expect(log()).toMatch(/promote the most advanced replica/);
+    expect(log()).toMatch(/promote the most advanced member/);
     expect(log()).not.toMatch(/initializing a new data directory/);
     expect(pod.ready).toBe(false);
     if ((c.statefulSetSpec().podManagementPolicy ?? 'OrderedReady') === 'OrderedReady') {

@@ -632,6 +632,15 @@ interface ConfigMapObject {
   immutable?: boolean;
 }
 
+/**
+ * The waits of the pod scripts (src/mysql/scripts, their defaults in seconds) that the harness runs on
+ * its faster clock, like the probe periods: retries, settling and refresh intervals -- never a network
+ * timeout (PEER_TIMEOUT) or a budget for real work (clone, catch-up, mysqld start).
+ */
+export const SCRIPT_WAITS: Readonly<Record<string, number>> = {
+  PEER_RETRY_INTERVAL: 5, EVIDENCE_SETTLE: 10, ROLE_REFRESH: 10, EVIDENCE_REFRESH: 60, REFUSAL_LOG_INTERVAL: 60, DONOR_RETRY_INTERVAL: 5,
+};
+
 export class MySqlCluster {
   public readonly name: string;
   public readonly image: string;
@@ -1176,9 +1185,42 @@ export class MySqlCluster {
     const main = this.statefulSetSpec().template.spec.containers[0];
     const ref = (main.env ?? []).find((e: any) => e.name === 'MYSQL_ROOT_PASSWORD')?.valueFrom?.secretKeyRef;
     if (ref) return this.secrets[ref.name][ref.key];
-    // Passwords in files (a Secret volume): the key named like the root password.
-    for (const data of Object.values(this.secrets)) if (data['root-password'] !== undefined) return data['root-password'];
-    throw new Error('cannot tell the root password: no MYSQL_ROOT_PASSWORD from a Secret and no Secret key root-password');
+    const fromFile = this.secretFile('root-password');
+    if (fromFile !== undefined) return fromFile;
+    throw new Error('cannot tell the root password: no MYSQL_ROOT_PASSWORD from a Secret and no Secret file root-password');
+  }
+
+  /**
+   * The value a pod reads from a file of a Secret volume (a `secret` volume or a projected
+   * `secret` source), by the file's path: what the item mapping of the manifests says.
+   */
+  public secretFile(file: string): string | undefined {
+    for (const v of this.statefulSetSpec().template.spec.volumes ?? []) {
+      const sources = v.secret ? [{ secret: { name: v.secret.secretName, items: v.secret.items } }] : (v.projected?.sources ?? []);
+      for (const src of sources) {
+        if (!src.secret) continue;
+        const item = (src.secret.items ?? []).find((i: any) => i.path === file) ?? (src.secret.items ? undefined : { key: file });
+        if (item && this.secrets[src.secret.name]?.[item.key] !== undefined) return this.secrets[src.secret.name][item.key];
+      }
+    }
+    return undefined;
+  }
+
+  /** The Secret of the members' certificate (the pod's `tls` volume), when the cluster has one. */
+  public tlsSecretName(): string {
+    const v = (this.statefulSetSpec().template.spec.volumes ?? []).find((x: any) => x.name === 'tls' && x.secret);
+    if (!v) throw new Error(`${this.name} has no tls volume`);
+    return v.secret.secretName;
+  }
+
+  /** The CA (PEM) of the members' certificate. */
+  public tlsCa(): string {
+    return this.secrets[this.tlsSecretName()]['ca.crt'];
+  }
+
+  /** The manifests as currently applied (a copy: change it and apply() it). */
+  public manifests(): Manifest[] {
+    return clone(this.objects);
   }
 
   // --- claims --------------------------------------------------------------------------------
@@ -1263,6 +1305,10 @@ export class MySqlCluster {
       } else {
         throw new Error(`env ${e.name}: ${JSON.stringify(from)} is not supported by the e2e`);
       }
+    }
+    // The pod scripts' own waits run on the same faster clock as the probes (unless the manifest sets them).
+    for (const [name, seconds] of Object.entries(SCRIPT_WAITS)) {
+      if (!(name in env)) env[name] = String(Math.max(1, Math.round(seconds * this.timeScale)));
     }
     return env;
   }

@@ -17,7 +17,7 @@ import { findMySql, loadDirectory } from '../e2e/harness/manifests';
 import { applyForNode, forNode, NodeManifests } from './mapping';
 import { deleteNamespace, nodeKube, note, podsOf } from './node-env';
 import {
-  dumpLogs, freshCluster, mysqldKilled, mysqlUnderTest, OLD_PRIMARY_RETURNS, podDeleted, readServiceReadiness, replicaClaimDeleted,
+  dumpLogs, freshCluster, mysqldKilled, mysqlUnderTest, oldPrimaryReturns, podDeleted, readServiceReadiness, replicaClaimDeleted,
 } from './mysql-scenarios';
 import { Details, orderedStart, perPodDns, podReturnsWithClaim, scaleKeepsClaims, SetUnderTest } from './scenarios';
 
@@ -90,9 +90,8 @@ describe.each(sets.map((s) => [`${s.metadata.namespace ?? 'cdk8s-stateful-manife
         await run('mysqld-killed', target, () => mysqldKilled(m), logs);
         await run('pod-deleted', target, () => podDeleted(m), logs);
         await run('replica-claim-deleted', target, () => replicaClaimDeleted(m), logs);
-        // HOOK old-primary-returns: runs (and prints its SCENARIO line) once mysql-scenarios.ts defines it.
-        const oldPrimaryReturns = OLD_PRIMARY_RETURNS;
-        if (oldPrimaryReturns) await run('old-primary-returns', target, () => oldPrimaryReturns(m), logs);
+        // Last: it leaves the highest ordinal the primary.
+        await run('old-primary-returns', target, () => oldPrimaryReturns(m), logs);
       }
       if (!started) note(`(${target} never started: the scenarios after ordered-start could not pass)`);
     } finally {

@@ -15,7 +15,9 @@
  *                           primary's rows again
  *   read-service-readiness  a replica's mysqld frozen (SIGSTOP): kubelet's readiness probe takes it out of the
  *                           read Service's EndpointSlice (the headless Service keeps publishing it); SIGCONT: back
- *   old-primary-returns     HOOK (see OLD_PRIMARY_RETURNS below), added by the data-safety work
+ *   old-primary-returns     a failover held by a partition; the old primary's pod re-created by the controller from
+ *                           the old revision (its env names it the primary) comes back read-only, following the
+ *                           new primary; then every member converges on the new revision (runs last)
  */
 import { randomBytes } from 'crypto';
 import { readdirSync, readFileSync } from 'fs';
@@ -425,12 +427,80 @@ export async function readServiceReadiness(m: MySqlUnderTest): Promise<Details> 
   return { pod: name, service: m.readService, left_s: left?.toFixed(1) ?? '-', rejoined_s: back.toFixed(1) };
 }
 
+const PRIMARY_ANNOTATION = 'mysql.cdk8s-stateful.io/primary-ordinal';
+
+/** The StatefulSet as applied, with `primaryOrdinal` moved to `next` (annotation and env) and `rollingUpdate` set. */
+function movedPrimary(m: MySqlUnderTest, next: number, partition: number): Manifest {
+  const set = JSON.parse(JSON.stringify(m.set));
+  set.metadata.annotations = { ...set.metadata.annotations, [PRIMARY_ANNOTATION]: String(next) };
+  for (const c of containersOf(set)) for (const e of c.env ?? []) if (e.name === 'PRIMARY_ORDINAL') e.value = String(next);
+  set.spec.updateStrategy = { type: 'RollingUpdate', rollingUpdate: { partition } };
+  delete set.status;
+  return set;
+}
+
+function superReadOnly(m: MySqlUnderTest, ordinal: number): string | undefined {
+  const r = sql(m, ordinal, 'SELECT @@GLOBAL.super_read_only;');
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
 /**
- * HOOK old-primary-returns: the demoted old primary re-created from the old revision below a `partition`
- * (issue 17). Left for the data-safety work on the pod scripts: set it to a scenario and `--manifests` runs it
- * (and prints its SCENARIO line) after replica-claim-deleted, on every ReplicatedMySql.
+ * old-primary-returns: the failover the README describes, held half-way by a rollout `partition`, then the
+ * hazard of issue 16 (HIGH 3): the old primary's pod deleted (an eviction) and re-created by the real
+ * StatefulSet controller from the *old* revision, whose env still names it the primary. It must come back
+ * read-only, following the new primary, with every row -- the scripts ask the API server, not the env.
+ * Then the partition is lowered and the whole set converges on the new primary.
  */
-export const OLD_PRIMARY_RETURNS: ((m: MySqlUnderTest) => Promise<Details>) | undefined = undefined;
+export async function oldPrimaryReturns(m: MySqlUnderTest, timeoutMs = 900000): Promise<Details> {
+  const old = m.primary;
+  const next = Math.max(...replicaOrdinals(m));
+  if (!(next > old)) throw new Error(`${ns(m)}/${nameOf(m)}: old-primary-returns needs a replica above the primary (ordinal ${old}) to hold the primary below a partition`);
+  if (m.set.metadata.annotations?.[PRIMARY_ANNOTATION] === undefined) throw new Error(`${ns(m)}/${nameOf(m)} has no ${PRIMARY_ANNOTATION} annotation: manifests from a ReplicatedMySql before issue 16`);
+  const n: MySqlUnderTest = { ...m, primary: next };
+  ensureTable(m);
+  insert(m, 'before the failover');
+  await waitRows(m, replicaOrdinals(m));
+  const oldRevision = (await m.kube.get('apps/v1', 'StatefulSet', ns(m), nameOf(m)))!.status.updateRevision;
+
+  // 1. The failover, held at the partition: only `next` and above roll to the new revision.
+  const started = Date.now();
+  const applied = await m.kube.apply(movedPrimary(m, next, next));
+  if (!applied.ok) throw new Error(`apply the failover: ${applied.status} ${applied.message}`);
+  if (m.writeService) await m.kube.mergePatch('v1', 'Service', ns(m), m.writeService, { spec: { selector: { 'statefulset.kubernetes.io/pod-name': podName(m, next) } } });
+  await eventually(`${podName(m, old)} to demote itself (super_read_only = 1)`, () => Promise.resolve(superReadOnly(m, old) === '1'), 120000, 500);
+  const demoted = (Date.now() - started) / 1000;
+  await eventually(`${podName(m, next)} to be the writable primary`, () => Promise.resolve(superReadOnly(m, next) === '0'), timeoutMs, 1000);
+  insert(n, 'on the new primary');
+
+  // 2. The old primary's pod evicted: the controller re-creates it from the old revision (below the partition).
+  const before = (await m.kube.get('v1', 'Pod', ns(m), podName(m, old)))!;
+  await m.kube.delete('v1', 'Pod', ns(m), podName(m, old));
+  const back = await readyPod(m.kube, ns(m), podName(m, old), { notUid: before.metadata.uid, timeoutMs });
+  expect(back.metadata.labels?.['controller-revision-hash']).toBe(oldRevision);
+  expect(superReadOnly(m, old)).toBe('1');
+  const refused = sql(m, old, `INSERT INTO ${TABLE} (what) VALUES ('on the old primary');`);
+  expect(refused.status).not.toBe(0);
+  expect(refused.stderr).toMatch(/ERROR 1290 .*super-read-only/);
+  expect(query(m, old, "SELECT HOST FROM performance_schema.replication_connection_configuration WHERE CHANNEL_NAME = '';")).toContain(podName(m, next));
+  insert(n, 'after the old primary returned');
+  const seen = await waitRows(n, [old]);
+  expect(seen).toEqual(expect.arrayContaining(['before the failover', 'on the new primary', 'after the old primary returned']));
+
+  // 3. The partition lowered: every member rolls to the new revision and follows the new primary.
+  const done = await m.kube.apply(movedPrimary(m, next, 0));
+  if (!done.ok) throw new Error(`lower the partition: ${done.status} ${done.message}`);
+  await eventually(`every member of ${ns(m)}/${nameOf(m)} on the new revision and Ready`, async () => {
+    const live = await m.kube.get('apps/v1', 'StatefulSet', ns(m), nameOf(m));
+    const pods = await podsOf(m.kube, m.set);
+    return live!.status.updateRevision !== oldRevision && pods.length === ordinals(m).length
+      && pods.every((p) => isReady(p) && p.metadata.deletionTimestamp === undefined && p.metadata.labels?.['controller-revision-hash'] === live!.status.updateRevision);
+  }, timeoutMs, 1000);
+  for (const o of ordinals(m)) expect(superReadOnly(m, o)).toBe(o === next ? '0' : '1');
+  insert(n, 'after the rollout');
+  const rowsAfter = await waitRows(n, replicaOrdinals(n));
+  return { old: podName(m, old), primary: podName(m, next), revision: 'old', self_demoted_s: demoted.toFixed(1), rows: rowsAfter.length };
+}
+
 
 /** kubectl logs of every container of every member (for a failing scenario). */
 export function dumpLogs(m: MySqlUnderTest): string {

@@ -10,7 +10,7 @@ import { synthesize } from '../cluster/fixtures';
 import { Kube, KubeObject, Watch } from '../cluster/kube';
 import { deleteNamespace, images, nodeKube, note, restrictedNamespace } from './node-env';
 import {
-  dumpLogs, freshCluster, generatedSecrets, mysqldKilled, mysqlUnderTest, MySqlUnderTest, podDeleted, readServiceReadiness, replicaClaimDeleted,
+  dumpLogs, freshCluster, generatedSecrets, mysqldKilled, mysqlUnderTest, MySqlUnderTest, oldPrimaryReturns, podDeleted, readServiceReadiness, replicaClaimDeleted,
 } from './mysql-scenarios';
 import { perPodDns } from './scenarios';
 
@@ -82,4 +82,8 @@ test('a replica\'s pod, then the primary\'s, deleted: each returns on its claim 
 
 test('a replica\'s claim deleted: it returns on a new claim and holds the primary\'s rows again', async () => {
   await scenario('replica-claim-deleted', () => replicaClaimDeleted(m));
+});
+
+test('failover held by a partition: the old primary re-created from the old revision comes back read-only and follows the new primary', async () => {
+  await scenario('old-primary-returns', () => oldPrimaryReturns(m));
 });

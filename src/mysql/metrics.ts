@@ -83,7 +83,8 @@ export function addMetrics(scope: Construct, ctx: MetricsContext): MySqlMetricsO
             // where it expands $VARIABLES inside the value, so a password with "$" would break).
             env: [{ name: 'MYSQLD_EXPORTER_PASSWORD', valueFrom: { secretKeyRef: { name: plan.secretName, key: plan.exporterPasswordKey } } }],
             ports: [{ name: 'metrics', containerPort: METRICS_PORT }],
-            livenessProbe: { httpGet: { path: '/', port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 },
+            // Liveness: the process listens (a restart helps nothing else); readiness: it serves HTTP.
+            livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 },
             readinessProbe: { httpGet: { path: '/', port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 10, timeoutSeconds: 5 },
             resources: renderResources(v, 'metrics', undefined, {
               cpu: { request: cpuMillis(50) },

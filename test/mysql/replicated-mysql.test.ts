@@ -383,7 +383,8 @@ describe('ReplicatedMySql options', () => {
     expect(find(objects, 'ConfigMap', 'mysql-metrics').data['my.cnf']).toBe(
       "# mysqld_exporter's connection (--config.my-cnf); written by cdk8s-stateful.\n[client]\nuser = exporter\ntls = skip-verify\n");
     expect(envOf(exporter).MYSQLD_EXPORTER_PASSWORD).toEqual({ secretKeyRef: { name: 'mysql-credentials', key: 'exporter-password' } });
-    expect(exporter.livenessProbe.httpGet).toEqual({ path: '/', port: 'metrics' });
+    expect(exporter.livenessProbe.tcpSocket).toEqual({ port: 'metrics' });
+    expect(exporter.readinessProbe.httpGet).toEqual({ path: '/', port: 'metrics' });
     expect(deployment.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65534 });
     expect(envOf(container(sts, 'bootstrap')).EXPORTER_USER).toBe('exporter');
     // the exporter's pods are no database members: the StatefulSet's Services and budget do not select them

@@ -290,11 +290,17 @@ export async function verifiedTls(c: MySqlCluster): Promise<void> {
   const r = replicasOf(f)[0];
   c.podSecretOverrides.set(p, { [c.tlsSecretName()]: c.impostorTls() });
   await c.deletePod(p);
+  // Refused by whichever asks first: the channel's receiver, or the agent's check of the source (which
+  // then stops the receiver, so that nothing is received until the source passes the check again).
+  const before = gtidExecuted(c, r);
   await c.waitUntil(`${c.name}-${r} to refuse the impostor's certificate`, () => {
     const error = c.query("SELECT LAST_ERROR_MESSAGE FROM performance_schema.replication_connection_status WHERE CHANNEL_NAME = '';", { pod: r });
-    return /certificate verify failed/.test(error);
+    const verdict = c.pod(r).containers.get('mysql')?.probes.readiness.slice(-1)[0]?.output ?? '';
+    return /certificate verify failed/.test(error) || /its source .* cannot be reached \(ERROR 2026 .*certificate verify failed/.test(verdict);
   }, 120_000);
   await c.waitNotReady(r);
+  expect(c.query("SELECT SERVICE_STATE FROM performance_schema.replication_connection_status WHERE CHANNEL_NAME = '';", { pod: r })).not.toBe('ON');
+  expect(gtidExecuted(c, r)).toBe(before);
   // CLONE, as the bootstrap runs it (a throw-away recipient, the cluster's CA), refuses it too.
   const clone = await c.pod(r).exec('bootstrap', ['bash', '-c', `. /etc/cdk8s-mysql/lib.sh
 d=$(mktemp -d /var/lib/mysql/tmp/clone-probe.XXXXXX); mysqld --no-defaults --datadir="$d/data" --initialize-insecure >/dev/null 2>&1

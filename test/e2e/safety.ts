@@ -303,12 +303,14 @@ export async function verifiedTls(c: MySqlCluster): Promise<void> {
   expect(gtidExecuted(c, r)).toBe(before);
   // CLONE, as the bootstrap runs it (a throw-away recipient, the cluster's CA), refuses it too.
   const clone = await c.pod(r).exec('bootstrap', ['bash', '-c', `. /etc/cdk8s-mysql/lib.sh
-d=$(mktemp -d /var/lib/mysql/tmp/clone-probe.XXXXXX); mysqld --no-defaults --datadir="$d/data" --initialize-insecure >/dev/null 2>&1
-mysqld --no-defaults --datadir="$d/data" --socket="$d/s" --skip-networking --plugin-load-add=mysql_clone.so --skip-log-bin >"$d/log" 2>&1 & pid=$!
-until mysqladmin --no-defaults --socket="$d/s" ping >/dev/null 2>&1; do sleep 0.2; done
+d=$(mktemp -d /var/lib/mysql/.clone-probe.XXXXXX) || exit 90
+trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$d"' EXIT
+mysqld --no-defaults --datadir="$d/data" --initialize-insecure >"$d/init.log" 2>&1 || { echo "initialize failed:"; cat "$d/init.log"; exit 91; }
+mysqld --no-defaults --datadir="$d/data" --socket="$d/s" --pid-file="$d/pid" --skip-networking --mysqlx=OFF --plugin-load-add=mysql_clone.so --skip-log-bin >"$d/log" 2>&1 & pid=$!
+for _ in $(seq 1 300); do mysqladmin --no-defaults --socket="$d/s" ping >/dev/null 2>&1 && break; sleep 0.2; done
+mysqladmin --no-defaults --socket="$d/s" ping >/dev/null 2>&1 || { echo "the throw-away recipient did not start:"; tail -n 20 "$d/log"; exit 92; }
 host=$(pod_host ${p})
-mysql --no-defaults -uroot --socket="$d/s" -e "SET GLOBAL clone_ssl_ca = '$TLS_DIR/ca.crt'; SET GLOBAL clone_valid_donor_list = '$host:3306'; CLONE INSTANCE FROM '$REPLICATION_USER'@'$host':3306 IDENTIFIED BY '$(secret replication-password | sed "s/'/''/g")' DATA DIRECTORY = '$d/clone' REQUIRE SSL;"; rc=$?
-kill $pid; wait $pid; rm -rf "$d"; exit $rc`], 120_000);
+mysql --no-defaults -uroot --socket="$d/s" -e "SET GLOBAL clone_ssl_ca = '$TLS_DIR/ca.crt'; SET GLOBAL clone_valid_donor_list = '$host:3306'; CLONE INSTANCE FROM '$REPLICATION_USER'@'$host':3306 IDENTIFIED BY '$(secret replication-password | sed "s/'/''/g")' DATA DIRECTORY = '$d/clone' REQUIRE SSL;" 2>&1`], 120_000);
   expect(clone.code).not.toBe(0);
   expect(clone.output).toMatch(/ERROR 3862 .*certificate verify failed/);
   // The real primary back: everyone recovers.

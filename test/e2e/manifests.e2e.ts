@@ -6,7 +6,8 @@
  * (scripts/e2e/run.sh prints them and fails on any FAIL). Without E2E_MANIFESTS it runs on dist/.
  *
  * To add a scenario: a function in scenarios.ts, and a row in SCENARIOS (rows run in order, on
- * the same cluster, each from the state the previous one left).
+ * the same cluster, each from the state the previous one left). A row run on its own (`-t id`)
+ * first brings the cluster up as fresh-cluster does.
  */
 import * as path from 'path';
 import { clusterFor, Figures, scenarioLine } from './env';
@@ -67,6 +68,9 @@ describe.each(found.map(f => [`${f.namespace}/${f.statefulSet.metadata.name}`, f
   beforeAll(() => { c = cluster(); });
   for (const row of SCENARIOS) {
     if (row.applies && !row.applies(f)) continue;
-    test(row.id, () => scenarioLine(row.id, c, () => row.run(c)));
+    test(row.id, () => scenarioLine(row.id, c, async () => {
+      if (row.id !== 'fresh-cluster' && !c.started) await s.freshCluster(c);
+      return row.run(c);
+    }));
   }
 });

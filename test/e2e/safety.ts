@@ -306,7 +306,7 @@ export async function verifiedTls(c: MySqlCluster): Promise<void> {
 d=$(mktemp -d /var/lib/mysql/.clone-probe.XXXXXX) || exit 90
 trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$d"' EXIT
 mysqld --no-defaults --datadir="$d/data" --initialize-insecure >"$d/init.log" 2>&1 || { echo "initialize failed:"; cat "$d/init.log"; exit 91; }
-mysqld --no-defaults --datadir="$d/data" --socket="$d/s" --pid-file="$d/pid" --skip-networking --mysqlx=OFF --plugin-load-add=mysql_clone.so --skip-log-bin >"$d/log" 2>&1 & pid=$!
+mysqld --no-defaults --datadir="$d/data" --socket="$d/s" --pid-file="$d/pid" --secure-file-priv="$d" --skip-networking --mysqlx=OFF --plugin-load-add=mysql_clone.so --skip-log-bin >"$d/log" 2>&1 & pid=$!
 for _ in $(seq 1 300); do mysqladmin --no-defaults --socket="$d/s" ping >/dev/null 2>&1 && break; sleep 0.2; done
 mysqladmin --no-defaults --socket="$d/s" ping >/dev/null 2>&1 || { echo "the throw-away recipient did not start:"; tail -n 20 "$d/log"; exit 92; }
 host=$(pod_host ${p})

@@ -7,4 +7,6 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.dev.json' }] },
   snapshotFormat: { escapeString: false, printBasicPrototype: false },
   testTimeout: 30000,
+  globalSetup: '<rootDir>/test/jest/tmpdir-setup.js',
+  globalTeardown: '<rootDir>/test/jest/tmpdir-teardown.js',
 };

@@ -69,7 +69,7 @@ describe.each(found.map(f => [`${f.namespace}/${f.statefulSet.metadata.name}`, f
   for (const row of SCENARIOS) {
     if (row.applies && !row.applies(f)) continue;
     test(row.id, () => scenarioLine(row.id, c, async () => {
-      if (row.id !== 'fresh-cluster' && !c.started) await s.freshCluster(c);
+      if (row.id !== 'fresh-cluster' && !c.isStarted) await s.freshCluster(c);
       return row.run(c);
     }));
   }

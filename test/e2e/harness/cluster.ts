@@ -764,6 +764,11 @@ export class MySqlCluster {
     return this.pod(ordinal).revision;
   }
 
+  /** Whether start() has run (the cluster's objects were applied). */
+  public get isStarted(): boolean {
+    return this.started;
+  }
+
   /** Every pod's revision, by ordinal. */
   public podRevisions(): { [ordinal: number]: string } {
     return Object.fromEntries([...this.pods.entries()].map(([o, p]) => [o, p.revision]));

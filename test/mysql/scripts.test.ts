@@ -1461,14 +1461,16 @@ agent.sh: mysql-0: not ready: no replication channel: the StatefulSet names ${ho
 
   test('the API server silent for longer than ROLE_LEASE: the primary closes writes (a promotion elsewhere may be under way), says why', async () => {
     const s = primary();
-    const agent = s.agent({ ROLE_LEASE: '1' });
+    // The lease is counted in whole seconds (bash SECONDS): 3 s leaves the first look, which must
+    // open within it, time to finish on a loaded machine; the wait then outlasts it for certain.
+    const agent = s.agent({ ROLE_LEASE: '3' });
     expect((await agent.look()).state).toBe(state('ready primary'));
     s.api('GET', STATEFULSET_PATH, { exit: 28, err: 'curl: (28) Operation timed out after 10001 milliseconds with 0 bytes received' });
-    await new Promise(resolve => setTimeout(resolve, 2100));
+    await new Promise(resolve => setTimeout(resolve, 4100));
     const look = await agent.next();
     expect(look.log).toBe(LOOK + onServer('SET GLOBAL super_read_only = ON;'));
-    expect(look.stderr).toContain('agent.sh: mysql-0: the API server has not confirmed for 1s that this member is the primary: closing writes (another member may be promoted meanwhile)\n');
-    expect(look.state).toBe(state('not-ready cannot confirm with the API server that the StatefulSet still names this member the primary (for 1s); writes stay closed'));
+    expect(look.stderr).toContain('agent.sh: mysql-0: the API server has not confirmed for 3s that this member is the primary: closing writes (another member may be promoted meanwhile)\n');
+    expect(look.state).toBe(state('not-ready cannot confirm with the API server that the StatefulSet still names this member the primary (for 3s); writes stay closed'));
     closed(s);
   });
 

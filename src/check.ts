@@ -5,6 +5,7 @@
  * deep inside, never silently ignored.
  */
 import { Duration, Size } from 'cdk8s';
+import { DECLARED } from './declarations.generated';
 import { Validator } from './errors';
 
 /** What a prop must be. */
@@ -40,6 +41,52 @@ export const S = {
   array: (of: Shape): Shape => ({ t: 'array', of }),
   map: (of: Shape): Shape => ({ t: 'map', of }),
 };
+
+const PLAIN: { readonly [type: string]: Shape } = {
+  'string': S.string, 'number': S.number, 'boolean': S.boolean, 'Size': S.size, 'Duration': S.duration, 'string[]': S.strings,
+};
+
+/**
+ * The shape of an exported interface, from its declaration (src/declarations.generated.ts): its
+ * props, which are required, and the shapes of plain types (string, number, boolean, Size,
+ * Duration, string[], string maps, other exported interfaces). `types` gives the shapes of the
+ * props of any other type; a prop of another type without one is a mistake in this library and
+ * fails at load.
+ */
+export function declaredShape(iface: string, types: { readonly [prop: string]: Shape } = {}): Shape & { t: 'object' } {
+  const declared = DECLARED[iface];
+  if (!declared) throw new Error(`declaredShape: ${iface} is not an interface src/index.ts exports`);
+  const props: { [prop: string]: Shape } = {};
+  for (const [prop, d] of Object.entries(declared)) {
+    const shape = types[prop] ?? shapeOfType(d.type);
+    if (!shape) throw new Error(`declaredShape: ${iface}.${prop} is of type ${d.type}: give its shape`);
+    props[prop] = shape;
+  }
+  const unknown = Object.keys(types).filter(prop => !(prop in declared));
+  if (unknown.length > 0) throw new Error(`declaredShape: ${iface} declares no ${unknown.join(', ')}`);
+  return { t: 'object', name: iface, props, required: Object.keys(declared).filter(prop => !declared[prop].optional) };
+}
+
+function shapeOfType(type: string): Shape | undefined {
+  if (PLAIN[type]) return PLAIN[type];
+  if (/^\{ \[\w+: string\]: string; \}$/.test(type)) return S.stringMap;
+  if (type.endsWith('[]') && DECLARED[type.slice(0, -2)]) return S.array(declaredShape(type.slice(0, -2)));
+  return DECLARED[type] ? declaredShape(type) : undefined;
+}
+
+/**
+ * Checks the options object of a static factory (`UpdateStrategy.rollingUpdate({ ... })`) when it
+ * is called: errors name the call, e.g. `UpdateStrategy.rollingUpdate(): partiton 2 is invalid:
+ * is not a prop of RollingUpdateOptions (...). Fix: did you mean partition?`.
+ */
+export function checkOptions(call: string, options: unknown, shape: Shape & { t: 'object' }): void {
+  const v = new Validator(`${call}()`, '');
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    v.fail('options', options, `must be an object (${shape.name})`, `pass { ${Object.keys(shape.props).slice(0, 2).join(', ')} } or nothing`);
+  }
+  checkKnownKeys(v, '', options as object, shape);
+  for (const [k, sub] of Object.entries(shape.props)) checkShape(v, k, (options as { [k: string]: unknown })[k], sub);
+}
 
 /** Checks `value` (the prop at `path`) against `shape`; throws with the usual message on the first mismatch. */
 export function checkShape(v: Validator, path: string, value: unknown, shape: Shape): void {

@@ -1,5 +1,6 @@
 import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import type { ContainerResources, Cpu, Protocol } from 'cdk8s-plus-28';
+import { checkOptions, declaredShape, S } from './check';
 import { Validator } from './errors';
 import { k8s } from './kube';
 import {
@@ -48,11 +49,13 @@ export class EnvSource {
 
   /** A key of a Secret (which the user or another tool creates). */
   public static fromSecretKey(secretName: string, key: string, options: EnvReferenceOptions = {}): EnvSource {
+    checkOptions('EnvSource.fromSecretKey', options, ENV_REFERENCE_OPTIONS);
     return new EnvSource({ valueFrom: { secretKeyRef: { name: secretName, key, optional: options.optional } } }, false, secretName, key);
   }
 
   /** A key of a ConfigMap. */
   public static fromConfigMapKey(configMapName: string, key: string, options: EnvReferenceOptions = {}): EnvSource {
+    checkOptions('EnvSource.fromConfigMapKey', options, ENV_REFERENCE_OPTIONS);
     return new EnvSource({ valueFrom: { configMapKeyRef: { name: configMapName, key, optional: options.optional } } }, false, configMapName, key);
   }
 
@@ -138,20 +141,30 @@ export interface TcpSocketHealthProbeOptions extends HealthProbeOptions {
   readonly port?: number;
 }
 
+const ENV_REFERENCE_OPTIONS = declaredShape('EnvReferenceOptions');
+const PROBE_OPTIONS = {
+  tcp: declaredShape('TcpSocketHealthProbeOptions'),
+  http: declaredShape('HttpGetHealthProbeOptions', { scheme: S.enum('HttpScheme', HttpScheme) }),
+  exec: declaredShape('HealthProbeOptions'),
+};
+
 /** A startup, readiness or liveness probe. */
 export class HealthProbe {
   /** Succeeds when a TCP connection to the port opens. */
   public static tcpSocket(options: TcpSocketHealthProbeOptions = {}): HealthProbe {
+    checkOptions('HealthProbe.tcpSocket', options, PROBE_OPTIONS.tcp);
     return new HealthProbe('tcp', options, options.port);
   }
 
   /** Succeeds when `GET path` answers 200-399. */
   public static httpGet(path: string, options: HttpGetHealthProbeOptions = {}): HealthProbe {
+    checkOptions('HealthProbe.httpGet', options, PROBE_OPTIONS.http);
     return new HealthProbe('http', options, options.port, path, undefined, options.scheme);
   }
 
   /** Succeeds when the command exits 0 (run inside the container, without a shell). */
   public static exec(command: string[], options: HealthProbeOptions = {}): HealthProbe {
+    checkOptions('HealthProbe.exec', options, PROBE_OPTIONS.exec);
     return new HealthProbe('exec', options, undefined, undefined, command);
   }
 

@@ -20,7 +20,9 @@ export class StatefulValidationError extends Error {
 
   constructor(scope: IConstruct | string, kind: string, prop: string, value: unknown, problem: string, fix: string) {
     const path = typeof scope === 'string' ? scope : scope.node.path;
-    super(`${kind} '${path}': ${prop} ${describe(value)} is invalid: ${problem}. Fix: ${fix}`);
+    // (A factory's options are checked before any construct exists: `kind` is empty, `scope` names the call.)
+    const where = kind === '' ? path : `${kind} '${path}'`;
+    super(`${where}: ${prop} ${describe(value)} is invalid: ${problem}. Fix: ${fix}`);
     this.name = 'StatefulValidationError';
     this.constructPath = path;
     this.prop = prop;

@@ -1,5 +1,7 @@
 /** The enums and variant classes of StatefulApp's props (a rollout, a budget, spreading, retention). */
 /** What happens to the PVCs of a StatefulSet. */
+import { checkOptions, declaredShape } from '../check';
+
 export enum PvcRetention {
   /** Keep the claims (and data). */
   RETAIN = 'Retain',
@@ -59,10 +61,13 @@ export interface RollingUpdateOptions {
   readonly maxUnavailable?: number;
 }
 
+const ROLLING_UPDATE_OPTIONS = declaredShape('RollingUpdateOptions');
+
 /** How a changed pod template reaches the pods. */
 export class UpdateStrategy {
   /** Replace pods one at a time from the highest ordinal, optionally only down to a partition. */
   public static rollingUpdate(options: RollingUpdateOptions = {}): UpdateStrategy {
+    checkOptions('UpdateStrategy.rollingUpdate', options, ROLLING_UPDATE_OPTIONS);
     return new UpdateStrategy('RollingUpdate', options.partition, options.maxUnavailable);
   }
 

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { budgetSpec, chooseBudget, hasBudget } from '../app/budget';
 import { peersOf, tcpPorts } from '../app/network-policy';
 import { StatefulApp } from '../app/stateful-app';
+import { checkShape, declaredShape } from '../check';
 import { futurePath, Validator } from '../errors';
 import { KubeCertificate } from '../imports/cert-manager';
 import type { KubeServiceMonitor as ServiceMonitorL1 } from '../imports/monitoring';
@@ -38,6 +39,8 @@ import { CertManagerIssuerKind } from './tls';
  * });
  * mysql.connectClient(deployment);
  */
+const CLIENT_OPTIONS = declaredShape('MySqlClientOptions');
+
 export class ReplicatedMySql extends Construct {
   /** The StatefulApp the members run in (StatefulSet, headless and read Services, ConfigMap). */
   public readonly app: StatefulApp;
@@ -322,6 +325,7 @@ export class ReplicatedMySql extends Construct {
       v.fail('database', undefined, 'is not configured, so there is no application user for clients (they must not use root)',
         'set database: { name: "app", user: "app" } on the ReplicatedMySql');
     }
+    checkShape(v, 'connectClient options', options, CLIENT_OPTIONS);
     const prefix = options.envPrefix ?? 'MYSQL_';
     if (typeof prefix !== 'string' || !/^[A-Z_][A-Z0-9_]*$/.test(prefix)) v.fail('connectClient options.envPrefix', prefix, 'must be upper case letters, digits and "_"', 'use "MYSQL_" or "DB_"');
     const target = clientTarget(v, prop, client, options.container);

@@ -1,7 +1,7 @@
 import { JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s, KubeStorageClass } from '../kube';
-import { checkProps, S, Shape } from '../check';
+import { checkOptions, checkProps, declaredShape, S, Shape } from '../check';
 import { Validator } from '../errors';
 import { checkLabelMap } from '../app/metadata';
 import { registerDefaultStorageClass, registerObject } from '../registry';
@@ -60,6 +60,8 @@ export interface CustomProviderOptions {
   readonly zonal?: boolean;
 }
 
+
+const CUSTOM_PROVIDER_OPTIONS = declaredShape('CustomProviderOptions');
 /**
  * A disk provider preset: the CSI provisioner and the parameters for one disk type.
  *
@@ -91,6 +93,7 @@ export class DiskProvider {
    * @param provisioner the provisioner name, e.g. `csi.vsphere.vmware.com`
    */
   public static custom(provisioner: string, options: CustomProviderOptions = {}): DiskProvider {
+    checkOptions('DiskProvider.custom', options, CUSTOM_PROVIDER_OPTIONS);
     return new DiskProvider(provisioner, { ...(options.parameters ?? {}) }, Family.CUSTOM, options.zonal ?? true, provisioner);
   }
 
@@ -313,7 +316,7 @@ export class DiskStorageClass extends Construct implements IStorageClass {
   }
 }
 
-const PROPS_SHAPE = S.object('DiskStorageClassProps', {
+export const PROPS_SHAPE = S.object('DiskStorageClassProps', {
   provider: S.instance('DiskProvider', (x) => x instanceof DiskProvider, 'use a preset such as DiskProvider.AWS_EBS_GP3, or DiskProvider.custom(provisioner)'),
   name: S.string,
   reclaimPolicy: S.enum('ReclaimPolicy', ReclaimPolicy),

@@ -1,0 +1,115 @@
+/**
+ * The runtime checks for plain-JavaScript callers take an options object's props from its
+ * interface (src/declarations.generated.ts, generated from src/index.ts): a typo in a nested
+ * option is refused with the closest prop, and a prop added to an interface is checked without
+ * a second declaration.
+ */
+import { execFileSync } from 'child_process';
+import * as path from 'path';
+import * as kplus from 'cdk8s-plus-28';
+import { CONTAINER_SHAPE, STATEFUL_APP_SHAPE } from '../src/app/shapes';
+import { declaredShape, Shape } from '../src/check';
+import { DECLARED } from '../src/declarations.generated';
+import { DiskProvider, EnvSource, HealthProbe, ReplicatedMySql, UpdateStrategy } from '../src';
+import { MYSQL_SHAPE } from '../src/mysql/shapes';
+import { PROPS_SHAPE } from '../src/storage/disk-storage-class';
+import { newChart } from './util';
+
+/** What a plain-JavaScript caller can pass: any object, unchecked by the compiler. */
+const js = (value: object | null): never => value as never;
+
+test('src/declarations.generated.ts is what the interfaces declare today', () => {
+  const script = path.join(__dirname, '../scripts/declarations/generate.js');
+  expect(() => execFileSync(process.execPath, [script, '--check'], { stdio: 'pipe' })).not.toThrow();
+});
+
+describe('a factory refuses an unknown or mistyped option when it is called, naming the call and the fix', () => {
+  test.each([
+    ['UpdateStrategy.rollingUpdate, a typo', () => UpdateStrategy.rollingUpdate(js({ partiton: 2 })),
+      'UpdateStrategy.rollingUpdate(): partiton 2 is invalid: is not a prop of RollingUpdateOptions (known: partition, maxUnavailable). Fix: did you mean partition?'],
+    ['UpdateStrategy.rollingUpdate, a quoted number', () => UpdateStrategy.rollingUpdate(js({ partition: '2' })),
+      'UpdateStrategy.rollingUpdate(): partition "2" is invalid: must be a number (received a string). Fix: pass the number 2 without quotes'],
+    ['UpdateStrategy.rollingUpdate, null', () => UpdateStrategy.rollingUpdate(js(null)),
+      'UpdateStrategy.rollingUpdate(): options null is invalid: must be an object (RollingUpdateOptions). Fix: pass { partition, maxUnavailable } or nothing'],
+    ['HealthProbe.tcpSocket, a Kubernetes field name', () => HealthProbe.tcpSocket(js({ periodSeconds: 5 })),
+      'HealthProbe.tcpSocket(): periodSeconds 5 is invalid: is not a prop of TcpSocketHealthProbeOptions (known: port, initialDelay, period, timeout, failureThreshold, successThreshold). Fix: remove it'],
+    ['HealthProbe.httpGet, an inherited option of the wrong type', () => HealthProbe.httpGet('/healthz', js({ timeout: 5 })),
+      'HealthProbe.httpGet(): timeout 5 is invalid: must be a cdk8s Duration (received a number). Fix: use Duration.seconds(30)'],
+    ['HealthProbe.httpGet, an enum as lower case', () => HealthProbe.httpGet('/healthz', js({ scheme: 'https' })),
+      'HealthProbe.httpGet(): scheme "https" is invalid: is not a HttpScheme (one of "HTTP", "HTTPS"). Fix: use HttpScheme.HTTPS ("HTTPS")'],
+    ['HealthProbe.exec, a typo', () => HealthProbe.exec(['true'], js({ failureTreshold: 3 })),
+      'HealthProbe.exec(): failureTreshold 3 is invalid: is not a prop of HealthProbeOptions (known: initialDelay, period, timeout, failureThreshold, successThreshold). Fix: did you mean failureThreshold?'],
+    ['EnvSource.fromSecretKey, a typo', () => EnvSource.fromSecretKey('api', 'token', js({ optinal: true })),
+      'EnvSource.fromSecretKey(): optinal true is invalid: is not a prop of EnvReferenceOptions (known: optional). Fix: did you mean optional?'],
+    ['EnvSource.fromConfigMapKey, a string for a boolean', () => EnvSource.fromConfigMapKey('settings', 'mode', js({ optional: 'yes' })),
+      'EnvSource.fromConfigMapKey(): optional "yes" is invalid: must be true or false (received a string). Fix: pass true or false (without quotes)'],
+    ['DiskProvider.custom, a typo', () => DiskProvider.custom('csi.example.com', js({ parameter: { tier: 'fast' } })),
+      'DiskProvider.custom(): parameter {"tier":"fast"} is invalid: is not a prop of CustomProviderOptions (known: parameters, zonal). Fix: did you mean parameters?'],
+  ])('%s', (_what, call, message) => {
+    expect(call).toThrow(message);
+  });
+
+  test('valid options pass', () => {
+    expect(UpdateStrategy.rollingUpdate({ partition: 2 }).partition).toBe(2);
+    expect(() => HealthProbe.httpGet('/healthz', { port: 8080 })).not.toThrow();
+  });
+});
+
+test('connectClient refuses a typo in its options, naming the database and the prop', () => {
+  const chart = newChart();
+  const mysql = new ReplicatedMySql(chart, 'db', { database: { name: 'shop', user: 'shop' } });
+  const api = new kplus.Deployment(chart, 'api', { metadata: { name: 'api' }, containers: [{ image: 'shop/api:1.0.0' }] });
+  expect(() => mysql.connectClient(api, js({ envPrefx: 'DB_' })))
+    .toThrow("ReplicatedMySql 'test/db': connectClient options.envPrefx \"DB_\" is invalid: is not a prop of MySqlClientOptions (known: container, clientSecretName, envPrefix). Fix: did you mean envPrefix?");
+});
+
+describe('the props checks of the constructs name exactly the props their interfaces declare', () => {
+  /** Every object shape reachable from a construct's props shape, by interface name. */
+  function objectShapes(shape: Shape, into = new Map<string, Shape & { t: 'object' }>()): Map<string, Shape & { t: 'object' }> {
+    if (shape.t === 'object') {
+      into.set(shape.name, shape);
+      for (const sub of Object.values(shape.props)) objectShapes(sub, into);
+    } else if (shape.t === 'array' || shape.t === 'map') {
+      objectShapes(shape.of, into);
+    }
+    return into;
+  }
+  const shapes = [...[STATEFUL_APP_SHAPE, MYSQL_SHAPE, PROPS_SHAPE, CONTAINER_SHAPE].reduce((all, s) => objectShapes(s, all), new Map()).values()]
+    .filter(s => DECLARED[s.name] !== undefined);
+
+  test('all the public interfaces among them are covered', () => {
+    expect(shapes.map(s => s.name).sort()).toEqual(expect.arrayContaining([
+      'ConfigFilesOptions', 'ContainerOptions', 'DiskStorageClassProps', 'EmptyDirOptions', 'MySqlDatabaseOptions', 'MySqlMetricsOptions',
+      'MySqlNetworkPolicyOptions', 'MySqlStorageOptions', 'NetworkPolicyOptions', 'PortOptions', 'PvcRetentionPolicy', 'ReplicatedMySqlProps',
+      'ServiceOptions', 'StatefulAppProps', 'VolumeClaimOptions', 'VolumeMountOptions',
+    ]));
+  });
+
+  /** Required props the construct checks itself, with a fix more specific than "set it". */
+  const CHECKED_BY_THE_CONSTRUCT: { [iface: string]: string[] } = { DiskStorageClassProps: ['provider'], StatefulAppProps: ['image'] };
+
+  test.each(shapes.map(s => [s.name, s] as const))('%s', (name, shape) => {
+    const declared = DECLARED[name];
+    expect(Object.keys(shape.props).sort()).toEqual(Object.keys(declared).sort());
+    expect([...(shape.required ?? []), ...(CHECKED_BY_THE_CONSTRUCT[name] ?? [])].sort())
+      .toEqual(Object.keys(declared).filter(p => !declared[p].optional).sort());
+  });
+});
+
+describe('declaredShape: a mistake in this library fails when its module loads', () => {
+  test('an interface the public API does not export', () => {
+    expect(() => declaredShape('NoSuchOptions')).toThrow('declaredShape: NoSuchOptions is not an interface src/index.ts exports');
+  });
+  test('a prop whose type has no shape', () => {
+    expect(() => declaredShape('HttpGetHealthProbeOptions')).toThrow('declaredShape: HttpGetHealthProbeOptions.scheme is of type HttpScheme: give its shape');
+  });
+  test('a shape for a prop the interface does not declare', () => {
+    expect(() => declaredShape('RollingUpdateOptions', { partitions: { t: 'number' } })).toThrow('declaredShape: RollingUpdateOptions declares no partitions');
+  });
+  test('plain types, maps and nested interfaces are derived', () => {
+    const shape = declaredShape('MySqlCertManagerOptions', { issuerKind: { t: 'any' } });
+    expect(shape.required).toEqual(['issuerName']);
+    expect(shape.props.duration).toEqual({ t: 'Duration' });
+    expect(declaredShape('NetworkPolicyOptions').props.clientPodLabels).toEqual({ t: 'map', of: { t: 'string' } });
+  });
+});

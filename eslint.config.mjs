@@ -1,15 +1,15 @@
 // ESLint for the TypeScript sources and tests: typescript-eslint's recommended type-checked rules,
-// with type information from tsconfig.dev.json (the one config that covers src/ and test/).
+// with type information from tsconfig.dev.json (the one config that covers the TypeScript of the repository).
 // Run by `npm test` (and `npm run lint`).
 import js from '@eslint/js';
 import { defineConfig, globalIgnores } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  // Only src/ and test/ are linted: the rest is build output, YAML, shell or small Node scripts.
-  globalIgnores(['**/*', '!src/', '!src/**', '!test/', '!test/**', 'test/**/__snapshots__/']),
+  // Only the TypeScript is linted: the rest is build output, YAML, shell or small Node scripts.
+  globalIgnores(['**/*', '!src/', '!src/**', '!test/', '!test/**', '!examples/', '!examples/typescript/', '!examples/typescript/**', '!bench/', '!bench/**', 'test/**/__snapshots__/']),
   {
-    files: ['src/**/*.ts', 'test/**/*.ts'],
+    files: ['src/**/*.ts', 'test/**/*.ts', 'examples/**/*.ts', 'bench/**/*.ts'],
     extends: [js.configs.recommended, tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       parserOptions: {

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import {
   DiskProvider, DiskStorageClass, StatefulApp, StatefulAppProps,
 } from '../src';
-import { buildExample } from '../src/example';
+import { buildExample } from '../examples/typescript/example';
 
 const PROPS: StatefulAppProps = {
   image: 'nginxinc/nginx-unprivileged:1.25.3',

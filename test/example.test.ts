@@ -1,5 +1,5 @@
 import { Testing } from 'cdk8s';
-import { buildExample } from '../src/example';
+import { buildExample } from '../examples/typescript/example';
 import { check, checkAll } from './policy';
 import { Manifest, validateWithKubernetesModels } from './util';
 

@@ -17,7 +17,7 @@ phase "npm pack"
 npm pack --silent --pack-destination "$work" >/dev/null
 tarball=$(find "$work" -maxdepth 1 -name 'cdk8s-stateful-*.tgz' | head -1)
 # What a user must never receive: sources of tests, the bench, build leftovers.
-if tar -tzf "$tarball" | grep -E '^package/(test/|lib/bench/|jsii-out/|node_modules/)' | grep -v '^package/node_modules/yaml/'; then
+if tar -tzf "$tarball" | grep -E '^package/(test/|bench/|examples/|lib/bench/|jsii-out/|node_modules/)' | grep -v '^package/node_modules/yaml/'; then
   echo "consumer: the tarball carries files users should not get (above)" >&2; exit 1
 fi
 echo "consumer: $(basename "$tarball"), $(tar -tzf "$tarball" | wc -l) files, $(du -k "$tarball" | cut -f1) KiB"

@@ -45,7 +45,7 @@ phase "run examples/python/main.py"
 phase "compare with dist/"
 if ! diff -r "$root/dist" "$out/dist"; then
   echo "python-example: the Python example's YAML differs from dist/ (above: < dist, > Python)." >&2
-  echo "Fix: keep examples/python/main.py in step with src/example.ts." >&2
+  echo "Fix: keep examples/python/main.py in step with examples/typescript/example.ts." >&2
   exit 1
 fi
 echo "python-example: $(find "$out/dist" -type f | wc -l) files, byte-identical to dist/"

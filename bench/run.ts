@@ -4,8 +4,8 @@
  *
  * Every measurement is a fresh child process (no JIT or heap carried over), the three
  * implementations alternate within each round, and the report shows medians. Usage:
- *   node --expose-gc lib/bench/run.js [--repeat 5] [--sizes 200,1000] [--growth 2000] [--kinds web,mysql]
- *                                     [--layouts per-chart,one-chart] [--no-plus]
+ *   npm run bench -- [--repeat 5] [--sizes 200,1000] [--growth 2000] [--kinds web,mysql]
+ *                    [--layouts per-chart,one-chart] [--no-plus]
  */
 import { execFileSync } from 'child_process';
 import { createHash } from 'crypto';
@@ -37,9 +37,9 @@ function worker(impl: Impl, kind: AppKind, layout: Layout, n: number, capture: s
   const outdir = fs.mkdtempSync(path.join(scratchDir(), 'bench-out-'));
   // Module loading is a constant, not a per-app cost: load before the clock starts (reported apart).
   /* eslint-disable @typescript-eslint/no-require-imports -- a synchronous load before the clock starts is the point */
-  if (impl === 'ours') require('../index');
+  if (impl === 'ours') require('../lib/index');
   if (impl === 'plus') require('cdk8s-plus-28');
-  if (impl === 'typed') require('../kube');
+  if (impl === 'typed') require('../lib/kube');
   /* eslint-enable @typescript-eslint/no-require-imports */
   (globalThis as { gc?: () => void }).gc?.();
   const startRssMb = process.memoryUsage().rss / 2 ** 20;
@@ -138,7 +138,7 @@ function parseOptions(argv: string[]): Options {
 }
 
 function run(args: string[]): Sample {
-  const out = execFileSync(process.execPath, ['--expose-gc', __filename, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const out = execFileSync(process.execPath, [...process.execArgv, __filename, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
   return JSON.parse(out) as Sample;
 }
 
@@ -168,7 +168,7 @@ function main(argv: string[]): void {
   const captures = new Map<string, string>();
   for (const c of cases) {
     const file = path.join(work, `${c.kind}-${c.layout}-${c.n}.jsonl`);
-    execFileSync(process.execPath, [__filename, '--capture', c.kind, c.layout, String(c.n), file]);
+    execFileSync(process.execPath, [...process.execArgv, __filename, '--capture', c.kind, c.layout, String(c.n), file]);
     captures.set(`${c.kind}/${c.layout}/${c.n}`, file);
   }
   for (let round = 0; round < opt.repeat; round++) {

@@ -1,9 +1,9 @@
 // The example app that `cdk8s synth` renders into dist/: the scenarios of the seed documents.
 import { ApiObject, App, Chart, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { DiskProvider, DiskStorageClass, ReplicatedMySql, StatefulApp, UpdateStrategy } from './index';
+import { DiskProvider, DiskStorageClass, ReplicatedMySql, StatefulApp, UpdateStrategy } from '../../src';
 
-/** Adds the example charts to an app (used by src/main.ts and by the snapshot tests). */
+/** Adds the example charts to an app (used by main.ts and by the snapshot tests). */
 export function buildExample(app: App): void {
   // nginx `web`: 3 replicas, each with its own 1Gi `www` volume (PVCs www-web-0..2), on an
   // encrypted EBS gp3 class that keeps volumes when claims are deleted.

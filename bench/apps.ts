@@ -12,7 +12,7 @@ export type AppKind = 'web' | 'mysql';
 export function buildOurs(scope: Construct, kind: AppKind, i: number): void {
   // Loaded lazily so that the raw runs never load this library (or cdk8s-plus-28).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const lib = require('../index') as typeof import('../index');
+  const lib = require('../lib/index') as typeof import('../lib/index');
   if (kind === 'web') {
     new lib.StatefulApp(scope, `web-${i}`, {
       image: 'nginxinc/nginx-unprivileged:1.25.3',
@@ -44,7 +44,7 @@ export function buildRaw(scope: Construct, objects: unknown[], i: number): void 
  */
 export function buildTyped(scope: Construct, objects: unknown[], i: number): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const kube = require('../kube') as typeof import('../kube');
+  const kube = require('../lib/kube') as typeof import('../lib/kube');
   // `never`: each class takes its own props type; the captured JSON is passed as is.
   const classes: { [kind: string]: new (scope: Construct, id: string, props: never) => ApiObject } = {
     StatefulSet: kube.KubeStatefulSet,

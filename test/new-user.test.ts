@@ -1,5 +1,5 @@
 /**
- * What a new user hits (issue 12): connectClient for every kind of workload and across namespaces,
+ * What a new user hits: connectClient for every kind of workload and across namespaces,
  * duplicate names anywhere in the App, and the mistakes plain JavaScript callers make. Every case
  * checks the whole wiring in the YAML or the whole message.
  */

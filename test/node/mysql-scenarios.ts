@@ -446,7 +446,7 @@ function superReadOnly(m: MySqlUnderTest, ordinal: number): string | undefined {
 
 /**
  * old-primary-returns: the failover the README describes, held half-way by a rollout `partition`, then the
- * hazard of issue 16 (HIGH 3): the old primary's pod deleted (an eviction) and re-created by the real
+ * second-writer hazard: the old primary's pod deleted (an eviction) and re-created by the real
  * StatefulSet controller from the *old* revision, whose env still names it the primary. It must come back
  * read-only, following the new primary, with every row -- the scripts ask the API server, not the env.
  * Then the partition is lowered and the whole set converges on the new primary.
@@ -455,7 +455,7 @@ export async function oldPrimaryReturns(m: MySqlUnderTest, timeoutMs = 900000): 
   const old = m.primary;
   const next = Math.max(...replicaOrdinals(m));
   if (!(next > old)) throw new Error(`${ns(m)}/${nameOf(m)}: old-primary-returns needs a replica above the primary (ordinal ${old}) to hold the primary below a partition`);
-  if (m.set.metadata.annotations?.[PRIMARY_ANNOTATION] === undefined) throw new Error(`${ns(m)}/${nameOf(m)} has no ${PRIMARY_ANNOTATION} annotation: manifests from a ReplicatedMySql before issue 16`);
+  if (m.set.metadata.annotations?.[PRIMARY_ANNOTATION] === undefined) throw new Error(`${ns(m)}/${nameOf(m)} has no ${PRIMARY_ANNOTATION} annotation: manifests from a ReplicatedMySql that decided the primary from the pod's env`);
   const n: MySqlUnderTest = { ...m, primary: next };
   ensureTable(m);
   insert(m, 'before the failover');

@@ -5,7 +5,7 @@
  * deep inside, never silently ignored.
  */
 import { Duration, Size } from 'cdk8s';
-import { DECLARED } from './declarations.generated';
+import { DECLARED, DECLARED_ENUMS } from './declarations.generated';
 import { Validator } from './errors';
 
 /** What a prop must be. */
@@ -43,35 +43,45 @@ export const S = {
 };
 
 const PLAIN: { readonly [type: string]: Shape } = {
-  'string': S.string, 'number': S.number, 'boolean': S.boolean, 'Size': S.size, 'Duration': S.duration, 'string[]': S.strings,
+  string: S.string, number: S.number, boolean: S.boolean, Size: S.size, Duration: S.duration,
 };
+
+/** The shapes of the declared types that are neither plain, nor enums, nor exported interfaces (classes, cdk8s-plus types), by name. */
+export type TypeShapes = { readonly [type: string]: Shape };
 
 /**
  * The shape of an exported interface, from its declaration (src/declarations.generated.ts): its
- * props, which are required, and the shapes of plain types (string, number, boolean, Size,
- * Duration, string[], string maps, other exported interfaces). `types` gives the shapes of the
- * props of any other type; a prop of another type without one is a mistake in this library and
- * fails at load.
+ * props, which are required, and each prop's shape from its declared type -- plain types, enums,
+ * lists, string-keyed maps and other exported interfaces are derived; `types` gives the others by
+ * type name (it also overrides an interface, e.g. one that classes implement). A type without a
+ * shape is a mistake in this library and fails when the shape is made. `selfChecked` names
+ * required props whose absence the construct reports itself, with a more specific fix.
  */
-export function declaredShape(iface: string, types: { readonly [prop: string]: Shape } = {}): Shape & { t: 'object' } {
+export function declaredShape(iface: string, types: TypeShapes = {}, selfChecked: readonly string[] = []): Shape & { t: 'object' } {
   const declared = DECLARED[iface];
   if (!declared) throw new Error(`declaredShape: ${iface} is not an interface src/index.ts exports`);
   const props: { [prop: string]: Shape } = {};
   for (const [prop, d] of Object.entries(declared)) {
-    const shape = types[prop] ?? shapeOfType(d.type);
+    const shape = shapeOfType(d.type, types);
     if (!shape) throw new Error(`declaredShape: ${iface}.${prop} is of type ${d.type}: give its shape`);
     props[prop] = shape;
   }
-  const unknown = Object.keys(types).filter(prop => !(prop in declared));
-  if (unknown.length > 0) throw new Error(`declaredShape: ${iface} declares no ${unknown.join(', ')}`);
-  return { t: 'object', name: iface, props, required: Object.keys(declared).filter(prop => !declared[prop].optional) };
+  const required = Object.keys(declared).filter(prop => !declared[prop].optional && !selfChecked.includes(prop));
+  return { t: 'object', name: iface, props, required };
 }
 
-function shapeOfType(type: string): Shape | undefined {
+function shapeOfType(type: string, types: TypeShapes): Shape | undefined {
+  const map = /^\{ \[\w+: string\]: (.+); \}$/.exec(type);
+  if (map) return wrap(shapeOfType(map[1], types), of => S.map(of));
+  if (type.endsWith('[]')) return wrap(shapeOfType(type.slice(0, -2), types), of => S.array(of));
+  if (types[type]) return types[type];
   if (PLAIN[type]) return PLAIN[type];
-  if (/^\{ \[\w+: string\]: string; \}$/.test(type)) return S.stringMap;
-  if (type.endsWith('[]') && DECLARED[type.slice(0, -2)]) return S.array(declaredShape(type.slice(0, -2)));
-  return DECLARED[type] ? declaredShape(type) : undefined;
+  if (DECLARED_ENUMS[type]) return S.enum(type, DECLARED_ENUMS[type]);
+  return DECLARED[type] ? declaredShape(type, types) : undefined;
+}
+
+function wrap(of: Shape | undefined, make: (of: Shape) => Shape): Shape | undefined {
+  return of && make(of);
 }
 
 /**

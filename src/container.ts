@@ -1,6 +1,6 @@
 import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import type { ContainerResources, Cpu, Protocol } from 'cdk8s-plus-28';
-import { checkOptions, declaredShape, S } from './check';
+import { checkOptions, declaredShape } from './check';
 import { Validator } from './errors';
 import { k8s } from './kube';
 import {
@@ -144,7 +144,7 @@ export interface TcpSocketHealthProbeOptions extends HealthProbeOptions {
 const ENV_REFERENCE_OPTIONS = declaredShape('EnvReferenceOptions');
 const PROBE_OPTIONS = {
   tcp: declaredShape('TcpSocketHealthProbeOptions'),
-  http: declaredShape('HttpGetHealthProbeOptions', { scheme: S.enum('HttpScheme', HttpScheme) }),
+  http: declaredShape('HttpGetHealthProbeOptions'),
   exec: declaredShape('HealthProbeOptions'),
 };
 

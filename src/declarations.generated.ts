@@ -392,3 +392,22 @@ export const DECLARED: { readonly [iface: string]: { readonly [prop: string]: De
     readOnly: { type: 'boolean', optional: true },
   },
 };
+
+/** The members of each enum a declared prop takes (the library's and cdk8s-plus's), by name. */
+export const DECLARED_ENUMS: { readonly [name: string]: { readonly [member: string]: string } } = {
+  AccessMode: { READ_WRITE_ONCE: 'ReadWriteOnce', READ_WRITE_ONCE_POD: 'ReadWriteOncePod', READ_ONLY_MANY: 'ReadOnlyMany', READ_WRITE_MANY: 'ReadWriteMany' },
+  CertManagerIssuerKind: { ISSUER: 'Issuer', CLUSTER_ISSUER: 'ClusterIssuer' },
+  EmptyPrimaryPolicy: { INITIALIZE_WHEN_NEW: 'when-new', REFUSE: 'refuse', INITIALIZE_ANYWAY: 'always' },
+  FileSystemType: { EXT4: 'ext4', XFS: 'xfs' },
+  HttpScheme: { HTTP: 'HTTP', HTTPS: 'HTTPS' },
+  ImagePullPolicy: { ALWAYS: 'Always', IF_NOT_PRESENT: 'IfNotPresent', NEVER: 'Never' },
+  MySqlVersion: { V8_4: '8.4', V9_7: '9.7' },
+  PodManagementPolicy: { ORDERED_READY: 'OrderedReady', PARALLEL: 'Parallel' },
+  Protocol: { TCP: 'TCP', UDP: 'UDP', SCTP: 'SCTP' },
+  PvcRetention: { RETAIN: 'Retain', DELETE: 'Delete' },
+  ReclaimPolicy: { RETAIN: 'Retain', DELETE: 'Delete' },
+  ServiceType: { CLUSTER_IP: 'ClusterIP', NODE_PORT: 'NodePort', LOAD_BALANCER: 'LoadBalancer', EXTERNAL_NAME: 'ExternalName' },
+  Severity: { BLOCK: 'block', WARN: 'warn' },
+  SpreadMode: { NONE: 'None', PREFERRED: 'ScheduleAnyway', REQUIRED: 'DoNotSchedule' },
+  VolumeBindingMode: { WAIT_FOR_FIRST_CONSUMER: 'WaitForFirstConsumer', IMMEDIATE: 'Immediate' },
+};

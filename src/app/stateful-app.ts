@@ -1,6 +1,7 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkProps, checkShape } from '../check';
+import { shapeOf } from '../shapes';
 import { ContainerOptions, EnvSource } from '../container';
 import { futurePath, StatefulValidationError, Validator } from '../errors';
 import { k8s, KubeConfigMap, KubeNetworkPolicy, KubePodDisruptionBudget, KubeService, KubeStatefulSet } from '../kube';
@@ -11,7 +12,6 @@ import { checkAnnotation, checkLabel, objectMeta } from './metadata';
 import { appPolicySpec } from './network-policy';
 import { renderStatefulSet, RenderedPod } from './pod-template';
 import { EmptyDirOptions, ServiceOptions, StatefulAppProps, VolumeClaimOptions } from './props';
-import { CONTAINER_SHAPE, EMPTY_DIR_SHAPE, SERVICE_SHAPE, STATEFUL_APP_SHAPE, VOLUME_SHAPE } from './shapes';
 import { checkServiceOptions, headlessServiceSpec, ServiceContext, serviceMetadata, serviceProps } from './services';
 import { AppState, initialState } from './state';
 
@@ -86,7 +86,7 @@ export class StatefulApp extends Construct {
     const kind = props?._errorsAs?.kind ?? (new.target?.name || KIND);
     const path = props?._errorsAs?.path ?? futurePath(scope, id);
     const v = new Validator(path, kind);
-    checkProps(v, props, STATEFUL_APP_SHAPE);
+    checkProps(v, props, shapeOf('StatefulAppProps'));
     const state = initialState(scope, path, id, props, kind);
     const first = renderStatefulSet(state);
     const budget = chooseBudget(v, props.disruptionBudget, state.replicas);
@@ -200,7 +200,7 @@ export class StatefulApp extends Construct {
     if (RESERVED_IDS.includes(id) || this.node.tryFindChild(id)) {
       v.fail(`${prop} id`, id, `is already taken by another object of the app (ids in use: ${this.node.children.map(c => c.node.id).join(', ')})`, 'pick another id');
     }
-    checkShape(v, prop, options, SERVICE_SHAPE);
+    checkShape(v, prop, options, shapeOf('ServiceOptions'));
     const defaultName = `${this.name}-${id.toLowerCase()}`;
     checkServiceOptions(v, this.state, prop, options, defaultName);
     const service = this.serviceChild(id, prop, options, defaultName);
@@ -239,7 +239,7 @@ export class StatefulApp extends Construct {
   /** Adds a per-pod volume (a claim template). On a deployed set this is refused by Kubernetes (claim templates are immutable): use it while building. */
   public addVolume(volume: VolumeClaimOptions): void {
     const prop = `addVolume(${JSON.stringify(volume?.name)})`;
-    checkShape(this.state.v, prop, volume, VOLUME_SHAPE);
+    checkShape(this.state.v, prop, volume, shapeOf('VolumeClaimOptions'));
     this.state.volumes.push({ o: volume, prop });
     this.tryRender(prop);
   }
@@ -247,7 +247,7 @@ export class StatefulApp extends Construct {
   /** Adds a pod-lifetime scratch volume. */
   public addEmptyDir(emptyDir: EmptyDirOptions): void {
     const prop = `addEmptyDir(${JSON.stringify(emptyDir?.name)})`;
-    checkShape(this.state.v, prop, emptyDir, EMPTY_DIR_SHAPE);
+    checkShape(this.state.v, prop, emptyDir, shapeOf('EmptyDirOptions'));
     this.state.emptyDirs.push({ o: emptyDir, prop });
     this.tryRender(prop);
   }
@@ -332,7 +332,7 @@ export class StatefulApp extends Construct {
 
   private addHelper(container: ContainerOptions, list: AppState['sidecars'], method: string): void {
     const prop = `${method}(${JSON.stringify(container?.name)})`;
-    checkShape(this.state.v, prop, container, CONTAINER_SHAPE);
+    checkShape(this.state.v, prop, container, shapeOf('ContainerOptions'));
     list.push({ o: container, prop });
     this.tryRender(prop);
   }

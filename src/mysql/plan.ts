@@ -6,9 +6,10 @@ import { DisruptionBudget, SpreadMode } from '../app/options';
 import { checkLabelMap } from '../app/metadata';
 import { checkSelectorMap } from '../app/network-policy';
 import { StatefulAppProps, StatefulWorkloadProps } from '../app/props';
-import { WORKLOAD_SHAPES } from '../app/shapes';
 import { resolveName, resolveNamespace } from '../app/state';
 import { checkProps } from '../check';
+import { DECLARED } from '../declarations.generated';
+import { shapeOf } from '../shapes';
 import { ContainerOptions, cpuMillis, EnvSource, HealthProbe, sizeBytes, VolumeMountOptions } from '../container';
 import { Validator } from '../errors';
 import { k8s } from '../kube';
@@ -17,7 +18,6 @@ import { CONF_DIR, DATA_ROOT, mysqlConfig, PORT, SOCKET_DIR, TLS_DIR } from './c
 import { MySqlCredentials } from './credentials';
 import { DEFAULT_MYSQL_97_IMAGE, DEFAULT_MYSQL_IMAGE, EmptyPrimaryPolicy, MySqlMetricsOptions, MySqlVersion, ReplicatedMySqlProps } from './props';
 import { mysqlScripts } from './scripts';
-import { MYSQL_SHAPE } from './shapes';
 import { CertManagerIssuerKind, MySqlTls } from './tls';
 
 export { PORT } from './config';
@@ -38,7 +38,7 @@ const USER_NAME = /^[A-Za-z0-9_]{1,32}$/;
 const DATABASE_NAME = /^[A-Za-z0-9_]{1,64}$/;
 
 /** The keys of the props StatefulApp and ReplicatedMySql share. */
-const SHARED_KEYS = Object.keys(WORKLOAD_SHAPES) as Array<keyof StatefulWorkloadProps>;
+const SHARED_KEYS = Object.keys(DECLARED.StatefulWorkloadProps) as Array<keyof StatefulWorkloadProps>;
 
 /** The shared props, as given: ReplicatedMySql's StatefulApp gets them unchanged. */
 function sharedProps(props: ReplicatedMySqlProps): StatefulWorkloadProps {
@@ -186,7 +186,7 @@ function planTls(v: Validator, props: ReplicatedMySqlProps, name: string, namesp
  * literal at the end, so the compiler checks that none is missing.
  */
 export function planMySql(scope: Construct, v: Validator, id: string, props: ReplicatedMySqlProps): MySqlPlan {
-  checkProps(v, props, MYSQL_SHAPE);
+  checkProps(v, props, shapeOf('ReplicatedMySqlProps'));
   const name = resolveName(v, props.name, id, 'mysql');
   const namespace = resolveNamespace(v, scope, props.namespace);
   const { image, version } = planImage(v, props);

@@ -1,7 +1,8 @@
 import { JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s, KubeStorageClass } from '../kube';
-import { checkOptions, checkProps, declaredShape, S, Shape } from '../check';
+import { checkOptions, checkProps, declaredShape } from '../check';
+import { shapeOf } from '../shapes';
 import { Validator } from '../errors';
 import { checkLabelMap } from '../app/metadata';
 import { registerDefaultStorageClass, registerObject } from '../registry';
@@ -217,7 +218,7 @@ export class DiskStorageClass extends Construct implements IStorageClass {
   constructor(scope: Construct, id: string, props: DiskStorageClassProps) {
     super(scope, id);
     const v = new Validator(this, 'DiskStorageClass');
-    checkProps(v, props, PROPS_SHAPE);
+    checkProps(v, props, shapeOf('DiskStorageClassProps'));
     if (props.provider === undefined) {
       v.fail('provider', undefined, 'is required', 'pass a preset such as DiskProvider.AWS_EBS_GP3, or DiskProvider.custom(provisioner)');
     }
@@ -315,24 +316,6 @@ export class DiskStorageClass extends Construct implements IStorageClass {
     }
   }
 }
-
-export const PROPS_SHAPE = S.object('DiskStorageClassProps', {
-  provider: S.instance('DiskProvider', (x) => x instanceof DiskProvider, 'use a preset such as DiskProvider.AWS_EBS_GP3, or DiskProvider.custom(provisioner)'),
-  name: S.string,
-  reclaimPolicy: S.enum('ReclaimPolicy', ReclaimPolicy),
-  volumeBindingMode: S.enum('VolumeBindingMode', VolumeBindingMode),
-  allowVolumeExpansion: S.boolean,
-  isDefault: S.boolean,
-  encrypted: S.boolean,
-  kmsKeyId: S.string,
-  fsType: S.enum('FileSystemType', FileSystemType),
-  iops: S.number,
-  throughputMiBps: S.number,
-  zones: S.strings,
-  mountOptions: S.strings,
-  parameters: S.stringMap,
-  labels: S.stringMap,
-}) as Shape & { t: 'object' };
 
 /** Whether claims on this class get zonal volumes (known for a DiskStorageClass of the app only). */
 export function isZonal(storageClass: IStorageClass): boolean {

@@ -10,13 +10,13 @@ import { resolveName, resolveNamespace } from '../app/state';
 import { checkProps } from '../check';
 import { DECLARED } from '../declarations.generated';
 import { shapeOf } from '../shapes';
-import { ContainerOptions, cpuMillis, EnvSource, HealthProbe, sizeBytes, VolumeMountOptions } from '../container';
+import { cpuMillis, sizeBytes } from '../container';
 import { Validator } from '../errors';
-import { k8s } from '../kube';
 import { checkDns1123Subdomain, parseImage } from '../names';
-import { CONF_DIR, DATA_ROOT, mysqlConfig, PORT, SOCKET_DIR, TLS_DIR } from './config';
+import { CONF_DIR, DATA_ROOT, mysqlConfig, PORT, SOCKET_DIR } from './config';
 import { MySqlCredentials } from './credentials';
 import { DEFAULT_MYSQL_97_IMAGE, DEFAULT_MYSQL_IMAGE, EmptyPrimaryPolicy, MySqlMetricsOptions, MySqlVersion, ReplicatedMySqlProps } from './props';
+import { mysqlPod, TOOLS_DIR } from './pod';
 import { mysqlScripts } from './scripts';
 import { CertManagerIssuerKind, MySqlTls } from './tls';
 
@@ -24,16 +24,10 @@ export { PORT } from './config';
 export const KIND = 'ReplicatedMySql';
 export const METRICS_PORT = 9104;
 const MYSQL_UID = 999;
-const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
-/** Where the credentials Secret is mounted: one file per password, under fixed names. */
-const CREDENTIALS_DIR = '/etc/mysql/credentials';
 /** Label that `connectClient` puts on client pods; the NetworkPolicy admits them by it. */
 export const CLIENT_LABEL = 'cdk8s-stateful.io/mysql-client';
 /** The StatefulSet's annotation naming the primary: what the pods' agents and bootstraps read from the API server. */
 export const PRIMARY_ANNOTATION = 'mysql.cdk8s-stateful.io/primary-ordinal';
-/** Where the ConfigMap of scripts and .cnf files is mounted. */
-const TOOLS_DIR = '/etc/cdk8s-mysql';
-const PROBE = ['bash', `${TOOLS_DIR}/probe.sh`];
 const USER_NAME = /^[A-Za-z0-9_]{1,32}$/;
 const DATABASE_NAME = /^[A-Za-z0-9_]{1,64}$/;
 
@@ -190,8 +184,75 @@ export function planMySql(scope: Construct, v: Validator, id: string, props: Rep
   const name = resolveName(v, props.name, id, 'mysql');
   const namespace = resolveNamespace(v, scope, props.namespace);
   const { image, version } = planImage(v, props);
+  const topology = planTopology(v, props, name);
+  const accounts = planAccounts(v, props, name);
+  const tlsSecretName = planTls(v, props, name, namespace);
+  const resources: ContainerResources = {
+    cpu: { request: cpuMillis(500) },
+    memory: { request: Size.gibibytes(1), limit: Size.gibibytes(1) },
+    ...(props.resources ?? {}),
+  };
+  const files = planFiles(v, props, name, resources, tlsSecretName);
+  const timing = planTiming(v, props);
+  const { serviceAccountName, clusterDomain, metricsIntervalSeconds } = planAccess(v, props, name, namespace);
+  const pod = mysqlPod({
+    ...topology, ...timing, name, clusterDomain, serviceAccountName, tlsSecretName, accounts,
+    verifyPeers: props.tls?._verifyPeers !== false, database: props.database, metrics: props.metrics !== undefined,
+  });
+  const appProps: StatefulAppProps = {
+    // The props it shares with StatefulApp, unchanged (then the MySQL-specific ones).
+    ...sharedProps(props),
+    name,
+    image,
+    replicas: topology.replicas,
+    ...pod,
+    ...MEMBER_PROPS,
+    volumes: [{ name: 'data', mountPath: DATA_ROOT, size: topology.storageSize, storageClass: props.storage?.storageClass }],
+    config: { files, mountPath: TOOLS_DIR },
+    resources,
+    initContainers: pod.initContainers.map(c => ({ ...c, resources: c.name === 'bootstrap' ? resources : c.resources })),
+    terminationGracePeriod: props.terminationGracePeriod ?? Duration.seconds(120),
+    // Two members on one node would be lost together.
+    spreadAcrossNodes: props.spreadAcrossNodes ?? SpreadMode.REQUIRED,
+    // A single instance (or a parked cluster) has nothing a read Service would add.
+    readService: topology.replicas > 1 ? { name: `${name}-read` } : undefined,
+    serviceAccountName,
+    _errorsAs: { kind: KIND, path: v.path },
+  };
+  return {
+    name, namespace, primaryOrdinal: topology.primaryOrdinal, replicas: topology.replicas, startOrdinal: topology.startOrdinal, ...accounts,
+    databaseName: props.database?.name, username: props.database?.user, metrics: props.metrics, metricsIntervalSeconds, version,
+    serviceAccountName, clusterDomain, tlsSecretName, tls: props.tls, appProps,
+  };
+}
 
-  // --- topology -----------------------------------------------------------------------------
+/** What every ReplicatedMySql's StatefulApp is, whatever the props. */
+const MEMBER_PROPS = {
+  appName: 'mysql',
+  component: 'database',
+  containerName: 'mysql',
+  ports: [{ name: 'mysql', port: PORT }],
+  emptyDirs: [
+    { name: 'conf', mountPath: CONF_DIR, sizeLimit: Size.mebibytes(1) },
+    { name: 'run', mountPath: SOCKET_DIR, sizeLimit: Size.mebibytes(16) },
+    // For the shell and the client; mysqld's own temporary files go to the data volume.
+    { name: 'tmp', mountPath: '/tmp', sizeLimit: Size.mebibytes(64) },
+  ],
+  runAsUser: MYSQL_UID,
+  runAsGroup: MYSQL_UID,
+  fsGroup: MYSQL_UID,
+  // Members start together: each bootstrap orders itself (a replica waits for its donor), and a
+  // replica is Ready only while it replicates, so OrderedReady would deadlock a full restart
+  // whenever the primary is not the first ordinal (after a failover), and would keep a
+  // failover's rolling update from reaching a stuck member.
+  podManagementPolicy: 'Parallel' as PodManagementPolicy,
+  // ReplicatedMySql emits its own budgets (the primary's and the replicas') and NetworkPolicy.
+  disruptionBudget: DisruptionBudget.none(),
+  networkPolicy: { enabled: false },
+} satisfies Partial<StatefulAppProps>;
+
+/** The members: how many, from which ordinal, which is the primary, their server ids, their volumes' size. */
+function planTopology(v: Validator, props: ReplicatedMySqlProps, name: string) {
   const replicas = props.replicas ?? 3;
   v.integer('replicas', replicas, 0, 1000, 'use 1 (a single instance) or more (one primary, the rest replicas), or 0 to park the cluster (volumes kept)');
   const startOrdinal = props.startOrdinal ?? 0;
@@ -207,16 +268,11 @@ export function planMySql(scope: Construct, v: Validator, id: string, props: Rep
     `use a base between 1 and ${maxServerId - lastMember} (server_id = base + ordinal must stay within 1..4294967295)`);
   const storageSize = props.storage?.size ?? Size.gibibytes(10);
   if (!(sizeBytes(storageSize) > 0)) v.fail('storage.size', `${sizeBytes(storageSize)} bytes`, 'must be a positive Size', 'use Size.gibibytes(10)');
+  return { replicas, startOrdinal, primaryOrdinal, serverIdBase, storageSize };
+}
 
-  const accounts = planAccounts(v, props, name);
-  const tlsSecretName = planTls(v, props, name, namespace);
-
-  // --- configuration ------------------------------------------------------------------------
-  const resources: ContainerResources = {
-    cpu: { request: cpuMillis(500) },
-    memory: { request: Size.gibibytes(1), limit: Size.gibibytes(1) },
-    ...(props.resources ?? {}),
-  };
+/** The scripts, the server's configuration and initSql: the files of the ConfigMap the pods mount. */
+function planFiles(v: Validator, props: ReplicatedMySqlProps, name: string, resources: ContainerResources, tlsSecretName: string | undefined) {
   const files: { [file: string]: string } = {
     ...mysqlScripts(),
     'common.cnf': mysqlConfig(v, { name, config: props.config, acceptRelaxedDurability: props.acceptRelaxedDurability, resources, tls: tlsSecretName !== undefined }),
@@ -225,17 +281,23 @@ export function planMySql(scope: Construct, v: Validator, id: string, props: Rep
     if (typeof props.initSql !== 'string' || props.initSql.trim().length === 0) v.fail('initSql', props.initSql, 'must be non-empty SQL', 'pass SQL statements, or remove initSql');
     files['init.sql'] = props.initSql;
   }
-  const startupTimeout = props.startupTimeout ?? Duration.minutes(30);
-  const startupSeconds = startupTimeout.toMilliseconds() / 1000;
+  return files;
+}
+
+/** How long a member may take to start, how far a replica may lag, and what an empty primary may do. */
+function planTiming(v: Validator, props: ReplicatedMySqlProps) {
+  const startupSeconds = (props.startupTimeout ?? Duration.minutes(30)).toMilliseconds() / 1000;
   if (!(startupSeconds >= 60)) v.fail('startupTimeout', `${startupSeconds}s`, 'must be at least 60 seconds (mysqld recovers and may initialize before it answers)', 'use Duration.minutes(30)');
   const maxLagSeconds = (props.maxReplicaLag ?? Duration.seconds(60)).toMilliseconds() / 1000;
   if (!Number.isInteger(maxLagSeconds) || maxLagSeconds < 1) {
     v.fail('maxReplicaLag', `${maxLagSeconds}s`, 'must be a whole number of seconds >= 1', 'use Duration.seconds(60)');
   }
   const emptyPrimary = props.emptyPrimary ?? EmptyPrimaryPolicy.INITIALIZE_WHEN_NEW;
-  if (!Object.values(EmptyPrimaryPolicy).includes(emptyPrimary)) {
-    v.fail('emptyPrimary', emptyPrimary, 'is not an EmptyPrimaryPolicy', 'use EmptyPrimaryPolicy.INITIALIZE_WHEN_NEW');
-  }
+  return { startupSeconds, maxLagSeconds, emptyPrimary };
+}
+
+/** Who the members are to the API server, and who may reach them (clients, metrics). */
+function planAccess(v: Validator, props: ReplicatedMySqlProps, name: string, namespace: string | undefined) {
   if (namespace === undefined) {
     v.fail('namespace', undefined, 'is needed: the RoleBinding that lets each member ask the API server which member is the primary and which hold data must name the ServiceAccount with its namespace',
       'set namespace on the chart or on the ReplicatedMySql (the namespace you deploy to)');
@@ -246,177 +308,15 @@ export function planMySql(scope: Construct, v: Validator, id: string, props: Rep
       `use a ServiceAccount of the database's own, e.g. "${name}" (the default: ReplicatedMySql emits it)`);
   }
   const clusterDomain = props.clusterDomain ?? 'cluster.local';
-  const intervalSeconds = (props.metrics?.interval ?? Duration.seconds(30)).toMilliseconds() / 1000;
-  if (!Number.isInteger(intervalSeconds) || intervalSeconds < 5) v.fail('metrics.interval', `${intervalSeconds}s`, 'must be a whole number of seconds >= 5', 'use Duration.seconds(30)');
+  const metricsIntervalSeconds = (props.metrics?.interval ?? Duration.seconds(30)).toMilliseconds() / 1000;
+  if (!Number.isInteger(metricsIntervalSeconds) || metricsIntervalSeconds < 5) {
+    v.fail('metrics.interval', `${metricsIntervalSeconds}s`, 'must be a whole number of seconds >= 5', 'use Duration.seconds(30)');
+  }
   checkLabelMap(v, 'metrics.serviceMonitorLabels', props.metrics?.serviceMonitorLabels, true);
   checkSelectorMap(v, 'networkPolicy.clientPodLabels', props.networkPolicy?.clientPodLabels);
   checkSelectorMap(v, 'networkPolicy.clientNamespaceLabels', props.networkPolicy?.clientNamespaceLabels);
   checkSelectorMap(v, 'networkPolicy.metricsNamespaceLabels', props.networkPolicy?.metricsNamespaceLabels);
-
-  const pod = planPod({
-    name, replicas, startOrdinal, primaryOrdinal, serverIdBase, clusterDomain, maxLagSeconds, emptyPrimary, serviceAccountName,
-    tlsSecretName, verifyPeers: props.tls?._verifyPeers !== false, database: props.database, accounts, metrics: props.metrics !== undefined,
-  });
-  const appProps: StatefulAppProps = {
-    // The props it shares with StatefulApp, unchanged (then the MySQL-specific ones).
-    ...sharedProps(props),
-    name,
-    image,
-    replicas,
-    appName: 'mysql',
-    component: 'database',
-    containerName: 'mysql',
-    ...pod,
-    ports: [{ name: 'mysql', port: PORT }],
-    volumes: [{ name: 'data', mountPath: DATA_ROOT, size: storageSize, storageClass: props.storage?.storageClass }],
-    emptyDirs: [
-      { name: 'conf', mountPath: CONF_DIR, sizeLimit: Size.mebibytes(1) },
-      { name: 'run', mountPath: SOCKET_DIR, sizeLimit: Size.mebibytes(16) },
-      // For the shell and the client; mysqld's own temporary files go to the data volume.
-      { name: 'tmp', mountPath: '/tmp', sizeLimit: Size.mebibytes(64) },
-    ],
-    config: { files, mountPath: TOOLS_DIR },
-    resources,
-    startupProbe: HealthProbe.exec([...PROBE, 'startup'], { ...PROBE_TIMING, failureThreshold: Math.ceil(startupSeconds / 10) }),
-    readinessProbe: HealthProbe.exec([...PROBE, 'readiness'], PROBE_TIMING),
-    // Restart only a mysqld that stopped answering for a minute; never a slow one.
-    livenessProbe: HealthProbe.exec([...PROBE, 'liveness'], { ...PROBE_TIMING, failureThreshold: 6 }),
-    initContainers: pod.initContainers.map(c => ({ ...c, resources: c.name === 'bootstrap' ? resources : c.resources })),
-    runAsUser: MYSQL_UID,
-    runAsGroup: MYSQL_UID,
-    fsGroup: MYSQL_UID,
-    terminationGracePeriod: props.terminationGracePeriod ?? Duration.seconds(120),
-    // Members start together: each bootstrap orders itself (a replica waits for its donor), and a
-    // replica is Ready only while it replicates, so OrderedReady would deadlock a full restart
-    // whenever the primary is not the first ordinal (after a failover), and would keep a
-    // failover's rolling update from reaching a stuck member.
-    podManagementPolicy: 'Parallel' as PodManagementPolicy,
-    // Two members on one node would be lost together.
-    spreadAcrossNodes: props.spreadAcrossNodes ?? SpreadMode.REQUIRED,
-    // ReplicatedMySql emits its own budgets (the primary's and the replicas') and NetworkPolicy.
-    disruptionBudget: DisruptionBudget.none(),
-    networkPolicy: { enabled: false },
-    // A single instance (or a parked cluster) has nothing a read Service would add.
-    readService: replicas > 1 ? { name: `${name}-read` } : undefined,
-    serviceAccountName,
-    _errorsAs: { kind: KIND, path: v.path },
-  };
-  return {
-    name, namespace, primaryOrdinal, replicas, startOrdinal, ...accounts, databaseName: props.database?.name, username: props.database?.user,
-    metrics: props.metrics, metricsIntervalSeconds: intervalSeconds, version, serviceAccountName, clusterDomain, tlsSecretName, tls: props.tls, appProps,
-  };
-}
-
-const PROBE_TIMING = { period: Duration.seconds(10), timeout: Duration.seconds(5) };
-
-interface PodInput {
-  readonly name: string;
-  readonly replicas: number;
-  readonly startOrdinal: number;
-  readonly primaryOrdinal: number;
-  readonly serverIdBase: number;
-  readonly clusterDomain: string;
-  readonly maxLagSeconds: number;
-  readonly emptyPrimary: EmptyPrimaryPolicy;
-  readonly serviceAccountName: string;
-  readonly tlsSecretName?: string;
-  readonly verifyPeers: boolean;
-  readonly database?: { readonly name: string; readonly user: string };
-  readonly accounts: ReturnType<typeof planAccounts>;
-  readonly metrics: boolean;
-}
-
-/**
- * The containers and what they share. Every password reaches the pods as a file of the
- * credentials volume (never an environment variable: /proc/<pid>/environ, crash dumps); the API
- * token only reaches the bootstrap and the agent.
- */
-function planPod(input: PodInput): Pick<StatefulAppProps, 'command' | 'args' | 'env' | 'sidecars' | '_extraVolumes' | 'mounts'> & { initContainers: ContainerOptions[] } {
-  const { name, accounts, tlsSecretName } = input;
-  const value = (x: string | number) => EnvSource.fromValue(String(x));
-  const identity: { [env: string]: EnvSource } = {
-    POD_NAME: EnvSource.fromFieldPath('metadata.name'),
-    MYSQL_NAMESPACE: EnvSource.fromFieldPath('metadata.namespace'),
-    MYSQL_SET_NAME: value(name),
-    MYSQL_SERVICE: value(name),
-    CLUSTER_DOMAIN: value(input.clusterDomain),
-    PRIMARY_ORDINAL: value(input.primaryOrdinal),
-    START_ORDINAL: value(input.startOrdinal),
-    REPLICAS: value(input.replicas),
-    // verify: members check each other against the CA; serve: they present the cluster's
-    // certificate but do not check yet (turning TLS on takes two rollouts); self-signed: neither.
-    MYSQL_TLS: value(tlsSecretName === undefined ? 'self-signed' : input.verifyPeers ? 'verify' : 'serve'),
-  };
-  const members: { [env: string]: EnvSource } = {
-    ...identity,
-    REPLICATION_USER: value(accounts.replicationUser),
-    ...(input.database ? { APP_DATABASE: value(input.database.name), APP_USER: value(input.database.user) } : {}),
-    ...(accounts.exporterUser ? { EXPORTER_USER: value(accounts.exporterUser) } : {}),
-    SERVICE_ACCOUNT: value(input.serviceAccountName),
-  };
-  const items = [
-    { key: accounts.rootPasswordKey, path: 'root-password' },
-    { key: accounts.replicationPasswordKey, path: 'replication-password' },
-    ...(input.database ? [{ key: accounts.userPasswordKey, path: 'password' }] : []),
-    ...(input.metrics ? [{ key: accounts.exporterPasswordKey, path: 'exporter-password' }] : []),
-  ];
-  const volumes: k8s.Volume[] = [
-    { name: 'credentials', projected: { defaultMode: 0o440, sources: [{ secret: { name: accounts.secretName, items } }] } },
-    // The bootstrap and the agent ask the API server (the primary's ordinal, the members' pods and
-    // claims, the evidence ConfigMap): only they get a token, short-lived and projected, while the
-    // pod keeps automountServiceAccountToken: false.
-    {
-      name: 'kube-api',
-      projected: {
-        sources: [
-          { serviceAccountToken: { path: 'token', expirationSeconds: 600 } },
-          { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
-        ],
-      },
-    },
-    ...(tlsSecretName !== undefined ? [{
-      name: 'tls',
-      secret: { secretName: tlsSecretName, defaultMode: 0o440, items: ['ca.crt', 'tls.crt', 'tls.key'].map(key => ({ key, path: key })) },
-    }] : []),
-  ];
-  const tools: VolumeMountOptions = { volume: 'config', mountPath: TOOLS_DIR, readOnly: true };
-  const secrets: VolumeMountOptions[] = [
-    { volume: 'credentials', mountPath: CREDENTIALS_DIR, readOnly: true },
-    ...(tlsSecretName !== undefined ? [{ volume: 'tls', mountPath: TLS_DIR, readOnly: true }] : []),
-  ];
-  const api: VolumeMountOptions = { volume: 'kube-api', mountPath: SA_DIR, readOnly: true };
-  return {
-    // The pod owns its behaviour: mysqld with the configuration init-config wrote, under a new
-    // server_uuid at every start, no image entrypoint.
-    command: ['bash', `${TOOLS_DIR}/run-mysqld.sh`],
-    env: { POD_NAME: EnvSource.fromFieldPath('metadata.name') },
-    mounts: secrets,
-    _extraVolumes: volumes,
-    initContainers: [
-      {
-        name: 'init-config',
-        command: ['bash', `${TOOLS_DIR}/init-config.sh`],
-        env: { ...identity, POD_IP: EnvSource.fromFieldPath('status.podIP'), SERVER_ID_BASE: value(input.serverIdBase) },
-        mounts: [tools, { volume: 'conf', mountPath: CONF_DIR }],
-      },
-      {
-        name: 'bootstrap',
-        command: ['bash', `${TOOLS_DIR}/bootstrap.sh`],
-        env: { ...members, EMPTY_PRIMARY: value(input.emptyPrimary) },
-        mounts: [tools, { volume: 'conf', mountPath: CONF_DIR, readOnly: true }, { volume: 'data', mountPath: DATA_ROOT }, { volume: 'tmp', mountPath: '/tmp' }, api, ...secrets],
-      },
-    ],
-    sidecars: [{
-      name: 'agent',
-      command: ['bash', `${TOOLS_DIR}/agent.sh`],
-      env: { ...members, MAX_REPLICA_LAG_SECONDS: value(input.maxLagSeconds) },
-      mounts: [tools, { volume: 'run', mountPath: SOCKET_DIR }, { volume: 'tmp', mountPath: '/tmp' }, api, ...secrets],
-      // A bash loop and short-lived mysql and curl clients.
-      resources: { cpu: { request: cpuMillis(20) }, memory: { request: Size.mebibytes(96), limit: Size.mebibytes(96) } },
-      // An agent that stopped reporting (a query that hangs) is restarted; mysqld is not touched.
-      livenessProbe: HealthProbe.exec([...PROBE, 'agent'], { period: Duration.seconds(30), timeout: Duration.seconds(5), failureThreshold: 3 }),
-    }],
-  };
+  return { serviceAccountName, clusterDomain, metricsIntervalSeconds };
 }
 
 /** True when `value` holds a character below U+0020 or U+007F: a password file cannot carry one through the scripts. */

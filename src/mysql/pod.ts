@@ -1,0 +1,158 @@
+/** The pod of a ReplicatedMySql member: its containers, what they mount and what they are told. */
+import { Duration, Size } from 'cdk8s';
+import { StatefulAppProps } from '../app/props';
+import { ContainerOptions, cpuMillis, EnvSource, HealthProbe, VolumeMountOptions } from '../container';
+import { k8s } from '../kube';
+import { CONF_DIR, DATA_ROOT, SOCKET_DIR, TLS_DIR } from './config';
+import { EmptyPrimaryPolicy } from './props';
+
+/** Where the ConfigMap of scripts and .cnf files is mounted. */
+export const TOOLS_DIR = '/etc/cdk8s-mysql';
+/** Where the credentials Secret is mounted: one file per password, under fixed names. */
+const CREDENTIALS_DIR = '/etc/mysql/credentials';
+const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+const PROBE = ['bash', `${TOOLS_DIR}/probe.sh`];
+const PROBE_TIMING = { period: Duration.seconds(10), timeout: Duration.seconds(5) };
+
+/** The accounts and the keys of their passwords in the credentials Secret. */
+export interface MySqlAccounts {
+  readonly secretName: string;
+  readonly replicationUser: string;
+  readonly exporterUser?: string;
+  readonly rootPasswordKey: string;
+  readonly replicationPasswordKey: string;
+  readonly userPasswordKey: string;
+  readonly exporterPasswordKey: string;
+}
+
+/** What the pod is built from (checked by planMySql). */
+export interface PodInput {
+  readonly name: string;
+  readonly replicas: number;
+  readonly startOrdinal: number;
+  readonly primaryOrdinal: number;
+  readonly serverIdBase: number;
+  readonly clusterDomain: string;
+  readonly maxLagSeconds: number;
+  readonly startupSeconds: number;
+  readonly emptyPrimary: EmptyPrimaryPolicy;
+  readonly serviceAccountName: string;
+  readonly tlsSecretName?: string;
+  readonly verifyPeers: boolean;
+  readonly database?: { readonly name: string; readonly user: string };
+  readonly accounts: MySqlAccounts;
+  readonly metrics: boolean;
+}
+
+/** The pod's part of the StatefulApp's props. */
+export type MySqlPod = Pick<StatefulAppProps, 'command' | 'env' | 'sidecars' | '_extraVolumes' | 'mounts' | 'startupProbe' | 'readinessProbe' | 'livenessProbe'>
+  & { readonly initContainers: ContainerOptions[] };
+
+/**
+ * The containers and what they share. Every password reaches the pods as a file of the
+ * credentials volume (never an environment variable: /proc/<pid>/environ, crash dumps); the API
+ * token only reaches the bootstrap and the agent.
+ */
+export function mysqlPod(input: PodInput): MySqlPod {
+  const { identity, members } = podEnv(input);
+  const tools: VolumeMountOptions = { volume: 'config', mountPath: TOOLS_DIR, readOnly: true };
+  const secrets: VolumeMountOptions[] = [
+    { volume: 'credentials', mountPath: CREDENTIALS_DIR, readOnly: true },
+    ...(input.tlsSecretName !== undefined ? [{ volume: 'tls', mountPath: TLS_DIR, readOnly: true }] : []),
+  ];
+  const api: VolumeMountOptions = { volume: 'kube-api', mountPath: SA_DIR, readOnly: true };
+  const value = (x: string | number) => EnvSource.fromValue(String(x));
+  return {
+    // The pod owns its behaviour: mysqld with the configuration init-config wrote, under a new
+    // server_uuid at every start, no image entrypoint.
+    command: ['bash', `${TOOLS_DIR}/run-mysqld.sh`],
+    env: { POD_NAME: EnvSource.fromFieldPath('metadata.name') },
+    mounts: secrets,
+    _extraVolumes: podVolumes(input),
+    initContainers: [
+      {
+        name: 'init-config',
+        command: ['bash', `${TOOLS_DIR}/init-config.sh`],
+        env: { ...identity, POD_IP: EnvSource.fromFieldPath('status.podIP'), SERVER_ID_BASE: value(input.serverIdBase) },
+        mounts: [tools, { volume: 'conf', mountPath: CONF_DIR }],
+      },
+      {
+        name: 'bootstrap',
+        command: ['bash', `${TOOLS_DIR}/bootstrap.sh`],
+        env: { ...members, EMPTY_PRIMARY: value(input.emptyPrimary) },
+        mounts: [tools, { volume: 'conf', mountPath: CONF_DIR, readOnly: true }, { volume: 'data', mountPath: DATA_ROOT }, { volume: 'tmp', mountPath: '/tmp' }, api, ...secrets],
+      },
+    ],
+    sidecars: [{
+      name: 'agent',
+      command: ['bash', `${TOOLS_DIR}/agent.sh`],
+      env: { ...members, MAX_REPLICA_LAG_SECONDS: value(input.maxLagSeconds) },
+      mounts: [tools, { volume: 'run', mountPath: SOCKET_DIR }, { volume: 'tmp', mountPath: '/tmp' }, api, ...secrets],
+      // A bash loop and short-lived mysql and curl clients.
+      resources: { cpu: { request: cpuMillis(20) }, memory: { request: Size.mebibytes(96), limit: Size.mebibytes(96) } },
+      // An agent that stopped reporting (a query that hangs) is restarted; mysqld is not touched.
+      livenessProbe: HealthProbe.exec([...PROBE, 'agent'], { period: Duration.seconds(30), timeout: Duration.seconds(5), failureThreshold: 3 }),
+    }],
+    startupProbe: HealthProbe.exec([...PROBE, 'startup'], { ...PROBE_TIMING, failureThreshold: Math.ceil(input.startupSeconds / 10) }),
+    readinessProbe: HealthProbe.exec([...PROBE, 'readiness'], PROBE_TIMING),
+    // Restart only a mysqld that stopped answering for a minute; never a slow one.
+    livenessProbe: HealthProbe.exec([...PROBE, 'liveness'], { ...PROBE_TIMING, failureThreshold: 6 }),
+  };
+}
+
+/** The env of init-config (identity) and of the bootstrap and the agent (members). */
+function podEnv(input: PodInput): { identity: { [env: string]: EnvSource }; members: { [env: string]: EnvSource } } {
+  const { accounts } = input;
+  const value = (x: string | number) => EnvSource.fromValue(String(x));
+  const identity: { [env: string]: EnvSource } = {
+    POD_NAME: EnvSource.fromFieldPath('metadata.name'),
+    MYSQL_NAMESPACE: EnvSource.fromFieldPath('metadata.namespace'),
+    MYSQL_SET_NAME: value(input.name),
+    MYSQL_SERVICE: value(input.name),
+    CLUSTER_DOMAIN: value(input.clusterDomain),
+    PRIMARY_ORDINAL: value(input.primaryOrdinal),
+    START_ORDINAL: value(input.startOrdinal),
+    REPLICAS: value(input.replicas),
+    // verify: members check each other against the CA; serve: they present the cluster's
+    // certificate but do not check yet (turning TLS on takes two rollouts); self-signed: neither.
+    MYSQL_TLS: value(input.tlsSecretName === undefined ? 'self-signed' : input.verifyPeers ? 'verify' : 'serve'),
+  };
+  const members: { [env: string]: EnvSource } = {
+    ...identity,
+    REPLICATION_USER: value(accounts.replicationUser),
+    ...(input.database ? { APP_DATABASE: value(input.database.name), APP_USER: value(input.database.user) } : {}),
+    ...(accounts.exporterUser ? { EXPORTER_USER: value(accounts.exporterUser) } : {}),
+    SERVICE_ACCOUNT: value(input.serviceAccountName),
+  };
+  return { identity, members };
+}
+
+/** The credentials, the API server's token and CA, and the certificate, as volumes. */
+function podVolumes(input: PodInput): k8s.Volume[] {
+  const { accounts, tlsSecretName } = input;
+  const items = [
+    { key: accounts.rootPasswordKey, path: 'root-password' },
+    { key: accounts.replicationPasswordKey, path: 'replication-password' },
+    ...(input.database ? [{ key: accounts.userPasswordKey, path: 'password' }] : []),
+    ...(input.metrics ? [{ key: accounts.exporterPasswordKey, path: 'exporter-password' }] : []),
+  ];
+  return [
+    { name: 'credentials', projected: { defaultMode: 0o440, sources: [{ secret: { name: accounts.secretName, items } }] } },
+    // The bootstrap and the agent ask the API server (the primary's ordinal, the members' pods and
+    // claims, the evidence ConfigMap): only they get a token, short-lived and projected, while the
+    // pod keeps automountServiceAccountToken: false.
+    {
+      name: 'kube-api',
+      projected: {
+        sources: [
+          { serviceAccountToken: { path: 'token', expirationSeconds: 600 } },
+          { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+        ],
+      },
+    },
+    ...(tlsSecretName !== undefined ? [{
+      name: 'tls',
+      secret: { secretName: tlsSecretName, defaultMode: 0o440, items: ['ca.crt', 'tls.crt', 'tls.key'].map(key => ({ key, path: key })) },
+    }] : []),
+  ];
+}

@@ -1,22 +1,19 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { budgetSpec, chooseBudget, hasBudget } from '../app/budget';
+import { chooseBudget } from '../app/budget';
 import { peersOf, tcpPorts } from '../app/network-policy';
 import { StatefulApp } from '../app/stateful-app';
 import { checkShape, declaredShape } from '../check';
 import { futurePath, Validator } from '../errors';
-import { KubeCertificate } from '../imports/cert-manager';
+import type { KubeCertificate } from '../imports/cert-manager';
 import type { KubeServiceMonitor as ServiceMonitorL1 } from '../imports/monitoring';
-import {
-  k8s, KubeConfigMap, KubeNetworkPolicy, KubePodDisruptionBudget, KubeRole, KubeRoleBinding, KubeSecret, KubeServiceAccount,
-} from '../kube';
-import { POD_NAME_LABEL } from '../names';
+import { k8s, KubeNetworkPolicy } from '../kube';
 import { registerObject } from '../registry';
 import { clientTarget } from './client';
 import { addMetrics, MySqlMetricsObjects } from './metrics';
+import { addBudgets, addCertificate, addMemberAccess, addPlaintextSecret, ObjectsContext } from './objects';
 import { CLIENT_LABEL, KIND, planMySql, PORT, PRIMARY_ANNOTATION } from './plan';
 import { MySqlClientOptions, MySqlVersion, ReplicatedMySqlProps } from './props';
-import { CertManagerIssuerKind } from './tls';
 
 /**
  * Replicated MySQL (8.4 or 9.7 LTS) on one StatefulSet, the Kubernetes docs' design made safe:
@@ -138,83 +135,18 @@ export class ReplicatedMySql extends Construct {
     this.replicationUser = plan.replicationUser;
     this.version = plan.version;
     this.primaryService = this.app.addService('Primary', { name: `${name}-primary`, podOrdinal: plan.primaryOrdinal });
-    const metadata = (objectName: string, extra: { [key: string]: string } = {}) => ({ name: objectName, namespace: this.namespace, labels: { ...this.app.labels, ...extra } });
-    const fix = 'give the ReplicatedMySql another name (or namespace)';
-
     // The manifest's word on the primary, read by every member from the API server: a pod created
     // from an older revision of the template must not act on an older primaryOrdinal.
     this.app.statefulSet.metadata.addAnnotation(PRIMARY_ANNOTATION, String(plan.primaryOrdinal));
-    if (props.serviceAccountName === undefined) {
-      this.serviceAccount = new KubeServiceAccount(this, 'ServiceAccount', { metadata: metadata(plan.serviceAccountName), automountServiceAccountToken: false });
-      registerObject(this, this.v, 'name', { kind: 'ServiceAccount', namespace: this.namespace, name: plan.serviceAccountName }, fix);
-    }
-    this.membersConfigMap = new KubeConfigMap(this, 'Members', {
-      metadata: {
-        ...metadata(`${name}-members`),
-        annotations: { 'cdk8s-stateful.io/purpose': `Each member of ${name} records here that it holds data (an empty primary refuses to start a new cluster while another member does). Written by the pods; do not edit.` },
-      },
-    });
-    registerObject(this, this.v, 'name', { kind: 'ConfigMap', namespace: this.namespace, name: `${name}-members` }, fix);
-    const ordinals = Array.from({ length: Math.max(plan.replicas, 1) }, (_, i) => plan.startOrdinal + i);
-    this.memberRole = new KubeRole(this, 'MemberRole', {
-      metadata: metadata(`${name}-member`),
-      rules: [
-        { apiGroups: ['apps'], resources: ['statefulsets'], verbs: ['get'], resourceNames: [name] },
-        { apiGroups: [''], resources: ['pods'], verbs: ['get'], resourceNames: ordinals.map(o => `${name}-${o}`) },
-        // Any claim, by name (get only): the evidence of a member outside today's range -- a claim
-        // kept by a scale-in -- must still be checkable, and no Role can know every ordinal there was.
-        { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['get'] },
-        { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'patch'], resourceNames: [`${name}-members`] },
-      ],
-    });
-    this.memberRoleBinding = new KubeRoleBinding(this, 'MemberRoleBinding', {
-      metadata: metadata(`${name}-member`),
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${name}-member` },
-      subjects: [{ kind: 'ServiceAccount', name: plan.serviceAccountName, namespace: this.namespace }],
-    });
-    registerObject(this, this.v, 'name', { kind: 'rbac.authorization.k8s.io/Role', namespace: this.namespace, name: `${name}-member` }, fix);
-    registerObject(this, this.v, 'name', { kind: 'rbac.authorization.k8s.io/RoleBinding', namespace: this.namespace, name: `${name}-member` }, fix);
 
-    const plain = plan.plain;
-    if (plain) {
-      this.plaintextSecret = new KubeSecret(this, 'Secret', {
-        metadata: {
-          ...metadata(this.secretName),
-          annotations: { 'cdk8s-stateful.io/warning': 'plaintext passwords committed by MySqlCredentials.fromInsecurePlaintextPasswords' },
-        },
-        stringData: {
-          [this.rootPasswordKey]: plain.rootPassword,
-          [this.replicationPasswordKey]: plain.replicationPassword,
-          ...(props.database ? { [this.userPasswordKey]: plain.userPassword! } : {}),
-          ...(metrics ? { [plan.exporterPasswordKey]: plain.exporterPassword! } : {}),
-        },
-      });
-      registerObject(this, this.v, 'credentials', { kind: 'Secret', namespace: this.namespace, name: this.secretName }, 'use another Secret name');
-    }
-
-    const manager = plan.tls?._certManager;
-    if (manager) {
-      const service = (svc: string) => [`${svc}.${this.namespace}.svc.${plan.clusterDomain}`, `${svc}.${this.namespace}.svc`, `${svc}.${this.namespace}`, svc];
-      const days = (d: { toHours(): number } | undefined, fallback: number) => `${Math.round((d === undefined ? fallback * 24 : d.toHours()))}h`;
-      this.certificate = new KubeCertificate(this, 'Certificate', {
-        metadata: metadata(`${name}-tls`),
-        spec: {
-          secretName: plan.tlsSecretName!,
-          issuerRef: { name: manager.issuerName, kind: manager.issuerKind ?? CertManagerIssuerKind.ISSUER, group: 'cert-manager.io' },
-          // Every member (through the headless Service) and every Service clients may use.
-          dnsNames: [
-            `*.${name}.${this.namespace}.svc.${plan.clusterDomain}`,
-            ...service(name), ...service(`${name}-primary`), ...(plan.replicas > 1 ? service(`${name}-read`) : []),
-          ],
-          duration: days(manager.duration, 90),
-          renewBefore: days(manager.renewBefore, 30),
-          privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
-          usages: ['server auth', 'client auth', 'digital signature', 'key encipherment'],
-        },
-      });
-      registerObject(this, this.v, 'tls', { kind: 'cert-manager.io/Certificate', namespace: this.namespace, name: `${name}-tls` }, fix);
-    }
-
+    const context: ObjectsContext = { scope: this, v: this.v, plan, namespace: this.namespace, labels: this.app.labels, selectorLabels: this.app.selectorLabels };
+    const access = addMemberAccess(context, props.serviceAccountName === undefined);
+    this.serviceAccount = access.serviceAccount;
+    this.membersConfigMap = access.membersConfigMap;
+    this.memberRole = access.role;
+    this.memberRoleBinding = access.binding;
+    this.plaintextSecret = addPlaintextSecret(context);
+    this.certificate = addCertificate(context);
     if (metrics) {
       this.metricsObjects = addMetrics(this, {
         plan, v: this.v, labels: this.app.labels, memberHost: o => this.app.podDnsName(o), primaryHost: this.primaryHost,
@@ -225,37 +157,16 @@ export class ReplicatedMySql extends Construct {
       this.metricsService = this.metricsObjects.service;
       this.serviceMonitor = this.metricsObjects.serviceMonitor;
     }
-
-    // Disruptions: the replicas' budget, and the primary's own (maxUnavailable 0) so that a drain
-    // cannot take the primary while it is the primary; the two never select the same pod (the
-    // eviction API refuses pods under two budgets).
-    const primaryPod = `${name}-${plan.primaryOrdinal}`;
-    if (budget && hasBudget(budget)) {
-      const selector: k8s.LabelSelector = protect
-        ? { matchLabels: { ...this.app.selectorLabels }, matchExpressions: [{ key: POD_NAME_LABEL, operator: 'NotIn', values: [primaryPod] }] }
-        : { matchLabels: { ...this.app.selectorLabels } };
-      this.podDisruptionBudget = new KubePodDisruptionBudget(this, 'DisruptionBudget', { metadata: metadata(name), spec: budgetSpec(budget, selector) });
-      registerObject(this, this.v, 'name', { kind: 'policy/PodDisruptionBudget', namespace: this.namespace, name }, fix);
-    }
-    if (protect) {
-      this.primaryDisruptionBudget = new KubePodDisruptionBudget(this, 'PrimaryDisruptionBudget', {
-        metadata: metadata(`${name}-primary`),
-        spec: {
-          selector: { matchLabels: { ...this.app.selectorLabels, [POD_NAME_LABEL]: primaryPod } },
-          maxUnavailable: k8s.IntOrString.fromNumber(0),
-          // A primary that is not Ready serves nothing: its node may be drained.
-          unhealthyPodEvictionPolicy: 'AlwaysAllow',
-        },
-      });
-      registerObject(this, this.v, 'name', { kind: 'policy/PodDisruptionBudget', namespace: this.namespace, name: `${name}-primary` }, fix);
-    }
+    const budgets = addBudgets(context, budget, protect);
+    this.podDisruptionBudget = budgets.replicas;
+    this.primaryDisruptionBudget = budgets.primary;
 
     if (props.networkPolicy?.enabled !== false) {
       this.networkPolicy = new KubeNetworkPolicy(this, 'NetworkPolicy', {
-        metadata: metadata(name),
+        metadata: { name, namespace: this.namespace, labels: { ...this.app.labels } },
         spec: Lazy.any({ produce: () => this.networkPolicySpec(props) }) as unknown as k8s.NetworkPolicySpec,
       });
-      registerObject(this, this.v, 'name', { kind: 'networking.k8s.io/NetworkPolicy', namespace: this.namespace, name }, fix);
+      registerObject(this, this.v, 'name', { kind: 'networking.k8s.io/NetworkPolicy', namespace: this.namespace, name }, 'give the ReplicatedMySql another name (or namespace)');
     }
   }
 

@@ -1,0 +1,159 @@
+/**
+ * The objects a ReplicatedMySql adds beside its StatefulApp, one function per job: the members'
+ * access to the API server, the plaintext Secret, the cert-manager Certificate, the disruption
+ * budgets. Each registers the names it takes, so two objects of one kind and name are refused.
+ */
+import { Construct } from 'constructs';
+import { budgetSpec, hasBudget } from '../app/budget';
+import { DisruptionBudget } from '../app/options';
+import { Validator } from '../errors';
+import { KubeCertificate } from '../imports/cert-manager';
+import { k8s, KubeConfigMap, KubePodDisruptionBudget, KubeRole, KubeRoleBinding, KubeSecret, KubeServiceAccount } from '../kube';
+import { POD_NAME_LABEL } from '../names';
+import { registerObject } from '../registry';
+import { MySqlPlan } from './plan';
+import { CertManagerIssuerKind } from './tls';
+
+/** What every function here needs of the ReplicatedMySql. */
+export interface ObjectsContext {
+  readonly scope: Construct;
+  readonly v: Validator;
+  readonly plan: MySqlPlan;
+  readonly namespace?: string;
+  /** The labels of every object of the cluster. */
+  readonly labels: { [key: string]: string };
+  /** The labels that select the members' pods. */
+  readonly selectorLabels: { [key: string]: string };
+}
+
+const FIX = 'give the ReplicatedMySql another name (or namespace)';
+
+function metadata(c: ObjectsContext, name: string): k8s.ObjectMeta {
+  return { name, namespace: c.namespace, labels: { ...c.labels } };
+}
+
+function register(c: ObjectsContext, prop: string, kind: string, name: string, fix = FIX): void {
+  registerObject(c.scope, c.v, prop, { kind, namespace: c.namespace, name }, fix);
+}
+
+/**
+ * The members' own ServiceAccount (unless the props name one), the ConfigMap in which they record
+ * that they hold data, and the Role that lets them read the StatefulSet, their pods and claims and
+ * write that ConfigMap -- nothing else.
+ */
+export function addMemberAccess(c: ObjectsContext, ownServiceAccount: boolean) {
+  const { name, serviceAccountName } = c.plan;
+  let serviceAccount: k8s.KubeServiceAccount | undefined;
+  if (ownServiceAccount) {
+    serviceAccount = new KubeServiceAccount(c.scope, 'ServiceAccount', { metadata: metadata(c, serviceAccountName), automountServiceAccountToken: false });
+    register(c, 'name', 'ServiceAccount', serviceAccountName);
+  }
+  const membersConfigMap = new KubeConfigMap(c.scope, 'Members', {
+    metadata: {
+      ...metadata(c, `${name}-members`),
+      annotations: { 'cdk8s-stateful.io/purpose': `Each member of ${name} records here that it holds data (an empty primary refuses to start a new cluster while another member does). Written by the pods; do not edit.` },
+    },
+  });
+  register(c, 'name', 'ConfigMap', `${name}-members`);
+  const ordinals = Array.from({ length: Math.max(c.plan.replicas, 1) }, (_, i) => c.plan.startOrdinal + i);
+  const role = new KubeRole(c.scope, 'MemberRole', {
+    metadata: metadata(c, `${name}-member`),
+    rules: [
+      { apiGroups: ['apps'], resources: ['statefulsets'], verbs: ['get'], resourceNames: [name] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['get'], resourceNames: ordinals.map(o => `${name}-${o}`) },
+      // Any claim, by name (get only): the evidence of a member outside today's range -- a claim
+      // kept by a scale-in -- must still be checkable, and no Role can know every ordinal there was.
+      { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'patch'], resourceNames: [`${name}-members`] },
+    ],
+  });
+  const binding = new KubeRoleBinding(c.scope, 'MemberRoleBinding', {
+    metadata: metadata(c, `${name}-member`),
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${name}-member` },
+    subjects: [{ kind: 'ServiceAccount', name: serviceAccountName, namespace: c.namespace }],
+  });
+  register(c, 'name', 'rbac.authorization.k8s.io/Role', `${name}-member`);
+  register(c, 'name', 'rbac.authorization.k8s.io/RoleBinding', `${name}-member`);
+  return { serviceAccount, membersConfigMap, role, binding };
+}
+
+/** The Secret of MySqlCredentials.fromInsecurePlaintextPasswords, when that is the choice. */
+export function addPlaintextSecret(c: ObjectsContext): k8s.KubeSecret | undefined {
+  const { plan } = c;
+  const plain = plan.plain;
+  if (!plain) return undefined;
+  const secret = new KubeSecret(c.scope, 'Secret', {
+    metadata: {
+      ...metadata(c, plan.secretName),
+      annotations: { 'cdk8s-stateful.io/warning': 'plaintext passwords committed by MySqlCredentials.fromInsecurePlaintextPasswords' },
+    },
+    stringData: {
+      [plan.rootPasswordKey]: plain.rootPassword,
+      [plan.replicationPasswordKey]: plain.replicationPassword,
+      ...(plan.databaseName !== undefined ? { [plan.userPasswordKey]: plain.userPassword! } : {}),
+      ...(plan.metrics ? { [plan.exporterPasswordKey]: plain.exporterPassword! } : {}),
+    },
+  });
+  register(c, 'credentials', 'Secret', plan.secretName, 'use another Secret name');
+  return secret;
+}
+
+/** The cert-manager Certificate for every member's and Service's name, with MySqlTls.certManager. */
+export function addCertificate(c: ObjectsContext): KubeCertificate | undefined {
+  const { plan } = c;
+  const manager = plan.tls?._certManager;
+  if (!manager) return undefined;
+  const { name, clusterDomain } = plan;
+  const service = (svc: string) => [`${svc}.${c.namespace}.svc.${clusterDomain}`, `${svc}.${c.namespace}.svc`, `${svc}.${c.namespace}`, svc];
+  const days = (d: { toHours(): number } | undefined, fallback: number) => `${Math.round((d === undefined ? fallback * 24 : d.toHours()))}h`;
+  const certificate = new KubeCertificate(c.scope, 'Certificate', {
+    metadata: metadata(c, `${name}-tls`),
+    spec: {
+      secretName: plan.tlsSecretName!,
+      issuerRef: { name: manager.issuerName, kind: manager.issuerKind ?? CertManagerIssuerKind.ISSUER, group: 'cert-manager.io' },
+      // Every member (through the headless Service) and every Service clients may use.
+      dnsNames: [
+        `*.${name}.${c.namespace}.svc.${clusterDomain}`,
+        ...service(name), ...service(`${name}-primary`), ...(plan.replicas > 1 ? service(`${name}-read`) : []),
+      ],
+      duration: days(manager.duration, 90),
+      renewBefore: days(manager.renewBefore, 30),
+      privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
+      usages: ['server auth', 'client auth', 'digital signature', 'key encipherment'],
+    },
+  });
+  register(c, 'tls', 'cert-manager.io/Certificate', `${name}-tls`);
+  return certificate;
+}
+
+/**
+ * Disruptions: the replicas' budget, and with `protect` the primary's own (maxUnavailable 0), so
+ * that a drain cannot take the primary while it is the primary; the two never select the same pod
+ * (the eviction API refuses pods under two budgets).
+ */
+export function addBudgets(c: ObjectsContext, budget: DisruptionBudget | undefined, protect: boolean) {
+  const { name } = c.plan;
+  const primaryPod = `${name}-${c.plan.primaryOrdinal}`;
+  let replicas: k8s.KubePodDisruptionBudget | undefined;
+  let primary: k8s.KubePodDisruptionBudget | undefined;
+  if (budget && hasBudget(budget)) {
+    const selector: k8s.LabelSelector = protect
+      ? { matchLabels: { ...c.selectorLabels }, matchExpressions: [{ key: POD_NAME_LABEL, operator: 'NotIn', values: [primaryPod] }] }
+      : { matchLabels: { ...c.selectorLabels } };
+    replicas = new KubePodDisruptionBudget(c.scope, 'DisruptionBudget', { metadata: metadata(c, name), spec: budgetSpec(budget, selector) });
+    register(c, 'name', 'policy/PodDisruptionBudget', name);
+  }
+  if (protect) {
+    primary = new KubePodDisruptionBudget(c.scope, 'PrimaryDisruptionBudget', {
+      metadata: metadata(c, `${name}-primary`),
+      spec: {
+        selector: { matchLabels: { ...c.selectorLabels, [POD_NAME_LABEL]: primaryPod } },
+        maxUnavailable: k8s.IntOrString.fromNumber(0),
+        // A primary that is not Ready serves nothing: its node may be drained.
+        unhealthyPodEvictionPolicy: 'AlwaysAllow',
+      },
+    });
+    register(c, 'name', 'policy/PodDisruptionBudget', `${name}-primary`);
+  }
+  return { replicas, primary };
+}

@@ -1,0 +1,49 @@
+/** The app's ConfigMap of files: checked, mounted, and checksummed so that a changed file rolls the pods. */
+import { createHash } from 'crypto';
+import { checkConfigKey, checkDns1123Subdomain } from '../names';
+import { claimVolume, PodBuild } from './pod-build';
+import { ConfigFilesOptions } from './props';
+
+/** A ConfigMap holds at most 1 MiB. */
+const CONFIGMAP_LIMIT = 1024 * 1024;
+
+/** The ConfigMap of files, its volume, and the checksum that rolls the pods when a file changes. */
+export function renderConfig(b: PodBuild): { checksum: string; configMap: { readonly name: string; readonly data: { [file: string]: string } } } | undefined {
+  const { state, v } = b;
+  const files = state.configFiles;
+  if (state.props.config === undefined && Object.keys(files).length === 0) return undefined;
+  const cfg: Partial<ConfigFilesOptions> = state.props.config ?? {};
+  if (Object.keys(files).length === 0) {
+    v.fail('config.files', cfg.files, 'must map at least one file name to its content', 'pass { files: { "app.conf": "..." } }');
+  }
+  let total = 0;
+  const hashed: string[] = [];
+  const data: { [file: string]: string } = {};
+  // Sorted, so the checksum and the ConfigMap do not depend on insertion order.
+  for (const fileName of Object.keys(files).sort()) {
+    const content = files[fileName];
+    const problem = checkConfigKey(fileName);
+    if (problem) v.fail(`config.files["${fileName}"]`, fileName, problem, 'use a file name such as "app.conf"');
+    if (typeof content !== 'string') v.fail(`config.files["${fileName}"]`, content, 'must be a string', 'pass the file content as a string');
+    total += Buffer.byteLength(content) + fileName.length;
+    hashed.push(fileName, '\0', content, '\0');
+    data[fileName] = content;
+  }
+  if (total > CONFIGMAP_LIMIT) v.fail('config.files', `${total} bytes`, 'exceed the 1 MiB a ConfigMap can hold', 'ship large files in the image or a volume');
+  const configMapName = cfg.name ?? `${state.name}-config`;
+  const problem = checkDns1123Subdomain(configMapName);
+  if (problem) v.fail('config.name', configMapName, problem, 'use a name like "web-config"');
+  const configVolume = cfg.volumeName ?? 'config';
+  claimVolume(b, 'config.volumeName', configVolume);
+  b.podVolumes.push({ name: configVolume, configMap: { name: configMapName } });
+  if (cfg.mountPath !== undefined) b.mainMounts.push({ volume: configVolume, mountPath: cfg.mountPath, readOnly: true });
+  return { checksum: sha256Hex(hashed.join('')), configMap: { name: configMapName, data } };
+}
+
+/** The last checksum: a fleet's apps mostly carry the same files (MySQL's scripts), and comparing is cheaper than hashing. */
+let lastChecksum: { readonly input: string; readonly hex: string } | undefined;
+
+function sha256Hex(input: string): string {
+  if (lastChecksum?.input !== input) lastChecksum = { input, hex: createHash('sha256').update(input).digest('hex') };
+  return lastChecksum.hex;
+}

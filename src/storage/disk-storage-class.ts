@@ -227,55 +227,11 @@ export class DiskStorageClass extends Construct implements IStorageClass {
     const nameProblem = checkDns1123Subdomain(name);
     if (nameProblem) v.fail(props.name === undefined ? 'name (from the construct id)' : 'name', name, nameProblem, 'pass a name like "fast-ssd"');
 
-    const parameters: { [key: string]: string } = { ...provider._parameters };
-    const family = provider._family;
-    const type = parameters.type;
+    const parameters = storageParameters(v, props, provider);
 
-    if (props.encrypted !== undefined && family !== Family.AWS_EBS) {
-      v.fail('encrypted', props.encrypted, `only applies to AWS EBS; ${provider.description} volumes are always encrypted at rest`, 'remove encrypted (use kmsKeyId for a customer-managed key)');
-    }
-    if (family === Family.AWS_EBS) {
-      const encrypted = props.encrypted ?? true;
-      parameters.encrypted = String(encrypted);
-      if (props.kmsKeyId !== undefined) {
-        if (!encrypted) v.fail('kmsKeyId', props.kmsKeyId, 'needs encrypted volumes', 'remove encrypted: false or the kmsKeyId');
-        parameters.kmsKeyId = props.kmsKeyId;
-      }
-    } else if (props.kmsKeyId !== undefined) {
-      if (family === Family.GCE_PD) parameters['disk-encryption-kms-key'] = props.kmsKeyId;
-      else if (family === Family.AZURE_DISK) parameters.diskEncryptionSetID = props.kmsKeyId;
-      else v.fail('kmsKeyId', props.kmsKeyId, `does not apply to ${provider.description}`, 'remove kmsKeyId, or pass the key in parameters with the name your provisioner expects');
-    }
-
-    if (props.iops !== undefined) {
-      if (type === 'gp3') v.integer('iops', props.iops, 3000, 16000, 'gp3 supports 3000 to 16000 IOPS');
-      else if (type === 'io2') v.integer('iops', props.iops, 100, 256000, 'io2 supports 100 to 256000 IOPS');
-      else v.fail('iops', props.iops, `only applies to AWS EBS gp3 and io2, not ${provider.description}`, 'remove iops or pick DiskProvider.AWS_EBS_GP3 / AWS_EBS_IO2');
-      parameters.iops = String(props.iops);
-    } else if (type === 'io2' && family === Family.AWS_EBS) {
-      // io2 volumes cannot be created without an IOPS figure.
-      parameters.iops = '3000';
-    }
-    if (props.throughputMiBps !== undefined) {
-      if (type !== 'gp3' || family !== Family.AWS_EBS) {
-        v.fail('throughputMiBps', props.throughputMiBps, `only applies to AWS EBS gp3, not ${provider.description}`, 'remove throughputMiBps or pick DiskProvider.AWS_EBS_GP3');
-      }
-      v.integer('throughputMiBps', props.throughputMiBps, 125, 1000, 'gp3 supports 125 to 1000 MiB/s');
-      parameters.throughput = String(props.throughputMiBps);
-    }
-    if (props.fsType !== undefined) {
-      if (!Object.values(FileSystemType).includes(props.fsType)) v.fail('fsType', props.fsType, 'is not a FileSystemType', 'use FileSystemType.EXT4 or FileSystemType.XFS');
-      parameters['csi.storage.k8s.io/fstype'] = props.fsType;
-    }
-    for (const [key, value] of Object.entries(props.parameters ?? {})) {
-      if (typeof value !== 'string') v.fail(`parameters.${key}`, value, 'must be a string', `quote it: "${String(value)}"`);
-      parameters[key] = value;
-    }
-
+    // (Enum values were checked with the props: checkProps derives that from the declarations.)
     const reclaimPolicy = props.reclaimPolicy ?? ReclaimPolicy.RETAIN;
-    if (!Object.values(ReclaimPolicy).includes(reclaimPolicy)) v.fail('reclaimPolicy', reclaimPolicy, 'is not a ReclaimPolicy', 'use ReclaimPolicy.RETAIN or ReclaimPolicy.DELETE');
     const bindingMode = props.volumeBindingMode ?? (provider.zonal ? VolumeBindingMode.WAIT_FOR_FIRST_CONSUMER : VolumeBindingMode.IMMEDIATE);
-    if (!Object.values(VolumeBindingMode).includes(bindingMode)) v.fail('volumeBindingMode', bindingMode, 'is not a VolumeBindingMode', 'use VolumeBindingMode.WAIT_FOR_FIRST_CONSUMER or IMMEDIATE');
 
     const zones = props.zones ?? [];
     zones.forEach((zone, i) => {
@@ -315,6 +271,52 @@ export class DiskStorageClass extends Construct implements IStorageClass {
       this.resource.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
     }
   }
+}
+
+/** The StorageClass's parameters: the provider's, encryption, performance, file system, then the user's own. */
+function storageParameters(v: Validator, props: DiskStorageClassProps, provider: DiskProvider): { [key: string]: string } {
+  const parameters: { [key: string]: string } = { ...provider._parameters };
+  const family = provider._family;
+  const type = parameters.type;
+
+  if (props.encrypted !== undefined && family !== Family.AWS_EBS) {
+    v.fail('encrypted', props.encrypted, `only applies to AWS EBS; ${provider.description} volumes are always encrypted at rest`, 'remove encrypted (use kmsKeyId for a customer-managed key)');
+  }
+  if (family === Family.AWS_EBS) {
+    const encrypted = props.encrypted ?? true;
+    parameters.encrypted = String(encrypted);
+    if (props.kmsKeyId !== undefined) {
+      if (!encrypted) v.fail('kmsKeyId', props.kmsKeyId, 'needs encrypted volumes', 'remove encrypted: false or the kmsKeyId');
+      parameters.kmsKeyId = props.kmsKeyId;
+    }
+  } else if (props.kmsKeyId !== undefined) {
+    if (family === Family.GCE_PD) parameters['disk-encryption-kms-key'] = props.kmsKeyId;
+    else if (family === Family.AZURE_DISK) parameters.diskEncryptionSetID = props.kmsKeyId;
+    else v.fail('kmsKeyId', props.kmsKeyId, `does not apply to ${provider.description}`, 'remove kmsKeyId, or pass the key in parameters with the name your provisioner expects');
+  }
+
+  if (props.iops !== undefined) {
+    if (type === 'gp3') v.integer('iops', props.iops, 3000, 16000, 'gp3 supports 3000 to 16000 IOPS');
+    else if (type === 'io2') v.integer('iops', props.iops, 100, 256000, 'io2 supports 100 to 256000 IOPS');
+    else v.fail('iops', props.iops, `only applies to AWS EBS gp3 and io2, not ${provider.description}`, 'remove iops or pick DiskProvider.AWS_EBS_GP3 / AWS_EBS_IO2');
+    parameters.iops = String(props.iops);
+  } else if (type === 'io2' && family === Family.AWS_EBS) {
+    // io2 volumes cannot be created without an IOPS figure.
+    parameters.iops = '3000';
+  }
+  if (props.throughputMiBps !== undefined) {
+    if (type !== 'gp3' || family !== Family.AWS_EBS) {
+      v.fail('throughputMiBps', props.throughputMiBps, `only applies to AWS EBS gp3, not ${provider.description}`, 'remove throughputMiBps or pick DiskProvider.AWS_EBS_GP3');
+    }
+    v.integer('throughputMiBps', props.throughputMiBps, 125, 1000, 'gp3 supports 125 to 1000 MiB/s');
+    parameters.throughput = String(props.throughputMiBps);
+  }
+  if (props.fsType !== undefined) parameters['csi.storage.k8s.io/fstype'] = props.fsType;
+  for (const [key, value] of Object.entries(props.parameters ?? {})) {
+    if (typeof value !== 'string') v.fail(`parameters.${key}`, value, 'must be a string', `quote it: "${String(value)}"`);
+    parameters[key] = value;
+  }
+  return parameters;
 }
 
 /** Whether claims on this class get zonal volumes (known for a DiskStorageClass of the app only). */

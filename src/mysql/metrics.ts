@@ -63,47 +63,9 @@ export function addMetrics(scope: Construct, ctx: MetricsContext): MySqlMetricsO
 
   new KubeConfigMap(scope, 'MetricsConfig', { metadata: metadata(name), data: { 'my.cnf': exporterConfig(plan) } });
   register('ConfigMap', name);
-  const tls = plan.tlsSecretName !== undefined;
   const deployment = new KubeDeployment(scope, 'MetricsDeployment', {
     metadata: metadata(name),
-    spec: {
-      replicas: 1,
-      selector: { matchLabels: podLabels },
-      template: {
-        metadata: { labels },
-        spec: {
-          automountServiceAccountToken: false,
-          enableServiceLinks: false,
-          securityContext: { runAsNonRoot: true, runAsUser: NOBODY, runAsGroup: NOBODY, seccompProfile: { type: 'RuntimeDefault' } },
-          containers: [{
-            name: 'exporter',
-            image: metrics.image ?? DEFAULT_EXPORTER_IMAGE,
-            args: [`--config.my-cnf=${CONFIG_DIR}/my.cnf`, `--web.listen-address=:${METRICS_PORT}`, `--mysqld.address=${ctx.primaryHost}:3306`],
-            // mysqld_exporter reads a password only from this variable (or from its config file,
-            // where it expands $VARIABLES inside the value, so a password with "$" would break).
-            env: [{ name: 'MYSQLD_EXPORTER_PASSWORD', valueFrom: { secretKeyRef: { name: plan.secretName, key: plan.exporterPasswordKey } } }],
-            ports: [{ name: 'metrics', containerPort: METRICS_PORT }],
-            // Liveness: the process listens (a restart helps nothing else); readiness: it serves HTTP.
-            livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 },
-            readinessProbe: { httpGet: { path: '/', port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 10, timeoutSeconds: 5 },
-            resources: renderResources(v, 'metrics', undefined, {
-              cpu: { request: cpuMillis(50) },
-              memory: { request: Size.mebibytes(64), limit: Size.mebibytes(64) },
-              ephemeralStorage: { request: Size.mebibytes(16), limit: Size.mebibytes(64) },
-            }),
-            securityContext: restrictedSecurityContext(true),
-            volumeMounts: [
-              { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
-              ...(tls ? [{ name: 'tls', mountPath: TLS_DIR, readOnly: true }] : []),
-            ],
-          }],
-          volumes: [
-            { name: 'config', configMap: { name } },
-            ...(tls ? [{ name: 'tls', secret: { secretName: plan.tlsSecretName, items: [{ key: 'ca.crt', path: 'ca.crt' }] } }] : []),
-          ],
-        },
-      },
-    },
+    spec: { replicas: 1, selector: { matchLabels: podLabels }, template: { metadata: { labels }, spec: exporterPod(ctx, name) } },
   });
   register('apps/Deployment', name);
   const service = new KubeService(scope, 'MetricsService', {
@@ -148,4 +110,42 @@ export function addMetrics(scope: Construct, ctx: MetricsContext): MySqlMetricsO
     register('monitoring.coreos.com/ServiceMonitor', plan.name);
   }
   return { deployment, service, networkPolicy, serviceMonitor, podLabels };
+}
+
+/** The exporter's pod: one container, reading its password from the Secret, verifying the members with the cluster's CA when there is one. */
+function exporterPod(ctx: MetricsContext, name: string): k8s.PodSpec {
+  const { plan, v } = ctx;
+  const metrics = plan.metrics!;
+  const tls = plan.tlsSecretName !== undefined;
+  return {
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    securityContext: { runAsNonRoot: true, runAsUser: NOBODY, runAsGroup: NOBODY, seccompProfile: { type: 'RuntimeDefault' } },
+    containers: [{
+      name: 'exporter',
+      image: metrics.image ?? DEFAULT_EXPORTER_IMAGE,
+      args: [`--config.my-cnf=${CONFIG_DIR}/my.cnf`, `--web.listen-address=:${METRICS_PORT}`, `--mysqld.address=${ctx.primaryHost}:3306`],
+      // mysqld_exporter reads a password only from this variable (or from its config file,
+      // where it expands $VARIABLES inside the value, so a password with "$" would break).
+      env: [{ name: 'MYSQLD_EXPORTER_PASSWORD', valueFrom: { secretKeyRef: { name: plan.secretName, key: plan.exporterPasswordKey } } }],
+      ports: [{ name: 'metrics', containerPort: METRICS_PORT }],
+      // Liveness: the process listens (a restart helps nothing else); readiness: it serves HTTP.
+      livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 },
+      readinessProbe: { httpGet: { path: '/', port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 10, timeoutSeconds: 5 },
+      resources: renderResources(v, 'metrics', undefined, {
+        cpu: { request: cpuMillis(50) },
+        memory: { request: Size.mebibytes(64), limit: Size.mebibytes(64) },
+        ephemeralStorage: { request: Size.mebibytes(16), limit: Size.mebibytes(64) },
+      }),
+      securityContext: restrictedSecurityContext(true),
+      volumeMounts: [
+        { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+        ...(tls ? [{ name: 'tls', mountPath: TLS_DIR, readOnly: true }] : []),
+      ],
+    }],
+    volumes: [
+      { name: 'config', configMap: { name } },
+      ...(tls ? [{ name: 'tls', secret: { secretName: plan.tlsSecretName, items: [{ key: 'ca.crt', path: 'ca.crt' }] } }] : []),
+    ],
+  };
 }

@@ -125,7 +125,7 @@ function parseOptions(argv: string[]): Options {
     const i = argv.indexOf(flag);
     return i >= 0 ? argv[i + 1] : undefined;
   };
-  const list = (flag: string, fallback: string): string[] => (get(flag) ?? fallback).split(',').map(s => s.trim()).filter(Boolean);
+  const list = (flag: string, fallback: string): string[] => (get(flag) ?? fallback).split(',').map((s) => s.trim()).filter(Boolean);
   const growth = get('--growth');
   return {
     repeat: Number(get('--repeat') ?? 5),
@@ -151,9 +151,9 @@ function main(argv: string[]): void {
   const opt = parseOptions(argv);
   const work = fs.mkdtempSync(path.join(scratchDir(), 'bench-'));
   const cpus = os.cpus();
-  console.log(`cdk8s-stateful benchmark: node ${process.version}, ${os.type()} ${os.release()} ${os.arch()}, ` +
-    `${cpus.length} x ${cpus[0]?.model ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; ` +
-    `${opt.repeat} rounds, medians; time = wall clock of construct + app.synth(), RSS = peak resident set of the process`);
+  console.log(`cdk8s-stateful benchmark: node ${process.version}, ${os.type()} ${os.release()} ${os.arch()}, `
+    + `${cpus.length} x ${cpus[0]?.model ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; `
+    + `${opt.repeat} rounds, medians; time = wall clock of construct + app.synth(), RSS = peak resident set of the process`);
 
   type Case = { kind: AppKind; layout: Layout; n: number; impls: Impl[] };
   const cases: Case[] = [];
@@ -207,9 +207,9 @@ function main(argv: string[]): void {
   let failed = 0;
   for (const c of cases) {
     // Every raw and typed run must have written exactly our bytes, or the comparison is void.
-    const ours = new Set((samples.get(key(c, 'ours')) ?? []).map(s => s.digest));
+    const ours = new Set((samples.get(key(c, 'ours')) ?? []).map((s) => s.digest));
     const replays = [...(samples.get(key(c, 'raw')) ?? []), ...(samples.get(key(c, 'typed')) ?? [])];
-    const identical = ours.size === 1 && replays.every(r => ours.has(r.digest));
+    const identical = ours.size === 1 && replays.every((r) => ours.has(r.digest));
     if (!identical) failed++;
     const timeRatio = med(c, 'ours', wall) / med(c, 'raw', wall);
     const rssRatio = med(c, 'ours', rss) / med(c, 'raw', rss);
@@ -229,8 +229,8 @@ function main(argv: string[]): void {
     for (const kind of opt.kinds) {
       for (const layout of opt.layouts) {
         const at = (n: number, impl: Impl) => {
-          const c = cases.find(x => x.kind === kind && x.layout === layout && x.n === n)!;
-          return med(c, impl, s => s.wallMs);
+          const c = cases.find((x) => x.kind === kind && x.layout === layout && x.n === n)!;
+          return med(c, impl, (s) => s.wallMs);
         };
         const big = opt.growth;
         const small = Math.max(...opt.sizes);
@@ -238,9 +238,10 @@ function main(argv: string[]): void {
       }
     }
   }
-  const startRss = (impl: Impl) => median(cases.filter(c => c.impls.includes(impl)).flatMap(c => samples.get(key(c, impl)) ?? []).map(s => s.startRssMb));
-  console.log(`\nRSS when the clock starts (modules loaded, inputs read), median over all runs: ours ${fmt(startRss('ours'))} MB, raw ${fmt(startRss('raw'))} MB` +
-    `, typed ${fmt(startRss('typed'))} MB${opt.plus ? `, plus ${fmt(startRss('plus'))} MB` : ''}.`);
+  const startRss = (impl: Impl) => median(cases.filter((c) => c.impls.includes(impl))
+    .flatMap((c) => samples.get(key(c, impl)) ?? []).map((s) => s.startRssMb));
+  console.log(`\nRSS when the clock starts (modules loaded, inputs read), median over all runs: ours ${fmt(startRss('ours'))} MB, raw ${fmt(startRss('raw'))} MB`
+    + `, typed ${fmt(startRss('typed'))} MB${opt.plus ? `, plus ${fmt(startRss('plus'))} MB` : ''}.`);
   console.log('raw: cdk8s ApiObjects replaying our captured output, flat under the chart (the floor; loads cdk8s only).');
   console.log('typed: the same JSON through our typed L1 classes (one-pass serializer) in our tree shape: the set, its objects as its children.');
   console.log('ΔRSS: peak RSS minus RSS at the start, i.e. what synthesis added (module size left out).');

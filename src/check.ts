@@ -66,14 +66,14 @@ export function declaredShape(iface: string, types: TypeShapes = {}, selfChecked
     if (!shape) throw new Error(`declaredShape: ${iface}.${prop} is of type ${d.type}: give its shape`);
     props[prop] = shape;
   }
-  const required = Object.keys(declared).filter(prop => !declared[prop].optional && !selfChecked.includes(prop));
+  const required = Object.keys(declared).filter((prop) => !declared[prop].optional && !selfChecked.includes(prop));
   return { t: 'object', name: iface, props, required };
 }
 
 function shapeOfType(type: string, types: TypeShapes): Shape | undefined {
   const map = /^\{ \[\w+: string\]: (.+); \}$/.exec(type);
-  if (map) return wrap(shapeOfType(map[1], types), of => S.map(of));
-  if (type.endsWith('[]')) return wrap(shapeOfType(type.slice(0, -2), types), of => S.array(of));
+  if (map) return wrap(shapeOfType(map[1], types), (of) => S.map(of));
+  if (type.endsWith('[]')) return wrap(shapeOfType(type.slice(0, -2), types), (of) => S.array(of));
   if (types[type]) return types[type];
   if (PLAIN[type]) return PLAIN[type];
   if (DECLARED_ENUMS[type]) return S.enum(type, DECLARED_ENUMS[type]);
@@ -133,7 +133,7 @@ export function checkShape(v: Validator, path: string, value: unknown, shape: Sh
       if (typeof value !== 'string' || !values.includes(value)) {
         const close = typeof value === 'string' ? closest(value, values) : undefined;
         const [key] = shape.entries.find(([, x]) => x === close) ?? shape.entries[0];
-        v.fail(path, value, `is not ${article(shape.name)} ${shape.name} (one of ${values.map(x => JSON.stringify(x)).join(', ')})`,
+        v.fail(path, value, `is not ${article(shape.name)} ${shape.name} (one of ${values.map((x) => JSON.stringify(x)).join(', ')})`,
           `use ${shape.name}.${key}${close ? ` (${JSON.stringify(close)})` : ''}`);
       }
       return;

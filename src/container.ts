@@ -200,7 +200,7 @@ export class HealthProbe {
       successThreshold: o.successThreshold,
     };
     if (this.kind === 'exec') {
-      if (!Array.isArray(this.command) || this.command.length === 0 || this.command.some(c => typeof c !== 'string')) {
+      if (!Array.isArray(this.command) || this.command.length === 0 || this.command.some((c) => typeof c !== 'string')) {
         v.fail(`${prop}.command`, this.command, 'must be a non-empty list of strings', 'pass the program and its arguments, e.g. ["pg_isready"]');
       }
       return { exec: { command: [...this.command] }, ...timing };
@@ -354,8 +354,8 @@ const SECRET_LIKE = /PASSWORD|PASSWD|SECRET|TOKEN|KEY/i;
 export function sizeToQuantity(size: Size): string {
   const exact = { rounding: SizeRoundingBehavior.NONE };
   const units: Array<[string, (s: Size) => number]> = [
-    ['Pi', s => s.toPebibytes(exact)], ['Ti', s => s.toTebibytes(exact)], ['Gi', s => s.toGibibytes(exact)],
-    ['Mi', s => s.toMebibytes(exact)], ['Ki', s => s.toKibibytes(exact)],
+    ['Pi', (s) => s.toPebibytes(exact)], ['Ti', (s) => s.toTebibytes(exact)], ['Gi', (s) => s.toGibibytes(exact)],
+    ['Mi', (s) => s.toMebibytes(exact)], ['Ki', (s) => s.toKibibytes(exact)],
   ];
   for (const [unit, convert] of units) {
     const amount = convert(size);
@@ -371,7 +371,9 @@ export function sizeBytes(size: Size): number {
 }
 
 /** Checks and renders resources, merging cpu/memory/ephemeralStorage groups over defaults. @internal */
-export function renderResources(v: Validator, prop: string, given: ContainerResources | undefined, defaults: ContainerResources): k8s.ResourceRequirements {
+export function renderResources(
+  v: Validator, prop: string, given: ContainerResources | undefined, defaults: ContainerResources,
+): k8s.ResourceRequirements {
   const r: ContainerResources = { ...defaults, ...(given ?? {}) };
   const requests: { [key: string]: k8s.Quantity } = {};
   const limits: { [key: string]: k8s.Quantity } = {};
@@ -486,7 +488,9 @@ export function checkImage(v: Validator, prop: string, image: string | undefined
 }
 
 /** Checks and renders volume mounts; mount paths must be unique within the container. @internal */
-export function renderMounts(v: Validator, prop: string, mounts: VolumeMountOptions[], volumeNames: ReadonlySet<string>): k8s.VolumeMount[] | undefined {
+export function renderMounts(
+  v: Validator, prop: string, mounts: VolumeMountOptions[], volumeNames: ReadonlySet<string>,
+): k8s.VolumeMount[] | undefined {
   const paths = new Set<string>();
   const out: k8s.VolumeMount[] = [];
   mounts.forEach((m, i) => {
@@ -518,7 +522,9 @@ export function restrictedSecurityContext(readOnlyRootFilesystem: boolean): k8s.
 }
 
 /** Checks and renders an init container or sidecar. @internal */
-export function renderHelperContainer(v: Validator, prop: string, spec: ContainerOptions, defaults: ContainerDefaults, allowProbes: boolean): k8s.Container {
+export function renderHelperContainer(
+  v: Validator, prop: string, spec: ContainerOptions, defaults: ContainerDefaults, allowProbes: boolean,
+): k8s.Container {
   const problem = checkDns1123Label(spec?.name);
   if (problem) v.fail(`${prop}.name`, spec?.name, problem, 'use a name like "init-config"');
   const image = spec.image === undefined ? defaults.image : checkImage(v, `${prop}.image`, spec.image, spec.allowUnpinnedImage);

@@ -36,7 +36,8 @@ export type { MySqlCertManagerOptions, MySqlTlsOptions } from './mysql/tls';
 export type { MySqlSecretKeys, MySqlPlaintextPasswords } from './mysql/credentials';
 export { KubeServiceMonitor } from './imports/monitoring';
 export type {
-  KubeServiceMonitorProps, ServiceMonitorSpec, ServiceMonitorSelector, ServiceMonitorNamespaceSelector, ServiceMonitorEndpoint, ServiceMonitorRelabeling,
+  KubeServiceMonitorProps, ServiceMonitorSpec, ServiceMonitorSelector, ServiceMonitorNamespaceSelector, ServiceMonitorEndpoint,
+  ServiceMonitorRelabeling,
 } from './imports/monitoring';
 export { KubeCertificate } from './imports/cert-manager';
 export type { KubeCertificateProps, CertificateSpec, CertificateIssuerRef, CertificatePrivateKey } from './imports/cert-manager';

@@ -87,12 +87,17 @@ export function toKubernetesJson(value: unknown): unknown {
   const json = convert(value, false);
   if (json === null || typeof json !== 'object' || Array.isArray(json)) return json;
   const { apiVersion, kind, metadata, ...rest } = json as { [key: string]: unknown };
-  return { ...(apiVersion !== undefined ? { apiVersion } : {}), ...(kind !== undefined ? { kind } : {}), ...(metadata !== undefined ? { metadata } : {}), ...rest };
+  return {
+    ...(apiVersion !== undefined ? { apiVersion } : {}),
+    ...(kind !== undefined ? { kind } : {}),
+    ...(metadata !== undefined ? { metadata } : {}),
+    ...rest,
+  };
 }
 
 function convert(value: unknown, isMap: boolean): unknown {
   if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map(v => convert(v, false));
+  if (Array.isArray(value)) return value.map((v) => convert(v, false));
   const keys = Object.keys(value);
   const v0 = (value as { value?: unknown }).value;
   // No Kubernetes type is an object whose only field is `value`: that is a resolved union.

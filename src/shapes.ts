@@ -15,19 +15,19 @@ const instance = (name: string, test: (v: unknown) => boolean, fix: string | ((v
 const group = (name: string) => S.object(name, { request: name === 'cpu' ? S.cpu : S.size, limit: name === 'cpu' ? S.cpu : S.size });
 
 const TYPES: TypeShapes = {
-  HealthProbe: instance('HealthProbe', v => v instanceof HealthProbe, 'use HealthProbe.tcpSocket(), HealthProbe.httpGet("/healthz") or HealthProbe.exec([...])'),
-  EnvSource: instance('EnvSource', v => v instanceof EnvSource,
-    v => (typeof v === 'string' ? `use EnvSource.fromValue(${JSON.stringify(v)})` : 'use EnvSource.fromValue("...") or EnvSource.fromSecretKey("secret", "key")')),
+  'HealthProbe': instance('HealthProbe', (v) => v instanceof HealthProbe, 'use HealthProbe.tcpSocket(), HealthProbe.httpGet("/healthz") or HealthProbe.exec([...])'),
+  'EnvSource': instance('EnvSource', (v) => v instanceof EnvSource,
+    (v) => (typeof v === 'string' ? `use EnvSource.fromValue(${JSON.stringify(v)})` : 'use EnvSource.fromValue("...") or EnvSource.fromSecretKey("secret", "key")')),
   // An interface that constructs implement (DiskStorageClass), or fromStorageClassName's plain object: duck-typed.
-  IStorageClass: instance('IStorageClass', v => v !== null && typeof v === 'object' && typeof (v as { storageClassName?: unknown }).storageClassName === 'string',
+  'IStorageClass': instance('IStorageClass', (v) => v !== null && typeof v === 'object' && typeof (v as { storageClassName?: unknown }).storageClassName === 'string',
     'pass a DiskStorageClass, or DiskStorageClass.fromStorageClassName("gp3") for a class that exists in the cluster'),
-  UpdateStrategy: instance('UpdateStrategy', v => v instanceof UpdateStrategy, 'use UpdateStrategy.rollingUpdate({ partition }) or UpdateStrategy.onDelete()'),
-  DisruptionBudget: instance('DisruptionBudget', v => v instanceof DisruptionBudget, 'use DisruptionBudget.maxUnavailable(1), .minAvailable(n) or .none()'),
-  MySqlCredentials: instance('MySqlCredentials', v => v instanceof MySqlCredentials, 'use MySqlCredentials.fromSecretName("mysql-credentials")'),
-  MySqlTls: instance('MySqlTls', v => v instanceof MySqlTls, 'use MySqlTls.fromSecret("mysql-tls") or MySqlTls.certManager({ issuerName: "ca-issuer" })'),
-  DiskProvider: instance('DiskProvider', v => v instanceof DiskProvider, 'use a preset such as DiskProvider.AWS_EBS_GP3, or DiskProvider.custom(provisioner)'),
+  'UpdateStrategy': instance('UpdateStrategy', (v) => v instanceof UpdateStrategy, 'use UpdateStrategy.rollingUpdate({ partition }) or UpdateStrategy.onDelete()'),
+  'DisruptionBudget': instance('DisruptionBudget', (v) => v instanceof DisruptionBudget, 'use DisruptionBudget.maxUnavailable(1), .minAvailable(n) or .none()'),
+  'MySqlCredentials': instance('MySqlCredentials', (v) => v instanceof MySqlCredentials, 'use MySqlCredentials.fromSecretName("mysql-credentials")'),
+  'MySqlTls': instance('MySqlTls', (v) => v instanceof MySqlTls, 'use MySqlTls.fromSecret("mysql-tls") or MySqlTls.certManager({ issuerName: "ca-issuer" })'),
+  'DiskProvider': instance('DiskProvider', (v) => v instanceof DiskProvider, 'use a preset such as DiskProvider.AWS_EBS_GP3, or DiskProvider.custom(provisioner)'),
   // cdk8s-plus-28's types, passed through.
-  ContainerResources: S.object('ContainerResources', { cpu: group('cpu'), memory: group('memory'), ephemeralStorage: group('ephemeralStorage') }),
+  'ContainerResources': S.object('ContainerResources', { cpu: group('cpu'), memory: group('memory'), ephemeralStorage: group('ephemeralStorage') }),
   'k8s.Toleration': S.any,
 };
 

@@ -58,7 +58,7 @@ test('connectClient refuses a typo in its options, naming the database and the p
   const mysql = new ReplicatedMySql(chart, 'db', { database: { name: 'shop', user: 'shop' } });
   const api = new kplus.Deployment(chart, 'api', { metadata: { name: 'api' }, containers: [{ image: 'shop/api:1.0.0' }] });
   expect(() => mysql.connectClient(api, js({ envPrefx: 'DB_' })))
-    .toThrow("ReplicatedMySql 'test/db': connectClient options.envPrefx \"DB_\" is invalid: is not a prop of MySqlClientOptions (known: container, clientSecretName, envPrefix). Fix: did you mean envPrefix?");
+    .toThrow('ReplicatedMySql \'test/db\': connectClient options.envPrefx "DB_" is invalid: is not a prop of MySqlClientOptions (known: container, clientSecretName, envPrefix). Fix: did you mean envPrefix?');
 });
 
 describe('the constructs\' props checks are derived from their interfaces', () => {
@@ -67,7 +67,7 @@ describe('the constructs\' props checks are derived from their interfaces', () =
   test.each(CHECKED)('%s: every declared prop, each with a shape', (name) => {
     const shape = shapeOf(name);
     expect(Object.keys(shape.props)).toEqual(Object.keys(DECLARED[name]));
-    expect(Object.values(shape.props).every(p => p !== undefined)).toBe(true);
+    expect(Object.values(shape.props).every((p) => p !== undefined)).toBe(true);
   });
 
   test('nested interfaces, lists, maps and enums are derived; classes come from the one table of src/shapes.ts', () => {

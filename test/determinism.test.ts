@@ -25,8 +25,8 @@ function yamlOf(place: (chart: Chart) => Construct): string {
 
 describe('stable, deterministic output', () => {
   test('the same app one construct deeper synthesizes byte-identical YAML', () => {
-    const flat = yamlOf(chart => chart);
-    const deeper = yamlOf(chart => new Construct(new Construct(chart, 'Platform'), 'Storefront'));
+    const flat = yamlOf((chart) => chart);
+    const deeper = yamlOf((chart) => new Construct(new Construct(chart, 'Platform'), 'Storefront'));
     expect(deeper).toBe(flat);
   });
 
@@ -43,9 +43,10 @@ describe('stable, deterministic output', () => {
     const app = Testing.app();
     buildExample(app);
     const yaml = app.synthYaml();
-    const names = [...yaml.matchAll(/^ {2}name: (\S+)$/gm)].map(m => m[1]).sort();
+    const names = [...yaml.matchAll(/^ {2}name: (\S+)$/gm)].map((m) => m[1]).sort();
     expect(names).toEqual([
-      // each app: StatefulSet, Service, PDB and NetworkPolicy; mysql-member: the Role, the RoleBinding and its roleRef; mysql-members: the evidence ConfigMap
+      // each app: StatefulSet, Service, PDB and NetworkPolicy; mysql-member: the Role, the RoleBinding
+      // and its roleRef; mysql-members: the evidence ConfigMap
       'canary-web', 'canary-web', 'canary-web', 'canary-web', 'gp3', 'mysql', 'mysql', 'mysql', 'mysql', 'mysql',
       'mysql-client', 'mysql-config', 'mysql-gp3', 'mysql-member', 'mysql-member', 'mysql-member', 'mysql-members',
       'mysql-primary', 'mysql-read', 'web', 'web', 'web', 'web', 'web-read',
@@ -59,10 +60,10 @@ describe('stable, deterministic output', () => {
     const realNow = Date.now;
     const realRandom = Math.random;
     try {
-      const a = yamlOf(chart => chart);
+      const a = yamlOf((chart) => chart);
       Date.now = () => 0;
       Math.random = () => 0.5;
-      expect(yamlOf(chart => chart)).toBe(a);
+      expect(yamlOf((chart) => chart)).toBe(a);
     } finally {
       Date.now = realNow;
       Math.random = realRandom;

@@ -24,16 +24,16 @@ import { Block, prelude, readBlocks } from '../scripts/docs/blocks';
 import { Manifest, validateWithKubernetesModels } from './util';
 
 const ROOT = path.join(__dirname, '..');
-const FILES = ['README.md', ...fs.readdirSync(path.join(ROOT, 'docs')).filter(f => f.endsWith('.md')).sort().map(f => `docs/${f}`)];
+const FILES = ['README.md', ...fs.readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
 
-const BLOCKS = FILES.flatMap(f => readBlocks(path.join(ROOT, f), f));
+const BLOCKS = FILES.flatMap((f) => readBlocks(path.join(ROOT, f), f));
 
 /** Names exported by the built library, for the fragments' prelude. */
 function libraryExports(): string[] {
   const program = ts.createProgram([path.join(ROOT, 'lib', 'index.d.ts')], { skipLibCheck: true });
   const checker = program.getTypeChecker();
   const symbol = checker.getSymbolAtLocation(program.getSourceFile(path.join(ROOT, 'lib', 'index.d.ts'))!)!;
-  return checker.getExportsOfModule(symbol).map(s => s.name).sort();
+  return checker.getExportsOfModule(symbol).map((s) => s.name).sort();
 }
 
 /**
@@ -69,7 +69,7 @@ describe('docs: every TypeScript block of README.md and docs/ compiles and synth
     const lib = path.join(ROOT, 'lib', 'index.js');
     if (!fs.existsSync(lib)) throw new Error('lib/ is missing: run `npm run build` (npm test does)');
     // tsc is incremental: it rewrites only the outputs of changed sources, so compare file by file.
-    const stale = listTs(path.join(ROOT, 'src')).filter(f => {
+    const stale = listTs(path.join(ROOT, 'src')).filter((f) => {
       const out = path.join(ROOT, 'lib', path.relative(path.join(ROOT, 'src'), f)).replace(/\.ts$/, '.js');
       return !fs.existsSync(out) || fs.statSync(out).mtimeMs < fs.statSync(f).mtimeMs;
     });
@@ -112,13 +112,14 @@ describe('docs: every TypeScript block of README.md and docs/ compiles and synth
   });
 
   test('there are blocks to test in README.md', () => {
-    expect(BLOCKS.filter(b => b.file === 'README.md').length).toBeGreaterThan(15);
+    expect(BLOCKS.filter((b) => b.file === 'README.md').length).toBeGreaterThan(15);
   });
 
   test.each(BLOCKS.map((b, i) => [`${b.file}:${b.line}${b.fragment ? ' (fragment)' : ''}`, i] as const))('%s', (_title, index) => {
     const block = BLOCKS[index];
     expect(diagnostics.get(index) ?? []).toEqual([]);
-    const js = ts.transpileModule(sourceOf(block, names).code, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020, esModuleInterop: true } }).outputText;
+    const compilerOptions = { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020, esModuleInterop: true };
+    const js = ts.transpileModule(sourceOf(block, names).code, { compilerOptions }).outputText;
     const outdir = fs.mkdtempSync(path.join(sandbox, 'out-'));
     const cwd = process.cwd();
     const previousOutdir = process.env.CDK8S_OUTDIR;
@@ -156,8 +157,8 @@ describe('docs: every TypeScript block of README.md and docs/ compiles and synth
       return;
     }
     if (error !== undefined) throw error instanceof Error ? error : new Error(JSON.stringify(error));
-    if (!block.fragment) yaml = fs.readdirSync(outdir).filter(f => f.endsWith('.yaml')).map(f => fs.readFileSync(path.join(outdir, f), 'utf8')).join('\n---\n');
-    const objects = parseAllDocuments(yaml).map(d => d.toJSON()).filter(Boolean) as Manifest[];
+    if (!block.fragment) yaml = fs.readdirSync(outdir).filter((f) => f.endsWith('.yaml')).map((f) => fs.readFileSync(path.join(outdir, f), 'utf8')).join('\n---\n');
+    const objects = parseAllDocuments(yaml).map((d) => d.toJSON()).filter(Boolean) as Manifest[];
     objects.forEach(validateWithKubernetesModels);
     // a program that synthesizes nothing must say why: only the guard's API block does
     if (objects.length === 0) expect(block.code).toMatch(/checkUpgrade|UpgradeGuard/);
@@ -165,7 +166,7 @@ describe('docs: every TypeScript block of README.md and docs/ compiles and synth
 });
 
 function listTs(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap(e => {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const p = path.join(dir, e.name);
     return e.isDirectory() ? listTs(p) : p.endsWith('.ts') ? [p] : [];
   });

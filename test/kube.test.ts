@@ -86,7 +86,7 @@ describe('one serializer for every object: byte-for-byte the generated converter
   });
 
   test('maps keep their keys; a resolved IntOrString or Quantity is unwrapped', () => {
-    expect(toKubernetesJson({ apiVersion: 'v1', kind: 'X', metadata: { labels: { clusterIp: 'a', 'b/c': 'd' } }, spec: { port: { value: 8080 }, b: 1, a: 2 } }))
+    expect(toKubernetesJson({ apiVersion: 'v1', kind: 'X', metadata: { labels: { 'clusterIp': 'a', 'b/c': 'd' } }, spec: { port: { value: 8080 }, b: 1, a: 2 } }))
       .toEqual({ apiVersion: 'v1', kind: 'X', metadata: { labels: { 'clusterIp': 'a', 'b/c': 'd' } }, spec: { a: 2, b: 1, port: 8080 } });
   });
 });

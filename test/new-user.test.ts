@@ -15,12 +15,12 @@ const CLIENT_LABEL = 'cdk8s-stateful.io/mysql-client';
 const DB = { database: { name: 'shop', user: 'shop' } };
 
 function envOf(container: { env?: Array<{ name: string; value?: string; valueFrom?: unknown }> }): { [name: string]: unknown } {
-  return Object.fromEntries((container.env ?? []).map(e => [e.name, e.value ?? e.valueFrom]));
+  return Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value ?? e.valueFrom]));
 }
 
 /** Synthesizes every chart of the app (validating the whole App, as `cdk8s synth` does). */
 function synthAll(app: App): Manifest[] {
-  const objects = app.charts.flatMap(c => Testing.synth(c) as Manifest[]);
+  const objects = app.charts.flatMap((c) => Testing.synth(c) as Manifest[]);
   objects.forEach(validateWithKubernetesModels);
   return objects;
 }
@@ -32,7 +32,9 @@ function clientPeers(objects: Manifest[], name = 'mysql'): unknown[] {
   return np.spec.ingress[1].from;
 }
 
-function expectWired(pod: { metadata: { labels: { [k: string]: string } }; spec: { containers: any[] } }, host: string, secret: string, containerIndex = 0): void {
+function expectWired(
+  pod: { metadata: { labels: { [k: string]: string } }; spec: { containers: any[] } }, host: string, secret: string, containerIndex = 0,
+): void {
   expect(envOf(pod.spec.containers[containerIndex])).toEqual({
     MYSQL_HOST: `mysql-primary.${host}.svc.cluster.local`,
     MYSQL_READ_HOST: `mysql-read.${host}.svc.cluster.local`,
@@ -76,7 +78,7 @@ describe('connectClient: any workload a user has, same namespace', () => {
     expectWired(cron.spec.jobTemplate.spec.template, 'shop', 'mysql-credentials');
   });
 
-  test("this library's StatefulApp", () => {
+  test('this library\'s StatefulApp', () => {
     const chart = new Chart(Testing.app(), 'c', { namespace: 'shop' });
     const mysql = new ReplicatedMySql(chart, 'mysql', DB);
     const worker = new StatefulApp(chart, 'worker', { image: 'shop/worker:1.0.0', replicas: 2, ports: [{ name: 'http', port: 8080 }] });
@@ -132,9 +134,9 @@ describe('connectClient across namespaces', () => {
   test('refuses without a copy of the Secret in the client namespace, naming the key and the fix', () => {
     const { mysql, api } = twoNamespaces();
     expect(() => mysql.connectClient(api)).toThrow(new RegExp(
-      "ReplicatedMySql 'data/mysql': connectClient\\(client\\) \"apps/api\" is invalid: is in namespace apps and the database in data: a pod can read Secrets of its own namespace only, "
+      'ReplicatedMySql \'data/mysql\': connectClient\\(client\\) "apps/api" is invalid: is in namespace apps and the database in data: a pod can read Secrets of its own namespace only, '
       + 'so a reference to mysql-credentials would leave it in CreateContainerConfigError\\. '
-      + "Fix: keep a copy of the Secret \\(key password\\) in apps \\(External Secrets, a SealedSecret, Reflector\\) and pass \\{ clientSecretName: '<its name>' \\}"));
+      + 'Fix: keep a copy of the Secret \\(key password\\) in apps \\(External Secrets, a SealedSecret, Reflector\\) and pass \\{ clientSecretName: \'<its name>\' \\}'));
     // nothing was half-wired
     expect(api.containers[0].env.variables).toEqual({});
   });
@@ -154,7 +156,7 @@ describe('connectClient across namespaces', () => {
       { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'apps' } }, podSelector: { matchLabels: { [CLIENT_LABEL]: 'mysql' } } },
     ]);
     // the library emits no Secret into the client's namespace (the user keeps the copy)
-    expect(objects.filter(o => o.kind === 'Secret')).toEqual([]);
+    expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
   });
 
   test('refuses when only one of the namespaces is known (the other is the GitOps target: a guess)', () => {
@@ -175,7 +177,7 @@ describe('connectClient across namespaces', () => {
     ]);
   });
 
-  test("StatefulApp's networkPolicy.clientNamespaceLabels does the same", () => {
+  test('StatefulApp\'s networkPolicy.clientNamespaceLabels does the same', () => {
     const chart = new Chart(Testing.app(), 'c', { namespace: 'data' });
     new StatefulApp(chart, 'web', { image: 'nginxinc/nginx-unprivileged:1.25.3', ports: [{ name: 'http', port: 8080 }], networkPolicy: { clientPodLabels: { role: 'fe' }, clientNamespaceLabels: { team: 'shop' } } });
     const np = find(synthAll(chart.node.root as App), 'NetworkPolicy', 'web');
@@ -226,7 +228,7 @@ describe('duplicate names anywhere in the App', () => {
       /DiskStorageClass 'c\/io2': isDefault true is invalid: 'c\/gp3' is the default StorageClass already: a claim without a storageClassName would get either\. Fix: mark only one StorageClass as the default \(this one is "io2"\)/);
   });
 
-  test("at synth, the user's own objects too: a cdk8s-plus Service named like the database's read Service", () => {
+  test('at synth, the user\'s own objects too: a cdk8s-plus Service named like the database\'s read Service', () => {
     const chart = new Chart(Testing.app(), 'c', { namespace: 'shop' });
     new ReplicatedMySql(chart, 'db', {});
     new kplus.Service(chart, 'mine', { metadata: { name: 'db-read' }, ports: [{ port: 80 }] });
@@ -277,7 +279,7 @@ describe('duplicate names anywhere in the App', () => {
     new StatefulApp(chart, 'web', web);
     new k8s.KubeConfigMap(chart, 'cm', { metadata: { name: 'web' } });
     new k8s.KubeService(new Chart(app, 'd', { namespace: 'blog' }), 'svc', { metadata: { name: 'web' }, spec: { ports: [{ port: 80 }] } });
-    expect(() => app.charts.forEach(c => Testing.synth(c))).not.toThrow();
+    expect(() => app.charts.forEach((c) => Testing.synth(c))).not.toThrow();
     expect(ApiObject.of(chart.node.findChild('cm')).name).toBe('web');
   });
 });

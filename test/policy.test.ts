@@ -19,18 +19,18 @@ function minimalApp(): Manifest[] {
 
 /** Breaks the minimal app's output in the way each rule exists to catch. */
 const BREAK: Record<Rule, (docs: Manifest[]) => void> = {
-  'pss': docs => { delete sts(docs).spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation; },
-  'resources': docs => { delete sts(docs).spec.template.spec.containers[0].resources.limits; },
-  'probes': docs => { delete sts(docs).spec.template.spec.containers[0].readinessProbe; },
-  'image-tag': docs => { sts(docs).spec.template.spec.containers[0].image = 'nginx:latest'; },
-  'plaintext-secret': docs => { sts(docs).spec.template.spec.containers[0].env = [{ name: 'DB_PASSWORD', value: 'x' }]; },
-  'links': docs => { sts(docs).spec.serviceName = 'nowhere'; },
-  'external-ref': docs => { sts(docs).spec.template.spec.containers[0].env = [{ name: 'A', valueFrom: { secretKeyRef: { name: 'missing', key: 'a' } } }]; },
-  'storage': docs => { delete sts(docs).spec.persistentVolumeClaimRetentionPolicy; },
-  'ha': docs => { docs.splice(docs.findIndex(d => d.kind === 'PodDisruptionBudget'), 1); },
+  'pss': (docs) => { delete sts(docs).spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation; },
+  'resources': (docs) => { delete sts(docs).spec.template.spec.containers[0].resources.limits; },
+  'probes': (docs) => { delete sts(docs).spec.template.spec.containers[0].readinessProbe; },
+  'image-tag': (docs) => { sts(docs).spec.template.spec.containers[0].image = 'nginx:latest'; },
+  'plaintext-secret': (docs) => { sts(docs).spec.template.spec.containers[0].env = [{ name: 'DB_PASSWORD', value: 'x' }]; },
+  'links': (docs) => { sts(docs).spec.serviceName = 'nowhere'; },
+  'external-ref': (docs) => { sts(docs).spec.template.spec.containers[0].env = [{ name: 'A', valueFrom: { secretKeyRef: { name: 'missing', key: 'a' } } }]; },
+  'storage': (docs) => { delete sts(docs).spec.persistentVolumeClaimRetentionPolicy; },
+  'ha': (docs) => { docs.splice(docs.findIndex((d) => d.kind === 'PodDisruptionBudget'), 1); },
 };
 function sts(docs: Manifest[]): Manifest {
-  return docs.find(d => d.kind === 'StatefulSet')!;
+  return docs.find((d) => d.kind === 'StatefulSet')!;
 }
 
 describe('a StatefulApp with only image, replicas, ports and volumes is policy-clean', () => {

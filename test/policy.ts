@@ -33,8 +33,8 @@ const id = (d: Manifest) => `${d.kind}/${d.metadata?.name}`;
 export function check(rule: Rule, docs: Manifest[]): string[] {
   const out: string[] = [];
   const report = (d: Manifest, msg: string) => out.push(`${rule}: ${id(d)}: ${msg}`);
-  const names = new Set(docs.map(d => `${d.kind}/${d.metadata?.name}`));
-  const templates = docs.filter(d => WORKLOADS.has(d.kind)).map(templateOf);
+  const names = new Set(docs.map((d) => `${d.kind}/${d.metadata?.name}`));
+  const templates = docs.filter((d) => WORKLOADS.has(d.kind)).map(templateOf);
 
   for (const { doc: d, labels, pod } of templates) {
     const psc = pod.securityContext ?? {};
@@ -45,8 +45,8 @@ export function check(rule: Rule, docs: Manifest[]): string[] {
     if (rule === 'pss') {
       for (const f of ['hostNetwork', 'hostPID', 'hostIPC']) if (pod[f]) report(d, `${f} is true`);
       for (const v of pod.volumes ?? []) {
-        const kinds = Object.keys(v).filter(k => k !== 'name');
-        if (kinds.some(k => !ALLOWED_VOLUMES.has(k))) report(d, `volume ${v.name} uses a forbidden volume type`);
+        const kinds = Object.keys(v).filter((k) => k !== 'name');
+        if (kinds.some((k) => !ALLOWED_VOLUMES.has(k))) report(d, `volume ${v.name} uses a forbidden volume type`);
       }
     }
     for (const [role, c] of containers) {
@@ -105,7 +105,7 @@ export function check(rule: Rule, docs: Manifest[]): string[] {
         report(d, 'spec.selector does not match the pod template labels');
       }
       if (d.kind === 'StatefulSet') {
-        const svc = docs.find(s => s.kind === 'Service' && s.metadata?.name === d.spec?.serviceName);
+        const svc = docs.find((s) => s.kind === 'Service' && s.metadata?.name === d.spec?.serviceName);
         if (!svc) report(d, `serviceName ${d.spec?.serviceName} is not a Service in the set`);
         else {
           if (svc.spec?.clusterIP !== 'None') report(d, 'governing Service is not headless');
@@ -123,31 +123,31 @@ export function check(rule: Rule, docs: Manifest[]): string[] {
     if (rule === 'ha' && (d.kind === 'StatefulSet' || d.kind === 'Deployment')) {
       const replicas = d.spec?.replicas ?? 1;
       if (replicas > 1) {
-        if (!docs.some(p => p.kind === 'PodDisruptionBudget' && matches(p.spec?.selector, labels))) report(d, 'no PodDisruptionBudget selects the pods');
+        if (!docs.some((p) => p.kind === 'PodDisruptionBudget' && matches(p.spec?.selector, labels))) report(d, 'no PodDisruptionBudget selects the pods');
         if (!pod.affinity?.podAntiAffinity && !pod.topologySpreadConstraints) report(d, 'pods are not spread');
       }
     }
   }
   if (rule === 'links') {
-    for (const s of docs.filter(o => o.kind === 'Service')) {
+    for (const s of docs.filter((o) => o.kind === 'Service')) {
       const sel = s.spec?.selector;
       if (!sel) continue;
-      const hits = templates.filter(t => Object.entries(sel).every(([k, v]) => (t.doc.kind === 'StatefulSet' && RUNTIME_LABELS.has(k)) || t.labels[k] === v));
+      const hits = templates.filter((t) => Object.entries(sel).every(([k, v]) => (t.doc.kind === 'StatefulSet' && RUNTIME_LABELS.has(k)) || t.labels[k] === v));
       if (hits.length === 0) { report(s, 'selects no pod template'); continue; }
       for (const p of s.spec?.ports ?? []) {
-        if (typeof p.targetPort === 'string' && !hits.some(t => (t.pod.containers ?? []).some((c: any) => (c.ports ?? []).some((cp: any) => cp.name === p.targetPort)))) {
+        if (typeof p.targetPort === 'string' && !hits.some((t) => (t.pod.containers ?? []).some((c: any) => (c.ports ?? []).some((cp: any) => cp.name === p.targetPort)))) {
           report(s, `targetPort ${p.targetPort} is not a named port of the selected pods`);
         }
       }
     }
   }
   if (rule === 'storage') {
-    for (const sc of docs.filter(o => o.kind === 'StorageClass')) if (!sc.allowVolumeExpansion) report(sc, 'allowVolumeExpansion is not true');
+    for (const sc of docs.filter((o) => o.kind === 'StorageClass')) if (!sc.allowVolumeExpansion) report(sc, 'allowVolumeExpansion is not true');
   }
   return out;
 }
 
 /** Every rule at once. */
 export function checkAll(docs: Manifest[], allow: Rule[] = []): string[] {
-  return RULES.filter(r => !allow.includes(r)).flatMap(r => check(r, docs));
+  return RULES.filter((r) => !allow.includes(r)).flatMap((r) => check(r, docs));
 }

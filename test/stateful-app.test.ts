@@ -1,7 +1,8 @@
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import { Cpu, k8s } from 'cdk8s-plus-28';
 import {
-  AccessMode, DiskProvider, DiskStorageClass, DisruptionBudget, EnvSource, HealthProbe, PvcRetention, SpreadMode, StatefulApp, StatefulAppProps, UpdateStrategy,
+  AccessMode, DiskProvider, DiskStorageClass, DisruptionBudget, EnvSource, HealthProbe, PvcRetention, SpreadMode, StatefulApp, StatefulAppProps,
+  UpdateStrategy,
 } from '../src';
 import { ImagePullPolicy, PodManagementPolicy, Protocol, ServiceType } from 'cdk8s-plus-28';
 import { find, Manifest, newChart, ofKind, synth, toYaml } from './util';
@@ -32,7 +33,7 @@ describe('StatefulApp defaults', () => {
 
   test('emits the StatefulSet, then its headless Service, a PDB and a NetworkPolicy, and nothing else', () => {
     const { objects } = build();
-    expect(objects.map(o => `${o.kind}/${o.metadata.name}`)).toEqual(['StatefulSet/web', 'Service/web', 'PodDisruptionBudget/web', 'NetworkPolicy/web']);
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['StatefulSet/web', 'Service/web', 'PodDisruptionBudget/web', 'NetworkPolicy/web']);
   });
 
   test('the default NetworkPolicy admits the pods of the app\'s own namespace to its ports, no other namespace', () => {
@@ -201,7 +202,9 @@ describe('StatefulApp options', () => {
       ],
     });
     const sts = find(synth(chart), 'StatefulSet', 'web');
-    expect(sts.spec.volumeClaimTemplates.map((c: any) => [c.metadata.name, c.spec.storageClassName, c.spec.resources.requests.storage, c.spec.accessModes]))
+    expect(sts.spec.volumeClaimTemplates.map((c: any) => [
+      c.metadata.name, c.spec.storageClassName, c.spec.resources.requests.storage, c.spec.accessModes,
+    ]))
       .toEqual([['data', 'fast', '20Gi', ['ReadWriteOnce']], ['shared', 'nfs', '1536Mi', ['ReadWriteMany']]]);
     expect(mainContainer(sts).volumeMounts).toEqual([
       { name: 'data', mountPath: '/data', subPath: 'pgdata' },
@@ -341,7 +344,7 @@ describe('StatefulApp options', () => {
 
   test('scheduling and identity options', () => {
     const { pod, sts } = build({
-      serviceAccountName: 'web-sa', automountServiceAccountToken: true, nodeSelector: { 'disktype': 'ssd' },
+      serviceAccountName: 'web-sa', automountServiceAccountToken: true, nodeSelector: { disktype: 'ssd' },
       tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'db', effect: 'NoSchedule' }],
       priorityClassName: 'high', terminationGracePeriod: Duration.minutes(2), imagePullPolicy: ImagePullPolicy.ALWAYS,
       imagePullSecrets: ['regcred'], spreadAcrossZones: SpreadMode.REQUIRED, spreadAcrossNodes: SpreadMode.REQUIRED,
@@ -426,7 +429,7 @@ describe('StatefulApp attributes and helpers', () => {
 
   test('a namespace prop overrides the chart namespace; cluster domain is configurable', () => {
     const { app, objects } = build({ namespace: 'store', clusterDomain: 'k8s.internal' });
-    expect(objects.every(o => o.metadata.namespace === 'store')).toBe(true);
+    expect(objects.every((o) => o.metadata.namespace === 'store')).toBe(true);
     expect(app.podDnsName(2)).toBe('web-2.web.store.svc.k8s.internal');
   });
 
@@ -453,10 +456,10 @@ describe('StatefulApp attributes and helpers', () => {
     // GIVEN an app with every optional object
     const { chart, objects } = build({ config: { files: { a: 'b' } }, readService: {}, sidecars: [{ name: 'metrics', ports: [{ name: 'metrics', port: 9113 }] }] });
     // THEN the chart holds the app and one construct per object in the output
-    const constructs = chart.node.findAll().filter(c => c !== chart);
-    expect(constructs.filter(c => !(c instanceof ApiObject)).map(c => c.node.path)).toEqual(['test/web']);
-    expect(constructs.filter(c => c instanceof ApiObject).length).toBe(objects.length);
-    expect(constructs.map(c => c.node.path)).toEqual([
+    const constructs = chart.node.findAll().filter((c) => c !== chart);
+    expect(constructs.filter((c) => !(c instanceof ApiObject)).map((c) => c.node.path)).toEqual(['test/web']);
+    expect(constructs.filter((c) => c instanceof ApiObject).length).toBe(objects.length);
+    expect(constructs.map((c) => c.node.path)).toEqual([
       'test/web', 'test/web/Resource', 'test/web/ConfigMap', 'test/web/Service', 'test/web/ReadService', 'test/web/DisruptionBudget', 'test/web/NetworkPolicy',
     ]);
   });

@@ -10,8 +10,10 @@ export type Manifest = { apiVersion: string; kind: string; metadata: { name: str
  */
 export function validateWithKubernetesModels(obj: Manifest): void {
   const [group, version] = obj.apiVersion.includes('/') ? obj.apiVersion.split('/') : [undefined, obj.apiVersion];
-  const modulePath = group === 'monitoring.coreos.com' ? `@kubernetes-models/prometheus-operator/${group}/${version}`
-    : group === 'cert-manager.io' ? `@kubernetes-models/cert-manager/${group}/${version}`
+  const modulePath = group === 'monitoring.coreos.com'
+    ? `@kubernetes-models/prometheus-operator/${group}/${version}`
+    : group === 'cert-manager.io'
+      ? `@kubernetes-models/cert-manager/${group}/${version}`
       : group ? `kubernetes-models/${group}/${version}` : `kubernetes-models/${version}`;
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module is chosen by apiVersion at run time
   const models = require(modulePath);
@@ -39,16 +41,16 @@ export function newChart(namespace: string | null = 'shop'): Chart {
 
 /** Finds exactly one object by kind and name. */
 export function find(objects: Manifest[], kind: string, name: string): Manifest {
-  const found = objects.filter(o => o.kind === kind && o.metadata.name === name);
+  const found = objects.filter((o) => o.kind === kind && o.metadata.name === name);
   if (found.length !== 1) {
-    throw new Error(`expected one ${kind}/${name}, found ${found.length} among ${objects.map(o => `${o.kind}/${o.metadata.name}`).join(', ')}`);
+    throw new Error(`expected one ${kind}/${name}, found ${found.length} among ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
   }
   return found[0];
 }
 
 /** All objects of a kind. */
 export function ofKind(objects: Manifest[], kind: string): Manifest[] {
-  return objects.filter(o => o.kind === kind);
+  return objects.filter((o) => o.kind === kind);
 }
 
 /** The YAML text an app synthesizes (all charts). */

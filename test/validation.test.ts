@@ -1,7 +1,8 @@
 import { Duration, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import {
-  AccessMode, DisruptionBudget, EnvSource, HealthProbe, PvcRetention, SpreadMode, StatefulApp, StatefulAppProps, StatefulValidationError, UpdateStrategy,
+  AccessMode, DisruptionBudget, EnvSource, HealthProbe, PvcRetention, SpreadMode, StatefulApp, StatefulAppProps, StatefulValidationError,
+  UpdateStrategy,
 } from '../src';
 import { ServiceType } from 'cdk8s-plus-28';
 import { newChart } from './util';

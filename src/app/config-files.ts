@@ -8,7 +8,9 @@ import { ConfigFilesOptions } from './props';
 const CONFIGMAP_LIMIT = 1024 * 1024;
 
 /** The ConfigMap of files, its volume, and the checksum that rolls the pods when a file changes. */
-export function renderConfig(b: PodBuild): { checksum: string; configMap: { readonly name: string; readonly data: { [file: string]: string } } } | undefined {
+export function renderConfig(
+  b: PodBuild,
+): { checksum: string; configMap: { readonly name: string; readonly data: { [file: string]: string } } } | undefined {
   const { state, v } = b;
   const files = state.configFiles;
   if (state.props.config === undefined && Object.keys(files).length === 0) return undefined;

@@ -33,19 +33,23 @@ export function peersOf(peer: Peer): k8s.NetworkPolicyPeer[] {
 }
 
 export function tcpPorts(ports: PortOptions[]): k8s.NetworkPolicyPort[] {
-  return ports.map(p => ({ protocol: p.protocol ?? 'TCP', port: k8s.IntOrString.fromNumber(p.port) }));
+  return ports.map((p) => ({ protocol: p.protocol ?? 'TCP', port: k8s.IntOrString.fromNumber(p.port) }));
 }
 
 /** The StatefulApp's own policy: its pods to each other, and the clients the options allow, on the app's ports. */
-export function appPolicySpec(v: Validator, options: NetworkPolicyOptions, selector: StringMap, ports: PortOptions[], sidecarPorts: PortOptions[]): k8s.NetworkPolicySpec {
+export function appPolicySpec(
+  v: Validator, options: NetworkPolicyOptions, selector: StringMap, ports: PortOptions[], sidecarPorts: PortOptions[],
+): k8s.NetworkPolicySpec {
   checkSelectorMap(v, 'networkPolicy.clientPodLabels', options.clientPodLabels);
   checkSelectorMap(v, 'networkPolicy.clientNamespaceLabels', options.clientNamespaceLabels);
-  const byName = new Map([...ports, ...sidecarPorts].map(p => [p.name, p]));
-  const open = options.ports === undefined ? ports : options.ports.map((n, i) => {
-    const port = byName.get(n);
-    if (!port) v.missing(`networkPolicy.ports[${i}]`, n, `is not a port of the app (ports: ${[...byName.keys()].join(', ') || 'none'})`, 'name one of the app\'s ports');
-    return port;
-  });
+  const byName = new Map([...ports, ...sidecarPorts].map((p) => [p.name, p]));
+  const open = options.ports === undefined
+    ? ports
+    : options.ports.map((n, i) => {
+        const port = byName.get(n);
+        if (!port) v.missing(`networkPolicy.ports[${i}]`, n, `is not a port of the app (ports: ${[...byName.keys()].join(', ') || 'none'})`, 'name one of the app\'s ports');
+        return port;
+      });
   const ingress: k8s.NetworkPolicyIngressRule[] = [];
   if (open.length > 0) {
     const clients = peersOf({ pods: options.clientPodLabels ?? {}, namespaces: options.clientNamespaceLabels, sameNamespace: true });

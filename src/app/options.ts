@@ -45,7 +45,6 @@ export enum SpreadMode {
   REQUIRED = 'DoNotSchedule',
 }
 
-
 /** Options of a rolling update. */
 export interface RollingUpdateOptions {
   /**
@@ -110,4 +109,3 @@ export class DisruptionBudget {
     public readonly minAvailablePods?: number,
   ) {}
 }
-

@@ -35,7 +35,9 @@ export interface RenderedPod {
 }
 
 export function renderStatefulSet(state: AppState): RenderedPod {
-  const b: PodBuild = { state, v: state.v, volumeNames: new Set(), mainMounts: [], podVolumes: [], readOnlyRoot: state.props.readOnlyRootFilesystem ?? true };
+  const b: PodBuild = {
+    state, v: state.v, volumeNames: new Set(), mainMounts: [], podVolumes: [], readOnlyRoot: state.props.readOnlyRootFilesystem ?? true,
+  };
   const { claims, claimNames, zonalStorage } = renderClaims(b);
   const emptyDirBytes = renderEmptyDirs(b);
   for (const extra of state.props._extraVolumes ?? []) {
@@ -57,7 +59,8 @@ export function renderStatefulSet(state: AppState): RenderedPod {
     },
     volumeClaimTemplates: claims.length > 0 ? claims : undefined,
   };
-  return { spec, containerName: containers.main.name, ports: containers.ports, sidecarPorts: containers.sidecarPorts, claimNames, configMap: config?.configMap };
+  const { main, ports, sidecarPorts } = containers;
+  return { spec, containerName: main.name, ports, sidecarPorts, claimNames, configMap: config?.configMap };
 }
 
 /** The claim templates, each mounted in the main container. */
@@ -106,11 +109,11 @@ function renderClaims(b: PodBuild) {
 function renderEmptyDirs(b: PodBuild): number {
   const { state, v } = b;
   const emptyDirs = [...state.emptyDirs];
-  const mountsTmp = [...b.mainMounts, ...(state.props.mounts ?? [])].some(m => m.mountPath === '/tmp' || m.mountPath === '/tmp/')
-    || emptyDirs.some(e => e.o.mountPath === '/tmp' || e.o.mountPath === '/tmp/');
+  const mountsTmp = [...b.mainMounts, ...(state.props.mounts ?? [])].some((m) => m.mountPath === '/tmp' || m.mountPath === '/tmp/')
+    || emptyDirs.some((e) => e.o.mountPath === '/tmp' || e.o.mountPath === '/tmp/');
   if (b.readOnlyRoot && !mountsTmp) {
     // Most programs need a writable /tmp; with a read-only root it has to be a volume.
-    if (emptyDirs.some(e => e.o.name === 'tmp') || b.volumeNames.has('tmp')) {
+    if (emptyDirs.some((e) => e.o.name === 'tmp') || b.volumeNames.has('tmp')) {
       v.fail('emptyDirs', 'tmp', 'is a volume name that is not mounted at /tmp, but the read-only root file system needs a writable /tmp', 'mount a volume at /tmp, rename your "tmp" volume, or set readOnlyRootFilesystem: false');
     }
     emptyDirs.push({ o: { name: 'tmp', mountPath: '/tmp', sizeLimit: Size.gibibytes(1) }, prop: 'emptyDirs (the default /tmp)' });
@@ -156,7 +159,8 @@ function renderContainers(b: PodBuild, emptyDirBytes: number, claimNames: Set<st
   const probes = renderProbes(b, firstPort);
   const containerNames = new Set([containerName]);
   const helpers = (list: AppState['initContainers'], allowProbes: boolean) => list.map(({ o: spec, prop }) => {
-    const c = renderHelperContainer(v, prop, spec, { image: state.image, readOnlyRootFilesystem: b.readOnlyRoot, resources: HELPER_RESOURCES, volumeNames: b.volumeNames }, allowProbes);
+    const defaults = { image: state.image, readOnlyRootFilesystem: b.readOnlyRoot, resources: HELPER_RESOURCES, volumeNames: b.volumeNames };
+    const c = renderHelperContainer(v, prop, spec, defaults, allowProbes);
     if (containerNames.has(c.name)) v.fail(`${prop}.name`, c.name, 'is the name of another container in the pod', 'give each container a unique name');
     containerNames.add(c.name);
     return c;
@@ -179,14 +183,14 @@ function renderContainers(b: PodBuild, emptyDirBytes: number, claimNames: Set<st
   };
   applyAddedEnv(state, [main, ...initContainers, ...sidecars]);
   if (main.env && main.env.length === 0) (main as { env?: k8s.EnvVar[] }).env = undefined;
-  const sidecarPorts = state.sidecars.flatMap(s => s.o.ports ?? []);
-  const portNames = new Set(ports.map(p => p.name));
-  sidecarPorts.forEach(p => {
+  const sidecarPorts = state.sidecars.flatMap((s) => s.o.ports ?? []);
+  const portNames = new Set(ports.map((p) => p.name));
+  sidecarPorts.forEach((p) => {
     if (portNames.has(p.name)) v.fail('sidecars ports', p.name, 'is also the name of another port in the pod', 'give each port in the pod a unique name (Services target them by name)');
     portNames.add(p.name);
   });
   // Every claim must be mounted somewhere, or the API server refuses the StatefulSet.
-  const mounted = new Set([main, ...initContainers, ...sidecars].flatMap(c => (c.volumeMounts ?? []).map(m => m.name)));
+  const mounted = new Set([main, ...initContainers, ...sidecars].flatMap((c) => (c.volumeMounts ?? []).map((m) => m.name)));
   for (const claim of claimNames) {
     if (!mounted.has(claim)) v.fail('volumes', claim, 'is not mounted by any container', 'give it a mountPath');
   }
@@ -213,7 +217,7 @@ function renderProbes(b: PodBuild, firstPort: number | undefined): Pick<k8s.Cont
 /** The env of every container, in order: the props', then addEnv's (a later one replaces an earlier one of the same name). */
 function applyAddedEnv(state: AppState, containers: k8s.Container[]): void {
   const v: Validator = state.v;
-  const byName = new Map<string, k8s.Container>(containers.map(c => [c.name, c]));
+  const byName = new Map<string, k8s.Container>(containers.map((c) => [c.name, c]));
   const mainName = containers[0].name;
   for (const added of state.env) {
     const target = byName.get(added.container ?? mainName);
@@ -221,7 +225,7 @@ function applyAddedEnv(state: AppState, containers: k8s.Container[]): void {
       v.missing(`${added.prop}.container`, added.container, `is not a container of the pod (containers: ${[...byName.keys()].join(', ')})`, 'name one of them, or add the container first');
     }
     const [rendered] = renderEnv(v, added.prop, { [added.name]: added.value })!;
-    const env = [...(target.env ?? [])].filter(e => e.name !== added.name);
+    const env = [...(target.env ?? [])].filter((e) => e.name !== added.name);
     env.push(rendered);
     (target as { env?: k8s.EnvVar[] }).env = env;
   }
@@ -245,7 +249,10 @@ function renderRollout(b: PodBuild): Omit<k8s.StatefulSetSpec, 'template' | 'vol
   v.integer('updateStrategy.maxUnavailable', strategy.maxUnavailable, 1, 1_000_000, 'use 1 or more');
   const retention = props.pvcRetentionPolicy ?? {};
   const rolling = strategy.partition !== undefined || strategy.maxUnavailable !== undefined
-    ? { partition: strategy.partition, maxUnavailable: strategy.maxUnavailable !== undefined ? k8s.IntOrString.fromNumber(strategy.maxUnavailable) : undefined }
+    ? {
+        partition: strategy.partition,
+        maxUnavailable: strategy.maxUnavailable !== undefined ? k8s.IntOrString.fromNumber(strategy.maxUnavailable) : undefined,
+      }
     : undefined;
   return {
     replicas: state.replicas,
@@ -288,7 +295,7 @@ function renderPodSpec(b: PodBuild, containers: RenderedContainers, zonalStorage
       fsGroupChangePolicy: 'OnRootMismatch',
       seccompProfile: { type: 'RuntimeDefault' },
     },
-    imagePullSecrets: props.imagePullSecrets && props.imagePullSecrets.length > 0 ? props.imagePullSecrets.map(s => ({ name: s })) : undefined,
+    imagePullSecrets: props.imagePullSecrets && props.imagePullSecrets.length > 0 ? props.imagePullSecrets.map((s) => ({ name: s })) : undefined,
     initContainers: containers.initContainers.length > 0 ? containers.initContainers : undefined,
     containers: [containers.main, ...containers.sidecars],
     volumes: b.podVolumes.length > 0 ? b.podVolumes : undefined,

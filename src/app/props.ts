@@ -186,7 +186,8 @@ export interface StatefulWorkloadProps {
   readonly pvcRetentionPolicy?: PvcRetentionPolicy;
   /**
    * Spread pods over zones (topology.kubernetes.io/zone).
-   * @default - SpreadMode.PREFERRED when a claim uses a zonal DiskStorageClass of this app (zonal disks: one zone's outage takes only that zone's pods), SpreadMode.NONE otherwise
+   * @default - SpreadMode.PREFERRED when a claim uses a zonal DiskStorageClass of this app (zonal disks:
+   * one zone's outage takes only that zone's pods), SpreadMode.NONE otherwise
    */
   readonly spreadAcrossZones?: SpreadMode;
   /**
@@ -327,7 +328,8 @@ export interface StatefulAppProps extends StatefulWorkloadProps {
   readonly env?: { [name: string]: EnvSource };
   /**
    * Resources of the main container; each group (cpu, memory, ephemeralStorage) you pass replaces the default group.
-   * @default - cpu request 250m (no CPU limit, to avoid throttling); memory request and limit 256Mi; ephemeral storage request 64Mi, limit 256Mi plus the pod's disk-backed emptyDirs' sizeLimits
+   * @default - cpu request 250m (no CPU limit, to avoid throttling); memory request and limit 256Mi;
+   * ephemeral storage request 64Mi, limit 256Mi plus the pod's disk-backed emptyDirs' sizeLimits
    */
   readonly resources?: ContainerResources;
   /**

@@ -78,14 +78,16 @@ export function headlessServiceSpec(v: Validator, ctx: ServiceContext): k8s.Serv
 }
 
 function servicePorts(v: Validator, ctx: ServiceContext, prop: string, names: string[] | undefined): k8s.ServicePort[] | undefined {
-  const byName = new Map([...ctx.ports, ...(names === undefined ? [] : ctx.sidecarPorts)].map(p => [p.name, p]));
-  const chosen = names === undefined ? ctx.ports : names.map((n, i) => {
-    const port = byName.get(n);
-    if (!port) v.missing(`${prop}[${i}]`, n, `is not a port of the app (ports: ${[...byName.keys()].join(', ') || 'none'})`, 'name one of the app\'s ports');
-    return port;
-  });
+  const byName = new Map([...ctx.ports, ...(names === undefined ? [] : ctx.sidecarPorts)].map((p) => [p.name, p]));
+  const chosen = names === undefined
+    ? ctx.ports
+    : names.map((n, i) => {
+        const port = byName.get(n);
+        if (!port) v.missing(`${prop}[${i}]`, n, `is not a port of the app (ports: ${[...byName.keys()].join(', ') || 'none'})`, 'name one of the app\'s ports');
+        return port;
+      });
   if (chosen.length === 0) return undefined;
-  return chosen.map(p => ({
+  return chosen.map((p) => ({
     name: p.name,
     port: p.servicePort ?? p.port,
     targetPort: k8s.IntOrString.fromString(p.name),

@@ -93,7 +93,9 @@ export class StatefulApp extends Construct {
     const ctx = serviceContext(state, first);
     headlessServiceSpec(v, ctx);
     if (props.readService !== undefined) serviceProps(v, ctx, 'readService', props.readService, `${state.name}-read`);
-    const policy = props.networkPolicy?.enabled === false ? undefined : appPolicySpec(v, props.networkPolicy ?? {}, state.selectorLabels, first.ports, first.sidecarPorts);
+    const policy = props.networkPolicy?.enabled === false
+      ? undefined
+      : appPolicySpec(v, props.networkPolicy ?? {}, state.selectorLabels, first.ports, first.sidecarPorts);
 
     super(scope, id);
     this.state = state;
@@ -157,7 +159,7 @@ export class StatefulApp extends Construct {
 
   /** Name of the PVC of `volume` for pod `ordinal`, e.g. `www-web-0`. */
   public pvcName(volume: string, ordinal: number): string {
-    const claims = this.state.volumes.map(x => x.o.name);
+    const claims = this.state.volumes.map((x) => x.o.name);
     if (!claims.includes(volume)) {
       const given: unknown = volume; // JavaScript callers may pass the ordinal first
       const hint = typeof given === 'number' ? ` first, then the ordinal: pvcName(${JSON.stringify(claims[0] ?? 'data')}, ${given})` : '';
@@ -198,7 +200,7 @@ export class StatefulApp extends Construct {
     const v = this.state.v;
     if (typeof id !== 'string' || id.length === 0) v.fail(`${prop} id`, id, 'must be a non-empty string', 'pass an id such as "Primary"');
     if (RESERVED_IDS.includes(id) || this.node.tryFindChild(id)) {
-      v.fail(`${prop} id`, id, `is already taken by another object of the app (ids in use: ${this.node.children.map(c => c.node.id).join(', ')})`, 'pick another id');
+      v.fail(`${prop} id`, id, `is already taken by another object of the app (ids in use: ${this.node.children.map((c) => c.node.id).join(', ')})`, 'pick another id');
     }
     checkShape(v, prop, options, shapeOf('ServiceOptions'));
     const defaultName = `${this.name}-${id.toLowerCase()}`;
@@ -228,7 +230,7 @@ export class StatefulApp extends Construct {
     const v = this.state.v;
     const problem = checkEnvName(name);
     if (problem) v.fail(`${prop} name`, name, problem, 'use a name like DATABASE_URL');
-    checkShape(v, `${prop} value`, value, { t: 'instance', name: 'EnvSource', test: x => x instanceof EnvSource, fix: 'use EnvSource.fromValue(...) or EnvSource.fromSecretKey(...)' });
+    checkShape(v, `${prop} value`, value, { t: 'instance', name: 'EnvSource', test: (x) => x instanceof EnvSource, fix: 'use EnvSource.fromValue(...) or EnvSource.fromSecretKey(...)' });
     if (!(value instanceof EnvSource)) v.fail(`${prop} value`, value, 'must be an EnvSource', 'use EnvSource.fromValue(...)');
     checkShape(v, `${prop} options.container`, options.container, { t: 'string' });
     this.state.env.push({ name, value, container: options.container, prop });
@@ -236,7 +238,10 @@ export class StatefulApp extends Construct {
     this.tryRender(prop);
   }
 
-  /** Adds a per-pod volume (a claim template). On a deployed set this is refused by Kubernetes (claim templates are immutable): use it while building. */
+  /**
+   * Adds a per-pod volume (a claim template). On a deployed set this is refused by Kubernetes
+   * (claim templates are immutable): use it while building.
+   */
   public addVolume(volume: VolumeClaimOptions): void {
     const prop = `addVolume(${JSON.stringify(volume?.name)})`;
     checkShape(this.state.v, prop, volume, shapeOf('VolumeClaimOptions'));

@@ -115,10 +115,10 @@ function byKey(objects: KubeObject[]): Map<string, KubeObject> {
 function pairUnsetNamespaces(removed: KubeObject[], added: KubeObject[]): Array<[KubeObject, KubeObject]> {
   const pairs: Array<[KubeObject, KubeObject]> = [];
   const sameButNamespace = (a: KubeObject, b: KubeObject) =>
-    a.group === b.group &&
-    a.ref.kind === b.ref.kind &&
-    a.ref.name === b.ref.name &&
-    (a.ref.namespace === undefined) !== (b.ref.namespace === undefined);
+    a.group === b.group
+    && a.ref.kind === b.ref.kind
+    && a.ref.name === b.ref.name
+    && (a.ref.namespace === undefined) !== (b.ref.namespace === undefined);
   for (const before of removed) {
     const matches = added.filter((after) => sameButNamespace(before, after));
     const rivals = removed.filter((other) => matches.length === 1 && sameButNamespace(other, matches[0]));

@@ -40,8 +40,8 @@ export class RuleContext {
   storageClass(name: string | undefined): KubeObject | undefined {
     const classes = (objects: KubeObject[]) => objects.filter((o) => o.group === 'storage.k8s.io' && o.ref.kind === 'StorageClass');
     for (const candidates of [classes(this.newObjects), classes(this.oldObjects)]) {
-      const found =
-        name !== undefined
+      const found
+        = name !== undefined
           ? candidates.find((o) => o.ref.name === name)
           : candidates.find((o) => isDefaultClass(o.body));
       if (found) {
@@ -54,8 +54,8 @@ export class RuleContext {
 
 function isDefaultClass(body: unknown): boolean {
   return (
-    getString(body, 'metadata', 'annotations', 'storageclass.kubernetes.io/is-default-class') === 'true' ||
-    getString(body, 'metadata', 'annotations', 'storageclass.beta.kubernetes.io/is-default-class') === 'true'
+    getString(body, 'metadata', 'annotations', 'storageclass.kubernetes.io/is-default-class') === 'true'
+    || getString(body, 'metadata', 'annotations', 'storageclass.beta.kubernetes.io/is-default-class') === 'true'
   );
 }
 
@@ -69,9 +69,9 @@ export function expansionNote(ctx: RuleContext, className: string | undefined): 
     return {
       allowed: undefined,
       note:
-        `The StorageClass ${className ?? 'used (the cluster default, marked "(default)" by kubectl get storageclass)'} must allow ` +
-        'volume expansion (allowVolumeExpansion: true) and its provisioner must support it; check with:\n' +
-        `  kubectl get storageclass ${className ?? 'NAME'} -o jsonpath='{.allowVolumeExpansion}'`,
+        `The StorageClass ${className ?? 'used (the cluster default, marked "(default)" by kubectl get storageclass)'} must allow `
+        + 'volume expansion (allowVolumeExpansion: true) and its provisioner must support it; check with:\n'
+        + `  kubectl get storageclass ${className ?? 'NAME'} -o jsonpath='{.allowVolumeExpansion}'`,
     };
   }
   if (isRecord(storageClass.body) && storageClass.body.allowVolumeExpansion === true) {
@@ -80,8 +80,8 @@ export function expansionNote(ctx: RuleContext, className: string | undefined): 
   return {
     allowed: false,
     note:
-      `StorageClass ${storageClass.ref.name} (in these manifests) does not set allowVolumeExpansion: true, so the API server refuses ` +
-      `to grow its claims: add allowVolumeExpansion: true to it first (that field can be changed in place) and apply it.`,
+      `StorageClass ${storageClass.ref.name} (in these manifests) does not set allowVolumeExpansion: true, so the API server refuses `
+      + `to grow its claims: add allowVolumeExpansion: true to it first (that field can be changed in place) and apply it.`,
   };
 }
 

@@ -353,7 +353,9 @@ export function diffWithDefaults(a: unknown, b: unknown, path: string, normalize
  * @param effectiveA `a` with defaults filled in
  * @param effectiveB `b` with defaults filled in
  */
-export function diffAgainstDefaults(a: unknown, b: unknown, effectiveA: unknown, effectiveB: unknown, path: string, compare?: LeafComparator): Change[] {
+export function diffAgainstDefaults(
+  a: unknown, b: unknown, effectiveA: unknown, effectiveB: unknown, path: string, compare?: LeafComparator,
+): Change[] {
   const raw = new Map(diff(a, b, path, compare).map((change) => [change.path, change]));
   return diff(effectiveA, effectiveB, path, compare).flatMap((change) => {
     const written = raw.get(change.path);
@@ -363,8 +365,8 @@ export function diffAgainstDefaults(a: unknown, b: unknown, effectiveA: unknown,
     const defaulted = (value: unknown, effective: unknown) => isEmpty(value) && !isEmpty(effective);
     const shown = (value: unknown, effective: unknown) =>
       defaulted(value, effective) ? `${renderShort(render(effective))} (default)` : renderShort(render(value));
-    const text =
-      defaulted(written.oldValue, change.oldValue) || defaulted(written.newValue, change.newValue)
+    const text
+      = defaulted(written.oldValue, change.oldValue) || defaulted(written.newValue, change.newValue)
         ? `${shown(written.oldValue, change.oldValue)} → ${shown(written.newValue, change.newValue)}`
         : undefined;
     return [{ path: change.path, oldValue: written.oldValue, newValue: written.newValue, ...(text !== undefined ? { text } : {}) }];

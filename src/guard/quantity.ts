@@ -24,16 +24,16 @@ const BINARY_SUFFIXES: Record<string, bigint> = {
 
 // Decimal SI suffixes as powers of ten. "E" alone is exa; "1E3" is an exponent (handled below).
 const DECIMAL_EXPONENTS: Record<string, number> = {
-  n: -9,
-  u: -6,
-  m: -3,
+  'n': -9,
+  'u': -6,
+  'm': -3,
   '': 0,
-  k: 3,
-  M: 6,
-  G: 9,
-  T: 12,
-  P: 15,
-  E: 18,
+  'k': 3,
+  'M': 6,
+  'G': 9,
+  'T': 12,
+  'P': 15,
+  'E': 18,
 };
 
 // Bounds that keep parsing cheap: real quantities have a handful of digits and exponents below 30, while

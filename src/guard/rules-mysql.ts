@@ -25,13 +25,13 @@ function tlsMode(object: KubeObject): string {
   return bootstrapEnv(object, 'MYSQL_TLS') ?? 'self-signed';
 }
 
-const UNVERIFIED_REASON =
-  'The members\' connections (replication, CLONE, their checks of each other) are encrypted with certificates each mysqld ' +
-  'generates itself, but not authenticated: whoever answers at a member\'s address receives the replication password, and a ' +
-  'cloning member accepts its data.';
-const UNVERIFIED_FIX =
-  'Give the ReplicatedMySql a tls choice (MySqlTls.fromSecret or MySqlTls.certManager: README "TLS"); on a running cluster in ' +
-  'two rollouts, first with verifyPeers: false.';
+const UNVERIFIED_REASON
+  = 'The members\' connections (replication, CLONE, their checks of each other) are encrypted with certificates each mysqld '
+    + 'generates itself, but not authenticated: whoever answers at a member\'s address receives the replication password, and a '
+    + 'cloning member accepts its data.';
+const UNVERIFIED_FIX
+  = 'Give the ReplicatedMySql a tls choice (MySqlTls.fromSecret or MySqlTls.certManager: README "TLS"); on a running cluster in '
+    + 'two rollouts, first with verifyPeers: false.';
 
 /** A ReplicatedMySql StatefulSet whose TLS mode changes. */
 export function mysqlSetChanges(oldObject: KubeObject, newObject: KubeObject): Draft[] {
@@ -46,11 +46,11 @@ export function mysqlSetChanges(oldObject: KubeObject, newObject: KubeObject): D
       rule: 'mysql-tls-verify-in-one-step',
       severity: Severity.BLOCK,
       reason:
-        'The rolling update restarts the replicas first: they would verify the primary against the new CA while it still presents ' +
-        'its own self-signed certificate, refuse it, never turn Ready, and the rollout would stop at the first one.',
+        'The rolling update restarts the replicas first: they would verify the primary against the new CA while it still presents '
+        + 'its own self-signed certificate, refuse it, never turn Ready, and the rollout would stop at the first one.',
       fix:
-        'Roll out TLS in two steps: first with verifyPeers: false (every member presents the new certificate), then without it. ' +
-        'Or accept this finding if the cluster is stopped (replicas: 0) or new.',
+        'Roll out TLS in two steps: first with verifyPeers: false (every member presents the new certificate), then without it. '
+        + 'Or accept this finding if the cluster is stopped (replicas: 0) or new.',
     }];
   }
   if (after !== 'verify') {

@@ -34,7 +34,9 @@ function fieldDraft(
   fix: string,
   change?: string,
 ): Draft {
-  return { rule, severity, object, field, oldValue: render(oldValue), newValue: render(newValue), ...(change !== undefined ? { change } : {}), reason, fix };
+  return {
+    rule, severity, object, field, oldValue: render(oldValue), newValue: render(newValue), ...(change !== undefined ? { change } : {}), reason, fix,
+  };
 }
 
 /** The same fields of a mapping, only those listed. */
@@ -84,27 +86,27 @@ export function serviceChanges(oldObject: KubeObject, newObject: KubeObject): Dr
   const oldPrimary = getString(oldSpec, 'clusterIP') ?? oldIps[0];
   const newPrimary = getString(newSpec, 'clusterIP') ?? newIps[0];
   const field = getString(oldSpec, 'clusterIP') !== undefined || getString(newSpec, 'clusterIP') !== undefined ? 'spec.clusterIP' : 'spec.clusterIPs';
-  const recreate =
-    `Revert the change, or delete and re-create the Service (clients see a short interruption; with Argo CD, the ${ARGO_REPLACE} ` +
-    `annotation on the Service does the same), then apply:\n  ${k} delete service ${oldObject.ref.name}`;
+  const recreate
+    = `Revert the change, or delete and re-create the Service (clients see a short interruption; with Argo CD, the ${ARGO_REPLACE} `
+      + `annotation on the Service does the same), then apply:\n  ${k} delete service ${oldObject.ref.name}`;
   if (oldPrimary !== newPrimary) {
     let reason: string | undefined;
     let rule = 'service-immutable-field';
     if (newPrimary === undefined && oldPrimary === 'None') {
       // The API server accepts this update (checked on 1.34): nothing is refused, but nothing changes either.
       rule = 'service-stays-headless';
-      reason =
-        'clusterIP is immutable: the API server accepts the update but keeps None, so the Service silently stays headless ' +
-        '(a headless Service cannot become a normal one in place): clients expecting a cluster IP get the pod addresses.';
+      reason
+        = 'clusterIP is immutable: the API server accepts the update but keeps None, so the Service silently stays headless '
+          + '(a headless Service cannot become a normal one in place): clients expecting a cluster IP get the pod addresses.';
     } else if (newPrimary === undefined) {
       reason = undefined; // The API server keeps the allocated address: nothing changes.
     } else if (oldPrimary === undefined) {
-      reason =
-        newPrimary === 'None'
-          ? 'clusterIP is immutable: a Service with a cluster IP cannot become headless in place; the API server refuses the update ' +
-            '("spec.clusterIPs[0]: Invalid value: ...: may not change once set").'
-          : 'clusterIP is immutable: the API server refuses the update unless the address equals the one it already allocated ' +
-            '("may not change once set").';
+      reason
+        = newPrimary === 'None'
+          ? 'clusterIP is immutable: a Service with a cluster IP cannot become headless in place; the API server refuses the update '
+          + '("spec.clusterIPs[0]: Invalid value: ...: may not change once set").'
+          : 'clusterIP is immutable: the API server refuses the update unless the address equals the one it already allocated '
+            + '("may not change once set").';
     } else {
       reason = `clusterIP is immutable: the API server refuses to change ${oldPrimary} to ${newPrimary} ("spec.clusterIPs[0]: Invalid value: ...: may not change once set").`;
     }
@@ -151,12 +153,12 @@ export function mysqlConfigChanges(oldObject: KubeObject, newObject: KubeObject)
     'data["init.sql"]',
     oldSql,
     newSql,
-    'ReplicatedMySql runs initSql once, when the primary initializes an empty data directory (a new cluster). On a cluster that ' +
-      'already holds data the change does nothing: the new SQL would never run.',
+    'ReplicatedMySql runs initSql once, when the primary initializes an empty data directory (a new cluster). On a cluster that '
+    + 'already holds data the change does nothing: the new SQL would never run.',
     `Run the new SQL yourself on the primary, then accept this finding (keeping initSql in code documents it for new clusters):
   kubectl${ns} exec -i ${set}-0 -c mysql -- bash -c 'mysql -uroot -p"$MYSQL_ROOT_PASSWORD"' < new.sql
-` +
-      `(${set}-0 if it is the primary: the member the write Service ${set}-primary selects.) A cluster created from these manifests runs it by itself.`,
+`
+  + `(${set}-0 if it is the primary: the member the write Service ${set}-primary selects.) A cluster created from these manifests runs it by itself.`,
     oldSql === undefined ? 'initSql added' : newSql === undefined ? 'initSql removed' : 'initSql changed',
   )];
 }
@@ -179,12 +181,12 @@ export function storageClassChanges(oldObject: KubeObject, newObject: KubeObject
       change.oldValue,
       change.newValue,
       'StorageClass provisioner, parameters, reclaimPolicy and volumeBindingMode cannot be updated: the API server refuses the change, so the sync fails.',
-      'Create a StorageClass with a new name for the new settings and use it for new claims (existing volumes keep the settings they were ' +
-        `provisioned with), or delete and re-create this one, then apply (existing volumes are not affected):\n  kubectl delete storageclass ${name}` +
-        (change.path === 'reclaimPolicy'
-          ? '\nExisting volumes keep their own reclaim policy; change it per PersistentVolume:\n' +
-            '  kubectl patch pv NAME -p \'{"spec":{"persistentVolumeReclaimPolicy":"Retain"}}\''
-          : ''),
+      'Create a StorageClass with a new name for the new settings and use it for new claims (existing volumes keep the settings they were '
+      + `provisioned with), or delete and re-create this one, then apply (existing volumes are not affected):\n  kubectl delete storageclass ${name}`
+      + (change.path === 'reclaimPolicy'
+        ? '\nExisting volumes keep their own reclaim policy; change it per PersistentVolume:\n'
+        + '  kubectl patch pv NAME -p \'{"spec":{"persistentVolumeReclaimPolicy":"Retain"}}\''
+        : ''),
       change.text,
     ),
   );
@@ -199,9 +201,9 @@ export function pvcChanges(oldObject: KubeObject, newObject: KubeObject, ctx: Ru
   const name = oldObject.ref.name;
   const k = kubectl(oldObject);
   const refused = 'The spec of a PersistentVolumeClaim cannot change after creation (only its storage request may grow): the API server refuses the update.';
-  const replaceFix =
-    'Revert the change. To move the data to a claim with the new settings, create a new claim (new name), copy the data, and point the ' +
-    'workload at it; deleting and re-creating this claim deletes its volume when the reclaimPolicy is Delete.';
+  const replaceFix
+    = 'Revert the change. To move the data to a claim with the new settings, create a new claim (new name), copy the data, and point the '
+      + 'workload at it; deleting and re-creating this claim deletes its volume when the reclaimPolicy is Delete.';
   for (const change of diffWithDefaults(oldSpec, newSpec, 'spec', normalize, quantityComparator)) {
     const draft = (severity: Severity, reason: string, fix: string) =>
       drafts.push(fieldDraft('pvc-immutable-field', severity, oldObject, change.path, change.oldValue, change.newValue, reason, fix, change.text));
@@ -228,8 +230,8 @@ export function pvcChanges(oldObject: KubeObject, newObject: KubeObject, ctx: Ru
       if (order !== undefined && order > 0) {
         draft(
           Severity.BLOCK,
-          'Volumes can only grow: the API server refuses a smaller storage request ("field can not be less than status.capacity" on ' +
-            'Kubernetes 1.34; "field can not be less than previous value" before).',
+          'Volumes can only grow: the API server refuses a smaller storage request ("field can not be less than status.capacity" on '
+          + 'Kubernetes 1.34; "field can not be less than previous value" before).',
           `Keep the storage request at ${String(change.oldValue)}. A smaller volume means a new claim and copying the data over.`,
         );
         continue;
@@ -271,15 +273,15 @@ export function workloadSelectorChanges(oldObject: KubeObject, newObject: KubeOb
       before,
       after,
       `The selector of a ${kind} is immutable in apps/v1: the API server refuses the update ("field is immutable"), so the sync fails.`,
-      'Keep the selector (new labels can go on the pod template alone), or give the object a new name. To really change it, delete it ' +
-        `and let GitOps re-create it (its pods are replaced: expect a short outage):\n  ${kubectl(oldObject)} delete ${kind.toLowerCase()} ${oldObject.ref.name}`,
+      'Keep the selector (new labels can go on the pod template alone), or give the object a new name. To really change it, delete it '
+      + `and let GitOps re-create it (its pods are replaced: expect a short outage):\n  ${kubectl(oldObject)} delete ${kind.toLowerCase()} ${oldObject.ref.name}`,
     ),
   ];
 }
 
 // Pod template paths a suspended, never-started Job may change (batch/v1 validation, AllowMutableSchedulingDirectives).
-const SCHEDULING_DIRECTIVES =
-  /^spec\.template\.(metadata\.(labels|annotations)|spec\.(nodeSelector|tolerations|schedulingGates|affinity\.nodeAffinity))([.[]|$)/;
+const SCHEDULING_DIRECTIVES
+  = /^spec\.template\.(metadata\.(labels|annotations)|spec\.(nodeSelector|tolerations|schedulingGates|affinity\.nodeAffinity))([.[]|$)/;
 
 // Job spec fields the API server refuses to update (parallelism, suspend, activeDeadlineSeconds, ... may change).
 const JOB_IMMUTABLE = ['backoffLimitPerIndex', 'completionMode', 'completions', 'managedBy', 'podFailurePolicy', 'selector', 'successPolicy', 'template'];
@@ -308,8 +310,8 @@ export function jobRecreation(oldObject: KubeObject, newObject: KubeObject): str
   const ttl = getNumber(oldObject.body, 'spec', 'ttlSecondsAfterFinished');
   if (ttl !== undefined && ttl >= 0) {
     return (
-      `the Job in the cluster sets spec.ttlSecondsAfterFinished: ${ttl}: Kubernetes deletes it ${ttl} seconds after it finishes, ` +
-      'so the sync creates a new Job (if the old one still exists at sync time, because it is running or its TTL has not passed, the sync fails)'
+      `the Job in the cluster sets spec.ttlSecondsAfterFinished: ${ttl}: Kubernetes deletes it ${ttl} seconds after it finishes, `
+      + 'so the sync creates a new Job (if the old one still exists at sync time, because it is running or its TTL has not passed, the sync fails)'
     );
   }
   return undefined;
@@ -348,11 +350,11 @@ export function jobChanges(oldObject: KubeObject, newObject: KubeObject): Draft[
     // Elastic Indexed Jobs (beta and on by default since Kubernetes 1.27, GA in 1.31): an Indexed Job's completions
     // may change together with parallelism, to the same value.
     if (
-      key === 'completions' &&
-      recreation === undefined &&
-      getString(effective, 'completionMode') === 'Indexed' &&
-      typeof after === 'number' &&
-      after === getNumber(effective, 'parallelism')
+      key === 'completions'
+      && recreation === undefined
+      && getString(effective, 'completionMode') === 'Indexed'
+      && typeof after === 'number'
+      && after === getNumber(effective, 'parallelism')
     ) {
       continue;
     }
@@ -366,11 +368,11 @@ export function jobChanges(oldObject: KubeObject, newObject: KubeObject): Draft[
           field,
           before,
           after,
-          'The Job is suspended: Kubernetes accepts changes to the node selector, tolerations, node affinity, scheduling gates, labels and ' +
-            'annotations of its pod template as long as the Job has never started (it was created suspended and never resumed). ' +
-            'If it ran before, the API server refuses the change ("field is immutable").',
-          'Nothing to do if the Job never ran. Otherwise give it a new name, or delete the Job before syncing:\n' +
-            `  ${kubectl(oldObject)} delete job ${name}`,
+          'The Job is suspended: Kubernetes accepts changes to the node selector, tolerations, node affinity, scheduling gates, labels and '
+          + 'annotations of its pod template as long as the Job has never started (it was created suspended and never resumed). '
+          + 'If it ran before, the API server refuses the change ("field is immutable").',
+          'Nothing to do if the Job never ran. Otherwise give it a new name, or delete the Job before syncing:\n'
+          + `  ${kubectl(oldObject)} delete job ${name}`,
           change,
         ),
       );
@@ -401,10 +403,10 @@ export function jobChanges(oldObject: KubeObject, newObject: KubeObject): Draft[
         before,
         after,
         `A Job's ${field} cannot change after the Job is created: the API server refuses the update ("field is immutable"), so the sync fails.`,
-        'Give the Job a new name for each change (for example a content hash suffix), or have it deleted and re-created on sync ' +
-          `(Argo CD: the annotation ${ARGO_REPLACE}, or a hook with argocd.argoproj.io/hook-delete-policy: BeforeHookCreation; ` +
-          'Helm: a hook with helm.sh/hook-delete-policy: before-hook-creation; Flux: kustomize.toolkit.fluxcd.io/force: enabled; ' +
-          `or spec.ttlSecondsAfterFinished so finished Jobs go away), or delete the finished Job before syncing:\n  ${kubectl(oldObject)} delete job ${name}`,
+        'Give the Job a new name for each change (for example a content hash suffix), or have it deleted and re-created on sync '
+        + `(Argo CD: the annotation ${ARGO_REPLACE}, or a hook with argocd.argoproj.io/hook-delete-policy: BeforeHookCreation; `
+        + 'Helm: a hook with helm.sh/hook-delete-policy: before-hook-creation; Flux: kustomize.toolkit.fluxcd.io/force: enabled; '
+        + `or spec.ttlSecondsAfterFinished so finished Jobs go away), or delete the finished Job before syncing:\n  ${kubectl(oldObject)} delete job ${name}`,
         change,
       ),
     );
@@ -441,12 +443,12 @@ export function namespaceUnset(oldObject: KubeObject, newObject: KubeObject): Dr
     ...(after !== undefined ? { newValue: after } : {}),
     change: `${before ?? '(not set)'} → ${after ?? '(not set)'}`,
     reason:
-      `The ${side} manifest sets no namespace, so the object goes to the namespace it is applied to (the Argo CD or Flux destination, ` +
-      `or kubectl -n). It was compared as the same object, assuming that namespace is ${assumed}; if it is not, this is a different ` +
-      `object in another namespace${statefulSet ? ' (a StatefulSet there starts with new empty volumes)' : ''}.`,
+      `The ${side} manifest sets no namespace, so the object goes to the namespace it is applied to (the Argo CD or Flux destination, `
+      + `or kubectl -n). It was compared as the same object, assuming that namespace is ${assumed}; if it is not, this is a different `
+      + `object in another namespace${statefulSet ? ' (a StatefulSet there starts with new empty volumes)' : ''}.`,
     fix:
-      'Pass --namespace NS (CheckOptions.namespace), NS being the GitOps destination namespace, so manifests without a namespace are ' +
-      'compared in it; or set metadata.namespace explicitly on both sides.',
+      'Pass --namespace NS (CheckOptions.namespace), NS being the GitOps destination namespace, so manifests without a namespace are '
+      + 'compared in it; or set metadata.namespace explicitly on both sides.',
   };
 }
 
@@ -467,8 +469,8 @@ export function removedObjects(removed: KubeObject[], added: KubeObject[]): Draf
         oldValue: `${object.ref.apiVersion} ${object.ref.kind}`,
         newValue: `${replacement.ref.apiVersion} ${replacement.ref.kind}`,
         reason:
-          `Kubernetes identifies objects by API group, kind, namespace and name, so ${replacement.ref.display} is a different object: ` +
-          `GitOps deletes ${object.ref.display} (when pruning) and creates ${replacement.ref.display}; nothing carries over.`,
+          `Kubernetes identifies objects by API group, kind, namespace and name, so ${replacement.ref.display} is a different object: `
+          + `GitOps deletes ${object.ref.display} (when pruning) and creates ${replacement.ref.display}; nothing carries over.`,
         fix: 'Make sure the old and new object can be swapped (downtime, data held by the old one); other findings cover StatefulSet data.',
       });
     }
@@ -482,9 +484,9 @@ export function removedObjects(removed: KubeObject[], added: KubeObject[]): Draf
         reason:
           'When GitOps prunes the claim, Kubernetes deletes it; with the usual reclaimPolicy Delete its volume and the data on it are deleted too.',
         fix:
-          'Keep the claim in the manifests. If it must leave them but the data must stay, stop pruning it first (Argo CD: annotation ' +
-          'argocd.argoproj.io/sync-options: Prune=false; Flux: kustomize.toolkit.fluxcd.io/prune: disabled) and set the reclaimPolicy of its ' +
-          'PersistentVolume to Retain. If the data is disposable, accept this finding.',
+          'Keep the claim in the manifests. If it must leave them but the data must stay, stop pruning it first (Argo CD: annotation '
+          + 'argocd.argoproj.io/sync-options: Prune=false; Flux: kustomize.toolkit.fluxcd.io/prune: disabled) and set the reclaimPolicy of its '
+          + 'PersistentVolume to Retain. If the data is disposable, accept this finding.',
       });
     }
     if (object.group === '' && object.ref.kind === 'Namespace') {
@@ -495,11 +497,11 @@ export function removedObjects(removed: KubeObject[], added: KubeObject[]): Draf
         field: '',
         change: 'removed',
         reason:
-          `Deleting a Namespace deletes everything in it, including every PersistentVolumeClaim in ${object.ref.name} ` +
-          '(and, with a reclaimPolicy of Delete, the data on their volumes).',
+          `Deleting a Namespace deletes everything in it, including every PersistentVolumeClaim in ${object.ref.name} `
+          + '(and, with a reclaimPolicy of Delete, the data on their volumes).',
         fix:
-          'Keep the Namespace in the manifests, or stop pruning it (Argo CD: argocd.argoproj.io/sync-options: Prune=false; ' +
-          'Flux: kustomize.toolkit.fluxcd.io/prune: disabled). Accept only if nothing in it is worth keeping.',
+          'Keep the Namespace in the manifests, or stop pruning it (Argo CD: argocd.argoproj.io/sync-options: Prune=false; '
+          + 'Flux: kustomize.toolkit.fluxcd.io/prune: disabled). Accept only if nothing in it is worth keeping.',
       });
     }
   }

@@ -45,17 +45,17 @@ const SPEC_DEFAULTS: Record<string, unknown> = {
   revisionHistoryLimit: 10,
 };
 
-const FORBIDDEN_REASON =
-  'The API server refuses updates to StatefulSet spec fields other than replicas, ordinals, template, updateStrategy, ' +
-  'persistentVolumeClaimRetentionPolicy and minReadySeconds (Kubernetes 1.33 and newer also accept revisionHistoryLimit) ' +
-  '("Forbidden: updates to statefulset spec for fields other than ... are forbidden"), so the sync fails and the set stays as it is.';
+const FORBIDDEN_REASON
+  = 'The API server refuses updates to StatefulSet spec fields other than replicas, ordinals, template, updateStrategy, '
+    + 'persistentVolumeClaimRetentionPolicy and minReadySeconds (Kubernetes 1.33 and newer also accept revisionHistoryLimit) '
+    + '("Forbidden: updates to statefulset spec for fields other than ... are forbidden"), so the sync fails and the set stays as it is.';
 
 /** Why a change of a field that later versions accept blocks: which versions refuse it, and how to say yours are newer. */
 function versionNote(field: string, since: number, minor: number | undefined): string {
   const versions = `Kubernetes 1.${since - 1} and older refuse a change of ${field}; 1.${since} and newer accept it.`;
   return minor === undefined
-    ? ` Newer API servers accept this change: ${versions} If every target cluster runs 1.${since} or newer, pass kubernetesVersion ` +
-        `(e.g. 1.${since}; on the command line --kubernetes-version 1.${since}) or accept this finding.`
+    ? ` Newer API servers accept this change: ${versions} If every target cluster runs 1.${since} or newer, pass kubernetesVersion `
+    + `(e.g. 1.${since}; on the command line --kubernetes-version 1.${since}) or accept this finding.`
     : ` ${versions} The target version given is 1.${minor}.`;
 }
 
@@ -158,10 +158,10 @@ function isStatefulSet(object: KubeObject): boolean {
 
 function orphanFix(set: SetFacts): string {
   return (
-    'Revert the change, or re-create the set without touching its pods and volumes:\n' +
-    `  ${kubectl(set.object)} delete statefulset ${set.name} --cascade=orphan\n` +
-    'then sync the new manifests (with auto-sync, merge the change first so the set is re-created from it): ' +
-    'the new set adopts the running pods and PVCs.'
+    'Revert the change, or re-create the set without touching its pods and volumes:\n'
+    + `  ${kubectl(set.object)} delete statefulset ${set.name} --cascade=orphan\n`
+    + 'then sync the new manifests (with auto-sync, merge the change first so the set is re-created from it): '
+    + 'the new set adopts the running pods and PVCs.'
   );
 }
 
@@ -192,15 +192,15 @@ export function statefulSetChanges(oldObject: KubeObject, newObject: KubeObject,
   if (!deepEqual(before, after)) {
     immutable('spec.selector', before, after, {
       fix:
-        'Keep the old selector (new labels can go on the pod template alone). If it must change, delete the set with its pods ' +
-        '(the re-created set could not adopt pods its selector does not match) and let GitOps re-create it; ' +
-        'its PVCs stay and are re-attached because the set and claim template names are unchanged' +
-        (oldSet.whenDeleted === 'Delete'
+        'Keep the old selector (new labels can go on the pod template alone). If it must change, delete the set with its pods '
+        + '(the re-created set could not adopt pods its selector does not match) and let GitOps re-create it; '
+        + 'its PVCs stay and are re-attached because the set and claim template names are unchanged'
+        + (oldSet.whenDeleted === 'Delete'
           ? ' (but whenDeleted is Delete: first change it to Retain and sync that, or the PVCs are deleted with the set)'
-          : '') +
-        '. Expect downtime:\n' +
-        `  ${kubectl(oldObject)} delete statefulset ${oldSet.name}\n` +
-        'then apply the new manifests.',
+          : '')
+        + '. Expect downtime:\n'
+        + `  ${kubectl(oldObject)} delete statefulset ${oldSet.name}\n`
+        + 'then apply the new manifests.',
     });
   }
   drafts.push(...claimTemplateChanges(oldSet, newSet, ctx));
@@ -251,12 +251,12 @@ function claimTemplateChanges(oldSet: SetFacts, newSet: SetFacts, ctx: RuleConte
       newValue: to,
       change: `claim template renamed ${from} → ${to}`,
       reason:
-        `${FORBIDDEN_REASON} Even when the set is re-created, its pods mount new empty volumes ` +
-        `${listNames(pvcNames([to], newSet.name, ordinals(newSet)))}; the data stays in ${listNames(existingPvcs(from))}.`,
+        `${FORBIDDEN_REASON} Even when the set is re-created, its pods mount new empty volumes `
+        + `${listNames(pvcNames([to], newSet.name, ordinals(newSet)))}; the data stays in ${listNames(existingPvcs(from))}.`,
       fix:
-        `Keep the claim template name ${from} (the name is part of every PVC name). If the rename is intended, re-create the set ` +
-        `without its pods, apply, copy the data into the new volumes and delete the old PVCs when done:\n` +
-        `  ${kubectl(object)} delete statefulset ${oldSet.name} --cascade=orphan`,
+        `Keep the claim template name ${from} (the name is part of every PVC name). If the rename is intended, re-create the set `
+        + `without its pods, apply, copy the data into the new volumes and delete the old PVCs when done:\n`
+        + `  ${kubectl(object)} delete statefulset ${oldSet.name} --cascade=orphan`,
     });
   } else {
     for (const name of removed) {
@@ -325,19 +325,19 @@ function claimTemplateChanges(oldSet: SetFacts, newSet: SetFacts, ctx: RuleConte
         drafts.push({
           ...base,
           reason:
-            `${FORBIDDEN_REASON} Shrinking is not possible at all: Kubernetes volumes can only grow, so ` +
-            `${listNames(existingPvcs(name))} cannot get smaller.`,
+            `${FORBIDDEN_REASON} Shrinking is not possible at all: Kubernetes volumes can only grow, so `
+            + `${listNames(existingPvcs(name))} cannot get smaller.`,
           fix:
-            `Keep the storage request at ${String(change.oldValue)}. A smaller volume means a new claim template (or a new set) ` +
-            'and copying the data over.',
+            `Keep the storage request at ${String(change.oldValue)}. A smaller volume means a new claim template (or a new set) `
+            + 'and copying the data over.',
         });
       } else {
         drafts.push({
           ...base,
           reason: FORBIDDEN_REASON,
           fix:
-            `${orphanFix(oldSet)}\nExisting PVCs (${listNames(existingPvcs(name))}) keep their current settings; ` +
-            'only PVCs created later (new ordinals) follow the new template.',
+            `${orphanFix(oldSet)}\nExisting PVCs (${listNames(existingPvcs(name))}) keep their current settings; `
+            + 'only PVCs created later (new ordinals) follow the new template.',
         });
       }
     }
@@ -362,8 +362,8 @@ function growProcedure(set: SetFacts, claim: string, size: string, storageClassN
     ...pvcs.map((pvc) => `       ${k} patch pvc ${pvc} -p '${patch}'`),
     ...(selector
       ? [
-          '     and any other PVC of the set this lists (ordinals beyond replicas, left by an earlier scale-in: the controller ' +
-            'labels every PVC of the set with its selector labels):',
+          '     and any other PVC of the set this lists (ordinals beyond replicas, left by an earlier scale-in: the controller '
+          + 'labels every PVC of the set with its selector labels):',
           `       ${k} get pvc -l ${selector}`,
         ]
       : []),
@@ -371,8 +371,8 @@ function growProcedure(set: SetFacts, claim: string, size: string, storageClassN
     `       ${k} get pvc ${pvcs.join(' ')}`,
     '  2. delete the set but not its pods:',
     `       ${k} delete statefulset ${set.name} --cascade=orphan`,
-    '  3. sync the new manifests (with auto-sync, merge this change before step 2 so the set is re-created from the new ' +
-      'template): the re-created set adopts the running pods and the grown PVCs.',
+    '  3. sync the new manifests (with auto-sync, merge this change before step 2 so the set is re-created from the new '
+    + 'template): the re-created set adopts the running pods and the grown PVCs.',
   ];
   if (expansion.allowed !== false) {
     lines.push(expansion.note);
@@ -424,11 +424,11 @@ function scaleIn(oldSet: SetFacts, newSet: SetFacts): Draft[] {
         oldValue,
         newValue,
         reason:
-          `The set scales in${absentNote}, removing pods ${listNames(removedPods)}, and persistentVolumeClaimRetentionPolicy.whenScaled ` +
-          `is Delete: Kubernetes deletes their PVCs ${listNames(pvcs)} (with a reclaimPolicy of Delete, the data is gone).`,
+          `The set scales in${absentNote}, removing pods ${listNames(removedPods)}, and persistentVolumeClaimRetentionPolicy.whenScaled `
+          + `is Delete: Kubernetes deletes their PVCs ${listNames(pvcs)} (with a reclaimPolicy of Delete, the data is gone).`,
         fix:
-          'To keep the volumes, set persistentVolumeClaimRetentionPolicy.whenScaled: Retain in the same change (or back them up first). ' +
-          'If the data on them is disposable, accept this finding.',
+          'To keep the volumes, set persistentVolumeClaimRetentionPolicy.whenScaled: Retain in the same change (or back them up first). '
+          + 'If the data on them is disposable, accept this finding.',
       },
     ];
   }
@@ -441,8 +441,8 @@ function scaleIn(oldSet: SetFacts, newSet: SetFacts): Draft[] {
       oldValue,
       newValue,
       reason:
-        `The set scales in${absentNote}, removing pods ${listNames(removedPods)}. Their PVCs ${listNames(pvcs)} stay ` +
-        '(whenScaled: Retain) and are re-attached, with their old data, if the set scales out again.',
+        `The set scales in${absentNote}, removing pods ${listNames(removedPods)}. Their PVCs ${listNames(pvcs)} stay `
+        + '(whenScaled: Retain) and are re-attached, with their old data, if the set scales out again.',
       fix: `Nothing to do if intended. Delete the PVCs once their data is no longer needed:\n  ${kubectl(oldSet.object)} delete pvc ${pvcs.join(' ')}`,
     },
   ];
@@ -506,12 +506,12 @@ export function statefulSetLifecycle(removed: KubeObject[], added: KubeObject[])
         oldValue: set.object.ref.namespace,
         newValue: moved.object.ref.namespace,
         reason:
-          `Kubernetes sees a new StatefulSet ${moved.object.ref.display}` +
-          (newPvcs.length > 0 ? `, which gets new empty volumes ${listNames(newPvcs)}` : '') +
-          `; PVCs cannot move between namespaces.${consequence(set)}`,
+          `Kubernetes sees a new StatefulSet ${moved.object.ref.display}`
+          + (newPvcs.length > 0 ? `, which gets new empty volumes ${listNames(newPvcs)}` : '')
+          + `; PVCs cannot move between namespaces.${consequence(set)}`,
         fix:
-          'Keep the namespace. If the move is intended, migrate the data (back up and restore, or re-bind the PersistentVolumes: set ' +
-          'their reclaimPolicy to Retain, delete the old claims, and pre-create the new claims with spec.volumeName), then accept this finding.',
+          'Keep the namespace. If the move is intended, migrate the data (back up and restore, or re-bind the PersistentVolumes: set '
+          + 'their reclaimPolicy to Retain, delete the old claims, and pre-create the new claims with spec.volumeName), then accept this finding.',
       });
       continue;
     }
@@ -534,12 +534,12 @@ export function statefulSetLifecycle(removed: KubeObject[], added: KubeObject[])
         newValue: renamed.name,
         change: `looks like a rename of ${set.name} to ${renamed.name} (same ${listNames(evidence)})`,
         reason:
-          `${set.object.ref.display} is gone and ${renamed.object.ref.display} is new: Kubernetes sees a new set` +
-          (newPvcs.length > 0 ? `, which gets new empty volumes named ${listNames(newPvcs)}` : '') +
-          `.${consequence(set)}`,
+          `${set.object.ref.display} is gone and ${renamed.object.ref.display} is new: Kubernetes sees a new set`
+          + (newPvcs.length > 0 ? `, which gets new empty volumes named ${listNames(newPvcs)}` : '')
+          + `.${consequence(set)}`,
         fix:
-          `Keep the name ${set.name} (in cdk8s the name comes from the construct path: keep the construct id, or set metadata.name). ` +
-          'If the rename is intended, copy the data to the new volumes (or pre-create the new PVCs bound to the old volumes), then accept this finding.',
+          `Keep the name ${set.name} (in cdk8s the name comes from the construct path: keep the construct id, or set metadata.name). `
+          + 'If the rename is intended, copy the data to the new volumes (or pre-create the new PVCs bound to the old volumes), then accept this finding.',
       });
       continue;
     }
@@ -552,16 +552,16 @@ export function statefulSetLifecycle(removed: KubeObject[], added: KubeObject[])
       field: '',
       change: 'removed',
       reason: deletes
-        ? `When GitOps prunes it, its pods go away and, because persistentVolumeClaimRetentionPolicy.whenDeleted is Delete, so do its PVCs ` +
-          `${listNames(pvcs)} (with a reclaimPolicy of Delete, the data is gone).`
-        : `When GitOps prunes it, its pods go away.` +
-          (pvcs.length > 0 ? ` Its PVCs ${listNames(pvcs)} stay behind (whenDeleted: Retain).` : ''),
+        ? `When GitOps prunes it, its pods go away and, because persistentVolumeClaimRetentionPolicy.whenDeleted is Delete, so do its PVCs `
+        + `${listNames(pvcs)} (with a reclaimPolicy of Delete, the data is gone).`
+        : `When GitOps prunes it, its pods go away.`
+          + (pvcs.length > 0 ? ` Its PVCs ${listNames(pvcs)} stay behind (whenDeleted: Retain).` : ''),
       fix: deletes
-        ? 'Back up the data first. To keep the volumes, change whenDeleted to Retain and sync that before removing the set. ' +
-          'If the data is disposable, accept this finding.'
-        : 'If the removal is intended, accept this finding' +
-          (pvcs.length > 0 ? `; delete the PVCs once their data is no longer needed:\n  ${kubectl(set.object)} delete pvc ${pvcs.join(' ')}\n` : '. ') +
-          'Otherwise restore the StatefulSet.',
+        ? 'Back up the data first. To keep the volumes, change whenDeleted to Retain and sync that before removing the set. '
+        + 'If the data is disposable, accept this finding.'
+        : 'If the removal is intended, accept this finding'
+          + (pvcs.length > 0 ? `; delete the PVCs once their data is no longer needed:\n  ${kubectl(set.object)} delete pvc ${pvcs.join(' ')}\n` : '. ')
+          + 'Otherwise restore the StatefulSet.',
     });
   }
   return drafts;

@@ -53,7 +53,7 @@ function namespaceOf(scope: IConstruct, own: string | undefined): string | undef
 
 function statefulAppTarget(v: Validator, prop: string, app: StatefulApp, containerName: string | undefined): ClientTarget {
   if (containerName !== undefined && containerName !== app.containerName
-    && !app._state.sidecars.some(s => s.o.name === containerName) && !app._state.initContainers.some(s => s.o.name === containerName)) {
+    && !app._state.sidecars.some((s) => s.o.name === containerName) && !app._state.initContainers.some((s) => s.o.name === containerName)) {
     v.fail(`${prop} options.container`, containerName, `is not a container of ${app.node.path}`, `use ${app.containerName} or a sidecar's name`);
   }
   return {
@@ -71,10 +71,10 @@ function statefulAppTarget(v: Validator, prop: string, app: StatefulApp, contain
  */
 function plusTarget(v: Validator, prop: string, workload: { [key: string]: any }, containerName: string | undefined): ClientTarget {
   const containers: Array<{ name?: string; env?: { addVariable?: (n: string, val: unknown) => void } }> = workload.containers;
-  const container = containerName === undefined ? containers[0] : containers.find(x => x.name === containerName);
+  const container = containerName === undefined ? containers[0] : containers.find((x) => x.name === containerName);
   const path = workload.node?.path ?? '(a workload)';
   if (!container) {
-    v.fail(`${prop} options.container`, containerName ?? path, containerName === undefined ? 'has no container to configure' : `is not a container of ${path} (containers: ${containers.map(x => x.name).join(', ')})`,
+    v.fail(`${prop} options.container`, containerName ?? path, containerName === undefined ? 'has no container to configure' : `is not a container of ${path} (containers: ${containers.map((x) => x.name).join(', ')})`,
       containerName === undefined ? 'add a container first' : 'name one of its containers');
   }
   if (typeof container.env?.addVariable !== 'function') v.fail(prop, path, 'has a container without an env to add variables to', 'pass a cdk8s-plus workload');
@@ -97,7 +97,7 @@ function apiObjectTarget(v: Validator, prop: string, obj: { [key: string]: any }
   let template: any = json;
   for (const key of path) template = template?.[key];
   const containers: any[] = template?.spec?.containers ?? [];
-  const index = containerName === undefined ? 0 : containers.findIndex(x => x.name === containerName);
+  const index = containerName === undefined ? 0 : containers.findIndex((x) => x.name === containerName);
   if (containers.length === 0 || index < 0) {
     v.fail(`${prop} options.container`, containerName ?? where, containers.length === 0 ? 'has no container in its pod template' : `is not a container of ${where}`, 'name one of its containers');
   }

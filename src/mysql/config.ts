@@ -28,15 +28,15 @@ const TLS_OPTIONS = ['ssl_ca', 'ssl_cert', 'ssl_key'];
 /** Settings that let a crash lose commits clients saw succeed, and the values that do not. */
 const DURABILITY: { [option: string]: { safe: (value: string) => boolean; risk: string } } = {
   sync_binlog: {
-    safe: value => value.trim() === '1',
+    safe: (value) => value.trim() === '1',
     risk: 'the binary log is not flushed at every commit, so a crash of the primary can lose transactions clients saw commit (and replicas may hold them)',
   },
   innodb_flush_log_at_trx_commit: {
-    safe: value => value.trim() === '1',
+    safe: (value) => value.trim() === '1',
     risk: 'the redo log is not flushed at every commit, so a crash of the primary can lose transactions clients saw commit',
   },
   innodb_doublewrite: {
-    safe: value => !/^(off|0|false)$/i.test(value.trim()),
+    safe: (value) => !/^(off|0|false)$/i.test(value.trim()),
     risk: 'without the doublewrite buffer a crash during a page write can corrupt the data files',
   },
 };
@@ -74,7 +74,8 @@ function defaultOptions(resources: ContainerResources, tls: boolean): Map<string
   // The buffer pool gets three quarters of what mysqld's fixed overhead leaves, in 128 MiB steps
   // (at least 128 MiB); in-memory temporary tables are capped so a big sort spills to the
   // data volume instead of exceeding the limit.
-  const bufferPoolMiB = memoryMiB === undefined ? 256
+  const bufferPoolMiB = memoryMiB === undefined
+    ? 256
     : Math.max(MIN_BUFFER_POOL_MIB, Math.floor(((memoryMiB - MYSQLD_OVERHEAD_MIB) * 3) / 4 / 128) * 128);
   const temptableMiB = memoryMiB === undefined ? 64 : Math.min(1024, Math.max(32, Math.floor(memoryMiB / 16)));
   return new Map<string, string>([

@@ -57,7 +57,9 @@ export function addMetrics(scope: Construct, ctx: MetricsContext): MySqlMetricsO
   const podLabels = { [LABEL_NAME]: 'mysqld-exporter', [LABEL_INSTANCE]: plan.name };
   const labels: { [key: string]: string } = { ...ctx.labels, ...podLabels, [LABEL_COMPONENT]: 'metrics' };
   delete labels[LABEL_VERSION];
-  const metadata = (objectName: string, extra: { [key: string]: string } = {}) => ({ name: objectName, namespace: plan.namespace, labels: { ...labels, ...extra } });
+  const metadata = (objectName: string, extra: { [key: string]: string } = {}) => ({
+    name: objectName, namespace: plan.namespace, labels: { ...labels, ...extra },
+  });
   const fix = 'give the ReplicatedMySql another name (or namespace)';
   const register = (kind: string, objectName: string) => registerObject(scope, v, 'metrics', { kind, namespace: plan.namespace, name: objectName }, fix);
 
@@ -98,7 +100,7 @@ export function addMetrics(scope: Construct, ctx: MetricsContext): MySqlMetricsO
       spec: {
         selector: { matchLabels: { ...podLabels } },
         // One endpoint per member: the exporter connects to it, and `instance` names the pod.
-        endpoints: members.map(ordinal => ({
+        endpoints: members.map((ordinal) => ({
           port: 'metrics',
           path: '/probe',
           interval: `${plan.metricsIntervalSeconds}s`,

@@ -60,7 +60,7 @@ export function addMemberAccess(c: ObjectsContext, ownServiceAccount: boolean) {
     metadata: metadata(c, `${name}-member`),
     rules: [
       { apiGroups: ['apps'], resources: ['statefulsets'], verbs: ['get'], resourceNames: [name] },
-      { apiGroups: [''], resources: ['pods'], verbs: ['get'], resourceNames: ordinals.map(o => `${name}-${o}`) },
+      { apiGroups: [''], resources: ['pods'], verbs: ['get'], resourceNames: ordinals.map((o) => `${name}-${o}`) },
       // Any claim, by name (get only): the evidence of a member outside today's range -- a claim
       // kept by a scale-in -- must still be checkable, and no Role can know every ordinal there was.
       { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['get'] },

@@ -78,7 +78,7 @@ function planImage(v: Validator, props: ReplicatedMySqlProps): { image: string; 
   const ref = parseImage(image);
   if (!ref) v.fail('image', image, 'is not a valid image reference', `use "${DEFAULT_MYSQL_IMAGE}"`);
   const series = /^(\d+\.\d+)(\.\d+)?([-_.][A-Za-z0-9._-]+)?$/.exec(ref.tag ?? '')?.[1];
-  const tagVersion = Object.values(MySqlVersion).find(x => x === series);
+  const tagVersion = Object.values(MySqlVersion).find((x) => x === series);
   if (ref.tag !== undefined && series !== undefined && tagVersion === undefined) {
     v.fail('image', image, `is not a supported MySQL version (tag "${ref.tag}"): ReplicatedMySql runs the LTS series 8.4 and 9.7 (8.0 is end-of-life; 5.7 lacks CLONE and GTID auto-positioning as used here; innovation releases are untested)`,
       `use "${DEFAULT_MYSQL_IMAGE}" or "${DEFAULT_MYSQL_97_IMAGE}"${ref.digest ? ' together with the digest, e.g. "mysql:8.4.10@sha256:..."' : ''}`);
@@ -210,7 +210,7 @@ export function planMySql(scope: Construct, v: Validator, id: string, props: Rep
     volumes: [{ name: 'data', mountPath: DATA_ROOT, size: topology.storageSize, storageClass: props.storage?.storageClass }],
     config: { files, mountPath: TOOLS_DIR },
     resources,
-    initContainers: pod.initContainers.map(c => ({ ...c, resources: c.name === 'bootstrap' ? resources : c.resources })),
+    initContainers: pod.initContainers.map((c) => ({ ...c, resources: c.name === 'bootstrap' ? resources : c.resources })),
     terminationGracePeriod: props.terminationGracePeriod ?? Duration.seconds(120),
     // Two members on one node would be lost together.
     spreadAcrossNodes: props.spreadAcrossNodes ?? SpreadMode.REQUIRED,

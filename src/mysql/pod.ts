@@ -150,9 +150,11 @@ function podVolumes(input: PodInput): k8s.Volume[] {
         ],
       },
     },
-    ...(tlsSecretName !== undefined ? [{
-      name: 'tls',
-      secret: { secretName: tlsSecretName, defaultMode: 0o440, items: ['ca.crt', 'tls.crt', 'tls.key'].map(key => ({ key, path: key })) },
-    }] : []),
+    ...(tlsSecretName !== undefined
+      ? [{
+          name: 'tls',
+          secret: { secretName: tlsSecretName, defaultMode: 0o440, items: ['ca.crt', 'tls.crt', 'tls.key'].map((key) => ({ key, path: key })) },
+        }]
+      : []),
   ];
 }

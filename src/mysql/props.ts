@@ -235,7 +235,9 @@ export interface ReplicatedMySqlProps extends StatefulWorkloadProps {
   readonly metrics?: MySqlMetricsOptions;
   /**
    * A NetworkPolicy that admits only members, clients and Prometheus.
-   * @default - on: members, pods labelled by `connectClient` in the database's namespace (and the namespaces of clients it wired from elsewhere), the metrics exporter; Prometheus from the `monitoring` namespace to the exporter
+   * @default - on: members, pods labelled by `connectClient` in the database's namespace (and the
+   * namespaces of clients it wired from elsewhere), the metrics exporter; Prometheus from the
+   * `monitoring` namespace to the exporter
    */
   readonly networkPolicy?: MySqlNetworkPolicyOptions;
   /**
@@ -275,4 +277,3 @@ export interface MySqlClientOptions {
    */
   readonly envPrefix?: string;
 }
-

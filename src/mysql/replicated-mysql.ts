@@ -139,7 +139,9 @@ export class ReplicatedMySql extends Construct {
     // from an older revision of the template must not act on an older primaryOrdinal.
     this.app.statefulSet.metadata.addAnnotation(PRIMARY_ANNOTATION, String(plan.primaryOrdinal));
 
-    const context: ObjectsContext = { scope: this, v: this.v, plan, namespace: this.namespace, labels: this.app.labels, selectorLabels: this.app.selectorLabels };
+    const context: ObjectsContext = {
+      scope: this, v: this.v, plan, namespace: this.namespace, labels: this.app.labels, selectorLabels: this.app.selectorLabels,
+    };
     const access = addMemberAccess(context, props.serviceAccountName === undefined);
     this.serviceAccount = access.serviceAccount;
     this.membersConfigMap = access.membersConfigMap;
@@ -149,7 +151,7 @@ export class ReplicatedMySql extends Construct {
     this.certificate = addCertificate(context);
     if (metrics) {
       this.metricsObjects = addMetrics(this, {
-        plan, v: this.v, labels: this.app.labels, memberHost: o => this.app.podDnsName(o), primaryHost: this.primaryHost,
+        plan, v: this.v, labels: this.app.labels, memberHost: (o) => this.app.podDnsName(o), primaryHost: this.primaryHost,
         metricsNamespaceLabels: props.networkPolicy?.metricsNamespaceLabels ?? { 'kubernetes.io/metadata.name': 'monitoring' },
         networkPolicy: props.networkPolicy?.enabled !== false,
       });

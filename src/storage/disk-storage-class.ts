@@ -61,7 +61,6 @@ export interface CustomProviderOptions {
   readonly zonal?: boolean;
 }
 
-
 const CUSTOM_PROVIDER_OPTIONS = declaredShape('CustomProviderOptions');
 /**
  * A disk provider preset: the CSI provisioner and the parameters for one disk type.

@@ -236,7 +236,8 @@ export async function applySource(kube: Kube, source: Source, options: ApplyOpti
       continue;
     }
     const appliedAs = refOf(p.object);
-    const failedWarnings = (warnings: string[]) => (options.ignoreWarnings ? [] : warnings.filter((w) => options.strictWarnings || POD_SECURITY.test(w)));
+    const failedWarnings = (warnings: string[]) =>
+      (options.ignoreWarnings ? [] : warnings.filter((w) => options.strictWarnings || POD_SECURITY.test(w)));
     const dry = await kube.apply(p.object, { dryRun: true });
     let report: ObjectReport;
     if (!dry.ok) {

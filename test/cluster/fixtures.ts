@@ -134,13 +134,13 @@ export async function settled(kube: Kube, set: KubeObject, replicas: number, tim
     async () => {
       const current = await kube.get('apps/v1', 'StatefulSet', set.metadata.namespace, set.metadata.name);
       const s = current?.status ?? {};
-      const ok =
-        current &&
-        s.observedGeneration === current.metadata.generation &&
-        s.replicas === replicas &&
-        s.readyReplicas === replicas &&
-        (s.updatedReplicas ?? 0) === replicas &&
-        s.currentRevision === s.updateRevision;
+      const ok
+        = current
+          && s.observedGeneration === current.metadata.generation
+          && s.replicas === replicas
+          && s.readyReplicas === replicas
+          && (s.updatedReplicas ?? 0) === replicas
+          && s.currentRevision === s.updateRevision;
       return ok ? current : undefined;
     },
     timeoutMs,

@@ -431,8 +431,8 @@ describe('the guard against Kubernetes 1.34', () => {
     const server = await sync(before, after);
     // THEN both say what the table says
     const serverText = server.ok ? 'accepted' : `refused: "${server.message.replace(/^.*? is invalid: /, '').replace(/\s+/g, ' ').slice(0, 110)}…"`;
-    const agree =
-      guard.rule === null ? server.ok : REFUSAL_RULES.has(guard.rule) && guard.severity === Severity.BLOCK ? !server.ok : true;
+    const agree
+      = guard.rule === null ? server.ok : REFUSAL_RULES.has(guard.rule) && guard.severity === Severity.BLOCK ? !server.ok : true;
     const told = c.options?.kubernetesVersion;
     const verdict = agree
       ? 'yes'

@@ -10,7 +10,8 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  AccessMode, DiskProvider, DiskStorageClass, DisruptionBudget, EnvSource, FileSystemType, HttpScheme, MySqlCredentials, HealthProbe, PvcRetention, ReclaimPolicy, ReplicatedMySql, SpreadMode, StatefulApp, StatefulAppProps, UpdateStrategy, VolumeBindingMode, VolumeClaimOptions,
+  AccessMode, DiskProvider, DiskStorageClass, DisruptionBudget, EnvSource, FileSystemType, HttpScheme, MySqlCredentials, HealthProbe, PvcRetention,
+  ReclaimPolicy, ReplicatedMySql, SpreadMode, StatefulApp, StatefulAppProps, UpdateStrategy, VolumeBindingMode, VolumeClaimOptions,
 } from '../../src';
 import { ImagePullPolicy, PodManagementPolicy, ServiceType } from 'cdk8s-plus-28';
 import type { KubeObject } from './kube';

@@ -128,7 +128,8 @@ describe('PodDisruptionBudget', () => {
     const allowed = async (n: number) =>
       eventually(`PDB disruptionsAllowed ${n}`, async () => {
         const current = await kube.get('policy/v1', 'PodDisruptionBudget', ns, pdb.metadata.name);
-        return current?.status?.observedGeneration === current?.metadata.generation && current?.status?.disruptionsAllowed === n ? current : undefined;
+        const settled = current?.status?.observedGeneration === current?.metadata.generation;
+        return settled && current?.status?.disruptionsAllowed === n ? current : undefined;
       });
     const evict = async (pod: string) =>
       kube.request('POST', `/api/v1/namespaces/${ns}/pods/${pod}/eviction`, {

@@ -22,7 +22,9 @@ beforeAll(async () => {
 afterAll(() => kube.close());
 
 /** Synthesizes a StatefulApp `web` (3 replicas, a 1Gi claim `www` on the test class) and applies it. */
-async function deploy(namespace: string, props: Partial<StatefulAppProps> = {}): Promise<{ app: StatefulApp; set: KubeObject; objects: KubeObject[] }> {
+async function deploy(
+  namespace: string, props: Partial<StatefulAppProps> = {},
+): Promise<{ app: StatefulApp; set: KubeObject; objects: KubeObject[] }> {
   let app!: StatefulApp;
   const objects = synthesize(namespace, (chart: Chart) => {
     app = new StatefulApp(chart, 'web', {

@@ -77,7 +77,8 @@ export async function scenarioLine(id: string, cluster: MySqlCluster, body: () =
     recordScenarioLine(formatScenarioLine(id, cluster, false, { ...figures, seconds: Math.round((Date.now() - started) / 100) / 10 }));
     throw e;
   }
-  recordScenarioLine(formatScenarioLine(id, cluster, true, { ...(returned ?? {}), ...figures, seconds: Math.round((Date.now() - started) / 100) / 10 }));
+  const seconds = Math.round((Date.now() - started) / 100) / 10;
+  recordScenarioLine(formatScenarioLine(id, cluster, true, { ...(returned ?? {}), ...figures, seconds }));
 }
 
 /**

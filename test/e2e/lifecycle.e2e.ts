@@ -11,7 +11,7 @@ import { MySqlCluster } from './harness/cluster';
 import { Manifest } from './harness/manifests';
 import * as s from './scenarios';
 
-const synth = (props: ReplicatedMySqlProps): Manifest[] => synthObjects(chart => new ReplicatedMySql(chart, 'mysql', { image: 'mysql:9.7.4', ...props }));
+const synth = (props: ReplicatedMySqlProps): Manifest[] => synthObjects((chart) => new ReplicatedMySql(chart, 'mysql', { image: 'mysql:9.7.4', ...props }));
 
 describe('kill -9 during the first start', () => {
   // The init SQL sleeps, so there is a moment to kill the primary in the middle of initializing.
@@ -64,21 +64,21 @@ describe('day-2: a database, its user and metrics added to a running cluster', (
 
   test('they exist after the rolling update the change causes', () => scenario(c, async () => {
     await c.start();
-    expect(c.sql("SELECT 1 FROM mysql.user WHERE user = 'shop';", { pod: 0 }).stdout).toBe('');
+    expect(c.sql('SELECT 1 FROM mysql.user WHERE user = \'shop\';', { pod: 0 }).stdout).toBe('');
     const later = synth({ replicas: 2, database: { name: 'shop', user: 'shop' }, metrics: {} });
     // The new keys go into the Secret first (README: Credentials), the old ones stay.
-    const sts = later.find(o => o.kind === 'StatefulSet')!;
+    const sts = later.find((o) => o.kind === 'StatefulSet')!;
     const generated = generateSecrets(sts)['mysql-credentials'];
     c.secrets['mysql-credentials'] = { ...generated, ...c.secrets['mysql-credentials'] };
     await c.apply(later);
     // the primary's agent creates them once it may take writes
     await c.waitUntil('the primary to create the new accounts', () => c.pod(0).log('agent').includes('CREATE DATABASE'));
-    expect(c.pod(0).log('agent')).toContain("mysql-0: CREATE DATABASE `shop`;CREATE USER 'shop'@'%';GRANT ALL PRIVILEGES;CREATE USER 'exporter'@'%';GRANT PROCESS, REPLICATION CLIENT;GRANT SELECT;");
+    expect(c.pod(0).log('agent')).toContain('mysql-0: CREATE DATABASE `shop`;CREATE USER \'shop\'@\'%\';GRANT ALL PRIVILEGES;CREATE USER \'exporter\'@\'%\';GRANT PROCESS, REPLICATION CLIENT;GRANT SELECT;');
     const password = c.secrets['mysql-credentials'].password;
     expect(c.query('SELECT CURRENT_USER(), DATABASE();', { host: 'mysql-primary.mysql.svc.cluster.local', user: 'shop', password, database: 'shop' }))
       .toBe('shop@%\tshop');
     await s.waitReplicated(c, 0, [1]);
-    expect(c.query("SELECT user, host, max_user_connections FROM mysql.user WHERE user IN ('shop', 'exporter') ORDER BY user;", { pod: 1 }))
+    expect(c.query('SELECT user, host, max_user_connections FROM mysql.user WHERE user IN (\'shop\', \'exporter\') ORDER BY user;', { pod: 1 }))
       .toBe('exporter\t%\t3\nshop\t%\t0');
     // a later restart of the primary creates nothing twice (nothing is written: no GTID)
     const before = s.gtidExecuted(c, 0);

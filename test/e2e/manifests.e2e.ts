@@ -26,17 +26,18 @@ interface ScenarioRow {
 const SCENARIOS: ScenarioRow[] = [
   {
     id: 'fresh-cluster',
-    run: async c => {
+    run: async (c) => {
       await s.freshCluster(c);
       const f = s.factsOf(c);
-      const pods = s.members(f).map(o => c.pod(o));
-      return { members: f.replicas, ready_s: Math.round((Math.max(...pods.map(p => p.readyAt ?? Date.now())) - Math.min(...pods.map(p => p.createdAt))) / 100) / 10 };
+      const pods = s.members(f).map((o) => c.pod(o));
+      const readyMs = Math.max(...pods.map((p) => p.readyAt ?? Date.now())) - Math.min(...pods.map((p) => p.createdAt));
+      return { members: f.replicas, ready_s: Math.round(readyMs / 100) / 10 };
     },
   },
-  { id: 'restart', run: c => s.restartMembers(c) },
+  { id: 'restart', run: (c) => s.restartMembers(c) },
   {
     id: 'replica-volume-loss',
-    run: async c => {
+    run: async (c) => {
       // A single member has no replica to lose.
       if (s.factsOf(c).replicas < 2) return { skipped: 'no-replica' };
       await s.replicaVolumeLoss(c);
@@ -45,16 +46,16 @@ const SCENARIOS: ScenarioRow[] = [
   },
   {
     id: 'primary-volume-loss',
-    run: async c => {
+    run: async (c) => {
       await s.primaryVolumeLoss(c);
       // The documented recovery, so that the next scenario starts from a healthy cluster.
       if (s.factsOf(c).replicas > 1) await safety.failOver(c, s.replicasOf(s.factsOf(c)).slice(-1)[0]);
     },
   },
-  { id: 'primary-behind', run: c => safety.primaryBehind(c) },
-  { id: 'evidence-removed', run: c => safety.evidenceRemoved(c) },
-  { id: 'old-primary-returns', run: c => safety.oldPrimaryReturns(c) },
-  { id: 'verified-tls', applies: m => safety.verifiesTls(m.statefulSet), run: async c => { await safety.verifiedTls(c); } },
+  { id: 'primary-behind', run: (c) => safety.primaryBehind(c) },
+  { id: 'evidence-removed', run: (c) => safety.evidenceRemoved(c) },
+  { id: 'old-primary-returns', run: (c) => safety.oldPrimaryReturns(c) },
+  { id: 'verified-tls', applies: (m) => safety.verifiesTls(m.statefulSet), run: async (c) => { await safety.verifiedTls(c); } },
 ];
 
 const dir = process.env.E2E_MANIFESTS ?? path.join(__dirname, '../../dist');
@@ -62,8 +63,8 @@ const objects = loadDirectory(dir);
 const found = findMySql(objects);
 if (found.length === 0) throw new Error(`no ReplicatedMySql StatefulSet in ${dir}`);
 
-describe.each(found.map(f => [`${f.namespace}/${f.statefulSet.metadata.name}`, f] as const))('%s', (_name, f) => {
-  const cluster = clusterFor(() => [f.statefulSet, ...f.objects.filter(o => o !== f.statefulSet && o.kind !== 'StatefulSet')], { namespace: f.namespace });
+describe.each(found.map((f) => [`${f.namespace}/${f.statefulSet.metadata.name}`, f] as const))('%s', (_name, f) => {
+  const cluster = clusterFor(() => [f.statefulSet, ...f.objects.filter((o) => o !== f.statefulSet && o.kind !== 'StatefulSet')], { namespace: f.namespace });
   let c: MySqlCluster;
   beforeAll(() => { c = cluster(); });
   for (const row of SCENARIOS) {

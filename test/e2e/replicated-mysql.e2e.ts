@@ -14,12 +14,12 @@ import { Manifest } from './harness/manifests';
 import * as s from './scenarios';
 
 const IMAGE = 'mysql:9.7.4';
-const synth = (props: ReplicatedMySqlProps): Manifest[] => synthObjects(chart => new ReplicatedMySql(chart, 'mysql', { image: IMAGE, ...props }));
+const synth = (props: ReplicatedMySqlProps): Manifest[] => synthObjects((chart) => new ReplicatedMySql(chart, 'mysql', { image: IMAGE, ...props }));
 const podsOf = (c: MySqlCluster) => [...c.pods.keys()].sort((a, b) => a - b);
 /** `kubectl rollout restart`: a template annotation, so every pod is replaced. */
 function restartedAt(objects: Manifest[], when: string): Manifest[] {
   const copy = JSON.parse(JSON.stringify(objects)) as Manifest[];
-  const sts = copy.find(o => o.kind === 'StatefulSet')!;
+  const sts = copy.find((o) => o.kind === 'StatefulSet')!;
   sts.spec.template.metadata.annotations = { ...(sts.spec.template.metadata.annotations ?? {}), 'kubectl.kubernetes.io/restartedAt': when };
   return copy;
 }
@@ -69,7 +69,7 @@ describe('a 3-member cluster through its life', () => {
     const secrets = c.secrets['mysql-credentials'];
     const next = { repl: `new'repl\\${Date.now()}`, root: `new"root${Date.now()}`, app: `new-app-${Date.now()}` };
     // 1. a second password, the old one still valid (dual passwords)
-    c.query(`ALTER USER 'repl'@'%' IDENTIFIED BY '${next.repl.replace(/\\/g, '\\\\').replace(/'/g, "''")}' RETAIN CURRENT PASSWORD;
+    c.query(`ALTER USER 'repl'@'%' IDENTIFIED BY '${next.repl.replace(/\\/g, '\\\\').replace(/'/g, '\'\'')}' RETAIN CURRENT PASSWORD;
 ALTER USER 'root'@'localhost' IDENTIFIED BY '${next.root}' RETAIN CURRENT PASSWORD;
 ALTER USER 'shop'@'%' IDENTIFIED BY '${next.app}' RETAIN CURRENT PASSWORD;`, { pod: 0 });
     // 2. the Secret gets the new passwords; 3. a rolling restart picks them up
@@ -78,7 +78,7 @@ ALTER USER 'shop'@'%' IDENTIFIED BY '${next.app}' RETAIN CURRENT PASSWORD;`, { p
     secrets.password = next.app;
     await c.apply(restartedAt(synth(props), '2026-12-01T00:00:00Z'));
     // 4. the old passwords are discarded
-    c.query("ALTER USER 'repl'@'%' DISCARD OLD PASSWORD; ALTER USER 'root'@'localhost' DISCARD OLD PASSWORD; ALTER USER 'shop'@'%' DISCARD OLD PASSWORD;", { pod: 0 });
+    c.query('ALTER USER \'repl\'@\'%\' DISCARD OLD PASSWORD; ALTER USER \'root\'@\'localhost\' DISCARD OLD PASSWORD; ALTER USER \'shop\'@\'%\' DISCARD OLD PASSWORD;', { pod: 0 });
     s.insert(c, 0, 'after rotation');
     await s.waitReplicated(c, 0, [1, 2]);
     // a replica that reconnects now authenticates with the new password
@@ -94,7 +94,7 @@ ALTER USER 'shop'@'%' IDENTIFIED BY '${next.app}' RETAIN CURRENT PASSWORD;`, { p
     await c.apply(synth({ ...props, replicas: 5 }));
     expect(c.pod(3).log('bootstrap')).toMatch(/cloned from mysql-2\.mysql\.mysql\.svc\.cluster\.local; replicating from mysql-0/);
     expect(c.pod(4).log('bootstrap')).toMatch(/cloned from mysql-3\.mysql\.mysql\.svc\.cluster\.local; replicating from mysql-0/);
-    const uuids = [3, 4].map(o => s.serverUuid(c, o));
+    const uuids = [3, 4].map((o) => s.serverUuid(c, o));
     await c.apply(synth(props));
     expect(podsOf(c)).toEqual([0, 1, 2]);
     expect(fs.existsSync(c.claimPath('data', 3)) && fs.existsSync(c.claimPath('data', 4))).toBe(true);
@@ -102,7 +102,7 @@ ALTER USER 'shop'@'%' IDENTIFIED BY '${next.app}' RETAIN CURRENT PASSWORD;`, { p
     await c.apply(synth({ ...props, replicas: 5 }));
     // the retained volumes come back as they were (a new server_uuid each start, but no clone)
     for (const o of [3, 4]) expect(c.pod(o).log('bootstrap')).not.toMatch(/cloning/);
-    expect([3, 4].map(o => s.serverUuid(c, o)).some(u => uuids.includes(u))).toBe(false);
+    expect([3, 4].map((o) => s.serverUuid(c, o)).some((u) => uuids.includes(u))).toBe(false);
     await s.waitReplicated(c, 0, [1, 2, 3, 4]);
     expect(s.rows(c, 4)).toEqual(s.rows(c, 0));
     await c.apply(synth(props));
@@ -114,7 +114,7 @@ ALTER USER 'shop'@'%' IDENTIFIED BY '${next.app}' RETAIN CURRENT PASSWORD;`, { p
     await c.apply(synth(props), { wait: false });
     // the old primary's agent demotes it as soon as the StatefulSet names another member (a client
     // writing until then keeps succeeding: every one of those rows must survive the failover)
-    await c.waitUntil('mysql-0 to stop taking writes', () => c.sql("INSERT INTO e2e.events (what) VALUES ('before the demotion');", { pod: 0 }).status !== 0, 60_000);
+    await c.waitUntil('mysql-0 to stop taking writes', () => c.sql('INSERT INTO e2e.events (what) VALUES (\'before the demotion\');', { pod: 0 }).status !== 0, 60_000);
     const count = s.rows(c, 0).length;
     const old = s.gtidExecuted(c, 0);
     expect(c.pod(0).log('agent')).toContain('demoted: the StatefulSet names member 2 the primary; this member takes no more writes');
@@ -160,4 +160,3 @@ ALTER USER 'shop'@'%' IDENTIFIED BY '${next.app}' RETAIN CURRENT PASSWORD;`, { p
 });
 
 let lostGtids: { [pod: number]: string } = {};
-

@@ -22,7 +22,7 @@ const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
 /** The manifests with `ordinal` as the primary: what `primaryOrdinal: ordinal` synthesizes. */
 export function withPrimary(objects: Manifest[], name: string, ordinal: number): Manifest[] {
   const copy = clone(objects);
-  const sts = copy.find(o => o.kind === 'StatefulSet' && o.metadata.name === name)!;
+  const sts = copy.find((o) => o.kind === 'StatefulSet' && o.metadata.name === name)!;
   const before = Number(sts.metadata.annotations?.[PRIMARY_ANNOTATION] ?? envValue(sts, 'PRIMARY_ORDINAL'));
   if (sts.metadata.annotations?.[PRIMARY_ANNOTATION] !== undefined) sts.metadata.annotations[PRIMARY_ANNOTATION] = String(ordinal);
   const pod = sts.spec.template.spec;
@@ -43,7 +43,7 @@ export function withPrimary(objects: Manifest[], name: string, ordinal: number):
 /** The manifests with a rollout partition (undefined: none). */
 export function withPartition(objects: Manifest[], name: string, partition: number | undefined): Manifest[] {
   const copy = clone(objects);
-  const sts = copy.find(o => o.kind === 'StatefulSet' && o.metadata.name === name)!;
+  const sts = copy.find((o) => o.kind === 'StatefulSet' && o.metadata.name === name)!;
   sts.spec.updateStrategy = partition === undefined ? { type: 'RollingUpdate' } : { type: 'RollingUpdate', rollingUpdate: { partition } };
   return copy;
 }
@@ -65,7 +65,7 @@ export async function failOver(c: MySqlCluster, to: number): Promise<void> {
   } catch (e) {
     for (const o of members(factsOf(c))) {
       // What the members hold and how their replication stands, for the failure's log.
-      const res = c.sql("SELECT @@GLOBAL.gtid_executed; SELECT SERVICE_STATE, LAST_ERROR_MESSAGE, RECEIVED_TRANSACTION_SET FROM performance_schema.replication_connection_status; SELECT SERVICE_STATE, LAST_ERROR_MESSAGE FROM performance_schema.replication_applier_status_by_worker;", { pod: o });
+      const res = c.sql('SELECT @@GLOBAL.gtid_executed; SELECT SERVICE_STATE, LAST_ERROR_MESSAGE, RECEIVED_TRANSACTION_SET FROM performance_schema.replication_connection_status; SELECT SERVICE_STATE, LAST_ERROR_MESSAGE FROM performance_schema.replication_applier_status_by_worker;', { pod: o });
       process.stderr.write(`failover to ${c.name}-${to} failed; ${c.name}-${o}: ${res.stdout}${res.stderr}\n`);
     }
     throw e;
@@ -77,7 +77,7 @@ export async function failOver(c: MySqlCluster, to: number): Promise<void> {
 
 /** Whether a member accepts a write from root over its socket (super_read_only refuses it). */
 export function acceptsWrites(c: MySqlCluster, ordinal: number): boolean {
-  const res = c.sql("INSERT INTO e2e.events (what) VALUES ('probe write');", { pod: ordinal });
+  const res = c.sql('INSERT INTO e2e.events (what) VALUES (\'probe write\');', { pod: ordinal });
   if (res.status === 0) return true;
   expect(res.stderr).toMatch(/ERROR 1290 .*--super-read-only/);
   return false;
@@ -88,8 +88,8 @@ const agentLog = (c: MySqlCluster, ordinal: number) => c.pod(ordinal).log('agent
 
 /** The members that hold transactions of a server_uuid none of the others has: a second writer. */
 function branches(c: MySqlCluster, ordinals: number[]): string[] {
-  const sets = ordinals.map(o => gtidExecuted(c, o));
-  const uuidsOf = (set: string) => new Set(set.split(',').filter(Boolean).map(part => part.split(':')[0]));
+  const sets = ordinals.map((o) => gtidExecuted(c, o));
+  const uuidsOf = (set: string) => new Set(set.split(',').filter(Boolean).map((part) => part.split(':')[0]));
   const all = sets.map(uuidsOf);
   const out: string[] = [];
   for (let i = 0; i < ordinals.length; i++) {
@@ -146,7 +146,7 @@ export async function primaryBehind(c: MySqlCluster): Promise<{ verdict: string 
   // Recovery as the refusal says: the most advanced member becomes the primary; the old one follows it.
   await failOver(c, r);
   insert(c, r, 'after recovering');
-  await waitReplicated(c, r, members(f).filter(o => o !== r));
+  await waitReplicated(c, r, members(f).filter((o) => o !== r));
   for (const o of members(f)) expect(rows(c, o)).toEqual([...expected, 'after recovering']);
   expect(branches(c, members(f))).toEqual([]);
   return { verdict: 'refused' };
@@ -181,7 +181,7 @@ export async function evidenceRemoved(c: MySqlCluster): Promise<{ restored: numb
   expect(pod.log('bootstrap')).not.toMatch(/initializing a new data directory/);
   expect(pod.ready).toBe(false);
   expect(pod.log('bootstrap')).toMatch(/ERROR: the primary's data directory \(\/var\/lib\/mysql\/data\) is empty, but other members hold data/);
-  expect(recorded).toEqual(members(f).map(o => `${c.name}-${o}`).sort());
+  expect(recorded).toEqual(members(f).map((o) => `${c.name}-${o}`).sort());
   // Recovery: promote the most advanced surviving member; the lost one clones from it.
   const target = replicasOf(f).slice(-1)[0];
   await failOver(c, target);
@@ -217,7 +217,7 @@ export async function oldPrimaryReturns(c: MySqlCluster): Promise<{ self_demoted
   const selfDemoted = demoted ? Math.round((Date.now() - started) / 1000) : 'no';
   if (!demoted) {
     problems.push(`${c.name}-${old} still accepted writes 60s after the StatefulSet named ${c.name}-${next} the primary`);
-    c.query('SET GLOBAL super_read_only = ON;', { pod: old });   // the old runbook's step, so that the promotion proceeds
+    c.query('SET GLOBAL super_read_only = ON;', { pod: old }); // the old runbook's step, so that the promotion proceeds
   }
   await c.waitRollout();
   await c.waitReady(next);
@@ -238,7 +238,7 @@ export async function oldPrimaryReturns(c: MySqlCluster): Promise<{ self_demoted
   expect(c.pod(old).log('bootstrap')).toMatch(/this pod was created from another revision of the StatefulSet/);
   // Nothing but the new primary ever wrote after the failover.
   insert(c, next, 'after the old primary returned');
-  await waitReplicated(c, next, members(f).filter(o => o !== next));
+  await waitReplicated(c, next, members(f).filter((o) => o !== next));
   for (const o of members(f)) expect(rows(c, o)).toEqual(rows(c, next));
   // The rollout finishes without the partition.
   await c.apply(withPartition(c.manifests(), c.name, undefined));
@@ -259,7 +259,7 @@ async function watchReadOnly(c: MySqlCluster, ordinal: number, ms: number, when:
   }
 }
 
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // --- 4: members verify each other ----------------------------------------------------------------
 
@@ -276,7 +276,7 @@ export async function verifiedTls(c: MySqlCluster): Promise<void> {
   const f = factsOf(c);
   const ca = c.tlsCa();
   for (const r of replicasOf(f)) {
-    const channel = c.query("SELECT SSL_VERIFY_SERVER_CERTIFICATE, SSL_CA_FILE FROM performance_schema.replication_connection_configuration WHERE CHANNEL_NAME = '';", { pod: r });
+    const channel = c.query('SELECT SSL_VERIFY_SERVER_CERTIFICATE, SSL_CA_FILE FROM performance_schema.replication_connection_configuration WHERE CHANNEL_NAME = \'\';', { pod: r });
     expect(channel).toBe('YES\t/etc/mysql/tls/ca.crt');
   }
   // Clients can verify the write Service's identity.
@@ -294,12 +294,12 @@ export async function verifiedTls(c: MySqlCluster): Promise<void> {
   // then stops the receiver, so that nothing is received until the source passes the check again).
   const before = gtidExecuted(c, r);
   await c.waitUntil(`${c.name}-${r} to refuse the impostor's certificate`, () => {
-    const error = c.query("SELECT LAST_ERROR_MESSAGE FROM performance_schema.replication_connection_status WHERE CHANNEL_NAME = '';", { pod: r });
+    const error = c.query('SELECT LAST_ERROR_MESSAGE FROM performance_schema.replication_connection_status WHERE CHANNEL_NAME = \'\';', { pod: r });
     const verdict = c.pod(r).containers.get('mysql')?.probes.readiness.slice(-1)[0]?.output ?? '';
     return /certificate verify failed/.test(error) || /its source .* cannot be reached \(ERROR 2026 .*certificate verify failed/.test(verdict);
   }, 120_000);
   await c.waitNotReady(r);
-  expect(c.query("SELECT SERVICE_STATE FROM performance_schema.replication_connection_status WHERE CHANNEL_NAME = '';", { pod: r })).not.toBe('ON');
+  expect(c.query('SELECT SERVICE_STATE FROM performance_schema.replication_connection_status WHERE CHANNEL_NAME = \'\';', { pod: r })).not.toBe('ON');
   expect(gtidExecuted(c, r)).toBe(before);
   // CLONE, as the bootstrap runs it (a throw-away recipient, the cluster's CA), refuses it too.
   const clone = await c.pod(r).exec('bootstrap', ['bash', '-c', `. /etc/cdk8s-mysql/lib.sh

@@ -26,7 +26,10 @@ export function factsOf(c: MySqlCluster): Facts {
   };
   const boot = envOf('bootstrap');
   const initConfig = envOf('init-config');
-  const value = (e: any) => e?.value ?? (e?.valueFrom?.secretKeyRef ? c.secrets[e.valueFrom.secretKeyRef.name]?.[e.valueFrom.secretKeyRef.key] : undefined);
+  const value = (e: any) => {
+    const ref = e?.valueFrom?.secretKeyRef;
+    return e?.value ?? (ref ? c.secrets[ref.name]?.[ref.key] : undefined);
+  };
   const primary = Number(value(boot.PRIMARY_ORDINAL) ?? 0);
   const svcNamed = (suffix: string) => `${c.name}-${suffix}`;
   return {
@@ -45,7 +48,7 @@ export function members(f: Facts): number[] {
 }
 
 export function replicasOf(f: Facts): number[] {
-  return members(f).filter(o => o !== f.primary);
+  return members(f).filter((o) => o !== f.primary);
 }
 
 // --- data helpers -------------------------------------------------------------------------
@@ -74,7 +77,7 @@ export function serverUuid(c: MySqlCluster, pod: number): string {
 /** Waits until every pod in `pods` has the rows and the GTID set of `source`. */
 export async function waitReplicated(c: MySqlCluster, source: number, pods: number[], timeoutMs = 60_000): Promise<void> {
   const want = gtidExecuted(c, source);
-  await c.waitUntil(`${pods.map(p => `${c.name}-${p}`).join(', ')} to have applied ${want}`, () => pods.every(p => {
+  await c.waitUntil(`${pods.map((p) => `${c.name}-${p}`).join(', ')} to have applied ${want}`, () => pods.every((p) => {
     const res = c.sql(`SELECT GTID_SUBSET('${want}', @@GLOBAL.gtid_executed);`, { pod: p });
     return res.status === 0 && res.stdout.trim() === '1';
   }), timeoutMs);
@@ -94,7 +97,7 @@ export function replicaStatus(c: MySqlCluster, pod: number): { [field: string]: 
 export async function freshCluster(c: MySqlCluster): Promise<void> {
   const f = factsOf(c);
   await c.start();
-  const pods = members(f).map(o => c.pod(o));
+  const pods = members(f).map((o) => c.pod(o));
   if ((c.statefulSetSpec().podManagementPolicy ?? 'OrderedReady') === 'OrderedReady') {
     // Each member was created only after the previous one was Ready.
     for (let i = 1; i < pods.length; i++) expect(pods[i].createdAt).toBeGreaterThanOrEqual(pods[i - 1].readyAt!);
@@ -116,7 +119,7 @@ export async function freshCluster(c: MySqlCluster): Promise<void> {
   await waitReplicated(c, f.primary, replicasOf(f));
   for (const o of members(f)) expect(rows(c, o)).toEqual(['fresh']);
   for (const r of replicasOf(f)) {
-    const refused = c.sql("INSERT INTO e2e.events (what) VALUES ('on a replica');", { pod: r });
+    const refused = c.sql('INSERT INTO e2e.events (what) VALUES (\'on a replica\');', { pod: r });
     expect(refused.status).not.toBe(0);
     expect(refused.stderr).toMatch(/ERROR 1290 .*--super-read-only/);
     const status = replicaStatus(c, r);
@@ -126,13 +129,13 @@ export async function freshCluster(c: MySqlCluster): Promise<void> {
   }
   // The application user connects through the write Service with TLS.
   if (f.app && f.primaryService) {
-    const out = c.query("SELECT CURRENT_USER(), DATABASE(); SHOW SESSION STATUS LIKE 'Ssl_version';",
+    const out = c.query('SELECT CURRENT_USER(), DATABASE(); SHOW SESSION STATUS LIKE \'Ssl_version\';',
       { host: `${f.primaryService}.${c.namespace}.svc.cluster.local`, user: f.app.user, password: f.app.password, database: f.app.database });
     expect(out).toMatch(new RegExp(`^${f.app.user}@%\\t${f.app.database}\\nSsl_version\\tTLSv1\\.[23]$`));
   }
   // Services: the write Service selects the primary only; the read Service every Ready member.
   if (f.primaryService) expect(c.endpoints(f.primaryService)).toEqual([`${c.name}-${f.primary}`]);
-  expect(c.endpoints(f.readService)).toEqual(members(f).map(o => `${c.name}-${o}`).sort());
+  expect(c.endpoints(f.readService)).toEqual(members(f).map((o) => `${c.name}-${o}`).sort());
 }
 
 /**
@@ -195,7 +198,7 @@ export async function primaryVolumeLoss(c: MySqlCluster): Promise<{ gtids: { [po
     await c.waitReady(f.primary);
     expect(log()).toContain('initialized a new cluster');
   } else {
-    expect(pod.initFailures.every(x => x.container === 'bootstrap')).toBe(true);
+    expect(pod.initFailures.every((x) => x.container === 'bootstrap')).toBe(true);
     expect(log()).toMatch(/ERROR: the primary's data directory \(\/var\/lib\/mysql\/data\) is empty, but other members hold data \(ConfigMap \S+-members records it for ordinals [0-9 ]+, and their claims exist\)/);
     expect(log()).toMatch(/Initializing an empty primary now would fork the cluster/);
     expect(log()).toMatch(/promote the most advanced member/);

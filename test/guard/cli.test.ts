@@ -287,10 +287,10 @@ describe('cdk8s-stateful check: bad input exits 2 with one line on stderr', () =
     ['two NEW paths', (o, n) => ['check', '--base', o, n, n], 'expected one NEW path, got 2'],
     ['--base without a value', (_o, n) => ['check', n, '--base'], '--base needs a value'],
     ['both --base and --base-ref', (o, n) => ['check', '--base', o, '--base-ref', 'HEAD', n], 'give either --base OLD or --base-ref REV, not both'],
-    ['an unknown format', (o, n) => ['check', '--base', o, '--format', 'xml', n], "--format must be text or json, not 'xml'"],
+    ['an unknown format', (o, n) => ['check', '--base', o, '--format', 'xml', n], '--format must be text or json, not \'xml\''],
     ['a missing accept file', (o, n) => ['check', '--base', o, '--accept-file', '/nonexistent/accept.txt', n], '--accept-file /nonexistent/accept.txt: no such file'],
     ['no command', () => [], 'missing command'],
-    ['an unknown command', () => ['diff'], "unknown command 'diff'"],
+    ['an unknown command', () => ['diff'], 'unknown command \'diff\''],
   ])('GIVEN %s WHEN run THEN exit 2 with one error line', (_what, argv, reason) => {
     // GIVEN
     const { oldDir, newDir } = folders('1Gi');
@@ -481,7 +481,7 @@ describe('cdk8s-stateful check --base-ref', () => {
     // WHEN
     const result = run('check', '--base-ref', 'no-such-branch', path.join(repo, 'dist'));
     // THEN
-    expectOneErrorLine(result, "unknown git revision 'no-such-branch'");
+    expectOneErrorLine(result, 'unknown git revision \'no-such-branch\'');
   });
 
   test('GIVEN a shallow clone WHEN checked against HEAD~1 THEN exit 2 says to fetch more history (fetch-depth)', () => {

@@ -721,7 +721,7 @@ describe('mysql-init-sql-changed', () => {
     expect(unbound(f.id)).toBe('mysql-init-sql-changed:ConfigMap/shop/db-config:data["init.sql"]');
     expect(f.change).toBe(change);
     expect(f.reason).toMatch(/runs initSql once, when the primary initializes an empty data directory/);
-    expect(f.fix).toContain("kubectl -n shop exec -i db-0 -c mysql -- bash -c 'mysql -uroot -p\"$MYSQL_ROOT_PASSWORD\"' < new.sql");
+    expect(f.fix).toContain('kubectl -n shop exec -i db-0 -c mysql -- bash -c \'mysql -uroot -p"$MYSQL_ROOT_PASSWORD"\' < new.sql');
   });
 
   test('other changes of the ConfigMap, and other ConfigMaps, are not findings', () => {

@@ -114,7 +114,7 @@ describe('StatefulSet: claim template storage', () => {
     // WHEN
     const finding = theOnly(checkUpgrade([old], [grown]));
     // THEN
-    expect(finding.fix).toContain("kubectl -n shop patch pvc data-db-5 -p '{\"spec\":{\"resources\":{\"requests\":{\"storage\":\"20Gi\"}}}}'");
+    expect(finding.fix).toContain('kubectl -n shop patch pvc data-db-5 -p \'{"spec":{"resources":{"requests":{"storage":"20Gi"}}}}\'');
     expect(finding.fix).toContain('kubectl -n shop patch pvc data-db-6 ');
     expect(finding.fix).not.toContain('data-db-0');
     expect(finding.fix).toContain('ordinals 5..6');

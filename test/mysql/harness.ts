@@ -323,8 +323,8 @@ export class PodSandbox {
     const file = path.join(this.state, 'api/allowed');
     const allowed = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
     const lines = [`${method} ${apiPath}`, `${method} ${path.posix.dirname(apiPath)}/*`];
-    if (!lines.some(l => allowed.includes(l))) throw new Error(`the Role does not allow ${method} ${apiPath}`);
-    fs.writeFileSync(file, allowed.filter(l => !lines.includes(l)).map(l => `${l}\n`).join(''));
+    if (!lines.some((l) => allowed.includes(l))) throw new Error(`the Role does not allow ${method} ${apiPath}`);
+    fs.writeFileSync(file, allowed.filter((l) => !lines.includes(l)).map((l) => `${l}\n`).join(''));
   }
 
   /** Gives the pods' ServiceAccount a permission back (see revoke). */
@@ -456,7 +456,7 @@ export class PodSandbox {
   /** The files of the pod's volumes, where its containers mount them. */
   private materializeVolumes(): void {
     const containers: any[] = [...(this.podSpec.initContainers ?? []), ...this.podSpec.containers];
-    const mountPath = (volume: string) => containers.flatMap(c => c.volumeMounts ?? []).find((m: any) => m.name === volume)?.mountPath;
+    const mountPath = (volume: string) => containers.flatMap((c) => c.volumeMounts ?? []).find((m: any) => m.name === volume)?.mountPath;
     for (const volume of this.podSpec.volumes ?? []) {
       const at = mountPath(volume.name);
       if (at === undefined) continue;
@@ -490,9 +490,9 @@ export class PodSandbox {
     fs.writeFileSync(path.join(api, 'user'), `system:serviceaccount:${NAMESPACE}:${account}`);
     // What the Role bound to the pods' ServiceAccount allows: "METHOD PATH" per verb and name.
     const allowed: string[] = [];
-    for (const binding of this.objects.filter(o => o.kind === 'RoleBinding')) {
+    for (const binding of this.objects.filter((o) => o.kind === 'RoleBinding')) {
       if (!binding.subjects.some((s: any) => s.kind === 'ServiceAccount' && s.name === account && s.namespace === NAMESPACE)) continue;
-      const role = this.objects.find(o => o.kind === 'Role' && o.metadata.name === binding.roleRef.name);
+      const role = this.objects.find((o) => o.kind === 'Role' && o.metadata.name === binding.roleRef.name);
       for (const rule of role?.rules ?? []) {
         for (const group of rule.apiGroups) {
           for (const resource of rule.resources) {
@@ -505,7 +505,7 @@ export class PodSandbox {
         }
       }
     }
-    fs.writeFileSync(path.join(api, 'allowed'), allowed.map(l => `${l}\n`).join(''));
+    fs.writeFileSync(path.join(api, 'allowed'), allowed.map((l) => `${l}\n`).join(''));
     this.setApiObject(STATEFULSET_PATH, statefulSetObject(this.statefulSet));
     this.setApiObject(MEMBERS_PATH, membersObject(find(this.objects, 'ConfigMap', 'mysql-members')));
     // This pod exists (its init containers run) and so does its claim.
@@ -584,7 +584,7 @@ export class AgentRun {
     const fd = fs.openSync(this.stderrFile, 'a');
     this.child = spawn('bash', [sandbox.path(script)], { env, detached: true, stdio: ['ignore', fd, fd] });
     fs.closeSync(fd);
-    this.child.on('exit', code => {
+    this.child.on('exit', (code) => {
       this.exitStatus = code;
     });
   }
@@ -600,7 +600,7 @@ export class AgentRun {
         break;
       }
       if (Date.now() > deadline) throw new Error(`the agent did not finish a look within 20 s; it logged:\n${fs.readFileSync(this.stderrFile, 'utf8')}`);
-      await new Promise(resolve => setTimeout(resolve, 5));
+      await new Promise((resolve) => setTimeout(resolve, 5));
     }
     const log = Buffer.from(this.sandbox.rawLog());
     const stderr = fs.readFileSync(this.stderrFile);
@@ -626,7 +626,7 @@ export class AgentRun {
   /** Stops the agent (SIGTERM to its process group, as the kubelet stops a container) and waits for it. */
   public async stop(): Promise<number | null> {
     if (this.exitStatus === undefined && this.child.pid !== undefined) {
-      const exited = new Promise(resolve => this.child.once('exit', resolve));
+      const exited = new Promise((resolve) => this.child.once('exit', resolve));
       try {
         process.kill(-this.child.pid, 'SIGTERM');
       } catch {
@@ -661,7 +661,7 @@ export class AgentRun {
 function tsv(rows: Array<Record<string, string>>): string {
   const columns = Object.keys(rows[0] ?? {});
   const cell = (value: string) => value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\t/g, '\\t');
-  return [columns, ...rows.map(r => columns.map(c => r[c]))].map(cells => `${cells.map(cell).join('\t')}\n`).join('');
+  return [columns, ...rows.map((r) => columns.map((c) => r[c]))].map((cells) => `${cells.map(cell).join('\t')}\n`).join('');
 }
 
 /**
@@ -708,7 +708,7 @@ function serverMetadata(metadata: any, kind: string, fieldsV1: unknown): any {
 
 /** The StatefulSet as applied (server-side apply by a GitOps tool), with its status. */
 export function statefulSetObject(sts: Manifest): any {
-  const annotationFields = Object.fromEntries(Object.keys(sts.metadata.annotations ?? {}).map(k => [`f:${k}`, {}]));
+  const annotationFields = Object.fromEntries(Object.keys(sts.metadata.annotations ?? {}).map((k) => [`f:${k}`, {}]));
   return {
     kind: 'StatefulSet',
     apiVersion: 'apps/v1',

@@ -2,7 +2,8 @@ import { ApiObject, Duration, Size, Testing, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  CertManagerIssuerKind, DiskProvider, DiskStorageClass, EmptyPrimaryPolicy, MySqlCredentials, MySqlTls, MySqlVersion, ReplicatedMySql, ReplicatedMySqlProps,
+  CertManagerIssuerKind, DiskProvider, DiskStorageClass, EmptyPrimaryPolicy, MySqlCredentials, MySqlTls, MySqlVersion, ReplicatedMySql,
+  ReplicatedMySqlProps,
   StatefulApp, StatefulValidationError, UpdateStrategy,
 } from '../../src';
 import { checkAll } from '../policy';
@@ -32,10 +33,10 @@ describe('ReplicatedMySql defaults', () => {
     expect(ApiObject.of(mysql)).toBe(mysql.statefulSet);
     expect(mysql.statefulSet).toBe(mysql.app.statefulSet);
     expect(mysql.configMap.name).toBe('mysql-config');
-    const constructs = chart.node.findAll().filter(c => c !== chart);
-    expect(constructs.filter(c => !(c instanceof ApiObject)).map(c => c.node.path)).toEqual(['test/mysql', 'test/mysql/Resource']);
-    expect(constructs.filter(c => c instanceof ApiObject).length).toBe(objects.length);
-    expect(constructs.filter(c => c instanceof ApiObject).map(c => c.node.path.replace('test/mysql/', '')).sort()).toEqual([
+    const constructs = chart.node.findAll().filter((c) => c !== chart);
+    expect(constructs.filter((c) => !(c instanceof ApiObject)).map((c) => c.node.path)).toEqual(['test/mysql', 'test/mysql/Resource']);
+    expect(constructs.filter((c) => c instanceof ApiObject).length).toBe(objects.length);
+    expect(constructs.filter((c) => c instanceof ApiObject).map((c) => c.node.path.replace('test/mysql/', '')).sort()).toEqual([
       'DisruptionBudget', 'MemberRole', 'MemberRoleBinding', 'Members', 'MetricsConfig', 'MetricsDeployment', 'MetricsNetworkPolicy', 'MetricsService',
       'NetworkPolicy', 'Resource/ConfigMap', 'Resource/Primary', 'Resource/ReadService', 'Resource/Resource', 'Resource/Service', 'ServiceAccount', 'ServiceMonitor',
     ]);
@@ -55,7 +56,7 @@ describe('ReplicatedMySql defaults', () => {
 
   test('objects: ConfigMaps (scripts, evidence), headless, read and write Services, StatefulSet, PDB, and the members\' RBAC', () => {
     const { objects } = build();
-    expect(objects.map(o => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
       'ConfigMap/mysql-config', 'ConfigMap/mysql-members', 'NetworkPolicy/mysql', 'PodDisruptionBudget/mysql', 'Role/mysql-member', 'RoleBinding/mysql-member',
       'Service/mysql', 'Service/mysql-primary', 'Service/mysql-read', 'ServiceAccount/mysql', 'StatefulSet/mysql',
     ]);
@@ -111,7 +112,7 @@ describe('ReplicatedMySql defaults', () => {
     [EmptyPrimaryPolicy.INITIALIZE_ANYWAY, 'always'],
   ])('emptyPrimary %s: the members still ask the API server (which member is the primary)', (policy, env) => {
     const { objects, pod, sts } = build({ emptyPrimary: policy });
-    expect(ofKind(objects, 'Role').map(o => o.metadata.name)).toEqual(['mysql-member']);
+    expect(ofKind(objects, 'Role').map((o) => o.metadata.name)).toEqual(['mysql-member']);
     expect(pod.volumes.map((v: any) => v.name)).toContain('kube-api');
     expect(envOf(container(sts, 'bootstrap')).EMPTY_PRIMARY).toBe(env);
   });
@@ -269,7 +270,7 @@ replicate_same_server_id = ON
     expect(ofKind(single.objects, 'PodDisruptionBudget')).toHaveLength(0);
     expect(single.pod.topologySpreadConstraints).toEqual(build().pod.topologySpreadConstraints);
     expect(single.sts.spec.replicas).toBe(1);
-    expect(ofKind(single.objects, 'Service').map(o => o.metadata.name).sort()).toEqual(['mysql', 'mysql-primary']);
+    expect(ofKind(single.objects, 'Service').map((o) => o.metadata.name).sort()).toEqual(['mysql', 'mysql-primary']);
     expect(single.mysql.readHost).toBe(single.mysql.primaryHost);
   });
 
@@ -294,7 +295,7 @@ replicate_same_server_id = ON
       selector: { matchLabels: selector, matchExpressions: [{ key: 'statefulset.kubernetes.io/pod-name', operator: 'NotIn', values: ['mysql-1'] }] },
     });
     // by default one budget over every member: a drain may take the primary (one restart of writes)
-    expect(ofKind(build().objects, 'PodDisruptionBudget').map(o => o.metadata.name)).toEqual(['mysql']);
+    expect(ofKind(build().objects, 'PodDisruptionBudget').map((o) => o.metadata.name)).toEqual(['mysql']);
   });
 
   test.each([1, 3])('policy-clean with %d member(s), apart from the Secret the user creates', (replicas) => {
@@ -381,7 +382,7 @@ describe('ReplicatedMySql options', () => {
     expect(exporter.args).toEqual(['--config.my-cnf=/etc/mysqld-exporter/my.cnf', '--web.listen-address=:9104', '--mysqld.address=mysql-primary.mysql.svc.cluster.local:3306']);
     // without a tls choice the connection is encrypted, not verified
     expect(find(objects, 'ConfigMap', 'mysql-metrics').data['my.cnf']).toBe(
-      "# mysqld_exporter's connection (--config.my-cnf); written by cdk8s-stateful.\n[client]\nuser = exporter\ntls = skip-verify\n");
+      '# mysqld_exporter\'s connection (--config.my-cnf); written by cdk8s-stateful.\n[client]\nuser = exporter\ntls = skip-verify\n');
     expect(envOf(exporter).MYSQLD_EXPORTER_PASSWORD).toEqual({ secretKeyRef: { name: 'mysql-credentials', key: 'exporter-password' } });
     expect(exporter.livenessProbe.tcpSocket).toEqual({ port: 'metrics' });
     expect(exporter.readinessProbe.httpGet).toEqual({ path: '/', port: 'metrics' });
@@ -395,12 +396,12 @@ describe('ReplicatedMySql options', () => {
     expect(find(objects, 'Service', 'mysql-metrics').spec).toEqual({ selector: podLabels, ports: [{ name: 'metrics', port: 9104, targetPort: 'metrics' }] });
     const sm = find(objects, 'ServiceMonitor', 'mysql');
     expect(sm.spec.selector).toEqual({ matchLabels: podLabels });
-    expect(sm.spec.endpoints).toEqual([0, 1, 2].map(o => ({
+    expect(sm.spec.endpoints).toEqual([0, 1, 2].map((o) => ({
       port: 'metrics', path: '/probe', interval: '15s',
       params: { target: [`mysql-${o}.mysql.mysql.svc.cluster.local:3306`], auth_module: ['client'] },
       relabelings: [{ action: 'replace', targetLabel: 'instance', replacement: `mysql-${o}` }],
     })));
-    expect([mysql.serviceMonitor, mysql.metricsDeployment, mysql.metricsService].every(x => x !== undefined)).toBe(true);
+    expect([mysql.serviceMonitor, mysql.metricsDeployment, mysql.metricsService].every((x) => x !== undefined)).toBe(true);
   });
 
   test('NetworkPolicy: peers, clients by label (optionally from other namespaces), Prometheus to metrics', () => {
@@ -432,7 +433,7 @@ describe('ReplicatedMySql options', () => {
   test('tls from a Secret: mounted for mysqld and the scripts, members verify each other; the exporter verifies too', () => {
     const { sts, pod, objects } = build({ metrics: {}, tls: MySqlTls.fromSecret('db-tls') });
     expect(pod.volumes.find((v: any) => v.name === 'tls')).toEqual({
-      name: 'tls', secret: { secretName: 'db-tls', defaultMode: 0o440, items: ['ca.crt', 'tls.crt', 'tls.key'].map(key => ({ key, path: key })) },
+      name: 'tls', secret: { secretName: 'db-tls', defaultMode: 0o440, items: ['ca.crt', 'tls.crt', 'tls.key'].map((key) => ({ key, path: key })) },
     });
     for (const name of ['mysql', 'bootstrap', 'agent']) {
       expect(container(sts, name).volumeMounts).toContainEqual({ name: 'tls', mountPath: '/etc/mysql/tls', readOnly: true });

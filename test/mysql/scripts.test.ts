@@ -66,14 +66,14 @@ const entries = (log: string) => log.split(/^(?=-- )/m).filter(Boolean);
 // --- the SQL -------------------------------------------------------------------------------
 
 /** A GTID set in SQL, on one line (lib.sh): mysql --batch prints the newlines between its UUIDs as "\n". */
-const GTID_EXECUTED = "REPLACE(@@GLOBAL.gtid_executed, '\\n', '')";
-const GTID_RECEIVED = "IFNULL((SELECT REPLACE(RECEIVED_TRANSACTION_SET, '\\n', '') FROM performance_schema.replication_connection_status WHERE CHANNEL_NAME = ''), '')";
+const GTID_EXECUTED = 'REPLACE(@@GLOBAL.gtid_executed, \'\\n\', \'\')';
+const GTID_RECEIVED = 'IFNULL((SELECT REPLACE(RECEIVED_TRANSACTION_SET, \'\\n\', \'\') FROM performance_schema.replication_connection_status WHERE CHANNEL_NAME = \'\'), \'\')';
 const GTIDS = `SELECT ${GTID_EXECUTED};`;
 /** What a member tells its peers: read_only|super_read_only|executed|received. */
 const MEMBER_STATE = `SELECT CONCAT_WS('|', @@GLOBAL.read_only, @@GLOBAL.super_read_only, ${GTID_EXECUTED}, ${GTID_RECEIVED});`;
 /** This member's executed and received transactions, on one line. */
 const MINE_SQL = `SELECT TRIM(BOTH ',' FROM CONCAT(${GTID_EXECUTED}, ',', ${GTID_RECEIVED}));`;
-const CHANNEL = "SELECT HOST FROM performance_schema.replication_connection_configuration WHERE CHANNEL_NAME = '';";
+const CHANNEL = 'SELECT HOST FROM performance_schema.replication_connection_configuration WHERE CHANNEL_NAME = \'\';';
 const RESET_PERSIST = 'RESET PERSIST IF EXISTS read_only; RESET PERSIST IF EXISTS super_read_only;';
 /** What a replica asks its source: its server_uuid (a restart changes it) and its GTID set, on one line. */
 const SOURCE_SQL = `SELECT CONCAT(@@server_uuid, '|', ${GTID_EXECUTED});`;
@@ -111,30 +111,30 @@ grant:'root'@'localhost':*.*:PROCESS
 grant:'root'@'localhost':*.*:REPLICATION CLIENT
 `;
 const REPL_FACTS = `user:repl@%\ngrant:'repl'@'%':performance_schema.replication_connection_status:SELECT\ngrant:'repl'@'%':*.*:REPLICATION SLAVE\n`;
-const APP_FACTS = "user:shop@%\nschema:shop\n";
-const EXPORTER_FACTS = "user:exporter@%\ngrant:'exporter'@'%':*.*:PROCESS\ngrant:'exporter'@'%':*.*:REPLICATION CLIENT\ngrant:'exporter'@'%':performance_schema.*:SELECT\n";
+const APP_FACTS = 'user:shop@%\nschema:shop\n';
+const EXPORTER_FACTS = 'user:exporter@%\ngrant:\'exporter\'@\'%\':*.*:PROCESS\ngrant:\'exporter\'@\'%\':*.*:REPLICATION CLIENT\ngrant:\'exporter\'@\'%\':performance_schema.*:SELECT\n';
 const ALL_FACTS = FRESH_FACTS + REPL_FACTS + APP_FACTS + EXPORTER_FACTS;
 
 const replAccount = (quoted = `'${REPLICATION_PASSWORD}'`) => `CREATE USER 'repl'@'%' IDENTIFIED BY ${quoted} REQUIRE SSL;
 GRANT REPLICATION SLAVE, BACKUP_ADMIN ON *.* TO 'repl'@'%';
 GRANT SELECT ON performance_schema.replication_connection_status TO 'repl'@'%';`;
 const DATABASE = 'CREATE DATABASE `shop`;';
-const appAccount = (quoted = "'app-pw'") => `CREATE USER 'shop'@'%' IDENTIFIED BY ${quoted};
+const appAccount = (quoted = '\'app-pw\'') => `CREATE USER 'shop'@'%' IDENTIFIED BY ${quoted};
 GRANT ALL PRIVILEGES ON \`shop\`.* TO 'shop'@'%';`;
 /** The metrics account: least privilege (no SELECT on *.*), over TLS, few connections. */
 const EXPORTER_GRANTS = `GRANT PROCESS, REPLICATION CLIENT ON *.* TO 'exporter'@'%';
 GRANT SELECT ON performance_schema.* TO 'exporter'@'%';`;
-const exporterAccount = (quoted = "'exp-pw'") => `CREATE USER 'exporter'@'%' IDENTIFIED BY ${quoted} REQUIRE SSL WITH MAX_USER_CONNECTIONS 3;\n${EXPORTER_GRANTS}`;
+const exporterAccount = (quoted = '\'exp-pw\'') => `CREATE USER 'exporter'@'%' IDENTIFIED BY ${quoted} REQUIRE SSL WITH MAX_USER_CONNECTIONS 3;\n${EXPORTER_GRANTS}`;
 const ALL_ACCOUNTS = `${replAccount()}\n${DATABASE}\n${appAccount()}\n${exporterAccount()}`;
 /** How the scripts log those statements: their first words, never a password. */
-const ALL_ACCOUNTS_LOGGED = "CREATE USER 'repl'@'%';GRANT REPLICATION SLAVE, BACKUP_ADMIN;GRANT SELECT;CREATE DATABASE `shop`;CREATE USER 'shop'@'%';GRANT ALL PRIVILEGES;CREATE USER 'exporter'@'%';GRANT PROCESS, REPLICATION CLIENT;GRANT SELECT;";
+const ALL_ACCOUNTS_LOGGED = 'CREATE USER \'repl\'@\'%\';GRANT REPLICATION SLAVE, BACKUP_ADMIN;GRANT SELECT;CREATE DATABASE `shop`;CREATE USER \'shop\'@\'%\';GRANT ALL PRIVILEGES;CREATE USER \'exporter\'@\'%\';GRANT PROCESS, REPLICATION CLIENT;GRANT SELECT;';
 
 /** The channel to the primary: with a host when it is (re)pointed, credentials and TLS only otherwise. */
 const changeSource = (primary?: number, options: { quoted?: string; verify?: boolean } = {}) =>
   `CHANGE REPLICATION SOURCE TO ${primary === undefined ? '' : `SOURCE_HOST = '${host(primary)}', SOURCE_PORT = 3306, SOURCE_AUTO_POSITION = 1,`}
   SOURCE_USER = 'repl',
   SOURCE_PASSWORD = ${options.quoted ?? `'${REPLICATION_PASSWORD}'`},
-  SOURCE_SSL = 1, ${options.verify ? `SOURCE_SSL_CA = '${CA}', SOURCE_SSL_VERIFY_SERVER_CERT = 1` : "SOURCE_SSL_CA = '', SOURCE_SSL_VERIFY_SERVER_CERT = 0"},
+  SOURCE_SSL = 1, ${options.verify ? `SOURCE_SSL_CA = '${CA}', SOURCE_SSL_VERIFY_SERVER_CERT = 1` : 'SOURCE_SSL_CA = \'\', SOURCE_SSL_VERIFY_SERVER_CERT = 0'},
   SOURCE_CONNECT_RETRY = 10,
   SOURCE_RETRY_COUNT = 0,
   SOURCE_HEARTBEAT_PERIOD = 5;`;
@@ -252,7 +252,7 @@ bind_address = ${ip}
     const s = pod({ replicas: 3 }, 'mysql');
     const r = s.initConfig();
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain("ERROR: cannot read an ordinal from pod name 'mysql'");
+    expect(r.stderr).toContain('ERROR: cannot read an ordinal from pod name \'mysql\'');
     const t = pod({ replicas: 3 }, 'mysql-0');
     const u = t.initConfig({ POD_IP: '' });
     expect(u.status).toBe(1);
@@ -287,7 +287,7 @@ bootstrap.sh: mysql-0: recorded in ConfigMap mysql-members that this member hold
     const s = pod({ replicas: 1 }, 'mysql-0');
     const r = s.bootstrap();
     expect(r.status).toBe(0);
-    const servers = entries(r.log).filter(e => e.startsWith('-- mysqld ') && !e.includes('--initialize') && !e.includes('stopped'));
+    const servers = entries(r.log).filter((e) => e.startsWith('-- mysqld ') && !e.includes('--initialize') && !e.includes('stopped'));
     expect(servers).toEqual([INIT_SERVER]);
     expect(s.read('etc/mysql/conf.d/mysqld.cnf')).toMatch(/^super_read_only = ON$/m);
   });
@@ -298,7 +298,7 @@ bootstrap.sh: mysql-0: recorded in ConfigMap mysql-members that this member hold
     const r = s.bootstrap();
     expect(r.status).toBe(0);
     expect(r.log).toBe(GET_STS + GET_MEMBERS + GET_MEMBERS + initSteps(replAccount()) + record('mysql-0'));
-    expect(r.stderr).toContain("\nbootstrap.sh: mysql-0: CREATE USER 'repl'@'%';GRANT REPLICATION SLAVE, BACKUP_ADMIN;GRANT SELECT;\n");
+    expect(r.stderr).toContain('\nbootstrap.sh: mysql-0: CREATE USER \'repl\'@\'%\';GRANT REPLICATION SLAVE, BACKUP_ADMIN;GRANT SELECT;\n');
   });
 
   test('another member holds data (an evidence entry whose claim exists): refuses, names it and the ways out, changes nothing', () => {
@@ -386,7 +386,7 @@ bootstrap.sh: ERROR: cannot ask the API server which members hold data; nothing 
     const r = s.bootstrap();
     expect(r.status).toBe(0);
     expect(r.log).toBe(GET_STS + initSteps(replAccount()) + record('mysql-0'));
-    expect(r.stderr).toContain("mysql-0: WARNING: emptyPrimary is INITIALIZE_ANYWAY: initializing without checking for other members' data");
+    expect(r.stderr).toContain('mysql-0: WARNING: emptyPrimary is INITIALIZE_ANYWAY: initializing without checking for other members\' data');
     expect(s.evidence()).toEqual({ 'mysql-1': 'holds-data', 'mysql-0': 'holds-data' });
   });
 
@@ -395,12 +395,12 @@ bootstrap.sh: ERROR: cannot ask the API server which members hold data; nothing 
     const r = s.bootstrap({ EMPTY_PRIMARY: 'sometimes' });
     expect(r.status).toBe(1);
     expect(r.log).toBe(GET_STS);
-    expect(r.stderr).toContain("ERROR: EMPTY_PRIMARY must be when-new, refuse or always (is 'sometimes')");
+    expect(r.stderr).toContain('ERROR: EMPTY_PRIMARY must be when-new, refuse or always (is \'sometimes\')');
   });
 
   test('reading the existing accounts fails: dies before creating any, the directory is discarded', () => {
     const s = pod(FULL, 'mysql-0');
-    const err = "ERROR 1142 (42000) at line 1: SELECT command denied to user 'root'@'localhost' for table 'user'";
+    const err = 'ERROR 1142 (42000) at line 1: SELECT command denied to user \'root\'@\'localhost\' for table \'user\'';
     s.sql('local', exact(FACTS), { exit: 1, err });
     const r = s.bootstrap();
     expect(r.status).toBe(1);
@@ -413,21 +413,21 @@ bootstrap.sh: ERROR: cannot ask the API server which members hold data; nothing 
 
   test('creating the accounts fails: the error, the server stopped, no data directory', () => {
     const s = pod({ replicas: 1 }, 'mysql-0');
-    s.sql('local', 'CREATE USER', { exit: 1, err: "ERROR 1396 (HY000) at line 1: Operation CREATE USER failed for 'repl'@'%'" });
+    s.sql('local', 'CREATE USER', { exit: 1, err: 'ERROR 1396 (HY000) at line 1: Operation CREATE USER failed for \'repl\'@\'%\'' });
     const r = s.bootstrap();
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain("ERROR 1396 (HY000) at line 1: Operation CREATE USER failed for 'repl'@'%'\nbootstrap.sh: ERROR: could not create the accounts and database\n");
+    expect(r.stderr).toContain('ERROR 1396 (HY000) at line 1: Operation CREATE USER failed for \'repl\'@\'%\'\nbootstrap.sh: ERROR: could not create the accounts and database\n');
     expect(entries(r.log).slice(-1)).toEqual([stopped(`${BOOT}/data`)]);
     expect(s.exists('var/lib/mysql/data')).toBe(false);
   });
 
   test('mysqld --initialize-insecure fails: its log, an error, no data directory', () => {
     const s = pod({ replicas: 3 }, 'mysql-0');
-    s.mysqld('--initialize-insecure', { exit: 1, err: "[ERROR] [MY-010338] [Server] Can't find error-message file" });
+    s.mysqld('--initialize-insecure', { exit: 1, err: '[ERROR] [MY-010338] [Server] Can\'t find error-message file' });
     const r = s.bootstrap();
     expect(r.status).toBe(1);
     expect(r.log).toBe(GET_STS + GET_MEMBERS + GET_MEMBERS + INITIALIZE);
-    expect(r.stderr).toContain("[ERROR] [MY-010338] [Server] Can't find error-message file\nbootstrap.sh: ERROR: mysqld --initialize-insecure failed\n");
+    expect(r.stderr).toContain('[ERROR] [MY-010338] [Server] Can\'t find error-message file\nbootstrap.sh: ERROR: mysqld --initialize-insecure failed\n');
     expect(s.exists('var/lib/mysql/data')).toBe(false);
   });
 
@@ -453,11 +453,11 @@ bootstrap.sh: ERROR: cannot ask the API server which members hold data; nothing 
 
   test('initSql fails: the directory is discarded, the server stopped; the next start initializes from scratch', () => {
     const s = pod(FULL, 'mysql-0');
-    s.sql('local', 'CREATE TABLE shop.t', { exit: 1, err: "ERROR 1050 (42S01) at line 1: Table 't' already exists", times: 1 });
+    s.sql('local', 'CREATE TABLE shop.t', { exit: 1, err: 'ERROR 1050 (42S01) at line 1: Table \'t\' already exists', times: 1 });
     s.sql('local', exact(FACTS), { out: FRESH_FACTS });
     const r = s.bootstrap();
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain("ERROR 1050 (42S01) at line 1: Table 't' already exists\nbootstrap.sh: ERROR: initSql failed (the data directory is discarded; fix initSql and the pod retries)\n");
+    expect(r.stderr).toContain('ERROR 1050 (42S01) at line 1: Table \'t\' already exists\nbootstrap.sh: ERROR: initSql failed (the data directory is discarded; fix initSql and the pod retries)\n');
     expect(entries(r.log).slice(-1)).toEqual([stopped(`${BOOT}/data`)]);
     expect(s.exists('var/lib/mysql/data')).toBe(false);
     expect(s.evidence()).toBeUndefined();
@@ -508,7 +508,7 @@ bootstrap.sh: ERROR: cannot ask the API server which members hold data; nothing 
 describe('bootstrap.sh: the API server fails closed', () => {
   const NO_PRIMARY = 'bootstrap.sh: ERROR: cannot learn from the API server which member the StatefulSet names the primary; nothing was changed, the pod restarts and retries\n';
   const NO_EVIDENCE = 'bootstrap.sh: ERROR: cannot ask the API server which members hold data; nothing was changed, the pod restarts and retries\n';
-  const ROLE = "The Role and RoleBinding 'mysql-member' (emitted by ReplicatedMySql) must exist for service account 'mysql'";
+  const ROLE = 'The Role and RoleBinding \'mysql-member\' (emitted by ReplicatedMySql) must exist for service account \'mysql\'';
 
   test('the token is rejected (HTTP 401): names the token, changes nothing', () => {
     const s = pod({ replicas: 3 }, 'mysql-0');
@@ -536,7 +536,7 @@ describe('bootstrap.sh: the API server fails closed', () => {
     expect(s.exists('var/lib/mysql/.bootstrap')).toBe(false);
   });
 
-  test("reading a member's claim is forbidden: fails closed", () => {
+  test('reading a member\'s claim is forbidden: fails closed', () => {
     const s = pod({ replicas: 3 }, 'mysql-0');
     s.setEvidence({ 'mysql-1': 'holds-data' });
     s.revoke('GET', claimPath(1));
@@ -557,7 +557,7 @@ describe('bootstrap.sh: the API server fails closed', () => {
   });
 
   test.each([
-    ['unreachable', 7, "curl: (7) Failed to connect to 10.96.0.1 port 443 after 0 ms: Couldn't connect to server"],
+    ['unreachable', 7, 'curl: (7) Failed to connect to 10.96.0.1 port 443 after 0 ms: Couldn\'t connect to server'],
     ['timing out', 28, 'curl: (28) Operation timed out after 10001 milliseconds with 0 bytes received'],
   ])('the API server %s: fails closed', (_what, exit, err) => {
     const s = pod({ replicas: 3 }, 'mysql-0');
@@ -579,7 +579,7 @@ describe('bootstrap.sh: the API server fails closed', () => {
     expect(r.stderr).toBe(`bootstrap.sh: no service account token at $ROOT/var/run/secrets/kubernetes.io/serviceaccount: cannot reach the API server\n${NO_PRIMARY}`);
   });
 
-  test("no CA in the projected volume: curl refuses (exit 77), fails closed", () => {
+  test('no CA in the projected volume: curl refuses (exit 77), fails closed', () => {
     const s = pod({ replicas: 3 }, 'mysql-0');
     fs.rmSync(s.path('var/run/secrets/kubernetes.io/serviceaccount/ca.crt'));
     const r = s.bootstrap();
@@ -620,7 +620,7 @@ describe('bootstrap.sh: the API server fails closed', () => {
     const r = s.bootstrap();
     expect(r.status).toBe(1);
     expect(entries(r.log).slice(-2)).toEqual(entries(record('mysql-0')));
-    expect(r.stderr).toContain("bootstrap.sh: ERROR: could not record in ConfigMap mysql-members that this member holds data; the pod restarts and retries\n");
+    expect(r.stderr).toContain('bootstrap.sh: ERROR: could not record in ConfigMap mysql-members that this member holds data; the pod restarts and retries\n');
     expect(s.exists('var/lib/mysql/data/mysql.ibd')).toBe(true);
     expect(s.evidence()).toBeUndefined();
 
@@ -659,7 +659,7 @@ describe('bootstrap.sh: which member is the primary is what the StatefulSet says
     expect(r.stderr).toContain('mysql-1: no other member holds data: this is a new cluster');
   });
 
-  test("an older value in kubectl's last-applied-configuration (escaped JSON, sorted first) is not taken for the annotation", () => {
+  test('an older value in kubectl\'s last-applied-configuration (escaped JSON, sorted first) is not taken for the annotation', () => {
     const s = pod({ replicas: 3 }, 'mysql-0');
     const sts = s.apiObject(STATEFULSET_PATH);
     const applied = JSON.stringify({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { annotations: { [PRIMARY_ANNOTATION]: '0' }, name: 'mysql', namespace: 'mysql' } });
@@ -678,8 +678,8 @@ describe('bootstrap.sh: which member is the primary is what the StatefulSet says
 // --- the agent -------------------------------------------------------------------------------
 
 const UUID_SQL = 'SELECT @@server_uuid;';
-const PRIMARY_STATE = "SELECT (SELECT COUNT(*) FROM performance_schema.replication_connection_configuration WHERE CHANNEL_NAME = ''), @@GLOBAL.super_read_only;";
-const REPLICA_STATE = "SELECT @@GLOBAL.super_read_only, IFNULL((SELECT HOST FROM performance_schema.replication_connection_configuration WHERE CHANNEL_NAME = ''), '-'), IFNULL((SELECT SERVICE_STATE FROM performance_schema.replication_connection_status WHERE CHANNEL_NAME = ''), '-'), IFNULL((SELECT SERVICE_STATE FROM performance_schema.replication_applier_status WHERE CHANNEL_NAME = ''), '-');";
+const PRIMARY_STATE = 'SELECT (SELECT COUNT(*) FROM performance_schema.replication_connection_configuration WHERE CHANNEL_NAME = \'\'), @@GLOBAL.super_read_only;';
+const REPLICA_STATE = 'SELECT @@GLOBAL.super_read_only, IFNULL((SELECT HOST FROM performance_schema.replication_connection_configuration WHERE CHANNEL_NAME = \'\'), \'-\'), IFNULL((SELECT SERVICE_STATE FROM performance_schema.replication_connection_status WHERE CHANNEL_NAME = \'\'), \'-\'), IFNULL((SELECT SERVICE_STATE FROM performance_schema.replication_applier_status WHERE CHANNEL_NAME = \'\'), \'-\');';
 /** This member's transactions, as its server holds them (two UUIDs: a newline between them), and on one line. */
 const MINE = gtidSet(`${UUID_A}:1-100`, `${UUID_B}:1-5`);
 const MINE_SET = `${UUID_A}:1-100,${UUID_B}:1-5`;
@@ -697,7 +697,9 @@ function startedAs(s: PodSandbox, uuid: string): void {
  * questions answered: its server_uuid; as the primary, whether it has a channel and its
  * super_read_only as it is now; its GTID set; its accounts.
  */
-function running(props: ReplicatedMySqlProps, podName: string, options: PodOptions & { facts?: string; answers?: (s: PodSandbox) => void } = {}): PodSandbox {
+function running(
+  props: ReplicatedMySqlProps, podName: string, options: PodOptions & { facts?: string; answers?: (s: PodSandbox) => void } = {},
+): PodSandbox {
   const s = pod(props, podName, options);
   s.serving();
   // A test's own answers first: rules apply in the order written.
@@ -763,11 +765,11 @@ describe('credentials are read from the files of the credentials volume', () => 
     expect(look.stderr).not.toContain(value);
     expect(look.log).not.toMatch(/CREATE USER|\bGRANT\b|CREATE DATABASE|SET GLOBAL read_only/);
     // super_read_only was lifted for root's account statements only, and put back.
-    expect(entries(look.log).filter(e => e.includes('SET GLOBAL'))).toEqual([onServer('SET GLOBAL super_read_only = OFF;'), onServer('SET GLOBAL super_read_only = ON;')]);
+    expect(entries(look.log).filter((e) => e.includes('SET GLOBAL'))).toEqual([onServer('SET GLOBAL super_read_only = OFF;'), onServer('SET GLOBAL super_read_only = ON;')]);
     expect(s.serverVars()).toEqual({ read_only: 'ON', super_read_only: 'ON' });
   });
 
-  test("the agent with root's password unreadable (a control character): sends nothing, opens nothing", async () => {
+  test('the agent with root\'s password unreadable (a control character): sends nothing, opens nothing', async () => {
     const s = running({ replicas: 1 }, 'mysql-0', { secrets: { 'root-password': 'r00t\npw' } });
     const look = await s.agent().look();
     expect(look.log).toBe('');
@@ -775,7 +777,7 @@ describe('credentials are read from the files of the credentials volume', () => 
     expect(s.serverVars()).toEqual({ read_only: 'ON', super_read_only: 'ON' });
   });
 
-  test("a replica's agent with the replication password unreadable: stops (the container restarts) before starting replication", async () => {
+  test('a replica\'s agent with the replication password unreadable: stops (the container restarts) before starting replication', async () => {
     const s = running({ replicas: 3 }, 'mysql-1', { secrets: { 'replication-password': 'repl\rpw' } });
     s.sql('local', exact(REPLICA_STATE), { out: `1\t${host(0)}\tOFF\tOFF\n` });
     const look = await s.agent().look();
@@ -785,7 +787,7 @@ describe('credentials are read from the files of the credentials volume', () => 
   });
 });
 
-describe("quoting: ' \\ \" in passwords", () => {
+describe('quoting: \' \\ " in passwords', () => {
   test('escaped in the SQL (sql_string) and in the [client] option files (client_cnf); the servers read them back as the Secret\'s', () => {
     const s = pod(FULL, 'mysql-0', {
       secrets: {
@@ -808,7 +810,7 @@ describe("quoting: ' \\ \" in passwords", () => {
     expect(s.read('var/lib/mysql/data/.fake-root-password')).toBe(String.raw`it's "root" \ pw`);
   });
 
-  test("a server sql_mode with NO_BACKSLASH_ESCAPES (config) does not change how the scripts' SQL is read; initSql runs under it", () => {
+  test('a server sql_mode with NO_BACKSLASH_ESCAPES (config) does not change how the scripts\' SQL is read; initSql runs under it', () => {
     const s = pod({ ...FULL, config: { sql_mode: 'NO_BACKSLASH_ESCAPES,STRICT_TRANS_TABLES' } }, 'mysql-0', { secrets: { 'root-password': String.raw`back\slash` } });
     expect(s.read('etc/cdk8s-mysql/common.cnf')).toContain('sql_mode = NO_BACKSLASH_ESCAPES,STRICT_TRANS_TABLES');
     s.sql('local', exact(FACTS), { out: FRESH_FACTS });
@@ -1021,7 +1023,7 @@ describe('bootstrap.sh: a replica with data', () => {
     expect(s.list('var/lib/mysql')).toEqual(['data', 'files', 'tmp']);
   });
 
-  test("a rotated replication password with ' \\ \" reaches the channel escaped; with tls (verify) the source is verified", () => {
+  test('a rotated replication password with \' \\ " reaches the channel escaped; with tls (verify) the source is verified', () => {
     const s = replica(`${host(0)}\n`, { props: { replicas: 3, tls: MySqlTls.fromSecret('mysql-tls') }, secrets: { 'replication-password': String.raw`n3w'\"pw` } });
     const r = s.bootstrap();
     expect(r.status).toBe(0);
@@ -1073,16 +1075,16 @@ data-mysql-1, then delete the pod, and it re-clones from ${host(0)})
     expect(r.stderr).toBe(`bootstrap.sh: ERROR: this member replicates from ${host(2)}, but the StatefulSet names ${host(0)} the primary, and ${host(0)} cannot be asked whether it holds this member's transactions (ERROR 2003 (HY000): Can't connect to MySQL server on '${host(0)}:3306' (111)); the pod restarts and retries\n`);
   });
 
-  test("root's password in the data differs from the Secret (rotated wrongly): fails with the server's error, changes nothing", () => {
+  test('root\'s password in the data differs from the Secret (rotated wrongly): fails with the server\'s error, changes nothing', () => {
     const s = replica(`${host(0)}\n`);
     s.withData({ rootPassword: 'the-old-one' });
     const r = s.bootstrap();
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain("ERROR 1045 (28000): Access denied for user 'root'@'localhost' (using password: YES)\nbootstrap.sh: ERROR: could not reset persisted read_only settings\n");
+    expect(r.stderr).toContain('ERROR 1045 (28000): Access denied for user \'root\'@\'localhost\' (using password: YES)\nbootstrap.sh: ERROR: could not reset persisted read_only settings\n');
     expect(r.log).toBe(GET_STS + RECONCILE_UP + RECONCILE_DOWN);
   });
 
-  test("an interrupted previous run's scratch directory and temporary files are discarded", () => {
+  test('an interrupted previous run\'s scratch directory and temporary files are discarded', () => {
     const s = replica(`${host(0)}\n`);
     fs.mkdirSync(s.path('var/lib/mysql/.bootstrap/clone'), { recursive: true });
     fs.writeFileSync(s.path('var/lib/mysql/.bootstrap/reconcile.log'), 'old');
@@ -1160,7 +1162,9 @@ ${PRIMARY_NOW}`);
     });
     const r = s.bootstrap();
     expect(r.status).toBe(0);
-    expect(r.log).toBe(GET_STS + RECONCILE_UP + local(CHANNEL) + onPeer(0, MEMBER_STATE) + onPeer(0, MEMBER_STATE) + CAUGHT_UP + NONE_AHEAD + PROMOTED);
+    expect(r.log).toBe(
+      GET_STS + RECONCILE_UP + local(CHANNEL) + onPeer(0, MEMBER_STATE) + onPeer(0, MEMBER_STATE) + CAUGHT_UP + NONE_AHEAD + PROMOTED,
+    );
     expect(r.stderr.match(new RegExp(`mysql-1: waiting for the old primary ${host(0).replace(/\./g, '\\.')} to stop taking writes\n`, 'g'))).toHaveLength(2);
   });
 
@@ -1201,7 +1205,7 @@ ${PRIMARY_NOW}`);
 
   test.each([
     ['1040 (too many connections)', 'ERROR 1040 (08004): Too many connections'],
-    ['1045 (access denied)', "ERROR 1045 (28000): Access denied for user 'repl'@'10.244.0.11' (using password: YES)"],
+    ['1045 (access denied)', 'ERROR 1045 (28000): Access denied for user \'repl\'@\'10.244.0.11\' (using password: YES)'],
   ])('the old primary answers with ERROR %s: it is alive, whether it takes writes is unknown, refuses', (_what, err) => {
     const s = member((s) => {
       s.sql(host(0), /./, { exit: 1, err });
@@ -1308,7 +1312,9 @@ describe('agent.sh: the member the StatefulSet names the primary', () => {
     const reason = `${host(1)} accepts writes (read_only=${readOnly}, super_read_only=${superReadOnly}): two writable members would fork the data. The StatefulSet names this member the primary; ${host(1)} demotes itself when its agent sees that, or stop writes on it (SET GLOBAL super_read_only = ON)`;
     expect(look.state).toBe(state(`not-ready ${reason}`));
     expect(look.stderr).toBe(`${HELLO}${CHECKING}agent.sh: mysql-0: not ready: ${reason}\n`);
-    expect(look.log).toBe(FIRST_LOOK + onServer(PRIMARY_STATE) + onServer(GTIDS) + GET_MEMBERS + get(claimPath(1)) + get(claimPath(2)) + onPeer(1, MEMBER_STATE));
+    expect(look.log).toBe(
+      FIRST_LOOK + onServer(PRIMARY_STATE) + onServer(GTIDS) + GET_MEMBERS + get(claimPath(1)) + get(claimPath(2)) + onPeer(1, MEMBER_STATE),
+    );
     closed(s);
   });
 
@@ -1327,7 +1333,7 @@ describe('agent.sh: the member the StatefulSet names the primary', () => {
     closed(s);
   });
 
-  test("another member's received (queued) transactions count: ahead when they are not all this member's", async () => {
+  test('another member\'s received (queued) transactions count: ahead when they are not all this member\'s', async () => {
     const s = primary((s) => {
       s.sql(host(2), exact(MEMBER_STATE), memberState(1, 1, BEHIND, `${UUID_A}:1-101`));
       s.sql('local', exact(subtract(`${BEHIND},${UUID_A}:1-101`, MINE_SET)), gtids(`${UUID_A}:101`));
@@ -1349,7 +1355,9 @@ describe('agent.sh: the member the StatefulSet names the primary', () => {
     s.setPod(1, 'ready');
     const look = await s.agent().look();
     const attempt = onPeer(1, MEMBER_STATE) + get(podPath(1));
-    expect(look.log).toBe(FIRST_LOOK + onServer(PRIMARY_STATE) + onServer(GTIDS) + GET_MEMBERS + get(claimPath(1)) + get(claimPath(2)) + attempt + attempt + attempt);
+    expect(look.log).toBe(
+      FIRST_LOOK + onServer(PRIMARY_STATE) + onServer(GTIDS) + GET_MEMBERS + get(claimPath(1)) + get(claimPath(2)) + attempt + attempt + attempt,
+    );
     expect(look.state).toBe(state(`not-ready whether ${host(1)} is ahead of this member or takes writes cannot be known: ${host(1)} does not answer (ERROR 2003 (HY000): Can't connect to MySQL server on '${host(1)}:3306' (111)), yet pod mysql-1 is Ready; writes stay closed`));
     closed(s);
   });
@@ -1369,7 +1377,7 @@ describe('agent.sh: the member the StatefulSet names the primary', () => {
     const s = primary((s) => s.peerDown(host(1)));
     s.setPod(1, 'not-ready');
     const look = await s.agent({ PEER_ATTEMPTS: '' }).look();
-    expect(entries(look.log).filter(e => e === onPeer(1, MEMBER_STATE))).toHaveLength(6);
+    expect(entries(look.log).filter((e) => e === onPeer(1, MEMBER_STATE))).toHaveLength(6);
     expect(look.stderr).toContain(`${host(1)} did not answer 6 times over 0s`);
     expect(look.state).toBe(state('ready primary'));
   });
@@ -1388,7 +1396,7 @@ describe('agent.sh: the member the StatefulSet names the primary', () => {
   test('a member whose pod does not exist is down at once, evidence or not', async () => {
     const s = primary((s) => s.peerDown(host(2)));
     const look = await s.agent().look();
-    expect(entries(look.log).filter(e => e === onPeer(2, MEMBER_STATE))).toHaveLength(1);
+    expect(entries(look.log).filter((e) => e === onPeer(2, MEMBER_STATE))).toHaveLength(1);
     expect(look.stderr).toContain(`counted member 2 down: ${host(2)} does not answer (ERROR 2003 (HY000): Can't connect to MySQL server on '${host(2)}:3306' (111)) and pod mysql-2 does not exist`);
     expect(look.state).toBe(state('ready primary'));
   });
@@ -1451,7 +1459,7 @@ agent.sh: mysql-0: not ready: no replication channel: the StatefulSet names ${ho
   });
 
   test('the API server has not answered since the agent started: the template\'s primary may not open writes', async () => {
-    const s = primary((s) => s.api('GET', STATEFULSET_PATH, { exit: 7, err: "curl: (7) Failed to connect to 10.96.0.1 port 443 after 0 ms: Couldn't connect to server" }));
+    const s = primary((s) => s.api('GET', STATEFULSET_PATH, { exit: 7, err: 'curl: (7) Failed to connect to 10.96.0.1 port 443 after 0 ms: Couldn\'t connect to server' }));
     const look = await s.agent().look();
     expect(look.state).toBe(state('not-ready cannot confirm with the API server that the StatefulSet names this member the primary; writes stay closed'));
     expect(look.log).not.toContain(PRIMARY_STATE);
@@ -1466,7 +1474,7 @@ agent.sh: mysql-0: not ready: no replication channel: the StatefulSet names ${ho
     const agent = s.agent({ ROLE_LEASE: '3' });
     expect((await agent.look()).state).toBe(state('ready primary'));
     s.api('GET', STATEFULSET_PATH, { exit: 28, err: 'curl: (28) Operation timed out after 10001 milliseconds with 0 bytes received' });
-    await new Promise(resolve => setTimeout(resolve, 4100));
+    await new Promise((resolve) => setTimeout(resolve, 4100));
     const look = await agent.next();
     expect(look.log).toBe(LOOK + onServer('SET GLOBAL super_read_only = ON;'));
     expect(look.stderr).toContain('agent.sh: mysql-0: the API server has not confirmed for 3s that this member is the primary: closing writes (another member may be promoted meanwhile)\n');
@@ -1520,14 +1528,14 @@ agent.sh: mysql-0: not ready: no replication channel: the StatefulSet names ${ho
 
   test('the accounts the manifest added are created before writes open: database, user, and the exporter moved to least privilege', async () => {
     // A cluster from before: no database yet, the exporter at localhost and with SELECT on *.*.
-    const oldExporter = "user:exporter@localhost\nuser:exporter@%\ngrant:'exporter'@'%':*.*:SELECT\ngrant:'exporter'@'%':*.*:PROCESS\ngrant:'exporter'@'%':*.*:REPLICATION CLIENT\ngrant:'exporter'@'%':performance_schema.*:SELECT\n";
+    const oldExporter = 'user:exporter@localhost\nuser:exporter@%\ngrant:\'exporter\'@\'%\':*.*:SELECT\ngrant:\'exporter\'@\'%\':*.*:PROCESS\ngrant:\'exporter\'@\'%\':*.*:REPLICATION CLIENT\ngrant:\'exporter\'@\'%\':performance_schema.*:SELECT\n';
     const s = running({ replicas: 1, database: { name: 'shop', user: 'shop' }, metrics: {} }, 'mysql-0', { facts: FRESH_FACTS + REPL_FACTS + oldExporter });
     s.setEvidence({ 'mysql-0': 'holds-data' });
     const look = await s.agent().look();
     const statements = `${DATABASE}\n${appAccount()}\nDROP USER 'exporter'@'localhost';\nREVOKE SELECT ON *.* FROM 'exporter'@'%';`;
     expect(look.log).toBe(FIRST_LOOK + onServer(PRIMARY_STATE) + onServer(GTIDS) + GET_MEMBERS
       + GET_STS + onServer('SET GLOBAL super_read_only = OFF;') + accountsOnServer(FACTS) + accountsOnServer(statements) + onServer('SET GLOBAL read_only = OFF;'));
-    expect(look.stderr).toContain("agent.sh: mysql-0: CREATE DATABASE `shop`;CREATE USER 'shop'@'%';GRANT ALL PRIVILEGES;DROP USER 'exporter'@'localhost';REVOKE SELECT;\n");
+    expect(look.stderr).toContain('agent.sh: mysql-0: CREATE DATABASE `shop`;CREATE USER \'shop\'@\'%\';GRANT ALL PRIVILEGES;DROP USER \'exporter\'@\'localhost\';REVOKE SELECT;\n');
     expect(look.stderr).not.toContain('app-pw');
     expect(look.state).toBe(state('ready primary'));
   });
@@ -1542,7 +1550,7 @@ agent.sh: mysql-0: not ready: no replication channel: the StatefulSet names ${ho
 
   test('creating them fails: super_read_only back on, not ready; the next look tries again', async () => {
     const s = running({ replicas: 1, database: { name: 'shop', user: 'shop' } }, 'mysql-0', {
-      answers: (s) => s.sql('local', 'CREATE DATABASE', { exit: 1, err: "ERROR 3098 (HY000) at line 1: The table does not comply with the requirements by an external plugin.", times: 1 }),
+      answers: (s) => s.sql('local', 'CREATE DATABASE', { exit: 1, err: 'ERROR 3098 (HY000) at line 1: The table does not comply with the requirements by an external plugin.', times: 1 }),
     });
     s.setEvidence({ 'mysql-0': 'holds-data' });
     const agent = s.agent();
@@ -1599,7 +1607,7 @@ describe('agent.sh: a replica', () => {
   }
   const LOOK = onServer(UUID_SQL) + GET_STS;
   const CHECK = onServer(REPLICA_STATE) + onServer(MINE_SQL) + onPeer(0, SOURCE_SQL) + onServer(ERRANT_SQL);
-  const lagSql = (sets: string[]) => `SELECT CONCAT_WS(' ', ${sets.map(set => `GTID_SUBSET('${set}', @@GLOBAL.gtid_executed)`).join(', ')});`;
+  const lagSql = (sets: string[]) => `SELECT CONCAT_WS(' ', ${sets.map((set) => `GTID_SUBSET('${set}', @@GLOBAL.gtid_executed)`).join(', ')});`;
   const samples = (s: PodSandbox) => s.read('var/run/mysqld/agent.samples');
 
   test('holds nothing its source lacks: starts replication; once both threads run and it has applied the primary\'s set, Ready with lag 0', async () => {
@@ -1798,7 +1806,7 @@ describe('agent.sh: a replica', () => {
   });
 
   test('the API server has not answered yet: a replica follows its template\'s primary (it checks before it replicates)', async () => {
-    const s = replica((s) => s.api('GET', STATEFULSET_PATH, { exit: 7, err: "curl: (7) Failed to connect to 10.96.0.1 port 443 after 0 ms: Couldn't connect to server" }));
+    const s = replica((s) => s.api('GET', STATEFULSET_PATH, { exit: 7, err: 'curl: (7) Failed to connect to 10.96.0.1 port 443 after 0 ms: Couldn\'t connect to server' }));
     const look = await s.agent().look();
     expect(entries(look.log).slice(-1)).toEqual([onServer('START REPLICA;')]);
     expect(look.state).toBe(state('not-ready replication starting'));
@@ -1812,7 +1820,7 @@ describe('agent.sh: a replica', () => {
 });
 
 describe('probe.sh', () => {
-  const READINESS = "SELECT @@server_uuid, @@GLOBAL.super_read_only, IFNULL((SELECT SERVICE_STATE FROM performance_schema.replication_connection_status WHERE CHANNEL_NAME = ''), '-'), IFNULL((SELECT SERVICE_STATE FROM performance_schema.replication_applier_status WHERE CHANNEL_NAME = ''), '-');";
+  const READINESS = 'SELECT @@server_uuid, @@GLOBAL.super_read_only, IFNULL((SELECT SERVICE_STATE FROM performance_schema.replication_connection_status WHERE CHANNEL_NAME = \'\'), \'-\'), IFNULL((SELECT SERVICE_STATE FROM performance_schema.replication_applier_status WHERE CHANNEL_NAME = \'\'), \'-\');';
   /** The agent's report, as agent.sh writes it, and mysqld running with the given answers. */
   function reported(report: string | undefined, server?: string): PodSandbox {
     const s = pod({ replicas: 3 }, 'mysql-1');
@@ -1854,10 +1862,10 @@ describe('probe.sh', () => {
   test.each([
     ['the agent has not reported', undefined, undefined, 'not ready: the agent has not reported yet\n'],
     ['the agent says not ready', `not-ready ${UUID_NOW} checking the other members before taking writes\n`, undefined, 'not ready: checking the other members before taking writes\n'],
-    ['the report is about an earlier start of mysqld', `ready ${UUID_A} primary\n`, `${UUID_NOW}\t0\t-\t-\n`, "not ready: the agent's report is about an earlier start of mysqld\n"],
+    ['the report is about an earlier start of mysqld', `ready ${UUID_A} primary\n`, `${UUID_NOW}\t0\t-\t-\n`, 'not ready: the agent\'s report is about an earlier start of mysqld\n'],
     ['a primary read-only after all', `ready ${UUID_NOW} primary\n`, `${UUID_NOW}\t1\t-\t-\n`, 'not ready: read-only (super_read_only=1)\n'],
     ['a replica whose applier stopped', `ready ${UUID_NOW} replica lag=0s\n`, `${UUID_NOW}\t1\tON\tOFF\n`, 'not ready: replication is not running (receiver ON, applier OFF)\n'],
-    ['a report without a role', `ready ${UUID_NOW}\n`, `${UUID_NOW}\t1\t-\t-\n`, "not ready: the agent's report names no role\n"],
+    ['a report without a role', `ready ${UUID_NOW}\n`, `${UUID_NOW}\t1\t-\t-\n`, 'not ready: the agent\'s report names no role\n'],
   ])('readiness, %s: not ready, says why', (_what, report, server, said) => {
     const s = reported(report, server);
     const r = s.probe('readiness');
@@ -1896,7 +1904,7 @@ describe('probe.sh', () => {
     ['no report yet (the agent writes at its first look)', undefined, 0, 0, ''],
     ['a fresh report', 'not-ready none mysqld does not answer on its socket yet\n', 10, 0, ''],
     ['a report older than AGENT_LIVENESS_SECONDS', `ready ${UUID_NOW} primary\n`, 400, 1, /^the agent has not reported for 40[01]s\n$/],
-  ])("the agent container's liveness, %s", (_what, report, seconds, status, said) => {
+  ])('the agent container\'s liveness, %s', (_what, report, seconds, status, said) => {
     const s = pod({ replicas: 3 }, 'mysql-1');
     if (report !== undefined) {
       fs.writeFileSync(s.path('var/run/mysqld/agent.state'), report);
@@ -1945,18 +1953,18 @@ describe('the stand-ins behave as the real programs where the scripts could tell
     expect(denied.stderr).toContain('ERROR 1045 (28000)');
     const misplaced = login('', false);
     expect(misplaced.status).toBe(7);
-    expect(misplaced.stderr).toContain("mysql: [ERROR] unknown variable 'defaults-file=");
+    expect(misplaced.stderr).toContain('mysql: [ERROR] unknown variable \'defaults-file=');
   });
 
   test('mysql --batch prints a GTID set as the server holds it, newlines as a literal "\\n"; REPLACE(..., \'\\n\', \'\') puts it on one line; --vertical prints it raw', () => {
     const s = pod({ replicas: 3 }, 'mysql-1');
     s.serving();
     const set = gtidSet(`${UUID_A}:1-100`, `${UUID_B}:1-5`);
-    s.sql('local', 'gtid_executed', { rows: [{ 'Executed': set, 'read_only': '1', 'Note': 'a\tb\\c' }] });
+    s.sql('local', 'gtid_executed', { rows: [{ Executed: set, read_only: '1', Note: 'a\tb\\c' }] });
     const run = (options: string, sql: string) => s.shell('mysql', `mysql --defaults-file=${rootCnf} --socket="$MYSQL_SOCKET" ${options} <<'SQL'\n${sql}\nSQL`);
     expect(run('--batch --skip-column-names', 'SELECT @@GLOBAL.gtid_executed, @@GLOBAL.read_only, @@GLOBAL.version_comment;').stdout)
       .toBe(`${UUID_A}:1-100,\\n${UUID_B}:1-5\t1\ta\\tb\\\\c\n`);
-    expect(run('--batch --skip-column-names', "SELECT REPLACE(@@GLOBAL.gtid_executed, '\\n', ''), @@GLOBAL.read_only, REPLACE(@@GLOBAL.version_comment, 'b', 'B');").stdout)
+    expect(run('--batch --skip-column-names', 'SELECT REPLACE(@@GLOBAL.gtid_executed, \'\\n\', \'\'), @@GLOBAL.read_only, REPLACE(@@GLOBAL.version_comment, \'b\', \'B\');').stdout)
       .toBe(`${UUID_A}:1-100,${UUID_B}:1-5\t1\ta\\tB\\\\c\n`);
     expect(run('--batch --skip-column-names --vertical --column-names', 'SELECT @@GLOBAL.gtid_executed, @@GLOBAL.read_only, @@GLOBAL.version_comment;').stdout)
       .toBe(`*************************** 1. row ***************************\n Executed: ${set}\nread_only: 1\n     Note: a\tb\\c\n`);
@@ -1983,13 +1991,13 @@ describe('the stand-ins behave as the real programs where the scripts could tell
     const s = pod({ replicas: 3 }, 'mysql-1');
     s.serving();
     const run = (sql: string) => s.shell('mysql', `mysql --defaults-file=${rootCnf} --socket="$MYSQL_SOCKET" <<<${JSON.stringify(sql)}`);
-    const refused = run("CREATE USER 'x'@'%' IDENTIFIED BY 'y';");
+    const refused = run('CREATE USER \'x\'@\'%\' IDENTIFIED BY \'y\';');
     expect(refused.status).toBe(1);
     expect(refused.stderr).toBe('ERROR 1290 (HY000) at line 1: The MySQL server is running with the --super-read-only option so it cannot execute this statement\n');
     // read_only OFF turns super_read_only off too; super_read_only ON turns read_only on too.
     expect(run('SET GLOBAL read_only = OFF;').status).toBe(0);
     expect(s.serverVars()).toEqual({ read_only: 'OFF', super_read_only: 'OFF' });
-    expect(run("CREATE USER 'x'@'%' IDENTIFIED BY 'y';").status).toBe(0);
+    expect(run('CREATE USER \'x\'@\'%\' IDENTIFIED BY \'y\';').status).toBe(0);
     expect(run('SET GLOBAL super_read_only = ON;').status).toBe(0);
     expect(s.serverVars()).toEqual({ read_only: 'ON', super_read_only: 'ON' });
   });
@@ -2060,7 +2068,7 @@ describe('the stand-ins behave as the real programs where the scripts could tell
 
 describe('the scripts', () => {
   const dir = path.join(__dirname, '../../src/mysql/scripts');
-  const scripts = fs.readdirSync(dir).filter(f => f.endsWith('.sh')).sort();
+  const scripts = fs.readdirSync(dir).filter((f) => f.endsWith('.sh')).sort();
 
   test.each(scripts)('%s uses no syntax MySQL 8.4 removed', (file) => {
     const text = fs.readFileSync(path.join(dir, file), 'utf8');

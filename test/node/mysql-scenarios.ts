@@ -115,7 +115,8 @@ function passwordOf(set: Manifest, secrets: Manifest[], envName: string, file: s
     if (v !== undefined) return v;
   }
   for (const v of set.spec.template.spec.volumes ?? []) {
-    const sources = v.projected?.sources?.filter((s: any) => s.secret).map((s: any) => s.secret) ?? (v.secret ? [{ name: v.secret.secretName, items: v.secret.items }] : []);
+    const sources = v.projected?.sources?.filter((s: any) => s.secret).map((s: any) => s.secret)
+      ?? (v.secret ? [{ name: v.secret.secretName, items: v.secret.items }] : []);
     for (const s of sources) {
       const item = (s.items ?? []).find((i: any) => i.path === file || i.key === file);
       const value = item ? secretValue(secrets, namespace, s.name, item.key) : secretValue(secrets, namespace, s.name, file);
@@ -481,7 +482,7 @@ export async function oldPrimaryReturns(m: MySqlUnderTest, timeoutMs = 900000): 
   const refused = sql(m, old, `INSERT INTO ${TABLE} (what) VALUES ('on the old primary');`);
   expect(refused.status).not.toBe(0);
   expect(refused.stderr).toMatch(/ERROR 1290 .*super-read-only/);
-  expect(query(m, old, "SELECT HOST FROM performance_schema.replication_connection_configuration WHERE CHANNEL_NAME = '';")).toContain(podName(m, next));
+  expect(query(m, old, 'SELECT HOST FROM performance_schema.replication_connection_configuration WHERE CHANNEL_NAME = \'\';')).toContain(podName(m, next));
   insert(n, 'after the old primary returned');
   const seen = await waitRows(n, [old]);
   expect(seen).toEqual(expect.arrayContaining(['before the failover', 'on the new primary', 'after the old primary returned']));
@@ -500,7 +501,6 @@ export async function oldPrimaryReturns(m: MySqlUnderTest, timeoutMs = 900000): 
   const rowsAfter = await waitRows(n, replicaOrdinals(n));
   return { old: podName(m, old), primary: podName(m, next), revision: 'old', self_demoted_s: demoted.toFixed(1), rows: rowsAfter.length };
 }
-
 
 /** kubectl logs of every container of every member (for a failing scenario). */
 export function dumpLogs(m: MySqlUnderTest): string {

@@ -10,7 +10,8 @@ import { synthesize } from '../cluster/fixtures';
 import { Kube, KubeObject, Watch } from '../cluster/kube';
 import { deleteNamespace, images, nodeKube, note, restrictedNamespace } from './node-env';
 import {
-  dumpLogs, freshCluster, generatedSecrets, mysqldKilled, mysqlUnderTest, MySqlUnderTest, oldPrimaryReturns, podDeleted, readServiceReadiness, replicaClaimDeleted,
+  dumpLogs, freshCluster, generatedSecrets, mysqldKilled, mysqlUnderTest, MySqlUnderTest, oldPrimaryReturns, podDeleted, readServiceReadiness,
+  replicaClaimDeleted,
 } from './mysql-scenarios';
 import { perPodDns } from './scenarios';
 

@@ -60,13 +60,17 @@ export function kubectl(args: string[], options: { input?: string; timeoutMs?: n
 }
 
 /** Runs a command in a container of a pod (`kubectl exec`); never throws (look at `status`). */
-export function exec(namespace: string, pod: string, command: string[], options: { container?: string; input?: string; timeoutMs?: number } = {}): Run {
+export function exec(
+  namespace: string, pod: string, command: string[], options: { container?: string; input?: string; timeoutMs?: number } = {},
+): Run {
   const args = ['-n', namespace, 'exec', ...(options.input !== undefined ? ['-i'] : []), pod, ...(options.container ? ['-c', options.container] : []), '--', ...command];
   return kubectl(args, { input: options.input, timeoutMs: options.timeoutMs });
 }
 
 /** Like `exec`, but throws with the command's output unless it exits 0; returns stdout. */
-export function execOk(namespace: string, pod: string, command: string[], options: { container?: string; input?: string; timeoutMs?: number } = {}): string {
+export function execOk(
+  namespace: string, pod: string, command: string[], options: { container?: string; input?: string; timeoutMs?: number } = {},
+): string {
   const res = exec(namespace, pod, command, options);
   if (res.status !== 0) {
     throw new Error(`exec in ${namespace}/${pod}: ${command.join(' ')}: exit ${res.status}: ${res.stderr.trim() || res.stdout.trim()}`);
@@ -101,7 +105,9 @@ export async function podsOf(kube: Kube, workload: KubeObject): Promise<KubeObje
 }
 
 /** Waits until pod `name` exists with another uid than `notUid` (if given) and is Ready; returns it. */
-export async function readyPod(kube: Kube, namespace: string, name: string, options: { notUid?: string; timeoutMs?: number } = {}): Promise<KubeObject> {
+export async function readyPod(
+  kube: Kube, namespace: string, name: string, options: { notUid?: string; timeoutMs?: number } = {},
+): Promise<KubeObject> {
   return eventually(`pod ${namespace}/${name} Ready${options.notUid ? ' (a new one)' : ''}`, async () => {
     const pod = await kube.get('v1', 'Pod', namespace, name);
     return pod && pod.metadata.uid !== options.notUid && isReady(pod) && pod.metadata.deletionTimestamp === undefined ? pod : undefined;

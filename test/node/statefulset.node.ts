@@ -51,7 +51,8 @@ const revisions = async (set: KubeObject) => Object.fromEntries((await podsOf(ku
 const status = async (set: KubeObject) => (await kube.get('apps/v1', 'StatefulSet', set.metadata.namespace, set.metadata.name))!.status;
 const deletedOrder = (w: Watch) => w.events.filter((e) => e.type === 'DELETED').map((e) => e.object.metadata.name);
 /** Index of the first event where `pod` carries a deletionTimestamp (its termination began). */
-const terminationStart = (w: Watch, pod: string) => w.events.findIndex((e) => e.object.metadata.name === pod && e.object.metadata.deletionTimestamp !== undefined);
+const terminationStart = (w: Watch, pod: string) =>
+  w.events.findIndex((e) => e.object.metadata.name === pod && e.object.metadata.deletionTimestamp !== undefined);
 const deletedAt = (w: Watch, pod: string) => w.events.findIndex((e) => e.type === 'DELETED' && e.object.metadata.name === pod);
 
 describe('OrderedReady (the default)', () => {

@@ -113,10 +113,12 @@ export class Chroot {
    * Runs a program in the chroot as root: test clients, setup. With `etc`, in its own mount
    * namespace with that /etc (the cluster's DNS); otherwise a plain chroot.
    */
-  public run(command: string[], input?: string, timeoutMs = 60_000, options: { etc?: string } = {}): { status: number; stdout: string; stderr: string } {
+  public run(
+    command: string[], input?: string, timeoutMs = 60_000, options: { etc?: string } = {},
+  ): { status: number; stdout: string; stderr: string } {
     const res = options.etc
       ? spawnSync('/usr/bin/unshare', this.unshareArgs({ binds: [], uid: 0, gid: 0, groups: [0], command, readOnlyRoot: false, etc: options.etc }),
-        { input, encoding: 'utf8', timeout: timeoutMs, env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root' } })
+          { input, encoding: 'utf8', timeout: timeoutMs, env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root' } })
       : spawnSync('/usr/sbin/chroot', [this.root, ...command], { input, encoding: 'utf8', timeout: timeoutMs });
     return { status: res.status ?? -1, stdout: res.stdout ?? '', stderr: (res.stderr ?? '') + (res.error ? String(res.error) : '') };
   }

@@ -123,7 +123,9 @@ export class Pod {
   /**
    * @param revision the ControllerRevision it was created from (its `controller-revision-hash` label)
    */
-  constructor(public readonly cluster: MySqlCluster, public readonly ordinal: number, public readonly template: any, public readonly revision: string) {
+  constructor(
+    public readonly cluster: MySqlCluster, public readonly ordinal: number, public readonly template: any, public readonly revision: string,
+  ) {
     this.name = `${cluster.name}-${ordinal}`;
     this.dir = path.join(cluster.workDir, 'pods', `${this.name}.${revision}.${randomBytes(3).toString('hex')}`);
     fs.mkdirSync(path.join(this.dir, 'logs'), { recursive: true });
@@ -137,7 +139,7 @@ export class Pod {
   public start(): void {
     this.done = this.run();
     // A failure to start (a missing ConfigMap or Secret) is reported by the describe output.
-    this.done.catch(e => { this.startError = String(e); });
+    this.done.catch((e) => { this.startError = String(e); });
   }
 
   /** Why the pod could not start (CreateContainerConfigError, a missing volume source, ...). */
@@ -154,7 +156,7 @@ export class Pod {
 
   /** The containers are Ready: every container we run is Ready (the kubelet's view). */
   public get containersReady(): boolean {
-    return this.phase === 'Running' && [...this.containers.values()].filter(c => c.runnable).every(c => c.ready);
+    return this.phase === 'Running' && [...this.containers.values()].filter((c) => c.runnable).every((c) => c.ready);
   }
 
   /**
@@ -164,7 +166,8 @@ export class Pod {
    */
   public get ready(): boolean {
     if (!this.containersReady) return false;
-    if (this.nodeUnreachableSince !== undefined && Date.now() - this.nodeUnreachableSince > this.cluster.scaled(NODE_MONITOR_GRACE_SECONDS)) return false;
+    const unreachableFor = this.nodeUnreachableSince === undefined ? 0 : Date.now() - this.nodeUnreachableSince;
+    if (unreachableFor > this.cluster.scaled(NODE_MONITOR_GRACE_SECONDS)) return false;
     return true;
   }
 
@@ -239,10 +242,11 @@ export class Pod {
     this.deletionTimestamp = Date.now();
     this.deletionGracePeriodSeconds = grace;
     this.phase = 'Terminating';
-    const procs = [this.currentInit, ...[...this.containers.values()].map(c => c.proc)].filter((p): p is ChildProcess => !!p && p.exitCode === null && p.signalCode === null);
+    const procs = [this.currentInit, ...[...this.containers.values()].map((c) => c.proc)]
+      .filter((p): p is ChildProcess => !!p && p.exitCode === null && p.signalCode === null);
     for (const c of this.containers.values()) c.ready = false;
     this.changed();
-    await Promise.all(procs.map(p => stopProcess(p, grace)));
+    await Promise.all(procs.map((p) => stopProcess(p, grace)));
     await this.done.catch(() => undefined);
     this.phase = 'Gone';
   }
@@ -260,13 +264,15 @@ export class Pod {
     const condition = (type: string, state: ConditionState | undefined, extra: object = {}) => ({
       type, ...generation, status: state?.status ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: time(state?.since ?? this.createdAt), ...extra,
     });
-    const unready = [...this.containers.values()].filter(x => !x.ready).map(x => x.spec.name);
+    const unready = [...this.containers.values()].filter((x) => !x.ready).map((x) => x.spec.name);
     const notReady = unready.length ? { reason: 'ContainersNotReady', message: `containers with unready status: [${unready.join(' ')}]` } : {};
     const initialized = this.conditions.get('Initialized');
     const statusOf = (x: ContainerState) => ({
       name: x.spec.name,
-      state: x.running ? { running: { startedAt: time(x.startedAt) } }
-        : x.lastTermination && !x.waitingReason ? { terminated: { exitCode: exitCodeOf(x.lastTermination.exitCode), reason: 'Error', startedAt: time(x.lastTermination.startedAt), finishedAt: time(x.lastTermination.finishedAt) } }
+      state: x.running
+        ? { running: { startedAt: time(x.startedAt) } }
+        : x.lastTermination && !x.waitingReason
+          ? { terminated: { exitCode: exitCodeOf(x.lastTermination.exitCode), reason: 'Error', startedAt: time(x.lastTermination.startedAt), finishedAt: time(x.lastTermination.finishedAt) } }
           : { waiting: { reason: x.waitingReason ?? (x.runnable ? 'PodInitializing' : 'ImagePullBackOff') } },
       lastState: x.lastTermination && x.running ? { terminated: { exitCode: exitCodeOf(x.lastTermination.exitCode), reason: 'Error', startedAt: time(x.lastTermination.startedAt), finishedAt: time(x.lastTermination.finishedAt) } } : {},
       ready: x.ready,
@@ -321,8 +327,11 @@ export class Pod {
         startTime: time(this.createdAt),
         initContainerStatuses: [...this.initContainers.entries()].map(([name, s]) => ({
           name,
-          state: s.running ? { running: { startedAt: time(this.createdAt) } } : s.exitCode === 0 ? { terminated: { exitCode: 0, reason: 'Completed' } }
-            : s.exitCode !== undefined ? { waiting: { reason: 'CrashLoopBackOff' } } : { waiting: { reason: 'PodInitializing' } },
+          state: s.running
+            ? { running: { startedAt: time(this.createdAt) } }
+            : s.exitCode === 0
+              ? { terminated: { exitCode: 0, reason: 'Completed' } }
+              : s.exitCode !== undefined ? { waiting: { reason: 'CrashLoopBackOff' } } : { waiting: { reason: 'PodInitializing' } },
           lastState: s.exitCode !== undefined && s.exitCode !== 0 ? { terminated: { exitCode: exitCodeOf(s.exitCode), reason: 'Error' } } : {},
           ready: s.exitCode === 0,
           restartCount: s.restarts,
@@ -386,7 +395,7 @@ export class Pod {
     if (this.deleted) return;
     this.phase = 'Running';
     this.changed();
-    await Promise.all([...this.containers.values()].filter(c => c.runnable).map(c => this.supervise(c)));
+    await Promise.all([...this.containers.values()].filter((c) => c.runnable).map((c) => this.supervise(c)));
   }
 
   private async supervise(c: ContainerState): Promise<void> {
@@ -438,9 +447,19 @@ export class Pod {
       const records = c.probes[kind];
       records.push({ at: Date.now(), ok, output: output.trim() });
       if (records.length > 200) records.shift();
-      if (ok) { successes++; failures = 0; } else { failures++; successes = 0; }
+      if (ok) {
+        successes++;
+        failures = 0;
+      } else {
+        failures++;
+        successes = 0;
+      }
       if (kind === 'startup') {
-        if (ok) { c.started = true; this.startProbes(c, incarnation); return; }
+        if (ok) {
+          c.started = true;
+          this.startProbes(c, incarnation);
+          return;
+        }
         if (failures >= failureThreshold) { await stopProcess(c.proc!, this.template.spec.terminationGracePeriodSeconds ?? 30); return; }
       } else if (kind === 'readiness') {
         const before = c.ready;
@@ -514,12 +533,13 @@ export class Pod {
     }
     const files: AtomicFile[] = [];
     const defaultMode = v.configMap?.defaultMode ?? v.secret?.defaultMode ?? v.projected?.defaultMode ?? v.downwardAPI?.defaultMode ?? 0o644;
-    const fromMap = (what: string, data: { [k: string]: string } | undefined, src: { items?: Array<{ key: string; path: string; mode?: number }>; optional?: boolean }) => {
+    type Source = { items?: Array<{ key: string; path: string; mode?: number }>; optional?: boolean };
+    const fromMap = (what: string, data: { [k: string]: string } | undefined, src: Source) => {
       if (!data) {
         if (src.optional) return;
         throw new Error(`pod ${this.name}: ${what} does not exist (the pod would stay in ContainerCreating)`);
       }
-      const items: Array<{ key: string; path: string; mode?: number }> = src.items ?? Object.keys(data).map(key => ({ key, path: key }));
+      const items: Array<{ key: string; path: string; mode?: number }> = src.items ?? Object.keys(data).map((key) => ({ key, path: key }));
       for (const item of items) {
         if (data[item.key] === undefined) {
           if (src.optional) continue;
@@ -534,20 +554,25 @@ export class Pod {
     } else if (v.secret) {
       fromMap(`Secret ${v.secret.secretName}`, this.cluster.secretFor(this.ordinal, v.secret.secretName), v.secret);
     } else if (v.downwardAPI) {
-      for (const item of v.downwardAPI.items ?? []) files.push({ path: item.path, content: this.fieldRef(item.fieldRef?.fieldPath), mode: item.mode ?? defaultMode });
+      for (const item of v.downwardAPI.items ?? []) {
+        files.push({ path: item.path, content: this.fieldRef(item.fieldRef?.fieldPath), mode: item.mode ?? defaultMode });
+      }
     } else if (v.projected) {
       for (const src of v.projected.sources) {
         if (src.serviceAccountToken) {
           // With fsGroup (or a common runAsUser) the kubelet writes the token 0600, owned by that user.
           const owned = fsGroup !== undefined || runAsUser !== undefined;
-          files.push({ path: src.serviceAccountToken.path, content: this.token, mode: owned ? 0o600 : defaultMode, uid: owned ? runAsUser : undefined });
+          const mode = owned ? 0o600 : defaultMode;
+          files.push({ path: src.serviceAccountToken.path, content: this.token, mode, uid: owned ? runAsUser : undefined });
         } else if (src.configMap) {
           const data = src.configMap.name === 'kube-root-ca.crt' ? { 'ca.crt': this.cluster.apiCa } : this.cluster.configMap(src.configMap.name)?.data;
           fromMap(`ConfigMap ${src.configMap.name}`, data, src.configMap);
         } else if (src.secret) {
           fromMap(`Secret ${src.secret.name}`, this.cluster.secretFor(this.ordinal, src.secret.name), src.secret);
         } else if (src.downwardAPI) {
-          for (const item of src.downwardAPI.items ?? []) files.push({ path: item.path, content: this.fieldRef(item.fieldRef?.fieldPath), mode: item.mode ?? defaultMode });
+          for (const item of src.downwardAPI.items ?? []) {
+            files.push({ path: item.path, content: this.fieldRef(item.fieldRef?.fieldPath), mode: item.mode ?? defaultMode });
+          }
         } else {
           throw new Error(`pod ${this.name}: projected source ${JSON.stringify(src)} is not supported by the e2e`);
         }
@@ -632,6 +657,20 @@ interface ConfigMapObject {
   immutable?: boolean;
 }
 
+/** Where and as whom `MySqlCluster.sql` runs a statement. */
+export interface SqlTarget {
+  readonly pod?: number;
+  readonly host?: string;
+  readonly user?: string;
+  readonly password?: string;
+  readonly database?: string;
+  readonly tls?: boolean;
+  readonly sslMode?: string;
+  readonly sslCa?: string;
+  readonly columnNames?: boolean;
+  readonly connectTimeout?: number;
+}
+
 /**
  * The waits of the pod scripts (src/mysql/scripts, their defaults in seconds) that the harness runs on
  * its faster clock, like the probe periods: retries, settling and refresh intervals -- never a network
@@ -709,7 +748,7 @@ export class MySqlCluster {
   // --- objects -----------------------------------------------------------------------------
 
   public statefulSet(): Manifest {
-    const sts = this.objects.find(o => o.kind === 'StatefulSet' && o.metadata.name === this.name);
+    const sts = this.objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === this.name);
     if (!sts) throw new Error(`no StatefulSet ${this.name}`);
     return sts;
   }
@@ -721,7 +760,7 @@ export class MySqlCluster {
   /** An object of the applied manifests; a ConfigMap as it is now (pods may have patched it). */
   public object(kind: string, name: string): Manifest | undefined {
     if (kind === 'ConfigMap') return this.configMap(name) as Manifest | undefined;
-    return this.objects.find(o => o.kind === kind && o.metadata.name === name);
+    return this.objects.find((o) => o.kind === kind && o.metadata.name === name);
   }
 
   public get startOrdinal(): number {
@@ -785,12 +824,12 @@ export class MySqlCluster {
       metadata: { name: 'kube-root-ca.crt', namespace: this.namespace }, data: { 'ca.crt': tls.ca },
     });
     this.api = new KubeApiStandIn({
-      serviceAccountOf: token => {
+      serviceAccountOf: (token) => {
         // A bound token is valid while its pod object exists (terminating included).
-        const pod = [...this.pods.values()].find(p => p.token === token);
+        const pod = [...this.pods.values()].find((p) => p.token === token);
         return pod ? { namespace: this.namespace, name: pod.template.spec.serviceAccountName ?? 'default' } : undefined;
       },
-      rbacObjects: () => this.objects.filter(o => ['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'].includes(o.kind)),
+      rbacObjects: () => this.objects.filter((o) => ['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'].includes(o.kind)),
       resources: () => this.apiResources(),
     }, tls, API_HOST);
     this.apiPort = await this.api.start();
@@ -834,7 +873,7 @@ export class MySqlCluster {
     }
     if (!ordered && options.waitReady !== false) for (let o = first; o <= last; o++) await this.waitReady(o, options.timeoutMs);
     // ... then the condemned ones (outside the range), highest ordinal first.
-    const condemned = [...this.pods.keys()].filter(o => o < first || o > last).sort((a, b) => b - a);
+    const condemned = [...this.pods.keys()].filter((o) => o < first || o > last).sort((a, b) => b - a);
     const remove = async (o: number) => {
       const done = this.pods.get(o)!.terminate();
       this.syncStatus();
@@ -932,10 +971,10 @@ export class MySqlCluster {
     this.objects = clone(objects);
     for (const o of this.objects) {
       if (o.kind !== 'ConfigMap') continue;
-      const before = previous.find(p => p.kind === 'ConfigMap' && p.metadata.name === o.metadata.name);
+      const before = previous.find((p) => p.kind === 'ConfigMap' && p.metadata.name === o.metadata.name);
       this.createConfigMap(o, before);
     }
-    for (const o of previous) if (o.kind !== 'StatefulSet' && !this.objects.some(n => n.kind === o.kind && n.metadata.name === o.metadata.name)) this.objects.push(o);
+    for (const o of previous) if (o.kind !== 'StatefulSet' && !this.objects.some((n) => n.kind === o.kind && n.metadata.name === o.metadata.name)) this.objects.push(o);
     const sts = this.statefulSet();
     if (canonical(sts.spec) !== previousSpec) this.generation++;
     sts.metadata.generation = this.generation;
@@ -979,7 +1018,7 @@ export class MySqlCluster {
   }
 
   public async waitUntil(what: string, condition: () => boolean, timeoutMs = 120_000): Promise<void> {
-    await waitFor(condition, timeoutMs, () => what, () => [...this.pods.keys()].map(o => this.describe(o)).join('\n'));
+    await waitFor(condition, timeoutMs, () => what, () => [...this.pods.keys()].map((o) => this.describe(o)).join('\n'));
   }
 
   /**
@@ -988,16 +1027,16 @@ export class MySqlCluster {
    * an address (initializing and terminating ones too).
    */
   public endpoints(serviceName: string): string[] {
-    const svc = this.objects.find(o => o.kind === 'Service' && o.metadata.name === serviceName);
+    const svc = this.objects.find((o) => o.kind === 'Service' && o.metadata.name === serviceName);
     if (!svc) throw new Error(`no Service ${serviceName}`);
-    return this.endpointPods(svc).map(p => p.name).sort();
+    return this.endpointPods(svc).map((p) => p.name).sort();
   }
 
   public describe(ordinal: number): string {
     const p = this.pods.get(ordinal);
     if (!p) return `${this.name}-${ordinal}: no pod`;
-    const cs = [...p.containers.values()].map(c => `${c.spec.name}${c.runnable ? '' : '(not run: other image)'} running=${c.running} started=${c.started} ready=${c.ready} restarts=${c.restarts} exits=${c.exits.join(',')} lastReadiness=${JSON.stringify(c.probes.readiness.slice(-1)[0]?.output ?? '')}`);
-    const faults = this.rules.activeFaults().filter(f => f !== 'dns');
+    const cs = [...p.containers.values()].map((c) => `${c.spec.name}${c.runnable ? '' : '(not run: other image)'} running=${c.running} started=${c.started} ready=${c.ready} restarts=${c.restarts} exits=${c.exits.join(',')} lastReadiness=${JSON.stringify(c.probes.readiness.slice(-1)[0]?.output ?? '')}`);
+    const faults = this.rules.activeFaults().filter((f) => f !== 'dns');
     return `${p.name}: phase=${p.phase} revision=${p.revision}${p.startError ? ` startError=${JSON.stringify(p.startError)}` : ''} initRestarts=${p.initRestarts} initFailures=${JSON.stringify(p.initFailures.slice(-3))} ${cs.join('; ')}${faults.length ? ` faults=${faults.join(',')}` : ''}`;
   }
 
@@ -1021,7 +1060,7 @@ export class MySqlCluster {
     this.paused = true;
     this.disposed = true;
     if (this.tick) clearInterval(this.tick);
-    await Promise.all([...this.pods.values()].map(p => p.terminate(0)));
+    await Promise.all([...this.pods.values()].map((p) => p.terminate(0)));
     this.pods.clear();
     await this.rollout?.catch(() => undefined);
     await this.api?.stop();
@@ -1066,7 +1105,7 @@ export class MySqlCluster {
 
   /** The faults in force (`blackhole:1`, `partition:0-2`, ...). */
   public faults(): string[] {
-    return this.rules.activeFaults().filter(f => f !== 'dns');
+    return this.rules.activeFaults().filter((f) => f !== 'dns');
   }
 
   /**
@@ -1075,7 +1114,8 @@ export class MySqlCluster {
    * 5 s x 2, per search domain); `dnsOutage(false)` ends it.
    */
   public dnsOutage(on: boolean | { timeoutSeconds?: number; attempts?: number } = true): void {
-    this.dnsDown = on === false ? undefined : { timeoutSeconds: (on === true ? undefined : on.timeoutSeconds) ?? 5, attempts: (on === true ? undefined : on.attempts) ?? 2 };
+    const given = typeof on === 'object' ? on : {};
+    this.dnsDown = on === false ? undefined : { timeoutSeconds: given.timeoutSeconds ?? 5, attempts: given.attempts ?? 2 };
     this.writeResolver();
     this.lastHosts = '';
     this.syncNetwork();
@@ -1145,7 +1185,7 @@ export class MySqlCluster {
    * user over TCP to a host (a pod's or a Service's DNS name, resolved with the cluster's DNS),
    * with TLS required (`tls: false`: disabled; `sslMode`/`sslCa` for verification).
    */
-  public sql(sql: string, target: { pod?: number; host?: string; user?: string; password?: string; database?: string; tls?: boolean; sslMode?: string; sslCa?: string; columnNames?: boolean; connectTimeout?: number } = {}): { status: number; stdout: string; stderr: string } {
+  public sql(sql: string, target: SqlTarget = {}): { status: number; stdout: string; stderr: string } {
     const dir = path.join(this.chroot.root, 'e2e-client');
     fs.mkdirSync(dir, { recursive: true });
     const cnf = path.join(dir, `${randomBytes(6).toString('hex')}.cnf`);
@@ -1256,7 +1296,7 @@ export class MySqlCluster {
 
   /** The claims that exist, with their labels (the controller's, and whatever was patched since). */
   public existingClaims(): ClaimInfo[] {
-    return [...this.claims.keys()].sort().map(name => ({ name, labels: { ...this.claimObject(name)!.labels } }));
+    return [...this.claims.keys()].sort().map((name) => ({ name, labels: { ...this.claimObject(name)!.labels } }));
   }
 
   public deleteClaims(ordinal: number): void {
@@ -1283,7 +1323,9 @@ export class MySqlCluster {
       KUBERNETES_SERVICE_PORT: String(this.apiPort),
     };
     for (const from of container.envFrom ?? []) {
-      const data = from.secretRef ? this.secretFor(pod.ordinal, from.secretRef.name) : from.configMapRef ? this.configMap(from.configMapRef.name)?.data : undefined;
+      const data = from.secretRef
+        ? this.secretFor(pod.ordinal, from.secretRef.name)
+        : from.configMapRef ? this.configMap(from.configMapRef.name)?.data : undefined;
       if (!data && !(from.secretRef ?? from.configMapRef)?.optional) throw new Error(`CreateContainerConfigError: ${pod.name}/${container.name}: envFrom ${JSON.stringify(from)} does not exist`);
       for (const [k, v] of Object.entries(data ?? {})) env[`${from.prefix ?? ''}${k}`] = v;
     }
@@ -1334,7 +1376,7 @@ export class MySqlCluster {
   }
 
   private podViews(): controller.PodView[] {
-    return [...this.pods.values()].map(p => ({ ordinal: p.ordinal, revision: p.revision, terminating: p.deleted, runningAndReady: p.ready }));
+    return [...this.pods.values()].map((p) => ({ ordinal: p.ordinal, revision: p.revision, terminating: p.deleted, runningAndReady: p.ready }));
   }
 
   /** The controller's sync: the status it writes (and completes a rollout when every pod is updated and Ready). */
@@ -1351,7 +1393,7 @@ export class MySqlCluster {
         for (const o of [...this.pods.keys()].sort((a, b) => a - b)) await this.waitReady(o, timeoutMs);
       }
       this.syncStatus();
-      const views = new Map(this.podViews().map(v => [v.ordinal, v]));
+      const views = new Map(this.podViews().map((v) => [v.ordinal, v]));
       const step = controller.nextRollingUpdateStep(spec, views, this.status.updateRevision);
       if (step === 'done') return;
       if ('waitFor' in step) {
@@ -1422,7 +1464,7 @@ export class MySqlCluster {
           const c = ns(namespace) ? this.claims.get(name) : undefined;
           return c ? claimJson(name, c) : undefined;
         },
-        list: namespace => ({ kind: 'PersistentVolumeClaimList', items: ns(namespace) ? [...this.claims.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, c]) => claimJson(name, c)) : [] }),
+        list: (namespace) => ({ kind: 'PersistentVolumeClaimList', items: ns(namespace) ? [...this.claims.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, c]) => claimJson(name, c)) : [] }),
         patch: (namespace, name, patch) => {
           const c = ns(namespace) ? this.claims.get(name) : undefined;
           if (!c) return undefined;
@@ -1441,7 +1483,7 @@ export class MySqlCluster {
       pods: {
         group: '',
         get: (namespace, name) => {
-          const pod = ns(namespace) ? [...this.pods.values()].find(p => p.name === name) : undefined;
+          const pod = ns(namespace) ? [...this.pods.values()].find((p) => p.name === name) : undefined;
           return pod?.toApiObject();
         },
       },
@@ -1498,8 +1540,8 @@ export class MySqlCluster {
 
   /** Cluster IPs for the Services that have one, in name order, stable for the cluster's life. */
   private allocateServiceIps(): void {
-    const services = this.objects.filter(o => o.kind === 'Service' && o.spec?.clusterIP !== 'None' && o.spec?.type !== 'ExternalName')
-      .map(o => o.metadata.name).sort();
+    const services = this.objects.filter((o) => o.kind === 'Service' && o.spec?.clusterIP !== 'None' && o.spec?.type !== 'ExternalName')
+      .map((o) => o.metadata.name).sort();
     for (const name of services) {
       if (this.serviceIps.has(name)) continue;
       const used = new Set(this.serviceIps.values());
@@ -1514,8 +1556,8 @@ export class MySqlCluster {
     const selector = svc.spec?.selector;
     if (!selector) return [];
     return [...this.pods.values()]
-      .filter(p => Object.entries<string>(selector).every(([k, v]) => p.labels[k] === v))
-      .filter(p => (svc.spec.publishNotReadyAddresses ? true : p.ready && !p.deleted));
+      .filter((p) => Object.entries<string>(selector).every(([k, v]) => p.labels[k] === v))
+      .filter((p) => (svc.spec.publishNotReadyAddresses ? true : p.ready && !p.deleted));
   }
 
   /** DNS (the hosts file) and the Service proxies, from the pods as they are now. */
@@ -1528,7 +1570,7 @@ export class MySqlCluster {
     const targets: ProxyTarget[] = [];
     if (!this.dnsDown) {
       lines.push(`${API_HOST}\tkubernetes.default.svc.${domain} kubernetes.default.svc kubernetes.default`);
-      for (const svc of this.objects.filter(o => o.kind === 'Service').sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))) {
+      for (const svc of this.objects.filter((o) => o.kind === 'Service').sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))) {
         const name = svc.metadata.name;
         const pods = this.endpointPods(svc).sort((a, b) => a.ordinal - b.ordinal);
         if (svc.spec?.clusterIP === 'None') {
@@ -1543,15 +1585,15 @@ export class MySqlCluster {
         if (!ip) continue;
         lines.push(`${ip}\t${forms(name)}`);
         for (const port of svc.spec.ports ?? []) {
-          targets.push({ listen: `${ip}:${port.port}`, endpoints: pods.map(p => `${p.ip}:${this.targetPort(p, port)}`) });
+          targets.push({ listen: `${ip}:${port.port}`, endpoints: pods.map((p) => `${p.ip}:${this.targetPort(p, port)}`) });
         }
       }
     } else {
-      for (const svc of this.objects.filter(o => o.kind === 'Service')) {
+      for (const svc of this.objects.filter((o) => o.kind === 'Service')) {
         const ip = this.serviceIps.get(svc.metadata.name);
         if (!ip) continue;
         const pods = this.endpointPods(svc).sort((a, b) => a.ordinal - b.ordinal);
-        for (const port of svc.spec.ports ?? []) targets.push({ listen: `${ip}:${port.port}`, endpoints: pods.map(p => `${p.ip}:${this.targetPort(p, port)}`) });
+        for (const port of svc.spec.ports ?? []) targets.push({ listen: `${ip}:${port.port}`, endpoints: pods.map((p) => `${p.ip}:${this.targetPort(p, port)}`) });
       }
     }
     this.proxies.update(targets);
@@ -1622,9 +1664,9 @@ function exitCodeOf(code: number | string): number {
 /** The pod's QoS class from its containers' requests and limits. */
 function qosClass(spec: any): string {
   const containers = [...(spec.initContainers ?? []), ...spec.containers];
-  const any = containers.some(c => Object.keys(c.resources?.requests ?? {}).length || Object.keys(c.resources?.limits ?? {}).length);
+  const any = containers.some((c) => Object.keys(c.resources?.requests ?? {}).length || Object.keys(c.resources?.limits ?? {}).length);
   if (!any) return 'BestEffort';
-  const guaranteed = containers.every(c => ['cpu', 'memory'].every(r => c.resources?.limits?.[r] !== undefined
+  const guaranteed = containers.every((c) => ['cpu', 'memory'].every((r) => c.resources?.limits?.[r] !== undefined
     && (c.resources?.requests?.[r] === undefined || c.resources.requests[r] === c.resources.limits[r])));
   return guaranteed ? 'Guaranteed' : 'Burstable';
 }
@@ -1635,18 +1677,18 @@ function expand(text: string, env: { [name: string]: string }): string {
 }
 
 export function sleep(ms: number): Promise<void> {
-  return new Promise(resolve => setTimeout(resolve, ms));
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** A sleep that does not keep the process alive (the kubelet's loops, not what a test awaits). */
 function idle(ms: number): Promise<void> {
-  return new Promise(resolve => setTimeout(resolve, ms).unref());
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 function exitOf(proc: ChildProcess): Promise<number | string> {
   if (proc.exitCode !== null) return Promise.resolve(proc.exitCode);
   if (proc.signalCode !== null) return Promise.resolve(proc.signalCode);
-  return new Promise(resolve => proc.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  return new Promise((resolve) => proc.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
 }
 
 function killGroup(proc: ChildProcess, signal: NodeJS.Signals): void {

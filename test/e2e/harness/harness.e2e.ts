@@ -11,7 +11,7 @@ import { clusterFor, scenario, synthObjects } from '../env';
 import { MySqlCluster } from './cluster';
 import { Manifest } from './manifests';
 
-const synth = (): Manifest[] => synthObjects(chart => new ReplicatedMySql(chart, 'mysql', { image: 'mysql:9.7.4', replicas: 2, database: { name: 'shop', user: 'shop' }, maxReplicaLag: Duration.seconds(5) }));
+const synth = (): Manifest[] => synthObjects((chart) => new ReplicatedMySql(chart, 'mysql', { image: 'mysql:9.7.4', replicas: 2, database: { name: 'shop', user: 'shop' }, maxReplicaLag: Duration.seconds(5) }));
 
 /** A Role and binding that let the pods read what the newer scripts read (not part of the construct today). */
 function withReaderRole(objects: Manifest[]): Manifest[] {
@@ -37,7 +37,7 @@ function withReaderRole(objects: Manifest[]): Manifest[] {
 /** A TLS Secret mounted in the mysql container: a `secret` volume and a `projected` secret source. */
 function withTlsVolumes(objects: Manifest[]): Manifest[] {
   const copy = JSON.parse(JSON.stringify(objects)) as Manifest[];
-  const pod = copy.find(o => o.kind === 'StatefulSet')!.spec.template.spec;
+  const pod = copy.find((o) => o.kind === 'StatefulSet')!.spec.template.spec;
   pod.volumes.push(
     { name: 'tls', secret: { secretName: 'mysql-tls', defaultMode: 0o400, items: [{ key: 'tls.crt', path: 'tls.crt', mode: 0o444 }, { key: 'tls.key', path: 'tls.key' }] } },
     { name: 'tls-ca', projected: { sources: [{ secret: { name: 'mysql-tls', items: [{ key: 'ca.crt', path: 'ca/ca.crt' }] } }] } },
@@ -49,7 +49,7 @@ function withTlsVolumes(objects: Manifest[]): Manifest[] {
 /** The StatefulSet with a changed template and a rollout partition. */
 function rolled(objects: Manifest[], marker: string, partition: number): Manifest[] {
   const copy = JSON.parse(JSON.stringify(objects)) as Manifest[];
-  const sts = copy.find(o => o.kind === 'StatefulSet')!;
+  const sts = copy.find((o) => o.kind === 'StatefulSet')!;
   sts.spec.template.metadata.annotations = { ...(sts.spec.template.metadata.annotations ?? {}), 'e2e/marker': marker };
   sts.spec.updateStrategy = { type: 'RollingUpdate', rollingUpdate: { partition } };
   return copy;
@@ -112,7 +112,7 @@ describe('the harness on a 2-member cluster', () => {
     expect(new Set([0, 1, 2].map(() => hostOf({ ...app, host: read })))).toEqual(new Set([c.podDnsName(0)]));
     // The source pod NotReady too (a replication channel configured on it: its agent no longer calls it
     // the primary): no endpoint, refused at once (error 2003, not a timeout).
-    c.query("CHANGE REPLICATION SOURCE TO SOURCE_HOST = 'mysql-1.mysql.mysql.svc.cluster.local', SOURCE_AUTO_POSITION = 1;", { pod: 0 });
+    c.query('CHANGE REPLICATION SOURCE TO SOURCE_HOST = \'mysql-1.mysql.mysql.svc.cluster.local\', SOURCE_AUTO_POSITION = 1;', { pod: 0 });
     await c.waitNotReady(0);
     expect(c.endpoints('mysql-read')).toEqual([]);
     const t0 = Date.now();
@@ -123,7 +123,7 @@ describe('the harness on a 2-member cluster', () => {
     await c.waitReady(0);
     await c.waitReady(1, 150_000);
     // The proxy connects from the client's address: the server sees the test client (127.0.0.1).
-    expect(c.query("SELECT SUBSTRING_INDEX(host, ':', 1) FROM information_schema.processlist WHERE id = CONNECTION_ID();", { ...app, host: read })).toBe('127.0.0.1');
+    expect(c.query('SELECT SUBSTRING_INDEX(host, \':\', 1) FROM information_schema.processlist WHERE id = CONNECTION_ID();', { ...app, host: read })).toBe('127.0.0.1');
   });
 
   step('the API stand-in: pods, the StatefulSet, claims, ConfigMaps; RBAC with resourceNames', async () => {
@@ -139,7 +139,8 @@ describe('the harness on a 2-member cluster', () => {
     [code, body] = await api(0, '/apis/apps/v1/namespaces/mysql/statefulsets/mysql');
     expect(code).toBe(200);
     const sts = JSON.parse(body);
-    expect(sts.status).toMatchObject({ currentRevision: c.statefulSetStatus().currentRevision, updateRevision: c.statefulSetStatus().updateRevision, replicas: 2 });
+    const { currentRevision, updateRevision } = c.statefulSetStatus();
+    expect(sts.status).toMatchObject({ currentRevision, updateRevision, replicas: 2 });
     expect(sts.spec.template.spec.containers[0].name).toBe('mysql');
     expect((await api(0, '/api/v1/namespaces/mysql/persistentvolumeclaims/data-mysql-1'))[0]).toBe(200);
     // The construct's Role gets any claim by name (a scale-in keeps claims beyond the range): a missing one is 404.
@@ -195,7 +196,7 @@ echo "verified: $(${client} --ssl-mode=VERIFY_IDENTITY ${tls} -e "SELECT CURRENT
 echo "no client cert: $(${client} --ssl-mode=VERIFY_IDENTITY --ssl-ca=/etc/e2e-ca/ca/ca.crt -e "SELECT 1" 2>&1 | grep -o 'ERROR [0-9]*')"
 echo "impostor CA: $(${client} --ssl-mode=VERIFY_CA --ssl-ca=/tmp/impostor-ca.crt --ssl-cert=/etc/e2e-tls/tls.crt --ssl-key=/etc/e2e-tls/tls.key -e "SELECT 1" 2>&1 | grep -o 'ERROR [0-9]*')"
 mysqladmin --no-defaults -S $d/sock -u root shutdown; wait; rm -rf $d`);
-    expect({ code: res.code, lines: res.out.split('\n').filter(l => /^(verified|no client cert|impostor CA):/.test(l)) }).toEqual({ code: 0, lines:['verified: x@%', 'no client cert: ERROR 1045', 'impostor CA: ERROR 2026'] });
+    expect({ code: res.code, lines: res.out.split('\n').filter((l) => /^(verified|no client cert|impostor CA):/.test(l)) }).toEqual({ code: 0, lines: ['verified: x@%', 'no client cert: ERROR 1045', 'impostor CA: ERROR 2026'] });
   });
 
   step('faults: a black-holed pod times out; a partition cuts two pods; a killed mysqld restarts without its init containers', async () => {

@@ -73,7 +73,7 @@ export function mergePatch(target: any, patch: any): any {
 /** A map with its keys sorted, as Go's encoding/json writes maps. */
 export function sortedMap<T>(m: { [k: string]: T } | undefined): { [k: string]: T } | undefined {
   if (!m || Object.keys(m).length === 0) return undefined;
-  return Object.fromEntries(Object.keys(m).sort().map(k => [k, m[k]]));
+  return Object.fromEntries(Object.keys(m).sort().map((k) => [k, m[k]]));
 }
 
 export class KubeApiStandIn {
@@ -97,7 +97,7 @@ export class KubeApiStandIn {
   public async stop(): Promise<void> {
     if (!this.server) return;
     this.server.closeAllConnections();
-    await new Promise<void>(resolve => this.server!.close(() => resolve()));
+    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
     this.server = undefined;
   }
 
@@ -121,7 +121,8 @@ export class KubeApiStandIn {
     if (!m) return send(404, status(404, 'NotFound', 'the server could not find the requested resource', {}));
     const [, group = '', namespace, resource, name] = m;
     const qualified = group ? `${resource}.${group}` : resource;
-    const verb = method === 'GET' ? (name ? 'get' : url.searchParams.get('watch') === 'true' ? 'watch' : 'list')
+    const verb = method === 'GET'
+      ? (name ? 'get' : url.searchParams.get('watch') === 'true' ? 'watch' : 'list')
       : ({ PATCH: 'patch', PUT: 'update', POST: 'create', DELETE: name ? 'delete' : 'deletecollection' } as { [m: string]: string })[method] ?? method.toLowerCase();
     const details = { ...(name ? { name } : {}), ...(group ? { group } : {}), kind: resource };
     if (!this.allowed(sa, namespace, verb, group, resource, name)) {
@@ -147,7 +148,7 @@ export class KubeApiStandIn {
         return send(400, status(400, 'BadRequest', `unable to parse requirement: ${String(e)}`));
       }
       const list = handler.list(namespace);
-      const items = list.items.filter(i => selector.every(test => test(i.metadata.labels ?? {})));
+      const items = list.items.filter((i) => selector.every((test) => test(i.metadata.labels ?? {})));
       return send(200, { kind: list.kind, apiVersion: group ? `${group}/v1` : 'v1', metadata: { resourceVersion: String(Date.now()) }, items });
     }
     if (method === 'PATCH' && name && handler.patch) {
@@ -156,7 +157,7 @@ export class KubeApiStandIn {
         return send(415, status(415, 'UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json'));
       }
       let body = '';
-      req.on('data', chunk => { body += chunk; });
+      req.on('data', (chunk) => { body += chunk; });
       req.on('end', () => {
         let patch: any;
         try {
@@ -189,14 +190,14 @@ export class KubeApiStandIn {
         && (r.resourceNames === undefined || r.resourceNames.length === 0 || (name !== undefined && r.resourceNames.includes(name)));
     };
     const rulesOf = (ref: any, bindingNamespace?: string) => {
-      const role = objects.find(o => o.kind === ref?.kind && o.metadata.name === ref?.name
+      const role = objects.find((o) => o.kind === ref?.kind && o.metadata.name === ref?.name
         && (ref.kind === 'ClusterRole' || (o.metadata.namespace ?? bindingNamespace) === bindingNamespace));
       return role?.rules ?? [];
     };
-    const viaRoleBindings = objects.filter(o => o.kind === 'RoleBinding' && (o.metadata.namespace ?? namespace) === namespace)
-      .some(b => subjectMatches(b, namespace) && rulesOf(b.roleRef, namespace).some(ruleAllows));
-    const viaClusterBindings = objects.filter(o => o.kind === 'ClusterRoleBinding')
-      .some(b => subjectMatches(b, '') && rulesOf(b.roleRef).some(ruleAllows));
+    const viaRoleBindings = objects.filter((o) => o.kind === 'RoleBinding' && (o.metadata.namespace ?? namespace) === namespace)
+      .some((b) => subjectMatches(b, namespace) && rulesOf(b.roleRef, namespace).some(ruleAllows));
+    const viaClusterBindings = objects.filter((o) => o.kind === 'ClusterRoleBinding')
+      .some((b) => subjectMatches(b, '') && rulesOf(b.roleRef).some(ruleAllows));
     return viaRoleBindings || viaClusterBindings;
   }
 }
@@ -209,7 +210,7 @@ export function status(code: number, reason: string, message: string, details?: 
 /** Label selectors: `a=b`, `a==b`, `a!=b`, `a`, `!a`, `a in (x,y)`, `a notin (x,y)`. */
 function parseSelector(selector: string): Array<(labels: { [k: string]: string }) => boolean> {
   const parts = selector.match(/([^,(]+(\([^)]*\))?)/g) ?? [];
-  return parts.map(p => p.trim()).filter(Boolean).map(part => {
+  return parts.map((p) => p.trim()).filter(Boolean).map((part) => {
     let m = /^([^!=\s]+)\s*(==|=|!=)\s*(\S*)$/.exec(part);
     if (m) {
       const [, key, op, value] = m;
@@ -218,7 +219,7 @@ function parseSelector(selector: string): Array<(labels: { [k: string]: string }
     m = /^(\S+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(part);
     if (m) {
       const [, key, op, list] = m;
-      const values = list.split(',').map(v => v.trim());
+      const values = list.split(',').map((v) => v.trim());
       return op === 'in' ? (l: { [k: string]: string }) => key in l && values.includes(l[key]) : (l: { [k: string]: string }) => !(key in l) || !values.includes(l[key]);
     }
     m = /^(!?)([A-Za-z0-9._/-]+)$/.exec(part);

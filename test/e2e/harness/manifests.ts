@@ -18,15 +18,15 @@ export function loadDirectory(dir: string): Manifest[] {
 /** The ReplicatedMySql StatefulSets: made by this library, with the bootstrap init container. */
 export function findMySql(objects: Manifest[], defaultNamespace = 'default'): MySqlManifests[] {
   return objects
-    .filter(o => o.kind === 'StatefulSet'
+    .filter((o) => o.kind === 'StatefulSet'
       && o.spec?.template?.metadata?.labels?.['app.kubernetes.io/managed-by'] === 'cdk8s-stateful'
       && (o.spec?.template?.spec?.initContainers ?? []).some((c: any) => c.name === 'bootstrap'))
-    .map(sts => {
+    .map((sts) => {
       const namespace = sts.metadata.namespace ?? defaultNamespace;
       return {
         statefulSet: sts,
         namespace,
-        objects: objects.filter(o => (o.metadata.namespace ?? defaultNamespace) === namespace || o.metadata.namespace === undefined),
+        objects: objects.filter((o) => (o.metadata.namespace ?? defaultNamespace) === namespace || o.metadata.namespace === undefined),
       };
     });
 }

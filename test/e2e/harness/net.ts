@@ -226,9 +226,13 @@ export class ServiceProxies {
     const worker = this.worker;
     if (!worker) return;
     this.worker = undefined;
-    await new Promise<void>(resolve => {
+    await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, 2000);
-      worker.on('message', (msg: any) => { if (msg.type === 'stopped') { clearTimeout(timer); resolve(); } });
+      worker.on('message', (msg: any) => {
+        if (msg.type !== 'stopped') return;
+        clearTimeout(timer);
+        resolve();
+      });
       worker.postMessage({ type: 'stop' });
     });
     await worker.terminate();

@@ -46,8 +46,8 @@ export function clusterDnsNames(sts: Manifest, objects: Manifest[], namespace: s
   const names: string[] = [];
   const forms = (name: string) => [`${name}.${namespace}.svc.${domain}`, `${name}.${namespace}.svc`, `${name}.${namespace}`, name];
   const headless = sts.spec.serviceName;
-  const services = objects.filter(o => o.kind === 'Service' && (o.metadata.namespace ?? namespace) === namespace);
-  if (headless && !services.some(s => s.metadata.name === headless)) services.unshift({ apiVersion: 'v1', kind: 'Service', metadata: { name: headless }, spec: { clusterIP: 'None' } });
+  const services = objects.filter((o) => o.kind === 'Service' && (o.metadata.namespace ?? namespace) === namespace);
+  if (headless && !services.some((s) => s.metadata.name === headless)) services.unshift({ apiVersion: 'v1', kind: 'Service', metadata: { name: headless }, spec: { clusterIP: 'None' } });
   for (const svc of services) {
     if (svc.spec?.clusterIP === 'None') names.push(`*.${svc.metadata.name}.${namespace}.svc.${domain}`);
     names.push(...forms(svc.metadata.name));
@@ -79,7 +79,7 @@ export function makeTls(options: TlsOptions): TlsMaterial & { 'ca.key': string }
     }
     genKey(f('tls.key'));
     run(['req', '-new', '-key', f('tls.key'), '-subj', `/CN=${options.dnsNames[0].replace(/^\*\./, 'wildcard.')}`, '-out', f('tls.csr')]);
-    const sans = [...options.dnsNames.map(n => `DNS:${n}`), ...(options.ipAddresses ?? []).map(ip => `IP:${ip}`)];
+    const sans = [...options.dnsNames.map((n) => `DNS:${n}`), ...(options.ipAddresses ?? []).map((ip) => `IP:${ip}`)];
     const eku = options.extendedKeyUsages ?? ['serverAuth', 'clientAuth'];
     fs.writeFileSync(f('ext.cnf'), [
       'basicConstraints=critical,CA:FALSE',
@@ -116,12 +116,12 @@ const USAGE_EKU: { [usage: string]: string } = { 'server auth': 'serverAuth', 'c
 export function generateSecrets(sts: Manifest, objects: Manifest[] = [], namespace = sts.metadata.namespace ?? 'default'): Secrets {
   const out: Secrets = {};
   const inNamespace = (o: Manifest) => (o.metadata.namespace ?? namespace) === namespace;
-  const certificates = objects.filter(o => o.kind === 'Certificate' && o.apiVersion?.startsWith('cert-manager.io/') && inNamespace(o));
+  const certificates = objects.filter((o) => o.kind === 'Certificate' && o.apiVersion?.startsWith('cert-manager.io/') && inNamespace(o));
   const issuerCas = new Map<string, { cert: string; key: string }>();
   for (const [name, keys] of referencedSecretKeys(sts)) {
-    const given = objects.find(o => o.kind === 'Secret' && o.metadata.name === name && inNamespace(o));
+    const given = objects.find((o) => o.kind === 'Secret' && o.metadata.name === name && inNamespace(o));
     if (given) { out[name] = decodeSecret(given); continue; }
-    const certificate = certificates.find(c => c.spec?.secretName === name);
+    const certificate = certificates.find((c) => c.spec?.secretName === name);
     if (certificate) {
       const issuer = `${certificate.spec.issuerRef?.kind ?? 'Issuer'}/${certificate.spec.issuerRef?.name ?? ''}`;
       if (!issuerCas.has(issuer)) {
@@ -133,13 +133,13 @@ export function generateSecrets(sts: Manifest, objects: Manifest[] = [], namespa
         dnsNames: [...(certificate.spec.commonName ? [certificate.spec.commonName] : []), ...(certificate.spec.dnsNames ?? [])],
         ipAddresses: certificate.spec.ipAddresses,
         algorithm: certificate.spec.privateKey?.algorithm === 'ECDSA' ? 'ECDSA' : 'RSA',
-        extendedKeyUsages: usages.map(u => USAGE_EKU[u]).filter(Boolean),
+        extendedKeyUsages: usages.map((u) => USAGE_EKU[u]).filter(Boolean),
         ca: issuerCas.get(issuer),
       });
       out[name] = { 'ca.crt': tls['ca.crt'], 'tls.crt': tls['tls.crt'], 'tls.key': tls['tls.key'] };
       continue;
     }
-    if ([...keys].some(k => TLS_KEYS.includes(k))) {
+    if ([...keys].some((k) => TLS_KEYS.includes(k))) {
       const tls = makeTls({ dnsNames: clusterDnsNames(sts, objects, namespace) });
       out[name] = { 'ca.crt': tls['ca.crt'], 'tls.crt': tls['tls.crt'], 'tls.key': tls['tls.key'] };
       for (const key of keys) if (!TLS_KEYS.includes(key)) out[name][key] = generatePassword(key);

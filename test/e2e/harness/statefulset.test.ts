@@ -9,8 +9,9 @@ import {
 const templateA = { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'mysql', image: 'mysql:9.7.4', env: [{ name: 'PRIMARY_ORDINAL', value: '0' }] }] } };
 const templateB = { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'mysql', image: 'mysql:9.7.4', env: [{ name: 'PRIMARY_ORDINAL', value: '1' }] }] } };
 
-const pod = (ordinal: number, revision: string, extra: Partial<PodView> = {}): PodView => ({ ordinal, revision, terminating: false, runningAndReady: true, ...extra });
-const byOrdinal = (pods: PodView[]) => new Map(pods.map(p => [p.ordinal, p]));
+const pod = (ordinal: number, revision: string, extra: Partial<PodView> = {}): PodView =>
+  ({ ordinal, revision, terminating: false, runningAndReady: true, ...extra });
+const byOrdinal = (pods: PodView[]) => new Map(pods.map((p) => [p.ordinal, p]));
 
 describe('revisions', () => {
   test('named <set>-<hash>, equal for equal templates whatever the key order', () => {

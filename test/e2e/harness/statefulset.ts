@@ -73,7 +73,7 @@ export function startOrdinal(spec: any): number {
 export function canonicalJson(value: any): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().filter(k => value[k] !== undefined).map(k => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(',')}}`;
+    return `{${Object.keys(value).sort().filter((k) => value[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(',')}}`;
   }
   return JSON.stringify(value);
 }
@@ -81,7 +81,7 @@ export function canonicalJson(value: any): string {
 /** rand.SafeEncodeString of apimachinery: digits mapped to consonants, as in revision names. */
 function safeEncode(s: string): string {
   const alphanums = 'bcdfghjklmnpqrstvwxz2456789';
-  return [...s].map(ch => alphanums[ch.charCodeAt(0) % alphanums.length]).join('');
+  return [...s].map((ch) => alphanums[ch.charCodeAt(0) % alphanums.length]).join('');
 }
 
 /** FNV-1a 32-bit, the hash history.HashControllerRevision uses (over a different encoding). */
@@ -104,7 +104,7 @@ export function revisionName(setName: string, template: any): string {
  */
 export function updateRevisionFor(setName: string, template: any, revisions: Map<string, Revision>): Revision {
   const name = revisionName(setName, template);
-  const latest = Math.max(0, ...[...revisions.values()].map(r => r.revision));
+  const latest = Math.max(0, ...[...revisions.values()].map((r) => r.revision));
   const existing = revisions.get(name);
   if (existing) {
     if (existing.revision !== latest) existing.revision = latest + 1;
@@ -129,18 +129,20 @@ export function revisionForNewPod(spec: any, status: Pick<StatefulSetStatus, 'cu
 }
 
 /** updateStatus + completeRollingUpdate: the status the controller writes after a sync. */
-export function computeStatus(spec: any, pods: PodView[], currentRevision: string, updateRevision: string, observedGeneration: number): StatefulSetStatus {
-  const live = pods.filter(p => !p.terminating);
+export function computeStatus(
+  spec: any, pods: PodView[], currentRevision: string, updateRevision: string, observedGeneration: number,
+): StatefulSetStatus {
+  const live = pods.filter((p) => !p.terminating);
   const status: StatefulSetStatus = {
     observedGeneration,
     replicas: pods.length,
-    readyReplicas: pods.filter(p => p.runningAndReady).length,
-    currentReplicas: live.filter(p => p.revision === currentRevision).length,
-    updatedReplicas: live.filter(p => p.revision === updateRevision).length,
+    readyReplicas: pods.filter((p) => p.runningAndReady).length,
+    currentReplicas: live.filter((p) => p.revision === currentRevision).length,
+    updatedReplicas: live.filter((p) => p.revision === updateRevision).length,
     currentRevision,
     updateRevision,
     collisionCount: 0,
-    availableReplicas: pods.filter(p => p.runningAndReady).length,
+    availableReplicas: pods.filter((p) => p.runningAndReady).length,
   };
   const replicas = spec.replicas ?? 1;
   if (spec.updateStrategy?.type === 'RollingUpdate' && status.updatedReplicas === replicas && status.readyReplicas === replicas && status.replicas === replicas) {

@@ -327,6 +327,7 @@ export const DECLARED: { readonly [iface: string]: { readonly [prop: string]: De
     enableServiceLinks: { type: 'boolean', optional: true },
     terminationGracePeriod: { type: 'Duration', optional: true },
     networkPolicy: { type: 'NetworkPolicyOptions', optional: true },
+    podVolumes: { type: 'k8s.Volume[]', optional: true },
     name: { type: 'string', optional: true },
     namespace: { type: 'string', optional: true },
     updateStrategy: { type: 'UpdateStrategy', optional: true },

@@ -29,6 +29,7 @@ const TYPES: TypeShapes = {
   // cdk8s-plus-28's types, passed through.
   'ContainerResources': S.object('ContainerResources', { cpu: group('cpu'), memory: group('memory'), ephemeralStorage: group('ephemeralStorage') }),
   'k8s.Toleration': S.any,
+  'k8s.Volume': S.any,
 };
 
 /** Required props whose absence the construct reports itself, with a fix more specific than "set it". */

@@ -205,3 +205,35 @@ describe('addLabel and addAnnotation reach every object and pod', () => {
     expect(find(objects, 'Service', 'mysql-primary').metadata.labels.team).toBe('data');
   });
 });
+
+describe('podVolumes, addPodLabel, containerNames: what ReplicatedMySql builds on, public', () => {
+  test('a pod volume of another source is passed through and can be mounted by name', () => {
+    const { pod } = app({
+      podVolumes: [{ name: 'token', projected: { sources: [{ serviceAccountToken: { path: 'token', expirationSeconds: 600 } }] } }],
+      mounts: [{ volume: 'token', mountPath: '/var/run/token', readOnly: true }],
+    });
+    expect(pod().volumes).toContainEqual({ name: 'token', projected: { sources: [{ serviceAccountToken: { path: 'token', expirationSeconds: 600 } }] } });
+    expect(pod().containers[0].volumeMounts).toContainEqual({ name: 'token', mountPath: '/var/run/token', readOnly: true });
+  });
+
+  test('a pod volume shares the volumes\' name space: a second "www" is refused', () => {
+    expect(() => app({ podVolumes: [{ name: 'www', emptyDir: {} }] }))
+      .toThrow(/podVolumes\[0\]\.name "www" is invalid: is already the name of another volume of this pod/);
+  });
+
+  test('addPodLabel labels the pods, not the StatefulSet, and is checked', () => {
+    const { web, render } = app();
+    web.addPodLabel('team', 'payments');
+    const sts = find(render(), 'StatefulSet', 'web');
+    expect(sts.spec.template.metadata.labels.team).toBe('payments');
+    expect(sts.metadata.labels.team).toBeUndefined();
+    expect(() => web.addPodLabel('team', 'not a label value')).toThrow(StatefulValidationError);
+  });
+
+  test('containerNames lists the main container, the sidecars, then the init containers', () => {
+    const { web } = app();
+    web.addContainer({ name: 'log-shipper', image: 'fluent/fluent-bit:3.0.7' });
+    web.addInitContainer({ name: 'migrate', image: 'shop/migrate:1.0.0' });
+    expect(web.containerNames).toEqual(['web', 'log-shipper', 'migrate']);
+  });
+});

@@ -40,8 +40,8 @@ export function renderStatefulSet(state: AppState): RenderedPod {
   };
   const { claims, claimNames, zonalStorage } = renderClaims(b);
   const emptyDirBytes = renderEmptyDirs(b);
-  for (const extra of state.props._extraVolumes ?? []) {
-    claimVolume(b, 'volumes', extra.name);
+  for (const [i, extra] of (state.props.podVolumes ?? []).entries()) {
+    claimVolume(b, `podVolumes[${i}].name`, extra.name);
     b.podVolumes.push(extra);
   }
   const config = renderConfig(b);

@@ -428,10 +428,12 @@ export interface StatefulAppProps extends StatefulWorkloadProps {
    */
   readonly networkPolicy?: NetworkPolicyOptions;
   /**
-   * Pod volumes of other kinds (a projected service account token), mounted by name.
-   * @internal
+   * Pod volumes of any other source (a Secret or a projected volume, a service account token, a
+   * CSI volume), passed through as written and mounted by name through `mounts` or a container's
+   * `mounts`. Their names share one name space with the claims, emptyDirs and the config volume.
+   * @default - none
    */
-  readonly _extraVolumes?: k8s.Volume[];
+  readonly podVolumes?: k8s.Volume[];
   /**
    * The construct kind and path errors name (a ReplicatedMySql's own, for its StatefulApp).
    * @internal

@@ -294,8 +294,11 @@ export class StatefulApp extends Construct {
     this.changed();
   }
 
-  /** Labels the pods only (a client label). @internal */
-  public _addPodLabel(key: string, value: string): void {
+  /**
+   * Labels the pods only (not the StatefulSet or its Services), e.g. so that a NetworkPolicy
+   * elsewhere admits them. Changes the pod template: the pods roll.
+   */
+  public addPodLabel(key: string, value: string): void {
     checkLabel(this.state.v, 'podLabels', key, value, true);
     this.state.podLabels[key] = value;
     this.changed();
@@ -306,9 +309,9 @@ export class StatefulApp extends Construct {
     return this.rendered();
   }
 
-  /** The checked state, for ReplicatedMySql. @internal */
-  public get _state(): AppState {
-    return this.state;
+  /** The names of the pod's containers: the main one, the sidecars, then the init containers. */
+  public get containerNames(): string[] {
+    return [this.containerName, ...this.state.sidecars.map((s) => s.o.name), ...this.state.initContainers.map((s) => s.o.name)];
   }
 
   private rendered(): RenderedPod {

@@ -52,8 +52,7 @@ function namespaceOf(scope: IConstruct, own: string | undefined): string | undef
 }
 
 function statefulAppTarget(v: Validator, prop: string, app: StatefulApp, containerName: string | undefined): ClientTarget {
-  if (containerName !== undefined && containerName !== app.containerName
-    && !app._state.sidecars.some((s) => s.o.name === containerName) && !app._state.initContainers.some((s) => s.o.name === containerName)) {
+  if (containerName !== undefined && !app.containerNames.includes(containerName)) {
     v.fail(`${prop} options.container`, containerName, `is not a container of ${app.node.path}`, `use ${app.containerName} or a sidecar's name`);
   }
   return {
@@ -61,7 +60,7 @@ function statefulAppTarget(v: Validator, prop: string, app: StatefulApp, contain
     describe: app.node.path,
     setEnv: (name, value) => app.addEnv(name, 'value' in value ? EnvSource.fromValue(value.value) : EnvSource.fromSecretKey(value.secret.name, value.secret.key),
       { container: containerName }),
-    addPodLabel: (key, value) => app._addPodLabel(key, value),
+    addPodLabel: (key, value) => app.addPodLabel(key, value),
   };
 }
 

@@ -45,7 +45,7 @@ export interface PodInput {
 }
 
 /** The pod's part of the StatefulApp's props. */
-export type MySqlPod = Pick<StatefulAppProps, 'command' | 'env' | 'sidecars' | '_extraVolumes' | 'mounts' | 'startupProbe' | 'readinessProbe' | 'livenessProbe'>
+export type MySqlPod = Pick<StatefulAppProps, 'command' | 'env' | 'sidecars' | 'podVolumes' | 'mounts' | 'startupProbe' | 'readinessProbe' | 'livenessProbe'>
   & { readonly initContainers: ContainerOptions[] };
 
 /**
@@ -68,7 +68,7 @@ export function mysqlPod(input: PodInput): MySqlPod {
     command: ['bash', `${TOOLS_DIR}/run-mysqld.sh`],
     env: { POD_NAME: EnvSource.fromFieldPath('metadata.name') },
     mounts: secrets,
-    _extraVolumes: podVolumes(input),
+    podVolumes: podVolumes(input),
     initContainers: [
       {
         name: 'init-config',

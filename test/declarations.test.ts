@@ -9,7 +9,7 @@ import * as path from 'path';
 import * as kplus from 'cdk8s-plus-28';
 import { declaredShape, Shape } from '../src/check';
 import { DECLARED } from '../src/declarations.generated';
-import { DiskProvider, EnvSource, HealthProbe, ReplicatedMySql, UpdateStrategy } from '../src';
+import { DiskProvider, EnvSource, HealthProbe, ReplicatedMySql, StatefulApp, UpdateStrategy } from '../src';
 import { shapeOf } from '../src/shapes';
 import { newChart } from './util';
 
@@ -30,7 +30,7 @@ describe('a factory refuses an unknown or mistyped option when it is called, nam
     ['UpdateStrategy.rollingUpdate, null', () => UpdateStrategy.rollingUpdate(js(null)),
       'UpdateStrategy.rollingUpdate(): options null is invalid: must be an object (RollingUpdateOptions). Fix: pass { partition, maxUnavailable } or nothing'],
     ['HealthProbe.tcpSocket, a Kubernetes field name', () => HealthProbe.tcpSocket(js({ periodSeconds: 5 })),
-      'HealthProbe.tcpSocket(): periodSeconds 5 is invalid: is not a prop of TcpSocketHealthProbeOptions (known: port, initialDelay, period, timeout, failureThreshold, successThreshold). Fix: remove it'],
+      'HealthProbe.tcpSocket(): periodSeconds 5 is invalid: is not a prop of TcpSocketHealthProbeOptions (known: initialDelay, period, timeout, failureThreshold, successThreshold, port). Fix: remove it'],
     ['HealthProbe.httpGet, an inherited option of the wrong type', () => HealthProbe.httpGet('/healthz', js({ timeout: 5 })),
       'HealthProbe.httpGet(): timeout 5 is invalid: must be a cdk8s Duration (received a number). Fix: use Duration.seconds(30)'],
     ['HealthProbe.httpGet, an enum as lower case', () => HealthProbe.httpGet('/healthz', js({ scheme: 'https' })),
@@ -78,6 +78,14 @@ describe('the constructs\' props checks are derived from their interfaces', () =
     expect(app.podLabels).toEqual({ t: 'map', of: { t: 'string' } });
     expect(app.updateStrategy).toMatchObject({ t: 'instance', name: 'UpdateStrategy' });
     expect(shapeOf('ReplicatedMySqlProps').props.storage).toMatchObject({ t: 'object', name: 'MySqlStorageOptions', props: { storageClass: { t: 'instance', name: 'IStorageClass' } } });
+  });
+
+  test('inherited props are checked first: of two wrong props, the shared one is reported', () => {
+    const chart = newChart();
+    expect(() => new StatefulApp(chart, 'web', js({ image: 'nginx:1.27.0', namespace: 5, replicas: 'two' })))
+      .toThrow(/namespace 5 is invalid: must be a string/);
+    expect(() => new StatefulApp(chart, 'web2', js({ image: 'nginx:1.27.0', spreadAcrossZodes: 'None' })))
+      .toThrow(/is not a prop of StatefulAppProps \(known: name, namespace, updateStrategy, .*\)\. Fix: did you mean spreadAcrossZones\?/);
   });
 
   test('a required prop the construct checks itself, with its own fix, is left to it', () => {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Writes src/declarations.generated.ts: every interface the public API (src/index.ts) exports,
-// with its public props (inherited ones included), each prop's declared type and whether it is optional.
+// with its public props (inherited ones first), each prop's declared type and whether it is optional.
 // The runtime checks for plain-JavaScript callers take the props of an options object from here,
 // so a prop is declared once, in its interface. `--check` exits 1 when the committed file is stale
 // (npm test runs it).
@@ -23,7 +23,10 @@ function declarations() {
     const symbol = alias.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(alias) : alias;
     if (!(symbol.flags & ts.SymbolFlags.Interface)) continue;
     const props = {};
-    for (const prop of checker.getPropertiesOfType(checker.getDeclaredTypeOfSymbol(symbol))) {
+    // Inherited props first (a base interface is read, and checked, before what extends it), then its own.
+    const all = checker.getPropertiesOfType(checker.getDeclaredTypeOfSymbol(symbol));
+    const own = (prop) => (prop.declarations ?? []).some((d) => symbol.declarations.includes(d.parent));
+    for (const prop of [...all.filter((p) => !own(p)), ...all.filter(own)]) {
       if (prop.name.startsWith('_')) continue; // @internal: not part of the API (and the checks skip "_" keys)
       const decl = prop.valueDeclaration ?? prop.declarations?.[0];
       const propType = checker.getTypeOfSymbolAtLocation(prop, decl);
@@ -58,7 +61,7 @@ function render({ interfaces, enums }) {
     '/** A declared prop: its TypeScript type as written out by the compiler, and whether it may be left out. */',
     'export interface DeclaredProp { readonly type: string; readonly optional: boolean }',
     '',
-    '/** The props of each exported interface, in declaration order (inherited ones included). */',
+    '/** The props of each exported interface, in declaration order (inherited ones first). */',
     'export const DECLARED: { readonly [iface: string]: { readonly [prop: string]: DeclaredProp } } = {',
   ];
   for (const [name, props] of Object.entries(interfaces)) {

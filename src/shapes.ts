@@ -29,7 +29,8 @@ const TYPES: TypeShapes = {
   // cdk8s-plus-28's types, passed through.
   'ContainerResources': S.object('ContainerResources', { cpu: group('cpu'), memory: group('memory'), ephemeralStorage: group('ephemeralStorage') }),
   'k8s.Toleration': S.any,
-  'k8s.Volume': S.any,
+  'k8s.Volume': instance('k8s.Volume', (v) => v !== null && typeof v === 'object' && typeof (v as { name?: unknown }).name === 'string',
+    'pass a Kubernetes Volume: { name: "certs", secret: { secretName: "certs" } }'),
 };
 
 /** Required props whose absence the construct reports itself, with a fix more specific than "set it". */

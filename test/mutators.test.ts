@@ -221,6 +221,21 @@ describe('podVolumes, addPodLabel, containerNames: what ReplicatedMySql builds o
       .toThrow(/podVolumes\[0\]\.name "www" is invalid: is already the name of another volume of this pod/);
   });
 
+  test('a pod volume must be an object with a name and exactly one source', () => {
+    expect(() => app({ podVolumes: [null as any] })).toThrow(/podVolumes\[0\] null is invalid: must be a k8s\.Volume .*Fix: pass a Kubernetes Volume/);
+    expect(() => app({ podVolumes: [{ name: 'certs' }] }))
+      .toThrow(/podVolumes\[0\] \{"name":"certs"\} is invalid: must have exactly one volume source besides its name \(has none\)/);
+    expect(() => app({ podVolumes: [{ name: 'certs', secret: { secretName: 'a' }, emptyDir: {} }] }))
+      .toThrow(/must have exactly one volume source besides its name \(has secret, emptyDir\)/);
+  });
+
+  test('an emptyDir added with the name of one of ReplicatedMySql\'s pod volumes is refused at the call that adds it', () => {
+    const chart = newChart();
+    const db = new ReplicatedMySql(chart, 'db', {});
+    expect(() => db.app.addEmptyDir({ name: 'kube-api', mountPath: '/x' }))
+      .toThrow(/addEmptyDir\("kube-api"\)\.name "kube-api" is invalid: is already the name of another volume of this pod/);
+  });
+
   test('addPodLabel labels the pods, not the StatefulSet, and is checked', () => {
     const { web, render } = app();
     web.addPodLabel('team', 'payments');

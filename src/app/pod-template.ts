@@ -39,11 +39,10 @@ export function renderStatefulSet(state: AppState): RenderedPod {
     state, v: state.v, volumeNames: new Set(), mainMounts: [], podVolumes: [], readOnlyRoot: state.props.readOnlyRootFilesystem ?? true,
   };
   const { claims, claimNames, zonalStorage } = renderClaims(b);
+  // The given pod volumes' names are taken before the emptyDirs' (an added emptyDir that collides is the one named).
+  const given = checkPodVolumes(b);
   const emptyDirBytes = renderEmptyDirs(b);
-  for (const [i, extra] of (state.props.podVolumes ?? []).entries()) {
-    claimVolume(b, `podVolumes[${i}].name`, extra.name);
-    b.podVolumes.push(extra);
-  }
+  b.podVolumes.push(...given);
   const config = renderConfig(b);
   const containers = renderContainers(b, emptyDirBytes, claimNames);
   const podAnnotations = { ...state.podAnnotations, ...(config ? { [CONFIG_CHECKSUM]: config.checksum } : {}) };
@@ -61,6 +60,21 @@ export function renderStatefulSet(state: AppState): RenderedPod {
   };
   const { main, ports, sidecarPorts } = containers;
   return { spec, containerName: main.name, ports, sidecarPorts, claimNames, configMap: config?.configMap };
+}
+
+/** `podVolumes`: each a name and exactly one source, passed through as written. */
+function checkPodVolumes(b: PodBuild): k8s.Volume[] {
+  const given = b.state.props.podVolumes ?? [];
+  given.forEach((volume, i) => {
+    const prop = `podVolumes[${i}]`;
+    claimVolume(b, `${prop}.name`, volume.name);
+    const sources = Object.keys(volume).filter((key) => key !== 'name');
+    if (sources.length !== 1) {
+      b.v.fail(prop, volume, `must have exactly one volume source besides its name (has ${sources.length === 0 ? 'none' : sources.join(', ')})`,
+        'give it one source, e.g. { name: "certs", secret: { secretName: "certs" } }');
+    }
+  });
+  return given;
 }
 
 /** The claim templates, each mounted in the main container. */

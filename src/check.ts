@@ -90,12 +90,8 @@ function wrap(of: Shape | undefined, make: (of: Shape) => Shape): Shape | undefi
  * is not a prop of RollingUpdateOptions (...). Fix: did you mean partition?`.
  */
 export function checkOptions(call: string, options: unknown, shape: Shape & { t: 'object' }): void {
-  const v = new Validator(`${call}()`, '');
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    v.fail('options', options, `must be an object (${shape.name})`, `pass { ${Object.keys(shape.props).slice(0, 2).join(', ')} } or nothing`);
-  }
-  checkKnownKeys(v, '', options as object, shape);
-  for (const [k, sub] of Object.entries(shape.props)) checkShape(v, k, (options as { [k: string]: unknown })[k], sub);
+  checkProps(new Validator(`${call}()`, ''), options, shape,
+    { prop: 'options', fix: `pass { ${Object.keys(shape.props).slice(0, 2).join(', ')} } or nothing` });
 }
 
 /** Checks `value` (the prop at `path`) against `shape`; throws with the usual message on the first mismatch. */
@@ -161,11 +157,15 @@ export function checkShape(v: Validator, path: string, value: unknown, shape: Sh
   }
 }
 
-/** Checks a construct's props object itself: an object, only known props, each of its shape. */
-export function checkProps(v: Validator, props: unknown, shape: Shape & { t: 'object' }): void {
+/**
+ * Checks a props (or options) object itself: an object, only known props, the required ones, each
+ * of its shape. `notObject` names the argument and the fix when it is not an object at all.
+ */
+export function checkProps(v: Validator, props: unknown, shape: Shape & { t: 'object' },
+  notObject = { prop: 'props', fix: 'pass { ... } as the third argument' }): void {
   if (props === undefined) props = {};
   if (props === null || typeof props !== 'object' || Array.isArray(props)) {
-    v.fail('props', props, `must be an object (${shape.name})`, 'pass { ... } as the third argument');
+    v.fail(notObject.prop, props, `must be an object (${shape.name})`, notObject.fix);
   }
   checkKnownKeys(v, '', props, shape);
   for (const req of shape.required ?? []) {

@@ -1,6 +1,7 @@
 import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import type { ContainerResources, Cpu, Protocol } from 'cdk8s-plus-28';
-import { checkOptions, declaredShape } from './check';
+import { checkOptions } from './check';
+import { shapeOf } from './shapes';
 import { Validator } from './errors';
 import { k8s } from './kube';
 import {
@@ -49,13 +50,13 @@ export class EnvSource {
 
   /** A key of a Secret (which the user or another tool creates). */
   public static fromSecretKey(secretName: string, key: string, options: EnvReferenceOptions = {}): EnvSource {
-    checkOptions('EnvSource.fromSecretKey', options, ENV_REFERENCE_OPTIONS);
+    checkOptions('EnvSource.fromSecretKey', options, shapeOf('EnvReferenceOptions'));
     return new EnvSource({ valueFrom: { secretKeyRef: { name: secretName, key, optional: options.optional } } }, false, secretName, key);
   }
 
   /** A key of a ConfigMap. */
   public static fromConfigMapKey(configMapName: string, key: string, options: EnvReferenceOptions = {}): EnvSource {
-    checkOptions('EnvSource.fromConfigMapKey', options, ENV_REFERENCE_OPTIONS);
+    checkOptions('EnvSource.fromConfigMapKey', options, shapeOf('EnvReferenceOptions'));
     return new EnvSource({ valueFrom: { configMapKeyRef: { name: configMapName, key, optional: options.optional } } }, false, configMapName, key);
   }
 
@@ -141,30 +142,23 @@ export interface TcpSocketHealthProbeOptions extends HealthProbeOptions {
   readonly port?: number;
 }
 
-const ENV_REFERENCE_OPTIONS = declaredShape('EnvReferenceOptions');
-const PROBE_OPTIONS = {
-  tcp: declaredShape('TcpSocketHealthProbeOptions'),
-  http: declaredShape('HttpGetHealthProbeOptions'),
-  exec: declaredShape('HealthProbeOptions'),
-};
-
 /** A startup, readiness or liveness probe. */
 export class HealthProbe {
   /** Succeeds when a TCP connection to the port opens. */
   public static tcpSocket(options: TcpSocketHealthProbeOptions = {}): HealthProbe {
-    checkOptions('HealthProbe.tcpSocket', options, PROBE_OPTIONS.tcp);
+    checkOptions('HealthProbe.tcpSocket', options, shapeOf('TcpSocketHealthProbeOptions'));
     return new HealthProbe('tcp', options, options.port);
   }
 
   /** Succeeds when `GET path` answers 200-399. */
   public static httpGet(path: string, options: HttpGetHealthProbeOptions = {}): HealthProbe {
-    checkOptions('HealthProbe.httpGet', options, PROBE_OPTIONS.http);
+    checkOptions('HealthProbe.httpGet', options, shapeOf('HttpGetHealthProbeOptions'));
     return new HealthProbe('http', options, options.port, path, undefined, options.scheme);
   }
 
   /** Succeeds when the command exits 0 (run inside the container, without a shell). */
   public static exec(command: string[], options: HealthProbeOptions = {}): HealthProbe {
-    checkOptions('HealthProbe.exec', options, PROBE_OPTIONS.exec);
+    checkOptions('HealthProbe.exec', options, shapeOf('HealthProbeOptions'));
     return new HealthProbe('exec', options, undefined, undefined, command);
   }
 

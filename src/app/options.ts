@@ -1,6 +1,7 @@
 /** The enums and variant classes of StatefulApp's props (a rollout, a budget, spreading, retention). */
 /** What happens to the PVCs of a StatefulSet. */
-import { checkOptions, declaredShape } from '../check';
+import { checkOptions } from '../check';
+import { shapeOf } from '../shapes';
 
 export enum PvcRetention {
   /** Keep the claims (and data). */
@@ -60,13 +61,11 @@ export interface RollingUpdateOptions {
   readonly maxUnavailable?: number;
 }
 
-const ROLLING_UPDATE_OPTIONS = declaredShape('RollingUpdateOptions');
-
 /** How a changed pod template reaches the pods. */
 export class UpdateStrategy {
   /** Replace pods one at a time from the highest ordinal, optionally only down to a partition. */
   public static rollingUpdate(options: RollingUpdateOptions = {}): UpdateStrategy {
-    checkOptions('UpdateStrategy.rollingUpdate', options, ROLLING_UPDATE_OPTIONS);
+    checkOptions('UpdateStrategy.rollingUpdate', options, shapeOf('RollingUpdateOptions'));
     return new UpdateStrategy('RollingUpdate', options.partition, options.maxUnavailable);
   }
 

@@ -19,8 +19,6 @@ import { claimVolume, PodBuild } from './pod-build';
 import { AppState } from './state';
 
 const CONFIG_CHECKSUM = 'checksum/config';
-const POD_MANAGEMENT_POLICIES = ['OrderedReady', 'Parallel'];
-const IMAGE_PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'];
 
 /** The rendered StatefulSet and what the app's other objects derive from it. */
 export interface RenderedPod {
@@ -251,10 +249,8 @@ function renderRollout(b: PodBuild): Omit<k8s.StatefulSetSpec, 'template' | 'vol
   const { props } = state;
   const minReady = durationSeconds(v, 'minReady', props.minReady);
   v.integer('revisionHistoryLimit', props.revisionHistoryLimit, 0, 1_000_000, 'use 0 or more');
+  // (Enum values, like every prop's type, were checked with the props.)
   const podManagementPolicy: string = props.podManagementPolicy ?? 'OrderedReady';
-  if (!POD_MANAGEMENT_POLICIES.includes(podManagementPolicy)) {
-    v.fail('podManagementPolicy', podManagementPolicy, 'is not a PodManagementPolicy', 'use PodManagementPolicy.ORDERED_READY or PARALLEL (cdk8s-plus-28)');
-  }
   const strategy = props.updateStrategy ?? UpdateStrategy.rollingUpdate();
   v.integer('updateStrategy.partition', strategy.partition, 0, 1_000_000, `use a partition between 0 and replicas (${state.replicas})`);
   if (strategy.partition !== undefined && strategy.partition > state.replicas) {
@@ -346,9 +342,6 @@ function renderSpread(b: PodBuild, zonalStorage: boolean): k8s.TopologySpreadCon
   (props.imagePullSecrets ?? []).forEach((s, i) => {
     if (checkDns1123Subdomain(s)) v.fail(`imagePullSecrets[${i}]`, s, checkDns1123Subdomain(s), 'pass the name of a docker-registry Secret');
   });
-  if (props.imagePullPolicy !== undefined && !IMAGE_PULL_POLICIES.includes(props.imagePullPolicy)) {
-    v.fail('imagePullPolicy', props.imagePullPolicy, 'is not an ImagePullPolicy', 'use ImagePullPolicy.IF_NOT_PRESENT (cdk8s-plus-28)');
-  }
   return spread;
 }
 

@@ -1,14 +1,15 @@
 /**
  * The objects a ReplicatedMySql adds beside its StatefulApp, one function per job: the members'
  * access to the API server, the plaintext Secret, the cert-manager Certificate, the disruption
- * budgets. Each registers the names it takes, so two objects of one kind and name are refused.
+ * budgets, the NetworkPolicy. Each registers the names it takes, so two objects of one kind and name are refused.
  */
+import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { budgetSpec, hasBudget } from '../app/budget';
 import { DisruptionBudget } from '../app/options';
 import { Validator } from '../errors';
 import { KubeCertificate } from '../imports/cert-manager';
-import { k8s, KubeConfigMap, KubePodDisruptionBudget, KubeRole, KubeRoleBinding, KubeSecret, KubeServiceAccount } from '../kube';
+import { k8s, KubeConfigMap, KubeNetworkPolicy, KubePodDisruptionBudget, KubeRole, KubeRoleBinding, KubeSecret, KubeServiceAccount } from '../kube';
 import { POD_NAME_LABEL } from '../names';
 import { registerObject } from '../registry';
 import { MySqlPlan } from './plan';
@@ -156,4 +157,14 @@ export function addBudgets(c: ObjectsContext, budget: DisruptionBudget | undefin
     register(c, 'name', 'policy/PodDisruptionBudget', `${name}-primary`);
   }
   return { replicas, primary };
+}
+
+/** The members' NetworkPolicy, named as the cluster; its spec is produced at synth (clients may be wired until then). */
+export function addNetworkPolicy(c: ObjectsContext, spec: () => k8s.NetworkPolicySpec): k8s.KubeNetworkPolicy {
+  const policy = new KubeNetworkPolicy(c.scope, 'NetworkPolicy', {
+    metadata: metadata(c, c.plan.name),
+    spec: Lazy.any({ produce: spec }) as unknown as k8s.NetworkPolicySpec,
+  });
+  register(c, 'name', 'networking.k8s.io/NetworkPolicy', c.plan.name);
+  return policy;
 }

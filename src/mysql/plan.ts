@@ -71,9 +71,6 @@ export interface MySqlPlan {
 
 /** The image, and the MySQL series it runs. */
 function planImage(v: Validator, props: ReplicatedMySqlProps): { image: string; version: MySqlVersion } {
-  if (props.version !== undefined && !Object.values(MySqlVersion).includes(props.version)) {
-    v.fail('version', props.version, 'is not a MySqlVersion', 'use MySqlVersion.V8_4 or MySqlVersion.V9_7');
-  }
   const image = props.image ?? (props.version === MySqlVersion.V9_7 ? DEFAULT_MYSQL_97_IMAGE : DEFAULT_MYSQL_IMAGE);
   const ref = parseImage(image);
   if (!ref) v.fail('image', image, 'is not a valid image reference', `use "${DEFAULT_MYSQL_IMAGE}"`);

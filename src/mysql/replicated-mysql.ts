@@ -1,17 +1,16 @@
-import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { chooseBudget } from '../app/budget';
 import { peersOf, tcpPorts } from '../app/network-policy';
 import { StatefulApp } from '../app/stateful-app';
-import { checkShape, declaredShape } from '../check';
+import { checkShape } from '../check';
+import { shapeOf } from '../shapes';
 import { futurePath, Validator } from '../errors';
 import type { KubeCertificate } from '../imports/cert-manager';
 import type { KubeServiceMonitor as ServiceMonitorL1 } from '../imports/monitoring';
-import { k8s, KubeNetworkPolicy } from '../kube';
-import { registerObject } from '../registry';
+import { k8s } from '../kube';
 import { clientTarget } from './client';
 import { addMetrics, MySqlMetricsObjects } from './metrics';
-import { addBudgets, addCertificate, addMemberAccess, addPlaintextSecret, ObjectsContext } from './objects';
+import { addBudgets, addCertificate, addMemberAccess, addNetworkPolicy, addPlaintextSecret, ObjectsContext } from './objects';
 import { CLIENT_LABEL, KIND, planMySql, PORT, PRIMARY_ANNOTATION } from './plan';
 import { MySqlClientOptions, MySqlVersion, ReplicatedMySqlProps } from './props';
 
@@ -36,8 +35,6 @@ import { MySqlClientOptions, MySqlVersion, ReplicatedMySqlProps } from './props'
  * });
  * mysql.connectClient(deployment);
  */
-const CLIENT_OPTIONS = declaredShape('MySqlClientOptions');
-
 export class ReplicatedMySql extends Construct {
   /** The StatefulApp the members run in (StatefulSet, headless and read Services, ConfigMap). */
   public readonly app: StatefulApp;
@@ -164,11 +161,7 @@ export class ReplicatedMySql extends Construct {
     this.primaryDisruptionBudget = budgets.primary;
 
     if (props.networkPolicy?.enabled !== false) {
-      this.networkPolicy = new KubeNetworkPolicy(this, 'NetworkPolicy', {
-        metadata: { name, namespace: this.namespace, labels: { ...this.app.labels } },
-        spec: Lazy.any({ produce: () => this.networkPolicySpec(props) }) as unknown as k8s.NetworkPolicySpec,
-      });
-      registerObject(this, this.v, 'name', { kind: 'networking.k8s.io/NetworkPolicy', namespace: this.namespace, name }, 'give the ReplicatedMySql another name (or namespace)');
+      this.networkPolicy = addNetworkPolicy(context, () => this.networkPolicySpec(props));
     }
   }
 
@@ -238,7 +231,7 @@ export class ReplicatedMySql extends Construct {
       v.fail('database', undefined, 'is not configured, so there is no application user for clients (they must not use root)',
         'set database: { name: "app", user: "app" } on the ReplicatedMySql');
     }
-    checkShape(v, 'connectClient options', options, CLIENT_OPTIONS);
+    checkShape(v, 'connectClient options', options, shapeOf('MySqlClientOptions'));
     const prefix = options.envPrefix ?? 'MYSQL_';
     if (typeof prefix !== 'string' || !/^[A-Z_][A-Z0-9_]*$/.test(prefix)) v.fail('connectClient options.envPrefix', prefix, 'must be upper case letters, digits and "_"', 'use "MYSQL_" or "DB_"');
     const target = clientTarget(v, prop, client, options.container);

@@ -1,7 +1,7 @@
 import { JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s, KubeStorageClass } from '../kube';
-import { checkOptions, checkProps, declaredShape } from '../check';
+import { checkOptions, checkProps } from '../check';
 import { shapeOf } from '../shapes';
 import { Validator } from '../errors';
 import { checkLabelMap } from '../app/metadata';
@@ -60,8 +60,6 @@ export interface CustomProviderOptions {
    */
   readonly zonal?: boolean;
 }
-
-const CUSTOM_PROVIDER_OPTIONS = declaredShape('CustomProviderOptions');
 /**
  * A disk provider preset: the CSI provisioner and the parameters for one disk type.
  *
@@ -93,7 +91,7 @@ export class DiskProvider {
    * @param provisioner the provisioner name, e.g. `csi.vsphere.vmware.com`
    */
   public static custom(provisioner: string, options: CustomProviderOptions = {}): DiskProvider {
-    checkOptions('DiskProvider.custom', options, CUSTOM_PROVIDER_OPTIONS);
+    checkOptions('DiskProvider.custom', options, shapeOf('CustomProviderOptions'));
     return new DiskProvider(provisioner, { ...(options.parameters ?? {}) }, Family.CUSTOM, options.zonal ?? true, provisioner);
   }
 

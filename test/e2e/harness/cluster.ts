@@ -483,7 +483,8 @@ export class Pod {
     const timer = setTimeout(() => killGroup(proc, 'SIGKILL'), timeout);
     const code = await exitOf(proc);
     clearTimeout(timer);
-    return { ok: code === 0, output: fs.readFileSync(out, 'utf8') };
+    // A pod deleted while its probe ran takes its directory with it: the loop then sees it is gone.
+    return { ok: code === 0, output: fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '' };
   }
 
   private spawn(container: any, logFile: string): ChildProcess {

@@ -8,9 +8,10 @@ import tseslint from 'typescript-eslint';
 
 export default defineConfig(
   // Only the TypeScript is linted: the rest is build output, YAML, shell or small Node scripts.
-  globalIgnores(['**/*', '!src/', '!src/**', '!test/', '!test/**', '!examples/', '!examples/typescript/', '!examples/typescript/**', '!bench/', '!bench/**', 'test/**/__snapshots__/']),
+  globalIgnores(['**/*', '!src/', '!src/**', '!test/', '!test/**', '!examples/', '!examples/typescript/', '!examples/typescript/**', '!bench/', '!bench/**', '!packages/', '!packages/guard/', '!packages/guard/src/', '!packages/guard/src/**', '!packages/guard/test/', '!packages/guard/test/**',
+    'test/**/__snapshots__/', 'packages/guard/test/**/__snapshots__/']),
   {
-    files: ['src/**/*.ts', 'test/**/*.ts', 'examples/**/*.ts', 'bench/**/*.ts'],
+    files: ['src/**/*.ts', 'test/**/*.ts', 'packages/guard/src/**/*.ts', 'packages/guard/test/**/*.ts', 'examples/**/*.ts', 'bench/**/*.ts'],
     extends: [js.configs.recommended, tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       parserOptions: {
@@ -36,7 +37,7 @@ export default defineConfig(
   {
     // Tests and their harnesses read synthesized manifests and API-server replies, which are untyped
     // JSON (`Testing.synth()` returns `any[]`); the assertion on each value is the check there.
-    files: ['test/**/*.ts'],
+    files: ['test/**/*.ts', 'packages/guard/test/**/*.ts'],
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-unsafe-argument': 'off',

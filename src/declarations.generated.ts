@@ -28,19 +28,6 @@ export const DECLARED: { readonly [iface: string]: { readonly [prop: string]: De
     privateKey: { type: 'CertificatePrivateKey', optional: true },
     usages: { type: 'string[]', optional: true },
   },
-  CheckOptions: {
-    accept: { type: 'string[]', optional: true },
-    namespace: { type: 'string', optional: true },
-    kubernetesVersion: { type: 'string', optional: true },
-  },
-  CheckResult: {
-    findings: { type: 'Finding[]', optional: false },
-    blocking: { type: 'boolean', optional: false },
-    staleAccepts: { type: 'string[]', optional: false },
-    unboundAccepts: { type: 'string[]', optional: false },
-    oldObjectCount: { type: 'number', optional: false },
-    newObjectCount: { type: 'number', optional: false },
-  },
   ConfigFilesOptions: {
     files: { type: '{ [fileName: string]: string; }', optional: false },
     mountPath: { type: 'string', optional: true },
@@ -91,20 +78,6 @@ export const DECLARED: { readonly [iface: string]: { readonly [prop: string]: De
   },
   EnvReferenceOptions: {
     optional: { type: 'boolean', optional: true },
-  },
-  Finding: {
-    id: { type: 'string', optional: false },
-    rule: { type: 'string', optional: false },
-    severity: { type: 'Severity', optional: false },
-    accepted: { type: 'boolean', optional: false },
-    object: { type: 'ObjectRef', optional: false },
-    field: { type: 'string', optional: false },
-    oldValue: { type: 'string', optional: true },
-    newValue: { type: 'string', optional: true },
-    change: { type: 'string', optional: false },
-    reason: { type: 'string', optional: false },
-    message: { type: 'string', optional: false },
-    fix: { type: 'string', optional: false },
   },
   HealthProbeOptions: {
     initialDelay: { type: 'Duration', optional: true },
@@ -188,13 +161,6 @@ export const DECLARED: { readonly [iface: string]: { readonly [prop: string]: De
     clientNamespaceLabels: { type: '{ [key: string]: string; }', optional: true },
     ports: { type: 'string[]', optional: true },
   },
-  ObjectRef: {
-    apiVersion: { type: 'string', optional: false },
-    kind: { type: 'string', optional: false },
-    namespace: { type: 'string', optional: true },
-    name: { type: 'string', optional: false },
-    display: { type: 'string', optional: false },
-  },
   PortOptions: {
     name: { type: 'string', optional: false },
     port: { type: 'number', optional: false },
@@ -246,11 +212,6 @@ export const DECLARED: { readonly [iface: string]: { readonly [prop: string]: De
     networkPolicy: { type: 'MySqlNetworkPolicyOptions', optional: true },
     spreadAcrossNodes: { type: 'SpreadMode', optional: true },
     protectPrimary: { type: 'boolean', optional: true },
-  },
-  RevisionManifests: {
-    manifests: { type: 'unknown[]', optional: false },
-    files: { type: 'string[]', optional: false },
-    existed: { type: 'boolean', optional: false },
   },
   RollingUpdateOptions: {
     partition: { type: 'number', optional: true },
@@ -408,7 +369,6 @@ export const DECLARED_ENUMS: { readonly [name: string]: { readonly [member: stri
   PvcRetention: { RETAIN: 'Retain', DELETE: 'Delete' },
   ReclaimPolicy: { RETAIN: 'Retain', DELETE: 'Delete' },
   ServiceType: { CLUSTER_IP: 'ClusterIP', NODE_PORT: 'NodePort', LOAD_BALANCER: 'LoadBalancer', EXTERNAL_NAME: 'ExternalName' },
-  Severity: { BLOCK: 'block', WARN: 'warn' },
   SpreadMode: { NONE: 'None', PREFERRED: 'ScheduleAnyway', REQUIRED: 'DoNotSchedule' },
   VolumeBindingMode: { WAIT_FOR_FIRST_CONSUMER: 'WaitForFirstConsumer', IMMEDIATE: 'Immediate' },
 };

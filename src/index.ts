@@ -17,13 +17,8 @@ export type {
 export { StatefulApp } from './app/stateful-app';
 export type { AddEnvOptions } from './app/stateful-app';
 
-// The upgrade guard loads on first use (it carries a YAML parser the constructs do not need).
-export {
-  checkUpgrade, findingId, formatFindings, formatFindingsJson, loadManifests, loadManifestsAtRevision, parseManifests, UpgradeGuard,
-} from './guard/lazy';
-export { ManifestError, Severity } from './guard/model';
-export type { CheckOptions, CheckResult, Finding, ObjectRef } from './guard/model';
-export type { RevisionManifests } from './guard/load';
+// The names the constructs write that tools reading manifests rely on (the guard: packages/guard).
+export { Conventions } from './conventions';
 
 export { ReplicatedMySql } from './mysql/replicated-mysql';
 export { DEFAULT_MYSQL_IMAGE, DEFAULT_MYSQL_97_IMAGE, DEFAULT_EXPORTER_IMAGE, EmptyPrimaryPolicy, MySqlVersion } from './mysql/props';

@@ -5,10 +5,12 @@
  * names and DNS, so they must survive refactors of the construct tree.
  */
 
+import { Conventions } from './conventions';
+
 /** Label keys of the fixed selector: never derived from the construct path. */
-export const LABEL_NAME = 'app.kubernetes.io/name';
+export const LABEL_NAME = Conventions.NAME_LABEL;
 /** @internal */
-export const LABEL_INSTANCE = 'app.kubernetes.io/instance';
+export const LABEL_INSTANCE = Conventions.INSTANCE_LABEL;
 /** @internal */
 export const LABEL_VERSION = 'app.kubernetes.io/version';
 /** @internal */
@@ -16,9 +18,9 @@ export const LABEL_COMPONENT = 'app.kubernetes.io/component';
 /** @internal */
 export const LABEL_PART_OF = 'app.kubernetes.io/part-of';
 /** @internal */
-export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
+export const LABEL_MANAGED_BY = Conventions.MANAGED_BY_LABEL;
 /** The value of `app.kubernetes.io/managed-by` on everything this library emits. */
-export const MANAGED_BY = 'cdk8s-stateful';
+export const MANAGED_BY = Conventions.MANAGED_BY;
 /** Label the StatefulSet controller puts on each pod; selects one ordinal. */
 export const POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
 

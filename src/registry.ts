@@ -6,6 +6,7 @@
  */
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { Conventions } from './conventions';
 import { Validator } from './errors';
 
 const registries = new WeakMap<IConstruct, Map<string, string>>();
@@ -53,20 +54,6 @@ export function registerDefaultStorageClass(owner: IConstruct, v: Validator, nam
 
 const defaults = new WeakMap<IConstruct, string>();
 
-// Kinds of the Kubernetes API (and of the CSI snapshotter) that are cluster-scoped; any other kind is
-// taken as namespaced (custom resources mostly are).
-const CLUSTER_SCOPED = new Set([
-  'Namespace', 'Node', 'PersistentVolume', 'ComponentStatus',
-  'storage.k8s.io/StorageClass', 'storage.k8s.io/CSIDriver', 'storage.k8s.io/CSINode', 'storage.k8s.io/VolumeAttachment',
-  'rbac.authorization.k8s.io/ClusterRole', 'rbac.authorization.k8s.io/ClusterRoleBinding',
-  'scheduling.k8s.io/PriorityClass', 'node.k8s.io/RuntimeClass', 'networking.k8s.io/IngressClass',
-  'apiextensions.k8s.io/CustomResourceDefinition', 'apiregistration.k8s.io/APIService',
-  'admissionregistration.k8s.io/ValidatingWebhookConfiguration', 'admissionregistration.k8s.io/MutatingWebhookConfiguration',
-  'admissionregistration.k8s.io/ValidatingAdmissionPolicy', 'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding',
-  'certificates.k8s.io/CertificateSigningRequest', 'flowcontrol.apiserver.k8s.io/FlowSchema',
-  'flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration', 'snapshot.storage.k8s.io/VolumeSnapshotClass',
-]);
-
 const watchedApps = new WeakSet<IConstruct>();
 
 /**
@@ -108,7 +95,7 @@ function checkNames(objects: ApiObject[]): { objects: ApiObject[]; nameErrors: s
   for (const o of objects) {
     const group = o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '';
     const kind = group ? `${group}/${o.kind}` : o.kind;
-    const clusterScoped = CLUSTER_SCOPED.has(kind);
+    const clusterScoped = Conventions.isClusterScoped(group, o.kind);
     const namespace = clusterScoped ? undefined : o.metadata.namespace;
     const key = clusterScoped ? `${kind}//${o.name}` : `${kind}/${namespace ?? ''}/${o.name}`;
     const other = seen.get(key);

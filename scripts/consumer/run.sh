@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# A new user's first hour, in CI: packs the library (npm pack), creates a fresh cdk8s app the way the
-# README's "Start a new cdk8s app" says (package registry only, no project template), synthesizes
-# every whole program of README.md in it with `cdk8s synth`, and runs the installed
-# `cdk8s-stateful` command. Proves the tarball installs and works outside this repository: the
-# files list, the peer dependencies, the bin entry, the pod scripts shipped beside lib/.
+# A new user's first hour, in CI: packs the library and the guard (npm pack), creates a fresh cdk8s
+# app the way the README's "Start a new cdk8s app" says (package registry only, no project template),
+# synthesizes every whole program of README.md (and the guard's README) in it with `cdk8s synth`, and
+# runs the installed `cdk8s-stateful` command. Proves the tarballs install and work outside this
+# repository: the files lists, the peer dependencies, the bin entry, the pod scripts shipped beside lib/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -13,14 +13,20 @@ phase() { printf '=== consumer: %s (at %ss)\n' "$*" "$((SECONDS - started))"; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/cdk8s-stateful-consumer.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-phase "npm pack"
-npm pack --silent --pack-destination "$work" >/dev/null
-tarball=$(find "$work" -maxdepth 1 -name 'cdk8s-stateful-*.tgz' | head -1)
-# What a user must never receive: sources of tests, the bench, build leftovers.
-if tar -tzf "$tarball" | grep -E '^package/(test/|bench/|examples/|lib/bench/|jsii-out/|node_modules/)' | grep -v '^package/node_modules/yaml/'; then
-  echo "consumer: the tarball carries files users should not get (above)" >&2; exit 1
+phase "npm pack: the library and the guard"
+pack() { npm pack --silent --pack-destination "$work" "$@" | tail -1; }
+tarball=$work/$(pack)
+guard_tarball=$work/$(pack --workspace packages/guard)
+for t in "$tarball" "$guard_tarball"; do
+  # What a user must never receive: sources of tests, the bench, other packages, build leftovers.
+  if tar -tzf "$t" | grep -E '^package/(test/|bench/|examples/|packages/|src/|lib/bench/|jsii-out/|node_modules/)'; then
+    echo "consumer: $(basename "$t") carries files users should not get (above)" >&2; exit 1
+  fi
+  echo "consumer: $(basename "$t"), $(tar -tzf "$t" | wc -l) files, $(du -k "$t" | cut -f1) KiB"
+done
+if tar -tzf "$tarball" | grep -E '^package/lib/(cli|guard/)'; then
+  echo "consumer: the library's tarball still carries the guard (above)" >&2; exit 1
 fi
-echo "consumer: $(basename "$tarball"), $(tar -tzf "$tarball" | wc -l) files, $(du -k "$tarball" | cut -f1) KiB"
 
 phase "a new cdk8s app (README: Start a new cdk8s app)"
 app=$work/shop-infra
@@ -28,6 +34,7 @@ mkdir -p "$app"
 cd "$app"
 npm init -y >/dev/null
 npm install --no-audit --no-fund --silent cdk8s@2 constructs@10 cdk8s-plus-28@2 "$tarball"
+npm install --no-audit --no-fund --silent --save-dev "$guard_tarball"
 npm install --no-audit --no-fund --silent --save-dev cdk8s-cli@2 ts-node typescript@5 @types/node@20
 printf 'language: typescript\napp: npx ts-node main.ts\nimports: []\n' > cdk8s.yaml
 echo '{"compilerOptions":{"target":"ES2022","module":"commonjs","strict":true,"skipLibCheck":true}}' > tsconfig.json
@@ -44,7 +51,8 @@ fs.mkdirSync(programs, { recursive: true });
 fs.mkdirSync(fragments, { recursive: true });
 const lib = Object.keys(require(require.resolve('cdk8s-stateful', { paths: [process.cwd()] })));
 let p = 0, f = 0;
-for (const b of readBlocks(`${root}/README.md`, 'README.md')) {
+const blocks = ['README.md', 'packages/guard/README.md'].flatMap((f) => readBlocks(`${root}/${f}`, f));
+for (const b of blocks) {
   if (!b.fragment) { fs.writeFileSync(`${programs}/${String(p++).padStart(2, '0')}.ts`, b.code); continue; }
   if (b.throws) continue; // an error example: test/docs.test.ts checks the message
   fs.writeFileSync(`${fragments}/${String(f++).padStart(2, '0')}.ts`, `${prelude(lib, b.code)}\n${b.code}\napp.synth();\n`);

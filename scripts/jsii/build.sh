@@ -38,13 +38,9 @@ node -e '
   const pkg = JSON.parse(fs.readFileSync("package.json", "utf8"));
   pkg.files = [...pkg.files, ".jsii"];
   delete pkg.scripts; // npm pack would run "prepare" (tsc into lib/)
+  delete pkg.workspaces; // the guard (packages/guard) is not part of the jsii package
   fs.writeFileSync(process.argv[1], JSON.stringify(pkg, null, 2) + "\n");
 ' "$stage/package.json"
-# Bundled dependencies travel inside the tarball; npm pack takes them from the package's own
-# node_modules.
-for dep in $(node -p 'require("./package.json").bundledDependencies.join(" ")'); do
-  cp -R "node_modules/$dep" "$stage/node_modules/$dep"
-done
 
 phase "jsii (compile, type-model checks, .jsii assembly)"
 (cd "$stage" && "$root/node_modules/.bin/jsii" --fail-on-warnings=false)

@@ -8,6 +8,7 @@ import { checkSelectorMap } from '../app/network-policy';
 import { StatefulAppProps, StatefulWorkloadProps } from '../app/props';
 import { resolveName, resolveNamespace } from '../app/state';
 import { checkProps } from '../check';
+import { Conventions } from '../conventions';
 import { DECLARED } from '../declarations.generated';
 import { shapeOf } from '../shapes';
 import { cpuMillis, sizeBytes } from '../container';
@@ -207,7 +208,7 @@ export function planMySql(scope: Construct, v: Validator, id: string, props: Rep
     volumes: [{ name: 'data', mountPath: DATA_ROOT, size: topology.storageSize, storageClass: props.storage?.storageClass }],
     config: { files, mountPath: TOOLS_DIR },
     resources,
-    initContainers: pod.initContainers.map((c) => ({ ...c, resources: c.name === 'bootstrap' ? resources : c.resources })),
+    initContainers: pod.initContainers.map((c) => ({ ...c, resources: c.name === Conventions.MYSQL_BOOTSTRAP_CONTAINER ? resources : c.resources })),
     terminationGracePeriod: props.terminationGracePeriod ?? Duration.seconds(120),
     // Two members on one node would be lost together.
     spreadAcrossNodes: props.spreadAcrossNodes ?? SpreadMode.REQUIRED,
@@ -227,7 +228,7 @@ export function planMySql(scope: Construct, v: Validator, id: string, props: Rep
 const MEMBER_PROPS = {
   appName: 'mysql',
   component: 'database',
-  containerName: 'mysql',
+  containerName: Conventions.MYSQL_CONTAINER,
   ports: [{ name: 'mysql', port: PORT }],
   emptyDirs: [
     { name: 'conf', mountPath: CONF_DIR, sizeLimit: Size.mebibytes(1) },
@@ -276,7 +277,7 @@ function planFiles(v: Validator, props: ReplicatedMySqlProps, name: string, reso
   };
   if (props.initSql !== undefined) {
     if (typeof props.initSql !== 'string' || props.initSql.trim().length === 0) v.fail('initSql', props.initSql, 'must be non-empty SQL', 'pass SQL statements, or remove initSql');
-    files['init.sql'] = props.initSql;
+    files[Conventions.MYSQL_INIT_SQL_KEY] = props.initSql;
   }
   return files;
 }

@@ -1,7 +1,9 @@
 /** The pod of a ReplicatedMySql member: its containers, what they mount and what they are told. */
+import * as path from 'path';
 import { Duration, Size } from 'cdk8s';
 import { StatefulAppProps } from '../app/props';
 import { ContainerOptions, cpuMillis, EnvSource, HealthProbe, VolumeMountOptions } from '../container';
+import { Conventions } from '../conventions';
 import { k8s } from '../kube';
 import { CONF_DIR, DATA_ROOT, SOCKET_DIR, TLS_DIR } from './config';
 import { EmptyPrimaryPolicy } from './props';
@@ -9,7 +11,7 @@ import { EmptyPrimaryPolicy } from './props';
 /** Where the ConfigMap of scripts and .cnf files is mounted. */
 export const TOOLS_DIR = '/etc/cdk8s-mysql';
 /** Where the credentials Secret is mounted: one file per password, under fixed names. */
-const CREDENTIALS_DIR = '/etc/mysql/credentials';
+const CREDENTIALS_DIR = path.posix.dirname(Conventions.MYSQL_ROOT_PASSWORD_FILE);
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 const PROBE = ['bash', `${TOOLS_DIR}/probe.sh`];
 const PROBE_TIMING = { period: Duration.seconds(10), timeout: Duration.seconds(5) };
@@ -77,8 +79,8 @@ export function mysqlPod(input: PodInput): MySqlPod {
         mounts: [tools, { volume: 'conf', mountPath: CONF_DIR }],
       },
       {
-        name: 'bootstrap',
-        command: ['bash', `${TOOLS_DIR}/bootstrap.sh`],
+        name: Conventions.MYSQL_BOOTSTRAP_CONTAINER,
+        command: ['bash', `${TOOLS_DIR}/${Conventions.MYSQL_BOOTSTRAP_SCRIPT_KEY}`],
         env: { ...members, EMPTY_PRIMARY: value(input.emptyPrimary) },
         mounts: [tools, { volume: 'conf', mountPath: CONF_DIR, readOnly: true }, { volume: 'data', mountPath: DATA_ROOT }, { volume: 'tmp', mountPath: '/tmp' }, api, ...secrets],
       },
@@ -107,7 +109,7 @@ function podEnv(input: PodInput): { identity: { [env: string]: EnvSource }; memb
   const identity: { [env: string]: EnvSource } = {
     POD_NAME: EnvSource.fromFieldPath('metadata.name'),
     MYSQL_NAMESPACE: EnvSource.fromFieldPath('metadata.namespace'),
-    MYSQL_SET_NAME: value(input.name),
+    [Conventions.MYSQL_SET_NAME_ENV]: value(input.name),
     MYSQL_SERVICE: value(input.name),
     CLUSTER_DOMAIN: value(input.clusterDomain),
     PRIMARY_ORDINAL: value(input.primaryOrdinal),
@@ -115,7 +117,7 @@ function podEnv(input: PodInput): { identity: { [env: string]: EnvSource }; memb
     REPLICAS: value(input.replicas),
     // verify: members check each other against the CA; serve: they present the cluster's
     // certificate but do not check yet (turning TLS on takes two rollouts); self-signed: neither.
-    MYSQL_TLS: value(input.tlsSecretName === undefined ? 'self-signed' : input.verifyPeers ? 'verify' : 'serve'),
+    [Conventions.MYSQL_TLS_ENV]: value(input.tlsSecretName === undefined ? 'self-signed' : input.verifyPeers ? 'verify' : 'serve'),
   };
   const members: { [env: string]: EnvSource } = {
     ...identity,
@@ -131,7 +133,7 @@ function podEnv(input: PodInput): { identity: { [env: string]: EnvSource }; memb
 function podVolumes(input: PodInput): k8s.Volume[] {
   const { accounts, tlsSecretName } = input;
   const items = [
-    { key: accounts.rootPasswordKey, path: 'root-password' },
+    { key: accounts.rootPasswordKey, path: path.posix.basename(Conventions.MYSQL_ROOT_PASSWORD_FILE) },
     { key: accounts.replicationPasswordKey, path: 'replication-password' },
     ...(input.database ? [{ key: accounts.userPasswordKey, path: 'password' }] : []),
     ...(input.metrics ? [{ key: accounts.exporterPasswordKey, path: 'exporter-password' }] : []),

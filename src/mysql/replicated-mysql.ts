@@ -4,6 +4,7 @@ import { peersOf, tcpPorts } from '../app/network-policy';
 import { StatefulApp } from '../app/stateful-app';
 import { checkShape } from '../check';
 import { shapeOf } from '../shapes';
+import { Conventions } from '../conventions';
 import { futurePath, Validator } from '../errors';
 import type { KubeCertificate } from '../imports/cert-manager';
 import type { KubeServiceMonitor as ServiceMonitorL1 } from '../imports/monitoring';
@@ -131,7 +132,7 @@ export class ReplicatedMySql extends Construct {
     this.username = plan.username;
     this.replicationUser = plan.replicationUser;
     this.version = plan.version;
-    this.primaryService = this.app.addService('Primary', { name: `${name}-primary`, podOrdinal: plan.primaryOrdinal });
+    this.primaryService = this.app.addService('Primary', { name: `${name}${Conventions.MYSQL_PRIMARY_SERVICE_SUFFIX}`, podOrdinal: plan.primaryOrdinal });
     // The manifest's word on the primary, read by every member from the API server: a pod created
     // from an older revision of the template must not act on an older primaryOrdinal.
     this.app.statefulSet.metadata.addAnnotation(PRIMARY_ANNOTATION, String(plan.primaryOrdinal));

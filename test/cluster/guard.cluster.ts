@@ -8,9 +8,8 @@
 import { writeFileSync } from 'fs';
 import { join } from 'path';
 import { Chart } from 'cdk8s';
-import {
-  CheckOptions, checkUpgrade, DiskStorageClass, Finding, PvcRetention, Severity, SpreadMode, StatefulApp, StatefulAppProps,
-} from '../../src';
+import { CheckOptions, checkUpgrade, Finding, Severity } from '../../packages/guard/src';
+import { DiskStorageClass, PvcRetention, SpreadMode, StatefulApp, StatefulAppProps } from '../../src';
 import { AUTO_READY, gi, IMAGE, localVolumes, restrictedNamespace, settled, suffix, synthesize } from './fixtures';
 import { eventually, Kube, KubeObject } from './kube';
 

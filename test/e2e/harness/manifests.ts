@@ -1,5 +1,5 @@
 /** Finds the objects of a ReplicatedMySql in synthesized manifests (a directory or objects). */
-import { loadManifests } from '../../../src/guard';
+import { loadManifests } from '../../../packages/guard/src';
 
 export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; [k: string]: any }; [k: string]: any };
 

@@ -2,27 +2,27 @@
  * ReplicatedMySql rules: changes that Kubernetes accepts but that a MySQL cluster of this library
  * cannot roll out safely, and settings a reviewer should know about.
  */
+import { Conventions } from 'cdk8s-stateful';
 import { Draft } from './draft';
 import { Severity } from './model';
-import { KubeObject, getArray, getString, isRecord } from './objects';
+import { KubeObject, getArray, getString, isManagedByLibrary, isRecord } from './objects';
 
 /** The value of an env variable of the ReplicatedMySql bootstrap container, when `object` is one's StatefulSet. */
 function bootstrapEnv(object: KubeObject, variable: string): string | undefined {
   if (object.group !== 'apps' || object.ref.kind !== 'StatefulSet') return undefined;
   const containers = getArray(object.body, 'spec', 'template', 'spec', 'initContainers');
-  const bootstrap = containers.find((c) => isRecord(c) && c.name === 'bootstrap');
+  const bootstrap = containers.find((c) => isRecord(c) && c.name === Conventions.MYSQL_BOOTSTRAP_CONTAINER);
   const env = getArray(bootstrap, 'env').find((e) => isRecord(e) && e.name === variable);
   return getString(env, 'value');
 }
 
 function isReplicatedMySql(object: KubeObject): boolean {
-  return getString(object.body, 'metadata', 'labels', 'app.kubernetes.io/managed-by') === 'cdk8s-stateful'
-    && bootstrapEnv(object, 'MYSQL_SET_NAME') !== undefined;
+  return isManagedByLibrary(object) && bootstrapEnv(object, Conventions.MYSQL_SET_NAME_ENV) !== undefined;
 }
 
 /** verify | serve | self-signed; older manifests (no MYSQL_TLS) are self-signed. */
 function tlsMode(object: KubeObject): string {
-  return bootstrapEnv(object, 'MYSQL_TLS') ?? 'self-signed';
+  return bootstrapEnv(object, Conventions.MYSQL_TLS_ENV) ?? 'self-signed';
 }
 
 const UNVERIFIED_REASON

@@ -2,6 +2,7 @@
  * Internal helpers: turning plain manifests into identified objects, and comparing values the way
  * the API server does (maps are unordered, lists are ordered, empty == absent).
  */
+import { Conventions } from 'cdk8s-stateful';
 import { ManifestError, ObjectRef } from './model';
 
 /** A JSON-like mapping. */
@@ -19,35 +20,6 @@ export interface KubeObject {
   readonly body: JsonMap;
 }
 
-// Kinds whose objects live outside namespaces. A namespace written on them is ignored by the API
-// server, so it must not make two manifests of the same object look different.
-const CLUSTER_SCOPED = new Set([
-  'APIService',
-  'CertificateSigningRequest',
-  'ClusterRole',
-  'ClusterRoleBinding',
-  'ComponentStatus',
-  'CSIDriver',
-  'CSINode',
-  'CustomResourceDefinition',
-  'FlowSchema',
-  'IngressClass',
-  'MutatingWebhookConfiguration',
-  'Namespace',
-  'Node',
-  'PersistentVolume',
-  'PodSecurityPolicy',
-  'PriorityClass',
-  'PriorityLevelConfiguration',
-  'RuntimeClass',
-  'StorageClass',
-  'ValidatingAdmissionPolicy',
-  'ValidatingAdmissionPolicyBinding',
-  'ValidatingWebhookConfiguration',
-  'VolumeAttachment',
-  'VolumeAttributesClass',
-]);
-
 /** True for a plain mapping (not null, not an array). */
 export function isRecord(value: unknown): value is JsonMap {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -63,6 +35,11 @@ export function get(value: unknown, ...keys: string[]): unknown {
     current = current[key];
   }
   return current;
+}
+
+/** True for an object this library emitted (its managed-by label). */
+export function isManagedByLibrary(object: KubeObject): boolean {
+  return getString(object.body, 'metadata', 'labels', Conventions.MANAGED_BY_LABEL) === Conventions.MANAGED_BY;
 }
 
 /** A nested non-empty string, or undefined. */
@@ -194,8 +171,8 @@ function identify(body: JsonMap, defaultNamespace?: string): KubeObject {
   const apiVersion = String(body.apiVersion);
   const kind = String(body.kind);
   const name = String(get(body, 'metadata', 'name'));
-  const namespace = CLUSTER_SCOPED.has(kind) ? undefined : getString(body, 'metadata', 'namespace') ?? defaultNamespace;
   const group = groupOf(apiVersion);
+  const namespace = Conventions.isClusterScoped(group, kind) ? undefined : getString(body, 'metadata', 'namespace') ?? defaultNamespace;
   const display = displayRef(kind, name, namespace);
   const ref: ObjectRef = namespace === undefined ? { apiVersion, kind, name, display } : { apiVersion, kind, namespace, name, display };
   return {

@@ -1,4 +1,4 @@
-import { CheckResult, Finding, ManifestError, Severity, checkUpgrade } from '../../src/guard';
+import { CheckResult, Finding, ManifestError, Severity, checkUpgrade } from '../src';
 import { unbound } from './helpers';
 
 type Obj = Record<string, unknown>;

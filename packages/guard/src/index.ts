@@ -8,5 +8,3 @@ export { loadManifests, loadManifestsAtRevision, parseManifests } from './load';
 export type { RevisionManifests } from './load';
 export { ManifestError, Severity } from './model';
 export type { CheckOptions, CheckResult, Finding, ObjectRef } from './model';
-
-export { UpgradeGuard } from './lazy';

@@ -1,7 +1,7 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ManifestError, loadManifests, parseManifests } from '../../src/guard';
+import { ManifestError, loadManifests, parseManifests } from '../src';
 import { tempDir } from './helpers';
 
 const tmp = tempDir('guard-load-');

@@ -2,6 +2,7 @@
  * Rules for other kinds: immutable fields of Services, StorageClasses, PersistentVolumeClaims, workload
  * selectors and Jobs, plus removals that delete data and kind/group changes.
  */
+import { Conventions } from 'cdk8s-stateful';
 import { Draft, RuleContext, expansionNote, kubectl, quantityComparator } from './draft';
 import { withJobSpecDefaults } from './defaults';
 import { Severity } from './model';
@@ -18,6 +19,7 @@ import {
   getNumber,
   getString,
   isEmpty,
+  isManagedByLibrary,
   isRecord,
   render,
 } from './objects';
@@ -138,27 +140,27 @@ export function serviceChanges(oldObject: KubeObject, newObject: KubeObject): Dr
  * running cluster would silently do nothing.
  */
 export function mysqlConfigChanges(oldObject: KubeObject, newObject: KubeObject): Draft[] {
-  const isMySql = (o: KubeObject) => getString(o.body, 'metadata', 'labels', 'app.kubernetes.io/managed-by') === 'cdk8s-stateful'
-    && getString(o.body, 'data', 'bootstrap.sh') !== undefined;
+  const isMySql = (o: KubeObject) => isManagedByLibrary(o) && getString(o.body, 'data', Conventions.MYSQL_BOOTSTRAP_SCRIPT_KEY) !== undefined;
   if (!isMySql(oldObject) || !isMySql(newObject)) return [];
-  const oldSql = getString(oldObject.body, 'data', 'init.sql');
-  const newSql = getString(newObject.body, 'data', 'init.sql');
+  const oldSql = getString(oldObject.body, 'data', Conventions.MYSQL_INIT_SQL_KEY);
+  const newSql = getString(newObject.body, 'data', Conventions.MYSQL_INIT_SQL_KEY);
   if (oldSql === newSql) return [];
-  const set = getString(newObject.body, 'metadata', 'labels', 'app.kubernetes.io/instance') ?? '<name>';
+  const set = getString(newObject.body, 'metadata', 'labels', Conventions.INSTANCE_LABEL) ?? '<name>';
   const ns = oldObject.ref.namespace ? ` -n ${oldObject.ref.namespace}` : '';
   return [fieldDraft(
     'mysql-init-sql-changed',
     Severity.BLOCK,
     oldObject,
-    'data["init.sql"]',
+    `data["${Conventions.MYSQL_INIT_SQL_KEY}"]`,
     oldSql,
     newSql,
     'ReplicatedMySql runs initSql once, when the primary initializes an empty data directory (a new cluster). On a cluster that '
     + 'already holds data the change does nothing: the new SQL would never run.',
     `Run the new SQL yourself on the primary, then accept this finding (keeping initSql in code documents it for new clusters):
-  kubectl${ns} exec -i ${set}-0 -c mysql -- bash -c 'mysql -uroot -p"$MYSQL_ROOT_PASSWORD"' < new.sql
+  kubectl${ns} exec -i ${set}-0 -c ${Conventions.MYSQL_CONTAINER} -- bash -c 'mysql --defaults-extra-file=<(printf "[client]\\nuser=root\\npassword=\\"%s\\"\\n" "$(cat ${Conventions.MYSQL_ROOT_PASSWORD_FILE})")' < new.sql
 `
-  + `(${set}-0 if it is the primary: the member the write Service ${set}-primary selects.) A cluster created from these manifests runs it by itself.`,
+  + `(${set}-0 if it is the primary: the member the write Service ${set}${Conventions.MYSQL_PRIMARY_SERVICE_SUFFIX} selects.) `
+  + 'A cluster created from these manifests runs it by itself.',
     oldSql === undefined ? 'initSql added' : newSql === undefined ? 'initSql removed' : 'initSql changed',
   )];
 }

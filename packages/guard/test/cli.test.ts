@@ -1,8 +1,8 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { main } from '../../src/cli';
-import { UpgradeGuard } from '../../src/guard';
+import { main } from '../src/cli';
+import { checkUpgrade, formatFindings, formatFindingsJson, loadManifests, loadManifestsAtRevision } from '../src';
 import { tempDir, unbound } from './helpers';
 
 interface Run {
@@ -108,7 +108,7 @@ describe('cdk8s-stateful check --base', () => {
 
   test.each([['--version'], ['-V']])('GIVEN %s WHEN run THEN the package version is printed and the exit code is 0', (flag) => {
     // GIVEN
-    const version = (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+    const version = (JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
     // WHEN
     const result = run(flag);
     // THEN
@@ -418,7 +418,7 @@ describe('cdk8s-stateful check --base-ref', () => {
     // GIVEN
     const repo = repoWithLinkedDist();
     // WHEN
-    const atHead = UpgradeGuard.loadAtRevision(path.join(repo, 'dist'), 'HEAD');
+    const atHead = loadManifestsAtRevision(path.join(repo, 'dist'), 'HEAD');
     // THEN
     expect(atHead.existed).toBe(true);
     expect(atHead.files).toEqual(['HEAD:dist/db.yaml', 'HEAD:dist/service.yaml']);
@@ -535,14 +535,14 @@ describe('cdk8s-stateful check --base-ref', () => {
   });
 });
 
-describe('UpgradeGuard', () => {
-  test('GIVEN manifests on disk WHEN the static methods are used THEN they load, check and format like the functions', () => {
+describe('the guard as a library', () => {
+  test('GIVEN manifests on disk WHEN loaded, checked and formatted by the exported functions THEN they agree with the CLI', () => {
     // GIVEN
     const { oldDir, newDir } = folders('2Gi');
     // WHEN
-    const result = UpgradeGuard.check(UpgradeGuard.load(oldDir), UpgradeGuard.load(newDir), { namespace: 'shop' });
-    const text = UpgradeGuard.format(result);
-    const json = JSON.parse(UpgradeGuard.formatJson(result));
+    const result = checkUpgrade(loadManifests(oldDir), loadManifests(newDir), { namespace: 'shop' });
+    const text = formatFindings(result);
+    const json = JSON.parse(formatFindingsJson(result));
     // THEN
     expect(result.blocking).toBe(true);
     expect(result.findings.map((f) => unbound(f.id))).toEqual([GROWN_ID]);
@@ -553,10 +553,10 @@ describe('UpgradeGuard', () => {
   test('GIVEN a reviewed id WHEN passed to check THEN the finding is accepted', () => {
     // GIVEN
     const { oldDir, newDir } = folders('2Gi');
-    const [before, after] = [UpgradeGuard.load(oldDir), UpgradeGuard.load(newDir)];
-    const id = UpgradeGuard.check(before, after).findings[0].id;
+    const [before, after] = [loadManifests(oldDir), loadManifests(newDir)];
+    const id = checkUpgrade(before, after).findings[0].id;
     // WHEN
-    const result = UpgradeGuard.check(before, after, { accept: [id] });
+    const result = checkUpgrade(before, after, { accept: [id] });
     // THEN
     expect(result.blocking).toBe(false);
     expect(result.findings[0].accepted).toBe(true);

@@ -1,58 +1,24 @@
 /**
- * End to end: the compiled CLI in a real node process, so exit codes, stdout/stderr and the shebang entry
- * point are what a CI job sees. Compiles src/cli.ts (and what it imports) into a temporary folder; lib/ is
- * not used, since a fresh clone has none.
+ * End to end: the CLI as npm installs it (the `cdk8s-stateful` bin, run through its shebang), so exit
+ * codes, stdout/stderr and the entry point are what a CI job sees. Uses the build of `npm run build`,
+ * which `npm test` runs first.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { tempDir } from './helpers';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-
-let out: string;
+const BIN = path.resolve(__dirname, '..', '..', '..', 'node_modules', '.bin', 'cdk8s-stateful');
 
 beforeAll(() => {
-  out = fs.mkdtempSync(path.join(os.tmpdir(), 'guard-e2e-build-'));
-  const tsc = spawnSync(
-    process.execPath,
-    [
-      require.resolve('typescript/bin/tsc'),
-      path.join(ROOT, 'src', 'cli.ts'),
-      '--outDir',
-      out,
-      '--rootDir',
-      path.join(ROOT, 'src'),
-      '--target',
-      'ES2022',
-      '--module',
-      'commonjs',
-      '--strict',
-      '--skipLibCheck',
-      '--types',
-      'node',
-    ],
-    { encoding: 'utf8' },
-  );
-  if (tsc.status !== 0) {
-    throw new Error(`tsc failed:\n${tsc.stdout}${tsc.stderr}`);
-  }
-});
-
-afterAll(() => {
-  fs.rmSync(out, { recursive: true, force: true });
+  if (!fs.existsSync(BIN)) throw new Error(`${BIN} is missing: run npm install (it links the bin) and npm run build first`);
 });
 
 const tmp = tempDir('guard-e2e-');
 const write = tmp.write;
 
 function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  // NODE_PATH: the build lives outside the repository, so `yaml` is found through the repository's node_modules.
-  const result = spawnSync(process.execPath, [path.join(out, 'cli.js'), ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules') },
-  });
+  const result = spawnSync(BIN, args, { encoding: 'utf8' });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

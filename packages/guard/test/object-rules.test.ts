@@ -1,4 +1,9 @@
-import { CheckResult, Finding, ManifestError, Severity, checkUpgrade, findingId, formatFindings, formatFindingsJson } from '../../src/guard';
+import { CheckResult, Finding, ManifestError, Severity, checkUpgrade, findingId, formatFindings, formatFindingsJson } from '../src';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Conventions } from 'cdk8s-stateful';
 import { unbound } from './helpers';
 
 type Obj = Record<string, unknown>;
@@ -721,7 +726,24 @@ describe('mysql-init-sql-changed', () => {
     expect(unbound(f.id)).toBe('mysql-init-sql-changed:ConfigMap/shop/db-config:data["init.sql"]');
     expect(f.change).toBe(change);
     expect(f.reason).toMatch(/runs initSql once, when the primary initializes an empty data directory/);
-    expect(f.fix).toContain('kubectl -n shop exec -i db-0 -c mysql -- bash -c \'mysql -uroot -p"$MYSQL_ROOT_PASSWORD"\' < new.sql');
+    expect(f.fix).toContain('kubectl -n shop exec -i db-0 -c mysql -- bash -c \'mysql --defaults-extra-file=');
+  });
+
+  test('the printed command gives mysql the root password from the credentials file, not the command line', () => {
+    // GIVEN the fix's bash program, with the credentials file and mysql replaced by stand-ins
+    const fix = checkUpgrade([mysqlConfig('A;')], [mysqlConfig('B;')]).findings[0].fix;
+    const program = /bash -c '(.*)' < new\.sql/.exec(fix)?.[1];
+    expect(program).toBeDefined();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'guard-fix-'));
+    const password = path.join(dir, 'root-password');
+    fs.writeFileSync(password, 'secret pw');
+    const standIn = 'mysql() { [[ $1 == --defaults-extra-file=* ]] && cat "${1#--defaults-extra-file=}"; }; ';
+    // WHEN
+    const run = spawnSync('bash', ['-c', standIn + program!.split(Conventions.MYSQL_ROOT_PASSWORD_FILE).join(password)], { encoding: 'utf8' });
+    fs.rmSync(dir, { recursive: true, force: true });
+    // THEN
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe('[client]\nuser=root\npassword="secret pw"\n');
   });
 
   test('other changes of the ConfigMap, and other ConfigMaps, are not findings', () => {

@@ -1,4 +1,4 @@
-import { compareQuantities, parseQuantity } from '../../src/guard/quantity';
+import { compareQuantities, parseQuantity } from '../src/quantity';
 
 describe('quantity parser', () => {
   test.each([

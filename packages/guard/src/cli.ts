@@ -4,9 +4,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ManifestError, checkUpgrade, formatFindings, formatFindingsJson, loadManifests, loadManifestsAtRevision } from './guard';
-import { kubernetesMinor } from './guard/draft';
-import { errorCode } from './guard/objects';
+import { ManifestError, checkUpgrade, formatFindings, formatFindingsJson, loadManifests, loadManifestsAtRevision } from './index';
+import { kubernetesMinor } from './draft';
+import { errorCode } from './objects';
 
 /** Where the CLI writes; `process.stdout` / `process.stderr` fit. */
 export interface CliIo {

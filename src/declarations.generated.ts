@@ -9,6 +9,11 @@ export const DECLARED: { readonly [iface: string]: { readonly [prop: string]: De
   AddEnvOptions: {
     container: { type: 'string', optional: true },
   },
+  AllowIngressOptions: {
+    podLabels: { type: '{ [key: string]: string; }', optional: false },
+    namespaceLabels: { type: '{ [key: string]: string; }', optional: true },
+    ports: { type: 'string[]', optional: true },
+  },
   CertificateIssuerRef: {
     name: { type: 'string', optional: false },
     kind: { type: 'string', optional: true },
@@ -166,6 +171,9 @@ export const DECLARED: { readonly [iface: string]: { readonly [prop: string]: De
     port: { type: 'number', optional: false },
     protocol: { type: 'Protocol', optional: true },
     servicePort: { type: 'number', optional: true },
+  },
+  ProtectPodOptions: {
+    name: { type: 'string', optional: true },
   },
   PvcRetentionPolicy: {
     whenDeleted: { type: 'PvcRetention', optional: true },

@@ -16,6 +16,8 @@ export type {
 } from './app/props';
 export { StatefulApp } from './app/stateful-app';
 export type { AddEnvOptions } from './app/stateful-app';
+export type { ProtectPodOptions } from './app/budget';
+export type { AllowIngressOptions } from './app/network-policy';
 
 // The names the constructs write that tools reading manifests rely on (the guard: packages/guard).
 export { Conventions } from './conventions';

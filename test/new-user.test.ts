@@ -25,11 +25,13 @@ function synthAll(app: App): Manifest[] {
   return objects;
 }
 
-/** The NetworkPolicy rule admitting clients on 3306 (the second rule; the first is the members'). */
+/** The peers the NetworkPolicy admits on 3306 besides the members (the first peer of the first rule). */
 function clientPeers(objects: Manifest[], name = 'mysql'): unknown[] {
   const np = find(objects, 'NetworkPolicy', name);
-  expect(np.spec.ingress[0].from).toEqual([{ podSelector: { matchLabels: np.spec.podSelector.matchLabels } }]);
-  return np.spec.ingress[1].from;
+  const rules = np.spec.ingress as Array<{ from: unknown[]; ports: unknown[] }>;
+  for (const rule of rules) expect(rule.ports).toEqual([{ protocol: 'TCP', port: 3306 }]);
+  expect(rules[0].from[0]).toEqual({ podSelector: { matchLabels: np.spec.podSelector.matchLabels } });
+  return rules.flatMap((rule) => rule.from).slice(1);
 }
 
 function expectWired(

@@ -1,6 +1,7 @@
 /** The PodDisruptionBudget of an app: decided and rendered in one place. */
 import { Validator } from '../errors';
 import { k8s } from '../kube';
+import { POD_NAME_LABEL } from '../names';
 import { DisruptionBudget } from './options';
 
 /** The budget an app gets: the prop, else maxUnavailable 1 with more than one replica. */
@@ -30,4 +31,60 @@ export function budgetSpec(budget: DisruptionBudget, selector: k8s.LabelSelector
     minAvailable: budget.minAvailablePods !== undefined ? k8s.IntOrString.fromNumber(budget.minAvailablePods) : undefined,
     unhealthyPodEvictionPolicy: 'AlwaysAllow',
   };
+}
+
+/** Options of {@link StatefulApp.protectPod}. */
+export interface ProtectPodOptions {
+  /**
+   * Name of the pod's own PodDisruptionBudget.
+   * @default - `<app>-<ordinal>`
+   */
+  readonly name?: string;
+}
+
+/**
+ * The disruption budgets of an app: its own (every pod, or every pod but the protected one), and the
+ * protected pod's, with maxUnavailable 0. The two never select the same pod: the eviction API refuses
+ * to evict a pod under two budgets.
+ */
+export class AppBudgets {
+  private protectedPod?: string;
+
+  constructor(private readonly budget: DisruptionBudget, private readonly selectorLabels: { [key: string]: string }) {}
+
+  public get enabled(): boolean {
+    return hasBudget(this.budget);
+  }
+
+  /** Refuses protecting `podName` when a pod already is, or when the app's budget cannot count one pod less. */
+  public checkProtect(v: Validator, podName: string, replicas: number): void {
+    if (this.protectedPod !== undefined) {
+      v.fail('protectPod(ordinal)', podName, `cannot be protected: ${this.protectedPod} already is (one pod per app)`, 'protect one pod only');
+    }
+    // The app's budget now counts the other pods only.
+    chooseBudget(v, this.budget, replicas - 1);
+  }
+
+  /** Leaves `podName` out of the app's budget (after checkProtect). */
+  public protect(podName: string): void {
+    this.protectedPod = podName;
+  }
+
+  /** The app's budget's spec (at synth: a pod may be protected after construction). */
+  public appSpec(): k8s.PodDisruptionBudgetSpec {
+    const selector: k8s.LabelSelector = this.protectedPod === undefined
+      ? { matchLabels: { ...this.selectorLabels } }
+      : { matchLabels: { ...this.selectorLabels }, matchExpressions: [{ key: POD_NAME_LABEL, operator: 'NotIn', values: [this.protectedPod] }] };
+    return budgetSpec(this.budget, selector);
+  }
+
+  /** The protected pod's budget: no voluntary disruption while it is Ready. */
+  public podSpec(podName: string): k8s.PodDisruptionBudgetSpec {
+    return {
+      selector: { matchLabels: { ...this.selectorLabels, [POD_NAME_LABEL]: podName } },
+      maxUnavailable: k8s.IntOrString.fromNumber(0),
+      // A pod that is not Ready serves nothing: its node may be drained.
+      unhealthyPodEvictionPolicy: 'AlwaysAllow',
+    };
+  }
 }

@@ -36,20 +36,44 @@ export function tcpPorts(ports: PortOptions[]): k8s.NetworkPolicyPort[] {
   return ports.map((p) => ({ protocol: p.protocol ?? 'TCP', port: k8s.IntOrString.fromNumber(p.port) }));
 }
 
-/** The StatefulApp's own policy: its pods to each other, and the clients the options allow, on the app's ports. */
+/** Options of {@link StatefulApp.allowIngress}: one more kind of peer the NetworkPolicy admits. */
+export interface AllowIngressOptions {
+  /** Labels of the pods admitted (`{}`: every pod). */
+  readonly podLabels: { [key: string]: string };
+  /**
+   * Labels of the namespaces whose matching pods are admitted.
+   * @default - pods of the app's own namespace
+   */
+  readonly namespaceLabels?: { [key: string]: string };
+  /**
+   * Names of the ports they may reach (the main container's or a sidecar's, checked at synth).
+   * @default - every port of the main container
+   */
+  readonly ports?: string[];
+}
+
+/** The ports named in `names` (checked at synth, when every sidecar is known); every main port when undefined. */
+function openPorts(v: Validator, prop: string, names: string[] | undefined, ports: PortOptions[], sidecarPorts: PortOptions[]): PortOptions[] {
+  if (names === undefined) return ports;
+  const byName = new Map([...ports, ...sidecarPorts].map((p) => [p.name, p]));
+  return names.map((n, i) => {
+    const port = byName.get(n);
+    if (!port) v.fail(`${prop}[${i}]`, n, `is not a port of the app (ports: ${[...byName.keys()].join(', ') || 'none'})`, 'name one of the app\'s ports');
+    return port;
+  });
+}
+
+/**
+ * The StatefulApp's own policy: its pods to each other and the clients `options` allow, on the app's
+ * ports; then one rule per `allowIngress` call.
+ */
 export function appPolicySpec(
   v: Validator, options: NetworkPolicyOptions, selector: StringMap, ports: PortOptions[], sidecarPorts: PortOptions[],
+  extra: AllowIngressOptions[] = [],
 ): k8s.NetworkPolicySpec {
   checkSelectorMap(v, 'networkPolicy.clientPodLabels', options.clientPodLabels);
   checkSelectorMap(v, 'networkPolicy.clientNamespaceLabels', options.clientNamespaceLabels);
-  const byName = new Map([...ports, ...sidecarPorts].map((p) => [p.name, p]));
-  const open = options.ports === undefined
-    ? ports
-    : options.ports.map((n, i) => {
-        const port = byName.get(n);
-        if (!port) v.missing(`networkPolicy.ports[${i}]`, n, `is not a port of the app (ports: ${[...byName.keys()].join(', ') || 'none'})`, 'name one of the app\'s ports');
-        return port;
-      });
+  const open = openPorts(v, 'networkPolicy.ports', options.ports, ports, sidecarPorts);
   const ingress: k8s.NetworkPolicyIngressRule[] = [];
   if (open.length > 0) {
     const clients = peersOf({ pods: options.clientPodLabels ?? {}, namespaces: options.clientNamespaceLabels, sameNamespace: true });
@@ -57,5 +81,20 @@ export function appPolicySpec(
     const own = options.clientPodLabels === undefined ? [] : [{ podSelector: { matchLabels: { ...selector } } }];
     ingress.push({ from: [...own, ...clients], ports: tcpPorts(open) });
   }
+  extra.forEach((allow, i) => {
+    const peers = peersOf({ pods: allow.podLabels, namespaces: allow.namespaceLabels, sameNamespace: allow.namespaceLabels === undefined });
+    ingress.push({ from: peers, ports: tcpPorts(openPorts(v, `allowIngress #${i + 1} ports`, allow.ports, ports, sidecarPorts)) });
+  });
   return { podSelector: { matchLabels: { ...selector } }, policyTypes: ['Ingress'], ingress };
+}
+
+/** Checks what `allowIngress` is given at the call (the ports wait for synth: a sidecar may come later). */
+export function checkAllowIngress(v: Validator, options: AllowIngressOptions): void {
+  const prop = 'allowIngress';
+  for (const [key, value] of Object.entries(options.podLabels)) {
+    if (checkQualifiedKey(key)) v.fail(`${prop} podLabels key`, key, checkQualifiedKey(key), 'use a label key like "app.kubernetes.io/name"');
+    if (checkLabelValue(value)) v.fail(`${prop} podLabels.${key}`, value, checkLabelValue(value), 'use a label value');
+  }
+  checkSelectorMap(v, `${prop} namespaceLabels`, options.namespaceLabels);
+  if (options.ports !== undefined && options.ports.length === 0) v.fail(`${prop} ports`, options.ports, 'is empty: the rule would admit every port', 'name at least one port, or leave ports out');
 }

@@ -5,11 +5,11 @@ import { shapeOf } from '../shapes';
 import { ContainerOptions, EnvSource } from '../container';
 import { futurePath, StatefulValidationError, Validator } from '../errors';
 import { k8s, KubeConfigMap, KubeNetworkPolicy, KubePodDisruptionBudget, KubeService, KubeStatefulSet } from '../kube';
-import { checkConfigKey, checkEnvName, podHostName, serviceHostName } from '../names';
+import { checkConfigKey, checkDns1123Subdomain, checkEnvName, podHostName, serviceHostName } from '../names';
 import { registerObject } from '../registry';
-import { budgetSpec, chooseBudget, hasBudget } from './budget';
+import { AppBudgets, chooseBudget, ProtectPodOptions } from './budget';
 import { checkAnnotation, checkLabel, objectMeta } from './metadata';
-import { appPolicySpec } from './network-policy';
+import { AllowIngressOptions, appPolicySpec, checkAllowIngress } from './network-policy';
 import { renderStatefulSet, RenderedPod } from './pod-template';
 import { EmptyDirOptions, ServiceOptions, StatefulAppProps, VolumeClaimOptions } from './props';
 import { checkServiceOptions, headlessServiceSpec, ServiceContext, serviceMetadata, serviceProps } from './services';
@@ -25,7 +25,7 @@ export interface AddEnvOptions {
 }
 
 /** Ids of the app's own children, which `addService` cannot take. */
-const RESERVED_IDS = ['Resource', 'Service', 'ReadService', 'ConfigMap', 'DisruptionBudget', 'NetworkPolicy'];
+const RESERVED_IDS = ['Resource', 'Service', 'ReadService', 'ConfigMap', 'DisruptionBudget', 'NetworkPolicy', 'ProtectedPodBudget'];
 const KIND = 'StatefulApp';
 
 /**
@@ -74,6 +74,9 @@ export class StatefulApp extends Construct {
   public readonly networkPolicy?: k8s.KubeNetworkPolicy;
 
   private readonly state: AppState;
+  private readonly budgets: AppBudgets;
+  /** Peers `allowIngress` added to the NetworkPolicy. */
+  private readonly ingress: AllowIngressOptions[] = [];
   private readonly clusterDomain: string;
   private configMap_?: k8s.KubeConfigMap;
   private version = 0;
@@ -120,10 +123,11 @@ export class StatefulApp extends Construct {
       spec: Lazy.any({ produce: () => headlessServiceSpec(this.state.v, this.context()) }) as unknown as k8s.ServiceSpec,
     });
     if (props.readService !== undefined) this.readService = this.serviceChild('ReadService', 'readService', props.readService, `${state.name}-read`);
-    if (hasBudget(budget)) {
+    this.budgets = new AppBudgets(budget, state.selectorLabels);
+    if (this.budgets.enabled) {
       this.podDisruptionBudget = new KubePodDisruptionBudget(this, 'DisruptionBudget', {
         metadata: meta(state.name),
-        spec: budgetSpec(budget, { matchLabels: { ...state.selectorLabels } }),
+        spec: Lazy.any({ produce: () => this.budgets.appSpec() }) as unknown as k8s.PodDisruptionBudgetSpec,
       });
     }
     if (policy) {
@@ -131,7 +135,8 @@ export class StatefulApp extends Construct {
         metadata: meta(state.name),
         spec: Lazy.any({ produce: () => {
           const pod = this.rendered();
-          return appPolicySpec(this.state.v, this.state.props.networkPolicy ?? {}, this.state.selectorLabels, pod.ports, pod.sidecarPorts);
+          const options = this.state.props.networkPolicy ?? {};
+          return appPolicySpec(this.state.v, options, this.state.selectorLabels, pod.ports, pod.sidecarPorts, this.ingress);
         } }) as unknown as k8s.NetworkPolicySpec,
       });
     }
@@ -302,6 +307,42 @@ export class StatefulApp extends Construct {
     checkLabel(this.state.v, 'podLabels', key, value, true);
     this.state.podLabels[key] = value;
     this.changed();
+  }
+
+  /**
+   * Protects pod `ordinal` from voluntary disruptions (node drains, evictions) with a budget of its own,
+   * maxUnavailable 0, and leaves it out of the app's budget, which then counts the other pods. For the one
+   * pod whose loss costs most, such as a database's primary. One pod per app.
+   */
+  public protectPod(ordinal: number, options: ProtectPodOptions = {}): k8s.KubePodDisruptionBudget {
+    const v = this.state.v;
+    checkShape(v, 'protectPod options', options, shapeOf('ProtectPodOptions'));
+    const podName = this.podName(ordinal);
+    if (ordinal >= this.startOrdinal + this.replicas) {
+      v.fail('protectPod(ordinal)', ordinal, `is not a pod of the app (ordinals ${this.startOrdinal}..${this.startOrdinal + this.replicas - 1})`, 'pass the ordinal of a pod');
+    }
+    const name = options.name ?? podName;
+    const problem = checkDns1123Subdomain(name);
+    if (problem) v.fail('protectPod options.name', name, problem, 'use a name such as "db-primary"');
+    this.budgets.checkProtect(v, podName, this.replicas);
+    registerObject(this, v, 'protectPod options.name', { kind: 'policy/PodDisruptionBudget', namespace: this.namespace, name }, 'give the budget another name');
+    this.budgets.protect(podName);
+    return new KubePodDisruptionBudget(this, 'ProtectedPodBudget', {
+      metadata: objectMeta(this.namespace, this.state.objectLabels, this.state.objectAnnotations, name),
+      spec: this.budgets.podSpec(podName),
+    });
+  }
+
+  /**
+   * Admits more peers through the app's NetworkPolicy: pods with `podLabels` in the app's namespace (or in
+   * the namespaces with `namespaceLabels`), on the named ports. Each call adds one rule.
+   */
+  public allowIngress(options: AllowIngressOptions): void {
+    const v = this.state.v;
+    checkShape(v, 'allowIngress', options, shapeOf('AllowIngressOptions'));
+    if (!this.networkPolicy) v.fail('allowIngress', options, 'has no NetworkPolicy to extend (networkPolicy.enabled is false)', 'enable the NetworkPolicy, or admit the peers in your own policy');
+    checkAllowIngress(v, options);
+    this.ingress.push({ ...options });
   }
 
   /** The app's rendered pod (memoized until the next change). @internal */

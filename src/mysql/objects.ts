@@ -1,16 +1,13 @@
 /**
  * The objects a ReplicatedMySql adds beside its StatefulApp, one function per job: the members'
- * access to the API server, the plaintext Secret, the cert-manager Certificate, the disruption
- * budgets, the NetworkPolicy. Each registers the names it takes, so two objects of one kind and name are refused.
+ * access to the API server, the plaintext Secret, the cert-manager Certificate (the disruption budgets and
+ * the NetworkPolicy are the StatefulApp's). Each registers the names it takes, so two objects of one kind
+ * and name are refused.
  */
-import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { budgetSpec, hasBudget } from '../app/budget';
-import { DisruptionBudget } from '../app/options';
 import { Validator } from '../errors';
 import { KubeCertificate } from '../imports/cert-manager';
-import { k8s, KubeConfigMap, KubeNetworkPolicy, KubePodDisruptionBudget, KubeRole, KubeRoleBinding, KubeSecret, KubeServiceAccount } from '../kube';
-import { POD_NAME_LABEL } from '../names';
+import { k8s, KubeConfigMap, KubeRole, KubeRoleBinding, KubeSecret, KubeServiceAccount } from '../kube';
 import { registerObject } from '../registry';
 import { MySqlPlan } from './plan';
 import { CertManagerIssuerKind } from './tls';
@@ -125,46 +122,4 @@ export function addCertificate(c: ObjectsContext): KubeCertificate | undefined {
   });
   register(c, 'tls', 'cert-manager.io/Certificate', `${name}-tls`);
   return certificate;
-}
-
-/**
- * Disruptions: the replicas' budget, and with `protect` the primary's own (maxUnavailable 0), so
- * that a drain cannot take the primary while it is the primary; the two never select the same pod
- * (the eviction API refuses pods under two budgets).
- */
-export function addBudgets(c: ObjectsContext, budget: DisruptionBudget | undefined, protect: boolean) {
-  const { name } = c.plan;
-  const primaryPod = `${name}-${c.plan.primaryOrdinal}`;
-  let replicas: k8s.KubePodDisruptionBudget | undefined;
-  let primary: k8s.KubePodDisruptionBudget | undefined;
-  if (budget && hasBudget(budget)) {
-    const selector: k8s.LabelSelector = protect
-      ? { matchLabels: { ...c.selectorLabels }, matchExpressions: [{ key: POD_NAME_LABEL, operator: 'NotIn', values: [primaryPod] }] }
-      : { matchLabels: { ...c.selectorLabels } };
-    replicas = new KubePodDisruptionBudget(c.scope, 'DisruptionBudget', { metadata: metadata(c, name), spec: budgetSpec(budget, selector) });
-    register(c, 'name', 'policy/PodDisruptionBudget', name);
-  }
-  if (protect) {
-    primary = new KubePodDisruptionBudget(c.scope, 'PrimaryDisruptionBudget', {
-      metadata: metadata(c, `${name}-primary`),
-      spec: {
-        selector: { matchLabels: { ...c.selectorLabels, [POD_NAME_LABEL]: primaryPod } },
-        maxUnavailable: k8s.IntOrString.fromNumber(0),
-        // A primary that is not Ready serves nothing: its node may be drained.
-        unhealthyPodEvictionPolicy: 'AlwaysAllow',
-      },
-    });
-    register(c, 'name', 'policy/PodDisruptionBudget', `${name}-primary`);
-  }
-  return { replicas, primary };
-}
-
-/** The members' NetworkPolicy, named as the cluster; its spec is produced at synth (clients may be wired until then). */
-export function addNetworkPolicy(c: ObjectsContext, spec: () => k8s.NetworkPolicySpec): k8s.KubeNetworkPolicy {
-  const policy = new KubeNetworkPolicy(c.scope, 'NetworkPolicy', {
-    metadata: metadata(c, c.plan.name),
-    spec: Lazy.any({ produce: spec }) as unknown as k8s.NetworkPolicySpec,
-  });
-  register(c, 'name', 'networking.k8s.io/NetworkPolicy', c.plan.name);
-  return policy;
 }

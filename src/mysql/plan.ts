@@ -205,6 +205,7 @@ export function planMySql(scope: Construct, v: Validator, id: string, props: Rep
     replicas: topology.replicas,
     ...pod,
     ...MEMBER_PROPS,
+    ...planPolicies(props, name, topology.replicas),
     volumes: [{ name: 'data', mountPath: DATA_ROOT, size: topology.storageSize, storageClass: props.storage?.storageClass }],
     config: { files, mountPath: TOOLS_DIR },
     resources,
@@ -244,10 +245,22 @@ const MEMBER_PROPS = {
   // whenever the primary is not the first ordinal (after a failover), and would keep a
   // failover's rolling update from reaching a stuck member.
   podManagementPolicy: 'Parallel' as PodManagementPolicy,
-  // ReplicatedMySql emits its own budgets (the primary's and the replicas') and NetworkPolicy.
-  disruptionBudget: DisruptionBudget.none(),
-  networkPolicy: { enabled: false },
 } satisfies Partial<StatefulAppProps>;
+
+/**
+ * The members' budget and NetworkPolicy, owned by the StatefulApp: a single instance has no budget (it
+ * could never be drained); members reach each other, and clients (the pods connectClient labels, unless
+ * given) the members, on the MySQL port only.
+ */
+function planPolicies(props: ReplicatedMySqlProps, name: string, replicas: number): Pick<StatefulAppProps, 'disruptionBudget' | 'networkPolicy'> {
+  const options = props.networkPolicy ?? {};
+  return {
+    disruptionBudget: replicas > 1 ? props.disruptionBudget : DisruptionBudget.none(),
+    networkPolicy: options.enabled === false
+      ? { enabled: false }
+      : { clientPodLabels: options.clientPodLabels ?? { [CLIENT_LABEL]: name }, clientNamespaceLabels: options.clientNamespaceLabels, ports: ['mysql'] },
+  };
+}
 
 /** The members: how many, from which ordinal, which is the primary, their server ids, their volumes' size. */
 function planTopology(v: Validator, props: ReplicatedMySqlProps, name: string) {

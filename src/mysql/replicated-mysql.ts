@@ -1,6 +1,4 @@
 import { Construct } from 'constructs';
-import { chooseBudget } from '../app/budget';
-import { peersOf, tcpPorts } from '../app/network-policy';
 import { StatefulApp } from '../app/stateful-app';
 import { checkShape } from '../check';
 import { shapeOf } from '../shapes';
@@ -11,7 +9,7 @@ import type { KubeServiceMonitor as ServiceMonitorL1 } from '../imports/monitori
 import { k8s } from '../kube';
 import { clientTarget } from './client';
 import { addMetrics, MySqlMetricsObjects } from './metrics';
-import { addBudgets, addCertificate, addMemberAccess, addNetworkPolicy, addPlaintextSecret, ObjectsContext } from './objects';
+import { addCertificate, addMemberAccess, addPlaintextSecret, ObjectsContext } from './objects';
 import { CLIENT_LABEL, KIND, planMySql, PORT, PRIMARY_ANNOTATION } from './plan';
 import { MySqlClientOptions, MySqlVersion, ReplicatedMySqlProps } from './props';
 
@@ -107,17 +105,17 @@ export class ReplicatedMySql extends Construct {
   private readonly v: Validator;
   /** Namespaces of clients `connectClient` wired from elsewhere (the NetworkPolicy admits them). */
   private readonly clientNamespaces = new Set<string>();
+  /** The labels of the pods the NetworkPolicy admits as clients. */
+  private readonly clientPodLabels: { [key: string]: string };
 
   constructor(scope: Construct, id: string, props: ReplicatedMySqlProps = {}) {
     // Everything is checked before the construct joins the tree: a refused cluster leaves nothing behind.
     const v = new Validator(futurePath(scope, id), KIND);
     const plan = planMySql(scope, v, id, props);
-    // With the primary protected by its own budget, the replicas' budget counts the replicas only.
-    const protect = plan.replicas > 1 && props.protectPrimary === true;
-    const budget = plan.replicas > 1 ? chooseBudget(v, props.disruptionBudget, protect ? plan.replicas - 1 : plan.replicas) : undefined;
     super(scope, id);
     this.v = new Validator(this, KIND);
     this.app = new StatefulApp(this, 'Resource', plan.appProps);
+    this.clientPodLabels = { ...(props.networkPolicy?.clientPodLabels ?? { [CLIENT_LABEL]: plan.name }) };
     const { name, metrics } = plan;
     this.name = name;
     this.namespace = this.app.namespace;
@@ -157,13 +155,14 @@ export class ReplicatedMySql extends Construct {
       this.metricsService = this.metricsObjects.service;
       this.serviceMonitor = this.metricsObjects.serviceMonitor;
     }
-    const budgets = addBudgets(context, budget, protect);
-    this.podDisruptionBudget = budgets.replicas;
-    this.primaryDisruptionBudget = budgets.primary;
-
-    if (props.networkPolicy?.enabled !== false) {
-      this.networkPolicy = addNetworkPolicy(context, () => this.networkPolicySpec(props));
+    // The primary may be protected from drains by its own budget; the app's then counts the replicas only.
+    if (plan.replicas > 1 && props.protectPrimary === true) {
+      this.primaryDisruptionBudget = this.app.protectPod(plan.primaryOrdinal, { name: `${name}${Conventions.MYSQL_PRIMARY_SERVICE_SUFFIX}` });
     }
+    this.podDisruptionBudget = this.app.podDisruptionBudget;
+    this.networkPolicy = this.app.networkPolicy;
+    // The exporter scrapes every member over the network.
+    if (this.metricsObjects && this.networkPolicy) this.app.allowIngress({ podLabels: this.metricsObjects.podLabels, ports: ['mysql'] });
   }
 
   /** DNS name of the write Service: always the current primary. */
@@ -258,26 +257,10 @@ export class ReplicatedMySql extends Construct {
     target.setEnv(`${prefix}USER`, { value: this.username });
     target.setEnv(`${prefix}PASSWORD`, { secret: { name: options.clientSecretName ?? this.secretName, key: this.userPasswordKey } });
     target.addPodLabel(CLIENT_LABEL, this.name);
-    if (elsewhere) this.clientNamespaces.add(target.namespace);
-  }
-
-  private networkPolicySpec(props: ReplicatedMySqlProps): k8s.NetworkPolicySpec {
-    const options = props.networkPolicy ?? {};
-    const mysqlPort = tcpPorts([{ name: 'mysql', port: PORT }]);
-    const clientPods = { ...(options.clientPodLabels ?? { [CLIENT_LABEL]: this.name }) };
-    const clients = peersOf({ pods: clientPods, namespaces: options.clientNamespaceLabels, sameNamespace: true });
-    for (const ns of [...this.clientNamespaces].sort()) {
-      clients.push(...peersOf({ pods: clientPods, namespaces: { 'kubernetes.io/metadata.name': ns }, sameNamespace: false }));
+    if (elsewhere && !this.clientNamespaces.has(target.namespace)) {
+      this.clientNamespaces.add(target.namespace);
+      const namespaceLabels = { 'kubernetes.io/metadata.name': target.namespace };
+      if (this.networkPolicy) this.app.allowIngress({ podLabels: this.clientPodLabels, namespaceLabels, ports: ['mysql'] });
     }
-    const ingress: k8s.NetworkPolicyIngressRule[] = [
-      // Members replicate from and clone each other.
-      { from: [{ podSelector: { matchLabels: { ...this.app.selectorLabels } } }], ports: mysqlPort },
-      { from: clients, ports: mysqlPort },
-    ];
-    if (this.metricsObjects) {
-      // The exporter scrapes every member over the network.
-      ingress.push({ from: [{ podSelector: { matchLabels: { ...this.metricsObjects.podLabels } } }], ports: mysqlPort });
-    }
-    return { podSelector: { matchLabels: { ...this.app.selectorLabels } }, policyTypes: ['Ingress'], ingress };
   }
 }

@@ -37,9 +37,13 @@ describe('ReplicatedMySql defaults', () => {
     expect(constructs.filter((c) => !(c instanceof ApiObject)).map((c) => c.node.path)).toEqual(['test/mysql', 'test/mysql/Resource']);
     expect(constructs.filter((c) => c instanceof ApiObject).length).toBe(objects.length);
     expect(constructs.filter((c) => c instanceof ApiObject).map((c) => c.node.path.replace('test/mysql/', '')).sort()).toEqual([
-      'DisruptionBudget', 'MemberRole', 'MemberRoleBinding', 'Members', 'MetricsConfig', 'MetricsDeployment', 'MetricsNetworkPolicy', 'MetricsService',
-      'NetworkPolicy', 'Resource/ConfigMap', 'Resource/Primary', 'Resource/ReadService', 'Resource/Resource', 'Resource/Service', 'ServiceAccount', 'ServiceMonitor',
+      'MemberRole', 'MemberRoleBinding', 'Members', 'MetricsConfig', 'MetricsDeployment', 'MetricsNetworkPolicy', 'MetricsService',
+      'Resource/ConfigMap', 'Resource/DisruptionBudget', 'Resource/NetworkPolicy', 'Resource/Primary', 'Resource/ReadService', 'Resource/Resource',
+      'Resource/Service', 'ServiceAccount', 'ServiceMonitor',
     ]);
+    // the budget and the NetworkPolicy are the StatefulApp's, extended through its public methods
+    expect(mysql.podDisruptionBudget).toBe(mysql.app.podDisruptionBudget);
+    expect(mysql.networkPolicy).toBe(mysql.app.networkPolicy);
     // the StatefulApp helpers work through it
     expect(mysql.pvcName('data', 1)).toBe('data-mysql-1');
   });
@@ -415,9 +419,15 @@ describe('ReplicatedMySql options', () => {
       podSelector: { matchLabels: selector },
       policyTypes: ['Ingress'],
       ingress: [
-        { from: [{ podSelector: { matchLabels: selector } }], ports: [{ protocol: 'TCP', port: 3306 }] },
-        // two peers: clients here, and clients in the listed namespaces
-        { from: [{ podSelector: { matchLabels: { role: 'api' } } }, { podSelector: { matchLabels: { role: 'api' } }, namespaceSelector: { matchLabels: { team: 'shop' } } }], ports: [{ protocol: 'TCP', port: 3306 }] },
+        // the members to each other, and two client peers: clients here, and clients in the listed namespaces
+        {
+          from: [
+            { podSelector: { matchLabels: selector } },
+            { podSelector: { matchLabels: { role: 'api' } } },
+            { podSelector: { matchLabels: { role: 'api' } }, namespaceSelector: { matchLabels: { team: 'shop' } } },
+          ],
+          ports: [{ protocol: 'TCP', port: 3306 }],
+        },
         // the exporter scrapes every member
         { from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'mysqld-exporter', 'app.kubernetes.io/instance': 'mysql' } } }], ports: [{ protocol: 'TCP', port: 3306 }] },
       ],
@@ -512,7 +522,7 @@ describe('connectClient wires a cdk8s-plus-28 Deployment', () => {
     expect(d.spec.template.metadata.labels['cdk8s-stateful.io/mysql-client']).toBe('mysql');
     // the NetworkPolicy's client rule selects exactly these pods
     const np = find(objects, 'NetworkPolicy', 'mysql');
-    expect(np.spec.ingress[1].from[0].podSelector.matchLabels).toEqual({ 'cdk8s-stateful.io/mysql-client': 'mysql' });
+    expect(np.spec.ingress[0].from[1].podSelector.matchLabels).toEqual({ 'cdk8s-stateful.io/mysql-client': 'mysql' });
   });
 
   test('a prefix and a chosen container', () => {

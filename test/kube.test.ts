@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import { ApiObject, App, Chart, JsonPatch, Lazy, Testing } from 'cdk8s';
-import * as stock from 'cdk8s-plus-28/lib/imports/k8s';
+import { k8s as stock } from 'cdk8s-plus-28';
 import { buildExample } from '../examples/typescript/example';
 import { addClaimTemplateKinds, KubeService, RENAMED_FIELDS, toKubernetesJson } from '../src/kube';
 import { MATRIX } from './cluster/matrix';

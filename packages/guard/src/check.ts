@@ -5,18 +5,18 @@ import { createHash } from 'crypto';
 import { Draft, RuleContext, kubernetesMinor } from './draft';
 import { CheckOptions, CheckResult, Finding, ObjectRef, Severity } from './model';
 import { KubeObject, compareText, objectId, renderShort, toKubeObjects } from './objects';
+import { jobChanges } from './rules-jobs';
 import {
-  jobChanges,
   namespaceUnset,
   pvcChanges,
   removedObjects,
-  mysqlConfigChanges,
   serviceChanges,
   storageClassChanges,
   workloadSelectorChanges,
 } from './rules-objects';
-import { mysqlSetChanges, mysqlSetsAdded } from './rules-mysql';
-import { statefulSetChanges, statefulSetLifecycle } from './rules-statefulset';
+import { mysqlConfigChanges, mysqlSetChanges, mysqlSetsAdded } from './rules-mysql';
+import { statefulSetLifecycle } from './rules-lifecycle';
+import { statefulSetChanges } from './rules-statefulset';
 
 type PairRule = (oldObject: KubeObject, newObject: KubeObject, ctx: RuleContext) => Draft[];
 

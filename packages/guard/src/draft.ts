@@ -2,7 +2,7 @@
  * What rules produce (findings before ids, acceptance and sorting are applied) and what they can look up.
  */
 import { ManifestError, Severity } from './model';
-import { KubeObject, getString, isRecord } from './objects';
+import { KubeObject, getString, isRecord, render } from './objects';
 import { compareQuantities } from './quantity';
 
 /** A finding as a rule reports it; `check.ts` turns it into a public `Finding`. */
@@ -109,4 +109,25 @@ export function quantityComparator(path: string, a: unknown, b: unknown): boolea
 /** `kubectl -n NS` (or plain `kubectl` for objects without a namespace). */
 export function kubectl(object: KubeObject): string {
   return object.ref.namespace ? `kubectl -n ${object.ref.namespace}` : 'kubectl';
+}
+
+// Argo CD deletes and re-creates an object with both options; Replace=true alone replaces in place, which
+// the API server refuses for immutable fields just like an update.
+export const ARGO_REPLACE = 'argocd.argoproj.io/sync-options: Force=true,Replace=true';
+
+/** A finding about one field, its values rendered as written. */
+export function fieldDraft(
+  rule: string,
+  severity: Severity,
+  object: KubeObject,
+  field: string,
+  oldValue: unknown,
+  newValue: unknown,
+  reason: string,
+  fix: string,
+  change?: string,
+): Draft {
+  return {
+    rule, severity, object, field, oldValue: render(oldValue), newValue: render(newValue), ...(change !== undefined ? { change } : {}), reason, fix,
+  };
 }

@@ -4,7 +4,8 @@
  */
 export { checkUpgrade, findingId } from './check';
 export { formatFindings, formatFindingsJson } from './format';
-export { loadManifests, loadManifestsAtRevision, parseManifests } from './load';
-export type { RevisionManifests } from './load';
+export { loadManifests, parseManifests } from './load';
+export { loadManifestsAtRevision } from './load-git';
+export type { RevisionManifests } from './load-git';
 export { ManifestError, Severity } from './model';
 export type { CheckOptions, CheckResult, Finding, ObjectRef } from './model';

@@ -383,3 +383,14 @@ export function listNames(names: string[]): string {
   }
   return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
 }
+
+/** The same fields of a mapping, only those listed. */
+export function pick(value: unknown, keys: readonly string[]): JsonMap {
+  const result: JsonMap = {};
+  for (const key of keys) {
+    if (isRecord(value) && value[key] !== undefined) {
+      result[key] = value[key];
+    }
+  }
+  return result;
+}

@@ -3,7 +3,7 @@
  * cannot roll out safely, and settings a reviewer should know about.
  */
 import { Conventions } from 'cdk8s-stateful';
-import { Draft } from './draft';
+import { Draft, fieldDraft } from './draft';
 import { Severity } from './model';
 import { KubeObject, getArray, getString, isManagedByLibrary, isRecord } from './objects';
 
@@ -71,4 +71,35 @@ export function mysqlSetsAdded(added: KubeObject[]): Draft[] {
     reason: UNVERIFIED_REASON,
     fix: UNVERIFIED_FIX,
   }));
+}
+
+/**
+ * ConfigMap of a ReplicatedMySql (`init.sql` beside `bootstrap.sh`, managed by cdk8s-stateful):
+ * initSql runs only when the primary initializes an empty data directory, so changing it on a
+ * running cluster would silently do nothing.
+ */
+export function mysqlConfigChanges(oldObject: KubeObject, newObject: KubeObject): Draft[] {
+  const isMySql = (o: KubeObject) => isManagedByLibrary(o) && getString(o.body, 'data', Conventions.MYSQL_BOOTSTRAP_SCRIPT_KEY) !== undefined;
+  if (!isMySql(oldObject) || !isMySql(newObject)) return [];
+  const oldSql = getString(oldObject.body, 'data', Conventions.MYSQL_INIT_SQL_KEY);
+  const newSql = getString(newObject.body, 'data', Conventions.MYSQL_INIT_SQL_KEY);
+  if (oldSql === newSql) return [];
+  const set = getString(newObject.body, 'metadata', 'labels', Conventions.INSTANCE_LABEL) ?? '<name>';
+  const ns = oldObject.ref.namespace ? ` -n ${oldObject.ref.namespace}` : '';
+  return [fieldDraft(
+    'mysql-init-sql-changed',
+    Severity.BLOCK,
+    oldObject,
+    `data["${Conventions.MYSQL_INIT_SQL_KEY}"]`,
+    oldSql,
+    newSql,
+    'ReplicatedMySql runs initSql once, when the primary initializes an empty data directory (a new cluster). On a cluster that '
+    + 'already holds data the change does nothing: the new SQL would never run.',
+    `Run the new SQL yourself on the primary, then accept this finding (keeping initSql in code documents it for new clusters):
+  kubectl${ns} exec -i ${set}-0 -c ${Conventions.MYSQL_CONTAINER} -- bash -c 'mysql --defaults-extra-file=<(printf "[client]\\nuser=root\\npassword=\\"%s\\"\\n" "$(cat ${Conventions.MYSQL_ROOT_PASSWORD_FILE})")' < new.sql
+`
+  + `(${set}-0 if it is the primary: the member the write Service ${set}${Conventions.MYSQL_PRIMARY_SERVICE_SUFFIX} selects.) `
+  + 'A cluster created from these manifests runs it by itself.',
+    oldSql === undefined ? 'initSql added' : newSql === undefined ? 'initSql removed' : 'initSql changed',
+  )];
 }

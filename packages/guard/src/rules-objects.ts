@@ -1,60 +1,11 @@
 /**
- * Rules for other kinds: immutable fields of Services, StorageClasses, PersistentVolumeClaims, workload
- * selectors and Jobs, plus removals that delete data and kind/group changes.
+ * Rules for other kinds: immutable fields of Services, StorageClasses, PersistentVolumeClaims and workload
+ * selectors, plus removals that delete data and kind/group changes (Jobs: rules-jobs.ts).
  */
-import { Conventions } from 'cdk8s-stateful';
-import { Draft, RuleContext, expansionNote, kubectl, quantityComparator } from './draft';
-import { withJobSpecDefaults } from './defaults';
+import { ARGO_REPLACE, Draft, RuleContext, expansionNote, fieldDraft, kubectl, quantityComparator } from './draft';
 import { Severity } from './model';
-import {
-  Change,
-  JsonMap,
-  KubeObject,
-  deepEqual,
-  describeChange,
-  diffAgainstDefaults,
-  diffWithDefaults,
-  get,
-  getArray,
-  getNumber,
-  getString,
-  isEmpty,
-  isManagedByLibrary,
-  isRecord,
-  render,
-} from './objects';
+import { JsonMap, KubeObject, deepEqual, diffWithDefaults, get, getArray, getString, isEmpty, isRecord, pick } from './objects';
 import { compareQuantities } from './quantity';
-
-function fieldDraft(
-  rule: string,
-  severity: Severity,
-  object: KubeObject,
-  field: string,
-  oldValue: unknown,
-  newValue: unknown,
-  reason: string,
-  fix: string,
-  change?: string,
-): Draft {
-  return {
-    rule, severity, object, field, oldValue: render(oldValue), newValue: render(newValue), ...(change !== undefined ? { change } : {}), reason, fix,
-  };
-}
-
-/** The same fields of a mapping, only those listed. */
-function pick(value: unknown, keys: readonly string[]): JsonMap {
-  const result: JsonMap = {};
-  for (const key of keys) {
-    if (isRecord(value) && value[key] !== undefined) {
-      result[key] = value[key];
-    }
-  }
-  return result;
-}
-
-// Argo CD deletes and re-creates an object with both options; Replace=true alone replaces in place, which
-// the API server refuses for immutable fields just like an update.
-const ARGO_REPLACE = 'argocd.argoproj.io/sync-options: Force=true,Replace=true';
 
 /** Service: clusterIP / clusterIPs are immutable; type changes to or from ExternalName are allowed but change DNS. */
 export function serviceChanges(oldObject: KubeObject, newObject: KubeObject): Draft[] {
@@ -132,37 +83,6 @@ export function serviceChanges(oldObject: KubeObject, newObject: KubeObject): Dr
     );
   }
   return drafts;
-}
-
-/**
- * ConfigMap of a ReplicatedMySql (`init.sql` beside `bootstrap.sh`, managed by cdk8s-stateful):
- * initSql runs only when the primary initializes an empty data directory, so changing it on a
- * running cluster would silently do nothing.
- */
-export function mysqlConfigChanges(oldObject: KubeObject, newObject: KubeObject): Draft[] {
-  const isMySql = (o: KubeObject) => isManagedByLibrary(o) && getString(o.body, 'data', Conventions.MYSQL_BOOTSTRAP_SCRIPT_KEY) !== undefined;
-  if (!isMySql(oldObject) || !isMySql(newObject)) return [];
-  const oldSql = getString(oldObject.body, 'data', Conventions.MYSQL_INIT_SQL_KEY);
-  const newSql = getString(newObject.body, 'data', Conventions.MYSQL_INIT_SQL_KEY);
-  if (oldSql === newSql) return [];
-  const set = getString(newObject.body, 'metadata', 'labels', Conventions.INSTANCE_LABEL) ?? '<name>';
-  const ns = oldObject.ref.namespace ? ` -n ${oldObject.ref.namespace}` : '';
-  return [fieldDraft(
-    'mysql-init-sql-changed',
-    Severity.BLOCK,
-    oldObject,
-    `data["${Conventions.MYSQL_INIT_SQL_KEY}"]`,
-    oldSql,
-    newSql,
-    'ReplicatedMySql runs initSql once, when the primary initializes an empty data directory (a new cluster). On a cluster that '
-    + 'already holds data the change does nothing: the new SQL would never run.',
-    `Run the new SQL yourself on the primary, then accept this finding (keeping initSql in code documents it for new clusters):
-  kubectl${ns} exec -i ${set}-0 -c ${Conventions.MYSQL_CONTAINER} -- bash -c 'mysql --defaults-extra-file=<(printf "[client]\\nuser=root\\npassword=\\"%s\\"\\n" "$(cat ${Conventions.MYSQL_ROOT_PASSWORD_FILE})")' < new.sql
-`
-  + `(${set}-0 if it is the primary: the member the write Service ${set}${Conventions.MYSQL_PRIMARY_SERVICE_SUFFIX} selects.) `
-  + 'A cluster created from these manifests runs it by itself.',
-    oldSql === undefined ? 'initSql added' : newSql === undefined ? 'initSql removed' : 'initSql changed',
-  )];
 }
 
 // Fields the API server refuses to update on a StorageClass, and what it assumes when they are absent.
@@ -279,151 +199,6 @@ export function workloadSelectorChanges(oldObject: KubeObject, newObject: KubeOb
       + `and let GitOps re-create it (its pods are replaced: expect a short outage):\n  ${kubectl(oldObject)} delete ${kind.toLowerCase()} ${oldObject.ref.name}`,
     ),
   ];
-}
-
-// Pod template paths a suspended, never-started Job may change (batch/v1 validation, AllowMutableSchedulingDirectives).
-const SCHEDULING_DIRECTIVES
-  = /^spec\.template\.(metadata\.(labels|annotations)|spec\.(nodeSelector|tolerations|schedulingGates|affinity\.nodeAffinity))([.[]|$)/;
-
-// Job spec fields the API server refuses to update (parallelism, suspend, activeDeadlineSeconds, ... may change).
-const JOB_IMMUTABLE = ['backoffLimitPerIndex', 'completionMode', 'completions', 'managedBy', 'podFailurePolicy', 'selector', 'successPolicy', 'template'];
-
-/**
- * Why the Job will be deleted and created rather than updated, so immutable fields may change; undefined
- * when it is updated in place. Annotations are read from the new manifest (what GitOps acts on), the TTL
- * from the old one (the Job in the cluster is the one that goes away).
- */
-export function jobRecreation(oldObject: KubeObject, newObject: KubeObject): string | undefined {
-  const annotation = (key: string) => getString(newObject.body, 'metadata', 'annotations', key);
-  const list = (key: string) => (annotation(key) ?? '').split(',').map((item) => item.trim());
-  if (annotation('argocd.argoproj.io/hook') && list('argocd.argoproj.io/hook-delete-policy').includes('BeforeHookCreation')) {
-    return 'it is an Argo CD hook with hook-delete-policy BeforeHookCreation: Argo CD deletes the old Job before it creates the new one';
-  }
-  const syncOptions = list('argocd.argoproj.io/sync-options');
-  if (syncOptions.includes('Force=true') && syncOptions.includes('Replace=true')) {
-    return `it carries ${ARGO_REPLACE}: Argo CD deletes and re-creates it`;
-  }
-  if (annotation('helm.sh/hook') && list('helm.sh/hook-delete-policy').includes('before-hook-creation')) {
-    return 'it is a Helm hook with hook-delete-policy before-hook-creation: the old Job is deleted before the new one is created';
-  }
-  if (annotation('kustomize.toolkit.fluxcd.io/force') === 'enabled') {
-    return 'it carries kustomize.toolkit.fluxcd.io/force: enabled: Flux deletes and re-creates objects whose immutable fields change';
-  }
-  const ttl = getNumber(oldObject.body, 'spec', 'ttlSecondsAfterFinished');
-  if (ttl !== undefined && ttl >= 0) {
-    return (
-      `the Job in the cluster sets spec.ttlSecondsAfterFinished: ${ttl}: Kubernetes deletes it ${ttl} seconds after it finishes, `
-      + 'so the sync creates a new Job (if the old one still exists at sync time, because it is running or its TTL has not passed, the sync fails)'
-    );
-  }
-  return undefined;
-}
-
-/**
- * Job: the pod template, selector, completions and a few more fields are immutable. Blocks, unless the Job
- * is deleted and re-created on sync (see `jobRecreation`): then the change only warns that it runs again.
- */
-export function jobChanges(oldObject: KubeObject, newObject: KubeObject): Draft[] {
-  const drafts: Draft[] = [];
-  const name = oldObject.ref.name;
-  const oldSpec = get(oldObject.body, 'spec');
-  const newSpec = get(newObject.body, 'spec');
-  // Defaults depend on fields outside the immutable ones (completions on parallelism), so fill them in first.
-  const changes = diffAgainstDefaults(
-    pick(oldSpec, JOB_IMMUTABLE),
-    pick(newSpec, JOB_IMMUTABLE),
-    pick(withJobSpecDefaults(oldSpec), JOB_IMMUTABLE),
-    pick(withJobSpecDefaults(newSpec), JOB_IMMUTABLE),
-    'spec',
-    quantityComparator,
-  );
-  const recreation = jobRecreation(oldObject, newObject);
-  const effective = withJobSpecDefaults(newSpec);
-  for (const key of JOB_IMMUTABLE) {
-    const field = `spec.${key}`;
-    // One finding per field: a template edit is one decision however many lines it touches.
-    const mine = changes.filter((c) => c.path === field || c.path.startsWith(`${field}.`) || c.path.startsWith(`${field}[`));
-    if (mine.length === 0) {
-      continue;
-    }
-    const before = get(oldSpec, key);
-    const after = get(newSpec, key);
-    const change = summarizeChanges(field, mine);
-    // Elastic Indexed Jobs (beta and on by default since Kubernetes 1.27, GA in 1.31): an Indexed Job's completions
-    // may change together with parallelism, to the same value.
-    if (
-      key === 'completions'
-      && recreation === undefined
-      && getString(effective, 'completionMode') === 'Indexed'
-      && typeof after === 'number'
-      && after === getNumber(effective, 'parallelism')
-    ) {
-      continue;
-    }
-    // A suspended Job that never started may change its pod template's scheduling directives (Kubernetes 1.27+).
-    if (key === 'template' && recreation === undefined && get(oldSpec, 'suspend') === true && mine.every((c) => SCHEDULING_DIRECTIVES.test(c.path))) {
-      drafts.push(
-        fieldDraft(
-          'job-scheduling-directives',
-          Severity.WARN,
-          oldObject,
-          field,
-          before,
-          after,
-          'The Job is suspended: Kubernetes accepts changes to the node selector, tolerations, node affinity, scheduling gates, labels and '
-          + 'annotations of its pod template as long as the Job has never started (it was created suspended and never resumed). '
-          + 'If it ran before, the API server refuses the change ("field is immutable").',
-          'Nothing to do if the Job never ran. Otherwise give it a new name, or delete the Job before syncing:\n'
-          + `  ${kubectl(oldObject)} delete job ${name}`,
-          change,
-        ),
-      );
-      continue;
-    }
-    if (recreation !== undefined) {
-      drafts.push(
-        fieldDraft(
-          'job-recreated',
-          Severity.WARN,
-          oldObject,
-          field,
-          before,
-          after,
-          `A Job's ${field} cannot change after the Job is created, but ${recreation}. The Job runs again with the new spec.`,
-          'Nothing to do if the Job should run again. Otherwise revert the change.',
-          change,
-        ),
-      );
-      continue;
-    }
-    drafts.push(
-      fieldDraft(
-        'job-immutable-field',
-        Severity.BLOCK,
-        oldObject,
-        field,
-        before,
-        after,
-        `A Job's ${field} cannot change after the Job is created: the API server refuses the update ("field is immutable"), so the sync fails.`,
-        'Give the Job a new name for each change (for example a content hash suffix), or have it deleted and re-created on sync '
-        + `(Argo CD: the annotation ${ARGO_REPLACE}, or a hook with argocd.argoproj.io/hook-delete-policy: BeforeHookCreation; `
-        + 'Helm: a hook with helm.sh/hook-delete-policy: before-hook-creation; Flux: kustomize.toolkit.fluxcd.io/force: enabled; '
-        + `or spec.ttlSecondsAfterFinished so finished Jobs go away), or delete the finished Job before syncing:\n  ${kubectl(oldObject)} delete job ${name}`,
-        change,
-      ),
-    );
-  }
-  return drafts;
-}
-
-/** `old → new` for one leaf change; `changed: path (old → new), ...` for a template or several changes. */
-function summarizeChanges(field: string, changes: Change[]): string | undefined {
-  if (changes.length === 1 && changes[0].path === field) {
-    return changes[0].text;
-  }
-  const details = changes.slice(0, 3).map((c) => `${c.path} (${describeChange(c)})`);
-  const more = changes.length > 3 ? ` and ${changes.length - 3} more` : '';
-  return `changed: ${details.join(', ')}${more}`;
 }
 
 /**

@@ -15,6 +15,7 @@ export type {
   VolumeClaimOptions, EmptyDirOptions, ConfigFilesOptions, ServiceOptions, NetworkPolicyOptions, StatefulWorkloadProps, StatefulAppProps,
 } from './app/props';
 export { StatefulApp } from './app/stateful-app';
+export { AppContainer } from './app/container';
 export type { AddEnvOptions } from './app/stateful-app';
 
 // The upgrade guard loads on first use (it carries a YAML parser the constructs do not need).

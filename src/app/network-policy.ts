@@ -47,7 +47,7 @@ export function appPolicySpec(
     ? ports
     : options.ports.map((n, i) => {
         const port = byName.get(n);
-        if (!port) v.missing(`networkPolicy.ports[${i}]`, n, `is not a port of the app (ports: ${[...byName.keys()].join(', ') || 'none'})`, 'name one of the app\'s ports');
+        if (!port) v.fail(`networkPolicy.ports[${i}]`, n, `is not a port of the app (ports: ${[...byName.keys()].join(', ') || 'none'})`, 'name one of the app\'s ports');
         return port;
       });
   const ingress: k8s.NetworkPolicyIngressRule[] = [];

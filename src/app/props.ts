@@ -322,6 +322,11 @@ export interface StatefulAppProps extends StatefulWorkloadProps {
    */
   readonly args?: string[];
   /**
+   * Working directory of the main container.
+   * @default - the image's
+   */
+  readonly workingDir?: string;
+  /**
    * Environment variables of the main container, in this order.
    * @default - none
    */

@@ -83,7 +83,7 @@ function servicePorts(v: Validator, ctx: ServiceContext, prop: string, names: st
     ? ctx.ports
     : names.map((n, i) => {
         const port = byName.get(n);
-        if (!port) v.missing(`${prop}[${i}]`, n, `is not a port of the app (ports: ${[...byName.keys()].join(', ') || 'none'})`, 'name one of the app\'s ports');
+        if (!port) v.fail(`${prop}[${i}]`, n, `is not a port of the app (ports: ${[...byName.keys()].join(', ') || 'none'})`, 'name one of the app\'s ports');
         return port;
       });
   if (chosen.length === 0) return undefined;

@@ -5,9 +5,11 @@ import { shapeOf } from '../shapes';
 import { ContainerOptions, EnvSource } from '../container';
 import { futurePath, StatefulValidationError, Validator } from '../errors';
 import { k8s, KubeConfigMap, KubeNetworkPolicy, KubePodDisruptionBudget, KubeService, KubeStatefulSet } from '../kube';
-import { checkConfigKey, checkEnvName, podHostName, serviceHostName } from '../names';
+import { podHostName, serviceHostName } from '../names';
 import { registerObject } from '../registry';
+import { checkAddedConfigFile, checkAddedEmptyDir, checkAddedVolume, containersOf, newHelper } from './additions';
 import { budgetSpec, chooseBudget, hasBudget } from './budget';
+import { AppContainer, checkEnv } from './container';
 import { checkAnnotation, checkLabel, objectMeta } from './metadata';
 import { appPolicySpec } from './network-policy';
 import { renderStatefulSet, RenderedPod } from './pod-template';
@@ -62,6 +64,8 @@ export class StatefulApp extends Construct {
   public readonly selectorLabels: { [key: string]: string };
   /** Name of the main container. */
   public readonly containerName: string;
+  /** The main container, to add env, mounts and ports to. */
+  public readonly mainContainer: AppContainer;
   /** The StatefulSet (construct id `Resource`). */
   public readonly statefulSet: k8s.KubeStatefulSet;
   /** The headless governing Service. */
@@ -76,7 +80,6 @@ export class StatefulApp extends Construct {
   private readonly state: AppState;
   private readonly clusterDomain: string;
   private configMap_?: k8s.KubeConfigMap;
-  private version = 0;
   private validated?: { readonly version: number; readonly errors: string[] };
   private cache?: { version: number; pod: RenderedPod };
 
@@ -108,6 +111,7 @@ export class StatefulApp extends Construct {
     this.startOrdinal = state.startOrdinal;
     this.selectorLabels = { ...state.selectorLabels };
     this.containerName = first.containerName;
+    this.mainContainer = state.main;
 
     const meta = (objectName: string) => objectMeta(state.namespace, state.objectLabels, state.objectAnnotations, objectName);
     this.statefulSet = new KubeStatefulSet(this, 'Resource', {
@@ -211,31 +215,41 @@ export class StatefulApp extends Construct {
     return service;
   }
 
-  /** Adds a sidecar container (it inherits the image, the restricted security context and helper resources unless given). */
-  public addContainer(container: ContainerOptions): void {
-    this.addHelper(container, this.state.sidecars, 'addContainer');
+  /**
+   * Adds a sidecar container (it inherits the image, the restricted security context and helper
+   * resources unless given) and returns it, to add env, mounts and ports to later.
+   */
+  public addContainer(container: ContainerOptions): AppContainer {
+    return this.addHelper(newHelper(this.state, 'addContainer', 'sidecar', container), this.state.sidecars);
   }
 
-  /** Adds an init container, run after those already declared. */
-  public addInitContainer(container: ContainerOptions): void {
-    this.addHelper(container, this.state.initContainers, 'addInitContainer');
+  /** Adds an init container, run after those already declared, and returns it. */
+  public addInitContainer(container: ContainerOptions): AppContainer {
+    return this.addHelper(newHelper(this.state, 'addInitContainer', 'init', container), this.state.initContainers);
+  }
+
+  /** The container of this name (the main one, a sidecar or an init container), if there is one. */
+  public findContainer(name: string): AppContainer | undefined {
+    return containersOf(this.state).find((c) => c.name === name);
   }
 
   /**
    * Adds (or replaces) an environment variable of the main container, or of the container
-   * `options.container`. The container is checked at synth, so it may be added later.
+   * `options.container`, which may be added later (it is checked at synth).
    */
   public addEnv(name: string, value: EnvSource, options: AddEnvOptions = {}): void {
     const prop = `addEnv(${JSON.stringify(name)})`;
     const v = this.state.v;
-    const problem = checkEnvName(name);
-    if (problem) v.fail(`${prop} name`, name, problem, 'use a name like DATABASE_URL');
-    checkShape(v, `${prop} value`, value, { t: 'instance', name: 'EnvSource', test: (x) => x instanceof EnvSource, fix: 'use EnvSource.fromValue(...) or EnvSource.fromSecretKey(...)' });
-    if (!(value instanceof EnvSource)) v.fail(`${prop} value`, value, 'must be an EnvSource', 'use EnvSource.fromValue(...)');
-    checkShape(v, `${prop} options.container`, options.container, { t: 'string' });
-    this.state.env.push({ name, value, container: options.container, prop });
-    // The value's own rules (credential-looking literals, reference names) at the call.
-    this.tryRender(prop);
+    checkEnv(v, prop, name, value);
+    checkShape(v, `${prop} options`, options, shapeOf('AddEnvOptions'));
+    const entry = { name, value, prop };
+    const target = options.container === undefined ? this.state.main : this.findContainer(options.container);
+    if (target) {
+      target._setEnv(entry);
+    } else {
+      this.state.pendingEnv.push({ container: options.container!, entry });
+      this.changed();
+    }
   }
 
   /**
@@ -244,17 +258,17 @@ export class StatefulApp extends Construct {
    */
   public addVolume(volume: VolumeClaimOptions): void {
     const prop = `addVolume(${JSON.stringify(volume?.name)})`;
-    checkShape(this.state.v, prop, volume, shapeOf('VolumeClaimOptions'));
+    checkAddedVolume(this.state, prop, volume);
     this.state.volumes.push({ o: volume, prop });
-    this.tryRender(prop);
+    this.changed();
   }
 
   /** Adds a pod-lifetime scratch volume. */
   public addEmptyDir(emptyDir: EmptyDirOptions): void {
     const prop = `addEmptyDir(${JSON.stringify(emptyDir?.name)})`;
-    checkShape(this.state.v, prop, emptyDir, shapeOf('EmptyDirOptions'));
+    checkAddedEmptyDir(this.state, prop, emptyDir);
     this.state.emptyDirs.push({ o: emptyDir, prop });
-    this.tryRender(prop);
+    this.changed();
   }
 
   /**
@@ -264,17 +278,14 @@ export class StatefulApp extends Construct {
    */
   public addConfigFile(fileName: string, content: string): void {
     const prop = `addConfigFile(${JSON.stringify(fileName)})`;
-    const v = this.state.v;
-    checkShape(v, `${prop} content`, content, { t: 'string' });
-    if (Object.prototype.hasOwnProperty.call(this.state.configFiles, fileName)) v.fail(prop, fileName, 'is already a file of the ConfigMap', 'use another file name');
-    const problem = checkConfigKey(fileName);
-    if (problem) v.fail(prop, fileName, problem, 'use a file name such as "app.conf"');
+    checkAddedConfigFile(this.state, prop, fileName, content);
     this.state.configFiles[fileName] = content;
-    this.tryRender(prop);
+    this.changed();
     if (!this.configMap_) {
-      const pod = this.rendered();
-      this.createConfigMap(pod.configMap!.name);
-      registerObject(this, v, 'config.name', { kind: 'ConfigMap', namespace: this.namespace, name: pod.configMap!.name }, 'give the ConfigMap another name (config.name)');
+      // (With config in the props the ConfigMap exists already: this is the default name.)
+      const configMapName = `${this.name}-config`;
+      this.createConfigMap(configMapName);
+      registerObject(this, this.state.v, 'config.name', { kind: 'ConfigMap', namespace: this.namespace, name: configMapName }, 'give the ConfigMap another name (config.name)');
     }
   }
 
@@ -311,11 +322,12 @@ export class StatefulApp extends Construct {
 
   /** The names of the pod's containers: the main one, the sidecars, then the init containers. */
   public get containerNames(): string[] {
-    return [this.containerName, ...this.state.sidecars.map((s) => s.o.name), ...this.state.initContainers.map((s) => s.o.name)];
+    return containersOf(this.state).map((c) => c.name);
   }
 
   private rendered(): RenderedPod {
-    if (!this.cache || this.cache.version !== this.version) this.cache = { version: this.version, pod: renderStatefulSet(this.state) };
+    const version = this.state.changes.count;
+    if (!this.cache || this.cache.version !== version) this.cache = { version, pod: renderStatefulSet(this.state) };
     return this.cache.pod;
   }
 
@@ -338,46 +350,23 @@ export class StatefulApp extends Construct {
     });
   }
 
-  private addHelper(container: ContainerOptions, list: AppState['sidecars'], method: string): void {
-    const prop = `${method}(${JSON.stringify(container?.name)})`;
-    checkShape(this.state.v, prop, container, shapeOf('ContainerOptions'));
-    list.push({ o: container, prop });
-    this.tryRender(prop);
-  }
-
-  /**
-   * Checks a change right away where the current state can tell; what only the final state can
-   * decide (a container, port or volume added later) waits for synth.
-   */
-  private tryRender(prop: string): void {
-    this.changed();
-    try {
-      this.rendered();
-    } catch (e) {
-      if (!(e instanceof StatefulValidationError)) throw e;
-      // Only the errors about this call are its own (others may be fixed by later calls), and
-      // not those about something a later call may still add.
-      if (e.prop.startsWith(prop) && !(e as { _missing?: boolean })._missing) {
-        this.undoLast(prop);
-        throw e;
-      }
+  /** Adds a checked container, with the variables addEnv set for it before it came. */
+  private addHelper(container: AppContainer, list: AppContainer[]): AppContainer {
+    list.push(container);
+    const pending = this.state.pendingEnv.filter((p) => p.container === container.name);
+    for (const p of pending) {
+      this.state.pendingEnv.splice(this.state.pendingEnv.indexOf(p), 1);
+      container._setEnv(p.entry);
     }
-  }
-
-  private undoLast(prop: string): void {
-    const s = this.state;
-    for (const list of [s.volumes, s.emptyDirs, s.initContainers, s.sidecars, s.env] as Array<Array<{ prop: string }>>) {
-      if (list.length > 0 && list[list.length - 1].prop === prop) list.pop();
-    }
-    const file = /^addConfigFile\("(.*)"\)$/.exec(prop)?.[1];
-    if (file !== undefined) delete s.configFiles[file];
     this.changed();
+    return container;
   }
 
   private validateLate(): string[] {
     // cdk8s validates the whole App once per chart it synthesizes (App._synthChart), so with a chart
     // per app this runs charts x apps times: answer from the last run while nothing changed.
-    if (this.validated?.version === this.version) return this.validated.errors;
+    const version = this.state.changes.count;
+    if (this.validated?.version === version) return this.validated.errors;
     let errors: string[] = [];
     try {
       this.rendered();
@@ -386,12 +375,12 @@ export class StatefulApp extends Construct {
       if (!(e instanceof StatefulValidationError)) throw e;
       errors = [e.message];
     }
-    this.validated = { version: this.version, errors };
+    this.validated = { version, errors };
     return errors;
   }
 
   private changed(): void {
-    this.version++;
+    this.state.host.changed();
   }
 
   private objects(): ApiObject[] {

@@ -36,6 +36,16 @@ export function newHelper(state: AppState, method: string, role: 'sidecar' | 'in
   return container;
 }
 
+/** Adds a checked sidecar or init container to `list`, with the variables addEnv set for it before it came. */
+export function addHelper(state: AppState, container: AppContainer, list: AppContainer[]): void {
+  list.push(container);
+  for (const pending of state.pendingEnv.filter((p) => p.container === container.name)) {
+    state.pendingEnv.splice(state.pendingEnv.indexOf(pending), 1);
+    container._setEnv(pending.entry);
+  }
+  state.host.changed();
+}
+
 /** Checks a volume name at the call that adds it: valid, and not a volume of the pod yet. */
 function checkNewVolumeName(state: AppState, prop: string, name: string): void {
   const problem = checkDns1123Label(name);

@@ -4,7 +4,9 @@ import { Validator } from '../errors';
 import { k8s } from '../kube';
 import { checkDns1035Label, POD_NAME_LABEL } from '../names';
 import { checkAnnotationMap, checkLabelMap, objectMeta, StringMap } from './metadata';
+import type { RenderedPod } from './pod-template';
 import { ServiceOptions } from './props';
+import type { AppState } from './state';
 
 const SERVICE_TYPES = ['ClusterIP', 'NodePort', 'LoadBalancer'];
 
@@ -18,6 +20,14 @@ export interface ServiceContext {
   readonly objectAnnotations: StringMap;
   readonly ports: PortOptions[];
   readonly sidecarPorts: PortOptions[];
+}
+
+/** What the app's Services derive from its state and its rendered pod. */
+export function serviceContext(state: AppState, pod: RenderedPod): ServiceContext {
+  return {
+    name: state.name, namespace: state.namespace, startOrdinal: state.startOrdinal, selectorLabels: state.selectorLabels,
+    objectLabels: state.objectLabels, objectAnnotations: state.objectAnnotations, ports: pod.ports, sidecarPorts: pod.sidecarPorts,
+  };
 }
 
 /** Checks the options that do not depend on the pod (at the call of addService). */

@@ -7,14 +7,15 @@ import { futurePath, StatefulValidationError, Validator } from '../errors';
 import { k8s, KubeConfigMap, KubeNetworkPolicy, KubePodDisruptionBudget, KubeService, KubeStatefulSet } from '../kube';
 import { podHostName, serviceHostName } from '../names';
 import { registerObject } from '../registry';
-import { checkAddedConfigFile, checkAddedEmptyDir, checkAddedVolume, containersOf, newHelper } from './additions';
+import { addHelper, checkAddedConfigFile, checkAddedEmptyDir, checkAddedVolume, containersOf, newHelper } from './additions';
 import { budgetSpec, chooseBudget, hasBudget } from './budget';
 import { AppContainer, checkEnv } from './container';
 import { checkAnnotation, checkLabel, objectMeta } from './metadata';
 import { appPolicySpec } from './network-policy';
 import { renderStatefulSet, RenderedPod } from './pod-template';
+import { RenderCache } from './render-cache';
 import { EmptyDirOptions, ServiceOptions, StatefulAppProps, VolumeClaimOptions } from './props';
-import { checkServiceOptions, headlessServiceSpec, ServiceContext, serviceMetadata, serviceProps } from './services';
+import { checkServiceOptions, headlessServiceSpec, ServiceContext, serviceContext, serviceMetadata, serviceProps } from './services';
 import { AppState, initialState } from './state';
 
 /** Options of {@link StatefulApp.addEnv}. */
@@ -80,8 +81,7 @@ export class StatefulApp extends Construct {
   private readonly state: AppState;
   private readonly clusterDomain: string;
   private configMap_?: k8s.KubeConfigMap;
-  private validated?: { readonly version: number; readonly errors: string[] };
-  private cache?: { version: number; pod: RenderedPod };
+  private readonly cache: RenderCache;
 
   constructor(scope: Construct, id: string, props: StatefulAppProps) {
     // Everything is checked before the construct joins the tree: a refused app leaves nothing behind.
@@ -102,7 +102,7 @@ export class StatefulApp extends Construct {
 
     super(scope, id);
     this.state = state;
-    this.cache = { version: 0, pod: first };
+    this.cache = new RenderCache(state, first);
     this.name = state.name;
     this.namespace = state.namespace;
     this.serviceName = state.name;
@@ -220,12 +220,16 @@ export class StatefulApp extends Construct {
    * resources unless given) and returns it, to add env, mounts and ports to later.
    */
   public addContainer(container: ContainerOptions): AppContainer {
-    return this.addHelper(newHelper(this.state, 'addContainer', 'sidecar', container), this.state.sidecars);
+    const added = newHelper(this.state, 'addContainer', 'sidecar', container);
+    addHelper(this.state, added, this.state.sidecars);
+    return added;
   }
 
   /** Adds an init container, run after those already declared, and returns it. */
   public addInitContainer(container: ContainerOptions): AppContainer {
-    return this.addHelper(newHelper(this.state, 'addInitContainer', 'init', container), this.state.initContainers);
+    const added = newHelper(this.state, 'addInitContainer', 'init', container);
+    addHelper(this.state, added, this.state.initContainers);
+    return added;
   }
 
   /** The container of this name (the main one, a sidecar or an init container), if there is one. */
@@ -326,9 +330,7 @@ export class StatefulApp extends Construct {
   }
 
   private rendered(): RenderedPod {
-    const version = this.state.changes.count;
-    if (!this.cache || this.cache.version !== version) this.cache = { version, pod: renderStatefulSet(this.state) };
-    return this.cache.pod;
+    return this.cache.rendered();
   }
 
   private context(): ServiceContext {
@@ -350,33 +352,11 @@ export class StatefulApp extends Construct {
     });
   }
 
-  /** Adds a checked container, with the variables addEnv set for it before it came. */
-  private addHelper(container: AppContainer, list: AppContainer[]): AppContainer {
-    list.push(container);
-    const pending = this.state.pendingEnv.filter((p) => p.container === container.name);
-    for (const p of pending) {
-      this.state.pendingEnv.splice(this.state.pendingEnv.indexOf(p), 1);
-      container._setEnv(p.entry);
-    }
-    this.changed();
-    return container;
-  }
-
   private validateLate(): string[] {
-    // cdk8s validates the whole App once per chart it synthesizes (App._synthChart), so with a chart
-    // per app this runs charts x apps times: answer from the last run while nothing changed.
-    const version = this.state.changes.count;
-    if (this.validated?.version === version) return this.validated.errors;
-    let errors: string[] = [];
-    try {
+    return this.cache.errors(() => {
       this.rendered();
       for (const obj of this.objects()) if (obj.kind === 'Service' || obj.kind === 'NetworkPolicy') obj.toJson();
-    } catch (e) {
-      if (!(e instanceof StatefulValidationError)) throw e;
-      errors = [e.message];
-    }
-    this.validated = { version, errors };
-    return errors;
+    });
   }
 
   private changed(): void {
@@ -404,11 +384,4 @@ export class StatefulApp extends Construct {
       throw new StatefulValidationError(this, this.state.kind, 'ordinal', ordinal, `must be an integer >= ${this.startOrdinal}`, `pass a pod ordinal such as ${this.startOrdinal}`);
     }
   }
-}
-
-function serviceContext(state: AppState, pod: RenderedPod): ServiceContext {
-  return {
-    name: state.name, namespace: state.namespace, startOrdinal: state.startOrdinal, selectorLabels: state.selectorLabels,
-    objectLabels: state.objectLabels, objectAnnotations: state.objectAnnotations, ports: pod.ports, sidecarPorts: pod.sidecarPorts,
-  };
 }

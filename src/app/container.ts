@@ -79,7 +79,8 @@ export class AppContainer {
   public static _create(
     host: ContainerHost, origin: ContainerOrigin, name: string, options: ContainerOptions, defaults: ContainerContext,
   ): AppContainer {
-    const c = new AppContainer(host, origin, name, options);
+    // A copy: changing the options object after the call must not bypass its checks.
+    const c = new AppContainer(host, origin, name, { ...options });
     if (origin.role !== 'main') c._render({ ...defaults, volumeNames: undefined });
     return c;
   }

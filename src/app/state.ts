@@ -63,7 +63,10 @@ function named<T>(list: T[] | undefined, prop: string): Array<Named<T>> {
   return (list ?? []).map((o, i) => ({ o, prop: `${prop}[${i}]` }));
 }
 
-/** Checks the identity props and builds the state; the rest is checked when it is rendered. */
+/**
+ * Checks the identity props and builds the state, with the containers of the props (each checked
+ * on its own); the rest, and how the parts fit together, is checked when the pod is rendered.
+ */
 export function initialState(scope: Construct, path: string, id: string, props: StatefulAppProps, kind: string): AppState {
   const v: Validator = new Validator(path, kind);
   const name = resolveName(v, props.name, id, 'web');

@@ -60,16 +60,6 @@ export class Validator {
     throw new StatefulValidationError(this.scope, this.kind, prop, value, problem, fix);
   }
 
-  /**
-   * Like `fail`, for a reference to something (a container, volume or port) that a later call may
-   * still add: a change refused this way is kept, and checked again at synth.
-   */
-  public missing(prop: string, value: unknown, problem: string, fix: string): never {
-    const error = new StatefulValidationError(this.scope, this.kind, prop, value, problem, fix);
-    (error as { _missing?: boolean })._missing = true;
-    throw error;
-  }
-
   public integer(prop: string, value: number | undefined, min: number, max: number, fix: string): void {
     if (value === undefined) return;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {

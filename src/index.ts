@@ -15,7 +15,8 @@ export type {
   VolumeClaimOptions, EmptyDirOptions, ConfigFilesOptions, ServiceOptions, NetworkPolicyOptions, StatefulWorkloadProps, StatefulAppProps,
 } from './app/props';
 export { StatefulApp } from './app/stateful-app';
-export type { AddEnvOptions } from './app/stateful-app';
+export { AppContainer } from './app/container';
+export type { AddEnvOptions } from './app/container';
 export type { ProtectPodOptions } from './app/budget';
 export type { AllowIngressOptions } from './app/network-policy';
 

@@ -1,7 +1,7 @@
 /** The PodDisruptionBudget of an app: decided and rendered in one place. */
 import { Validator } from '../errors';
 import { k8s } from '../kube';
-import { POD_NAME_LABEL } from '../names';
+import { checkDns1123Subdomain, POD_NAME_LABEL } from '../names';
 import { DisruptionBudget } from './options';
 
 /** The budget an app gets: the prop, else maxUnavailable 1 with more than one replica. */
@@ -33,6 +33,13 @@ export function budgetSpec(budget: DisruptionBudget, selector: k8s.LabelSelector
   };
 }
 
+/** The pods of an app: `<name>-<ordinal>` for `replicas` ordinals from `startOrdinal`. */
+interface PodSet {
+  readonly name: string;
+  readonly startOrdinal: number;
+  readonly replicas: number;
+}
+
 /** Options of {@link StatefulApp.protectPod}. */
 export interface ProtectPodOptions {
   /**
@@ -56,13 +63,23 @@ export class AppBudgets {
     return hasBudget(this.budget);
   }
 
-  /** Refuses protecting `podName` when a pod already is, or when the app's budget cannot count one pod less. */
-  public checkProtect(v: Validator, podName: string, replicas: number): void {
+  /**
+   * Checks protectPod's arguments: a pod of the app, none protected yet, an app budget the other pods can
+   * meet, a valid name. Returns the budget's name.
+   */
+  public checkProtect(v: Validator, ordinal: number, options: ProtectPodOptions, app: PodSet): string {
+    const last = app.startOrdinal + app.replicas - 1;
+    if (ordinal > last) v.fail('protectPod(ordinal)', ordinal, `is not a pod of the app (ordinals ${app.startOrdinal}..${last})`, 'pass the ordinal of a pod');
+    const podName = `${app.name}-${ordinal}`;
     if (this.protectedPod !== undefined) {
       v.fail('protectPod(ordinal)', podName, `cannot be protected: ${this.protectedPod} already is (one pod per app)`, 'protect one pod only');
     }
     // The app's budget now counts the other pods only.
-    chooseBudget(v, this.budget, replicas - 1);
+    chooseBudget(v, this.budget, app.replicas - 1);
+    const name = options.name ?? podName;
+    const problem = checkDns1123Subdomain(name);
+    if (problem) v.fail('protectPod options.name', name, problem, 'use a name such as "db-primary"');
+    return name;
   }
 
   /** Leaves `podName` out of the app's budget (after checkProtect). */

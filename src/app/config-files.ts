@@ -5,7 +5,7 @@ import { claimVolume, PodBuild } from './pod-build';
 import { ConfigFilesOptions } from './props';
 
 /** A ConfigMap holds at most 1 MiB. */
-const CONFIGMAP_LIMIT = 1024 * 1024;
+export const CONFIGMAP_LIMIT = 1024 * 1024;
 
 /** The ConfigMap of files, its volume, and the checksum that rolls the pods when a file changes. */
 export function renderConfig(

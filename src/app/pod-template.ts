@@ -3,20 +3,21 @@
  * rollout and retention, rendered from its state. Everything that can be refused is checked here,
  * so rendering is also the validation (run at construction and again at synth).
  */
-import { Duration, Size } from 'cdk8s';
+import { Duration } from 'cdk8s';
 import {
-  ContainerOptions, HealthProbe, HELPER_RESOURCES, MAIN_RESOURCES, mainEphemeralStorage, PortOptions, renderEnv,
-  renderHelperContainer, renderMounts, renderPorts, renderResources, restrictedSecurityContext, sizeBytes, sizeToQuantity,
+  HealthProbe, HELPER_RESOURCES, MAIN_RESOURCES, mainEphemeralStorage, PortOptions, renderMounts, renderPorts, renderResources,
+  restrictedSecurityContext,
 } from '../container';
 import { Validator } from '../errors';
 import { k8s } from '../kube';
 import { checkDns1123Label, checkDns1123Subdomain } from '../names';
-import { isZonal } from '../storage/disk-storage-class';
-import { checkAnnotationMap, checkLabelMap } from './metadata';
-import { AccessMode, PvcRetention, SpreadMode, UpdateStrategy } from './options';
 import { renderConfig } from './config-files';
-import { claimVolume, PodBuild } from './pod-build';
+import { AppContainer } from './container';
+import { checkLabelMap } from './metadata';
+import { PvcRetention, SpreadMode, UpdateStrategy } from './options';
+import { PodBuild } from './pod-build';
 import { AppState } from './state';
+import { checkPodVolumes, renderClaims, renderEmptyDirs } from './volumes';
 
 const CONFIG_CHECKSUM = 'checksum/config';
 
@@ -60,95 +61,6 @@ export function renderStatefulSet(state: AppState): RenderedPod {
   return { spec, containerName: main.name, ports, sidecarPorts, claimNames, configMap: config?.configMap };
 }
 
-/** `podVolumes`: each a name and exactly one source, passed through as written. */
-function checkPodVolumes(b: PodBuild): k8s.Volume[] {
-  const given = b.state.props.podVolumes ?? [];
-  given.forEach((volume, i) => {
-    const prop = `podVolumes[${i}]`;
-    claimVolume(b, `${prop}.name`, volume.name);
-    const sources = Object.keys(volume).filter((key) => key !== 'name');
-    if (sources.length !== 1) {
-      b.v.fail(prop, volume, `must have exactly one volume source besides its name (has ${sources.length === 0 ? 'none' : sources.join(', ')})`,
-        'give it one source, e.g. { name: "certs", secret: { secretName: "certs" } }');
-    }
-  });
-  return given;
-}
-
-/** The claim templates, each mounted in the main container. */
-function renderClaims(b: PodBuild) {
-  const { state, v } = b;
-  const lastOrdinal = state.startOrdinal + Math.max(state.replicas, 1) - 1;
-  const claims: k8s.KubePersistentVolumeClaimProps[] = [];
-  const claimNames = new Set<string>();
-  let zonalStorage = false;
-  for (const { o: vol, prop: p } of state.volumes) {
-    claimVolume(b, `${p}.name`, vol?.name);
-    if (!(sizeBytes(vol.size) > 0)) v.fail(`${p}.size`, sizeToQuantity(vol.size), 'must be greater than zero', 'use a positive Size such as Size.gibibytes(1)');
-    const accessModes = vol.accessModes ?? [AccessMode.READ_WRITE_ONCE];
-    if (accessModes.length === 0) v.fail(`${p}.accessModes`, accessModes, 'must list at least one AccessMode', 'use [AccessMode.READ_WRITE_ONCE]');
-    if (new Set(accessModes).size !== accessModes.length) v.fail(`${p}.accessModes`, accessModes, 'lists a mode twice', 'list each mode once');
-    if (vol.storageClass !== undefined) {
-      const className = vol.storageClass.storageClassName;
-      const problem = checkDns1123Subdomain(className);
-      if (problem) v.fail(`${p}.storageClass`, className, problem, 'pass a DiskStorageClass or DiskStorageClass.fromStorageClassName("gp3")');
-      zonalStorage = zonalStorage || isZonal(vol.storageClass);
-    }
-    checkLabelMap(v, `${p}.labels`, vol.labels, true);
-    checkAnnotationMap(v, `${p}.annotations`, vol.annotations);
-    const pvc = `${vol.name}-${state.name}-${lastOrdinal}`;
-    if (pvc.length > 253) v.fail(`${p}.name`, vol.name, `makes PVC names like ${pvc} longer than 253 characters`, 'shorten the volume or app name');
-    claimNames.add(vol.name);
-    b.mainMounts.push({ volume: vol.name, mountPath: vol.mountPath, subPath: vol.subPath, readOnly: vol.readOnly });
-    claims.push({
-      metadata: {
-        name: vol.name,
-        // Only fixed labels: claim templates are immutable, so nothing here may change with the image or user labels.
-        labels: { ...state.selectorLabels, ...(vol.labels ?? {}) },
-        annotations: vol.annotations && Object.keys(vol.annotations).length > 0 ? { ...vol.annotations } : undefined,
-      },
-      spec: {
-        accessModes: [...accessModes],
-        storageClassName: vol.storageClass?.storageClassName,
-        resources: { requests: { storage: k8s.Quantity.fromString(sizeToQuantity(vol.size)) } },
-      },
-    });
-  }
-  return { claims, claimNames, zonalStorage };
-}
-
-/** The emptyDirs (and the default /tmp a read-only root needs); returns the bytes they may take on the node's disk. */
-function renderEmptyDirs(b: PodBuild): number {
-  const { state, v } = b;
-  const emptyDirs = [...state.emptyDirs];
-  const mountsTmp = [...b.mainMounts, ...(state.props.mounts ?? [])].some((m) => m.mountPath === '/tmp' || m.mountPath === '/tmp/')
-    || emptyDirs.some((e) => e.o.mountPath === '/tmp' || e.o.mountPath === '/tmp/');
-  if (b.readOnlyRoot && !mountsTmp) {
-    // Most programs need a writable /tmp; with a read-only root it has to be a volume.
-    if (emptyDirs.some((e) => e.o.name === 'tmp') || b.volumeNames.has('tmp')) {
-      v.fail('emptyDirs', 'tmp', 'is a volume name that is not mounted at /tmp, but the read-only root file system needs a writable /tmp', 'mount a volume at /tmp, rename your "tmp" volume, or set readOnlyRootFilesystem: false');
-    }
-    emptyDirs.push({ o: { name: 'tmp', mountPath: '/tmp', sizeLimit: Size.gibibytes(1) }, prop: 'emptyDirs (the default /tmp)' });
-  }
-  let emptyDirBytes = 0;
-  for (const { o: dir, prop: p } of emptyDirs) {
-    claimVolume(b, `${p}.name`, dir?.name);
-    if (dir.sizeLimit !== undefined && !(sizeBytes(dir.sizeLimit) > 0)) {
-      v.fail(`${p}.sizeLimit`, sizeToQuantity(dir.sizeLimit), 'must be a positive Size', 'use Size.mebibytes(512)');
-    }
-    if (dir.sizeLimit !== undefined && !dir.inMemory) emptyDirBytes += sizeBytes(dir.sizeLimit);
-    if (dir.mountPath !== undefined) b.mainMounts.push({ volume: dir.name, mountPath: dir.mountPath });
-    b.podVolumes.push({
-      name: dir.name,
-      emptyDir: {
-        medium: dir.inMemory ? 'Memory' : undefined,
-        sizeLimit: dir.sizeLimit ? k8s.Quantity.fromString(sizeToQuantity(dir.sizeLimit)) : undefined,
-      },
-    });
-  }
-  return emptyDirBytes;
-}
-
 interface RenderedContainers {
   readonly main: k8s.Container;
   readonly initContainers: k8s.Container[];
@@ -157,45 +69,44 @@ interface RenderedContainers {
   readonly sidecarPorts: PortOptions[];
 }
 
-/** The main container, the init containers and the sidecars, with addEnv's variables. */
+/** The main container, the init containers and the sidecars. */
 function renderContainers(b: PodBuild, emptyDirBytes: number, claimNames: Set<string>): RenderedContainers {
   const { state, v } = b;
   const { props } = state;
-  const containerName = props.containerName ?? state.name;
+  const containerName = state.main.name;
   const containerProblem = checkDns1123Label(containerName);
   if (containerProblem) v.fail('containerName', containerName, containerProblem, 'use a name like "web"');
-  for (const m of props.mounts ?? []) b.mainMounts.push(m);
-  const containerPorts = renderPorts(v, 'ports', props.ports);
-  const ports = [...(props.ports ?? [])];
+  const ports = state.main.ports;
+  const containerPorts = renderPorts(v, 'ports', ports);
   const firstPort = ports[0]?.port;
   const probes = renderProbes(b, firstPort);
   const containerNames = new Set([containerName]);
-  const helpers = (list: AppState['initContainers'], allowProbes: boolean) => list.map(({ o: spec, prop }) => {
-    const defaults = { image: state.image, readOnlyRootFilesystem: b.readOnlyRoot, resources: HELPER_RESOURCES, volumeNames: b.volumeNames };
-    const c = renderHelperContainer(v, prop, spec, defaults, allowProbes);
-    if (containerNames.has(c.name)) v.fail(`${prop}.name`, c.name, 'is the name of another container in the pod', 'give each container a unique name');
+  const ctx = { image: state.image, readOnlyRootFilesystem: b.readOnlyRoot, resources: HELPER_RESOURCES, volumeNames: b.volumeNames };
+  const helpers = (list: AppContainer[]) => list.map((helper) => {
+    const c = helper._render(ctx);
+    if (containerNames.has(c.name)) v.fail(`${helper._prop}.name`, c.name, 'is the name of another container in the pod', 'give each container a unique name');
     containerNames.add(c.name);
     return c;
   });
-  const initContainers = helpers(state.initContainers, false);
-  const sidecars = helpers(state.sidecars, true);
+  const initContainers = helpers(state.initContainers);
+  const sidecars = helpers(state.sidecars);
+  checkPendingEnv(state, [containerName, ...initContainers.map((c) => c.name), ...sidecars.map((c) => c.name)]);
   const main: k8s.Container = {
     name: containerName,
     image: state.image,
     imagePullPolicy: props.imagePullPolicy,
     command: props.command ? [...props.command] : undefined,
     args: props.args ? [...props.args] : undefined,
-    env: renderEnv(v, 'env', undefined) ?? [],
+    workingDir: props.workingDir,
+    env: state.main._renderEnv(),
     ports: containerPorts,
-    volumeMounts: renderMounts(v, 'mounts', b.mainMounts, b.volumeNames),
+    volumeMounts: renderMounts(v, 'mounts', [...b.mainMounts.map((m) => ({ m })), ...state.main._mountEntries], b.volumeNames),
     resources: renderResources(v, 'resources', props.resources, { ...MAIN_RESOURCES, ephemeralStorage: mainEphemeralStorage(emptyDirBytes) }),
     startupProbe: props.startupProbe?._render(v, 'startupProbe', firstPort, false),
     ...probes,
     securityContext: restrictedSecurityContext(b.readOnlyRoot),
   };
-  applyAddedEnv(state, [main, ...initContainers, ...sidecars]);
-  if (main.env && main.env.length === 0) (main as { env?: k8s.EnvVar[] }).env = undefined;
-  const sidecarPorts = state.sidecars.flatMap((s) => s.o.ports ?? []);
+  const sidecarPorts = state.sidecars.flatMap((s) => s.ports);
   const portNames = new Set(ports.map((p) => p.name));
   sidecarPorts.forEach((p) => {
     if (portNames.has(p.name)) v.fail('sidecars ports', p.name, 'is also the name of another port in the pod', 'give each port in the pod a unique name (Services target them by name)');
@@ -207,6 +118,15 @@ function renderContainers(b: PodBuild, emptyDirBytes: number, claimNames: Set<st
     if (!mounted.has(claim)) v.fail('volumes', claim, 'is not mounted by any container', 'give it a mountPath');
   }
   return { main, initContainers, sidecars, ports, sidecarPorts };
+}
+
+/** A variable `addEnv` set for a container that was never added. */
+function checkPendingEnv(state: AppState, containerNames: string[]): void {
+  const [pending] = state.pendingEnv;
+  if (pending) {
+    state.v.fail(`${pending.entry.prop}.container`, pending.container, `is not a container of the pod (containers: ${containerNames.join(', ')})`,
+      'name one of them, or add the container first');
+  }
 }
 
 /** The main container's probes: readiness by default on its first port; liveness never the same as readiness. */
@@ -224,23 +144,6 @@ function renderProbes(b: PodBuild, firstPort: number | undefined): Pick<k8s.Cont
       'give the liveness probe a larger failureThreshold or period, or check something else');
   }
   return { readinessProbe, livenessProbe };
-}
-
-/** The env of every container, in order: the props', then addEnv's (a later one replaces an earlier one of the same name). */
-function applyAddedEnv(state: AppState, containers: k8s.Container[]): void {
-  const v: Validator = state.v;
-  const byName = new Map<string, k8s.Container>(containers.map((c) => [c.name, c]));
-  const mainName = containers[0].name;
-  for (const added of state.env) {
-    const target = byName.get(added.container ?? mainName);
-    if (!target) {
-      v.missing(`${added.prop}.container`, added.container, `is not a container of the pod (containers: ${[...byName.keys()].join(', ')})`, 'name one of them, or add the container first');
-    }
-    const [rendered] = renderEnv(v, added.prop, { [added.name]: added.value })!;
-    const env = [...(target.env ?? [])].filter((e) => e.name !== added.name);
-    env.push(rendered);
-    (target as { env?: k8s.EnvVar[] }).env = env;
-  }
 }
 
 /** The StatefulSet's own fields: replicas, selector, rollout, retention. */
@@ -351,5 +254,3 @@ export function durationSeconds(v: Validator, prop: string, d: Duration | undefi
   if (!Number.isInteger(s) || s < 0) v.fail(prop, `${s}s`, 'must be a whole number of seconds >= 0', `use Duration.seconds(${Math.max(0, Math.ceil(s))})`);
   return s;
 }
-
-export type { ContainerOptions };

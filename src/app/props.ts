@@ -1,162 +1,14 @@
-/** The props of StatefulApp and of its nested options. */
-import type { Duration, Size } from 'cdk8s';
-import type { ContainerResources, ImagePullPolicy, PodManagementPolicy, ServiceType } from 'cdk8s-plus-28';
+/** The props of StatefulApp; the options of its volumes and Services (volume-props.ts, service-props.ts) are re-exported here. */
+import type { Duration } from 'cdk8s';
+import type { ContainerResources, ImagePullPolicy, PodManagementPolicy } from 'cdk8s-plus-28';
 import type { ContainerOptions, EnvSource, HealthProbe, PortOptions, VolumeMountOptions } from '../container';
 import type { k8s } from '../kube';
-import type { IStorageClass } from '../storage/disk-storage-class';
-import type { AccessMode, DisruptionBudget, PvcRetentionPolicy, SpreadMode, UpdateStrategy } from './options';
+import type { DisruptionBudget, PvcRetentionPolicy, SpreadMode, UpdateStrategy } from './options';
+import type { NetworkPolicyOptions, ServiceOptions } from './service-props';
+import type { ConfigFilesOptions, EmptyDirOptions, VolumeClaimOptions } from './volume-props';
 
-/** A per-pod volume: one PersistentVolumeClaim per pod from a claim template. */
-export interface VolumeClaimOptions {
-  /** Claim template name; each pod's PVC is `<name>-<app>-<ordinal>` (DNS-1123 label). */
-  readonly name: string;
-  /** Where the main container mounts it. */
-  readonly mountPath: string;
-  /** Requested capacity. */
-  readonly size: Size;
-  /**
-   * StorageClass: a `DiskStorageClass`, or `DiskStorageClass.fromStorageClassName('gp3')`.
-   * @default - the cluster's default StorageClass
-   */
-  readonly storageClass?: IStorageClass;
-  /**
-   * Access modes.
-   * @default [AccessMode.READ_WRITE_ONCE]
-   */
-  readonly accessModes?: AccessMode[];
-  /**
-   * Mount this sub-directory of the volume (e.g. to skip `lost+found` on a fresh ext4 disk).
-   * @default - the volume root
-   */
-  readonly subPath?: string;
-  /**
-   * Mount read-only in the main container.
-   * @default false
-   */
-  readonly readOnly?: boolean;
-  /**
-   * Extra labels on the claim template. Claim templates are immutable: changing them later needs
-   * the StatefulSet re-created (`kubectl delete sts --cascade=orphan`).
-   * @default - only the selector labels
-   */
-  readonly labels?: { [key: string]: string };
-  /**
-   * Annotations on the claim template (immutable too).
-   * @default - none
-   */
-  readonly annotations?: { [key: string]: string };
-}
-
-/** A scratch volume that lives as long as the pod (writable space under a read-only root). */
-export interface EmptyDirOptions {
-  /** Volume name (DNS-1123 label). */
-  readonly name: string;
-  /**
-   * Where the main container mounts it.
-   * @default - not mounted in the main container (mount it from init containers or sidecars)
-   */
-  readonly mountPath?: string;
-  /**
-   * Size limit; the pod is evicted when it writes more.
-   * @default - no limit
-   */
-  readonly sizeLimit?: Size;
-  /**
-   * Back it with memory (tmpfs; counts against the memory limit).
-   * @default false
-   */
-  readonly inMemory?: boolean;
-}
-
-/** Files rendered into a ConfigMap and mounted into the pods. */
-export interface ConfigFilesOptions {
-  /** File name to content. */
-  readonly files: { [fileName: string]: string };
-  /**
-   * Where the main container mounts the files.
-   * @default - not mounted in the main container (mount volume `configVolumeName` from other containers)
-   */
-  readonly mountPath?: string;
-  /**
-   * ConfigMap name.
-   * @default `<app name>-config`
-   */
-  readonly name?: string;
-  /**
-   * Pod volume name of the ConfigMap.
-   * @default 'config'
-   */
-  readonly volumeName?: string;
-}
-
-/** A Service in front of the app's pods. */
-export interface ServiceOptions {
-  /**
-   * Service name (DNS-1035 label).
-   * @default - `<app name>-read` for the read Service; `<app name>-<id>` for `addService`
-   */
-  readonly name?: string;
-  /**
-   * Service type (cdk8s-plus-28's `ServiceType`; ExternalName is refused: it selects no pods).
-   * @default ServiceType.CLUSTER_IP
-   */
-  readonly type?: ServiceType;
-  /**
-   * Names of the ports to expose: the main container's, or a sidecar's.
-   * @default - all ports of the main container
-   */
-  readonly ports?: string[];
-  /**
-   * Select only the pod with this ordinal (by `statefulset.kubernetes.io/pod-name`), e.g. 0 for a primary.
-   * @default - all pods
-   */
-  readonly podOrdinal?: number;
-  /**
-   * Route to pods that are not Ready too.
-   * @default false
-   */
-  readonly publishNotReadyAddresses?: boolean;
-  /**
-   * A headless Service (`clusterIP: None`): DNS returns the pod addresses, no virtual IP.
-   * @default false
-   */
-  readonly headless?: boolean;
-  /**
-   * Extra labels.
-   * @default - none
-   */
-  readonly labels?: { [key: string]: string };
-  /**
-   * Annotations (e.g. for a cloud load balancer).
-   * @default - none
-   */
-  readonly annotations?: { [key: string]: string };
-}
-
-/** Who may connect to an app's pods, enforced by a NetworkPolicy (ingress only). */
-export interface NetworkPolicyOptions {
-  /**
-   * Emit the NetworkPolicy.
-   * @default true
-   */
-  readonly enabled?: boolean;
-  /**
-   * Labels of the client pods that may connect; in the app's namespace, and in `clientNamespaceLabels` namespaces.
-   * @default - every pod of the app's namespace
-   */
-  readonly clientPodLabels?: { [key: string]: string };
-  /**
-   * Labels of other namespaces whose (matching) pods may connect too. Pods of the app's own
-   * namespace may connect either way.
-   * @default - no other namespace
-   */
-  readonly clientNamespaceLabels?: { [key: string]: string };
-  /**
-   * Names of the ports clients may reach.
-   * @default - every port of the app
-   */
-  readonly ports?: string[];
-}
+export type { ConfigFilesOptions, EmptyDirOptions, VolumeClaimOptions } from './volume-props';
+export type { NetworkPolicyOptions, ServiceOptions } from './service-props';
 
 /**
  * The props StatefulApp and ReplicatedMySql share (ReplicatedMySql forwards them to its
@@ -321,6 +173,11 @@ export interface StatefulAppProps extends StatefulWorkloadProps {
    * @default - the image's command
    */
   readonly args?: string[];
+  /**
+   * Working directory of the main container.
+   * @default - the image's
+   */
+  readonly workingDir?: string;
   /**
    * Environment variables of the main container, in this order.
    * @default - none

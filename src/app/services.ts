@@ -4,7 +4,9 @@ import { Validator } from '../errors';
 import { k8s } from '../kube';
 import { checkDns1035Label, POD_NAME_LABEL } from '../names';
 import { checkAnnotationMap, checkLabelMap, objectMeta, StringMap } from './metadata';
+import type { RenderedPod } from './pod-template';
 import { ServiceOptions } from './props';
+import type { AppState } from './state';
 
 const SERVICE_TYPES = ['ClusterIP', 'NodePort', 'LoadBalancer'];
 
@@ -18,6 +20,14 @@ export interface ServiceContext {
   readonly objectAnnotations: StringMap;
   readonly ports: PortOptions[];
   readonly sidecarPorts: PortOptions[];
+}
+
+/** What the app's Services derive from its state and its rendered pod. */
+export function serviceContext(state: AppState, pod: RenderedPod): ServiceContext {
+  return {
+    name: state.name, namespace: state.namespace, startOrdinal: state.startOrdinal, selectorLabels: state.selectorLabels,
+    objectLabels: state.objectLabels, objectAnnotations: state.objectAnnotations, ports: pod.ports, sidecarPorts: pod.sidecarPorts,
+  };
 }
 
 /** Checks the options that do not depend on the pod (at the call of addService). */
@@ -83,7 +93,7 @@ function servicePorts(v: Validator, ctx: ServiceContext, prop: string, names: st
     ? ctx.ports
     : names.map((n, i) => {
         const port = byName.get(n);
-        if (!port) v.missing(`${prop}[${i}]`, n, `is not a port of the app (ports: ${[...byName.keys()].join(', ') || 'none'})`, 'name one of the app\'s ports');
+        if (!port) v.fail(`${prop}[${i}]`, n, `is not a port of the app (ports: ${[...byName.keys()].join(', ') || 'none'})`, 'name one of the app\'s ports');
         return port;
       });
   if (chosen.length === 0) return undefined;
@@ -93,4 +103,10 @@ function servicePorts(v: Validator, ctx: ServiceContext, prop: string, names: st
     targetPort: k8s.IntOrString.fromString(p.name),
     protocol: p.protocol,
   }));
+}
+
+/** Refuses an id that is empty, reserved for the app's own objects, or in use by another child. */
+export function checkChildId(v: Validator, prop: string, id: string, reserved: string[], inUse: string[]): void {
+  if (typeof id !== 'string' || id.length === 0) v.fail(prop, id, 'must be a non-empty string', 'pass an id such as "Primary"');
+  if (reserved.includes(id) || inUse.includes(id)) v.fail(prop, id, `is already taken by another object of the app (ids in use: ${inUse.join(', ')})`, 'pick another id');
 }

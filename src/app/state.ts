@@ -4,22 +4,20 @@
  */
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { checkImage, ContainerOptions, EnvSource } from '../container';
+import { checkImage, ContainerOptions, HELPER_RESOURCES } from '../container';
 import { Validator } from '../errors';
 import {
   checkDns1123Label, checkDns1123Subdomain, checkLabelValue, checkWorkloadName, LABEL_COMPONENT, LABEL_INSTANCE,
   LABEL_MANAGED_BY, LABEL_NAME, LABEL_PART_OF, LABEL_VERSION, MANAGED_BY, parseImage, versionLabelOf,
 } from '../names';
+import { AppContainer, ContainerContext, ContainerHost, EnvEntry } from './container';
 import { checkAnnotationMap, checkLabelMap, StringMap } from './metadata';
 import { EmptyDirOptions, StatefulAppProps, VolumeClaimOptions } from './props';
 
-/** An env var added with `addEnv`, for one container (or the main one). */
-export interface AddedEnv {
-  readonly container?: string;
-  readonly name: string;
-  readonly value: EnvSource;
-  /** How the call is named in errors, e.g. `addEnv("MODE")`. */
-  readonly prop: string;
+/** A variable `addEnv` set for a container not added yet: it joins the container when it is added. */
+export interface PendingEnv {
+  readonly container: string;
+  readonly entry: EnvEntry;
 }
 
 export interface AppState {
@@ -44,9 +42,15 @@ export interface AppState {
   readonly emptyDirs: Array<Named<EmptyDirOptions>>;
   /** Files of the ConfigMap (props.config.files, then addConfigFile). */
   readonly configFiles: StringMap;
-  readonly initContainers: Array<Named<ContainerOptions>>;
-  readonly sidecars: Array<Named<ContainerOptions>>;
-  readonly env: AddedEnv[];
+  readonly main: AppContainer;
+  readonly initContainers: AppContainer[];
+  readonly sidecars: AppContainer[];
+  /** Variables for containers not added yet; any left at synth is an error. */
+  readonly pendingEnv: PendingEnv[];
+  /** What the app's containers report their changes to. */
+  readonly host: ContainerHost;
+  /** Counts the changes, so that a rendering is reused until the next one. */
+  readonly changes: { count: number };
 }
 
 /** A list entry with the name errors give it (`volumes[0]`, or `addVolume("www")`). */
@@ -59,7 +63,10 @@ function named<T>(list: T[] | undefined, prop: string): Array<Named<T>> {
   return (list ?? []).map((o, i) => ({ o, prop: `${prop}[${i}]` }));
 }
 
-/** Checks the identity props and builds the state; the rest is checked when it is rendered. */
+/**
+ * Checks the identity props and builds the state, with the containers of the props (each checked
+ * on its own); the rest, and how the parts fit together, is checked when the pod is rendered.
+ */
 export function initialState(scope: Construct, path: string, id: string, props: StatefulAppProps, kind: string): AppState {
   const v: Validator = new Validator(path, kind);
   const name = resolveName(v, props.name, id, 'web');
@@ -83,7 +90,14 @@ export function initialState(scope: Construct, path: string, id: string, props: 
   }
   const selectorLabels = { [LABEL_NAME]: appName, [LABEL_INSTANCE]: name };
   const version = versionLabelOf(parseImage(image)!);
-  return {
+  const changes = { count: 0 };
+  const host: ContainerHost = { v, changed: () => changes.count++, implicitMountPaths: () => mainImplicitMountPaths(state) };
+  const helperDefaults = helperContext(props, image);
+  const helpers = (list: ContainerOptions[] | undefined, prop: string, role: 'sidecar' | 'init') =>
+    (list ?? []).map((o, i) => AppContainer._create(host, { role, prop: `${prop}[${i}]` }, o.name, o, helperDefaults));
+  const main = AppContainer._create(host, { role: 'main', prop: '' }, props.containerName ?? name,
+    { name: props.containerName ?? name, env: props.env, ports: props.ports, mounts: props.mounts }, helperDefaults);
+  const state: AppState = {
     kind, v, props, name, namespace, clusterDomain, replicas, image,
     startOrdinal: props.startOrdinal ?? 0,
     selectorLabels,
@@ -101,10 +115,40 @@ export function initialState(scope: Construct, path: string, id: string, props: 
     volumes: named(props.volumes, 'volumes'),
     emptyDirs: named(props.emptyDirs, 'emptyDirs'),
     configFiles: { ...(props.config?.files ?? {}) },
-    initContainers: named(props.initContainers, 'initContainers'),
-    sidecars: named(props.sidecars, 'sidecars'),
-    env: Object.entries(props.env ?? {}).map(([envName, value]) => ({ name: envName, value, prop: 'env' })),
+    main,
+    initContainers: helpers(props.initContainers, 'initContainers', 'init'),
+    sidecars: helpers(props.sidecars, 'sidecars', 'sidecar'),
+    pendingEnv: [],
+    host,
+    changes,
   };
+  return state;
+}
+
+/** What an init container or sidecar inherits from the app, to check it on its own. */
+export function helperContext(props: StatefulAppProps, image: string): ContainerContext {
+  return { image, readOnlyRootFilesystem: props.readOnlyRootFilesystem ?? true, resources: HELPER_RESOURCES };
+}
+
+/** The main container's mount points that come with the app's volumes (claims, emptyDirs, config). */
+export function mainImplicitMountPaths(state: AppState): string[] {
+  const paths = [...state.volumes.map((x) => x.o.mountPath), ...state.emptyDirs.map((x) => x.o.mountPath)];
+  if (hasConfig(state)) paths.push(state.props.config?.mountPath);
+  return paths.filter((p): p is string => typeof p === 'string');
+}
+
+/** Whether the app has a ConfigMap (config in its props, or a file added). */
+export function hasConfig(state: AppState): boolean {
+  return state.props.config !== undefined || Object.keys(state.configFiles).length > 0;
+}
+
+/** The names of the pod's volumes so far (claims, pod volumes, emptyDirs, config), for the calls that add one. */
+export function volumeNamesOf(state: AppState): Set<string> {
+  const names = [
+    ...state.volumes.map((x) => x.o.name), ...(state.props.podVolumes ?? []).map((x) => x.name), ...state.emptyDirs.map((x) => x.o.name),
+  ];
+  if (hasConfig(state)) names.push(state.props.config?.volumeName ?? 'config');
+  return new Set(names);
 }
 
 /** The namespace of the objects: the prop, else the chart's; both checked as namespace names. */

@@ -5,24 +5,19 @@ import { shapeOf } from '../shapes';
 import { ContainerOptions, EnvSource } from '../container';
 import { futurePath, StatefulValidationError, Validator } from '../errors';
 import { k8s, KubeConfigMap, KubeNetworkPolicy, KubePodDisruptionBudget, KubeService, KubeStatefulSet } from '../kube';
-import { checkConfigKey, checkDns1123Subdomain, checkEnvName, podHostName, serviceHostName } from '../names';
+import { podHostName, serviceHostName } from '../names';
 import { registerObject } from '../registry';
+import { addHelper, checkAddedConfigFile, checkAddedEmptyDir, checkAddedVolume, containersOf, newHelper } from './additions';
 import { AppBudgets, chooseBudget, ProtectPodOptions } from './budget';
+import { AddEnvOptions, AppContainer, checkEnv } from './container';
 import { checkAnnotation, checkLabel, objectMeta } from './metadata';
 import { AllowIngressOptions, appPolicySpec, checkAllowIngress } from './network-policy';
 import { renderStatefulSet, RenderedPod } from './pod-template';
+import { RenderCache } from './render-cache';
 import { EmptyDirOptions, ServiceOptions, StatefulAppProps, VolumeClaimOptions } from './props';
-import { checkServiceOptions, headlessServiceSpec, ServiceContext, serviceMetadata, serviceProps } from './services';
+import { checkChildId, checkServiceOptions, headlessServiceSpec, ServiceContext, serviceContext, serviceMetadata, serviceProps } from './services';
 import { AppState, initialState } from './state';
-
-/** Options of {@link StatefulApp.addEnv}. */
-export interface AddEnvOptions {
-  /**
-   * The container that gets the variable (an init container or a sidecar by name).
-   * @default - the main container
-   */
-  readonly container?: string;
-}
+import { checkClaimName } from './volumes';
 
 /** Ids of the app's own children, which `addService` cannot take. */
 const RESERVED_IDS = ['Resource', 'Service', 'ReadService', 'ConfigMap', 'DisruptionBudget', 'NetworkPolicy', 'ProtectedPodBudget'];
@@ -62,6 +57,8 @@ export class StatefulApp extends Construct {
   public readonly selectorLabels: { [key: string]: string };
   /** Name of the main container. */
   public readonly containerName: string;
+  /** The main container, to add env, mounts and ports to. */
+  public readonly mainContainer: AppContainer;
   /** The StatefulSet (construct id `Resource`). */
   public readonly statefulSet: k8s.KubeStatefulSet;
   /** The headless governing Service. */
@@ -79,9 +76,7 @@ export class StatefulApp extends Construct {
   private readonly ingress: AllowIngressOptions[] = [];
   private readonly clusterDomain: string;
   private configMap_?: k8s.KubeConfigMap;
-  private version = 0;
-  private validated?: { readonly version: number; readonly errors: string[] };
-  private cache?: { version: number; pod: RenderedPod };
+  private readonly cache: RenderCache;
 
   constructor(scope: Construct, id: string, props: StatefulAppProps) {
     // Everything is checked before the construct joins the tree: a refused app leaves nothing behind.
@@ -102,7 +97,7 @@ export class StatefulApp extends Construct {
 
     super(scope, id);
     this.state = state;
-    this.cache = { version: 0, pod: first };
+    this.cache = new RenderCache(state, first);
     this.name = state.name;
     this.namespace = state.namespace;
     this.serviceName = state.name;
@@ -111,11 +106,12 @@ export class StatefulApp extends Construct {
     this.startOrdinal = state.startOrdinal;
     this.selectorLabels = { ...state.selectorLabels };
     this.containerName = first.containerName;
+    this.mainContainer = state.main;
 
     const meta = (objectName: string) => objectMeta(state.namespace, state.objectLabels, state.objectAnnotations, objectName);
     this.statefulSet = new KubeStatefulSet(this, 'Resource', {
       metadata: meta(state.name),
-      spec: Lazy.any({ produce: () => this.rendered().spec }) as unknown as k8s.StatefulSetSpec,
+      spec: Lazy.any({ produce: () => this.cache.rendered().spec }) as unknown as k8s.StatefulSetSpec,
     });
     if (first.configMap) this.createConfigMap(first.configMap.name);
     this.service = new KubeService(this, 'Service', {
@@ -134,7 +130,7 @@ export class StatefulApp extends Construct {
       this.networkPolicy = new KubeNetworkPolicy(this, 'NetworkPolicy', {
         metadata: meta(state.name),
         spec: Lazy.any({ produce: () => {
-          const pod = this.rendered();
+          const pod = this.cache.rendered();
           const options = this.state.props.networkPolicy ?? {};
           return appPolicySpec(this.state.v, options, this.state.selectorLabels, pod.ports, pod.sidecarPorts, this.ingress);
         } }) as unknown as k8s.NetworkPolicySpec,
@@ -164,13 +160,7 @@ export class StatefulApp extends Construct {
 
   /** Name of the PVC of `volume` for pod `ordinal`, e.g. `www-web-0`. */
   public pvcName(volume: string, ordinal: number): string {
-    const claims = this.state.volumes.map((x) => x.o.name);
-    if (!claims.includes(volume)) {
-      const given: unknown = volume; // JavaScript callers may pass the ordinal first
-      const hint = typeof given === 'number' ? ` first, then the ordinal: pvcName(${JSON.stringify(claims[0] ?? 'data')}, ${given})` : '';
-      throw new StatefulValidationError(this, this.state.kind, 'pvcName(volume)', volume,
-        `is not a claim template of this app (claims: ${claims.join(', ') || 'none'})`, `pass one of the volume names${hint}`);
-    }
+    checkClaimName(this.state, volume);
     this.checkOrdinal(ordinal);
     return `${volume}-${this.name}-${ordinal}`;
   }
@@ -203,44 +193,55 @@ export class StatefulApp extends Construct {
   public addService(id: string, options: ServiceOptions = {}): k8s.KubeService {
     const prop = `addService(${JSON.stringify(id)})`;
     const v = this.state.v;
-    if (typeof id !== 'string' || id.length === 0) v.fail(`${prop} id`, id, 'must be a non-empty string', 'pass an id such as "Primary"');
-    if (RESERVED_IDS.includes(id) || this.node.tryFindChild(id)) {
-      v.fail(`${prop} id`, id, `is already taken by another object of the app (ids in use: ${this.node.children.map((c) => c.node.id).join(', ')})`, 'pick another id');
-    }
+    checkChildId(v, `${prop} id`, id, RESERVED_IDS, this.node.children.map((c) => c.node.id));
     checkShape(v, prop, options, shapeOf('ServiceOptions'));
     const defaultName = `${this.name}-${id.toLowerCase()}`;
     checkServiceOptions(v, this.state, prop, options, defaultName);
     const service = this.serviceChild(id, prop, options, defaultName);
     registerObject(this, v, `${prop}.name`, { kind: 'Service', namespace: this.namespace, name: options.name ?? defaultName }, 'give the Service another name');
-    this.changed();
+    this.state.host.changed();
     return service;
   }
 
-  /** Adds a sidecar container (it inherits the image, the restricted security context and helper resources unless given). */
-  public addContainer(container: ContainerOptions): void {
-    this.addHelper(container, this.state.sidecars, 'addContainer');
+  /**
+   * Adds a sidecar container (it inherits the image, the restricted security context and helper
+   * resources unless given) and returns it, to add env, mounts and ports to later.
+   */
+  public addContainer(container: ContainerOptions): AppContainer {
+    const added = newHelper(this.state, 'addContainer', 'sidecar', container);
+    addHelper(this.state, added, this.state.sidecars);
+    return added;
   }
 
-  /** Adds an init container, run after those already declared. */
-  public addInitContainer(container: ContainerOptions): void {
-    this.addHelper(container, this.state.initContainers, 'addInitContainer');
+  /** Adds an init container, run after those already declared, and returns it. */
+  public addInitContainer(container: ContainerOptions): AppContainer {
+    const added = newHelper(this.state, 'addInitContainer', 'init', container);
+    addHelper(this.state, added, this.state.initContainers);
+    return added;
+  }
+
+  /** The container of this name (the main one, a sidecar or an init container), if there is one. */
+  public findContainer(name: string): AppContainer | undefined {
+    return containersOf(this.state).find((c) => c.name === name);
   }
 
   /**
    * Adds (or replaces) an environment variable of the main container, or of the container
-   * `options.container`. The container is checked at synth, so it may be added later.
+   * `options.container`, which may be added later (it is checked at synth).
    */
   public addEnv(name: string, value: EnvSource, options: AddEnvOptions = {}): void {
     const prop = `addEnv(${JSON.stringify(name)})`;
     const v = this.state.v;
-    const problem = checkEnvName(name);
-    if (problem) v.fail(`${prop} name`, name, problem, 'use a name like DATABASE_URL');
-    checkShape(v, `${prop} value`, value, { t: 'instance', name: 'EnvSource', test: (x) => x instanceof EnvSource, fix: 'use EnvSource.fromValue(...) or EnvSource.fromSecretKey(...)' });
-    if (!(value instanceof EnvSource)) v.fail(`${prop} value`, value, 'must be an EnvSource', 'use EnvSource.fromValue(...)');
-    checkShape(v, `${prop} options.container`, options.container, { t: 'string' });
-    this.state.env.push({ name, value, container: options.container, prop });
-    // The value's own rules (credential-looking literals, reference names) at the call.
-    this.tryRender(prop);
+    checkEnv(v, prop, name, value);
+    checkShape(v, `${prop} options`, options, shapeOf('AddEnvOptions'));
+    const entry = { name, value, prop };
+    const target = options.container === undefined ? this.state.main : this.findContainer(options.container);
+    if (target) {
+      target._setEnv(entry);
+    } else {
+      this.state.pendingEnv.push({ container: options.container!, entry });
+      this.state.host.changed();
+    }
   }
 
   /**
@@ -249,17 +250,17 @@ export class StatefulApp extends Construct {
    */
   public addVolume(volume: VolumeClaimOptions): void {
     const prop = `addVolume(${JSON.stringify(volume?.name)})`;
-    checkShape(this.state.v, prop, volume, shapeOf('VolumeClaimOptions'));
+    checkAddedVolume(this.state, prop, volume);
     this.state.volumes.push({ o: volume, prop });
-    this.tryRender(prop);
+    this.state.host.changed();
   }
 
   /** Adds a pod-lifetime scratch volume. */
   public addEmptyDir(emptyDir: EmptyDirOptions): void {
     const prop = `addEmptyDir(${JSON.stringify(emptyDir?.name)})`;
-    checkShape(this.state.v, prop, emptyDir, shapeOf('EmptyDirOptions'));
+    checkAddedEmptyDir(this.state, prop, emptyDir);
     this.state.emptyDirs.push({ o: emptyDir, prop });
-    this.tryRender(prop);
+    this.state.host.changed();
   }
 
   /**
@@ -269,17 +270,14 @@ export class StatefulApp extends Construct {
    */
   public addConfigFile(fileName: string, content: string): void {
     const prop = `addConfigFile(${JSON.stringify(fileName)})`;
-    const v = this.state.v;
-    checkShape(v, `${prop} content`, content, { t: 'string' });
-    if (Object.prototype.hasOwnProperty.call(this.state.configFiles, fileName)) v.fail(prop, fileName, 'is already a file of the ConfigMap', 'use another file name');
-    const problem = checkConfigKey(fileName);
-    if (problem) v.fail(prop, fileName, problem, 'use a file name such as "app.conf"');
+    checkAddedConfigFile(this.state, prop, fileName, content);
     this.state.configFiles[fileName] = content;
-    this.tryRender(prop);
+    this.state.host.changed();
     if (!this.configMap_) {
-      const pod = this.rendered();
-      this.createConfigMap(pod.configMap!.name);
-      registerObject(this, v, 'config.name', { kind: 'ConfigMap', namespace: this.namespace, name: pod.configMap!.name }, 'give the ConfigMap another name (config.name)');
+      // (With config in the props the ConfigMap exists already: this is the default name.)
+      const configMapName = `${this.name}-config`;
+      this.createConfigMap(configMapName);
+      registerObject(this, this.state.v, 'config.name', { kind: 'ConfigMap', namespace: this.namespace, name: configMapName }, 'give the ConfigMap another name (config.name)');
     }
   }
 
@@ -288,7 +286,7 @@ export class StatefulApp extends Construct {
     checkLabel(this.state.v, 'addLabel', key, value, true);
     this.state.objectLabels[key] = value;
     for (const obj of this.objects()) obj.metadata.addLabel(key, value);
-    this.changed();
+    this.state.host.changed();
   }
 
   /** Adds an annotation to every object of the app (not to its pods: use podAnnotations for those). */
@@ -296,7 +294,7 @@ export class StatefulApp extends Construct {
     checkAnnotation(this.state.v, 'addAnnotation', key, value);
     this.state.objectAnnotations[key] = value;
     for (const obj of this.objects()) obj.metadata.addAnnotation(key, value);
-    this.changed();
+    this.state.host.changed();
   }
 
   /**
@@ -306,7 +304,7 @@ export class StatefulApp extends Construct {
   public addPodLabel(key: string, value: string): void {
     checkLabel(this.state.v, 'podLabels', key, value, true);
     this.state.podLabels[key] = value;
-    this.changed();
+    this.state.host.changed();
   }
 
   /**
@@ -318,13 +316,7 @@ export class StatefulApp extends Construct {
     const v = this.state.v;
     checkShape(v, 'protectPod options', options, shapeOf('ProtectPodOptions'));
     const podName = this.podName(ordinal);
-    if (ordinal >= this.startOrdinal + this.replicas) {
-      v.fail('protectPod(ordinal)', ordinal, `is not a pod of the app (ordinals ${this.startOrdinal}..${this.startOrdinal + this.replicas - 1})`, 'pass the ordinal of a pod');
-    }
-    const name = options.name ?? podName;
-    const problem = checkDns1123Subdomain(name);
-    if (problem) v.fail('protectPod options.name', name, problem, 'use a name such as "db-primary"');
-    this.budgets.checkProtect(v, podName, this.replicas);
+    const name = this.budgets.checkProtect(v, ordinal, options, this);
     registerObject(this, v, 'protectPod options.name', { kind: 'policy/PodDisruptionBudget', namespace: this.namespace, name }, 'give the budget another name');
     this.budgets.protect(podName);
     return new KubePodDisruptionBudget(this, 'ProtectedPodBudget', {
@@ -347,21 +339,16 @@ export class StatefulApp extends Construct {
 
   /** The app's rendered pod (memoized until the next change). @internal */
   public _rendered(): RenderedPod {
-    return this.rendered();
+    return this.cache.rendered();
   }
 
   /** The names of the pod's containers: the main one, the sidecars, then the init containers. */
   public get containerNames(): string[] {
-    return [this.containerName, ...this.state.sidecars.map((s) => s.o.name), ...this.state.initContainers.map((s) => s.o.name)];
-  }
-
-  private rendered(): RenderedPod {
-    if (!this.cache || this.cache.version !== this.version) this.cache = { version: this.version, pod: renderStatefulSet(this.state) };
-    return this.cache.pod;
+    return containersOf(this.state).map((c) => c.name);
   }
 
   private context(): ServiceContext {
-    return serviceContext(this.state, this.rendered());
+    return serviceContext(this.state, this.cache.rendered());
   }
 
   private serviceChild(id: string, prop: string, options: ServiceOptions, defaultName: string): k8s.KubeService {
@@ -375,64 +362,15 @@ export class StatefulApp extends Construct {
   private createConfigMap(configMapName: string): void {
     this.configMap_ = new KubeConfigMap(this, 'ConfigMap', {
       metadata: objectMeta(this.namespace, this.state.objectLabels, this.state.objectAnnotations, configMapName),
-      data: Lazy.any({ produce: () => this.rendered().configMap?.data }) as unknown as { [key: string]: string },
+      data: Lazy.any({ produce: () => this.cache.rendered().configMap?.data }) as unknown as { [key: string]: string },
     });
   }
 
-  private addHelper(container: ContainerOptions, list: AppState['sidecars'], method: string): void {
-    const prop = `${method}(${JSON.stringify(container?.name)})`;
-    checkShape(this.state.v, prop, container, shapeOf('ContainerOptions'));
-    list.push({ o: container, prop });
-    this.tryRender(prop);
-  }
-
-  /**
-   * Checks a change right away where the current state can tell; what only the final state can
-   * decide (a container, port or volume added later) waits for synth.
-   */
-  private tryRender(prop: string): void {
-    this.changed();
-    try {
-      this.rendered();
-    } catch (e) {
-      if (!(e instanceof StatefulValidationError)) throw e;
-      // Only the errors about this call are its own (others may be fixed by later calls), and
-      // not those about something a later call may still add.
-      if (e.prop.startsWith(prop) && !(e as { _missing?: boolean })._missing) {
-        this.undoLast(prop);
-        throw e;
-      }
-    }
-  }
-
-  private undoLast(prop: string): void {
-    const s = this.state;
-    for (const list of [s.volumes, s.emptyDirs, s.initContainers, s.sidecars, s.env] as Array<Array<{ prop: string }>>) {
-      if (list.length > 0 && list[list.length - 1].prop === prop) list.pop();
-    }
-    const file = /^addConfigFile\("(.*)"\)$/.exec(prop)?.[1];
-    if (file !== undefined) delete s.configFiles[file];
-    this.changed();
-  }
-
   private validateLate(): string[] {
-    // cdk8s validates the whole App once per chart it synthesizes (App._synthChart), so with a chart
-    // per app this runs charts x apps times: answer from the last run while nothing changed.
-    if (this.validated?.version === this.version) return this.validated.errors;
-    let errors: string[] = [];
-    try {
-      this.rendered();
+    return this.cache.errors(() => {
+      this.cache.rendered();
       for (const obj of this.objects()) if (obj.kind === 'Service' || obj.kind === 'NetworkPolicy') obj.toJson();
-    } catch (e) {
-      if (!(e instanceof StatefulValidationError)) throw e;
-      errors = [e.message];
-    }
-    this.validated = { version: this.version, errors };
-    return errors;
-  }
-
-  private changed(): void {
-    this.version++;
+    });
   }
 
   private objects(): ApiObject[] {
@@ -440,15 +378,15 @@ export class StatefulApp extends Construct {
   }
 
   private registerNames(): void {
-    const v = this.state.v;
-    const ns = this.namespace;
     const fix = 'give one of them another name (or namespace)';
-    registerObject(this, v, 'name', { kind: 'apps/StatefulSet', namespace: ns, name: this.name }, fix);
-    registerObject(this, v, 'name', { kind: 'Service', namespace: ns, name: this.name }, fix);
-    if (this.readService) registerObject(this, v, 'readService.name', { kind: 'Service', namespace: ns, name: this.readService.name }, fix);
-    if (this.configMap_) registerObject(this, v, 'config.name', { kind: 'ConfigMap', namespace: ns, name: this.configMap_.name }, fix);
-    if (this.podDisruptionBudget) registerObject(this, v, 'name', { kind: 'policy/PodDisruptionBudget', namespace: ns, name: this.name }, fix);
-    if (this.networkPolicy) registerObject(this, v, 'name', { kind: 'networking.k8s.io/NetworkPolicy', namespace: ns, name: this.name }, fix);
+    const names: Array<[string, string, string | undefined]> = [
+      ['name', 'apps/StatefulSet', this.name], ['name', 'Service', this.name], ['readService.name', 'Service', this.readService?.name],
+      ['config.name', 'ConfigMap', this.configMap_?.name], ['name', 'policy/PodDisruptionBudget', this.podDisruptionBudget?.name],
+      ['name', 'networking.k8s.io/NetworkPolicy', this.networkPolicy?.name],
+    ];
+    for (const [prop, kind, name] of names) {
+      if (name !== undefined) registerObject(this, this.state.v, prop, { kind, namespace: this.namespace, name }, fix);
+    }
   }
 
   private checkOrdinal(ordinal: number): void {
@@ -456,11 +394,4 @@ export class StatefulApp extends Construct {
       throw new StatefulValidationError(this, this.state.kind, 'ordinal', ordinal, `must be an integer >= ${this.startOrdinal}`, `pass a pod ordinal such as ${this.startOrdinal}`);
     }
   }
-}
-
-function serviceContext(state: AppState, pod: RenderedPod): ServiceContext {
-  return {
-    name: state.name, namespace: state.namespace, startOrdinal: state.startOrdinal, selectorLabels: state.selectorLabels,
-    objectLabels: state.objectLabels, objectAnnotations: state.objectAnnotations, ports: pod.ports, sidecarPorts: pod.sidecarPorts,
-  };
 }

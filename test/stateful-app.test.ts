@@ -1,8 +1,8 @@
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import { Cpu, k8s } from 'cdk8s-plus-28';
 import {
-  AccessMode, DiskProvider, DiskStorageClass, DisruptionBudget, EnvSource, HealthProbe, PvcRetention, SpreadMode, StatefulApp, StatefulAppProps,
-  UpdateStrategy,
+  AccessMode, DiskProvider, DiskStorageClass, DisruptionBudget, EnvSource, HealthProbe, PvcRetention, ReplicatedMySql, SpreadMode, StatefulApp,
+  StatefulAppProps, UpdateStrategy,
 } from '../src';
 import { ImagePullPolicy, PodManagementPolicy, Protocol, ServiceType } from 'cdk8s-plus-28';
 import { find, Manifest, newChart, ofKind, synth, toYaml } from './util';
@@ -490,5 +490,23 @@ describe('StatefulApp attributes and helpers', () => {
     app.statefulSet.addJsonPatch(JsonPatch.add('/spec/template/spec/hostname', 'ignored-by-sts'));
     const sts = find(synth(chart), 'StatefulSet', 'web');
     expect(sts.spec.template.spec.hostname).toBe('ignored-by-sts');
+  });
+});
+
+describe('runtimeClassName', () => {
+  test('the pods run under the RuntimeClass; ReplicatedMySql forwards it like every shared prop', () => {
+    expect(build({ runtimeClassName: 'gvisor' }).pod.runtimeClassName).toBe('gvisor');
+    expect(build().pod.runtimeClassName).toBeUndefined();
+    const chart = newChart('db');
+    new ReplicatedMySql(chart, 'mysql', { runtimeClassName: 'kata' });
+    expect(find(synth(chart), 'StatefulSet', 'mysql').spec.template.spec.runtimeClassName).toBe('kata');
+  });
+
+  test.each([
+    ['not a DNS name', { runtimeClassName: 'Kata_VM' }, /runtimeClassName "Kata_VM" is invalid: .*Fix: pass the name of a RuntimeClass, e.g. "gvisor"/],
+    ['not a string (plain JavaScript)', { runtimeClassName: 3 }, /runtimeClassName 3 is invalid: must be a string/],
+    ['misspelt (plain JavaScript)', { runtimeClass: 'gvisor' }, /runtimeClass .*did you mean runtimeClassName\?/],
+  ])('refuses a name that is %s', (_what, props, message) => {
+    expect(() => build(props as Partial<StatefulAppProps>)).toThrow(message);
   });
 });

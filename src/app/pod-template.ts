@@ -214,6 +214,7 @@ function renderPodSpec(b: PodBuild, containers: RenderedContainers, zonalStorage
     volumes: b.podVolumes.length > 0 ? b.podVolumes : undefined,
     terminationGracePeriodSeconds: grace,
     priorityClassName: props.priorityClassName,
+    runtimeClassName: props.runtimeClassName,
     nodeSelector: props.nodeSelector && Object.keys(props.nodeSelector).length > 0 ? { ...props.nodeSelector } : undefined,
     tolerations: props.tolerations && props.tolerations.length > 0 ? [...props.tolerations] : undefined,
     topologySpreadConstraints: spread.length > 0 ? spread : undefined,
@@ -241,6 +242,9 @@ function renderSpread(b: PodBuild, zonalStorage: boolean): k8s.TopologySpreadCon
   }
   if (props.priorityClassName !== undefined && checkDns1123Subdomain(props.priorityClassName)) {
     v.fail('priorityClassName', props.priorityClassName, checkDns1123Subdomain(props.priorityClassName), 'pass the name of a PriorityClass');
+  }
+  if (props.runtimeClassName !== undefined && checkDns1123Subdomain(props.runtimeClassName)) {
+    v.fail('runtimeClassName', props.runtimeClassName, checkDns1123Subdomain(props.runtimeClassName), 'pass the name of a RuntimeClass, e.g. "gvisor"');
   }
   (props.imagePullSecrets ?? []).forEach((s, i) => {
     if (checkDns1123Subdomain(s)) v.fail(`imagePullSecrets[${i}]`, s, checkDns1123Subdomain(s), 'pass the name of a docker-registry Secret');

@@ -88,6 +88,12 @@ export interface StatefulWorkloadProps {
    */
   readonly priorityClassName?: string;
   /**
+   * RuntimeClass of the pods, e.g. `gvisor` or `kata` to run them in a sandbox. The RuntimeClass
+   * must exist, or the pods are not admitted.
+   * @default - the node's default runtime
+   */
+  readonly runtimeClassName?: string;
+  /**
    * A new pod must stay Ready this long before it counts as available.
    * @default - 0
    */

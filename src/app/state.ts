@@ -49,8 +49,11 @@ export interface AppState {
   readonly pendingEnv: PendingEnv[];
   /** What the app's containers report their changes to. */
   readonly host: ContainerHost;
-  /** Counts the changes, so that a rendering is reused until the next one. */
-  readonly changes: { count: number };
+  /**
+   * Counts the changes of the pod (`count`: a rendering is reused until the next one) and of the
+   * app's other objects (`objects`: Services added, which only the synth-time checks look at).
+   */
+  readonly changes: { count: number; objects: number };
 }
 
 /** A list entry with the name errors give it (`volumes[0]`, or `addVolume("www")`). */
@@ -90,7 +93,7 @@ export function initialState(scope: Construct, path: string, id: string, props: 
   }
   const selectorLabels = { [LABEL_NAME]: appName, [LABEL_INSTANCE]: name };
   const version = versionLabelOf(parseImage(image)!);
-  const changes = { count: 0 };
+  const changes = { count: 0, objects: 0 };
   const host: ContainerHost = { v, changed: () => changes.count++, implicitMountPaths: () => mainImplicitMountPaths(state) };
   const helperDefaults = helperContext(props, image);
   const helpers = (list: ContainerOptions[] | undefined, prop: string, role: 'sidecar' | 'init') =>

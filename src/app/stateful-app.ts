@@ -199,7 +199,8 @@ export class StatefulApp extends Construct {
     checkServiceOptions(v, this.state, prop, options, defaultName);
     const service = this.serviceChild(id, prop, options, defaultName);
     registerObject(this, v, `${prop}.name`, { kind: 'Service', namespace: this.namespace, name: options.name ?? defaultName }, 'give the Service another name');
-    this.state.host.changed();
+    // The pod is the same; only the synth-time checks have one more object to check.
+    this.state.changes.objects++;
     return service;
   }
 

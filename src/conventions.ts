@@ -26,15 +26,17 @@ export class Conventions {
   public static readonly MYSQL_INIT_SQL_KEY = 'init.sql';
   /** Suffix of the ReplicatedMySql write Service's name (`<name>-primary`). */
   public static readonly MYSQL_PRIMARY_SERVICE_SUFFIX = '-primary';
+  /** The socket mysqld listens on in the mysql container. */
+  public static readonly MYSQL_SOCKET = '/var/run/mysqld/mysqld.sock';
   /** The file in the mysql container holding the root password (credentials are files, never env). */
   public static readonly MYSQL_ROOT_PASSWORD_FILE = '/etc/mysql/credentials/root-password';
 
   /**
    * Kinds of the Kubernetes API (and of the CSI snapshotter) whose objects are cluster-scoped, as
    * `group/Kind` (core kinds without a group). Any other kind is taken as namespaced, as custom
-   * resources mostly are.
+   * resources mostly are. Frozen: it cannot be changed at run time.
    */
-  public static readonly CLUSTER_SCOPED_KINDS: string[] = [
+  public static readonly CLUSTER_SCOPED_KINDS: string[] = Object.freeze([
     'Namespace', 'Node', 'PersistentVolume', 'ComponentStatus',
     'storage.k8s.io/StorageClass', 'storage.k8s.io/CSIDriver', 'storage.k8s.io/CSINode', 'storage.k8s.io/VolumeAttachment',
     'storage.k8s.io/VolumeAttributesClass',
@@ -45,8 +47,8 @@ export class Conventions {
     'admissionregistration.k8s.io/ValidatingAdmissionPolicy', 'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding',
     'certificates.k8s.io/CertificateSigningRequest', 'flowcontrol.apiserver.k8s.io/FlowSchema',
     'flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration', 'snapshot.storage.k8s.io/VolumeSnapshotClass',
-    'policy/PodSecurityPolicy',
-  ];
+    'snapshot.storage.k8s.io/VolumeSnapshotContent', 'policy/PodSecurityPolicy',
+  ]) as string[];
 
   /** True when objects of `kind` in API group `group` (`''` for the core group) are cluster-scoped. */
   public static isClusterScoped(group: string, kind: string): boolean {

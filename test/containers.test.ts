@@ -210,3 +210,15 @@ describe('references to what a later call may add are checked once, at synth', (
     expect(synthError(chart)).toMatch(/sidecars ports "http" is invalid: is also the name of another port in the pod/);
   });
 });
+
+describe('a container keeps copies of what it is given and what it gives out', () => {
+  test('changing a port or mount object afterwards (plain JavaScript) changes nothing the app emits', () => {
+    const port = { name: 'http', port: 8080 };
+    const { chart, web } = app({ ports: [port] });
+    port.port = 70000;
+    (web.mainContainer.ports[0] as { port: number }).port = 70001;
+    const objects = synth(chart);
+    expect(find(objects, 'StatefulSet', 'web').spec.template.spec.containers[0].ports).toEqual([{ name: 'http', containerPort: 8080 }]);
+    expect(find(objects, 'NetworkPolicy', 'web').spec.ingress[0].ports).toEqual([{ protocol: 'TCP', port: 8080 }]);
+  });
+});

@@ -3,7 +3,7 @@
  * and `allowIngress` (the NetworkPolicy). One owner each: the app.
  */
 import { Size } from 'cdk8s';
-import { DisruptionBudget, StatefulApp, StatefulAppProps } from '../src';
+import { Conventions, DisruptionBudget, StatefulApp, StatefulAppProps } from '../src';
 import { find, newChart, ofKind, synth } from './util';
 
 const MINIMAL: StatefulAppProps = {
@@ -49,9 +49,16 @@ describe('StatefulApp.protectPod', () => {
     ['a negative ordinal', (w: StatefulApp) => w.protectPod(-1), /ordinal -1 is invalid: must be an integer >= 0/],
     ['a bad name', (w: StatefulApp) => w.protectPod(0, { name: 'Web_0' }), /protectPod options\.name "Web_0" is invalid/],
     ['a misspelt option (plain JavaScript)', (w: StatefulApp) => w.protectPod(0, { nmae: 'x' } as never), /nmae.*did you mean name/],
+    ['the name of the app\'s own budget', (w: StatefulApp) => w.protectPod(0, { name: 'web' }), /options\.name "web" is invalid: is the name of the app's own budget/],
   ])('refuses %s', (_what, call, message) => {
     const { web } = app();
     expect(() => call(web)).toThrow(message);
+  });
+
+  test('refuses the only pod of an app: a budget of 0 would block every drain of its node', () => {
+    const { chart, web } = app({ replicas: 1 });
+    expect(() => web.protectPod(0)).toThrow(/protectPod\(ordinal\) 0 is invalid: is the app's only pod: a budget of 0 for it would block every drain/);
+    expect(ofKind(synth(chart), 'PodDisruptionBudget')).toEqual([]);
   });
 
   test('refuses when the app\'s minAvailable could not be met by the other pods, and leaves nothing behind', () => {
@@ -91,5 +98,13 @@ describe('StatefulApp.allowIngress', () => {
   ])('refuses %s', (_what, props, options, message) => {
     const { web } = app(props);
     expect(() => web.allowIngress(options as never)).toThrow(message);
+  });
+});
+
+describe('Conventions', () => {
+  test('the cluster-scoped kinds cannot be changed at run time', () => {
+    expect(Conventions.isClusterScoped('storage.k8s.io', 'StorageClass')).toBe(true);
+    expect(Conventions.isClusterScoped('', 'ConfigMap')).toBe(false);
+    expect(() => Conventions.CLUSTER_SCOPED_KINDS.push('ConfigMap')).toThrow(TypeError);
   });
 });

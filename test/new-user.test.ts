@@ -133,6 +133,16 @@ describe('connectClient across namespaces', () => {
     return { app, data, apps, mysql, api };
   }
 
+  test('a client namespace that is no namespace name is refused, and the client is left as it was', () => {
+    const app = Testing.app();
+    const mysql = new ReplicatedMySql(new Chart(app, 'data', { namespace: 'data' }), 'mysql', DB);
+    const odd = new Chart(app, 'odd', { namespace: 'x'.repeat(64) });
+    const api = new kplus.Deployment(odd, 'api', { metadata: { name: 'api' }, containers: [{ image: 'shop/api:1.0.0' }] });
+    expect(() => mysql.connectClient(api, { clientSecretName: 'shop-db' })).toThrow(/connectClient\(client\) ".*api" is invalid: is in namespace "x{64}", which .*Fix: give the client's chart a valid namespace name/);
+    expect(api.containers[0].env.variables).toEqual({});
+    expect(api.podMetadata.getLabel('cdk8s-stateful.io/mysql-client')).toBeUndefined();
+  });
+
   test('refuses without a copy of the Secret in the client namespace, naming the key and the fix', () => {
     const { mysql, api } = twoNamespaces();
     expect(() => mysql.connectClient(api)).toThrow(new RegExp(

@@ -70,6 +70,10 @@ export class AppBudgets {
   public checkProtect(v: Validator, ordinal: number, options: ProtectPodOptions, app: PodSet): string {
     const last = app.startOrdinal + app.replicas - 1;
     if (ordinal > last) v.fail('protectPod(ordinal)', ordinal, `is not a pod of the app (ordinals ${app.startOrdinal}..${last})`, 'pass the ordinal of a pod');
+    if (app.replicas < 2) {
+      v.fail('protectPod(ordinal)', ordinal, `is the app's only pod: a budget of 0 for it would block every drain of its node (replicas ${app.replicas})`,
+        'protect a pod only while other pods serve, or use disruptionBudget');
+    }
     const podName = `${app.name}-${ordinal}`;
     if (this.protectedPod !== undefined) {
       v.fail('protectPod(ordinal)', podName, `cannot be protected: ${this.protectedPod} already is (one pod per app)`, 'protect one pod only');
@@ -77,8 +81,8 @@ export class AppBudgets {
     // The app's budget now counts the other pods only.
     chooseBudget(v, this.budget, app.replicas - 1);
     const name = options.name ?? podName;
-    const problem = checkDns1123Subdomain(name);
-    if (problem) v.fail('protectPod options.name', name, problem, 'use a name such as "db-primary"');
+    const problem = checkDns1123Subdomain(name) || (name === app.name && this.enabled ? 'is the name of the app\'s own budget' : undefined);
+    if (problem) v.fail('protectPod options.name', name, problem, `use a name such as "${app.name}-primary"`);
     return name;
   }
 

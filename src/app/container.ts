@@ -110,18 +110,19 @@ export class AppContainer {
     const env = options.env ?? {};
     const envProp = origin.prop === '' ? 'env' : `${origin.prop}.env`;
     this.env_ = Object.keys(env).map((key) => ({ name: key, value: env[key], prop: envProp }));
-    this.ports_ = [...(options.ports ?? [])];
-    this.mounts_ = (options.mounts ?? []).map((m) => ({ m }));
+    // Copies, element by element: changing the given objects later must not bypass their checks.
+    this.ports_ = (options.ports ?? []).map((p) => ({ ...p }));
+    this.mounts_ = (options.mounts ?? []).map((m) => ({ m: { ...m } }));
   }
 
   /** The ports it listens on. */
   public get ports(): PortOptions[] {
-    return [...this.ports_];
+    return this.ports_.map((p) => ({ ...p }));
   }
 
   /** Its own mounts (for the main container: besides those of `volumes`, `emptyDirs` and `config`). */
   public get mounts(): VolumeMountOptions[] {
-    return this.mounts_.map((e) => e.m);
+    return this.mounts_.map((e) => ({ ...e.m }));
   }
 
   /** Its environment variables, in order. */

@@ -1,12 +1,13 @@
 /** The mysqld configuration every member of a ReplicatedMySql shares, sized from its resources. */
 import type { ContainerResources } from 'cdk8s-plus-28';
+import { Conventions } from '../conventions';
 import { sizeBytes } from '../container';
 import { Validator } from '../errors';
 
 export const PORT = 3306;
 /** Where the pod's generated mysqld.cnf is written (an emptyDir). */
 export const CONF_DIR = '/etc/mysql/conf.d';
-export const SOCKET_DIR = '/var/run/mysqld';
+export const SOCKET_DIR = Conventions.MYSQL_SOCKET.slice(0, Conventions.MYSQL_SOCKET.lastIndexOf('/'));
 export const DATA_ROOT = '/var/lib/mysql';
 /** Where the cluster's certificate is mounted, with a tls choice. */
 export const TLS_DIR = '/etc/mysql/tls';
@@ -80,7 +81,7 @@ function defaultOptions(resources: ContainerResources, tls: boolean): Map<string
   const temptableMiB = memoryMiB === undefined ? 64 : Math.min(1024, Math.max(32, Math.floor(memoryMiB / 16)));
   return new Map<string, string>([
     ['datadir', `${DATA_ROOT}/data`],
-    ['socket', `${SOCKET_DIR}/mysqld.sock`],
+    ['socket', Conventions.MYSQL_SOCKET],
     ['pid_file', `${SOCKET_DIR}/mysqld.pid`],
     ['port', String(PORT)],
     // The X protocol is not used: one port less, less memory.

@@ -2,6 +2,7 @@
 import { Duration, Size } from 'cdk8s';
 import type { ContainerResources, PodManagementPolicy } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { chooseBudget } from '../app/budget';
 import { DisruptionBudget, SpreadMode } from '../app/options';
 import { checkLabelMap } from '../app/metadata';
 import { checkSelectorMap } from '../app/network-policy';
@@ -205,7 +206,7 @@ export function planMySql(scope: Construct, v: Validator, id: string, props: Rep
     replicas: topology.replicas,
     ...pod,
     ...MEMBER_PROPS,
-    ...planPolicies(props, name, topology.replicas),
+    ...planPolicies(v, props, name, topology.replicas),
     volumes: [{ name: 'data', mountPath: DATA_ROOT, size: topology.storageSize, storageClass: props.storage?.storageClass }],
     config: { files, mountPath: TOOLS_DIR },
     resources,
@@ -249,13 +250,18 @@ const MEMBER_PROPS = {
 
 /**
  * The members' budget and NetworkPolicy, owned by the StatefulApp: a single instance has no budget (it
- * could never be drained); members reach each other, and clients (the pods connectClient labels, unless
- * given) the members, on the MySQL port only.
+ * could never be drained); with protectPrimary the budget counts the replicas only (the primary gets its
+ * own, ReplicatedMySql's protectPod), chosen and checked here, before anything joins the tree. Members
+ * reach each other, and clients (the pods connectClient labels, unless given) the members, on the MySQL
+ * port only.
  */
-function planPolicies(props: ReplicatedMySqlProps, name: string, replicas: number): Pick<StatefulAppProps, 'disruptionBudget' | 'networkPolicy'> {
+function planPolicies(
+  v: Validator, props: ReplicatedMySqlProps, name: string, replicas: number,
+): Pick<StatefulAppProps, 'disruptionBudget' | 'networkPolicy'> {
   const options = props.networkPolicy ?? {};
+  const counted = replicas > 1 && props.protectPrimary === true ? replicas - 1 : replicas;
   return {
-    disruptionBudget: replicas > 1 ? props.disruptionBudget : DisruptionBudget.none(),
+    disruptionBudget: replicas > 1 ? chooseBudget(v, props.disruptionBudget, counted) : DisruptionBudget.none(),
     networkPolicy: options.enabled === false
       ? { enabled: false }
       : { clientPodLabels: options.clientPodLabels ?? { [CLIENT_LABEL]: name }, clientNamespaceLabels: options.clientNamespaceLabels, ports: ['mysql'] },

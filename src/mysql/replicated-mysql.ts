@@ -3,6 +3,7 @@ import { StatefulApp } from '../app/stateful-app';
 import { checkShape } from '../check';
 import { shapeOf } from '../shapes';
 import { Conventions } from '../conventions';
+import { checkDns1123Label } from '../names';
 import { futurePath, Validator } from '../errors';
 import type { KubeCertificate } from '../imports/cert-manager';
 import type { KubeServiceMonitor as ServiceMonitorL1 } from '../imports/monitoring';
@@ -250,6 +251,14 @@ export class ReplicatedMySql extends Construct {
     if (options.clientSecretName !== undefined && (typeof options.clientSecretName !== 'string' || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(options.clientSecretName))) {
       v.fail('connectClient options.clientSecretName', options.clientSecretName, 'is not a Secret name', 'pass the name of the Secret in the client\'s namespace');
     }
+    const problem = checkDns1123Label(target.namespace);
+    if (problem) v.fail(prop, target.describe, `is in namespace "${target.namespace}", which ${problem}`, 'give the client\'s chart a valid namespace name');
+    // The NetworkPolicy first: it is the one step that can still refuse, and a refused call changes nothing.
+    if (elsewhere && !this.clientNamespaces.has(target.namespace)) {
+      const namespaceLabels = { 'kubernetes.io/metadata.name': target.namespace };
+      if (this.networkPolicy) this.app.allowIngress({ podLabels: this.clientPodLabels, namespaceLabels, ports: ['mysql'] });
+      this.clientNamespaces.add(target.namespace);
+    }
     target.setEnv(`${prefix}HOST`, { value: this.primaryHost });
     target.setEnv(`${prefix}READ_HOST`, { value: this.readHost });
     target.setEnv(`${prefix}PORT`, { value: String(this.port) });
@@ -257,10 +266,5 @@ export class ReplicatedMySql extends Construct {
     target.setEnv(`${prefix}USER`, { value: this.username });
     target.setEnv(`${prefix}PASSWORD`, { secret: { name: options.clientSecretName ?? this.secretName, key: this.userPasswordKey } });
     target.addPodLabel(CLIENT_LABEL, this.name);
-    if (elsewhere && !this.clientNamespaces.has(target.namespace)) {
-      this.clientNamespaces.add(target.namespace);
-      const namespaceLabels = { 'kubernetes.io/metadata.name': target.namespace };
-      if (this.networkPolicy) this.app.allowIngress({ podLabels: this.clientPodLabels, namespaceLabels, ports: ['mysql'] });
-    }
   }
 }

@@ -2,8 +2,8 @@ import { ApiObject, Duration, Size, Testing, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  CertManagerIssuerKind, DiskProvider, DiskStorageClass, EmptyPrimaryPolicy, MySqlCredentials, MySqlTls, MySqlVersion, ReplicatedMySql,
-  ReplicatedMySqlProps,
+  CertManagerIssuerKind, DiskProvider, DiskStorageClass, DisruptionBudget, EmptyPrimaryPolicy, MySqlCredentials, MySqlTls, MySqlVersion,
+  ReplicatedMySql, ReplicatedMySqlProps,
   StatefulApp, StatefulValidationError, UpdateStrategy,
 } from '../../src';
 import { checkAll } from '../policy';
@@ -300,6 +300,18 @@ replicate_same_server_id = ON
     });
     // by default one budget over every member: a drain may take the primary (one restart of writes)
     expect(ofKind(build().objects, 'PodDisruptionBudget').map((o) => o.metadata.name)).toEqual(['mysql']);
+    // two members: the one replica needs no budget of its own; the primary keeps its
+    expect(ofKind(build({ replicas: 2, protectPrimary: true }).objects, 'PodDisruptionBudget').map((o) => o.metadata.name)).toEqual(['mysql-primary']);
+  });
+
+  test('protectPrimary with a budget the replicas cannot meet is refused before anything joins the tree, with the right fix', () => {
+    const chart = newChart('mysql');
+    expect(() => new ReplicatedMySql(chart, 'mysql', { replicas: 3, protectPrimary: true, disruptionBudget: DisruptionBudget.minAvailable(2) }))
+      .toThrow(/disruptionBudget\.minAvailable 2 is invalid: is not below replicas \(2\).*Fix: use at most 1/);
+    expect(chart.node.children).toEqual([]);
+    // the fix it gives is accepted
+    new ReplicatedMySql(chart, 'mysql', { replicas: 3, protectPrimary: true, disruptionBudget: DisruptionBudget.minAvailable(1) });
+    expect(find(synth(chart), 'PodDisruptionBudget', 'mysql').spec.minAvailable).toBe(1);
   });
 
   test.each([1, 3])('policy-clean with %d member(s), apart from the Secret the user creates', (replicas) => {

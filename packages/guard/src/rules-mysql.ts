@@ -3,7 +3,7 @@
  * cannot roll out safely, and settings a reviewer should know about.
  */
 import { Conventions } from 'cdk8s-stateful';
-import { Draft, fieldDraft } from './draft';
+import { Draft, fieldDraft, kubectl } from './draft';
 import { Severity } from './model';
 import { KubeObject, getArray, getString, isManagedByLibrary, isRecord } from './objects';
 
@@ -85,7 +85,7 @@ export function mysqlConfigChanges(oldObject: KubeObject, newObject: KubeObject)
   const newSql = getString(newObject.body, 'data', Conventions.MYSQL_INIT_SQL_KEY);
   if (oldSql === newSql) return [];
   const set = getString(newObject.body, 'metadata', 'labels', Conventions.INSTANCE_LABEL) ?? '<name>';
-  const ns = oldObject.ref.namespace ? ` -n ${oldObject.ref.namespace}` : '';
+  const k = kubectl(oldObject);
   return [fieldDraft(
     'mysql-init-sql-changed',
     Severity.BLOCK,
@@ -95,11 +95,20 @@ export function mysqlConfigChanges(oldObject: KubeObject, newObject: KubeObject)
     newSql,
     'ReplicatedMySql runs initSql once, when the primary initializes an empty data directory (a new cluster). On a cluster that '
     + 'already holds data the change does nothing: the new SQL would never run.',
-    `Run the new SQL yourself on the primary, then accept this finding (keeping initSql in code documents it for new clusters):
-  kubectl${ns} exec -i ${set}-0 -c ${Conventions.MYSQL_CONTAINER} -- bash -c 'mysql --defaults-extra-file=<(printf "[client]\\nuser=root\\npassword=\\"%s\\"\\n" "$(cat ${Conventions.MYSQL_ROOT_PASSWORD_FILE})")' < new.sql
-`
-  + `(${set}-0 if it is the primary: the member the write Service ${set}${Conventions.MYSQL_PRIMARY_SERVICE_SUFFIX} selects.) `
-  + 'A cluster created from these manifests runs it by itself.',
+    'Run the new SQL yourself on the primary (the pod the write Service selects), then accept this finding (keeping initSql in code '
+    + 'documents it for new clusters):\n'
+    + `  pod=$(${k} get service ${set}${Conventions.MYSQL_PRIMARY_SERVICE_SUFFIX} -o jsonpath='{.spec.selector.statefulset\\.kubernetes\\.io/pod-name}')\n`
+    + `  ${k} exec -i "$pod" -c ${Conventions.MYSQL_CONTAINER} -- bash -c '${rootClient()}' < new.sql\n`
+    + 'A cluster created from these manifests runs it by itself.',
     oldSql === undefined ? 'initSql added' : newSql === undefined ? 'initSql removed' : 'initSql changed',
   )];
+}
+
+/**
+ * A bash program (without single quotes) that runs mysql as root over the socket: the password goes
+ * through an option file, escaped as the pods' own scripts do (lib.sh client_cnf), never on a command line.
+ */
+function rootClient(): string {
+  return 'p=$(cat ' + Conventions.MYSQL_ROOT_PASSWORD_FILE + '); p=${p//\\\\/\\\\\\\\}; p=${p//\\"/\\\\\\"}; '
+    + 'mysql --defaults-file=<(printf "[client]\\nuser=\\"root\\"\\npassword=\\"%s\\"\\n" "$p") --socket=' + Conventions.MYSQL_SOCKET;
 }

@@ -726,25 +726,35 @@ describe('mysql-init-sql-changed', () => {
     expect(unbound(f.id)).toBe('mysql-init-sql-changed:ConfigMap/shop/db-config:data["init.sql"]');
     expect(f.change).toBe(change);
     expect(f.reason).toMatch(/runs initSql once, when the primary initializes an empty data directory/);
-    expect(f.fix).toContain('kubectl -n shop exec -i db-0 -c mysql -- bash -c \'mysql --defaults-extra-file=');
+    expect(f.fix).toContain(
+      'pod=$(kubectl -n shop get service db-primary -o jsonpath=\'{.spec.selector.statefulset\\.kubernetes\\.io/pod-name}\')\n'
+      + '  kubectl -n shop exec -i "$pod" -c mysql -- bash -c \'p=$(cat /etc/mysql/credentials/root-password);',
+    );
   });
 
-  test('the printed command gives mysql the root password from the credentials file, not the command line', () => {
-    // GIVEN the fix's bash program, with the credentials file and mysql replaced by stand-ins
-    const fix = checkUpgrade([mysqlConfig('A;')], [mysqlConfig('B;')]).findings[0].fix;
-    const program = /bash -c '(.*)' < new\.sql/.exec(fix)?.[1];
-    expect(program).toBeDefined();
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'guard-fix-'));
-    const password = path.join(dir, 'root-password');
-    fs.writeFileSync(password, 'secret pw');
-    const standIn = 'mysql() { [[ $1 == --defaults-extra-file=* ]] && cat "${1#--defaults-extra-file=}"; }; ';
-    // WHEN
-    const run = spawnSync('bash', ['-c', standIn + program!.split(Conventions.MYSQL_ROOT_PASSWORD_FILE).join(password)], { encoding: 'utf8' });
-    fs.rmSync(dir, { recursive: true, force: true });
-    // THEN
-    expect(run.stderr).toBe('');
-    expect(run.stdout).toBe('[client]\nuser=root\npassword="secret pw"\n');
-  });
+  test.each([['secret pw'], ['p#1"q#2'], ['x\\y'], ['a\\sb'], ['it\'s;$(id)`x`']])(
+    'the printed command gives mysql the root password %s exactly as the pods\' own scripts write it, never on the command line',
+    (secret) => {
+      // GIVEN the fix's bash program, with the credentials file and mysql replaced by stand-ins
+      const fix = checkUpgrade([mysqlConfig('A;')], [mysqlConfig('B;')]).findings[0].fix;
+      const program = /bash -c '(.*)' < new\.sql/.exec(fix)?.[1];
+      expect(program).toBeDefined();
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'guard-fix-'));
+      const password = path.join(dir, 'root-password');
+      fs.writeFileSync(password, secret);
+      const standIn = 'mysql() { [[ $1 == --defaults-file=* ]] && cat "${1#--defaults-file=}" && printf "%s\\n" "$2"; }; ';
+      const lib = path.join(__dirname, '..', '..', '..', 'src', 'mysql', 'scripts', 'lib.sh');
+      // WHEN
+      const run = spawnSync('bash', ['-c', standIn + program!.split(Conventions.MYSQL_ROOT_PASSWORD_FILE).join(password)], { encoding: 'utf8' });
+      const pods = spawnSync('bash', ['-c', 'source "$1"; client_cnf root "$(<"$2")" server-sql-mode', '_', lib, password], { encoding: 'utf8' });
+      fs.rmSync(dir, { recursive: true, force: true });
+      // THEN the option file is the one lib.sh writes (which the real-server tests run), then the socket
+      expect(run.stderr).toBe('');
+      expect(pods.stderr).toBe('');
+      expect(pods.stdout).toContain(`password="`);
+      expect(run.stdout).toBe(`${pods.stdout}--socket=${Conventions.MYSQL_SOCKET}\n`);
+    },
+  );
 
   test('other changes of the ConfigMap, and other ConfigMaps, are not findings', () => {
     expect(checkUpgrade([mysqlConfig('A;', 'x')], [mysqlConfig('A;', 'y')]).findings).toEqual([]);

@@ -1,5 +1,5 @@
 /** The app's ConfigMap of files: checked, mounted, and checksummed so that a changed file rolls the pods. */
-import { createHash } from 'crypto';
+import { createHash, Hash } from 'crypto';
 import { checkConfigKey, checkDns1123Subdomain } from '../names';
 import { claimVolume, PodBuild } from './pod-build';
 import { ConfigFilesOptions } from './props';
@@ -28,7 +28,7 @@ export function renderConfig(
     if (problem) v.fail(`config.files["${fileName}"]`, fileName, problem, 'use a file name such as "app.conf"');
     if (typeof content !== 'string') v.fail(`config.files["${fileName}"]`, content, 'must be a string', 'pass the file content as a string');
     total += Buffer.byteLength(content) + fileName.length;
-    hashed.push(fileName, '\0', content, '\0');
+    hashed.push(`${fileName}\0`, content, '\0');
     data[fileName] = content;
   }
   if (total > CONFIGMAP_LIMIT) v.fail('config.files', `${total} bytes`, 'exceed the 1 MiB a ConfigMap can hold', 'ship large files in the image or a volume');
@@ -39,13 +39,27 @@ export function renderConfig(
   claimVolume(b, 'config.volumeName', configVolume);
   b.podVolumes.push({ name: configVolume, configMap: { name: configMapName } });
   if (cfg.mountPath !== undefined) b.mainMounts.push({ volume: configVolume, mountPath: cfg.mountPath, readOnly: true });
-  return { checksum: sha256Hex(hashed.join('')), configMap: { name: configMapName, data } };
+  return { checksum: sha256Hex(hashed), configMap: { name: configMapName, data } };
 }
 
-/** The last checksum: a fleet's apps mostly carry the same files (MySQL's scripts), and comparing is cheaper than hashing. */
-let lastChecksum: { readonly input: string; readonly hex: string } | undefined;
+/**
+ * The checksum of the files, in order. A fleet's apps mostly carry the same files (MySQL's scripts) with
+ * one that differs (its configuration): the hash state after each file of the last input is kept, so only
+ * the files from the first difference on are hashed again. The digest is the same as hashing it all.
+ */
+let last: { readonly parts: string[]; readonly states: Hash[]; readonly hex: string } | undefined;
 
-function sha256Hex(input: string): string {
-  if (lastChecksum?.input !== input) lastChecksum = { input, hex: createHash('sha256').update(input).digest('hex') };
-  return lastChecksum.hex;
+function sha256Hex(parts: string[]): string {
+  let same = 0;
+  while (last && same < parts.length && same < last.parts.length && last.parts[same] === parts[same]) same++;
+  if (last && same === parts.length && same === last.parts.length) return last.hex;
+  const states = last ? last.states.slice(0, same) : [];
+  let hash = same > 0 ? states[same - 1].copy() : createHash('sha256');
+  for (let i = same; i < parts.length; i++) {
+    hash.update(parts[i]);
+    states.push(hash);
+    hash = hash.copy();
+  }
+  last = { parts, states, hex: hash.digest('hex') };
+  return last.hex;
 }

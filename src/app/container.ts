@@ -82,15 +82,16 @@ export function checkEnv(v: Validator, prop: string, name: string, value: EnvSou
  */
 export class AppContainer {
   /**
-   * A container from its options, checked on its own (its pod is checked at synth).
+   * A container from its options, checked on its own with `checkWith` (a container of the props is
+   * checked by the first render of its pod instead); its pod is checked at synth.
    * @internal
    */
   public static _create(
-    host: ContainerHost, origin: ContainerOrigin, name: string, options: ContainerOptions, defaults: ContainerContext,
+    host: ContainerHost, origin: ContainerOrigin, name: string, options: ContainerOptions, checkWith?: ContainerContext,
   ): AppContainer {
     // A copy: changing the options object after the call must not bypass its checks.
     const c = new AppContainer(host, origin, name, { ...options });
-    if (origin.role !== 'main') c._render({ ...defaults, volumeNames: undefined });
+    if (checkWith && origin.role !== 'main') c._render({ ...checkWith, volumeNames: undefined });
     return c;
   }
 

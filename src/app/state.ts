@@ -95,11 +95,11 @@ export function initialState(scope: Construct, path: string, id: string, props: 
   const version = versionLabelOf(parseImage(image)!);
   const changes = { count: 0, objects: 0 };
   const host: ContainerHost = { v, changed: () => changes.count++, implicitMountPaths: () => mainImplicitMountPaths(state) };
-  const helperDefaults = helperContext(props, image);
+  // The props' containers are checked by the constructor's first render of the pod.
   const helpers = (list: ContainerOptions[] | undefined, prop: string, role: 'sidecar' | 'init') =>
-    (list ?? []).map((o, i) => AppContainer._create(host, { role, prop: `${prop}[${i}]` }, o.name, o, helperDefaults));
+    (list ?? []).map((o, i) => AppContainer._create(host, { role, prop: `${prop}[${i}]` }, o.name, o));
   const main = AppContainer._create(host, { role: 'main', prop: '' }, props.containerName ?? name,
-    { name: props.containerName ?? name, env: props.env, ports: props.ports, mounts: props.mounts }, helperDefaults);
+    { name: props.containerName ?? name, env: props.env, ports: props.ports, mounts: props.mounts });
   const state: AppState = {
     kind, v, props, name, namespace, clusterDomain, replicas, image,
     startOrdinal: props.startOrdinal ?? 0,

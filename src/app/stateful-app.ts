@@ -77,6 +77,8 @@ export class StatefulApp extends Construct {
   private readonly clusterDomain: string;
   private configMap_?: k8s.KubeConfigMap;
   private readonly cache: RenderCache;
+  /** The producers of the specs that are checked at synth (the Services', the NetworkPolicy's). */
+  private readonly lateSpecs: Array<() => unknown> = [];
 
   constructor(scope: Construct, id: string, props: StatefulAppProps) {
     // Everything is checked before the construct joins the tree: a refused app leaves nothing behind.
@@ -116,7 +118,7 @@ export class StatefulApp extends Construct {
     if (first.configMap) this.createConfigMap(first.configMap.name);
     this.service = new KubeService(this, 'Service', {
       metadata: meta(state.name),
-      spec: Lazy.any({ produce: () => headlessServiceSpec(this.state.v, this.context()) }) as unknown as k8s.ServiceSpec,
+      spec: this.checkedAtSynth(() => headlessServiceSpec(this.state.v, this.context())),
     });
     if (props.readService !== undefined) this.readService = this.serviceChild('ReadService', 'readService', props.readService, `${state.name}-read`);
     this.budgets = new AppBudgets(budget, state.selectorLabels);
@@ -129,11 +131,11 @@ export class StatefulApp extends Construct {
     if (policy) {
       this.networkPolicy = new KubeNetworkPolicy(this, 'NetworkPolicy', {
         metadata: meta(state.name),
-        spec: Lazy.any({ produce: () => {
+        spec: this.checkedAtSynth(() => {
           const pod = this.cache.rendered();
           const options = this.state.props.networkPolicy ?? {};
           return appPolicySpec(this.state.v, options, this.state.selectorLabels, pod.ports, pod.sidecarPorts, this.ingress);
-        } }) as unknown as k8s.NetworkPolicySpec,
+        }),
       });
     }
     // Only synth knows the final state: everything added later is checked there too.
@@ -356,7 +358,7 @@ export class StatefulApp extends Construct {
     // Metadata now (labels reach it through addLabel), the spec at synth (ports may come later).
     return new KubeService(this, id, {
       metadata: serviceMetadata(this.state, options, options.name ?? defaultName),
-      spec: Lazy.any({ produce: () => serviceProps(this.state.v, this.context(), prop, options, defaultName).spec }) as unknown as k8s.ServiceSpec,
+      spec: this.checkedAtSynth(() => serviceProps(this.state.v, this.context(), prop, options, defaultName).spec),
     });
   }
 
@@ -370,8 +372,14 @@ export class StatefulApp extends Construct {
   private validateLate(): string[] {
     return this.cache.errors(() => {
       this.cache.rendered();
-      for (const obj of this.objects()) if (obj.kind === 'Service' || obj.kind === 'NetworkPolicy') obj.toJson();
+      for (const produce of this.lateSpecs) produce();
     });
+  }
+
+  /** A spec produced at synth (ports may come later), whose producer the synth-time check runs first. */
+  private checkedAtSynth<T>(produce: () => T): T {
+    this.lateSpecs.push(produce);
+    return Lazy.any({ produce }) as unknown as T;
   }
 
   private objects(): ApiObject[] {

@@ -80,12 +80,25 @@ const lastCheck = new WeakMap<IConstruct, { readonly objects: ApiObject[]; reado
  * can be added later, are read again.
  */
 export function appWideNameErrors(root: IConstruct): string[] {
-  const objects = root.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c));
+  const objects = apiObjectsOf(root);
   const last = lastCheck.get(root);
   const same = last !== undefined && last.objects.length === objects.length && last.objects.every((o, i) => o === objects[i]);
   const check = same ? last : checkNames(objects);
   lastCheck.set(root, check);
   return [...check.nameErrors, ...defaultClassErrors(check.classes)];
+}
+
+/** The ApiObjects under `root` in pre-order (node.findAll's order), without findAll's array per construct. */
+function apiObjectsOf(root: IConstruct): ApiObject[] {
+  const out: ApiObject[] = [];
+  const stack: IConstruct[] = [root];
+  while (stack.length > 0) {
+    const c = stack.pop()!;
+    if (ApiObject.isApiObject(c)) out.push(c);
+    const children = c.node.children;
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+  }
+  return out;
 }
 
 function checkNames(objects: ApiObject[]): { objects: ApiObject[]; nameErrors: string[]; classes: ApiObject[] } {

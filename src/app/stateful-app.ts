@@ -379,7 +379,8 @@ export class StatefulApp extends Construct {
   /** A spec produced at synth (ports may come later), whose producer the synth-time check runs first. */
   private checkedAtSynth<T>(produce: () => T): T {
     this.lateSpecs.push(produce);
-    return Lazy.any({ produce }) as unknown as T;
+    const spec: unknown = Lazy.any({ produce });
+    return spec as T;
   }
 
   private objects(): ApiObject[] {

@@ -3,7 +3,7 @@ export { EnvSource, renderEnv } from './container/env';
 export type { EnvReferenceOptions } from './container/env';
 export { HealthProbe, HttpScheme } from './container/probes';
 export type { HealthProbeOptions, HttpGetHealthProbeOptions, TcpSocketHealthProbeOptions } from './container/probes';
-export type { ContainerOptions, PortOptions, VolumeMountOptions } from './container/options';
+export type { CommonContainerOptions, ContainerOptions, PortOptions, VolumeMountOptions } from './container/options';
 export {
   cpuMillis, HELPER_RESOURCES, MAIN_RESOURCES, mainEphemeralStorage, renderResources, sizeBytes, sizeToQuantity,
 } from './container/resources';

@@ -4,6 +4,7 @@ export { StatefulValidationError } from './errors';
 export { EnvSource, HttpScheme, HealthProbe } from './container';
 export type {
   PortOptions, EnvReferenceOptions, HealthProbeOptions, HttpGetHealthProbeOptions, TcpSocketHealthProbeOptions, VolumeMountOptions, ContainerOptions,
+  CommonContainerOptions,
 } from './container';
 
 export { ReclaimPolicy, VolumeBindingMode, FileSystemType, DiskProvider, DiskStorageClass } from './storage/disk-storage-class';

@@ -1,7 +1,7 @@
 /** The props of StatefulApp; the options of its volumes and Services (volume-props.ts, service-props.ts) are re-exported here. */
 import type { Duration } from 'cdk8s';
-import type { ContainerResources, ImagePullPolicy, PodManagementPolicy } from 'cdk8s-plus-28';
-import type { ContainerOptions, EnvSource, HealthProbe, PortOptions, VolumeMountOptions } from '../container';
+import type { PodManagementPolicy } from 'cdk8s-plus-28';
+import type { CommonContainerOptions, ContainerOptions } from '../container';
 import type { k8s } from '../kube';
 import type { DisruptionBudget, PvcRetentionPolicy, SpreadMode, UpdateStrategy } from './options';
 import type { NetworkPolicyOptions, ServiceOptions } from './service-props';
@@ -116,7 +116,7 @@ export interface StatefulWorkloadProps {
 }
 
 /** Props of a {@link StatefulApp}. */
-export interface StatefulAppProps extends StatefulWorkloadProps {
+export interface StatefulAppProps extends StatefulWorkloadProps, CommonContainerOptions {
   /** Container image, pinned to a version tag or digest. */
   readonly image: string;
   /**
@@ -124,11 +124,6 @@ export interface StatefulAppProps extends StatefulWorkloadProps {
    * @default 1
    */
   readonly replicas?: number;
-  /**
-   * Ports the main container listens on; every Service exposes them by name.
-   * @default - none (then `readinessProbe` is required)
-   */
-  readonly ports?: PortOptions[];
   /**
    * Per-pod persistent volumes (volumeClaimTemplates), mounted in the main container.
    * @default - none
@@ -145,21 +140,6 @@ export interface StatefulAppProps extends StatefulWorkloadProps {
    */
   readonly config?: ConfigFilesOptions;
   /**
-   * Extra mounts of the main container (a claim at a second path, the config volume, ...).
-   * @default - none
-   */
-  readonly mounts?: VolumeMountOptions[];
-  /**
-   * Allow an image with tag `latest` or no tag.
-   * @default false
-   */
-  readonly allowUnpinnedImage?: boolean;
-  /**
-   * Image pull policy (cdk8s-plus-28's `ImagePullPolicy`).
-   * @default - Kubernetes' default (IfNotPresent for pinned tags)
-   */
-  readonly imagePullPolicy?: ImagePullPolicy;
-  /**
    * Secrets with registry credentials.
    * @default - none
    */
@@ -169,47 +149,6 @@ export interface StatefulAppProps extends StatefulWorkloadProps {
    * @default - the app name
    */
   readonly containerName?: string;
-  /**
-   * Entrypoint override.
-   * @default - the image's entrypoint
-   */
-  readonly command?: string[];
-  /**
-   * Arguments.
-   * @default - the image's command
-   */
-  readonly args?: string[];
-  /**
-   * Working directory of the main container.
-   * @default - the image's
-   */
-  readonly workingDir?: string;
-  /**
-   * Environment variables of the main container, in this order.
-   * @default - none
-   */
-  readonly env?: { [name: string]: EnvSource };
-  /**
-   * Resources of the main container; each group (cpu, memory, ephemeralStorage) you pass replaces the default group.
-   * @default - cpu request 250m (no CPU limit, to avoid throttling); memory request and limit 256Mi;
-   * ephemeral storage request 64Mi, limit 256Mi plus the pod's disk-backed emptyDirs' sizeLimits
-   */
-  readonly resources?: ContainerResources;
-  /**
-   * Readiness probe: gates Service traffic and ordered rollouts.
-   * @default - a TCP probe of the first port every 10s
-   */
-  readonly readinessProbe?: HealthProbe;
-  /**
-   * Liveness probe (restarts the container when it fails).
-   * @default - none: a restart rarely fixes a stateful server, and a bad probe restarts healthy ones
-   */
-  readonly livenessProbe?: HealthProbe;
-  /**
-   * Startup probe (holds off the other probes until it passes).
-   * @default - none
-   */
-  readonly startupProbe?: HealthProbe;
   /**
    * Init containers, run in order before the main container.
    * @default - none

@@ -39,17 +39,13 @@ export interface VolumeMountOptions {
   readonly readOnly?: boolean;
 }
 
-/** An init container or sidecar of a {@link StatefulApp}. */
-export interface ContainerOptions {
-  /** Container name (DNS-1123 label, unique in the pod). */
-  readonly name: string;
+/**
+ * What every container of a StatefulApp's pod may set, declared once: the main container (on
+ * `StatefulAppProps`), the sidecars and the init containers (`ContainerOptions`).
+ */
+export interface CommonContainerOptions {
   /**
-   * Image, pinned to a tag or digest.
-   * @default - the app's image
-   */
-  readonly image?: string;
-  /**
-   * Allow `latest` or no tag.
+   * Allow an image with tag `latest` or no tag.
    * @default false
    */
   readonly allowUnpinnedImage?: boolean;
@@ -69,43 +65,58 @@ export interface ContainerOptions {
    */
   readonly args?: string[];
   /**
+   * Working directory.
+   * @default - the image's
+   */
+  readonly workingDir?: string;
+  /**
    * Environment variables, in this order.
    * @default - none
    */
   readonly env?: { [name: string]: EnvSource };
   /**
-   * Ports the container listens on (not added to the app's Services).
+   * Ports the container listens on. Every Service of the app exposes the main container's by name (without
+   * any, `readinessProbe` is required); a sidecar's only where a Service or the NetworkPolicy names them.
    * @default - none
    */
   readonly ports?: PortOptions[];
   /**
-   * Volumes to mount.
+   * Volumes to mount (for the main container: besides those of `volumes`, `emptyDirs` and `config`, e.g. a
+   * claim at a second path).
    * @default - none
    */
   readonly mounts?: VolumeMountOptions[];
   /**
-   * Resources.
-   * @default - cpu request 50m; memory request and limit 128Mi
+   * Resources; each group (cpu, memory, ephemeralStorage) you pass replaces the default group.
+   * @default - main container: cpu request 250m (no CPU limit, to avoid throttling), memory request and
+   * limit 256Mi, ephemeral storage request 64Mi and limit 256Mi plus the pod's disk-backed emptyDirs'
+   * sizeLimits; sidecars and init containers: cpu request 50m, memory request and limit 128Mi
    */
   readonly resources?: ContainerResources;
   /**
-   * Readiness probe (sidecars only).
-   * @default - none
+   * Readiness probe: gates Service traffic and ordered rollouts (init containers cannot have probes).
+   * @default - main container: a TCP probe of the first port every 10s; sidecars: none
    */
   readonly readinessProbe?: HealthProbe;
   /**
-   * Liveness probe (sidecars only).
-   * @default - none
+   * Liveness probe (restarts the container when it fails).
+   * @default - none: a restart rarely fixes a stateful server, and a bad probe restarts healthy ones
    */
   readonly livenessProbe?: HealthProbe;
   /**
-   * Startup probe (sidecars only).
+   * Startup probe (holds off the other probes until it passes).
    * @default - none
    */
   readonly startupProbe?: HealthProbe;
+}
+
+/** An init container or sidecar of a {@link StatefulApp}. */
+export interface ContainerOptions extends CommonContainerOptions {
+  /** Container name (DNS-1123 label, unique in the pod). */
+  readonly name: string;
   /**
-   * Working directory.
-   * @default - the image's
+   * Image, pinned to a tag or digest.
+   * @default - the app's image
    */
-  readonly workingDir?: string;
+  readonly image?: string;
 }

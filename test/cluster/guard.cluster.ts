@@ -142,9 +142,14 @@ function boundClaim(ns: string, id: string, expansion: boolean, spec: Record<str
     },
   ];
 }
-/** Waits until the claim `data` is Bound (the PV controller binds pre-bound pairs within a second or two). */
+/**
+ * Waits until the claim `data` is Bound. The PV controller binds a pre-bound pair within a second or two
+ * when it has seen both; a claim synced before its volume reached the controller's cache waits for the
+ * controller's resync (every 15 s), and on a loaded machine that took more than two (a CI run waited 30 s
+ * in vain). So up to 90 s.
+ */
 async function bound(ns: string): Promise<void> {
-  await eventually(`PVC ${ns}/data Bound`, async () => ((await kube.get('v1', 'PersistentVolumeClaim', ns, 'data'))?.status?.phase === 'Bound' ? true : undefined));
+  await eventually(`PVC ${ns}/data Bound`, async () => ((await kube.get('v1', 'PersistentVolumeClaim', ns, 'data'))?.status?.phase === 'Bound' ? true : undefined), 90_000);
 }
 /** A claim on a WaitForFirstConsumer class that no pod uses: it stays Pending. */
 function pendingClaim(ns: string, id: string, size: string, spec: Record<string, unknown> = {}): Obj[] {

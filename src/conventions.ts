@@ -2,6 +2,10 @@
  * The names the constructs write into manifests that tools reading the manifests rely on: the
  * upgrade guard (package cdk8s-stateful-guard) recognizes the objects of this library by them, and
  * your own policies may too. The constructs write them from here, so the two cannot drift.
+ *
+ * They are a contract with manifests already committed: the guard compares old manifests with new
+ * ones using the installed library's values, so a renamed value would make every manifest written
+ * before the rename unrecognizable. Add values; renaming one is a breaking change of the guard.
  */
 export class Conventions {
   /** Label naming the tool that manages an object. */

@@ -1,29 +1,12 @@
-import { App, Chart, Size } from 'cdk8s';
+import { Size } from 'cdk8s';
 import { ImagePullPolicy, Protocol } from 'cdk8s-plus-28';
 import { AppContainer, EnvSource, HealthProbe, StatefulApp, StatefulAppProps, StatefulValidationError } from '../src';
-import { find, newChart, synth } from './util';
-
-const BASE: StatefulAppProps = {
-  image: 'nginxinc/nginx-unprivileged:1.25.3',
-  replicas: 3,
-  ports: [{ name: 'http', port: 8080 }],
-  volumes: [{ name: 'www', mountPath: '/usr/share/nginx/html', size: Size.gibibytes(1) }],
-};
+import { find, newChart, synth, synthError, WEB } from './util';
 
 function app(props: Partial<StatefulAppProps> = {}) {
   const chart = newChart();
-  const web = new StatefulApp(chart, 'web', { ...BASE, ...props });
+  const web = new StatefulApp(chart, 'web', { ...WEB, ...props });
   return { chart, web, pod: () => find(synth(chart), 'StatefulSet', 'web').spec.template.spec };
-}
-
-/** What `app.synth()` reports, as cdk8s does: validation errors of every construct. */
-function synthError(chart: Chart): string {
-  try {
-    App.of(chart).synth();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('synth succeeded');
 }
 
 /** Runs `setup`, then `refused` (which must throw); the app must synthesize as with `setup` alone. */

@@ -2,21 +2,14 @@
  * The public extension points of StatefulApp that ReplicatedMySql builds on: `protectPod` (the budgets)
  * and `allowIngress` (the NetworkPolicy). One owner each: the app.
  */
-import { Size } from 'cdk8s';
 import { Conventions, DisruptionBudget, StatefulApp, StatefulAppProps } from '../src';
-import { find, newChart, ofKind, synth } from './util';
+import { find, newChart, ofKind, synth, WEB } from './util';
 
-const MINIMAL: StatefulAppProps = {
-  image: 'nginxinc/nginx-unprivileged:1.25.3',
-  replicas: 3,
-  ports: [{ name: 'http', port: 8080 }],
-  volumes: [{ name: 'www', mountPath: '/usr/share/nginx/html', size: Size.gibibytes(1) }],
-};
 const SELECTOR = { 'app.kubernetes.io/name': 'web', 'app.kubernetes.io/instance': 'web' };
 
 function app(props: Partial<StatefulAppProps> = {}) {
   const chart = newChart('shop');
-  return { chart, web: new StatefulApp(chart, 'web', { ...MINIMAL, ...props }) };
+  return { chart, web: new StatefulApp(chart, 'web', { ...WEB, ...props }) };
 }
 
 describe('StatefulApp.protectPod', () => {

@@ -1,30 +1,13 @@
-import { App, Chart, Size, Testing } from 'cdk8s';
+import { Size, Testing } from 'cdk8s';
 import { EnvSource, HealthProbe, ReplicatedMySql, StatefulApp, StatefulAppProps, StatefulValidationError } from '../src';
-import { find, Manifest, newChart, synth } from './util';
-
-const BASE: StatefulAppProps = {
-  image: 'nginxinc/nginx-unprivileged:1.25.3',
-  replicas: 3,
-  ports: [{ name: 'http', port: 8080 }],
-  volumes: [{ name: 'www', mountPath: '/usr/share/nginx/html', size: Size.gibibytes(1) }],
-};
+import { find, Manifest, newChart, synth, synthError, WEB } from './util';
 
 function app(props: Partial<StatefulAppProps> = {}) {
   const chart = newChart();
-  const web = new StatefulApp(chart, 'web', { ...BASE, ...props });
+  const web = new StatefulApp(chart, 'web', { ...WEB, ...props });
   return { chart, web, render: () => synth(chart), pod: () => find(synth(chart), 'StatefulSet', 'web').spec.template.spec };
 }
 const envOf = (c: any) => Object.fromEntries((c.env ?? []).map((e: any) => [e.name, e.value ?? e.valueFrom]));
-/** What `app.synth()` reports, as cdk8s does: validation errors of every construct. */
-function synthError(chart: Chart): string {
-  try {
-    App.of(chart).synth();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('synth succeeded');
-}
-
 describe('addEnv', () => {
   test('a variable added after construction is in the YAML, after the props\' ones', () => {
     const { web, pod } = app({ env: { MODE: EnvSource.fromValue('primary') } });
@@ -73,7 +56,7 @@ describe('addContainer and addInitContainer', () => {
     web.addInitContainer({ name: 'seed', command: ['sh', '-c', 'true'], mounts: [{ volume: 'www', mountPath: '/www' }] });
     const p = pod();
     expect(p.containers.map((c: any) => c.name)).toEqual(['web', 'exporter']);
-    expect(p.initContainers).toEqual([expect.objectContaining({ name: 'seed', image: BASE.image, volumeMounts: [{ name: 'www', mountPath: '/www' }] })]);
+    expect(p.initContainers).toEqual([expect.objectContaining({ name: 'seed', image: WEB.image, volumeMounts: [{ name: 'www', mountPath: '/www' }] })]);
     expect(p.containers[1].securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true, runAsNonRoot: true });
   });
 

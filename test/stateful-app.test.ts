@@ -5,18 +5,11 @@ import {
   StatefulAppProps, UpdateStrategy,
 } from '../src';
 import { ImagePullPolicy, PodManagementPolicy, Protocol, ServiceType } from 'cdk8s-plus-28';
-import { find, Manifest, newChart, ofKind, synth, toYaml } from './util';
-
-const MINIMAL: StatefulAppProps = {
-  image: 'nginxinc/nginx-unprivileged:1.25.3',
-  replicas: 3,
-  ports: [{ name: 'http', port: 8080 }],
-  volumes: [{ name: 'www', mountPath: '/usr/share/nginx/html', size: Size.gibibytes(1) }],
-};
+import { find, Manifest, newChart, ofKind, synth, toYaml, WEB } from './util';
 
 function build(props: Partial<StatefulAppProps> = {}, namespace: string | null = 'shop') {
   const chart = newChart(namespace);
-  const app = new StatefulApp(chart, 'web', { ...MINIMAL, ...props });
+  const app = new StatefulApp(chart, 'web', { ...WEB, ...props });
   const objects = synth(chart);
   return { chart, app, objects, sts: find(objects, 'StatefulSet', 'web'), pod: find(objects, 'StatefulSet', 'web').spec.template.spec };
 }
@@ -143,7 +136,7 @@ describe('StatefulApp defaults', () => {
   test('zone spreading (preferred) when a claim uses a zonal DiskStorageClass of the app; none for classes it cannot see', () => {
     const chart = newChart();
     const disks = new DiskStorageClass(chart, 'gp3', { provider: DiskProvider.AWS_EBS_GP3 });
-    new StatefulApp(chart, 'web', { ...MINIMAL, volumes: [{ name: 'www', mountPath: '/www', size: Size.gibibytes(1), storageClass: disks }] });
+    new StatefulApp(chart, 'web', { ...WEB, volumes: [{ name: 'www', mountPath: '/www', size: Size.gibibytes(1), storageClass: disks }] });
     const pod = find(synth(chart), 'StatefulSet', 'web').spec.template.spec;
     expect(pod.topologySpreadConstraints.map((c: any) => [c.topologyKey, c.whenUnsatisfiable])).toEqual([
       ['topology.kubernetes.io/zone', 'ScheduleAnyway'], ['kubernetes.io/hostname', 'ScheduleAnyway'],
@@ -195,7 +188,7 @@ describe('StatefulApp options', () => {
     const chart = newChart();
     const disks = new DiskStorageClass(chart, 'fast', { provider: DiskProvider.GCE_PD_SSD });
     new StatefulApp(chart, 'web', {
-      ...MINIMAL,
+      ...WEB,
       volumes: [
         { name: 'data', mountPath: '/data', size: Size.gibibytes(20), storageClass: disks, subPath: 'pgdata' },
         { name: 'shared', mountPath: '/shared', size: Size.mebibytes(1536), storageClass: DiskStorageClass.fromStorageClassName('nfs'), accessModes: [AccessMode.READ_WRITE_MANY], readOnly: true },
@@ -257,7 +250,7 @@ describe('StatefulApp options', () => {
 
   test('a read Service and a Service for one ordinal', () => {
     const chart = newChart();
-    const app = new StatefulApp(chart, 'db', { ...MINIMAL, ports: [{ name: 'sql', port: 5432 }, { name: 'metrics', port: 9187 }], readService: { ports: ['sql'] } });
+    const app = new StatefulApp(chart, 'db', { ...WEB, ports: [{ name: 'sql', port: 5432 }, { name: 'metrics', port: 9187 }], readService: { ports: ['sql'] } });
     const primary = app.addService('Primary', { podOrdinal: 0, type: ServiceType.CLUSTER_IP, annotations: { 'example.com/role': 'writer' } });
     const objects = synth(chart);
     const read = find(objects, 'Service', 'db-read');
@@ -273,7 +266,7 @@ describe('StatefulApp options', () => {
   test('a headless Service for a sidecar port (e.g. metrics), and the labels every object carries', () => {
     const chart = newChart();
     const app = new StatefulApp(chart, 'web', {
-      ...MINIMAL, labels: { team: 'web' },
+      ...WEB, labels: { team: 'web' },
       sidecars: [{ name: 'exporter', image: 'nginx/nginx-prometheus-exporter:1.1.0', ports: [{ name: 'metrics', port: 9113 }], readinessProbe: HealthProbe.httpGet('/metrics') }],
     });
     app.addService('Metrics', { headless: true, ports: ['metrics'] });
@@ -467,26 +460,26 @@ describe('StatefulApp attributes and helpers', () => {
   test('a refused app leaves nothing behind in the tree', () => {
     // GIVEN a chart, WHEN an app is refused
     const chart = newChart();
-    expect(() => new StatefulApp(chart, 'web', { ...MINIMAL, replicas: -1 })).toThrow(/StatefulApp 'test\/web': replicas -1 is invalid/);
+    expect(() => new StatefulApp(chart, 'web', { ...WEB, replicas: -1 })).toThrow(/StatefulApp 'test\/web': replicas -1 is invalid/);
     // THEN the id is still free (validation runs before the set is created)
     expect(chart.node.tryFindChild('web')).toBeUndefined();
     // the Services are checked before the set exists too
-    expect(() => new StatefulApp(chart, 'web', { ...MINIMAL, readService: { name: 'web' } })).toThrow(/readService.name "web" is invalid: is the name of the headless governing Service/);
+    expect(() => new StatefulApp(chart, 'web', { ...WEB, readService: { name: 'web' } })).toThrow(/readService.name "web" is invalid: is the name of the headless governing Service/);
     expect(chart.node.tryFindChild('web')).toBeUndefined();
-    expect(() => new StatefulApp(chart, 'web', MINIMAL)).not.toThrow();
+    expect(() => new StatefulApp(chart, 'web', WEB)).not.toThrow();
   });
 
   test('errors name the class the user wrote, and pvcName explains a swapped argument', () => {
     class WebServer extends StatefulApp {}
     const chart = newChart();
-    expect(() => new WebServer(chart, 'web', { ...MINIMAL, replicas: 1.5 })).toThrow(/^WebServer 'test\/web': replicas 1.5 is invalid/);
-    const app = new WebServer(chart, 'web', MINIMAL);
+    expect(() => new WebServer(chart, 'web', { ...WEB, replicas: 1.5 })).toThrow(/^WebServer 'test\/web': replicas 1.5 is invalid/);
+    const app = new WebServer(chart, 'web', WEB);
     expect(() => app.pvcName(1 as unknown as string, 0)).toThrow(/WebServer 'test\/web': pvcName\(volume\) 1 is invalid: is not a claim template .* Fix: pass one of the volume names first, then the ordinal: pvcName\("www", 1\)/);
   });
 
   test('escape hatch: a JSON patch on the StatefulSet reaches the output', () => {
     const chart = newChart();
-    const app = new StatefulApp(chart, 'web', MINIMAL);
+    const app = new StatefulApp(chart, 'web', WEB);
     app.statefulSet.addJsonPatch(JsonPatch.add('/spec/template/spec/hostname', 'ignored-by-sts'));
     const sts = find(synth(chart), 'StatefulSet', 'web');
     expect(sts.spec.template.spec.hostname).toBe('ignored-by-sts');

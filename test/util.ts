@@ -1,4 +1,5 @@
-import { App, Chart, Testing, Yaml } from 'cdk8s';
+import { App, Chart, Size, Testing, Yaml } from 'cdk8s';
+import type { StatefulAppProps } from '../src';
 import { Construct } from 'constructs';
 
 /** A synthesized Kubernetes object, loosely typed for assertions. */
@@ -24,6 +25,24 @@ export function validateWithKubernetesModels(obj: Manifest): void {
   } catch (e) {
     throw new Error(`${obj.kind}/${obj.metadata?.name} fails kubernetes-models validation: ${(e as Error).message}`, { cause: e });
   }
+}
+
+/** The seeds' nginx `web`: the smallest StatefulApp the tests build on. */
+export const WEB: StatefulAppProps = {
+  image: 'nginxinc/nginx-unprivileged:1.25.3',
+  replicas: 3,
+  ports: [{ name: 'http', port: 8080 }],
+  volumes: [{ name: 'www', mountPath: '/usr/share/nginx/html', size: Size.gibibytes(1) }],
+};
+
+/** What `app.synth()` reports, as cdk8s does: validation errors of every construct. */
+export function synthError(chart: Chart): string {
+  try {
+    App.of(chart).synth();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error('synth succeeded');
 }
 
 /** Synthesizes a chart and validates every object with kubernetes-models. */

@@ -67,14 +67,13 @@ export class AppBudgets {
    * Checks protectPod's arguments: a pod of the app, none protected yet, an app budget the other pods can
    * meet, a valid name. Returns the budget's name.
    */
-  public checkProtect(v: Validator, ordinal: number, options: ProtectPodOptions, app: PodSet): string {
+  public checkProtect(v: Validator, ordinal: number, podName: string, options: ProtectPodOptions, app: PodSet): string {
     const last = app.startOrdinal + app.replicas - 1;
     if (ordinal > last) v.fail('protectPod(ordinal)', ordinal, `is not a pod of the app (ordinals ${app.startOrdinal}..${last})`, 'pass the ordinal of a pod');
     if (app.replicas < 2) {
       v.fail('protectPod(ordinal)', ordinal, `is the app's only pod: a budget of 0 for it would block every drain of its node (replicas ${app.replicas})`,
         'protect a pod only while other pods serve, or use disruptionBudget');
     }
-    const podName = `${app.name}-${ordinal}`;
     if (this.protectedPod !== undefined) {
       v.fail('protectPod(ordinal)', podName, `cannot be protected: ${this.protectedPod} already is (one pod per app)`, 'protect one pod only');
     }

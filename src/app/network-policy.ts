@@ -52,8 +52,14 @@ export interface AllowIngressOptions {
   readonly ports?: string[];
 }
 
-/** The ports named in `names` (checked at synth, when every sidecar is known); every main port when undefined. */
-function openPorts(v: Validator, prop: string, names: string[] | undefined, ports: PortOptions[], sidecarPorts: PortOptions[]): PortOptions[] {
+/**
+ * The ports named in `names`, from the main container's and the sidecars' (checked at synth, when every
+ * sidecar is known); the main container's when `names` is undefined. Services and NetworkPolicies name
+ * ports this way.
+ */
+export function namedPorts(
+  v: Validator, prop: string, names: string[] | undefined, ports: PortOptions[], sidecarPorts: PortOptions[],
+): PortOptions[] {
   if (names === undefined) return ports;
   const byName = new Map([...ports, ...sidecarPorts].map((p) => [p.name, p]));
   return names.map((n, i) => {
@@ -73,7 +79,7 @@ export function appPolicySpec(
 ): k8s.NetworkPolicySpec {
   checkSelectorMap(v, 'networkPolicy.clientPodLabels', options.clientPodLabels);
   checkSelectorMap(v, 'networkPolicy.clientNamespaceLabels', options.clientNamespaceLabels);
-  const open = openPorts(v, 'networkPolicy.ports', options.ports, ports, sidecarPorts);
+  const open = namedPorts(v, 'networkPolicy.ports', options.ports, ports, sidecarPorts);
   const ingress: k8s.NetworkPolicyIngressRule[] = [];
   if (open.length > 0) {
     const clients = peersOf({ pods: options.clientPodLabels ?? {}, namespaces: options.clientNamespaceLabels, sameNamespace: true });
@@ -83,7 +89,7 @@ export function appPolicySpec(
   }
   extra.forEach((allow, i) => {
     const peers = peersOf({ pods: allow.podLabels, namespaces: allow.namespaceLabels, sameNamespace: allow.namespaceLabels === undefined });
-    ingress.push({ from: peers, ports: tcpPorts(openPorts(v, `allowIngress #${i + 1} ports`, allow.ports, ports, sidecarPorts)) });
+    ingress.push({ from: peers, ports: tcpPorts(namedPorts(v, `allowIngress #${i + 1} ports`, allow.ports, ports, sidecarPorts)) });
   });
   return { podSelector: { matchLabels: { ...selector } }, policyTypes: ['Ingress'], ingress };
 }
@@ -91,10 +97,8 @@ export function appPolicySpec(
 /** Checks what `allowIngress` is given at the call (the ports wait for synth: a sidecar may come later). */
 export function checkAllowIngress(v: Validator, options: AllowIngressOptions): void {
   const prop = 'allowIngress';
-  for (const [key, value] of Object.entries(options.podLabels)) {
-    if (checkQualifiedKey(key)) v.fail(`${prop} podLabels key`, key, checkQualifiedKey(key), 'use a label key like "app.kubernetes.io/name"');
-    if (checkLabelValue(value)) v.fail(`${prop} podLabels.${key}`, value, checkLabelValue(value), 'use a label value');
-  }
+  // `{}` is every pod here, not a mistake.
+  if (Object.keys(options.podLabels).length > 0) checkSelectorMap(v, `${prop} podLabels`, options.podLabels);
   checkSelectorMap(v, `${prop} namespaceLabels`, options.namespaceLabels);
   if (options.ports !== undefined && options.ports.length === 0) v.fail(`${prop} ports`, options.ports, 'is empty: the rule would admit every port', 'name at least one port, or leave ports out');
 }

@@ -4,6 +4,7 @@ import { Validator } from '../errors';
 import { k8s } from '../kube';
 import { checkDns1035Label, POD_NAME_LABEL } from '../names';
 import { checkAnnotationMap, checkLabelMap, objectMeta, StringMap } from './metadata';
+import { namedPorts } from './network-policy';
 import type { RenderedPod } from './pod-template';
 import { ServiceOptions } from './props';
 import type { AppState } from './state';
@@ -88,14 +89,7 @@ export function headlessServiceSpec(v: Validator, ctx: ServiceContext): k8s.Serv
 }
 
 function servicePorts(v: Validator, ctx: ServiceContext, prop: string, names: string[] | undefined): k8s.ServicePort[] | undefined {
-  const byName = new Map([...ctx.ports, ...(names === undefined ? [] : ctx.sidecarPorts)].map((p) => [p.name, p]));
-  const chosen = names === undefined
-    ? ctx.ports
-    : names.map((n, i) => {
-        const port = byName.get(n);
-        if (!port) v.fail(`${prop}[${i}]`, n, `is not a port of the app (ports: ${[...byName.keys()].join(', ') || 'none'})`, 'name one of the app\'s ports');
-        return port;
-      });
+  const chosen = namedPorts(v, prop, names, ctx.ports, ctx.sidecarPorts);
   if (chosen.length === 0) return undefined;
   return chosen.map((p) => ({
     name: p.name,

@@ -319,7 +319,7 @@ export class StatefulApp extends Construct {
     const v = this.state.v;
     checkShape(v, 'protectPod options', options, shapeOf('ProtectPodOptions'));
     const podName = this.podName(ordinal);
-    const name = this.budgets.checkProtect(v, ordinal, options, this);
+    const name = this.budgets.checkProtect(v, ordinal, podName, options, this);
     registerObject(this, v, 'protectPod options.name', { kind: 'policy/PodDisruptionBudget', namespace: this.namespace, name }, 'give the budget another name');
     this.budgets.protect(podName);
     return new KubePodDisruptionBudget(this, 'ProtectedPodBudget', {

@@ -1,4 +1,5 @@
 /** The mysqld configuration every member of a ReplicatedMySql shares, sized from its resources. */
+import * as path from 'path';
 import type { ContainerResources } from 'cdk8s-plus-28';
 import { Conventions } from '../conventions';
 import { sizeBytes } from '../container';
@@ -7,7 +8,7 @@ import { Validator } from '../errors';
 export const PORT = 3306;
 /** Where the pod's generated mysqld.cnf is written (an emptyDir). */
 export const CONF_DIR = '/etc/mysql/conf.d';
-export const SOCKET_DIR = Conventions.MYSQL_SOCKET.slice(0, Conventions.MYSQL_SOCKET.lastIndexOf('/'));
+export const SOCKET_DIR = path.posix.dirname(Conventions.MYSQL_SOCKET);
 export const DATA_ROOT = '/var/lib/mysql';
 /** Where the cluster's certificate is mounted, with a tls choice. */
 export const TLS_DIR = '/etc/mysql/tls';

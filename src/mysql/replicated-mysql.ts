@@ -106,8 +106,8 @@ export class ReplicatedMySql extends Construct {
   private readonly v: Validator;
   /** Namespaces of clients `connectClient` wired from elsewhere (the NetworkPolicy admits them). */
   private readonly clientNamespaces = new Set<string>();
-  /** The labels of the pods the NetworkPolicy admits as clients. */
-  private readonly clientPodLabels: { [key: string]: string };
+  /** The labels of the pods the NetworkPolicy admits as clients (as planned for the StatefulApp's policy). */
+  private readonly clientPodLabels?: { [key: string]: string };
 
   constructor(scope: Construct, id: string, props: ReplicatedMySqlProps = {}) {
     // Everything is checked before the construct joins the tree: a refused cluster leaves nothing behind.
@@ -116,7 +116,7 @@ export class ReplicatedMySql extends Construct {
     super(scope, id);
     this.v = new Validator(this, KIND);
     this.app = new StatefulApp(this, 'Resource', plan.appProps);
-    this.clientPodLabels = { ...(props.networkPolicy?.clientPodLabels ?? { [CLIENT_LABEL]: plan.name }) };
+    this.clientPodLabels = plan.appProps.networkPolicy?.clientPodLabels;
     const { name, metrics } = plan;
     this.name = name;
     this.namespace = this.app.namespace;
@@ -256,7 +256,7 @@ export class ReplicatedMySql extends Construct {
     // The NetworkPolicy first: it is the one step that can still refuse, and a refused call changes nothing.
     if (elsewhere && !this.clientNamespaces.has(target.namespace)) {
       const namespaceLabels = { 'kubernetes.io/metadata.name': target.namespace };
-      if (this.networkPolicy) this.app.allowIngress({ podLabels: this.clientPodLabels, namespaceLabels, ports: ['mysql'] });
+      if (this.networkPolicy && this.clientPodLabels) this.app.allowIngress({ podLabels: this.clientPodLabels, namespaceLabels, ports: ['mysql'] });
       this.clientNamespaces.add(target.namespace);
     }
     target.setEnv(`${prefix}HOST`, { value: this.primaryHost });

@@ -41,6 +41,18 @@ export function registerObject(owner: IConstruct, v: Validator, prop: string, ob
   registry.set(key, owner.node.path);
 }
 
+/**
+ * Registers the objects an owner emits in one namespace, each as `[prop, kind, name]`; a name that is
+ * undefined (an object the owner does not emit) is skipped.
+ */
+export function registerObjects(
+  owner: IConstruct, v: Validator, namespace: string | undefined, objects: Array<[string, string, string | undefined]>,
+): void {
+  for (const [prop, kind, name] of objects) {
+    if (name !== undefined) registerObject(owner, v, prop, { kind, namespace, name }, 'give one of them another name (or namespace)');
+  }
+}
+
 /** Registers a StorageClass as the cluster's default: only one may be. */
 export function registerDefaultStorageClass(owner: IConstruct, v: Validator, name: string): void {
   const root = owner.node.root;

@@ -1,6 +1,7 @@
 /** The PodDisruptionBudget of an app: decided and rendered in one place. */
 import { Validator } from '../errors';
-import { k8s } from '../kube';
+import { Construct } from 'constructs';
+import { k8s, KubePodDisruptionBudget } from '../kube';
 import { checkDns1123Subdomain, POD_NAME_LABEL } from '../names';
 import { DisruptionBudget } from './options';
 
@@ -85,9 +86,10 @@ export class AppBudgets {
     return name;
   }
 
-  /** Leaves `podName` out of the app's budget (after checkProtect). */
-  public protect(podName: string): void {
+  /** Leaves `podName` out of the app's budget (after checkProtect) and gives it its own, a child of `app`. */
+  public protect(app: Construct, podName: string, metadata: k8s.ObjectMeta): k8s.KubePodDisruptionBudget {
     this.protectedPod = podName;
+    return new KubePodDisruptionBudget(app, 'ProtectedPodBudget', { metadata, spec: this.podSpec(podName) });
   }
 
   /** The app's budget's spec (at synth: a pod may be protected after construction). */
@@ -99,7 +101,7 @@ export class AppBudgets {
   }
 
   /** The protected pod's budget: no voluntary disruption while it is Ready. */
-  public podSpec(podName: string): k8s.PodDisruptionBudgetSpec {
+  private podSpec(podName: string): k8s.PodDisruptionBudgetSpec {
     return {
       selector: { matchLabels: { ...this.selectorLabels, [POD_NAME_LABEL]: podName } },
       maxUnavailable: k8s.IntOrString.fromNumber(0),

@@ -6,7 +6,7 @@ import { ContainerOptions, EnvSource } from '../container';
 import { futurePath, StatefulValidationError, Validator } from '../errors';
 import { k8s, KubeConfigMap, KubeNetworkPolicy, KubePodDisruptionBudget, KubeService, KubeStatefulSet } from '../kube';
 import { podHostName, serviceHostName } from '../names';
-import { registerObject } from '../registry';
+import { registerObject, registerObjects } from '../registry';
 import { addHelper, checkAddedConfigFile, checkAddedEmptyDir, checkAddedVolume, containersOf, newHelper } from './additions';
 import { AppBudgets, chooseBudget, ProtectPodOptions } from './budget';
 import { AddEnvOptions, AppContainer, checkEnv } from './container';
@@ -316,16 +316,11 @@ export class StatefulApp extends Construct {
    * pod whose loss costs most, such as a database's primary. One pod per app.
    */
   public protectPod(ordinal: number, options: ProtectPodOptions = {}): k8s.KubePodDisruptionBudget {
-    const v = this.state.v;
-    checkShape(v, 'protectPod options', options, shapeOf('ProtectPodOptions'));
+    checkShape(this.state.v, 'protectPod options', options, shapeOf('ProtectPodOptions'));
     const podName = this.podName(ordinal);
-    const name = this.budgets.checkProtect(v, ordinal, podName, options, this);
-    registerObject(this, v, 'protectPod options.name', { kind: 'policy/PodDisruptionBudget', namespace: this.namespace, name }, 'give the budget another name');
-    this.budgets.protect(podName);
-    return new KubePodDisruptionBudget(this, 'ProtectedPodBudget', {
-      metadata: objectMeta(this.namespace, this.state.objectLabels, this.state.objectAnnotations, name),
-      spec: this.budgets.podSpec(podName),
-    });
+    const name = this.budgets.checkProtect(this.state.v, ordinal, podName, options, this);
+    registerObject(this, this.state.v, 'protectPod options.name', { kind: 'policy/PodDisruptionBudget', namespace: this.namespace, name }, 'give the budget another name');
+    return this.budgets.protect(this, podName, objectMeta(this.namespace, this.state.objectLabels, this.state.objectAnnotations, name));
   }
 
   /**
@@ -388,15 +383,11 @@ export class StatefulApp extends Construct {
   }
 
   private registerNames(): void {
-    const fix = 'give one of them another name (or namespace)';
-    const names: Array<[string, string, string | undefined]> = [
+    registerObjects(this, this.state.v, this.namespace, [
       ['name', 'apps/StatefulSet', this.name], ['name', 'Service', this.name], ['readService.name', 'Service', this.readService?.name],
       ['config.name', 'ConfigMap', this.configMap_?.name], ['name', 'policy/PodDisruptionBudget', this.podDisruptionBudget?.name],
       ['name', 'networking.k8s.io/NetworkPolicy', this.networkPolicy?.name],
-    ];
-    for (const [prop, kind, name] of names) {
-      if (name !== undefined) registerObject(this, this.state.v, prop, { kind, namespace: this.namespace, name }, fix);
-    }
+    ]);
   }
 
   private checkOrdinal(ordinal: number): void {

@@ -48,7 +48,9 @@ work_root="$chroot_dir/e2e/$ns"
 results=$(mktemp /tmp/cdk8s-e2e-results.XXXXXX)
 cleanup() {
   local rc=$?
-  trap - EXIT INT TERM
+  # A second signal (npm forwards one, a process group gets several) must not cut the cleanup short.
+  trap - EXIT
+  trap '' INT TERM
   if ip netns list 2>/dev/null | grep -qx "$ns\( .*\)\?"; then
     # Whatever this run left behind in its namespace (only this run's processes live there):
     # jest itself when interrupted, servers a failed dispose missed.

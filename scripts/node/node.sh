@@ -115,7 +115,9 @@ stop_all() {
 }
 on_exit() {
   local rc=$?
-  trap - EXIT INT TERM
+  # A second signal (npm forwards one, a process group gets several) must not cut the cleanup short.
+  trap - EXIT
+  trap '' INT TERM
   if [ -n "$phase_name" ] && [ "$rc" != 0 ]; then
     printf 'node: %s FAILED after %ss\n' "$phase_name" "$(elapsed "$phase_start" "$EPOCHREALTIME")" >&2
     phase_name=""

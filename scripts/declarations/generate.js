@@ -65,9 +65,11 @@ function render({ interfaces, enums }) {
     'export const DECLARED: { readonly [iface: string]: { readonly [prop: string]: DeclaredProp } } = {',
   ];
   for (const [name, props] of Object.entries(interfaces)) {
-    lines.push(`  ${name}: {`);
-    for (const [prop, d] of Object.entries(props)) lines.push(`    ${prop}: { type: ${quote(d.type)}, optional: ${d.optional} },`);
-    lines.push('  },');
+    const entries = Object.entries(props).map(([prop, d]) => `${prop}: { type: ${quote(d.type)}, optional: ${d.optional} }`);
+    // A short interface on one line (the file stays small enough to read), a longer one a prop per line.
+    const oneLine = `  ${name}: { ${entries.join(', ')} },`;
+    if (oneLine.length <= 150) lines.push(oneLine);
+    else lines.push(`  ${name}: {`, ...entries.map((e) => `    ${e},`), '  },');
   }
   lines.push('};', '', '/** The members of each enum a declared prop takes (the library\'s and cdk8s-plus\'s), by name. */');
   lines.push('export const DECLARED_ENUMS: { readonly [name: string]: { readonly [member: string]: string } } = {');

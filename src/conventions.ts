@@ -30,6 +30,13 @@ export class Conventions {
   public static readonly MYSQL_INIT_SQL_KEY = 'init.sql';
   /** Suffix of the ReplicatedMySql write Service's name (`<name>-primary`). */
   public static readonly MYSQL_PRIMARY_SERVICE_SUFFIX = '-primary';
+  /**
+   * The label each ReplicatedMySql member in Group Replication mode puts on its own pod: `primary` or
+   * `secondary` while it is ONLINE in the majority's view; removed otherwise. The write and read Services select by it.
+   */
+  public static readonly MYSQL_ROLE_LABEL = 'mysql.cdk8s-stateful.io/role';
+  /** ReplicatedMySql pods' env variable naming the replication mode (`async` or `group`; absent in older manifests: `async`). */
+  public static readonly MYSQL_REPLICATION_MODE_ENV = 'REPLICATION_MODE';
   /** The socket mysqld listens on in the mysql container. */
   public static readonly MYSQL_SOCKET = '/var/run/mysqld/mysqld.sock';
   /** The file in the mysql container holding the root password (credentials are files, never env). */

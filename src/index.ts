@@ -31,6 +31,8 @@ export type {
 } from './mysql/props';
 export { MySqlCredentials } from './mysql/credentials';
 export { MySqlTls, CertManagerIssuerKind } from './mysql/tls';
+export { MySqlReplication, ReplicationMode } from './mysql/replication';
+export type { GroupReplicationOptions } from './mysql/replication';
 export type { MySqlCertManagerOptions, MySqlTlsOptions } from './mysql/tls';
 export type { MySqlSecretKeys, MySqlPlaintextPasswords } from './mysql/credentials';
 export { KubeServiceMonitor } from './imports/monitoring';

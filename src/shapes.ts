@@ -8,6 +8,7 @@ import { declaredShape, S, Shape, TypeShapes } from './check';
 import { DisruptionBudget, UpdateStrategy } from './app/options';
 import { EnvSource, HealthProbe } from './container';
 import { MySqlCredentials } from './mysql/credentials';
+import { MySqlReplication } from './mysql/replication';
 import { MySqlTls } from './mysql/tls';
 import { DiskProvider } from './storage/disk-storage-class';
 
@@ -25,6 +26,7 @@ const TYPES: TypeShapes = {
   'DisruptionBudget': instance('DisruptionBudget', (v) => v instanceof DisruptionBudget, 'use DisruptionBudget.maxUnavailable(1), .minAvailable(n) or .none()'),
   'MySqlCredentials': instance('MySqlCredentials', (v) => v instanceof MySqlCredentials, 'use MySqlCredentials.fromSecretName("mysql-credentials")'),
   'MySqlTls': instance('MySqlTls', (v) => v instanceof MySqlTls, 'use MySqlTls.fromSecret("mysql-tls") or MySqlTls.certManager({ issuerName: "ca-issuer" })'),
+  'MySqlReplication': instance('MySqlReplication', (v) => v instanceof MySqlReplication, 'use MySqlReplication.groupReplication() or MySqlReplication.asynchronous()'),
   'DiskProvider': instance('DiskProvider', (v) => v instanceof DiskProvider, 'use a preset such as DiskProvider.AWS_EBS_GP3, or DiskProvider.custom(provisioner)'),
   // cdk8s-plus-28's types, passed through.
   'ContainerResources': S.object('ContainerResources', { cpu: group('cpu'), memory: group('memory'), ephemeralStorage: group('ephemeralStorage') }),

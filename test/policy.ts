@@ -3,11 +3,13 @@
  * ../shared. Each rule returns findings as strings; `test/policy.test.ts` proves each rule both
  * flags a broken manifest and passes our output.
  */
+import { Conventions } from '../src';
 import { Manifest } from './util';
 
 const WORKLOADS = new Set(['StatefulSet', 'Deployment', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod']);
 const ALLOWED_VOLUMES = new Set(['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret']);
-const RUNTIME_LABELS = new Set(['statefulset.kubernetes.io/pod-name', 'apps.kubernetes.io/pod-index', 'controller-revision-hash']);
+// Labels a StatefulSet's pods get at run time: the controller's, and the role a Group Replication member sets on its own pod.
+const RUNTIME_LABELS = new Set(['statefulset.kubernetes.io/pod-name', 'apps.kubernetes.io/pod-index', 'controller-revision-hash', Conventions.MYSQL_ROLE_LABEL]);
 const SECRETISH = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY)/i;
 
 export type Rule = 'pss' | 'resources' | 'probes' | 'image-tag' | 'plaintext-secret' | 'links' | 'external-ref' | 'storage' | 'ha';

@@ -24,6 +24,12 @@ export interface ServiceOptions {
    */
   readonly podOrdinal?: number;
   /**
+   * Select only the pods that also carry these labels, e.g. a role label a sidecar sets on its own pod.
+   * The app's selector labels cannot be overridden here.
+   * @default - no more than the app's selector (and `podOrdinal`)
+   */
+  readonly podLabels?: { [key: string]: string };
+  /**
    * Route to pods that are not Ready too.
    * @default false
    */

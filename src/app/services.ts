@@ -44,6 +44,10 @@ export function checkServiceOptions(v: Validator, ctx: Pick<ServiceContext, 'nam
     v.integer(`${prop}.podOrdinal`, options.podOrdinal, ctx.startOrdinal, 1_000_000, `use an ordinal >= ${ctx.startOrdinal}`);
   }
   checkLabelMap(v, `${prop}.labels`, options.labels, true);
+  checkLabelMap(v, `${prop}.podLabels`, options.podLabels, true);
+  if (options.podOrdinal !== undefined && options.podLabels?.[POD_NAME_LABEL] !== undefined) {
+    v.fail(`${prop}.podLabels`, options.podLabels, `selects by ${POD_NAME_LABEL}, as podOrdinal does`, 'use one of them');
+  }
   checkAnnotationMap(v, `${prop}.annotations`, options.annotations);
 }
 
@@ -65,6 +69,7 @@ export function serviceProps(v: Validator, ctx: ServiceContext, prop: string, op
   if (!ports || ports.length === 0) v.fail(`${prop}.ports`, options.ports, 'leaves the Service without ports (the app declares none)', 'declare ports on the app');
   const selector: StringMap = { ...ctx.selectorLabels };
   if (options.podOrdinal !== undefined) selector[POD_NAME_LABEL] = `${ctx.name}-${options.podOrdinal}`;
+  Object.assign(selector, options.podLabels ?? {});
   return {
     metadata: serviceMetadata(ctx, options, serviceName),
     spec: {

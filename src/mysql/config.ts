@@ -4,6 +4,7 @@ import type { ContainerResources } from 'cdk8s-plus-28';
 import { Conventions } from '../conventions';
 import { sizeBytes } from '../container';
 import { Validator } from '../errors';
+import type { GroupPlan } from './replication';
 
 export const PORT = 3306;
 /** Where the pod's generated mysqld.cnf is written (an emptyDir). */
@@ -68,6 +69,8 @@ export interface MySqlConfigInput {
   readonly acceptRelaxedDurability?: string[];
   readonly resources: ContainerResources;
   readonly tls: boolean;
+  /** The group, in Group Replication mode. */
+  readonly group?: GroupPlan;
 }
 
 /** The library's defaults: GTID replication, binary logs, every member read-only at start. */
@@ -119,9 +122,45 @@ function defaultOptions(resources: ContainerResources, tls: boolean): Map<string
   ]);
 }
 
+/** Group Replication options the construct sets itself (the group's identity, membership and bootstrap). */
+const GROUP_MANAGED = /^(group_replication_(group_name|local_address|group_seeds|start_on_boot|bootstrap_group|single_primary_mode|communication_stack|enforce_update_everywhere_checks|recovery_use_ssl|ssl_mode|recovery_ssl_verify_server_cert|exit_state_action)|sql_require_primary_key|disabled_storage_engines)$/;
+
+/**
+ * Group Replication, single-primary, over the MySQL port (`communication_stack = MYSQL`: no second port,
+ * the members authenticate as the replication user, TLS as the server's). The agent starts the group on
+ * each start of mysqld (agent.sh); the per-pod address and seeds are init-config.sh's.
+ */
+function groupOptions(options: Map<string, string>, group: GroupPlan, tls: boolean): void {
+  options.set('plugin_load_add', 'mysql_clone.so;group_replication.so');
+  // Asynchronous replication's own loop guard; a group never receives its own transactions back.
+  options.delete('replicate_same_server_id');
+  options.delete('replica_net_timeout');
+  for (const [k, val] of [
+    ['group_replication_group_name', group.groupName],
+    ['group_replication_start_on_boot', 'OFF'],
+    ['group_replication_single_primary_mode', 'ON'],
+    ['group_replication_enforce_update_everywhere_checks', 'OFF'],
+    ['group_replication_communication_stack', 'MYSQL'],
+    ['group_replication_member_expel_timeout', String(group.expelTimeoutSeconds)],
+    ['group_replication_unreachable_majority_timeout', String(group.unreachableMajorityTimeoutSeconds)],
+    // A member that leaves the group involuntarily stays read-only: it never takes a write alone.
+    ['group_replication_exit_state_action', 'READ_ONLY'],
+    // A new primary takes writes only once it applied everything the group had committed.
+    ['group_replication_consistency', 'BEFORE_ON_PRIMARY_FAILOVER'],
+    ['group_replication_recovery_use_ssl', 'ON'],
+    ['group_replication_ssl_mode', tls ? 'VERIFY_IDENTITY' : 'REQUIRED'],
+    ['group_replication_recovery_ssl_verify_server_cert', tls ? 'ON' : 'OFF'],
+    // The group refuses a row change without a primary key at commit; refuse the table at CREATE instead.
+    ['sql_require_primary_key', 'ON'],
+    // Only InnoDB is transactional: the group cannot certify anything else.
+    ['disabled_storage_engines', 'MyISAM,BLACKHOLE,FEDERATED,ARCHIVE,MEMORY'],
+  ] as Array<[string, string]>) options.set(k, val);
+}
+
 /** Checks `config` and returns `common.cnf`, the options every member runs with. */
 export function mysqlConfig(v: Validator, input: MySqlConfigInput): string {
   const options = defaultOptions(input.resources, input.tls);
+  if (input.group) groupOptions(options, input.group, input.tls);
   const accepted = new Set<string>();
   for (const [i, option] of (input.acceptRelaxedDurability ?? []).entries()) {
     const key = typeof option === 'string' ? option.replace(/-/g, '_') : option;
@@ -133,7 +172,7 @@ export function mysqlConfig(v: Validator, input: MySqlConfigInput): string {
   for (const [option, value] of Object.entries(input.config ?? {})) {
     const key = option.replace(/-/g, '_');
     if (!OPTION_NAME.test(option)) v.fail(`config key`, option, 'is not a mysqld option name', 'use names like "max_connections"');
-    if (MANAGED_OPTIONS.has(key)) v.fail(`config.${option}`, value, 'is managed by ReplicatedMySql (replication, bootstrap and fencing depend on it)', 'remove it');
+    if (MANAGED_OPTIONS.has(key) || (input.group && GROUP_MANAGED.test(key))) v.fail(`config.${option}`, value, 'is managed by ReplicatedMySql (replication, bootstrap and fencing depend on it)', 'remove it');
     if (input.tls && TLS_OPTIONS.includes(key)) v.fail(`config.${option}`, value, 'is managed by ReplicatedMySql with a tls choice (the certificate is mounted from its Secret)', 'remove it');
     if (typeof value !== 'string' || /[\r\n]/.test(value)) v.fail(`config.${option}`, value, 'must be a single-line string', `quote it: "${String(value).split(/\r?\n/)[0]}"`);
     const durability = DURABILITY[key];
@@ -145,7 +184,8 @@ export function mysqlConfig(v: Validator, input: MySqlConfigInput): string {
     options.set(key, value);
   }
   checkMemory(v, input, options);
-  const lines = [...options].map(([k, val]) => `${k} = ${val}`).join('\n');
+  // The group plugin's options are unknown to mysqld --initialize, which loads no plugin: `loose_` makes them a warning there.
+  const lines = [...options].map(([k, val]) => `${k.startsWith('group_replication_') ? 'loose_' : ''}${k} = ${val}`).join('\n');
   return `# Shared by every member of ${input.name}; written by cdk8s-stateful.\n[mysqld]\n${lines}\n`;
 }
 

@@ -58,7 +58,8 @@ export function addMemberAccess(c: ObjectsContext, ownServiceAccount: boolean) {
     metadata: metadata(c, `${name}-member`),
     rules: [
       { apiGroups: ['apps'], resources: ['statefulsets'], verbs: ['get'], resourceNames: [name] },
-      { apiGroups: [''], resources: ['pods'], verbs: ['get'], resourceNames: ordinals.map((o) => `${name}-${o}`) },
+      // In a group each member labels its own pod with its role (patch); RBAC cannot narrow that to the pod itself.
+      { apiGroups: [''], resources: ['pods'], verbs: c.plan.group ? ['get', 'patch'] : ['get'], resourceNames: ordinals.map((o) => `${name}-${o}`) },
       // Any claim, by name (get only): the evidence of a member outside today's range -- a claim
       // kept by a scale-in -- must still be checkable, and no Role can know every ordinal there was.
       { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['get'] },

@@ -6,7 +6,7 @@ import { chooseBudget } from '../app/budget';
 import { DisruptionBudget, SpreadMode } from '../app/options';
 import { checkLabelMap } from '../app/metadata';
 import { checkSelectorMap } from '../app/network-policy';
-import { StatefulAppProps, StatefulWorkloadProps } from '../app/props';
+import { ServiceOptions, StatefulAppProps, StatefulWorkloadProps } from '../app/props';
 import { resolveName, resolveNamespace } from '../app/state';
 import { checkProps } from '../check';
 import { Conventions } from '../conventions';
@@ -20,7 +20,8 @@ import { MySqlCredentials } from './credentials';
 import { DEFAULT_MYSQL_97_IMAGE, DEFAULT_MYSQL_IMAGE, EmptyPrimaryPolicy, MySqlMetricsOptions, MySqlVersion, ReplicatedMySqlProps } from './props';
 import { mysqlPod, TOOLS_DIR } from './pod';
 import { mysqlScripts } from './scripts';
-import { CertManagerIssuerKind, MySqlTls } from './tls';
+import { GroupPlan, planReplication, ReplicationMode } from './replication';
+import { MySqlTls, planTls } from './tls';
 
 export { PORT } from './config';
 export const KIND = 'ReplicatedMySql';
@@ -69,6 +70,18 @@ export interface MySqlPlan {
   readonly tlsSecretName?: string;
   readonly tls?: MySqlTls;
   readonly appProps: StatefulAppProps;
+  readonly mode: ReplicationMode;
+  /** The group, in Group Replication mode. */
+  readonly group?: GroupPlan;
+}
+
+/**
+ * The read Service: every Ready member with asynchronous replication (a replica is Ready while it keeps
+ * up); in a group, the members that label themselves secondary (unless reads may go to the primary too).
+ */
+function readService(name: string, group: GroupPlan | undefined): ServiceOptions {
+  const podLabels = group && !group.readFromPrimary ? { [Conventions.MYSQL_ROLE_LABEL]: 'secondary' } : undefined;
+  return { name: `${name}-read`, podLabels };
 }
 
 /** The image, and the MySQL series it runs. */
@@ -144,36 +157,6 @@ function planAccounts(v: Validator, props: ReplicatedMySqlProps, name: string) {
   };
 }
 
-/** The Secret of the cluster's certificate, with a tls choice. */
-function planTls(v: Validator, props: ReplicatedMySqlProps, name: string, namespace: string | undefined): string | undefined {
-  const tls = props.tls;
-  if (tls === undefined) return undefined;
-  if (!(tls instanceof MySqlTls)) v.fail('tls', tls, 'is not MySqlTls', 'use MySqlTls.fromSecret("mysql-tls") or MySqlTls.certManager({ issuerName: "ca-issuer" })');
-  if (tls._verifyPeers !== undefined && typeof tls._verifyPeers !== 'boolean') v.fail('tls.verifyPeers', tls._verifyPeers, 'must be true or false', 'remove it (true), or false for the first of two rollouts');
-  const manager = tls._certManager;
-  const secretName = tls.secretName ?? manager?.secretName ?? `${name}-tls`;
-  const problem = checkDns1123Subdomain(secretName);
-  if (problem) v.fail(tls.secretName !== undefined ? 'tls (Secret name)' : 'tls.secretName', secretName, problem, 'pass the name of the Secret that holds ca.crt, tls.crt and tls.key');
-  if (manager) {
-    if (typeof manager.issuerName !== 'string' || checkDns1123Subdomain(manager.issuerName)) {
-      v.fail('tls.issuerName', manager.issuerName, 'is not the name of an Issuer or ClusterIssuer', 'pass the name of your cert-manager CA issuer');
-    }
-    if (manager.issuerKind !== undefined && !Object.values(CertManagerIssuerKind).includes(manager.issuerKind)) {
-      v.fail('tls.issuerKind', manager.issuerKind, 'is not a CertManagerIssuerKind', 'use CertManagerIssuerKind.ISSUER or CertManagerIssuerKind.CLUSTER_ISSUER');
-    }
-    const days = (d: Duration | undefined, fallback: number) => (d === undefined ? fallback : d.toHours() / 24);
-    const duration = days(manager.duration, 90);
-    const renew = days(manager.renewBefore, 30);
-    if (!(duration >= 1) || !(renew > 0) || renew >= duration) {
-      v.fail('tls.renewBefore', `${renew} days`, `must be positive and shorter than the duration (${duration} days)`, 'use Duration.days(30) with the default duration of 90 days');
-    }
-  }
-  if (namespace === undefined) {
-    v.fail('namespace', undefined, 'is needed with a tls choice: the certificate names the members as <pod>.<service>.<namespace>.svc', 'set namespace on the chart or on the ReplicatedMySql');
-  }
-  return secretName;
-}
-
 /**
  * Checks the props and computes the StatefulApp's. Every field of the plan is set in one object
  * literal at the end, so the compiler checks that none is missing.
@@ -184,19 +167,22 @@ export function planMySql(scope: Construct, v: Validator, id: string, props: Rep
   const namespace = resolveNamespace(v, scope, props.namespace);
   const { image, version } = planImage(v, props);
   const topology = planTopology(v, props, name);
+  const replication = planReplication(v, props.replication, name, namespace, {
+    replicas: topology.replicas, startOrdinal: topology.startOrdinal, primaryOrdinal: props.primaryOrdinal, protectPrimary: props.protectPrimary,
+  });
   const accounts = planAccounts(v, props, name);
-  const tlsSecretName = planTls(v, props, name, namespace);
+  const tlsSecretName = planTls(v, props.tls, name, namespace);
   const resources: ContainerResources = {
     cpu: { request: cpuMillis(500) },
     memory: { request: Size.gibibytes(1), limit: Size.gibibytes(1) },
     ...(props.resources ?? {}),
   };
-  const files = planFiles(v, props, name, resources, tlsSecretName);
+  const files = planFiles(v, props, { name, resources, tlsSecretName, group: replication.group });
   const timing = planTiming(v, props);
   const { serviceAccountName, clusterDomain, metricsIntervalSeconds } = planAccess(v, props, name, namespace);
   const pod = mysqlPod({
     ...topology, ...timing, name, clusterDomain, serviceAccountName, tlsSecretName, accounts,
-    verifyPeers: props.tls?._verifyPeers !== false, database: props.database, metrics: props.metrics !== undefined,
+    verifyPeers: props.tls?._verifyPeers !== false, database: props.database, metrics: props.metrics !== undefined, group: replication.group,
   });
   const appProps: StatefulAppProps = {
     // The props it shares with StatefulApp, unchanged (then the MySQL-specific ones).
@@ -215,14 +201,14 @@ export function planMySql(scope: Construct, v: Validator, id: string, props: Rep
     // Two members on one node would be lost together.
     spreadAcrossNodes: props.spreadAcrossNodes ?? SpreadMode.REQUIRED,
     // A single instance (or a parked cluster) has nothing a read Service would add.
-    readService: topology.replicas > 1 ? { name: `${name}-read` } : undefined,
+    readService: topology.replicas > 1 ? readService(name, replication.group) : undefined,
     serviceAccountName,
     _errorsAs: { kind: KIND, path: v.path },
   };
   return {
     name, namespace, primaryOrdinal: topology.primaryOrdinal, replicas: topology.replicas, startOrdinal: topology.startOrdinal, ...accounts,
     databaseName: props.database?.name, username: props.database?.user, metrics: props.metrics, metricsIntervalSeconds, version,
-    serviceAccountName, clusterDomain, tlsSecretName, tls: props.tls, appProps,
+    serviceAccountName, clusterDomain, tlsSecretName, tls: props.tls, appProps, mode: replication.mode, group: replication.group,
   };
 }
 
@@ -289,10 +275,18 @@ function planTopology(v: Validator, props: ReplicatedMySqlProps, name: string) {
 }
 
 /** The scripts, the server's configuration and initSql: the files of the ConfigMap the pods mount. */
-function planFiles(v: Validator, props: ReplicatedMySqlProps, name: string, resources: ContainerResources, tlsSecretName: string | undefined) {
+function planFiles(
+  v: Validator, props: ReplicatedMySqlProps, c: { name: string; resources: ContainerResources; tlsSecretName?: string; group?: GroupPlan },
+) {
+  const { 'group.sh': group, ...scripts } = mysqlScripts();
   const files: { [file: string]: string } = {
-    ...mysqlScripts(),
-    'common.cnf': mysqlConfig(v, { name, config: props.config, acceptRelaxedDurability: props.acceptRelaxedDurability, resources, tls: tlsSecretName !== undefined }),
+    ...scripts,
+    // Group Replication's part of the scripts, only for a group.
+    ...(c.group ? { 'group.sh': group } : {}),
+    'common.cnf': mysqlConfig(v, {
+      name: c.name, config: props.config, acceptRelaxedDurability: props.acceptRelaxedDurability, resources: c.resources,
+      tls: c.tlsSecretName !== undefined, group: c.group,
+    }),
   };
   if (props.initSql !== undefined) {
     if (typeof props.initSql !== 'string' || props.initSql.trim().length === 0) v.fail('initSql', props.initSql, 'must be non-empty SQL', 'pass SQL statements, or remove initSql');

@@ -7,6 +7,7 @@ import { Conventions } from '../conventions';
 import { k8s } from '../kube';
 import { CONF_DIR, DATA_ROOT, SOCKET_DIR, TLS_DIR } from './config';
 import { EmptyPrimaryPolicy } from './props';
+import { GroupPlan } from './replication';
 
 /** Where the ConfigMap of scripts and .cnf files is mounted. */
 export const TOOLS_DIR = '/etc/cdk8s-mysql';
@@ -44,6 +45,8 @@ export interface PodInput {
   readonly database?: { readonly name: string; readonly user: string };
   readonly accounts: MySqlAccounts;
   readonly metrics: boolean;
+  /** The group, in Group Replication mode. */
+  readonly group?: GroupPlan;
 }
 
 /** The pod's part of the StatefulApp's props. */
@@ -88,7 +91,7 @@ export function mysqlPod(input: PodInput): MySqlPod {
     sidecars: [{
       name: 'agent',
       command: ['bash', `${TOOLS_DIR}/agent.sh`],
-      env: { ...members, MAX_REPLICA_LAG_SECONDS: value(input.maxLagSeconds) },
+      env: { ...members, MAX_REPLICA_LAG_SECONDS: value(input.maxLagSeconds), ...(input.group?.lostMembers.length ? { LOST_MEMBERS: value(input.group.lostMembers.join(' ')) } : {}) },
       mounts: [tools, { volume: 'run', mountPath: SOCKET_DIR }, { volume: 'tmp', mountPath: '/tmp' }, api, ...secrets],
       // A bash loop and short-lived mysql and curl clients.
       resources: { cpu: { request: cpuMillis(20) }, memory: { request: Size.mebibytes(96), limit: Size.mebibytes(96) } },
@@ -114,6 +117,8 @@ function podEnv(input: PodInput): { identity: { [env: string]: EnvSource }; memb
     CLUSTER_DOMAIN: value(input.clusterDomain),
     PRIMARY_ORDINAL: value(input.primaryOrdinal),
     START_ORDINAL: value(input.startOrdinal),
+    // Only a group says so: asynchronous replication is the scripts' default, and its pods stay as they were.
+    ...(input.group ? { [Conventions.MYSQL_REPLICATION_MODE_ENV]: value('group') } : {}),
     REPLICAS: value(input.replicas),
     // verify: members check each other against the CA; serve: they present the cluster's
     // certificate but do not check yet (turning TLS on takes two rollouts); self-signed: neither.

@@ -5,6 +5,7 @@ import type { SpreadMode } from '../app/options';
 import type { StatefulWorkloadProps } from '../app/props';
 import type { IStorageClass } from '../storage/disk-storage-class';
 import type { MySqlCredentials } from './credentials';
+import type { MySqlReplication } from './replication';
 import type { MySqlTls } from './tls';
 
 /** The default MySQL image (8.4 LTS). */
@@ -165,7 +166,14 @@ export interface ReplicatedMySqlProps extends StatefulWorkloadProps {
    */
   readonly serverIdBase?: number;
   /**
-   * The ordinal of the primary. Changing it is a failover (README: "Failover"): the old primary
+   * How the members replicate: asynchronously from the primary `primaryOrdinal` names, or as a MySQL
+   * Group Replication group that elects its primary (README: "Group Replication"). Switching a running
+   * cluster between the two is a migration, not a prop change (`cdk8s-stateful check` refuses it).
+   * @default MySqlReplication.asynchronous()
+   */
+  readonly replication?: MySqlReplication;
+  /**
+   * The ordinal of the primary (asynchronous replication only). Changing it is a failover (README: "Failover"): the old primary
    * stops taking writes as soon as it sees the change (each pod's agent asks the API server), the
    * write Service moves to the new member, which promotes itself when the rolling update restarts
    * it -- once it has applied everything the old primary had (or, if that one is down, everything

@@ -4,7 +4,7 @@ import { checkShape } from '../check';
 import { shapeOf } from '../shapes';
 import { Conventions } from '../conventions';
 import { checkDns1123Label } from '../names';
-import { futurePath, Validator } from '../errors';
+import { futurePath, StatefulValidationError, Validator } from '../errors';
 import type { KubeCertificate } from '../imports/cert-manager';
 import type { KubeServiceMonitor as ServiceMonitorL1 } from '../imports/monitoring';
 import { k8s } from '../kube';
@@ -13,6 +13,7 @@ import { addMetrics, MySqlMetricsObjects } from './metrics';
 import { addCertificate, addMemberAccess, addPlaintextSecret, ObjectsContext } from './objects';
 import { CLIENT_LABEL, KIND, planMySql, PORT, PRIMARY_ANNOTATION } from './plan';
 import { MySqlClientOptions, MySqlVersion, ReplicatedMySqlProps } from './props';
+import { ReplicationMode } from './replication';
 
 /**
  * Replicated MySQL (8.4 or 9.7 LTS) on one StatefulSet, the Kubernetes docs' design made safe:
@@ -44,8 +45,10 @@ export class ReplicatedMySql extends Construct {
   public readonly namespace?: string;
   /** Number of members (0: parked). */
   public readonly replicas: number;
-  /** Ordinal of the primary. */
+  /** Ordinal of the primary (asynchronous replication); in a group, of the member that starts a new group. */
   public readonly primaryOrdinal: number;
+  /** How the members replicate. */
+  public readonly replicationMode: ReplicationMode;
   /** The MySQL port. */
   public readonly port: number;
   /** Name of the Secret with the passwords. */
@@ -131,10 +134,17 @@ export class ReplicatedMySql extends Construct {
     this.username = plan.username;
     this.replicationUser = plan.replicationUser;
     this.version = plan.version;
-    this.primaryService = this.app.addService('Primary', { name: `${name}${Conventions.MYSQL_PRIMARY_SERVICE_SUFFIX}`, podOrdinal: plan.primaryOrdinal });
-    // The manifest's word on the primary, read by every member from the API server: a pod created
-    // from an older revision of the template must not act on an older primaryOrdinal.
-    this.app.statefulSet.metadata.addAnnotation(PRIMARY_ANNOTATION, String(plan.primaryOrdinal));
+    this.replicationMode = plan.mode;
+    const primaryName = `${name}${Conventions.MYSQL_PRIMARY_SERVICE_SUFFIX}`;
+    if (plan.group) {
+      // The group elects the primary; the member that is it labels its own pod (agent.sh).
+      this.primaryService = this.app.addService('Primary', { name: primaryName, podLabels: { [Conventions.MYSQL_ROLE_LABEL]: 'primary' } });
+    } else {
+      this.primaryService = this.app.addService('Primary', { name: primaryName, podOrdinal: plan.primaryOrdinal });
+      // The manifest's word on the primary, read by every member from the API server: a pod created
+      // from an older revision of the template must not act on an older primaryOrdinal.
+      this.app.statefulSet.metadata.addAnnotation(PRIMARY_ANNOTATION, String(plan.primaryOrdinal));
+    }
 
     const context: ObjectsContext = {
       scope: this, v: this.v, plan, namespace: this.namespace, labels: this.app.labels, selectorLabels: this.app.selectorLabels,
@@ -171,8 +181,11 @@ export class ReplicatedMySql extends Construct {
     return this.app.hostOf(this.primaryService.name);
   }
 
-  /** DNS name of the primary pod through the headless Service. */
+  /** DNS name of the primary pod through the headless Service (asynchronous replication: a group's primary moves). */
   public get primaryPodHost(): string {
+    if (this.replicationMode === ReplicationMode.GROUP) {
+      throw new StatefulValidationError(this, KIND, 'primaryPodHost', 'read', 'has no fixed pod with Group Replication: the group elects the primary', 'use primaryHost (the write Service follows the primary)');
+    }
     return this.app.podDnsName(this.primaryOrdinal);
   }
 

@@ -1,5 +1,7 @@
 /** Verified TLS between the members of a ReplicatedMySql, and for its clients. */
-import type { Duration } from 'cdk8s';
+import { Duration } from 'cdk8s';
+import { Validator } from '../errors';
+import { checkDns1123Subdomain } from '../names';
 
 /** Who issues a cert-manager Certificate. */
 export enum CertManagerIssuerKind {
@@ -82,4 +84,33 @@ export class MySqlTls {
     /** @internal */ public readonly _certManager: MySqlCertManagerOptions | undefined,
     /** @internal */ public readonly _verifyPeers: boolean | undefined,
   ) {}
+}
+
+/** The Secret of the cluster's certificate, with a tls choice. */
+export function planTls(v: Validator, tls: MySqlTls | undefined, name: string, namespace: string | undefined): string | undefined {
+  if (tls === undefined) return undefined;
+  if (!(tls instanceof MySqlTls)) v.fail('tls', tls, 'is not MySqlTls', 'use MySqlTls.fromSecret("mysql-tls") or MySqlTls.certManager({ issuerName: "ca-issuer" })');
+  if (tls._verifyPeers !== undefined && typeof tls._verifyPeers !== 'boolean') v.fail('tls.verifyPeers', tls._verifyPeers, 'must be true or false', 'remove it (true), or false for the first of two rollouts');
+  const manager = tls._certManager;
+  const secretName = tls.secretName ?? manager?.secretName ?? `${name}-tls`;
+  const problem = checkDns1123Subdomain(secretName);
+  if (problem) v.fail(tls.secretName !== undefined ? 'tls (Secret name)' : 'tls.secretName', secretName, problem, 'pass the name of the Secret that holds ca.crt, tls.crt and tls.key');
+  if (manager) {
+    if (typeof manager.issuerName !== 'string' || checkDns1123Subdomain(manager.issuerName)) {
+      v.fail('tls.issuerName', manager.issuerName, 'is not the name of an Issuer or ClusterIssuer', 'pass the name of your cert-manager CA issuer');
+    }
+    if (manager.issuerKind !== undefined && !Object.values(CertManagerIssuerKind).includes(manager.issuerKind)) {
+      v.fail('tls.issuerKind', manager.issuerKind, 'is not a CertManagerIssuerKind', 'use CertManagerIssuerKind.ISSUER or CertManagerIssuerKind.CLUSTER_ISSUER');
+    }
+    const days = (d: Duration | undefined, fallback: number) => (d === undefined ? fallback : d.toHours() / 24);
+    const duration = days(manager.duration, 90);
+    const renew = days(manager.renewBefore, 30);
+    if (!(duration >= 1) || !(renew > 0) || renew >= duration) {
+      v.fail('tls.renewBefore', `${renew} days`, `must be positive and shorter than the duration (${duration} days)`, 'use Duration.days(30) with the default duration of 90 days');
+    }
+  }
+  if (namespace === undefined) {
+    v.fail('namespace', undefined, 'is needed with a tls choice: the certificate names the members as <pod>.<service>.<namespace>.svc', 'set namespace on the chart or on the ReplicatedMySql');
+  }
+  return secretName;
 }

@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Duration } from 'cdk8s';
 import {
-  EmptyPrimaryPolicy, MySqlTls, ReplicatedMySqlProps,
+  EmptyPrimaryPolicy, MySqlReplication, MySqlTls, ReplicatedMySqlProps,
 } from '../../src';
 import { SCRIPT_FILES } from '../../src/mysql/scripts';
 import {
@@ -1819,6 +1819,117 @@ describe('agent.sh: a replica', () => {
   });
 });
 
+describe('agent.sh: a Group Replication member', () => {
+  const GROUP: ReplicatedMySqlProps = { replicas: 3, replication: MySqlReplication.groupReplication() };
+  /** Its own view of the group: state, role, ONLINE members, members in the view, UNREACHABLE ones. */
+  const SELF_VIEW = 'SELECT COUNT(*) FROM performance_schema.replication_group_members WHERE MEMBER_STATE = \'UNREACHABLE\');';
+  /** What a member tells its peers: state|role|executed|received. */
+  const PEER_SQL = 'CONCAT_WS(\'|\', IFNULL((SELECT MEMBER_STATE FROM performance_schema.replication_group_members';
+  const MINE_GROUP = 'SELECT TRIM(BOTH \',\' FROM CONCAT(REPLACE(@@GLOBAL.gtid_executed, \'\\n\', \'\'), \',\', IFNULL((SELECT REPLACE(RECEIVED_TRANSACTION_SET, \'\\n\', \'\') FROM performance_schema.replication_connection_status WHERE CHANNEL_NAME = \'group_replication_applier\'), \'\')));';
+  const G = 'aaaaaaaa-bbbb-5ccc-8ddd-eeeeeeeeeeee';
+  const START = `START GROUP_REPLICATION USER = 'repl', PASSWORD = '${REPLICATION_PASSWORD}';`;
+  const label = (value: string) => patch(podPath(1), `{"metadata":{"labels":{"mysql.cdk8s-stateful.io/role":${value}}}}`);
+  /** mysql-1 of a 3-member group, mysqld running outside any group, holding G:1-100; the others hold data. */
+  function member(answers: (s: PodSandbox) => void, props: ReplicatedMySqlProps = GROUP): PodSandbox {
+    const facts = `${FRESH_FACTS}${REPL_FACTS}grant:'repl'@'%':*.*:GROUP_REPLICATION_STREAM\ngrant:'repl'@'%':performance_schema.replication_group_members:SELECT\n`;
+    const s = running(props, 'mysql-1', { facts, answers: (sb) => {
+      answers(sb);
+      sb.sql('local', SELF_VIEW, { out: 'OFFLINE\t-\t0\t1\t0\n' });
+      sb.sql('local', exact(MINE_GROUP), { rows: [{ mine: `${G}:1-100` }] });
+    } });
+    s.setEvidence({ 'mysql-0': 'holds-data', 'mysql-1': 'holds-data', 'mysql-2': 'holds-data' });
+    s.setClaim(0, true);
+    s.setClaim(2, true);
+    s.setPod(1, 'not-ready');
+    return s;
+  }
+  /** Peer `ordinal` answers: its state and its set; the member's comparison of that set with its own. */
+  const peer = (sb: PodSandbox, ordinal: number, state: string, set: string, verdict: { covered: 0 | 1; equal: 0 | 1; extra?: string }) => {
+    sb.sql(host(ordinal), PEER_SQL, { out: `${state}||${set}|\n` });
+    sb.sql('local', `GTID_SUBSET('${set}', '${G}:1-100')`, { out: `${verdict.covered}\t${verdict.equal}\t${verdict.extra ?? ''}\n` });
+  };
+  const started = (log: string) => entries(log).filter((e) => /^((START|STOP) GROUP_REPLICATION|SET GLOBAL group_replication_)/.test(e.split('\n')[1] ?? '')).map((e) => e.split('\n')[1]);
+
+  test('a member is ONLINE: it joins (the credentials given with START, never stored), and is not Ready until ONLINE itself', async () => {
+    const s = member((sb) => {
+      sb.sql(host(0), PEER_SQL, { out: `ONLINE|PRIMARY|${G}:1-120|\n` });
+    });
+    const look = await s.agent().look();
+    expect(started(look.log)).toEqual([START]);
+    expect(entries(look.log)).toContain(label('null'));
+    expect(look.stderr).toContain(`agent.sh: mysql-1: join the group: ${host(0)} is ONLINE in the group\n`);
+    expect(look.state).toBe(state('not-ready joining the group'));
+  });
+
+  test('no member is ONLINE, every member answers, this one holds all their transactions and no lower ordinal the same: it starts the group', async () => {
+    const s = member((sb) => {
+      peer(sb, 0, 'OFFLINE', `${G}:1-90`, { covered: 1, equal: 0 });
+      peer(sb, 2, 'OFFLINE', `${G}:1-100`, { covered: 1, equal: 1 });
+    });
+    const look = await s.agent().look();
+    expect(started(look.log)).toEqual(['SET GLOBAL group_replication_bootstrap_group = ON;', START, 'SET GLOBAL group_replication_bootstrap_group = OFF;']);
+    expect(look.stderr).toContain(`agent.sh: mysql-1: bootstrap the group: no member is ONLINE and every member that answered holds a subset of this member's transactions (${G}:1-100)\n`);
+  });
+
+  test('bootstrap_group is turned off again when START GROUP_REPLICATION fails', async () => {
+    const s = member((sb) => {
+      peer(sb, 0, 'OFFLINE', `${G}:1-90`, { covered: 1, equal: 0 });
+      peer(sb, 2, 'OFFLINE', `${G}:1-90`, { covered: 1, equal: 0 });
+      sb.sql('local', exact(START), { err: 'ERROR 3096 (HY000) at line 1: The START GROUP_REPLICATION command failed', exit: 1 });
+    });
+    const look = await s.agent().look();
+    expect(started(look.log)).toEqual(['SET GLOBAL group_replication_bootstrap_group = ON;', START, 'SET GLOBAL group_replication_bootstrap_group = OFF;']);
+    expect(look.state).toBe(state('not-ready START GROUP_REPLICATION failed (log above); retrying'));
+  });
+
+  test.each([
+    ['another member holds transactions this one lacks: that one starts the group', (sb: PodSandbox) => {
+      peer(sb, 0, 'OFFLINE', `${G}:1-120`, { covered: 0, equal: 0, extra: `${G}:101-120` });
+      peer(sb, 2, 'OFFLINE', `${G}:1-100`, { covered: 1, equal: 1 });
+    }, `no member is ONLINE; ${host(0)} (it has ${G}:101-120) holds transactions this member lacks: that member starts the group, and this one joins it`],
+    ['a lower ordinal holds the same transactions: it starts the group', (sb: PodSandbox) => {
+      peer(sb, 0, 'OFFLINE', `${G}:1-100`, { covered: 1, equal: 1 });
+      peer(sb, 2, 'OFFLINE', `${G}:1-90`, { covered: 1, equal: 0 });
+    }, `no member is ONLINE; ${host(0)} holds the same transactions and has a lower ordinal: it starts the group, and this one joins it`],
+    ['a member that holds data does not answer: nobody can show it holds every acknowledged transaction', (sb: PodSandbox) => {
+      peer(sb, 2, 'OFFLINE', `${G}:1-90`, { covered: 1, equal: 0 });
+    }, `no member is ONLINE and ${host(0)} (ERROR 2005 (HY000): Unknown MySQL server host '${host(0)}' (-2)) did not answer: a new group starts only from a member shown to hold every transaction any member has, so every member that holds data must answer. If a member is lost for good, declare it (replication.lostMembers, README: Group Replication)`],
+  ])('no member is ONLINE and %s: it waits and says why', async (_what, answers, reason) => {
+    const s = member(answers);
+    const look = await s.agent().look();
+    expect(started(look.log)).toEqual([]);
+    expect(look.state).toBe(state(`not-ready ${reason}`));
+    expect(look.stderr).toContain(`agent.sh: mysql-1: not ready: ${reason}\n`);
+  });
+
+  test('a member without data need not answer; a member declared lost (lostMembers) is not waited for', async () => {
+    const noData = member((sb) => peer(sb, 2, 'OFFLINE', `${G}:1-90`, { covered: 1, equal: 0 }));
+    noData.setEvidence({ 'mysql-1': 'holds-data', 'mysql-2': 'holds-data' });
+    expect(started((await noData.agent().look()).log)).toContain(START);
+    const lost = member((sb) => peer(sb, 2, 'OFFLINE', `${G}:1-90`, { covered: 1, equal: 0 }),
+      { replicas: 3, replication: MySqlReplication.groupReplication({ lostMembers: [0] }) });
+    const look = await lost.agent().look();
+    expect(started(look.log)).toContain(START);
+    expect(entries(look.log).some((e) => e.includes(host(0)))).toBe(false);
+  });
+
+  test('ONLINE as the primary with the majority: labelled primary, Ready; cut off from the majority: the label goes, not Ready', async () => {
+    const s = member((sb) => {
+      sb.sql('local', SELF_VIEW, { out: 'ONLINE\tPRIMARY\t3\t3\t0\n', times: 1 });
+      sb.sql('local', SELF_VIEW, { out: 'ONLINE\tPRIMARY\t1\t3\t2\n', times: 1 });
+    });
+    const agent = s.agent();
+    const first = await agent.look();
+    expect(entries(first.log)).toContain(label('"primary"'));
+    expect(first.state).toBe(state('ready group-primary online=3/3'));
+    expect(s.apiObject(podPath(1)).metadata.labels['mysql.cdk8s-stateful.io/role']).toBe('primary');
+    const cut = await agent.next();
+    expect(entries(cut.log)).toContain(label('null'));
+    expect(cut.state).toBe(state('not-ready cut off from the majority: 2 of the 3 members in its view are unreachable (it takes no writes; it leaves the group after unreachable_majority_timeout)'));
+    expect(s.apiObject(podPath(1)).metadata.labels['mysql.cdk8s-stateful.io/role']).toBeUndefined();
+  });
+});
+
 describe('probe.sh', () => {
   const READINESS = 'SELECT @@server_uuid, @@GLOBAL.super_read_only, IFNULL((SELECT SERVICE_STATE FROM performance_schema.replication_connection_status WHERE CHANNEL_NAME = \'\'), \'-\'), IFNULL((SELECT SERVICE_STATE FROM performance_schema.replication_applier_status WHERE CHANNEL_NAME = \'\'), \'-\');';
   /** The agent's report, as agent.sh writes it, and mysqld running with the given answers. */
@@ -2077,7 +2188,9 @@ describe('the scripts', () => {
 
   test('the ConfigMap ships every script verbatim', () => {
     expect([...SCRIPT_FILES].sort()).toEqual(scripts);
-    const s = pod({ replicas: 3 }, 'mysql-0');
+    const s = pod({ replicas: 3, replication: MySqlReplication.groupReplication() }, 'mysql-0');
     for (const file of scripts) expect(s.read(`etc/cdk8s-mysql/${file}`)).toBe(fs.readFileSync(path.join(dir, file), 'utf8'));
+    // Group Replication's part only for a group.
+    expect(pod({ replicas: 3 }, 'mysql-1').list('etc/cdk8s-mysql')).not.toContain('group.sh');
   });
 });

@@ -106,7 +106,7 @@ function secretValue(secrets: Manifest[], namespace: string, name: string, key: 
 }
 
 /** A password the pods read from env `envName` or from a mounted Secret file `file` (projected or secret volume). */
-function passwordOf(set: Manifest, secrets: Manifest[], envName: string, file: string): string {
+export function passwordOf(set: Manifest, secrets: Manifest[], envName: string, file: string): string {
   const namespace = set.metadata.namespace ?? 'default';
   const e = envValue(set, envName);
   if (e?.value) return e.value;

@@ -9,7 +9,7 @@ import { readFileSync } from 'fs';
 import { isReady, RESTRICTED, selectorOf, suffix } from '../cluster/fixtures';
 import { eventually, Kube, KubeObject } from '../cluster/kube';
 
-function env(name: string): string {
+export function env(name: string): string {
   const value = process.env[name];
   if (!value) {
     throw new Error(`${name} is not set: run the node suites with 'npm run test:node' (scripts/node/run.sh), which starts the node`);

@@ -33,9 +33,37 @@ const UNVERIFIED_FIX
   = 'Give the ReplicatedMySql a tls choice (MySqlTls.fromSecret or MySqlTls.certManager: README "TLS"); on a running cluster in '
     + 'two rollouts, first with verifyPeers: false.';
 
-/** A ReplicatedMySql StatefulSet whose TLS mode changes. */
+/** A ReplicatedMySql StatefulSet whose replication mode or TLS mode changes. */
 export function mysqlSetChanges(oldObject: KubeObject, newObject: KubeObject): Draft[] {
   if (!isReplicatedMySql(oldObject) || !isReplicatedMySql(newObject)) return [];
+  return [...replicationModeChange(oldObject, newObject), ...tlsChange(oldObject, newObject)];
+}
+
+/** async | group; older manifests (no REPLICATION_MODE) replicate asynchronously. */
+function replicationMode(object: KubeObject): string {
+  return bootstrapEnv(object, Conventions.MYSQL_REPLICATION_MODE_ENV) ?? 'async';
+}
+
+function replicationModeChange(oldObject: KubeObject, newObject: KubeObject): Draft[] {
+  const before = replicationMode(oldObject);
+  const after = replicationMode(newObject);
+  if (before === after) return [];
+  return [{
+    object: newObject, field: 'spec.template (REPLICATION_MODE)', oldValue: before, newValue: after,
+    rule: 'mysql-replication-mode-changed',
+    severity: Severity.BLOCK,
+    reason:
+      'A running cluster cannot change how it replicates in place: the rolling update would restart members one by one into the '
+      + `other mode (${before} -> ${after}), and members of the two modes cannot follow each other: the members restarted first `
+      + 'would refuse to start or wait for a group that never forms, and writes would stop.',
+    fix:
+      'Migrate instead: create a second ReplicatedMySql (another name) in the new mode, copy the data into it (a dump, or replication '
+      + 'from the old primary), move the clients to its Services, then remove the old one. Accept this finding only for a new cluster, '
+      + 'or one whose data you discard (its claims deleted first).',
+  }];
+}
+
+function tlsChange(oldObject: KubeObject, newObject: KubeObject): Draft[] {
   const before = tlsMode(oldObject);
   const after = tlsMode(newObject);
   if (before === after) return [];

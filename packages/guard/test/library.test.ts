@@ -4,7 +4,7 @@
  * on either side fails here, not silently in a user's CI.
  */
 import { App, Chart, Testing } from 'cdk8s';
-import { Conventions, MySqlTls, ReplicatedMySql, ReplicatedMySqlProps } from 'cdk8s-stateful';
+import { Conventions, MySqlReplication, MySqlTls, ReplicatedMySql, ReplicatedMySqlProps } from 'cdk8s-stateful';
 import { checkUpgrade, Finding } from '../src';
 
 function mysql(props: ReplicatedMySqlProps): unknown[] {
@@ -42,6 +42,21 @@ describe('the guard on manifests the library synthesizes', () => {
     ]);
     expect(rules(checkUpgrade([], selfSigned).findings)).toEqual(['mysql-tls-unverified warn StatefulSet/orders']);
     expect(checkUpgrade([], verify).findings).toEqual([]);
+  });
+
+  test('a switch between asynchronous replication and Group Replication blocks, with the migration path; either way round', () => {
+    const asynchronous = mysql({ replicas: 3 });
+    const group = mysql({ replicas: 3, replication: MySqlReplication.groupReplication() });
+    for (const [before, after, change] of [[asynchronous, group, 'async -> group'], [group, asynchronous, 'group -> async']] as const) {
+      const found = checkUpgrade(before, after).findings.filter((f) => f.rule === 'mysql-replication-mode-changed');
+      expect(rules(found)).toEqual(['mysql-replication-mode-changed block StatefulSet/orders']);
+      expect(found[0].reason).toContain(`(${change})`);
+      expect(found[0].fix).toMatch(/^Migrate instead: create a second ReplicatedMySql/);
+    }
+    expect(checkUpgrade(group, mysql({ replicas: 3, replication: MySqlReplication.groupReplication({ readFromPrimary: true }) })).findings
+      .filter((f) => f.rule === 'mysql-replication-mode-changed')).toEqual([]);
+    // An asynchronous cluster's pods carry no REPLICATION_MODE (the scripts' default), as before the mode existed.
+    expect(JSON.stringify(asynchronous)).not.toContain('"name":"REPLICATION_MODE"');
   });
 
   test('objects without the library\'s managed-by label are not taken for a ReplicatedMySql', () => {

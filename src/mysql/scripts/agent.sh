@@ -45,6 +45,13 @@ SELF_ORDINAL=$(pod_ordinal) || exit 1
 self=$(pod_host "$SELF_ORDINAL")
 samples="$RUN_DIR/agent.samples"
 trap 'exit 0' TERM INT
+if [ "$REPLICATION_MODE" = group ]; then
+  # shellcheck source=group.sh
+  . "$CDK8S_MYSQL_DIR/group.sh"
+  # A stopping pod gives up its role label at once: the Services stop sending it clients.
+  trap 'label_role none; exit 0' TERM INT
+fi
+labeled='' labeled_at=-100000
 
 incarnation=''      # the server_uuid of the mysqld judged (a new one at every start)
 opened=''           # primary: writes opened by this agent for this incarnation
@@ -301,6 +308,87 @@ as_replica() {
   fi
 }
 
+# --- a Group Replication member (group.sh) ------------------------------------------------------
+
+# label_role primary|secondary|none: this pod's role label, written when it changes (and every
+# LABEL_REFRESH seconds, in case someone edited it); `none` removes it.
+label_role() {
+  [ "$1" != "$labeled" ] || [ $((SECONDS - labeled_at)) -ge "$LABEL_REFRESH" ] || return 0
+  local value=null
+  [ "$1" = none ] || value="\"$1\""
+  if api_request PATCH "$(api_path pods "$POD_NAME")" "{\"metadata\":{\"labels\":{\"$ROLE_LABEL\":$value}}}" && [ "$API_STATUS" = 200 ]; then
+    [ "$1" = "$labeled" ] || log "$POD_NAME: role label $ROLE_LABEL: $1"
+    labeled=$1 labeled_at=$SECONDS
+  else
+    [ "$API_STATUS" = 0 ] || api_explain
+    labeled=''
+  fi
+}
+
+# Not in a group: join one, start one with proof, or wait (group_decide).
+group_enter() {
+  label_role none
+  group_decide "$MYSQL_SOCKET" || { report not-ready "$REASON"; return; }
+  case "$GROUP_ACTION" in
+    wait) report not-ready "$REASON" ;;
+    join | bootstrap)
+      log "$POD_NAME: $GROUP_ACTION the group: $REASON"
+      if group_start "$MYSQL_SOCKET" "$GROUP_ACTION"; then report not-ready "joining the group"; else report not-ready "START GROUP_REPLICATION failed (log above); retrying"; fi ;;
+  esac
+}
+
+# An ONLINE member: primary, or a secondary measured against the primary.
+group_online() {
+  local role=$1 online=$2 members=$3 unreachable=$4 primary_host
+  if [ $((2 * unreachable)) -ge "$members" ]; then
+    label_role none
+    report not-ready "cut off from the majority: $unreachable of the $members members in its view are unreachable (it takes no writes; it leaves the group after unreachable_majority_timeout)"
+    return
+  fi
+  if [ "$role" = PRIMARY ]; then
+    # The accounts the manifest added since: created once per start as the primary (they replicate).
+    if [ -z "$opened" ]; then
+      (apply_accounts "$MYSQL_SOCKET") || { report not-ready "could not create the accounts the manifest asks for (log above)"; return; }
+      opened=1
+    fi
+    label_role primary
+    report ready group-primary "online=$online/$members"
+    return
+  fi
+  primary_host=$(sql <<<"SELECT MEMBER_HOST FROM performance_schema.replication_group_members WHERE MEMBER_ROLE = 'PRIMARY';")
+  if [ -z "$primary_host" ] || ! peer_query "$primary_host" "SELECT $GTID_EXECUTED;"; then
+    label_role none
+    report not-ready "the primary ${primary_host:-(none in the view)} cannot be asked for its GTID set${PEER_ERR:+ ($PEER_ERR)}: this member cannot show it is up to date"
+    return
+  fi
+  measure_lag "$PEER_OUT" || { report not-ready "cannot measure the lag"; return; }
+  if [ -z "$caught_up" ] || [ "$LAG" -gt "$MAX_REPLICA_LAG_SECONDS" ]; then
+    label_role none
+    report not-ready "applying the group's transactions: behind the primary $primary_host by ${LAG}s (at most ${MAX_REPLICA_LAG_SECONDS}s)"
+    return
+  fi
+  label_role secondary
+  report ready group-secondary "lag=${LAG}s online=$online/$members"
+}
+
+group_tick() {
+  local state
+  state=$(sql <<<"SELECT $GROUP_SELF_STATE, IFNULL((SELECT MEMBER_ROLE FROM performance_schema.replication_group_members WHERE MEMBER_ID = @@server_uuid), '-'), (SELECT COUNT(*) FROM performance_schema.replication_group_members WHERE MEMBER_STATE = 'ONLINE'), (SELECT COUNT(*) FROM performance_schema.replication_group_members), (SELECT COUNT(*) FROM performance_schema.replication_group_members WHERE MEMBER_STATE = 'UNREACHABLE');") \
+    || { label_role none; report not-ready "mysqld does not answer"; return; }
+  read -r state role online members unreachable <<<"$state"
+  case "$state" in
+    ONLINE) group_online "$role" "$online" "$members" "$unreachable" ;;
+    RECOVERING) label_role none; report not-ready "recovering: receiving the group's transactions from a donor" ;;
+    ERROR)
+      # It left the group (expelled, or cut off too long) and is read-only: leave cleanly, then rejoin.
+      label_role none
+      log "$POD_NAME: this member left the group in ERROR; stopping Group Replication to rejoin"
+      sql <<<"STOP GROUP_REPLICATION;" >/dev/null
+      report not-ready "left the group (ERROR); rejoining" ;;
+    *) group_enter ;;
+  esac
+}
+
 # --- the loop -----------------------------------------------------------------------------------
 
 tick() {
@@ -321,9 +409,13 @@ tick() {
     rm -f "$samples"
     log "$POD_NAME: mysqld started (server_uuid $uuid)"
   fi
-  refresh_role
+  [ "$REPLICATION_MODE" = group ] || refresh_role
   refresh_evidence
   reload_tls
+  if [ "$REPLICATION_MODE" = group ]; then
+    group_tick
+    return
+  fi
   if [ -n "$primary" ] && [ "$primary" = "$SELF_ORDINAL" ]; then
     as_primary
   elif [ -n "$primary" ]; then

@@ -44,13 +44,19 @@ self=$(pod_host "$SELF_ORDINAL")
 socket="$BOOTSTRAP_TMP/mysqld.sock"
 trap stop_temp_mysqld EXIT
 
-primary_ordinal=$(manifest_primary) \
-  || die "cannot learn from the API server which member the StatefulSet names the primary; nothing was changed, the pod restarts and retries"
-if [ "$primary_ordinal" != "$PRIMARY_ORDINAL" ]; then
-  log "$POD_NAME: this pod was created from another revision of the StatefulSet (its template names member $PRIMARY_ORDINAL the primary, the StatefulSet now names $primary_ordinal): following the StatefulSet"
-fi
-primary_host=$(pod_host "$primary_ordinal")
-is_primary() { [ "$1" -eq "$primary_ordinal" ]; }
+# The primary the StatefulSet names now (asynchronous replication).
+read_manifest_primary() {
+  primary_ordinal=$(manifest_primary) \
+    || die "cannot learn from the API server which member the StatefulSet names the primary; nothing was changed, the pod restarts and retries"
+  if [ "$primary_ordinal" != "$PRIMARY_ORDINAL" ]; then
+    log "$POD_NAME: this pod was created from another revision of the StatefulSet (its template names member $PRIMARY_ORDINAL the primary, the StatefulSet now names $primary_ordinal): following the StatefulSet"
+  fi
+  primary_host=$(pod_host "$primary_ordinal")
+}
+primary_ordinal='' primary_host=''
+is_primary() { [ "$1" = "$primary_ordinal" ]; }
+# (Learned first: nothing on the volume is touched when the API server cannot say.)
+[ "$REPLICATION_MODE" = group ] || read_manifest_primary
 
 # mysqld's tmpdir and secure_file_priv live on the volume: a large ALTER or sort must not fill
 # an emptyDir and get the pod evicted. Leftovers of a previous run are removed.
@@ -161,7 +167,10 @@ donor_candidates() {
   echo "$primary_host"
 }
 
-clone_replica() {
+# clone_from CANDIDATES_FUNCTION: CLONEs the first donor the function names that answers into
+# $BOOTSTRAP_TMP/clone (retrying until DONOR_WAIT_TIMEOUT); sets `cloned` to the donor.
+clone_from() {
+  local candidates_of=$1
   fresh_scratch
   local clone_dir="$BOOTSTRAP_TMP/clone" recipient_dir="$BOOTSTRAP_TMP/recipient"
   log "$POD_NAME: empty data directory; cloning a donor"
@@ -175,11 +184,13 @@ clone_replica() {
   local ssl_ca=''
   tls_verified && ssl_ca="SET GLOBAL clone_ssl_ca = '$TLS_DIR/ca.crt';"
   # Members start together (podManagementPolicy Parallel): a donor may still be starting.
-  local cloned='' donor started=$SECONDS candidates password
+  local donor started=$SECONDS candidates password waiting_for='the previous member'
+  [ "$candidates_of" = donor_candidates ] || waiting_for='a member ONLINE in the group'
+  cloned=''
   while [ -z "$cloned" ]; do
-    mapfile -t candidates < <(donor_candidates)
+    mapfile -t candidates < <("$candidates_of")
     # The previous member is waited for first, so replicas clone in order and spread the load.
-    if [ $((SECONDS - started)) -lt "$PREVIOUS_DONOR_WAIT" ] && [ "$((SELF_ORDINAL - 1))" -ge "$START_ORDINAL" ] && ! is_primary "$((SELF_ORDINAL - 1))"; then
+    if [ "$candidates_of" = donor_candidates ] && [ $((SECONDS - started)) -lt "$PREVIOUS_DONOR_WAIT" ] && [ "$((SELF_ORDINAL - 1))" -ge "$START_ORDINAL" ] && ! is_primary "$((SELF_ORDINAL - 1))"; then
       candidates=("${candidates[@]:0:${#candidates[@]}-1}")
     fi
     for donor in "${candidates[@]}"; do
@@ -201,11 +212,15 @@ SQL
     done
     [ -n "$cloned" ] && break
     [ $((SECONDS - started)) -lt "$DONOR_WAIT_TIMEOUT" ] || die "no donor could be cloned within ${DONOR_WAIT_TIMEOUT}s; the pod restarts and retries"
-    log "$POD_NAME: waiting for a donor (${candidates[*]:-the previous member}) to answer"
+    log "$POD_NAME: waiting for a donor (${candidates[*]:-$waiting_for}) to answer"
     sleep "$DONOR_RETRY_INTERVAL"
   done
   stop_temp_mysqld
+}
 
+clone_replica() {
+  local clone_dir="$BOOTSTRAP_TMP/clone"
+  clone_from donor_candidates
   # The cloned data, started without network or replication, is pointed at the primary. The
   # clone carries the donor's accounts, so root's password is the cluster's.
   start_temp_mysqld "$socket" "$BOOTSTRAP_TMP/replica.log" --defaults-file="$MYSQLD_CNF" --datadir="$clone_dir"
@@ -341,13 +356,55 @@ reconcile() {
   rm -rf "$BOOTSTRAP_TMP"
 }
 
+# --- a Group Replication member (group.sh) ----------------------------------------------------
+
+# No data: the first member of a new cluster initializes; any other clones an ONLINE member (and the
+# agent joins the group). Data: mysqld's persisted read-only settings are reset; the agent decides.
+group_bootstrap() {
+  if [ -d "$DATA_DIR" ]; then
+    fresh_scratch
+    start_temp_mysqld "$socket" "$BOOTSTRAP_TMP/reconcile.log" --defaults-file="$MYSQLD_CNF"
+    local_sql "$socket" <<<"RESET PERSIST IF EXISTS read_only; RESET PERSIST IF EXISTS super_read_only;" || die "could not reset persisted read_only settings"
+    stop_temp_mysqld
+    rm -rf "$BOOTSTRAP_TMP"
+    log "$POD_NAME: holds data; the agent joins the group, or starts it with proof that no member is ahead"
+    return
+  fi
+  local others
+  others=$(members_with_data) || die "cannot ask the API server which members hold data; nothing was changed, the pod restarts and retries"
+  if [ -z "$others" ] && [ "$SELF_ORDINAL" = "$START_ORDINAL" ]; then
+    initialize_primary
+    return
+  fi
+  [ -z "$others" ] || log "$POD_NAME: members $(tr '\n' ' ' <<<"$others")hold data: cloning one that is ONLINE in the group"
+  clone_from group_donors
+  start_temp_mysqld "$socket" "$BOOTSTRAP_TMP/member.log" --defaults-file="$MYSQLD_CNF" --datadir="$BOOTSTRAP_TMP/clone"
+  # The donor's group channels came with the clone; the agent's START GROUP_REPLICATION makes new ones.
+  local_sql "$socket" <<<"RESET REPLICA ALL;" || die "could not reset the cloned replication configuration"
+  stop_temp_mysqld
+  mv "$BOOTSTRAP_TMP/clone" "$DATA_DIR"
+  rm -rf "$BOOTSTRAP_TMP"
+  log "$POD_NAME: cloned from $cloned; the agent joins the group"
+}
+
 # --- main -------------------------------------------------------------------------------------
 
 if [ -d "$DATA_DIR" ] && [ -z "$(ls -A "$DATA_DIR")" ]; then
   rmdir "$DATA_DIR"
 fi
+not_mysql_data() {
+  die "$DATA_DIR is not empty but holds no MySQL data directory (no mysql.ibd); move it aside and restart the pod"
+}
+if [ "$REPLICATION_MODE" = group ]; then
+  [ ! -d "$DATA_DIR" ] || [ -f "$DATA_DIR/mysql.ibd" ] || not_mysql_data
+  # shellcheck source=group.sh
+  . "$CDK8S_MYSQL_DIR/group.sh"
+  group_bootstrap
+  record_evidence || die "could not record in ConfigMap $EVIDENCE_CONFIGMAP that this member holds data; the pod restarts and retries"
+  exit 0
+fi
 if [ -d "$DATA_DIR" ]; then
-  [ -f "$DATA_DIR/mysql.ibd" ] || die "$DATA_DIR is not empty but holds no MySQL data directory (no mysql.ibd); move it aside and restart the pod"
+  [ -f "$DATA_DIR/mysql.ibd" ] || not_mysql_data
   reconcile
 elif is_primary "$SELF_ORDINAL"; then
   initialize_primary

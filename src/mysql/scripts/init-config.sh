@@ -27,6 +27,13 @@ tmp="$MYSQLD_CNF.tmp"
   echo "report_host = $host"
   echo "report_port = $MYSQL_PORT"
   echo "bind_address = $POD_IP"
+  if [ "${REPLICATION_MODE:-async}" = group ]; then
+    # The group talks over the MySQL port; a member is known to the others by its stable DNS name.
+    seeds=''
+    for o in $(member_ordinals); do seeds="${seeds:+$seeds,}$(pod_host "$o"):$MYSQL_PORT"; done
+    echo "loose_group_replication_local_address = $host:$MYSQL_PORT"
+    echo "loose_group_replication_group_seeds = $seeds"
+  fi
 } >"$tmp"
 mv "$tmp" "$MYSQLD_CNF"
 log "$POD_NAME: server_id $server_id, report_host $host"

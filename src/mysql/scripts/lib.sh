@@ -19,6 +19,7 @@
 : "${START_ORDINAL:=0}"
 : "${PRIMARY_ORDINAL:=0}"
 : "${REPLICAS:=1}"
+: "${REPLICATION_MODE:=async}"                # async | group
 : "${SERVER_ID_BASE:=100}"
 : "${MYSQLD_START_TIMEOUT:=900}"               # seconds a temporary mysqld may take to start (crash recovery)
 : "${POLL_INTERVAL:=1}"
@@ -28,6 +29,8 @@
 : "${PEER_RETRY_INTERVAL:=5}"                  # ... unanswered attempts this many seconds apart, and a pod that is not Ready
 
 PRIMARY_ANNOTATION=mysql.cdk8s-stateful.io/primary-ordinal
+# shellcheck disable=SC2034 # used by agent.sh
+ROLE_LABEL=mysql.cdk8s-stateful.io/role
 EVIDENCE_VALUE=holds-data
 # The session settings every script connection uses, whatever the server's global sql_mode says:
 # the scripts quote strings with backslash escapes (sql_string), which NO_BACKSLASH_ESCAPES or
@@ -339,6 +342,12 @@ SQL
   fi
   if ! has "grant:$repl:performance_schema.replication_connection_status:SELECT"; then
     echo "GRANT SELECT ON performance_schema.replication_connection_status TO $repl;"
+  fi
+  # A group's members authenticate to each other as this account (GROUP_REPLICATION_STREAM) and
+  # tell each other their state.
+  if [ "$REPLICATION_MODE" = group ]; then
+    has "grant:$repl:*.*:GROUP_REPLICATION_STREAM" || echo "GRANT GROUP_REPLICATION_STREAM ON *.* TO $repl;"
+    has "grant:$repl:performance_schema.replication_group_members:SELECT" || echo "GRANT SELECT ON performance_schema.replication_group_members TO $repl;"
   fi
   if [ -n "${APP_DATABASE:-}" ] && ! has "schema:$APP_DATABASE"; then
     echo "CREATE DATABASE $(sql_ident "$APP_DATABASE");"

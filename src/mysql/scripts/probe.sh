@@ -38,6 +38,10 @@ readiness() {
   case "$role" in
     primary) [ "$super_read_only" = 0 ] || not_ready "read-only (super_read_only=$super_read_only)" ;;
     replica) if [ "$io" != ON ] || [ "$applier" != ON ]; then not_ready "replication is not running (receiver $io, applier $applier)"; fi ;;
+    group-primary | group-secondary)
+      state=$(local_sql "$MYSQL_SOCKET" --connect-timeout=3 <<<"SELECT IFNULL((SELECT MEMBER_STATE FROM performance_schema.replication_group_members WHERE MEMBER_ID = @@server_uuid), 'OFFLINE');") \
+        || not_ready "mysqld does not answer on its socket"
+      [ "$state" = ONLINE ] || not_ready "not ONLINE in the group ($state)" ;;
     *) not_ready "the agent's report names no role" ;;
   esac
 }

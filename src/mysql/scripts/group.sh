@@ -1,0 +1,110 @@
+# shellcheck shell=bash
+# Group Replication (REPLICATION_MODE=group), sourced by bootstrap.sh and agent.sh after lib.sh.
+#
+# The group elects its primary; a transaction commits once a majority of the members has it. What
+# the scripts add is what the group cannot do alone:
+#
+#   bootstrap (no data)  -> a new cluster's first member (startOrdinal, while no member holds data)
+#                           initializes; every other member CLONEs an ONLINE member, then joins.
+#   agent, every look    -> ONLINE with a majority: labels its pod with its role (the write Service
+#                           selects role=primary, the read Service role=secondary) and is Ready;
+#                           a secondary only while it has applied what the primary had
+#                           MAX_REPLICA_LAG_SECONDS ago. Anything else: no label, not Ready.
+#                        -> not in a group: joins when any member is ONLINE. When none is (every
+#                           member stopped), it starts a new group only with proof that it holds
+#                           every transaction any member could have acknowledged: every member
+#                           that holds data (ConfigMap <name>-members) and is not declared lost
+#                           answers, this member's executed plus received set
+#                           contains each of theirs, and no member with the same set has a lower
+#                           ordinal. Otherwise it waits and says why. A quorum is never forced.
+#
+# Why every member must answer, not just a majority: a transaction the group acknowledged is held
+# by a majority, so any majority would show it -- but two members that each see a different
+# majority (a partition during a full restart) could each start a group. Members that all see
+# everyone pick the same member. A member lost for good is declared in the manifest
+# (replication.lostMembers): the rest then decide without it.
+
+: "${LOST_MEMBERS:=}"              # ordinals the manifest declares lost for good, space-separated
+: "${LABEL_REFRESH:=60}"           # seconds between two writes of an unchanged role label
+
+# The group_replication_applier channel's received set: queued, not yet applied.
+GROUP_RECEIVED="IFNULL((SELECT REPLACE(RECEIVED_TRANSACTION_SET, '\\n', '') FROM performance_schema.replication_connection_status WHERE CHANNEL_NAME = 'group_replication_applier'), '')"
+GROUP_SELF_STATE="IFNULL((SELECT MEMBER_STATE FROM performance_schema.replication_group_members WHERE MEMBER_ID = @@server_uuid), 'OFFLINE')"
+# What a member tells its peers: state|role|executed|received ("|": a GTID set may be empty).
+GROUP_PEER_SQL="SELECT CONCAT_WS('|', $GROUP_SELF_STATE, IFNULL((SELECT MEMBER_ROLE FROM performance_schema.replication_group_members WHERE MEMBER_ID = @@server_uuid), ''), $GTID_EXECUTED, $GROUP_RECEIVED);"
+
+is_lost() {
+  grep -qw -- "$1" <<<"$LOST_MEMBERS"
+}
+
+# group_start SOCKET [bootstrap]: START GROUP_REPLICATION with the replication user's credentials,
+# given with the statement and never stored. bootstrap_group is turned off again whatever happens.
+group_start() {
+  local socket=$1 password rc=0
+  password=$(secret replication-password) || return 1
+  if [ "${2:-}" = bootstrap ]; then
+    local_sql "$socket" <<<"SET GLOBAL group_replication_bootstrap_group = ON;" || return 1
+  fi
+  local_sql "$socket" <<<"START GROUP_REPLICATION USER = '$REPLICATION_USER', PASSWORD = $(sql_string "$password");" || rc=$?
+  [ "${2:-}" != bootstrap ] || local_sql "$socket" <<<"SET GLOBAL group_replication_bootstrap_group = OFF;" || rc=1
+  return "$rc"
+}
+
+# group_peer ORDINAL: asks member ORDINAL about itself (peer_query). Sets PEER_STATE, PEER_ROLE and
+# PEER_SET (executed plus received).
+group_peer() {
+  peer_query "$(pod_host "$1")" "$GROUP_PEER_SQL" || return
+  local executed received
+  # shellcheck disable=SC2153 # PEER_OUT is set by peer_query (lib.sh)
+  IFS='|' read -r PEER_STATE PEER_ROLE executed received <<<"$PEER_OUT"
+  PEER_SET=$(join_gtid_sets "$executed" "$received")
+}
+
+# group_donors: the hosts of the ONLINE members, secondaries first (a clone loads its donor).
+group_donors() {
+  local peer primary=''
+  for peer in $(member_ordinals); do
+    [ "$peer" -eq "$SELF_ORDINAL" ] && continue
+    group_peer "$peer" || continue
+    [ "$PEER_STATE" = ONLINE ] || continue
+    if [ "$PEER_ROLE" = PRIMARY ]; then primary=$(pod_host "$peer"); else pod_host "$peer"; fi
+  done
+  [ -z "$primary" ] || echo "$primary"
+}
+
+# shellcheck disable=SC2034 # GROUP_ACTION and REASON are read by agent.sh
+# group_decide SOCKET: what this member, not in a group, does now. Sets GROUP_ACTION (join,
+# bootstrap or wait) and REASON. Fails only when this member's own set cannot be read.
+group_decide() {
+  local socket=$1 mine peer host missing=() ahead=() lower=() verdict covered equal extra with_data
+  mine=$(local_sql "$socket" <<<"SELECT $(gtid_union "$GTID_EXECUTED" "$GROUP_RECEIVED");") || { REASON="cannot read this member's GTID set"; return 1; }
+  # Only a member that holds data can hold a transaction: one without an evidence entry need not answer.
+  with_data=$(members_with_data 2>"$RUN_DIR/group.api-log") || { REASON="cannot ask the API server which members hold data ($(paste -sd ' ' "$RUN_DIR/group.api-log"))"; return 1; }
+  for peer in $(member_ordinals); do
+    [ "$peer" -eq "$SELF_ORDINAL" ] && continue
+    is_lost "$peer" && continue
+    host=$(pod_host "$peer")
+    if ! group_peer "$peer"; then
+      grep -qx "$peer" <<<"$with_data" && missing+=("$host ($PEER_ERR)")
+      continue
+    fi
+    if [ "$PEER_STATE" = ONLINE ]; then
+      GROUP_ACTION=join REASON="$host is ONLINE in the group"
+      return 0
+    fi
+    verdict=$(local_sql "$socket" <<<"SELECT GTID_SUBSET($(sql_string "$PEER_SET"), $(sql_string "$mine")), GTID_SUBSET($(sql_string "$mine"), $(sql_string "$PEER_SET")), REPLACE(GTID_SUBTRACT($(sql_string "$PEER_SET"), $(sql_string "$mine")), '\\n', '');") \
+      || { REASON="cannot compare GTID sets"; return 1; }
+    read -r covered equal extra <<<"$verdict"
+    if [ "$covered" != 1 ]; then ahead+=("$host (it has $extra)"); elif [ "$equal" = 1 ] && [ "$peer" -lt "$SELF_ORDINAL" ]; then lower+=("$host"); fi
+  done
+  GROUP_ACTION='wait'
+  if [ ${#missing[@]} -gt 0 ]; then
+    REASON="no member is ONLINE and ${missing[*]} did not answer: a new group starts only from a member shown to hold every transaction any member has, so every member that holds data must answer. If a member is lost for good, declare it (replication.lostMembers, README: Group Replication)"
+  elif [ ${#ahead[@]} -gt 0 ]; then
+    REASON="no member is ONLINE; ${ahead[*]} holds transactions this member lacks: that member starts the group, and this one joins it"
+  elif [ ${#lower[@]} -gt 0 ]; then
+    REASON="no member is ONLINE; ${lower[*]} holds the same transactions and has a lower ordinal: it starts the group, and this one joins it"
+  else
+    GROUP_ACTION=bootstrap REASON="no member is ONLINE and every member that answered holds a subset of this member's transactions ($mine)"
+  fi
+}

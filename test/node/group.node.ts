@@ -1,0 +1,64 @@
+/**
+ * ReplicatedMySql with Group Replication on the real node: 3 members synthesized by the library, their pods run by
+ * kubelet (each in its own network namespace) on the MySQL 9.7.4 image, the role labels set through the real API
+ * server, the Services served by kube-proxy. The scenarios run in order on the same group, each printing its
+ * SCENARIO line.
+ */
+import { Chart, Size } from 'cdk8s';
+import { MySqlCredentials, MySqlReplication, ReplicatedMySql } from '../../src';
+import { synthesize } from '../cluster/fixtures';
+import { Kube, KubeObject } from '../cluster/kube';
+import { groupFailoverUnderLoad, groupFresh, GroupUnderTest } from './group-scenarios';
+import { deleteNamespace, images, nodeKube, note, restrictedNamespace } from './node-env';
+import { dumpLogs, generatedSecrets, mysqlUnderTest, passwordOf } from './mysql-scenarios';
+
+let kube: Kube;
+let ns: string;
+let m: GroupUnderTest;
+
+beforeAll(async () => {
+  kube = nodeKube();
+  ns = await restrictedNamespace(kube, 'group');
+  let objects: KubeObject[] = synthesize(ns, (chart: Chart) => {
+    new ReplicatedMySql(chart, 'db', {
+      image: images().mysql,
+      replicas: 3,
+      storage: { size: Size.gibibytes(1) },
+      credentials: MySqlCredentials.fromSecretName('db-credentials'),
+      database: { name: 'shop', user: 'shop' },
+      replication: MySqlReplication.groupReplication(),
+    });
+  });
+  const secrets = generatedSecrets(objects);
+  objects = [...secrets, ...objects];
+  const set = objects.find((o) => o.kind === 'StatefulSet')!;
+  m = { ...mysqlUnderTest(kube, set, objects, secrets), appPassword: passwordOf(set, secrets, 'APP_PASSWORD', 'password') };
+  await kube.applyAll(objects);
+});
+afterAll(async () => {
+  if (ns) await deleteNamespace(kube, ns);
+  kube.close();
+});
+
+let started = false;
+async function scenario(id: string, body: () => Promise<Record<string, string | number>>, first = false): Promise<void> {
+  if (!first && !started) throw new Error(`${id}: the group never started (see the gr-fresh failure)`);
+  const t0 = Date.now();
+  try {
+    const details = await body();
+    if (first) started = true;
+    note(`SCENARIO ${id} PASS ${ns}/db ${Object.entries({ ...details, seconds: Math.round((Date.now() - t0) / 1000) }).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  } catch (e) {
+    note(`SCENARIO ${id} FAIL ${ns}/db seconds=${Math.round((Date.now() - t0) / 1000)}`);
+    note(`===== ${id} failed; logs of ${ns}/db\n${dumpLogs(m)}`);
+    throw e;
+  }
+}
+
+test('gr-fresh: every member starts at once, exactly one bootstraps the group, the Services follow the role labels', async () => {
+  await scenario('gr-fresh', () => groupFresh(m), true);
+});
+
+test('gr-failover-under-load: kill -9 of the primary\'s mysqld loses no acknowledged write; a new primary takes the write Service', async () => {
+  await scenario('gr-failover-under-load', () => groupFailoverUnderLoad(m, 1));
+});

@@ -123,7 +123,7 @@ function defaultOptions(resources: ContainerResources, tls: boolean): Map<string
 }
 
 /** Group Replication options the construct sets itself (the group's identity, membership and bootstrap). */
-const GROUP_MANAGED = /^(group_replication_(group_name|local_address|group_seeds|start_on_boot|bootstrap_group|single_primary_mode|communication_stack|enforce_update_everywhere_checks|recovery_use_ssl|ssl_mode|recovery_ssl_verify_server_cert|exit_state_action)|sql_require_primary_key|disabled_storage_engines)$/;
+const GROUP_MANAGED = /^(group_replication_(group_name|local_address|group_seeds|start_on_boot|bootstrap_group|single_primary_mode|communication_stack|enforce_update_everywhere_checks|recovery_use_ssl|ssl_mode|recovery_ssl_verify_server_cert|exit_state_action|member_weight)|sql_require_primary_key|disabled_storage_engines)$/;
 
 /**
  * Group Replication, single-primary, over the MySQL port (`communication_stack = MYSQL`: no second port,
@@ -157,6 +157,19 @@ function groupOptions(options: Map<string, string>, group: GroupPlan, tls: boole
   ] as Array<[string, string]>) options.set(k, val);
 }
 
+/** The options `key` may stand for through mysqld's prefixes (`loose_super_read_only` is super_read_only). */
+function optionBases(key: string): string[] {
+  const bases: string[] = [];
+  let rest = key.replace(/^loose_/, '');
+  if (rest !== key) bases.push(rest);
+  const prefixed = /^(skip|enable|disable|maximum)_(.+)$/.exec(rest);
+  if (prefixed) {
+    rest = prefixed[2];
+    bases.push(rest);
+  }
+  return bases;
+}
+
 /** Checks `config` and returns `common.cnf`, the options every member runs with. */
 export function mysqlConfig(v: Validator, input: MySqlConfigInput): string {
   const options = defaultOptions(input.resources, input.tls);
@@ -172,9 +185,13 @@ export function mysqlConfig(v: Validator, input: MySqlConfigInput): string {
   for (const [option, value] of Object.entries(input.config ?? {})) {
     const key = option.replace(/-/g, '_');
     if (!OPTION_NAME.test(option)) v.fail(`config key`, option, 'is not a mysqld option name', 'use names like "max_connections"');
-    if (MANAGED_OPTIONS.has(key) || (input.group && GROUP_MANAGED.test(key))) v.fail(`config.${option}`, value, 'is managed by ReplicatedMySql (replication, bootstrap and fencing depend on it)', 'remove it');
-    if (input.tls && TLS_OPTIONS.includes(key)) v.fail(`config.${option}`, value, 'is managed by ReplicatedMySql with a tls choice (the certificate is mounted from its Secret)', 'remove it');
+    const managed = (name: string) => MANAGED_OPTIONS.has(name) || (input.group !== undefined && GROUP_MANAGED.test(name));
+    // mysqld reads loose_X, skip_X, enable_X, disable_X and maximum_X as X: each is X for these checks.
+    if ([key, ...optionBases(key)].some(managed)) v.fail(`config.${option}`, value, 'is managed by ReplicatedMySql (replication, bootstrap and fencing depend on it)', 'remove it');
+    if (input.tls && [key, ...optionBases(key)].some((k) => TLS_OPTIONS.includes(k))) v.fail(`config.${option}`, value, 'is managed by ReplicatedMySql with a tls choice (the certificate is mounted from its Secret)', 'remove it');
     if (typeof value !== 'string' || /[\r\n]/.test(value)) v.fail(`config.${option}`, value, 'must be a single-line string', `quote it: "${String(value).split(/\r?\n/)[0]}"`);
+    const alias = optionBases(key).find((k) => k in DURABILITY);
+    if (alias) v.fail(`config.${option}`, value, `is ${alias} under another name`, `write it as ${alias} (relaxing it needs acceptRelaxedDurability)`);
     const durability = DURABILITY[key];
     if (durability && !durability.safe(value) && !accepted.has(key)) {
       v.fail(`config.${option}`, value, `relaxes durability: ${durability.risk}`,

@@ -91,7 +91,7 @@ export function mysqlPod(input: PodInput): MySqlPod {
     sidecars: [{
       name: 'agent',
       command: ['bash', `${TOOLS_DIR}/agent.sh`],
-      env: { ...members, MAX_REPLICA_LAG_SECONDS: value(input.maxLagSeconds), ...(input.group?.lostMembers.length ? { LOST_MEMBERS: value(input.group.lostMembers.join(' ')) } : {}) },
+      env: { ...members, MAX_REPLICA_LAG_SECONDS: value(input.maxLagSeconds) },
       mounts: [tools, { volume: 'run', mountPath: SOCKET_DIR }, { volume: 'tmp', mountPath: '/tmp' }, api, ...secrets],
       // A bash loop and short-lived mysql and curl clients.
       resources: { cpu: { request: cpuMillis(20) }, memory: { request: Size.mebibytes(96), limit: Size.mebibytes(96) } },

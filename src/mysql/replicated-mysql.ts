@@ -11,7 +11,7 @@ import { k8s } from '../kube';
 import { clientTarget } from './client';
 import { addMetrics, MySqlMetricsObjects } from './metrics';
 import { addCertificate, addMemberAccess, addPlaintextSecret, ObjectsContext } from './objects';
-import { CLIENT_LABEL, KIND, planMySql, PORT, PRIMARY_ANNOTATION } from './plan';
+import { CLIENT_LABEL, KIND, LOST_MEMBERS_ANNOTATION, planMySql, PORT, PRIMARY_ANNOTATION } from './plan';
 import { MySqlClientOptions, MySqlVersion, ReplicatedMySqlProps } from './props';
 import { ReplicationMode } from './replication';
 
@@ -139,6 +139,8 @@ export class ReplicatedMySql extends Construct {
     if (plan.group) {
       // The group elects the primary; the member that is it labels its own pod (agent.sh).
       this.primaryService = this.app.addService('Primary', { name: primaryName, podLabels: { [Conventions.MYSQL_ROLE_LABEL]: 'primary' } });
+      // Read by the agents from the API server, so it reaches pods that are not Ready (a rolling update would not).
+      if (plan.group.lostMembers.length > 0) this.app.statefulSet.metadata.addAnnotation(LOST_MEMBERS_ANNOTATION, plan.group.lostMembers.join(' '));
     } else {
       this.primaryService = this.app.addService('Primary', { name: primaryName, podOrdinal: plan.primaryOrdinal });
       // The manifest's word on the primary, read by every member from the API server: a pod created

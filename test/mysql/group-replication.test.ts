@@ -109,14 +109,31 @@ describe('ReplicatedMySql with Group Replication', () => {
     [{ replicas: 3, replication: MySqlReplication.groupReplication({ memberExpelTimeout: Duration.millis(1500) }) }, /replication.memberExpelTimeout "1.5s" is invalid: must be a whole number of seconds from 0 to 3600/],
     [{ replicas: 3, config: { group_replication_group_seeds: 'x:3306' } }, /config.group_replication_group_seeds "x:3306" is invalid: is managed by ReplicatedMySql/],
     [{ replicas: 3, config: { sql_require_primary_key: 'OFF' } }, /config.sql_require_primary_key "OFF" is invalid: is managed by ReplicatedMySql/],
+    // mysqld's option prefixes name the same option: loose_, skip_, enable_, disable_, maximum_
+    [{ replicas: 3, config: { loose_group_replication_bootstrap_group: 'ON' } }, /config.loose_group_replication_bootstrap_group "ON" is invalid: is managed by ReplicatedMySql/],
+    [{ replicas: 3, config: { 'skip-sql-require-primary-key': 'ON' } }, /config.skip-sql-require-primary-key "ON" is invalid: is managed/],
+    [{ replicas: 3, config: { loose_super_read_only: 'OFF' } }, /config.loose_super_read_only "OFF" is invalid: is managed/],
+    [{ replicas: 3, config: { maximum_group_replication_member_weight: '0' } }, /config.maximum_group_replication_member_weight "0" is invalid: is managed/],
+    [{ replicas: 3, config: { loose_sync_binlog: '0' } }, /config.loose_sync_binlog "0" is invalid: is sync_binlog under another name. Fix: write it as sync_binlog/],
+    [{ replicas: 3, config: { skip_innodb_doublewrite: 'ON' } }, /config.skip_innodb_doublewrite "ON" is invalid: is innodb_doublewrite under another name/],
   ] as Array<[ReplicatedMySqlProps, RegExp]>)('refused: %j', (props, message) => {
     expect(refused(props)).toThrow(message);
   });
 
-  test('lostMembers, the escape hatch after a full outage, reaches the agents only when given', () => {
-    expect(envOf(build().sts, 'agent').LOST_MEMBERS).toBeUndefined();
+  test('the group options the construct leaves alone are yours, written loose_ (mysqld --initialize loads no plugin)', () => {
+    const { cnf } = build({ config: { group_replication_flow_control_mode: 'DISABLED', group_replication_transaction_size_limit: '50000000' } });
+    expect(cnf).toMatch(/^loose_group_replication_flow_control_mode = DISABLED$/m);
+    expect(cnf).toMatch(/^loose_group_replication_transaction_size_limit = 50000000$/m);
+  });
+
+  test('lostMembers, the escape hatch after a full outage: a StatefulSet annotation the agents read (no rolling update needed)', () => {
+    const key = 'mysql.cdk8s-stateful.io/lost-members';
+    expect(build().sts.metadata.annotations?.[key]).toBeUndefined();
+    const plain = build().sts.spec.template;
     const { sts } = build({ replication: MySqlReplication.groupReplication({ lostMembers: [2, 0, 2] }) });
-    expect(envOf(sts, 'agent').LOST_MEMBERS).toBe('0 2');
+    expect(sts.metadata.annotations[key]).toBe('0 2');
+    // the pods are unchanged: a full outage has no Ready pod for a rolling update to replace
+    expect(sts.spec.template).toEqual(plain);
     expect(refused({ replicas: 3, replication: MySqlReplication.groupReplication({ lostMembers: [3] }) }))
       .toThrow(/replication.lostMembers\[0\] 3 is invalid.*Fix: list ordinals of members \(0 to 2\)/);
     expect(refused({ replicas: 3, replication: MySqlReplication.groupReplication({ lostMembers: [0, 1, 2] }) }))

@@ -239,6 +239,15 @@ bind_address = ${ip}
     expect(s.read('etc/mysql/conf.d/mysqld.cnf')).toBe(expected(s, 4, 104, '10.244.0.14'));
   });
 
+  test('a group member: its address and the seeds by DNS name, an election weight that grows with the ordinal', () => {
+    const s = pod({ replicas: 3, startOrdinal: 2, replication: MySqlReplication.groupReplication() }, 'mysql-3');
+    expect(s.initConfig().status).toBe(0);
+    expect(s.read('etc/mysql/conf.d/mysqld.cnf')).toBe(`${expected(s, 3, 103, '10.244.0.13')}loose_group_replication_local_address = ${host(3)}:3306
+loose_group_replication_group_seeds = ${host(2)}:3306,${host(3)}:3306,${host(4)}:3306
+loose_group_replication_member_weight = 51
+`);
+  });
+
   test('a restart writes the same file again (idempotent), and nothing else', () => {
     const s = pod({ replicas: 3 }, 'mysql-1');
     expect(s.initConfig().status).toBe(0);
@@ -1855,7 +1864,8 @@ describe('agent.sh: a Group Replication member', () => {
       sb.sql(host(0), PEER_SQL, { out: `ONLINE|PRIMARY|${G}:1-120|\n` });
     });
     const look = await s.agent().look();
-    expect(started(look.log)).toEqual([START]);
+    // bootstrap_group OFF first: an agent killed between ON and OFF earlier must not make this join a second group.
+    expect(started(look.log)).toEqual(['SET GLOBAL group_replication_bootstrap_group = OFF;', START]);
     expect(entries(look.log)).toContain(label('null'));
     expect(look.stderr).toContain(`agent.sh: mysql-1: join the group: ${host(0)} is ONLINE in the group\n`);
     expect(look.state).toBe(state('not-ready joining the group'));
@@ -1902,15 +1912,33 @@ describe('agent.sh: a Group Replication member', () => {
     expect(look.stderr).toContain(`agent.sh: mysql-1: not ready: ${reason}\n`);
   });
 
-  test('a member without data need not answer; a member declared lost (lostMembers) is not waited for', async () => {
+  test('a member without data need not answer; a member declared lost (lostMembers, read from the StatefulSet) is not waited for', async () => {
     const noData = member((sb) => peer(sb, 2, 'OFFLINE', `${G}:1-90`, { covered: 1, equal: 0 }));
     noData.setEvidence({ 'mysql-1': 'holds-data', 'mysql-2': 'holds-data' });
     expect(started((await noData.agent().look()).log)).toContain(START);
     const lost = member((sb) => peer(sb, 2, 'OFFLINE', `${G}:1-90`, { covered: 1, equal: 0 }),
       { replicas: 3, replication: MySqlReplication.groupReplication({ lostMembers: [0] }) });
     const look = await lost.agent().look();
+    expect(entries(look.log)).toContain(GET_STS);
     expect(started(look.log)).toContain(START);
-    expect(entries(look.log).some((e) => e.includes(host(0)))).toBe(false);
+  });
+
+  test('a member declared lost that answers after all counts like any other; a member declared lost never starts the group', async () => {
+    const lostZero = { replicas: 3, replication: MySqlReplication.groupReplication({ lostMembers: [0] }) };
+    const answers = member((sb) => {
+      peer(sb, 0, 'OFFLINE', `${G}:1-120`, { covered: 0, equal: 0, extra: `${G}:101-120` });
+      peer(sb, 2, 'OFFLINE', `${G}:1-90`, { covered: 1, equal: 0 });
+    }, lostZero);
+    const look = await answers.agent().look();
+    expect(started(look.log)).toEqual([]);
+    expect(look.state).toBe(state(`not-ready no member is ONLINE; ${host(0)} (it has ${G}:101-120) holds transactions this member lacks: that member starts the group, and this one joins it`));
+    const self = member((sb) => {
+      peer(sb, 0, 'OFFLINE', `${G}:1-90`, { covered: 1, equal: 0 });
+      peer(sb, 2, 'OFFLINE', `${G}:1-90`, { covered: 1, equal: 0 });
+    }, { replicas: 3, replication: MySqlReplication.groupReplication({ lostMembers: [1] }) });
+    const mine = await self.agent().look();
+    expect(started(mine.log)).toEqual([]);
+    expect(mine.state).toBe(state('not-ready no member is ONLINE, and this member is declared lost (replication.lostMembers): it never starts the group; it joins one that another member starts'));
   });
 
   test('ONLINE as the primary with the majority: labelled primary, Ready; cut off from the majority: the label goes, not Ready', async () => {
@@ -1963,6 +1991,21 @@ describe('probe.sh', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toBe('');
     expect(r.log).toBe(onServer(READINESS));
+  });
+
+  test.each([
+    ['a group primary, ONLINE, PRIMARY, writable', 'group-primary online=3/3', 'ONLINE PRIMARY 0', ''],
+    ['a group secondary, ONLINE, SECONDARY', 'group-secondary lag=0s online=3/3', 'ONLINE SECONDARY 1', ''],
+    ['a pod still reported primary whose member is a secondary now', 'group-primary online=3/3', 'ONLINE SECONDARY 1', 'not ready: the agent reported group-primary, but the member is SECONDARY now\n'],
+    ['a group primary that is read-only', 'group-primary online=3/3', 'ONLINE PRIMARY 1', 'not ready: the primary is read-only (super_read_only=1)\n'],
+    ['a member that left the group', 'group-secondary lag=0s online=3/3', 'ERROR SECONDARY 1', 'not ready: not ONLINE in the group (ERROR)\n'],
+  ])('readiness of a Group Replication member: %s', (_what, report, server, out) => {
+    const s = reported(`ready ${UUID_NOW} ${report}\n`, `${UUID_NOW}\t1\t-\t-\n`);
+    const GROUP_READINESS = 'SELECT CONCAT_WS(\' \', IFNULL((SELECT CONCAT(MEMBER_STATE, \' \', MEMBER_ROLE) FROM performance_schema.replication_group_members WHERE MEMBER_ID = @@server_uuid), \'OFFLINE -\'), @@GLOBAL.super_read_only);';
+    s.sql('local', exact(GROUP_READINESS), { out: `${server}\n` });
+    const r = s.probe('readiness');
+    expect(r.stdout).toBe(out);
+    expect(r.status).toBe(out ? 1 : 0);
   });
 
   test('readiness, a replica the agent found up to date, both threads running: ready', () => {

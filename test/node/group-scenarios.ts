@@ -36,9 +36,7 @@ export function waitPrimary(m: MySqlUnderTest, not?: number, timeoutMs = 300000)
 
 /** How many agents logged that they bootstrapped the group (the containers' logs as kubelet keeps them). */
 export function bootstraps(m: MySqlUnderTest): number {
-  let n = 0;
-  for (const o of ordinals(m)) n += (kubectl(['-n', ns(m), 'logs', podName(m, o), '-c', 'agent']).stdout.match(/: bootstrap the group: /g) ?? []).length;
-  return n;
+  return ordinals(m).reduce((n, o) => n + bootstrapsOf(m, o), 0);
 }
 
 /** gr-fresh: every member starts at once (Parallel), exactly one bootstraps, all ONLINE; the Services follow the labels. */
@@ -104,28 +102,113 @@ class Writer {
   }
 }
 
-/** gr-failover-under-load: kill -9 of the primary's mysqld while a writer commits; rto_s and lost (must be 0). */
-export async function groupFailoverUnderLoad(m: GroupUnderTest, from: number, timeoutMs = 600000): Promise<Details> {
+/** The acknowledged rows the member `ordinal` does not hold. */
+function lostRows(m: GroupUnderTest, acks: Array<{ n: number }>, ordinal: number): number[] {
+  const held = new Set(query(m, ordinal, `SELECT n FROM ${APP.database}.writes;`).split('\n').map(Number));
+  return acks.filter((a) => !held.has(a.n)).map((a) => a.n);
+}
+
+/** The longest gap between two consecutive acknowledged writes from `at` on (seconds since the epoch): the outage. */
+function gapAfter(acks: Array<{ t: number }>, at: number): number {
+  let gap = 0;
+  for (let i = 1; i < acks.length; i++) if (acks[i].t > at) gap = Math.max(gap, acks[i].t - acks[i - 1].t);
+  return Math.round(gap * 10) / 10;
+}
+
+/** Waits until `ordinal` is back: Ready and labelled secondary. */
+async function backAsSecondary(m: GroupUnderTest, ordinal: number, timeoutMs: number): Promise<void> {
+  await readyPod(m.kube, ns(m), podName(m, ordinal), { timeoutMs });
+  await eventually(`${podName(m, ordinal)} labelled secondary`, async () => ((await labelled(m, 'secondary')).includes(ordinal) ? true : undefined), timeoutMs, 1000);
+}
+
+/**
+ * One failover under load: a writer commits through the write Service, `fault` strikes the primary, a new primary
+ * takes the write Service, the writer commits 20 more rows. Returns the write gap and the acknowledged rows lost.
+ */
+async function failoverOnce(m: GroupUnderTest, from: number, fault: (primary: number) => Promise<void>, timeoutMs: number) {
   const old = await waitPrimary(m);
   const writer = new Writer(m);
   writer.start(from);
   await eventually('the writer to commit 20 rows', () => Promise.resolve(writer.acknowledged().length >= 20 ? true : undefined), 120000, 200);
-  const pid = await hostPid(m, old);
-  const killedAt = Date.now() / 1000;
-  process.kill(pid, 'SIGKILL');
+  const at = Date.now() / 1000;
+  await fault(old);
   const primary = await waitPrimary(m, old, timeoutMs);
   const seen = writer.acknowledged().length;
   await eventually('writes through the new primary', () => Promise.resolve(writer.acknowledged().length >= seen + 20 ? true : undefined), 120000, 200);
   await writer.stop();
   const acks = writer.acknowledged();
-  const held = new Set(query(m, primary, `SELECT n FROM ${APP.database}.writes;`).split('\n').map(Number));
-  const lost = acks.filter((a) => !held.has(a.n)).map((a) => a.n);
-  expect(lost).toEqual([]);
-  const before = acks.filter((a) => a.t <= killedAt).pop()!;
-  const after = acks.find((a) => a.t > killedAt)!;
-  // The old member returns as a secondary with every row.
-  await readyPod(m.kube, ns(m), podName(m, old), { timeoutMs });
-  await eventually(`${podName(m, old)} labelled secondary`, async () => ((await labelled(m, 'secondary')).includes(old) ? true : undefined), timeoutMs, 1000);
-  const rto = Math.round((after.t - before.t) * 10) / 10;
-  return { old: podName(m, old), primary: podName(m, primary), rto_s: rto, lost: lost.length, acknowledged: acks.length };
+  return { old, primary, gap: gapAfter(acks, at), lost: lostRows(m, acks, primary), acks, last: acks[acks.length - 1]?.n ?? from };
+}
+
+/** gr-failover-under-load: kill -9 of the primary's mysqld, `runs` times; each run's write gap (rto_s) and lost rows (must be 0). */
+export async function groupFailoverUnderLoad(m: GroupUnderTest, runs: number, timeoutMs = 600000): Promise<Details> {
+  const gaps: number[] = [];
+  let from = 1_000_000;
+  let lost = 0;
+  for (let run = 0; run < runs; run++) {
+    const r = await failoverOnce(m, from, async (primary) => {
+      process.kill(await hostPid(m, primary), 'SIGKILL');
+    }, timeoutMs);
+    expect(r.lost).toEqual([]);
+    lost += r.lost.length;
+    gaps.push(r.gap);
+    from = r.last + 1000;
+    await backAsSecondary(m, r.old, timeoutMs);
+  }
+  const sorted = [...gaps].sort((a, b) => a - b);
+  return { runs, rto_s: sorted[Math.floor(runs / 2)], rto_runs: gaps.join(','), lost };
+}
+
+/**
+ * gr-hung-primary: the primary's mysqld stopped (SIGSTOP: alive, not answering) while a writer commits; a new
+ * primary is elected; after SIGCONT the old one acknowledges nothing the group lacks and returns as a secondary.
+ */
+export async function groupHungPrimary(m: GroupUnderTest, timeoutMs = 600000): Promise<Details> {
+  let pid = 0;
+  const r = await failoverOnce(m, 2_000_000, async (primary) => {
+    pid = await hostPid(m, primary);
+    process.kill(pid, 'SIGSTOP');
+  }, timeoutMs);
+  expect(r.lost).toEqual([]);
+  // Writes the old primary took while stopped would be transactions the group lacks: once back it holds none, and it
+  // catches up with the group.
+  process.kill(pid, 'SIGCONT');
+  await backAsSecondary(m, r.old, timeoutMs);
+  const executed = (o: number) => query(m, o, 'SELECT @@GLOBAL.gtid_executed;').replace(/\s+/g, '');
+  expect(query(m, r.primary, `SELECT GTID_SUBSET('${executed(r.old)}', @@GLOBAL.gtid_executed);`)).toBe('1');
+  await eventually(`${podName(m, r.old)} to hold the primary's transactions`, () => Promise.resolve(executed(r.old) === executed(r.primary) ? true : undefined), 120000, 1000);
+  return { old: podName(m, r.old), primary: podName(m, r.primary), rto_s: r.gap, lost: r.lost.length };
+}
+
+/**
+ * gr-full-outage: one member falls behind (its mysqld stopped, so it is expelled), rows are written, then every pod
+ * is deleted at once while it is still behind. The members restart together: exactly one starts the group, not the
+ * one behind, and no row or GTID is lost.
+ */
+export async function groupFullOutage(m: GroupUnderTest, timeoutMs = 600000): Promise<Details> {
+  const primary = await waitPrimary(m);
+  const behind = ordinals(m).filter((o) => o !== primary).slice(-1)[0];
+  const pid = await hostPid(m, behind);
+  process.kill(pid, 'SIGSTOP');
+  await eventually(`${podName(m, behind)} expelled`, () => Promise.resolve(
+    query(m, primary, 'SELECT COUNT(*) FROM performance_schema.replication_group_members;') === String(ordinals(m).length - 1) ? true : undefined), 120000, 1000);
+  for (let i = 0; i < 5; i++) query(m, primary, `INSERT INTO ${APP.database}.writes VALUES (${3_000_000 + i});`);
+  const want = query(m, primary, 'SELECT @@GLOBAL.gtid_executed;');
+  for (const o of ordinals(m)) await m.kube.delete('v1', 'Pod', ns(m), podName(m, o), { gracePeriodSeconds: 0 });
+  try { process.kill(pid, 'SIGCONT'); } catch { /* gone with its pod */ }
+  const next = await waitPrimary(m, undefined, timeoutMs);
+  for (const o of ordinals(m)) await readyPod(m.kube, ns(m), podName(m, o), { timeoutMs });
+  const after = ordinals(m).filter((o) => bootstrapsOf(m, o) > 0);
+  expect(after).toHaveLength(1);
+  expect(after[0]).not.toBe(behind);
+  for (const o of ordinals(m)) {
+    expect(query(m, o, `SELECT COUNT(*) FROM ${APP.database}.writes WHERE n >= 3000000;`)).toBe('5');
+  }
+  const executed = query(m, next, 'SELECT @@GLOBAL.gtid_executed;');
+  expect(query(m, next, `SELECT GTID_SUBSET('${want.replace(/\s+/g, '')}', '${executed.replace(/\s+/g, '')}');`)).toBe('1');
+  return { behind: podName(m, behind), bootstrapped: podName(m, after[0]), primary: podName(m, next) };
+}
+
+function bootstrapsOf(m: MySqlUnderTest, ordinal: number): number {
+  return (kubectl(['-n', ns(m), 'logs', podName(m, ordinal), '-c', 'agent']).stdout.match(/: bootstrap the group: /g) ?? []).length;
 }

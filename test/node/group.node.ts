@@ -8,7 +8,7 @@ import { Chart, Size } from 'cdk8s';
 import { MySqlCredentials, MySqlReplication, ReplicatedMySql } from '../../src';
 import { synthesize } from '../cluster/fixtures';
 import { Kube, KubeObject } from '../cluster/kube';
-import { groupFailoverUnderLoad, groupFresh, GroupUnderTest } from './group-scenarios';
+import { groupFailoverUnderLoad, groupFresh, groupFullOutage, groupHungPrimary, GroupUnderTest } from './group-scenarios';
 import { deleteNamespace, images, nodeKube, note, restrictedNamespace } from './node-env';
 import { dumpLogs, generatedSecrets, mysqlUnderTest, passwordOf } from './mysql-scenarios';
 
@@ -59,6 +59,14 @@ test('gr-fresh: every member starts at once, exactly one bootstraps the group, t
   await scenario('gr-fresh', () => groupFresh(m), true);
 });
 
-test('gr-failover-under-load: kill -9 of the primary\'s mysqld loses no acknowledged write; a new primary takes the write Service', async () => {
-  await scenario('gr-failover-under-load', () => groupFailoverUnderLoad(m, 1));
+test('gr-failover-under-load: kill -9 of the primary\'s mysqld, 5 times: no acknowledged write lost; a new primary takes the write Service', async () => {
+  await scenario('gr-failover-under-load', () => groupFailoverUnderLoad(m, Number(process.env.GR_FAILOVER_RUNS ?? '5')));
+});
+
+test('gr-hung-primary: the primary\'s mysqld stopped (SIGSTOP): a new primary; the old one acknowledged nothing the group lacks', async () => {
+  await scenario('gr-hung-primary', () => groupHungPrimary(m));
+});
+
+test('gr-full-outage: every pod deleted while one member is behind: exactly one member starts the group, not that one; no row lost', async () => {
+  await scenario('gr-full-outage', () => groupFullOutage(m));
 });

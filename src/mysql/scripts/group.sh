@@ -24,7 +24,6 @@
 # everyone pick the same member. A member lost for good is declared in the manifest
 # (replication.lostMembers): the rest then decide without it.
 
-: "${LOST_MEMBERS:=}"              # ordinals the manifest declares lost for good, space-separated
 : "${LABEL_REFRESH:=60}"           # seconds between two writes of an unchanged role label
 
 # The group_replication_applier channel's received set: queued, not yet applied.
@@ -33,18 +32,25 @@ GROUP_SELF_STATE="IFNULL((SELECT MEMBER_STATE FROM performance_schema.replicatio
 # What a member tells its peers: state|role|executed|received ("|": a GTID set may be empty).
 GROUP_PEER_SQL="SELECT CONCAT_WS('|', $GROUP_SELF_STATE, IFNULL((SELECT MEMBER_ROLE FROM performance_schema.replication_group_members WHERE MEMBER_ID = @@server_uuid), ''), $GTID_EXECUTED, $GROUP_RECEIVED);"
 
-is_lost() {
-  grep -qw -- "$1" <<<"$LOST_MEMBERS"
+# The ordinals the StatefulSet's annotation declares lost for good (replication.lostMembers), read from the API
+# server at each decision: an annotation, not the pod template, so that it reaches pods that are not Ready.
+manifest_lost_members() {
+  api_request GET "$(api_path statefulsets "$MYSQL_SET_NAME")" || return 1
+  [ "$API_STATUS" = 200 ] || { api_explain; return 1; }
+  local found
+  found=$(grep -oE "\"${LOST_ANNOTATION//./\\.}\" *: *\"[0-9 ]*\"" <<<"$API_BODY" | head -n 1) || true
+  found=${found%\"}
+  printf '%s\n' "${found##*\"}"
 }
 
 # group_start SOCKET [bootstrap]: START GROUP_REPLICATION with the replication user's credentials,
-# given with the statement and never stored. bootstrap_group is turned off again whatever happens.
+# given with the statement and never stored. bootstrap_group is ON only for a bootstrap and OFF again
+# whatever happens; a join turns it OFF first (an agent killed between ON and OFF must not leave it set:
+# the next START would start a second group).
 group_start() {
   local socket=$1 password rc=0
   password=$(secret replication-password) || return 1
-  if [ "${2:-}" = bootstrap ]; then
-    local_sql "$socket" <<<"SET GLOBAL group_replication_bootstrap_group = ON;" || return 1
-  fi
+  local_sql "$socket" <<<"SET GLOBAL group_replication_bootstrap_group = $([ "${2:-}" = bootstrap ] && echo ON || echo OFF);" || return 1
   local_sql "$socket" <<<"START GROUP_REPLICATION USER = '$REPLICATION_USER', PASSWORD = $(sql_string "$password");" || rc=$?
   [ "${2:-}" != bootstrap ] || local_sql "$socket" <<<"SET GLOBAL group_replication_bootstrap_group = OFF;" || rc=1
   return "$rc"
@@ -76,16 +82,17 @@ group_donors() {
 # group_decide SOCKET: what this member, not in a group, does now. Sets GROUP_ACTION (join,
 # bootstrap or wait) and REASON. Fails only when this member's own set cannot be read.
 group_decide() {
-  local socket=$1 mine peer host missing=() ahead=() lower=() verdict covered equal extra with_data
+  local socket=$1 mine peer host missing=() ahead=() lower=() verdict covered equal extra with_data lost
   mine=$(local_sql "$socket" <<<"SELECT $(gtid_union "$GTID_EXECUTED" "$GROUP_RECEIVED");") || { REASON="cannot read this member's GTID set"; return 1; }
   # Only a member that holds data can hold a transaction: one without an evidence entry need not answer.
   with_data=$(members_with_data 2>"$RUN_DIR/group.api-log") || { REASON="cannot ask the API server which members hold data ($(paste -sd ' ' "$RUN_DIR/group.api-log"))"; return 1; }
+  lost=$(manifest_lost_members 2>"$RUN_DIR/group.api-log") || { REASON="cannot ask the API server which members are declared lost ($(paste -sd ' ' "$RUN_DIR/group.api-log"))"; return 1; }
   for peer in $(member_ordinals); do
     [ "$peer" -eq "$SELF_ORDINAL" ] && continue
-    is_lost "$peer" && continue
     host=$(pod_host "$peer")
+    # A member declared lost is not waited for; if it answers after all, it counts like any other.
     if ! group_peer "$peer"; then
-      grep -qx "$peer" <<<"$with_data" && missing+=("$host ($PEER_ERR)")
+      grep -qx "$peer" <<<"$with_data" && ! grep -qw -- "$peer" <<<"$lost" && missing+=("$host ($PEER_ERR)")
       continue
     fi
     if [ "$PEER_STATE" = ONLINE ]; then
@@ -98,7 +105,9 @@ group_decide() {
     if [ "$covered" != 1 ]; then ahead+=("$host (it has $extra)"); elif [ "$equal" = 1 ] && [ "$peer" -lt "$SELF_ORDINAL" ]; then lower+=("$host"); fi
   done
   GROUP_ACTION='wait'
-  if [ ${#missing[@]} -gt 0 ]; then
+  if grep -qw -- "$SELF_ORDINAL" <<<"$lost"; then
+    REASON="no member is ONLINE, and this member is declared lost (replication.lostMembers): it never starts the group; it joins one that another member starts"
+  elif [ ${#missing[@]} -gt 0 ]; then
     REASON="no member is ONLINE and ${missing[*]} did not answer: a new group starts only from a member shown to hold every transaction any member has, so every member that holds data must answer. If a member is lost for good, declare it (replication.lostMembers, README: Group Replication)"
   elif [ ${#ahead[@]} -gt 0 ]; then
     REASON="no member is ONLINE; ${ahead[*]} holds transactions this member lacks: that member starts the group, and this one joins it"

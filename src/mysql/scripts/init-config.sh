@@ -33,6 +33,9 @@ tmp="$MYSQLD_CNF.tmp"
     for o in $(member_ordinals); do seeds="${seeds:+$seeds,}$(pod_host "$o"):$MYSQL_PORT"; done
     echo "loose_group_replication_local_address = $host:$MYSQL_PORT"
     echo "loose_group_replication_group_seeds = $seeds"
+    # Elections prefer the highest ordinal: the one a rolling update (highest ordinal first) has
+    # already restarted, so an update moves the primary once (twice when it is the highest).
+    echo "loose_group_replication_member_weight = $((50 + ordinal - START_ORDINAL > 100 ? 100 : 50 + ordinal - START_ORDINAL))"
   fi
 } >"$tmp"
 mv "$tmp" "$MYSQLD_CNF"

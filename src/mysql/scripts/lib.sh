@@ -31,6 +31,8 @@
 PRIMARY_ANNOTATION=mysql.cdk8s-stateful.io/primary-ordinal
 # shellcheck disable=SC2034 # used by agent.sh
 ROLE_LABEL=mysql.cdk8s-stateful.io/role
+# shellcheck disable=SC2034 # used by group.sh
+LOST_ANNOTATION=mysql.cdk8s-stateful.io/lost-members
 EVIDENCE_VALUE=holds-data
 # The session settings every script connection uses, whatever the server's global sql_mode says:
 # the scripts quote strings with backslash escapes (sql_string), which NO_BACKSLASH_ESCAPES or

@@ -26,7 +26,7 @@ not_ready() {
 
 readiness() {
   [ -r "$AGENT_STATE" ] || not_ready "the agent has not reported yet"
-  local age verdict about role detail state uuid super_read_only io applier
+  local age verdict about role detail state uuid super_read_only io applier member member_role
   age=$(($(date +%s) - $(stat -c %Y "$AGENT_STATE")))
   [ "$age" -le "$AGENT_STALE_SECONDS" ] || not_ready "the agent's last report is ${age}s old (is the agent container running?)"
   read -r verdict about role detail <"$AGENT_STATE"
@@ -39,9 +39,14 @@ readiness() {
     primary) [ "$super_read_only" = 0 ] || not_ready "read-only (super_read_only=$super_read_only)" ;;
     replica) if [ "$io" != ON ] || [ "$applier" != ON ]; then not_ready "replication is not running (receiver $io, applier $applier)"; fi ;;
     group-primary | group-secondary)
-      state=$(local_sql "$MYSQL_SOCKET" --connect-timeout=3 <<<"SELECT IFNULL((SELECT MEMBER_STATE FROM performance_schema.replication_group_members WHERE MEMBER_ID = @@server_uuid), 'OFFLINE');") \
+      # The server itself, now: ONLINE in the role the agent reported (a pod still labelled primary
+      # after its member became a secondary is not Ready, so the write Service drops it).
+      state=$(local_sql "$MYSQL_SOCKET" --connect-timeout=3 <<<"SELECT CONCAT_WS(' ', IFNULL((SELECT CONCAT(MEMBER_STATE, ' ', MEMBER_ROLE) FROM performance_schema.replication_group_members WHERE MEMBER_ID = @@server_uuid), 'OFFLINE -'), @@GLOBAL.super_read_only);") \
         || not_ready "mysqld does not answer on its socket"
-      [ "$state" = ONLINE ] || not_ready "not ONLINE in the group ($state)" ;;
+      read -r member member_role super_read_only <<<"$state"
+      [ "$member" = ONLINE ] || not_ready "not ONLINE in the group ($member)"
+      [ "group-${member_role,,}" = "$role" ] || not_ready "the agent reported $role, but the member is $member_role now"
+      if [ "$role" = group-primary ] && [ "$super_read_only" != 0 ]; then not_ready "the primary is read-only (super_read_only=$super_read_only)"; fi ;;
     *) not_ready "the agent's report names no role" ;;
   esac
 }

@@ -69,6 +69,8 @@ export interface MySqlConfigInput {
   readonly acceptRelaxedDurability?: string[];
   readonly resources: ContainerResources;
   readonly tls: boolean;
+  /** With tls: the members verify each other against the CA (false: the first of the two rollouts that turn TLS on). */
+  readonly verifyPeers?: boolean;
   /** The group, in Group Replication mode. */
   readonly group?: GroupPlan;
 }
@@ -123,14 +125,14 @@ function defaultOptions(resources: ContainerResources, tls: boolean): Map<string
 }
 
 /** Group Replication options the construct sets itself (the group's identity, membership and bootstrap). */
-const GROUP_MANAGED = /^(group_replication_(group_name|local_address|group_seeds|start_on_boot|bootstrap_group|single_primary_mode|communication_stack|enforce_update_everywhere_checks|recovery_use_ssl|ssl_mode|recovery_ssl_verify_server_cert|exit_state_action|member_weight)|sql_require_primary_key|disabled_storage_engines)$/;
+const GROUP_MANAGED = /^(group_replication_(group_name|local_address|group_seeds|start_on_boot|bootstrap_group|single_primary_mode|communication_stack|enforce_update_everywhere_checks|recovery_use_ssl|ssl_mode|recovery_ssl_verify_server_cert|recovery_ssl_ca|exit_state_action|member_weight)|sql_require_primary_key|disabled_storage_engines)$/;
 
 /**
  * Group Replication, single-primary, over the MySQL port (`communication_stack = MYSQL`: no second port,
  * the members authenticate as the replication user, TLS as the server's). The agent starts the group on
  * each start of mysqld (agent.sh); the per-pod address and seeds are init-config.sh's.
  */
-function groupOptions(options: Map<string, string>, group: GroupPlan, tls: boolean): void {
+function groupOptions(options: Map<string, string>, group: GroupPlan, tls: 'none' | 'serve' | 'verify'): void {
   options.set('plugin_load_add', 'mysql_clone.so;group_replication.so');
   // Asynchronous replication's own loop guard; a group never receives its own transactions back.
   options.delete('replicate_same_server_id');
@@ -147,9 +149,12 @@ function groupOptions(options: Map<string, string>, group: GroupPlan, tls: boole
     ['group_replication_exit_state_action', 'READ_ONLY'],
     // A new primary takes writes only once it applied everything the group had committed.
     ['group_replication_consistency', 'BEFORE_ON_PRIMARY_FAILOVER'],
+    // The group's connections verify the members' names against the cluster's CA: with the MySQL stack they take
+    // the recovery channel's CA (without it the member cannot even reach itself: ERROR 3092, measured).
     ['group_replication_recovery_use_ssl', 'ON'],
-    ['group_replication_ssl_mode', tls ? 'VERIFY_IDENTITY' : 'REQUIRED'],
-    ['group_replication_recovery_ssl_verify_server_cert', tls ? 'ON' : 'OFF'],
+    ['group_replication_ssl_mode', tls === 'verify' ? 'VERIFY_IDENTITY' : 'REQUIRED'],
+    ['group_replication_recovery_ssl_verify_server_cert', tls === 'verify' ? 'ON' : 'OFF'],
+    ...(tls !== 'none' ? [['group_replication_recovery_ssl_ca', `${TLS_DIR}/ca.crt`]] as Array<[string, string]> : []),
     // The group refuses a row change without a primary key at commit; refuse the table at CREATE instead.
     ['sql_require_primary_key', 'ON'],
     // Only InnoDB is transactional: the group cannot certify anything else.
@@ -173,7 +178,7 @@ function optionBases(key: string): string[] {
 /** Checks `config` and returns `common.cnf`, the options every member runs with. */
 export function mysqlConfig(v: Validator, input: MySqlConfigInput): string {
   const options = defaultOptions(input.resources, input.tls);
-  if (input.group) groupOptions(options, input.group, input.tls);
+  if (input.group) groupOptions(options, input.group, input.tls ? (input.verifyPeers === false ? 'serve' : 'verify') : 'none');
   const accepted = new Set<string>();
   for (const [i, option] of (input.acceptRelaxedDurability ?? []).entries()) {
     const key = typeof option === 'string' ? option.replace(/-/g, '_') : option;

@@ -287,7 +287,7 @@ function planFiles(
     ...(c.group ? { 'group.sh': group } : {}),
     'common.cnf': mysqlConfig(v, {
       name: c.name, config: props.config, acceptRelaxedDurability: props.acceptRelaxedDurability, resources: c.resources,
-      tls: c.tlsSecretName !== undefined, group: c.group,
+      tls: c.tlsSecretName !== undefined, verifyPeers: props.tls?._verifyPeers !== false, group: c.group,
     }),
   };
   if (props.initSql !== undefined) {

@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import { Conventions, MySqlReplication, ReplicatedMySql, ReplicatedMySqlProps, ReplicationMode } from '../../src';
+import { Conventions, MySqlReplication, MySqlTls, ReplicatedMySql, ReplicatedMySqlProps, ReplicationMode } from '../../src';
 import { checkAll } from '../policy';
 import { find, newChart, synth, toYaml } from '../util';
 
@@ -77,6 +77,18 @@ describe('ReplicatedMySql with Group Replication', () => {
     expect(name('db')).not.toBe(name('other'));
     const given = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
     expect(option(build({ replication: MySqlReplication.groupReplication({ groupName: given }) }).cnf, 'group_replication_group_name')).toBe(given);
+  });
+
+  test('TLS: the group verifies the members\' names against the CA once verifyPeers allows (the recovery channel\'s CA serves the group too)', () => {
+    const none = build().cnf;
+    expect([option(none, 'group_replication_ssl_mode'), option(none, 'group_replication_recovery_ssl_ca')]).toEqual(['REQUIRED', undefined]);
+    const verify = build({ tls: MySqlTls.fromSecret('db-tls') }).cnf;
+    expect([option(verify, 'group_replication_ssl_mode'), option(verify, 'group_replication_recovery_ssl_verify_server_cert'), option(verify, 'group_replication_recovery_ssl_ca')])
+      .toEqual(['VERIFY_IDENTITY', 'ON', '/etc/mysql/tls/ca.crt']);
+    // the first of the two rollouts that turn TLS on: the new certificate, not verified yet
+    const serve = build({ tls: MySqlTls.fromSecret('db-tls', { verifyPeers: false }) }).cnf;
+    expect([option(serve, 'group_replication_ssl_mode'), option(serve, 'group_replication_recovery_ssl_verify_server_cert'), option(serve, 'group_replication_recovery_ssl_ca')])
+      .toEqual(['REQUIRED', 'OFF', '/etc/mysql/tls/ca.crt']);
   });
 
   test('timeouts are options', () => {

@@ -1836,6 +1836,7 @@ describe('agent.sh: a Group Replication member', () => {
   const PEER_SQL = 'CONCAT_WS(\'|\', IFNULL((SELECT MEMBER_STATE FROM performance_schema.replication_group_members';
   const MINE_GROUP = 'SELECT TRIM(BOTH \',\' FROM CONCAT(REPLACE(@@GLOBAL.gtid_executed, \'\\n\', \'\'), \',\', IFNULL((SELECT REPLACE(RECEIVED_TRANSACTION_SET, \'\\n\', \'\') FROM performance_schema.replication_connection_status WHERE CHANNEL_NAME = \'group_replication_applier\'), \'\')));';
   const G = 'aaaaaaaa-bbbb-5ccc-8ddd-eeeeeeeeeeee';
+  const WHO_IS_PRIMARY = 'SELECT MEMBER_HOST FROM performance_schema.replication_group_members WHERE MEMBER_ROLE = \'PRIMARY\' AND MEMBER_STATE = \'ONLINE\';';
   const START = `START GROUP_REPLICATION USER = 'repl', PASSWORD = '${REPLICATION_PASSWORD}';`;
   const label = (value: string) => patch(podPath(1), `{"metadata":{"labels":{"mysql.cdk8s-stateful.io/role":${value}}}}`);
   /** mysql-1 of a 3-member group, mysqld running outside any group, holding G:1-100; the others hold data. */
@@ -1866,6 +1867,9 @@ describe('agent.sh: a Group Replication member', () => {
     const look = await s.agent().look();
     // bootstrap_group OFF first: an agent killed between ON and OFF earlier must not make this join a second group.
     expect(started(look.log)).toEqual(['SET GLOBAL group_replication_bootstrap_group = OFF;', START]);
+    // and the queue of its group channel is discarded before it joins: recovery fetches what it lacks
+    const statements = entries(look.log).map((e) => e.split('\n')[1]);
+    expect(statements.indexOf('RESET REPLICA ALL FOR CHANNEL \'group_replication_applier\';')).toBe(statements.indexOf(START) - 1);
     expect(entries(look.log)).toContain(label('null'));
     expect(look.stderr).toContain(`agent.sh: mysql-1: join the group: ${host(0)} is ONLINE in the group\n`);
     expect(look.state).toBe(state('not-ready joining the group'));
@@ -1941,10 +1945,21 @@ describe('agent.sh: a Group Replication member', () => {
     expect(mine.state).toBe(state('not-ready no member is ONLINE, and this member is declared lost (replication.lostMembers): it never starts the group; it joins one that another member starts'));
   });
 
+  test('its own view says primary, but the others see another primary (a thawed old primary\'s stale view): no label, not Ready', async () => {
+    const s = member((sb) => {
+      sb.sql('local', SELF_VIEW, { out: 'ONLINE\tPRIMARY\t3\t3\t0\n' });
+      for (const o of [0, 2]) sb.sql(host(o), exact(WHO_IS_PRIMARY), { out: `${host(0)}\n` });
+    });
+    const look = await s.agent().look();
+    expect(entries(look.log)).not.toContain(label('"primary"'));
+    expect(look.state).toBe(state('not-ready its own view says it is the primary, but only 1 of the 3 members confirm it (a stale view, or a new primary elected meanwhile)'));
+  });
+
   test('ONLINE as the primary with the majority: labelled primary, Ready; cut off from the majority: the label goes, not Ready', async () => {
     const s = member((sb) => {
       sb.sql('local', SELF_VIEW, { out: 'ONLINE\tPRIMARY\t3\t3\t0\n', times: 1 });
       sb.sql('local', SELF_VIEW, { out: 'ONLINE\tPRIMARY\t1\t3\t2\n', times: 1 });
+      for (const o of [0, 2]) sb.sql(host(o), exact(WHO_IS_PRIMARY), { out: `${host(1)}\n` });
     });
     const agent = s.agent();
     const first = await agent.look();

@@ -4,23 +4,31 @@
  * takes the role labels the agents set, and kube-proxy routes the write Service to the member labelled primary.
  */
 import { ChildProcess, spawn } from 'child_process';
-import { endpointPods, env, exec, kubectl, readyPod } from './node-env';
-import { hostPid, mysqlClient, MySqlUnderTest, query, sql } from './mysql-scenarios';
+import { endpointPods, env, exec, kubectl, readyPod, settled } from './node-env';
+import { Conventions } from '../../src';
+import { eventually, KubeObject } from '../cluster/kube';
+import { hostPid, mysqlClient, MySqlUnderTest, passwordOf, query, sql } from './mysql-scenarios';
 
-/** The cluster under test, with the application user's password. */
-export type GroupUnderTest = MySqlUnderTest & { readonly appPassword: string };
-import { eventually } from '../cluster/kube';
+/** The cluster under test, with its application database and user (the scenarios write through the write Service as it). */
+export type GroupUnderTest = MySqlUnderTest & { readonly app: { readonly database: string; readonly user: string; readonly password: string } };
+
+/** The group of a ReplicatedMySql StatefulSet; fails unless it has an application database (props.database). */
+export function groupUnderTest(m: MySqlUnderTest, secrets: KubeObject[]): GroupUnderTest {
+  const initEnv = (m.set.spec.template.spec.initContainers ?? []).flatMap((c: any) => c.env ?? []);
+  const env = (name: string) => initEnv.find((e: any) => e.name === name)?.value;
+  const database = env('APP_DATABASE');
+  const user = env('APP_USER');
+  if (!database || !user) throw new Error(`${m.set.metadata.name}: the group scenarios write as the application user: give the ReplicatedMySql a database ({ name, user })`);
+  return { ...m, app: { database, user, password: passwordOf(m.set, secrets, 'APP_PASSWORD', 'password') } };
+}
 import { Details, nameOf, ns, ordinals, podName } from './scenarios';
-
-export const ROLE_LABEL = 'mysql.cdk8s-stateful.io/role';
-const APP = { database: 'shop', user: 'shop' };
 
 /** The ordinals whose pods carry role=`role`, as the API server has them. */
 export async function labelled(m: MySqlUnderTest, role: string): Promise<number[]> {
   const out: number[] = [];
   for (const o of ordinals(m)) {
     const pod = await m.kube.get('v1', 'Pod', ns(m), podName(m, o));
-    if (pod?.metadata.labels?.[ROLE_LABEL] === role && !pod.metadata.deletionTimestamp) out.push(o);
+    if (pod?.metadata.labels?.[Conventions.MYSQL_ROLE_LABEL] === role && !pod.metadata.deletionTimestamp) out.push(o);
   }
   return out;
 }
@@ -56,7 +64,7 @@ export async function groupFresh(m: GroupUnderTest, timeoutMs = 600000): Promise
   expect(through.status).toBe(0);
   expect(through.stdout.trim()).toBe(podName(m, primary));
   for (const o of secondaries) {
-    const refused = sql(m, o, `INSERT INTO ${APP.database}.writes VALUES (${1000 + o});`);
+    const refused = sql(m, o, `INSERT INTO ${m.app.database}.writes VALUES (${1000 + o});`);
     expect(refused.stderr).toMatch(/ERROR 1290 .*super-read-only/);
   }
   return { primary: podName(m, primary), members: ordinals(m).length, bootstraps: 1 };
@@ -65,8 +73,8 @@ export async function groupFresh(m: GroupUnderTest, timeoutMs = 600000): Promise
 /** SQL as the application user through the write Service, from the client pod. */
 function app(m: GroupUnderTest, statements: string) {
   const host = `${nameOf(m)}-primary.${ns(m)}.svc.cluster.local`;
-  const script = `IFS= read -r pw; exec mysql --defaults-file=<(printf '[client]\\nuser="%s"\\npassword="%s"\\n' "$0" "$pw") --host=${host} --ssl-mode=REQUIRED --connect-timeout=5 --batch --skip-column-names ${APP.database}`;
-  return exec(ns(m), 'node-test-mysql-client', ['bash', '-c', script, APP.user], { input: `${m.appPassword}\n${statements}\n` });
+  const script = `IFS= read -r pw; exec mysql --defaults-file=<(printf '[client]\\nuser="%s"\\npassword="%s"\\n' "$0" "$pw") --host=${host} --ssl-mode=REQUIRED --connect-timeout=5 --batch --skip-column-names ${m.app.database}`;
+  return exec(ns(m), 'node-test-mysql-client', ['bash', '-c', script, m.app.user], { input: `${m.app.password}\n${statements}\n` });
 }
 
 /**
@@ -84,12 +92,13 @@ class Writer {
     // (The client's root file system is read-only: the option file is a pipe, made for each commit.)
     // It ends by itself after 5 minutes, whatever happens to this process.
     const loop = `IFS= read -r pw; n=${from}; while [ $SECONDS -lt 300 ]; do `
-      + `if mysql --defaults-file=<(printf '[client]\\nuser="%s"\\npassword="%s"\\n' "$0" "$pw") --host=${host} --ssl-mode=REQUIRED --connect-timeout=2 ${APP.database} -e "INSERT INTO writes VALUES ($n)" 2>/dev/null; `
+      // A commit that hangs (a frozen primary keeps the connection) is given up after 5 s: not acknowledged.
+      + `if timeout 5 mysql --defaults-file=<(printf '[client]\\nuser="%s"\\npassword="%s"\\n' "$0" "$pw") --host=${host} --ssl-mode=REQUIRED --connect-timeout=2 ${this.m.app.database} -e "INSERT INTO writes VALUES ($n)" 2>/dev/null; `
       + 'then echo "$n $(date +%s.%N)"; fi; n=$((n+1)); done';
-    const args = ['--kubeconfig', env('NODE_KUBECONFIG'), '-n', ns(this.m), 'exec', '-i', 'node-test-mysql-client', '--', 'bash', '-c', loop, APP.user];
+    const args = ['--kubeconfig', env('NODE_KUBECONFIG'), '-n', ns(this.m), 'exec', '-i', 'node-test-mysql-client', '--', 'bash', '-c', loop, this.m.app.user];
     this.proc = spawn(env('NODE_KUBECTL'), args, { stdio: ['pipe', 'pipe', 'ignore'] });
     this.proc.stdout!.on('data', (d) => { this.out += String(d); });
-    this.proc.stdin!.end(`${this.m.appPassword}\n`);
+    this.proc.stdin!.end(`${this.m.app.password}\n`);
   }
 
   public async stop(): Promise<void> {
@@ -104,7 +113,7 @@ class Writer {
 
 /** The acknowledged rows the member `ordinal` does not hold. */
 function lostRows(m: GroupUnderTest, acks: Array<{ n: number }>, ordinal: number): number[] {
-  const held = new Set(query(m, ordinal, `SELECT n FROM ${APP.database}.writes;`).split('\n').map(Number));
+  const held = new Set(query(m, ordinal, `SELECT n FROM ${m.app.database}.writes;`).split('\n').map(Number));
   return acks.filter((a) => !held.has(a.n)).map((a) => a.n);
 }
 
@@ -176,7 +185,12 @@ export async function groupHungPrimary(m: GroupUnderTest, timeoutMs = 600000): P
   await backAsSecondary(m, r.old, timeoutMs);
   const executed = (o: number) => query(m, o, 'SELECT @@GLOBAL.gtid_executed;').replace(/\s+/g, '');
   expect(query(m, r.primary, `SELECT GTID_SUBSET('${executed(r.old)}', @@GLOBAL.gtid_executed);`)).toBe('1');
-  await eventually(`${podName(m, r.old)} to hold the primary's transactions`, () => Promise.resolve(executed(r.old) === executed(r.primary) ? true : undefined), 120000, 1000);
+  await eventually(`${podName(m, r.old)} to hold the primary's transactions`, () => {
+    const missing = query(m, r.primary, `SELECT REPLACE(GTID_SUBTRACT(@@GLOBAL.gtid_executed, '${executed(r.old)}'), '\\n', '');`);
+    // (Thrown, not returned: eventually keeps the last error for its timeout message.)
+    if (missing !== '') throw new Error(`missing on ${podName(m, r.old)}: ${missing}`);
+    return Promise.resolve(true);
+  }, 120000, 1000);
   return { old: podName(m, r.old), primary: podName(m, r.primary), rto_s: r.gap, lost: r.lost.length };
 }
 
@@ -192,7 +206,7 @@ export async function groupFullOutage(m: GroupUnderTest, timeoutMs = 600000): Pr
   process.kill(pid, 'SIGSTOP');
   await eventually(`${podName(m, behind)} expelled`, () => Promise.resolve(
     query(m, primary, 'SELECT COUNT(*) FROM performance_schema.replication_group_members;') === String(ordinals(m).length - 1) ? true : undefined), 120000, 1000);
-  for (let i = 0; i < 5; i++) query(m, primary, `INSERT INTO ${APP.database}.writes VALUES (${3_000_000 + i});`);
+  for (let i = 0; i < 5; i++) query(m, primary, `INSERT INTO ${m.app.database}.writes VALUES (${3_000_000 + i});`);
   const want = query(m, primary, 'SELECT @@GLOBAL.gtid_executed;');
   for (const o of ordinals(m)) await m.kube.delete('v1', 'Pod', ns(m), podName(m, o), { gracePeriodSeconds: 0 });
   try { process.kill(pid, 'SIGCONT'); } catch { /* gone with its pod */ }
@@ -202,7 +216,7 @@ export async function groupFullOutage(m: GroupUnderTest, timeoutMs = 600000): Pr
   expect(after).toHaveLength(1);
   expect(after[0]).not.toBe(behind);
   for (const o of ordinals(m)) {
-    expect(query(m, o, `SELECT COUNT(*) FROM ${APP.database}.writes WHERE n >= 3000000;`)).toBe('5');
+    expect(query(m, o, `SELECT COUNT(*) FROM ${m.app.database}.writes WHERE n BETWEEN 3000000 AND 3000004;`)).toBe('5');
   }
   const executed = query(m, next, 'SELECT @@GLOBAL.gtid_executed;');
   expect(query(m, next, `SELECT GTID_SUBSET('${want.replace(/\s+/g, '')}', '${executed.replace(/\s+/g, '')}');`)).toBe('1');
@@ -211,4 +225,41 @@ export async function groupFullOutage(m: GroupUnderTest, timeoutMs = 600000): Pr
 
 function bootstrapsOf(m: MySqlUnderTest, ordinal: number): number {
   return (kubectl(['-n', ns(m), 'logs', podName(m, ordinal), '-c', 'agent']).stdout.match(/: bootstrap the group: /g) ?? []).length;
+}
+
+/**
+ * gr-rolling-update: a configuration change rolls every member while a writer commits through the write Service.
+ * The primary moves at most twice (once unless it is the highest ordinal, whose restart comes first); every
+ * acknowledged write survives; `rto_s` is the longest gap between acknowledged writes.
+ */
+export async function groupRollingUpdate(m: GroupUnderTest, apply: () => Promise<void>, timeoutMs = 900000): Promise<Details> {
+  const first = await waitPrimary(m);
+  const writer = new Writer(m);
+  writer.start(4_000_000);
+  await eventually('the writer to commit 20 rows', () => Promise.resolve(writer.acknowledged().length >= 20 ? true : undefined), 120000, 200);
+  const at = Date.now() / 1000;
+  const primaries: number[] = [first];
+  let stop = false;
+  const watching = (async () => {
+    for (;;) {
+      const now = await labelled(m, 'primary');
+      if (now.length === 1 && now[0] !== primaries[primaries.length - 1]) primaries.push(now[0]);
+      if (stop) return;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  })();
+  await apply();
+  await settled(m.kube, m.set, ordinals(m).length, timeoutMs);
+  const last = await waitPrimary(m, undefined, timeoutMs);
+  stop = true;
+  await watching;
+  if (last !== primaries[primaries.length - 1]) primaries.push(last);
+  const seen = writer.acknowledged().length;
+  await eventually('writes after the update', () => Promise.resolve(writer.acknowledged().length >= seen + 20 ? true : undefined), 120000, 200);
+  await writer.stop();
+  const acks = writer.acknowledged();
+  expect(lostRows(m, acks, last)).toEqual([]);
+  const moves = primaries.length - 1;
+  expect(moves).toBeLessThanOrEqual(first === ordinals(m).slice(-1)[0] ? 2 : 1);
+  return { primaries: primaries.map((o) => podName(m, o)).join('>'), moves, rto_s: gapAfter(acks, at), lost: 0 };
 }

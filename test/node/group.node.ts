@@ -5,21 +5,19 @@
  * SCENARIO line.
  */
 import { Chart, Size } from 'cdk8s';
-import { MySqlCredentials, MySqlReplication, ReplicatedMySql } from '../../src';
+import { MySqlCredentials, MySqlReplication, MySqlTls, ReplicatedMySql } from '../../src';
+import { clusterDnsNames, makeTls } from '../e2e/harness/secrets';
 import { synthesize } from '../cluster/fixtures';
 import { Kube, KubeObject } from '../cluster/kube';
-import { groupFailoverUnderLoad, groupFresh, groupFullOutage, groupHungPrimary, GroupUnderTest } from './group-scenarios';
+import { groupFailoverUnderLoad, groupFresh, groupFullOutage, groupHungPrimary, groupRollingUpdate, GroupUnderTest, groupUnderTest } from './group-scenarios';
 import { deleteNamespace, images, nodeKube, note, restrictedNamespace } from './node-env';
-import { dumpLogs, generatedSecrets, mysqlUnderTest, passwordOf } from './mysql-scenarios';
+import { dumpLogs, generatedSecrets, mysqlUnderTest } from './mysql-scenarios';
 
 let kube: Kube;
-let ns: string;
-let m: GroupUnderTest;
 
-beforeAll(async () => {
-  kube = nodeKube();
-  ns = await restrictedNamespace(kube, 'group');
-  let objects: KubeObject[] = synthesize(ns, (chart: Chart) => {
+/** The group, as the test's manifests synthesize it (`config`: a change that rolls every member). */
+function build(config?: { [option: string]: string }): KubeObject[] {
+  return synthesize(ns, (chart: Chart) => {
     new ReplicatedMySql(chart, 'db', {
       image: images().mysql,
       replicas: 3,
@@ -27,12 +25,27 @@ beforeAll(async () => {
       credentials: MySqlCredentials.fromSecretName('db-credentials'),
       database: { name: 'shop', user: 'shop' },
       replication: MySqlReplication.groupReplication(),
+      // Verified TLS: the group's connections and its recovery channel check the members' names against the CA.
+      tls: MySqlTls.fromSecret('db-tls'),
+      config,
     });
   });
+}
+let ns: string;
+let m: GroupUnderTest;
+
+beforeAll(async () => {
+  kube = nodeKube();
+  ns = await restrictedNamespace(kube, 'group');
+  let objects: KubeObject[] = build();
   const secrets = generatedSecrets(objects);
+  const set0 = objects.find((o) => o.kind === 'StatefulSet')!;
+  const tls = secrets.find((s) => s.metadata.name === 'db-tls')!;
+  const material = makeTls({ dnsNames: clusterDnsNames(set0, objects, ns) });
+  tls.stringData = { 'ca.crt': material['ca.crt'], 'tls.crt': material['tls.crt'], 'tls.key': material['tls.key'] };
   objects = [...secrets, ...objects];
   const set = objects.find((o) => o.kind === 'StatefulSet')!;
-  m = { ...mysqlUnderTest(kube, set, objects, secrets), appPassword: passwordOf(set, secrets, 'APP_PASSWORD', 'password') };
+  m = groupUnderTest(mysqlUnderTest(kube, set, objects, secrets), secrets);
   await kube.applyAll(objects);
 });
 afterAll(async () => {
@@ -65,6 +78,12 @@ test('gr-failover-under-load: kill -9 of the primary\'s mysqld, 5 times: no ackn
 
 test('gr-hung-primary: the primary\'s mysqld stopped (SIGSTOP): a new primary; the old one acknowledged nothing the group lacks', async () => {
   await scenario('gr-hung-primary', () => groupHungPrimary(m));
+});
+
+test('gr-rolling-update: a configuration change rolls every member: the primary moves at most once (twice if it is the highest ordinal), no write lost', async () => {
+  await scenario('gr-rolling-update', () => groupRollingUpdate(m, async () => {
+    await kube.applyAll(build({ max_connections: '300' }).filter((o) => o.kind === 'StatefulSet' || o.metadata.name === 'db-config'));
+  }));
 });
 
 test('gr-full-outage: every pod deleted while one member is behind: exactly one member starts the group, not that one; no row lost', async () => {

@@ -13,11 +13,12 @@
  */
 import { isReady } from '../cluster/fixtures';
 import { eventually, Kube, KubeObject } from '../cluster/kube';
-import { findMySql, loadDirectory } from '../e2e/harness/manifests';
+import { findMySql, loadDirectory, runsGroupReplication } from '../e2e/harness/manifests';
 import { applyForNode, forNode, NodeManifests } from './mapping';
 import { deleteNamespace, nodeKube, note, podsOf } from './node-env';
+import { groupFailoverUnderLoad, groupFresh, groupHungPrimary, GroupUnderTest, groupUnderTest } from './group-scenarios';
 import {
-  dumpLogs, freshCluster, mysqldKilled, mysqlUnderTest, oldPrimaryReturns, podDeleted, readServiceReadiness, replicaClaimDeleted,
+  dumpLogs, freshCluster, mysqldKilled, MySqlUnderTest, mysqlUnderTest, oldPrimaryReturns, podDeleted, readServiceReadiness, replicaClaimDeleted,
 } from './mysql-scenarios';
 import { Details, orderedStart, perPodDns, podReturnsWithClaim, scaleKeepsClaims, SetUnderTest } from './scenarios';
 
@@ -69,6 +70,19 @@ afterAll(async () => {
   kube.close();
 });
 
+/** A ReplicatedMySql in Group Replication mode: the group's scenarios (they write through the write Service as its application user). */
+async function groupScenarios(m: MySqlUnderTest, target: string, logs: () => string): Promise<void> {
+  let group: GroupUnderTest | undefined;
+  const fresh = await run('gr-fresh', target, () => {
+    group = groupUnderTest(m, mapped.secrets);
+    return groupFresh(group);
+  }, logs);
+  const g = group;
+  if (!fresh || !g) return;
+  await run('gr-failover-under-load', target, () => groupFailoverUnderLoad(g, 1), logs);
+  await run('gr-hung-primary', target, () => groupHungPrimary(g), logs);
+}
+
 describe.each(sets.map((s) => [`${s.metadata.namespace ?? 'cdk8s-stateful-manifests'}/${s.metadata.name}`, s] as const))('%s', (target, original) => {
   test('every scenario passes', async () => {
     const set = applied.find((o) => o.kind === 'StatefulSet' && o.metadata.name === original.metadata.name && o.metadata.namespace === (original.metadata.namespace ?? 'cdk8s-stateful-manifests'))!;
@@ -81,6 +95,10 @@ describe.each(sets.map((s) => [`${s.metadata.namespace ?? 'cdk8s-stateful-manife
       const result = await kube.apply(set);
       if (!result.ok) throw new Error(`apply StatefulSet ${target}: ${result.status} ${result.message}`);
       const started = await run('ordered-start', target, () => orderedStart(t, watch), logs);
+      if (m && runsGroupReplication(m.set)) {
+        await groupScenarios(m, target, logs!);
+        return;
+      }
       if (m) await run('fresh-cluster', target, () => freshCluster(m, watch), logs);
       await run('per-pod-dns', target, () => perPodDns(t), logs);
       await run('pod-returns-with-claim', target, () => podReturnsWithClaim(t), logs);

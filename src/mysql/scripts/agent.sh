@@ -337,6 +337,21 @@ group_enter() {
   esac
 }
 
+# Fails (and sets REASON) unless a majority of the MEMBERS in this member's view, itself included,
+# see it as the ONLINE primary.
+primary_confirmed() {
+  local members=$1 agree=1 peer seen
+  for peer in $(member_ordinals); do
+    [ "$peer" -eq "$SELF_ORDINAL" ] && continue
+    peer_query "$(pod_host "$peer")" "SELECT MEMBER_HOST FROM performance_schema.replication_group_members WHERE MEMBER_ROLE = 'PRIMARY' AND MEMBER_STATE = 'ONLINE';" || continue
+    seen=$PEER_OUT
+    [ "$seen" = "$self" ] && agree=$((agree + 1))
+  done
+  [ $((2 * agree)) -gt "$members" ] && return 0
+  REASON="its own view says it is the primary, but only $agree of the $members members confirm it (a stale view, or a new primary elected meanwhile)"
+  return 1
+}
+
 # An ONLINE member: primary, or a secondary measured against the primary.
 group_online() {
   local role=$1 online=$2 members=$3 unreachable=$4 primary_host
@@ -346,6 +361,13 @@ group_online() {
     return
   fi
   if [ "$role" = PRIMARY ]; then
+    # Its own view may be stale (a primary frozen and thawed still sees itself ONLINE PRIMARY for a
+    # few seconds): the label waits until a majority agrees.
+    if ! primary_confirmed "$members"; then
+      label_role none
+      report not-ready "$REASON"
+      return
+    fi
     # The accounts the manifest added since: created once per start as the primary (they replicate).
     if [ -z "$opened" ]; then
       (apply_accounts "$MYSQL_SOCKET") || { report not-ready "could not create the accounts the manifest asks for (log above)"; return; }
@@ -400,6 +422,8 @@ tick() {
     return
   fi
   if ! uuid=$(sql <<<"SELECT @@server_uuid;" 2>/dev/null) || [ -z "$uuid" ]; then
+    # A group member that does not answer gives up its role label (the Services stop sending it clients).
+    [ "$REPLICATION_MODE" != group ] || label_role none
     incarnation=''
     report not-ready "mysqld does not answer on its socket yet"
     return

@@ -59,3 +59,9 @@ export function referencedSecretKeys(sts: Manifest): Map<string, Set<string>> {
   }
   return out;
 }
+
+/** True when a ReplicatedMySql StatefulSet's pods run Group Replication (REPLICATION_MODE=group). */
+export function runsGroupReplication(sts: Manifest): boolean {
+  const boot = (sts.spec?.template?.spec?.initContainers ?? []).find((c: any) => c.name === 'bootstrap');
+  return (boot?.env ?? []).some((e: any) => e.name === 'REPLICATION_MODE' && e.value === 'group');
+}

@@ -192,10 +192,11 @@ export function mysqlConfig(v: Validator, input: MySqlConfigInput): string {
     if (!OPTION_NAME.test(option)) v.fail(`config key`, option, 'is not a mysqld option name', 'use names like "max_connections"');
     const managed = (name: string) => MANAGED_OPTIONS.has(name) || (input.group !== undefined && GROUP_MANAGED.test(name));
     // mysqld reads loose_X, skip_X, enable_X, disable_X and maximum_X as X: each is X for these checks.
-    if ([key, ...optionBases(key)].some(managed)) v.fail(`config.${option}`, value, 'is managed by ReplicatedMySql (replication, bootstrap and fencing depend on it)', 'remove it');
-    if (input.tls && [key, ...optionBases(key)].some((k) => TLS_OPTIONS.includes(k))) v.fail(`config.${option}`, value, 'is managed by ReplicatedMySql with a tls choice (the certificate is mounted from its Secret)', 'remove it');
+    const names = [key, ...optionBases(key)];
+    if (names.some(managed)) v.fail(`config.${option}`, value, 'is managed by ReplicatedMySql (replication, bootstrap and fencing depend on it)', 'remove it');
+    if (input.tls && names.some((k) => TLS_OPTIONS.includes(k))) v.fail(`config.${option}`, value, 'is managed by ReplicatedMySql with a tls choice (the certificate is mounted from its Secret)', 'remove it');
     if (typeof value !== 'string' || /[\r\n]/.test(value)) v.fail(`config.${option}`, value, 'must be a single-line string', `quote it: "${String(value).split(/\r?\n/)[0]}"`);
-    const alias = optionBases(key).find((k) => k in DURABILITY);
+    const alias = names.slice(1).find((k) => k in DURABILITY);
     if (alias) v.fail(`config.${option}`, value, `is ${alias} under another name`, `write it as ${alias} (relaxing it needs acceptRelaxedDurability)`);
     const durability = DURABILITY[key];
     if (durability && !durability.safe(value) && !accepted.has(key)) {

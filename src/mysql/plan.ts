@@ -20,7 +20,7 @@ import { MySqlCredentials } from './credentials';
 import { DEFAULT_MYSQL_97_IMAGE, DEFAULT_MYSQL_IMAGE, EmptyPrimaryPolicy, MySqlMetricsOptions, MySqlVersion, ReplicatedMySqlProps } from './props';
 import { mysqlPod, TOOLS_DIR } from './pod';
 import { mysqlScripts } from './scripts';
-import { GroupPlan, planReplication, ReplicationMode } from './replication';
+import { GroupPlan, planReplication } from './replication';
 import { MySqlTls, planTls } from './tls';
 
 export { PORT } from './config';
@@ -72,8 +72,7 @@ export interface MySqlPlan {
   readonly tlsSecretName?: string;
   readonly tls?: MySqlTls;
   readonly appProps: StatefulAppProps;
-  readonly mode: ReplicationMode;
-  /** The group, in Group Replication mode. */
+  /** The group, in Group Replication mode (undefined: asynchronous replication). */
   readonly group?: GroupPlan;
 }
 
@@ -169,7 +168,7 @@ export function planMySql(scope: Construct, v: Validator, id: string, props: Rep
   const namespace = resolveNamespace(v, scope, props.namespace);
   const { image, version } = planImage(v, props);
   const topology = planTopology(v, props, name);
-  const replication = planReplication(v, props.replication, name, namespace, {
+  const group = planReplication(v, props.replication, name, namespace, {
     replicas: topology.replicas, startOrdinal: topology.startOrdinal, primaryOrdinal: props.primaryOrdinal, protectPrimary: props.protectPrimary,
   });
   const accounts = planAccounts(v, props, name);
@@ -179,12 +178,13 @@ export function planMySql(scope: Construct, v: Validator, id: string, props: Rep
     memory: { request: Size.gibibytes(1), limit: Size.gibibytes(1) },
     ...(props.resources ?? {}),
   };
-  const files = planFiles(v, props, { name, resources, tlsSecretName, group: replication.group });
+  const verifyPeers = props.tls?._verifyPeers !== false;
+  const files = planFiles(v, props, { name, resources, tlsSecretName, verifyPeers, group });
   const timing = planTiming(v, props);
   const { serviceAccountName, clusterDomain, metricsIntervalSeconds } = planAccess(v, props, name, namespace);
   const pod = mysqlPod({
     ...topology, ...timing, name, clusterDomain, serviceAccountName, tlsSecretName, accounts,
-    verifyPeers: props.tls?._verifyPeers !== false, database: props.database, metrics: props.metrics !== undefined, group: replication.group,
+    verifyPeers, database: props.database, metrics: props.metrics !== undefined, group,
   });
   const appProps: StatefulAppProps = {
     // The props it shares with StatefulApp, unchanged (then the MySQL-specific ones).
@@ -203,14 +203,14 @@ export function planMySql(scope: Construct, v: Validator, id: string, props: Rep
     // Two members on one node would be lost together.
     spreadAcrossNodes: props.spreadAcrossNodes ?? SpreadMode.REQUIRED,
     // A single instance (or a parked cluster) has nothing a read Service would add.
-    readService: topology.replicas > 1 ? readService(name, replication.group) : undefined,
+    readService: topology.replicas > 1 ? readService(name, group) : undefined,
     serviceAccountName,
     _errorsAs: { kind: KIND, path: v.path },
   };
   return {
     name, namespace, primaryOrdinal: topology.primaryOrdinal, replicas: topology.replicas, startOrdinal: topology.startOrdinal, ...accounts,
     databaseName: props.database?.name, username: props.database?.user, metrics: props.metrics, metricsIntervalSeconds, version,
-    serviceAccountName, clusterDomain, tlsSecretName, tls: props.tls, appProps, mode: replication.mode, group: replication.group,
+    serviceAccountName, clusterDomain, tlsSecretName, tls: props.tls, appProps, group,
   };
 }
 
@@ -278,7 +278,8 @@ function planTopology(v: Validator, props: ReplicatedMySqlProps, name: string) {
 
 /** The scripts, the server's configuration and initSql: the files of the ConfigMap the pods mount. */
 function planFiles(
-  v: Validator, props: ReplicatedMySqlProps, c: { name: string; resources: ContainerResources; tlsSecretName?: string; group?: GroupPlan },
+  v: Validator, props: ReplicatedMySqlProps,
+  c: { name: string; resources: ContainerResources; tlsSecretName?: string; verifyPeers: boolean; group?: GroupPlan },
 ) {
   const { 'group.sh': group, ...scripts } = mysqlScripts();
   const files: { [file: string]: string } = {
@@ -287,7 +288,7 @@ function planFiles(
     ...(c.group ? { 'group.sh': group } : {}),
     'common.cnf': mysqlConfig(v, {
       name: c.name, config: props.config, acceptRelaxedDurability: props.acceptRelaxedDurability, resources: c.resources,
-      tls: c.tlsSecretName !== undefined, verifyPeers: props.tls?._verifyPeers !== false, group: c.group,
+      tls: c.tlsSecretName !== undefined, verifyPeers: c.verifyPeers, group: c.group,
     }),
   };
   if (props.initSql !== undefined) {

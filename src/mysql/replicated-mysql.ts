@@ -134,7 +134,7 @@ export class ReplicatedMySql extends Construct {
     this.username = plan.username;
     this.replicationUser = plan.replicationUser;
     this.version = plan.version;
-    this.replicationMode = plan.mode;
+    this.replicationMode = plan.group ? ReplicationMode.GROUP : ReplicationMode.ASYNCHRONOUS;
     const primaryName = `${name}${Conventions.MYSQL_PRIMARY_SERVICE_SUFFIX}`;
     if (plan.group) {
       // The group elects the primary; the member that is it labels its own pod (agent.sh).

@@ -129,18 +129,18 @@ function checkLostMembers(v: Validator, lost: number[] | undefined, start: numbe
 }
 
 /**
- * The replication mode and, in group mode, the group; `replicas` must then be an odd 3 to 9 (or 0, a
- * parked cluster). The props group mode replaces (`primaryOrdinal`, `protectPrimary`) are refused.
+ * The group, in group mode (undefined: asynchronous replication); `replicas` must then be an odd 3 to 9 (or 0,
+ * a parked cluster). The props group mode replaces (`primaryOrdinal`, `protectPrimary`) are refused.
  */
 export function planReplication(
   v: Validator, replication: MySqlReplication | undefined, name: string, namespace: string | undefined,
   conflicts: { replicas: number; startOrdinal: number; primaryOrdinal?: number; protectPrimary?: boolean },
-): { mode: ReplicationMode; group?: GroupPlan } {
-  if (replication === undefined) return { mode: ReplicationMode.ASYNCHRONOUS };
+): GroupPlan | undefined {
+  if (replication === undefined) return undefined;
   if (!(replication instanceof MySqlReplication)) {
     v.fail('replication', replication, 'is not MySqlReplication', 'use MySqlReplication.groupReplication() or MySqlReplication.asynchronous()');
   }
-  if (replication.mode === ReplicationMode.ASYNCHRONOUS) return { mode: replication.mode };
+  if (replication.mode === ReplicationMode.ASYNCHRONOUS) return undefined;
   const { replicas } = conflicts;
   if (replicas !== 0 && (replicas < 3 || replicas > 9 || replicas % 2 === 0)) {
     v.fail('replicas', replicas, 'must be 3, 5, 7 or 9 with Group Replication (a majority must survive the loss of a member; an even count adds a member without adding a failure it survives)',
@@ -157,7 +157,7 @@ export function planReplication(
   if (typeof groupName !== 'string' || !UUID.test(groupName)) {
     v.fail('replication.groupName', groupName, 'is not a lowercase UUID', 'remove it (a UUID is derived from the namespace and name), or pass one such as "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"');
   }
-  const group: GroupPlan = {
+  return {
     groupName,
     expelTimeoutSeconds: wholeSeconds(v, 'replication.memberExpelTimeout', options.memberExpelTimeout, 0, 3600, 'use Duration.seconds(0) to Duration.hours(1)'),
     unreachableMajorityTimeoutSeconds: wholeSeconds(v, 'replication.unreachableMajorityTimeout', options.unreachableMajorityTimeout, 30, 31536000,
@@ -165,5 +165,4 @@ export function planReplication(
     readFromPrimary: options.readFromPrimary === true,
     lostMembers: checkLostMembers(v, options.lostMembers, conflicts.startOrdinal, replicas),
   };
-  return { mode: ReplicationMode.GROUP, group };
 }

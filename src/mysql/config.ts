@@ -125,7 +125,7 @@ function defaultOptions(resources: ContainerResources, tls: boolean): Map<string
 }
 
 /** Group Replication options the construct sets itself (the group's identity, membership and bootstrap). */
-const GROUP_MANAGED = /^(group_replication_(group_name|local_address|group_seeds|start_on_boot|bootstrap_group|single_primary_mode|communication_stack|enforce_update_everywhere_checks|recovery_use_ssl|ssl_mode|recovery_ssl_verify_server_cert|recovery_ssl_ca|exit_state_action|member_weight)|sql_require_primary_key|disabled_storage_engines)$/;
+const GROUP_MANAGED = /^(group_replication_(group_name|local_address|group_seeds|start_on_boot|bootstrap_group|single_primary_mode|communication_stack|enforce_update_everywhere_checks|recovery_use_ssl|ssl_mode|recovery_ssl_verify_server_cert|recovery_ssl_ca|exit_state_action|autorejoin_tries|member_weight)|sql_require_primary_key|disabled_storage_engines)$/;
 
 /**
  * Group Replication, single-primary, over the MySQL port (`communication_stack = MYSQL`: no second port,
@@ -147,6 +147,9 @@ function groupOptions(options: Map<string, string>, group: GroupPlan, tls: 'none
     ['group_replication_unreachable_majority_timeout', String(group.unreachableMajorityTimeoutSeconds)],
     // A member that leaves the group involuntarily stays read-only: it never takes a write alone.
     ['group_replication_exit_state_action', 'READ_ONLY'],
+    // The agent is the one that rejoins an expelled member: its join discards the member's unapplied queue first
+    // (group.sh group_start). MySQL's own rejoin would keep it.
+    ['group_replication_autorejoin_tries', '0'],
     // A new primary takes writes only once it applied everything the group had committed.
     ['group_replication_consistency', 'BEFORE_ON_PRIMARY_FAILOVER'],
     // The group's connections verify the members' names against the cluster's CA: with the MySQL stack they take

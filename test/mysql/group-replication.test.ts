@@ -59,6 +59,8 @@ describe('ReplicatedMySql with Group Replication', () => {
     expect(option(cnf, 'group_replication_single_primary_mode')).toBe('ON');
     expect(option(cnf, 'group_replication_communication_stack')).toBe('MYSQL');
     expect(option(cnf, 'group_replication_exit_state_action')).toBe('READ_ONLY');
+    // the agent rejoins an expelled member (discarding its unapplied queue), never MySQL on its own
+    expect(option(cnf, 'group_replication_autorejoin_tries')).toBe('0');
     expect(option(cnf, 'group_replication_consistency')).toBe('BEFORE_ON_PRIMARY_FAILOVER');
     expect(option(cnf, 'group_replication_member_expel_timeout')).toBe('0');
     expect(option(cnf, 'group_replication_unreachable_majority_timeout')).toBe('30');
@@ -125,6 +127,7 @@ describe('ReplicatedMySql with Group Replication', () => {
     [{ replicas: 3, config: { loose_group_replication_bootstrap_group: 'ON' } }, /config.loose_group_replication_bootstrap_group "ON" is invalid: is managed by ReplicatedMySql/],
     [{ replicas: 3, config: { 'skip-sql-require-primary-key': 'ON' } }, /config.skip-sql-require-primary-key "ON" is invalid: is managed/],
     [{ replicas: 3, config: { loose_super_read_only: 'OFF' } }, /config.loose_super_read_only "OFF" is invalid: is managed/],
+    [{ replicas: 3, config: { group_replication_autorejoin_tries: '3' } }, /config.group_replication_autorejoin_tries "3" is invalid: is managed/],
     [{ replicas: 3, config: { maximum_group_replication_member_weight: '0' } }, /config.maximum_group_replication_member_weight "0" is invalid: is managed/],
     [{ replicas: 3, config: { loose_sync_binlog: '0' } }, /config.loose_sync_binlog "0" is invalid: is sync_binlog under another name. Fix: write it as sync_binlog/],
     [{ replicas: 3, config: { skip_innodb_doublewrite: 'ON' } }, /config.skip_innodb_doublewrite "ON" is invalid: is innodb_doublewrite under another name/],

@@ -2012,6 +2012,8 @@ describe('probe.sh', () => {
     ['a group primary, ONLINE, PRIMARY, writable', 'group-primary online=3/3', 'ONLINE PRIMARY 0', ''],
     ['a group secondary, ONLINE, SECONDARY', 'group-secondary lag=0s online=3/3', 'ONLINE SECONDARY 1', ''],
     ['a pod still reported primary whose member is a secondary now', 'group-primary online=3/3', 'ONLINE SECONDARY 1', 'not ready: the agent reported group-primary, but the member is SECONDARY now\n'],
+    // elected since the agent's last look: still Ready (the agent moves the label at its next look)
+    ['a group secondary elected primary since the agent\'s report', 'group-secondary lag=0s online=3/3', 'ONLINE PRIMARY 0', ''],
     ['a group primary that is read-only', 'group-primary online=3/3', 'ONLINE PRIMARY 1', 'not ready: the primary is read-only (super_read_only=1)\n'],
     ['a member that left the group', 'group-secondary lag=0s online=3/3', 'ERROR SECONDARY 1', 'not ready: not ONLINE in the group (ERROR)\n'],
   ])('readiness of a Group Replication member: %s', (_what, report, server, out) => {

@@ -346,6 +346,8 @@ primary_confirmed() {
     peer_query "$(pod_host "$peer")" "SELECT MEMBER_HOST FROM performance_schema.replication_group_members WHERE MEMBER_ROLE = 'PRIMARY' AND MEMBER_STATE = 'ONLINE';" || continue
     seen=$PEER_OUT
     [ "$seen" = "$self" ] && agree=$((agree + 1))
+    # A majority is enough: a peer that is gone would only cost its connect timeout.
+    [ $((2 * agree)) -gt "$members" ] && return 0
   done
   [ $((2 * agree)) -gt "$members" ] && return 0
   REASON="its own view says it is the primary, but only $agree of the $members members confirm it (a stale view, or a new primary elected meanwhile)"

@@ -39,13 +39,15 @@ readiness() {
     primary) [ "$super_read_only" = 0 ] || not_ready "read-only (super_read_only=$super_read_only)" ;;
     replica) if [ "$io" != ON ] || [ "$applier" != ON ]; then not_ready "replication is not running (receiver $io, applier $applier)"; fi ;;
     group-primary | group-secondary)
-      # The server itself, now: ONLINE in the role the agent reported (a pod still labelled primary
-      # after its member became a secondary is not Ready, so the write Service drops it).
+      # The server itself, now: ONLINE, and a pod the agent reported primary still the primary (one
+      # labelled primary after its member became a secondary is not Ready, so the write Service drops
+      # it). A secondary elected primary since the agent's last look stays Ready: failing it would keep
+      # the new primary out of the write Service for a whole probe period after the agent relabels it.
       state=$(local_sql "$MYSQL_SOCKET" --connect-timeout=3 <<<"SELECT CONCAT_WS(' ', IFNULL((SELECT CONCAT(MEMBER_STATE, ' ', MEMBER_ROLE) FROM performance_schema.replication_group_members WHERE MEMBER_ID = @@server_uuid), 'OFFLINE -'), @@GLOBAL.super_read_only);") \
         || not_ready "mysqld does not answer on its socket"
       read -r member member_role super_read_only <<<"$state"
       [ "$member" = ONLINE ] || not_ready "not ONLINE in the group ($member)"
-      [ "group-${member_role,,}" = "$role" ] || not_ready "the agent reported $role, but the member is $member_role now"
+      if [ "$role" = group-primary ] && [ "$member_role" != PRIMARY ]; then not_ready "the agent reported $role, but the member is $member_role now"; fi
       if [ "$role" = group-primary ] && [ "$super_read_only" != 0 ]; then not_ready "the primary is read-only (super_read_only=$super_read_only)"; fi ;;
     *) not_ready "the agent's report names no role" ;;
   esac

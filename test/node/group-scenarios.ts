@@ -71,7 +71,7 @@ export async function groupFresh(m: GroupUnderTest, timeoutMs = 600000): Promise
 }
 
 /** SQL as the application user through the write Service, from the client pod. */
-function app(m: GroupUnderTest, statements: string) {
+export function app(m: GroupUnderTest, statements: string) {
   const host = `${nameOf(m)}-primary.${ns(m)}.svc.cluster.local`;
   const script = `IFS= read -r pw; exec mysql --defaults-file=<(printf '[client]\\nuser="%s"\\npassword="%s"\\n' "$0" "$pw") --host=${host} --ssl-mode=REQUIRED --connect-timeout=5 --batch --skip-column-names ${m.app.database}`;
   return exec(ns(m), 'node-test-mysql-client', ['bash', '-c', script, m.app.user], { input: `${m.app.password}\n${statements}\n` });
@@ -81,17 +81,17 @@ function app(m: GroupUnderTest, statements: string) {
  * A writer in the client pod: one connection per commit through the write Service (as a pool reconnecting after a
  * failover would), numbered rows; prints each acknowledged number with its time.
  */
-class Writer {
+export class Writer {
   private proc?: ChildProcess;
   private out = '';
 
   constructor(private readonly m: GroupUnderTest) {}
 
-  public start(from: number): void {
+  /** Commits rows numbered from `from` on, for at most `seconds` (the loop ends by itself, whatever happens to this process). */
+  public start(from: number, seconds = 300): void {
     const host = `${nameOf(this.m)}-primary.${ns(this.m)}.svc.cluster.local`;
     // (The client's root file system is read-only: the option file is a pipe, made for each commit.)
-    // It ends by itself after 5 minutes, whatever happens to this process.
-    const loop = `IFS= read -r pw; n=${from}; while [ $SECONDS -lt 300 ]; do `
+    const loop = `IFS= read -r pw; n=${from}; while [ $SECONDS -lt ${seconds} ]; do `
       // A commit that hangs (a frozen primary keeps the connection) is given up after 5 s: not acknowledged.
       + `if timeout 5 mysql --defaults-file=<(printf '[client]\\nuser="%s"\\npassword="%s"\\n' "$0" "$pw") --host=${host} --ssl-mode=REQUIRED --connect-timeout=2 ${this.m.app.database} -e "INSERT INTO writes VALUES ($n)" 2>/dev/null; `
       + 'then echo "$n $(date +%s.%N)"; fi; n=$((n+1)); done';
@@ -112,20 +112,20 @@ class Writer {
 }
 
 /** The acknowledged rows the member `ordinal` does not hold. */
-function lostRows(m: GroupUnderTest, acks: Array<{ n: number }>, ordinal: number): number[] {
+export function lostRows(m: GroupUnderTest, acks: Array<{ n: number }>, ordinal: number): number[] {
   const held = new Set(query(m, ordinal, `SELECT n FROM ${m.app.database}.writes;`).split('\n').map(Number));
   return acks.filter((a) => !held.has(a.n)).map((a) => a.n);
 }
 
 /** The longest gap between two consecutive acknowledged writes from `at` on (seconds since the epoch): the outage. */
-function gapAfter(acks: Array<{ t: number }>, at: number): number {
+export function gapAfter(acks: Array<{ t: number }>, at: number): number {
   let gap = 0;
   for (let i = 1; i < acks.length; i++) if (acks[i].t > at) gap = Math.max(gap, acks[i].t - acks[i - 1].t);
   return Math.round(gap * 10) / 10;
 }
 
 /** Waits until `ordinal` is back: Ready and labelled secondary. */
-async function backAsSecondary(m: GroupUnderTest, ordinal: number, timeoutMs: number): Promise<void> {
+export async function backAsSecondary(m: GroupUnderTest, ordinal: number, timeoutMs: number): Promise<void> {
   await readyPod(m.kube, ns(m), podName(m, ordinal), { timeoutMs });
   await eventually(`${podName(m, ordinal)} labelled secondary`, async () => ((await labelled(m, 'secondary')).includes(ordinal) ? true : undefined), timeoutMs, 1000);
 }
@@ -134,7 +134,7 @@ async function backAsSecondary(m: GroupUnderTest, ordinal: number, timeoutMs: nu
  * One failover under load: a writer commits through the write Service, `fault` strikes the primary, a new primary
  * takes the write Service, the writer commits 20 more rows. Returns the write gap and the acknowledged rows lost.
  */
-async function failoverOnce(m: GroupUnderTest, from: number, fault: (primary: number) => Promise<void>, timeoutMs: number) {
+export async function failoverOnce(m: GroupUnderTest, from: number, fault: (primary: number) => Promise<void>, timeoutMs: number) {
   const old = await waitPrimary(m);
   const writer = new Writer(m);
   writer.start(from);
@@ -223,7 +223,7 @@ export async function groupFullOutage(m: GroupUnderTest, timeoutMs = 600000): Pr
   return { behind: podName(m, behind), bootstrapped: podName(m, after[0]), primary: podName(m, next) };
 }
 
-function bootstrapsOf(m: MySqlUnderTest, ordinal: number): number {
+export function bootstrapsOf(m: MySqlUnderTest, ordinal: number): number {
   return (kubectl(['-n', ns(m), 'logs', podName(m, ordinal), '-c', 'agent']).stdout.match(/: bootstrap the group: /g) ?? []).length;
 }
 

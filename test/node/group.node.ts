@@ -5,10 +5,12 @@
  * SCENARIO line.
  */
 import { Chart, Size } from 'cdk8s';
+import { Cpu } from 'cdk8s-plus-28';
 import { MySqlCredentials, MySqlReplication, MySqlTls, ReplicatedMySql } from '../../src';
 import { clusterDnsNames, makeTls } from '../e2e/harness/secrets';
 import { synthesize } from '../cluster/fixtures';
 import { Kube, KubeObject } from '../cluster/kube';
+import { groupFullOutageMemberLost, groupPartition, groupScale } from './group-faults';
 import { groupFailoverUnderLoad, groupFresh, groupFullOutage, groupHungPrimary, groupRollingUpdate, GroupUnderTest, groupUnderTest } from './group-scenarios';
 import { deleteNamespace, images, nodeKube, note, restrictedNamespace } from './node-env';
 import { dumpLogs, generatedSecrets, mysqlUnderTest } from './mysql-scenarios';
@@ -16,15 +18,17 @@ import { dumpLogs, generatedSecrets, mysqlUnderTest } from './mysql-scenarios';
 let kube: Kube;
 
 /** The group, as the test's manifests synthesize it (`config`: a change that rolls every member). */
-function build(config?: { [option: string]: string }): KubeObject[] {
-  return synthesize(ns, (chart: Chart) => {
+function build(config?: { [option: string]: string }, replicas = 3, lostMembers?: number[], namespace = ns): KubeObject[] {
+  return synthesize(namespace, (chart: Chart) => {
     new ReplicatedMySql(chart, 'db', {
       image: images().mysql,
-      replicas: 3,
+      replicas,
       storage: { size: Size.gibibytes(1) },
+      // Five members on the node's 2 CPUs (gr-scale): a smaller request than the default 500m.
+      resources: { cpu: { request: Cpu.millis(250) }, memory: { request: Size.gibibytes(1), limit: Size.gibibytes(1) } },
       credentials: MySqlCredentials.fromSecretName('db-credentials'),
       database: { name: 'shop', user: 'shop' },
-      replication: MySqlReplication.groupReplication(),
+      replication: MySqlReplication.groupReplication({ lostMembers }),
       // Verified TLS: the group's connections and its recovery channel check the members' names against the CA.
       tls: MySqlTls.fromSecret('db-tls'),
       config,
@@ -32,21 +36,29 @@ function build(config?: { [option: string]: string }): KubeObject[] {
   });
 }
 let ns: string;
+/** The configuration change gr-rolling-update applies; the later scenarios keep it. */
+const ROLLED = { max_connections: '300' };
 let m: GroupUnderTest;
+
+/** Applies a new group to `namespace`, its Secrets generated and its certificates made for its members' names. */
+async function startGroup(namespace: string): Promise<GroupUnderTest> {
+  let objects: KubeObject[] = build(undefined, 3, undefined, namespace);
+  const secrets = generatedSecrets(objects);
+  const set0 = objects.find((o) => o.kind === 'StatefulSet')!;
+  const tls = secrets.find((s) => s.metadata.name === 'db-tls')!;
+  const material = makeTls({ dnsNames: clusterDnsNames(set0, objects, namespace) });
+  tls.stringData = { 'ca.crt': material['ca.crt'], 'tls.crt': material['tls.crt'], 'tls.key': material['tls.key'] };
+  objects = [...secrets, ...objects];
+  const set = objects.find((o) => o.kind === 'StatefulSet')!;
+  const group = groupUnderTest(mysqlUnderTest(kube, set, objects, secrets), secrets);
+  await kube.applyAll(objects);
+  return group;
+}
 
 beforeAll(async () => {
   kube = nodeKube();
   ns = await restrictedNamespace(kube, 'group');
-  let objects: KubeObject[] = build();
-  const secrets = generatedSecrets(objects);
-  const set0 = objects.find((o) => o.kind === 'StatefulSet')!;
-  const tls = secrets.find((s) => s.metadata.name === 'db-tls')!;
-  const material = makeTls({ dnsNames: clusterDnsNames(set0, objects, ns) });
-  tls.stringData = { 'ca.crt': material['ca.crt'], 'tls.crt': material['tls.crt'], 'tls.key': material['tls.key'] };
-  objects = [...secrets, ...objects];
-  const set = objects.find((o) => o.kind === 'StatefulSet')!;
-  m = groupUnderTest(mysqlUnderTest(kube, set, objects, secrets), secrets);
-  await kube.applyAll(objects);
+  m = await startGroup(ns);
 });
 afterAll(async () => {
   if (ns) await deleteNamespace(kube, ns);
@@ -69,7 +81,21 @@ async function scenario(id: string, body: () => Promise<Record<string, string | 
 }
 
 test('gr-fresh: every member starts at once, exactly one bootstraps the group, the Services follow the role labels', async () => {
-  await scenario('gr-fresh', () => groupFresh(m), true);
+  // GR_FRESH_RUNS=10 repeats the start race in new namespaces (each about a minute); the suite's own run starts one.
+  const runs = Number(process.env.GR_FRESH_RUNS ?? '1');
+  await scenario('gr-fresh', async () => {
+    const details = await groupFresh(m);
+    const primaries = [details.primary];
+    for (let run = 1; run < runs; run++) {
+      const again = await restrictedNamespace(kube, 'group-fresh');
+      try {
+        primaries.push((await groupFresh(await startGroup(again))).primary);
+      } finally {
+        await deleteNamespace(kube, again);
+      }
+    }
+    return { ...details, runs, primaries: primaries.join(',') };
+  }, true);
 });
 
 test('gr-failover-under-load: kill -9 of the primary\'s mysqld, 5 times: no acknowledged write lost; a new primary takes the write Service', async () => {
@@ -82,10 +108,28 @@ test('gr-hung-primary: the primary\'s mysqld stopped (SIGSTOP): a new primary; t
 
 test('gr-rolling-update: a configuration change rolls every member: the primary moves at most once (twice if it is the highest ordinal), no write lost', async () => {
   await scenario('gr-rolling-update', () => groupRollingUpdate(m, async () => {
-    await kube.applyAll(build({ max_connections: '300' }).filter((o) => o.kind === 'StatefulSet' || o.metadata.name === 'db-config'));
+    await kube.applyAll(build(ROLLED).filter((o) => o.kind === 'StatefulSet' || o.metadata.name === 'db-config'));
   }));
 });
 
 test('gr-full-outage: every pod deleted while one member is behind: exactly one member starts the group, not that one; no row lost', async () => {
   await scenario('gr-full-outage', () => groupFullOutage(m));
+});
+
+test('gr-partition: the primary cut off from the others: a new primary; the cut-off member leaves both Services, takes nothing the group lacks, and rejoins', async () => {
+  await scenario('gr-partition', () => groupPartition(m));
+});
+
+test('gr-scale: 3 -> 5 -> 3 members under writes: the new members clone and join, the scaled-in ones leave cleanly and keep their claims', async () => {
+  await scenario('gr-scale', () => groupScale(m, async (replicas) => {
+    // (The Role names the members' pods it lets the agents label: it grows and shrinks with them.)
+    const changed = ['StatefulSet', 'PodDisruptionBudget', 'Role'];
+    await kube.applyAll(build(ROLLED, replicas).filter((o) => changed.includes(o.kind) || o.metadata.name === 'db-config'));
+  }));
+});
+
+test('gr-full-outage-member-lost: every pod deleted, one member\'s volume too: the others wait; declared lost, the most advanced starts the group', async () => {
+  await scenario('gr-full-outage-member-lost', () => groupFullOutageMemberLost(m, async (lost) => {
+    await kube.applyAll(build(ROLLED, 3, lost.length ? lost : undefined).filter((o) => o.kind === 'StatefulSet'));
+  }));
 });

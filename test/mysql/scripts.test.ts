@@ -1955,6 +1955,17 @@ describe('agent.sh: a Group Replication member', () => {
     expect(look.state).toBe(state('not-ready its own view says it is the primary, but only 1 of the 3 members confirm it (a stale view, or a new primary elected meanwhile)'));
   });
 
+  test('a role label the API server does not take: not Ready (a pod still labelled primary must not be routed to as a secondary)', async () => {
+    const s = member((sb) => {
+      sb.sql('local', SELF_VIEW, { out: 'ONLINE\tPRIMARY\t3\t3\t0\n' });
+      for (const o of [0, 2]) sb.sql(host(o), exact(WHO_IS_PRIMARY), { out: `${host(1)}\n` });
+    });
+    s.revoke('PATCH', podPath(1));
+    const look = await s.agent().look();
+    expect(look.state).toBe(state('not-ready its role label could not be written (see the log): the Services cannot be trusted to route to it'));
+    expect(look.stderr).toContain('the API server refused');
+  });
+
   test('ONLINE as the primary with the majority: labelled primary, Ready; cut off from the majority: the label goes, not Ready', async () => {
     const s = member((sb) => {
       sb.sql('local', SELF_VIEW, { out: 'ONLINE\tPRIMARY\t3\t3\t0\n', times: 1 });

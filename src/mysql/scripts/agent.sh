@@ -311,7 +311,7 @@ as_replica() {
 # --- a Group Replication member (group.sh) ------------------------------------------------------
 
 # label_role primary|secondary|none: this pod's role label, written when it changes (and every
-# LABEL_REFRESH seconds, in case someone edited it); `none` removes it.
+# LABEL_REFRESH seconds, in case someone edited it); `none` removes it. Fails when the write failed.
 label_role() {
   [ "$1" != "$labeled" ] || [ $((SECONDS - labeled_at)) -ge "$LABEL_REFRESH" ] || return 0
   local value=null
@@ -322,8 +322,14 @@ label_role() {
   else
     [ "$API_STATUS" = 0 ] || api_explain
     labeled=''
+    return 1
   fi
 }
+
+# A member is Ready only while its label says what it is: a label the API server did not take
+# (a pod still labelled primary after its member became a secondary) must not be routed to.
+LABEL_FAILED="its role label could not be written (see the log): the Services cannot be trusted to route to it"
+
 
 # Not in a group: join one, start one with proof, or wait (group_decide).
 group_enter() {
@@ -375,7 +381,7 @@ group_online() {
       (apply_accounts "$MYSQL_SOCKET") || { report not-ready "could not create the accounts the manifest asks for (log above)"; return; }
       opened=1
     fi
-    label_role primary
+    label_role primary || { report not-ready "$LABEL_FAILED"; return; }
     report ready group-primary "online=$online/$members"
     return
   fi
@@ -391,7 +397,7 @@ group_online() {
     report not-ready "applying the group's transactions: behind the primary $primary_host by ${LAG}s (at most ${MAX_REPLICA_LAG_SECONDS}s)"
     return
   fi
-  label_role secondary
+  label_role secondary || { report not-ready "$LABEL_FAILED"; return; }
   report ready group-secondary "lag=${LAG}s online=$online/$members"
 }
 

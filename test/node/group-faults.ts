@@ -37,6 +37,11 @@ async function cut(m: MySqlUnderTest, ordinal: number, peers: string[], op: '-I'
   }
 }
 
+/** How many times the agent of `ordinal` has joined a group since its container started. */
+function agentJoins(m: MySqlUnderTest, ordinal: number): number {
+  return (kubectl(['-n', ns(m), 'logs', podName(m, ordinal), '-c', 'agent']).stdout.match(/: join the group: /g) ?? []).length;
+}
+
 /** The member's own state in its own view of the group. */
 function selfState(m: MySqlUnderTest, ordinal: number): string {
   return query(m, ordinal, 'SELECT IFNULL((SELECT MEMBER_STATE FROM performance_schema.replication_group_members WHERE MEMBER_ID = @@server_uuid), \'OFFLINE\');');
@@ -78,9 +83,12 @@ export async function groupPartition(m: GroupUnderTest, timeoutMs = 600000): Pro
     const minority = executed(m, r.old);
     expect(query(m, r.primary, `SELECT GTID_SUBSET('${minority}', @@GLOBAL.gtid_executed);`)).toBe('1');
     expect(await outOfServices(m, r.old)).toBe(true);
+    const joins = agentJoins(m, r.old);
     await healed!();
     healed = undefined;
     await backAsSecondary(m, r.old, timeoutMs);
+    // Its agent rejoined it (MySQL's own rejoin is off: autorejoin_tries = 0).
+    expect(agentJoins(m, r.old)).toBeGreaterThan(joins);
     expect(lostRows(m, r.acks, r.old)).toEqual([]);
     return { cut: podName(m, r.old), primary: podName(m, r.primary), rto_s: r.gap, left_group_after_s: leftAfter, lost: 0 };
   } finally {
@@ -91,9 +99,9 @@ export async function groupPartition(m: GroupUnderTest, timeoutMs = 600000): Pro
 /**
  * gr-full-outage-member-lost: rows are written, then a secondary's volume is deleted with every pod. The record says
  * that member held data, and its new pod cannot answer (it waits to clone an ONLINE member): the others wait and say
- * so, and nothing starts a group. Declaring it lost (`declare`, replication.lostMembers) lets the most advanced
- * member start the group; the lost member clones and joins; no row or GTID is lost. `declare([])` takes the
- * declaration back.
+ * so, and nothing starts a group. Declaring it lost (`declare`, replication.lostMembers) lets one of the others
+ * (the most advanced; here both hold the same transactions, so the lower ordinal) start the group; the lost member
+ * clones and joins; no row or GTID is lost. `declare([])` takes the declaration back.
  */
 export async function groupFullOutageMemberLost(m: GroupUnderTest, declare: (lost: number[]) => Promise<void>, timeoutMs = 600000): Promise<Details> {
   const primary = await waitPrimary(m);
@@ -110,8 +118,10 @@ export async function groupFullOutageMemberLost(m: GroupUnderTest, declare: (los
   })
     ? true
     : undefined), timeoutMs, 2000);
-  // They keep waiting: nothing starts a group while the lost member's transactions are unaccounted for.
-  await sleep(15000);
+  // They keep waiting: nothing starts a group while the lost member's transactions are unaccounted for. (Longer than
+  // the asynchronous mode's give-up on a peer, PEER_ATTEMPTS x PEER_RETRY_INTERVAL = 30 s: a group rule that
+  // borrowed it would start a group within this window.)
+  await sleep(45000);
   expect(bootstraps(m)).toBe(0);
   expect(await labelled(m, 'primary')).toEqual([]);
   const waited = Math.round((Date.now() - t0) / 1000);

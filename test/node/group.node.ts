@@ -128,7 +128,7 @@ test('gr-scale: 3 -> 5 -> 3 members under writes: the new members clone and join
   }));
 });
 
-test('gr-full-outage-member-lost: every pod deleted, one member\'s volume too: the others wait; declared lost, the most advanced starts the group', async () => {
+test('gr-full-outage-member-lost: every pod deleted, one member\'s volume too: the others wait; declared lost, one of the others starts the group', async () => {
   await scenario('gr-full-outage-member-lost', () => groupFullOutageMemberLost(m, async (lost) => {
     await kube.applyAll(build(ROLLED, 3, lost.length ? lost : undefined).filter((o) => o.kind === 'StatefulSet'));
   }));

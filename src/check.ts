@@ -114,10 +114,10 @@ export function checkShape(v: Validator, path: string, value: unknown, shape: Sh
       if (typeof value !== 'function') fail('a function', 'pass a function');
       return;
     case 'Size':
-      if (!(value instanceof Size) && !isDuck(value, 'toKibibytes')) fail('a cdk8s Size', typeof value === 'string' ? `use Size.${sizeFix(value)}` : 'use Size.gibibytes(1)');
+      if (!(value instanceof Size) && !isDuck(value, 'toKibibytes')) fail('a cdk8s Size', sizeFix(value));
       return;
     case 'Duration':
-      if (!(value instanceof Duration) && !isDuck(value, 'toMilliseconds')) fail('a cdk8s Duration', 'use Duration.seconds(30)');
+      if (!(value instanceof Duration) && !isDuck(value, 'toMilliseconds')) fail('a cdk8s Duration', durationFix(value));
       return;
     case 'Cpu':
       if (value === null || typeof value !== 'object' || typeof (value as { amount?: unknown }).amount !== 'string') {
@@ -202,10 +202,26 @@ function kindOf(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-function sizeFix(text: string): string {
-  const m = /^(\d+)\s*(Ki|Mi|Gi|Ti)$/.exec(text.trim());
-  const unit: { [u: string]: string } = { Ki: 'kibibytes', Mi: 'mebibytes', Gi: 'gibibytes', Ti: 'tebibytes' };
-  return m ? `${unit[m[2]]}(${m[1]})` : 'gibibytes(1)';
+/** The Size the value most likely meant ("10Gi", "10G", 10), as the fix to write. */
+function sizeFix(value: unknown): string {
+  if (typeof value === 'number' && Number.isInteger(value) && value > 0) {
+    return `use Size.gibibytes(${value}) if you meant ${value} GiB (a number carries no unit), or Size.mebibytes(${value}) for MiB`;
+  }
+  const m = typeof value === 'string' ? /^(\d+)\s*(Ki|Mi|Gi|Ti|k|K|M|G|T)(B?)$/.exec(value.trim()) : null;
+  if (!m) return 'use Size.gibibytes(1), or Size.mebibytes/tebibytes';
+  const binary: { [u: string]: string } = { K: 'kibibytes', M: 'mebibytes', G: 'gibibytes', T: 'tebibytes' };
+  const unit = binary[m[2][0].toUpperCase()];
+  if (m[2].endsWith('i')) return `use Size.${unit}(${m[1]})`;
+  return `use Size.${unit}(${m[1]}) ("${m.input}" is ${m[1]} × 10^${3 * ' KMGT'.indexOf(m[2][0].toUpperCase())} bytes; a Size counts in `
+    + `powers of 2, ${m[1]} ${m[2][0].toUpperCase()}i, a few percent more)`;
+}
+
+/** The Duration the value most likely meant ("60s", "5m", 60), as the fix to write. */
+function durationFix(value: unknown): string {
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return `use Duration.seconds(${value}) if you meant seconds (a number carries no unit)`;
+  const m = typeof value === 'string' ? /^(\d+)\s*(ms|s|m|h)$/.exec(value.trim()) : null;
+  const unit: { [u: string]: string } = { ms: 'millis', s: 'seconds', m: 'minutes', h: 'hours' };
+  return m ? `use Duration.${unit[m[2]]}(${m[1]})` : 'use Duration.seconds(30), or Duration.minutes/millis';
 }
 
 /** The closest candidate by edit distance (case-insensitive), when it is close enough to be a typo. */

@@ -32,7 +32,7 @@ describe('a factory refuses an unknown or mistyped option when it is called, nam
     ['HealthProbe.tcpSocket, a Kubernetes field name', () => HealthProbe.tcpSocket(js({ periodSeconds: 5 })),
       'HealthProbe.tcpSocket(): periodSeconds 5 is invalid: is not a prop of TcpSocketHealthProbeOptions (known: initialDelay, period, timeout, failureThreshold, successThreshold, port). Fix: remove it'],
     ['HealthProbe.httpGet, an inherited option of the wrong type', () => HealthProbe.httpGet('/healthz', js({ timeout: 5 })),
-      'HealthProbe.httpGet(): timeout 5 is invalid: must be a cdk8s Duration (received a number). Fix: use Duration.seconds(30)'],
+      'HealthProbe.httpGet(): timeout 5 is invalid: must be a cdk8s Duration (received a number). Fix: use Duration.seconds(5) if you meant seconds (a number carries no unit)'],
     ['HealthProbe.httpGet, an enum as lower case', () => HealthProbe.httpGet('/healthz', js({ scheme: 'https' })),
       'HealthProbe.httpGet(): scheme "https" is invalid: is not a HttpScheme (one of "HTTP", "HTTPS"). Fix: use HttpScheme.HTTPS ("HTTPS")'],
     ['HealthProbe.exec, a typo', () => HealthProbe.exec(['true'], js({ failureTreshold: 3 })),

@@ -38,7 +38,7 @@ export function renderConfig(
   const configVolume = cfg.volumeName ?? 'config';
   claimVolume(b, 'config.volumeName', configVolume);
   b.podVolumes.push({ name: configVolume, configMap: { name: configMapName } });
-  if (cfg.mountPath !== undefined) b.mainMounts.push({ volume: configVolume, mountPath: cfg.mountPath, readOnly: true });
+  if (cfg.mountPath !== undefined) b.mainMounts.push({ m: { volume: configVolume, mountPath: cfg.mountPath, readOnly: true }, prop: 'config' });
   return { checksum: sha256Hex(hashed), configMap: { name: configMapName, data } };
 }
 

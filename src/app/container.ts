@@ -113,7 +113,8 @@ export class AppContainer {
     this.env_ = Object.keys(env).map((key) => ({ name: key, value: env[key], prop: envProp }));
     // Copies, element by element: changing the given objects later must not bypass their checks.
     this.ports_ = (options.ports ?? []).map((p) => ({ ...p }));
-    this.mounts_ = (options.mounts ?? []).map((m) => ({ m: { ...m } }));
+    const mountsProp = origin.prop === '' ? 'mounts' : `${origin.prop}.mounts`;
+    this.mounts_ = (options.mounts ?? []).map((m, i) => ({ m: { ...m }, prop: `${mountsProp}[${i}]` }));
   }
 
   /** The ports it listens on. */

@@ -1,5 +1,5 @@
 /** What the parts of a pod share while it is rendered (see pod-template.ts). */
-import { VolumeMountOptions } from '../container';
+import { MountEntry } from '../container';
 import { Validator } from '../errors';
 import { k8s } from '../kube';
 import { checkDns1123Label } from '../names';
@@ -13,7 +13,8 @@ export interface PodBuild {
   readonly state: AppState;
   readonly v: Validator;
   readonly volumeNames: Set<string>;
-  readonly mainMounts: VolumeMountOptions[];
+  /** The main container's mounts of the pod's own volumes, each with the prop that declared it (for errors). */
+  readonly mainMounts: MountEntry[];
   readonly podVolumes: k8s.Volume[];
   readonly readOnlyRoot: boolean;
 }

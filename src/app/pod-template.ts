@@ -100,7 +100,7 @@ function renderContainers(b: PodBuild, emptyDirBytes: number, claimNames: Set<st
     workingDir: props.workingDir,
     env: state.main._renderEnv(),
     ports: containerPorts,
-    volumeMounts: renderMounts(v, 'mounts', [...b.mainMounts.map((m) => ({ m })), ...state.main._mountEntries], b.volumeNames),
+    volumeMounts: renderMounts(v, 'mounts', [...b.mainMounts, ...state.main._mountEntries], b.volumeNames),
     resources: renderResources(v, 'resources', props.resources, { ...MAIN_RESOURCES, ephemeralStorage: mainEphemeralStorage(emptyDirBytes) }),
     startupProbe: props.startupProbe?._render(v, 'startupProbe', firstPort, false),
     ...probes,

@@ -59,7 +59,7 @@ export function renderClaims(b: PodBuild) {
     checkClaim(v, state, p, vol);
     zonalStorage = zonalStorage || (vol.storageClass !== undefined && isZonal(vol.storageClass));
     claimNames.add(vol.name);
-    b.mainMounts.push({ volume: vol.name, mountPath: vol.mountPath, subPath: vol.subPath, readOnly: vol.readOnly });
+    b.mainMounts.push({ m: { volume: vol.name, mountPath: vol.mountPath, subPath: vol.subPath, readOnly: vol.readOnly }, prop: p });
     claims.push({
       metadata: {
         name: vol.name,
@@ -88,7 +88,7 @@ export function checkEmptyDir(v: Validator, p: string, dir: EmptyDirOptions): vo
 export function renderEmptyDirs(b: PodBuild): number {
   const { state, v } = b;
   const emptyDirs = [...state.emptyDirs];
-  const mountsTmp = [...b.mainMounts, ...state.main.mounts].some((m) => m.mountPath === '/tmp' || m.mountPath === '/tmp/')
+  const mountsTmp = [...b.mainMounts.map((e) => e.m), ...state.main.mounts].some((m) => m.mountPath === '/tmp' || m.mountPath === '/tmp/')
     || emptyDirs.some((e) => e.o.mountPath === '/tmp' || e.o.mountPath === '/tmp/');
   if (b.readOnlyRoot && !mountsTmp) {
     // Most programs need a writable /tmp; with a read-only root it has to be a volume.
@@ -102,7 +102,7 @@ export function renderEmptyDirs(b: PodBuild): number {
     claimVolume(b, `${p}.name`, dir?.name);
     checkEmptyDir(v, p, dir);
     if (dir.sizeLimit !== undefined && !dir.inMemory) emptyDirBytes += sizeBytes(dir.sizeLimit);
-    if (dir.mountPath !== undefined) b.mainMounts.push({ volume: dir.name, mountPath: dir.mountPath });
+    if (dir.mountPath !== undefined) b.mainMounts.push({ m: { volume: dir.name, mountPath: dir.mountPath }, prop: p });
     b.podVolumes.push({
       name: dir.name,
       emptyDir: {

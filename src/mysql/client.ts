@@ -123,3 +123,35 @@ function apiObjectTarget(v: Validator, prop: string, obj: { [key: string]: any }
     },
   };
 }
+
+/** What one connectClient call wired into a client: the database, the env names' prefix and container, the label. */
+export interface ClientWiring {
+  readonly database: string;
+  readonly prefix: string;
+  readonly container: string;
+  /** The value of CLIENT_LABEL it set, when the database's NetworkPolicy selects clients by it. */
+  readonly label?: string;
+}
+
+/** The wiring of every client so far, by the object passed: a second database must never overwrite the first's. */
+const WIRED = new WeakMap<object, ClientWiring[]>();
+
+/**
+ * Records `wiring` for `client`, or fails (changing nothing) when it would overwrite what an earlier call wired:
+ * the same database again, the same env names in the same container, or a second value of the client label.
+ */
+export function claimClient(v: Validator, prop: string, target: ClientTarget, client: object, wiring: ClientWiring, labelKey: string): void {
+  const before = WIRED.get(client) ?? [];
+  for (const w of before) {
+    if (w.database === wiring.database) v.fail(prop, target.describe, `is already a client of ReplicatedMySql '${w.database}'`, 'call connectClient once per client and database');
+    if (w.prefix === wiring.prefix && w.container === wiring.container) {
+      v.fail(prop, target.describe, `already has the ${w.prefix}* variables of ReplicatedMySql '${w.database}': the second database's would replace them`,
+        `pass { envPrefix: '${wiring.database.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_' } (any prefix the first call does not use)`);
+    }
+    if (w.label !== undefined && wiring.label !== undefined) {
+      v.fail(prop, target.describe, `is already labelled ${labelKey}=${w.label}: a pod has one value per label key, so labelling it a client of '${wiring.database}' would shut it out of the NetworkPolicy of '${w.database}'`,
+        `give ReplicatedMySql '${wiring.database}' networkPolicy.clientPodLabels of its own, a label the client's pods carry (e.g. { 'app.kubernetes.io/name': 'shop' }): connectClient then leaves ${labelKey} alone`);
+    }
+  }
+  WIRED.set(client, [...before, wiring]);
+}

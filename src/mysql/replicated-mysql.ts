@@ -8,7 +8,7 @@ import { futurePath, StatefulValidationError, Validator } from '../errors';
 import type { KubeCertificate } from '../imports/cert-manager';
 import type { KubeServiceMonitor as ServiceMonitorL1 } from '../imports/monitoring';
 import { k8s } from '../kube';
-import { clientTarget } from './client';
+import { claimClient, clientTarget } from './client';
 import { addMetrics, MySqlMetricsObjects } from './metrics';
 import { addCertificate, addMemberAccess, addPlaintextSecret, ObjectsContext } from './objects';
 import { CLIENT_LABEL, KIND, LOST_MEMBERS_ANNOTATION, planMySql, PORT, PRIMARY_ANNOTATION } from './plan';
@@ -268,6 +268,9 @@ export class ReplicatedMySql extends Construct {
     }
     const problem = checkDns1123Label(target.namespace);
     if (problem) v.fail(prop, target.describe, `is in namespace "${target.namespace}", which ${problem}`, 'give the client\'s chart a valid namespace name');
+    // The database's NetworkPolicy selects clients by CLIENT_LABEL unless the props name labels of their own.
+    const label = this.networkPolicy && this.clientPodLabels?.[CLIENT_LABEL] === this.name ? this.name : undefined;
+    claimClient(v, prop, target, client as object, { database: this.name, prefix, container: options.container ?? '', label }, CLIENT_LABEL);
     // The NetworkPolicy first: it is the one step that can still refuse, and a refused call changes nothing.
     if (elsewhere && !this.clientNamespaces.has(target.namespace)) {
       const namespaceLabels = { 'kubernetes.io/metadata.name': target.namespace };
@@ -280,6 +283,6 @@ export class ReplicatedMySql extends Construct {
     target.setEnv(`${prefix}DATABASE`, { value: this.databaseName });
     target.setEnv(`${prefix}USER`, { value: this.username });
     target.setEnv(`${prefix}PASSWORD`, { secret: { name: options.clientSecretName ?? this.secretName, key: this.userPasswordKey } });
-    target.addPodLabel(CLIENT_LABEL, this.name);
+    if (label !== undefined) target.addPodLabel(CLIENT_LABEL, label);
   }
 }

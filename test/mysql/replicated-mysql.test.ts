@@ -554,6 +554,51 @@ describe('connectClient wires a cdk8s-plus-28 Deployment', () => {
   });
 });
 
+describe('connectClient: one client, several databases', () => {
+  function two(usersProps: ReplicatedMySqlProps = {}) {
+    const chart = newChart('mysql');
+    const orders = new ReplicatedMySql(chart, 'orders', { database: { name: 'orders', user: 'api' } });
+    const users = new ReplicatedMySql(chart, 'users', { database: { name: 'users', user: 'api' }, ...usersProps });
+    const deployment = new kplus.Deployment(chart, 'api', { metadata: { name: 'api' }, containers: [{ image: 'shop/api:1.0.0', portNumber: 8080 }] });
+    return { chart, orders, users, deployment };
+  }
+
+  test('a second database with the default client label is refused, naming the first and the fix; nothing changes', () => {
+    const { chart, orders, users, deployment } = two();
+    orders.connectClient(deployment);
+    expect(() => users.connectClient(deployment, { envPrefix: 'USERS_' })).toThrow(
+      /ReplicatedMySql 'test\/users': connectClient\(client\) .* is invalid: is already labelled cdk8s-stateful.io\/mysql-client=orders: a pod has one value per label key, so labelling it a client of 'users' would shut it out of the NetworkPolicy of 'orders'\. Fix: give ReplicatedMySql 'users' networkPolicy.clientPodLabels of its own/);
+    const d = find(Testing.synth(chart) as Manifest[], 'Deployment', 'api');
+    expect(d.spec.template.metadata.labels['cdk8s-stateful.io/mysql-client']).toBe('orders');
+    expect(Object.keys(envOf(d.spec.template.spec.containers[0]))).toEqual(['MYSQL_HOST', 'MYSQL_READ_HOST', 'MYSQL_PORT', 'MYSQL_DATABASE', 'MYSQL_USER', 'MYSQL_PASSWORD']);
+  });
+
+  test('the same env names twice are refused with a prefix to use; the same database twice too', () => {
+    const { orders, users, deployment } = two({ networkPolicy: { clientPodLabels: { 'app.kubernetes.io/name': 'api' } } });
+    orders.connectClient(deployment);
+    expect(() => users.connectClient(deployment)).toThrow(/already has the MYSQL_\* variables of ReplicatedMySql 'orders': the second database's would replace them\. Fix: pass \{ envPrefix: 'USERS_' \}/);
+    expect(() => orders.connectClient(deployment, { envPrefix: 'AGAIN_' })).toThrow(/is already a client of ReplicatedMySql 'orders'/);
+  });
+
+  test('with its own client labels and prefix, the second database is wired beside the first: both policies admit the client', () => {
+    const { chart, orders, users, deployment } = two({ networkPolicy: { clientPodLabels: { 'app.kubernetes.io/name': 'api' } } });
+    orders.connectClient(deployment);
+    users.connectClient(deployment, { envPrefix: 'USERS_' });
+    deployment.podMetadata.addLabel('app.kubernetes.io/name', 'api');
+    const objects = Testing.synth(chart) as Manifest[];
+    const d = find(objects, 'Deployment', 'api');
+    const env = envOf(d.spec.template.spec.containers[0]);
+    expect(env.MYSQL_DATABASE).toBe('orders');
+    expect(env.USERS_DATABASE).toBe('users');
+    expect(env.USERS_HOST).toBe(users.primaryHost);
+    const labels = d.spec.template.metadata.labels;
+    for (const name of ['orders', 'users']) {
+      const selected = find(objects, 'NetworkPolicy', name).spec.ingress[0].from[1].podSelector.matchLabels;
+      expect(Object.entries(selected).every(([k, val]) => labels[k] === val)).toBe(true);
+    }
+  });
+});
+
 describe('ReplicatedMySql versions', () => {
   test.each([
     [{}, 'mysql:8.4.10', MySqlVersion.V8_4],

@@ -202,18 +202,24 @@ function kindOf(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-/** The Size the value most likely meant ("10Gi", "10G", 10), as the fix to write. */
+/** The Size the value most likely meant ("10Gi", "10G", 10, 10737418240), as the fix to write. */
 function sizeFix(value: unknown): string {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 2 ** 20) {
+    const gi = value / 2 ** 30;
+    return `use Size.${Number.isInteger(gi) ? `gibibytes(${gi})` : `mebibytes(${Math.ceil(value / 2 ** 20)})`} (a bare number is bytes to Kubernetes)`;
+  }
   if (typeof value === 'number' && Number.isInteger(value) && value > 0) {
     return `use Size.gibibytes(${value}) if you meant ${value} GiB (a number carries no unit), or Size.mebibytes(${value}) for MiB`;
   }
   const m = typeof value === 'string' ? /^(\d+)\s*(Ki|Mi|Gi|Ti|k|K|M|G|T)(B?)$/.exec(value.trim()) : null;
   if (!m) return 'use Size.gibibytes(1), or Size.mebibytes/tebibytes';
-  const binary: { [u: string]: string } = { K: 'kibibytes', M: 'mebibytes', G: 'gibibytes', T: 'tebibytes' };
-  const unit = binary[m[2][0].toUpperCase()];
-  if (m[2].endsWith('i')) return `use Size.${unit}(${m[1]})`;
-  return `use Size.${unit}(${m[1]}) ("${m.input}" is ${m[1]} × 10^${3 * ' KMGT'.indexOf(m[2][0].toUpperCase())} bytes; a Size counts in `
-    + `powers of 2, ${m[1]} ${m[2][0].toUpperCase()}i, a few percent more)`;
+  const amount = Number(m[1]);
+  const power = ' KMGT'.indexOf(m[2][0].toUpperCase());
+  const unit = ['', 'kibibytes', 'mebibytes', 'gibibytes', 'tebibytes'][power];
+  if (m[2].endsWith('i')) return `use Size.${unit}(${amount})`;
+  const more = Math.round((1.024 ** power - 1) * 100);
+  return `use Size.${unit}(${amount}) ("${m.input}" is ${amount} × 10^${3 * power} bytes; a Size counts in powers of 2: `
+    + `${amount} ${m[2][0].toUpperCase()}i is ${more}% more)`;
 }
 
 /** The Duration the value most likely meant ("60s", "5m", 60), as the fix to write. */

@@ -37,8 +37,9 @@ const INVALID: Array<[string, Partial<StatefulAppProps> & { id?: string }, RegEx
   ['zero size', { volumes: vol({ size: Size.gibibytes(0) }) }, /volumes\[0\]\.size "0" is invalid: must be greater than zero/],
   ['size not a Size', { volumes: vol({ size: '10Gi' }) }, /volumes\[0\]\.size "10Gi" is invalid: must be a cdk8s Size \(received a string\)\. Fix: use Size\.gibibytes\(10\)/],
   // the fix names the amount and unit written; decimal units are explained, a bare number gets its unit asked
-  ['size "10G"', { volumes: vol({ size: '10G' }) }, /volumes\[0\]\.size "10G" is invalid: must be a cdk8s Size \(received a string\)\. Fix: use Size\.gibibytes\(10\) \("10G" is 10 × 10\^9 bytes; a Size counts in powers of 2, 10 Gi, a few percent more\)/],
-  ['size "512MB"', { volumes: vol({ size: '512MB' }) }, /Fix: use Size\.mebibytes\(512\) \("512MB" is 512 × 10\^6 bytes/],
+  ['size "10G"', { volumes: vol({ size: '10G' }) }, /volumes\[0\]\.size "10G" is invalid: must be a cdk8s Size \(received a string\)\. Fix: use Size\.gibibytes\(10\) \("10G" is 10 × 10\^9 bytes; a Size counts in powers of 2: 10 Gi is 7% more\)/],
+  ['size "512MB"', { volumes: vol({ size: '512MB' }) }, /Fix: use Size\.mebibytes\(512\) \("512MB" is 512 × 10\^6 bytes; a Size counts in powers of 2: 512 Mi is 5% more\)/],
+  ['size in bytes', { volumes: vol({ size: 10737418240 }) }, /volumes\[0\]\.size 10737418240 is invalid: .*Fix: use Size\.gibibytes\(10\) \(a bare number is bytes to Kubernetes\)/],
   ['size 10', { volumes: vol({ size: 10 }) }, /volumes\[0\]\.size 10 is invalid: must be a cdk8s Size \(received a number\)\. Fix: use Size\.gibibytes\(10\) if you meant 10 GiB \(a number carries no unit\), or Size\.mebibytes\(10\) for MiB/],
   ['size "big"', { volumes: vol({ size: 'big' }) }, /volumes\[0\]\.size "big" is invalid: must be a cdk8s Size \(received a string\)\. Fix: use Size\.gibibytes\(1\), or Size\.mebibytes\/tebibytes/],
   ['grace period 60', { terminationGracePeriod: 60 as unknown as Duration }, /terminationGracePeriod 60 is invalid: must be a cdk8s Duration \(received a number\)\. Fix: use Duration\.seconds\(60\) if you meant seconds/],

@@ -21,6 +21,8 @@ export interface ClientTarget {
   readonly namespace?: string;
   /** What errors call it. */
   readonly describe: string;
+  /** The container the env goes to, by name (or index where it has none). */
+  readonly container: string;
   setEnv(name: string, value: ClientEnv): void;
   addPodLabel(key: string, value: string): void;
 }
@@ -58,6 +60,7 @@ function statefulAppTarget(v: Validator, prop: string, app: StatefulApp, contain
   return {
     namespace: app.namespace,
     describe: app.node.path,
+    container: containerName ?? app.containerName,
     setEnv: (name, value) => app.addEnv(name, 'value' in value ? EnvSource.fromValue(value.value) : EnvSource.fromSecretKey(value.secret.name, value.secret.key),
       { container: containerName }),
     addPodLabel: (key, value) => app.addPodLabel(key, value),
@@ -80,6 +83,7 @@ function plusTarget(v: Validator, prop: string, workload: { [key: string]: any }
   return {
     namespace: namespaceOf(workload as IConstruct, workload.metadata?.namespace),
     describe: path,
+    container: container.name ?? `#${containers.indexOf(container)}`,
     setEnv: (name, value) => container.env!.addVariable!(name, 'value' in value
       ? { value: value.value }
       : { valueFrom: { secretKeyRef: { name: value.secret.name, key: value.secret.key } } }),
@@ -109,6 +113,7 @@ function apiObjectTarget(v: Validator, prop: string, obj: { [key: string]: any }
   return {
     namespace: namespaceOf(obj as IConstruct, json.metadata?.namespace),
     describe: where,
+    container: containers[index].name ?? `#${index}`,
     setEnv: (name, value) => {
       const env = { name, ...('value' in value ? { value: value.value } : { valueFrom: { secretKeyRef: { name: value.secret.name, key: value.secret.key } } }) };
       if (hasEnv) add(`${base}/spec/containers/${index}/env/-`, env);
@@ -124,34 +129,52 @@ function apiObjectTarget(v: Validator, prop: string, obj: { [key: string]: any }
   };
 }
 
-/** What one connectClient call wired into a client: the database, the env names' prefix and container, the label. */
+/** What one connectClient call wires into a client. */
 export interface ClientWiring {
-  readonly database: string;
+  /** The database (by identity: two databases may share a name in different namespaces) and its name. */
+  readonly database: object;
+  readonly name: string;
   readonly prefix: string;
-  readonly container: string;
-  /** The value of CLIENT_LABEL it set, when the database's NetworkPolicy selects clients by it. */
+  /** The env names it sets, in `target.container`. */
+  readonly envNames: readonly string[];
+  /** The value of the client label it sets, when the database's NetworkPolicy selects clients by it. */
   readonly label?: string;
 }
 
+type Wired = ClientWiring & { readonly container: string };
 /** The wiring of every client so far, by the object passed: a second database must never overwrite the first's. */
-const WIRED = new WeakMap<object, ClientWiring[]>();
+const WIRED = new WeakMap<object, Wired[]>();
 
 /**
- * Records `wiring` for `client`, or fails (changing nothing) when it would overwrite what an earlier call wired:
- * the same database again, the same env names in the same container, or a second value of the client label.
+ * Fails, changing nothing, when `wiring` would overwrite what an earlier call wired into `client`: the same database
+ * in the same container again, an env name another call set in that container, or another value of the client label.
  */
-export function claimClient(v: Validator, prop: string, target: ClientTarget, client: object, wiring: ClientWiring, labelKey: string): void {
-  const before = WIRED.get(client) ?? [];
-  for (const w of before) {
-    if (w.database === wiring.database) v.fail(prop, target.describe, `is already a client of ReplicatedMySql '${w.database}'`, 'call connectClient once per client and database');
-    if (w.prefix === wiring.prefix && w.container === wiring.container) {
-      v.fail(prop, target.describe, `already has the ${w.prefix}* variables of ReplicatedMySql '${w.database}': the second database's would replace them`,
-        `pass { envPrefix: '${wiring.database.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_' } (any prefix the first call does not use)`);
+export function checkClientWiring(v: Validator, prop: string, target: ClientTarget, client: object, wiring: ClientWiring, labelKey: string): void {
+  for (const w of WIRED.get(client) ?? []) {
+    const sameContainer = w.container === target.container;
+    if (w.database === wiring.database && sameContainer) {
+      v.fail(prop, target.describe, `is already a client of ReplicatedMySql '${w.name}' in container ${w.container}`, 'call connectClient once per container and database');
     }
-    if (w.label !== undefined && wiring.label !== undefined) {
-      v.fail(prop, target.describe, `is already labelled ${labelKey}=${w.label}: a pod has one value per label key, so labelling it a client of '${wiring.database}' would shut it out of the NetworkPolicy of '${w.database}'`,
-        `give ReplicatedMySql '${wiring.database}' networkPolicy.clientPodLabels of its own, a label the client's pods carry (e.g. { 'app.kubernetes.io/name': 'shop' }): connectClient then leaves ${labelKey} alone`);
+    const clash = sameContainer ? wiring.envNames.find((n) => w.envNames.includes(n)) : undefined;
+    if (clash !== undefined) {
+      v.fail(prop, target.describe, `already has ${clash} in container ${w.container}, set for ReplicatedMySql '${w.name}': the second value would replace it`,
+        `pass { envPrefix: '${otherPrefix(wiring.name, w.prefix)}' } (a prefix whose names the first call does not use)`);
+    }
+    if (w.label !== undefined && wiring.label !== undefined && w.label !== wiring.label) {
+      v.fail(prop, target.describe, `is already labelled ${labelKey}=${w.label}: a pod has one value per label key, so labelling it a client of '${wiring.name}' would shut it out of the NetworkPolicy of '${w.name}'`,
+        `give ReplicatedMySql '${wiring.name}' networkPolicy.clientPodLabels of its own, a label the client's pods carry (e.g. { 'app.kubernetes.io/name': 'shop' }): connectClient then leaves ${labelKey} alone`);
     }
   }
-  WIRED.set(client, [...before, wiring]);
+}
+
+/** Records a call checkClientWiring let through, once it has wired the client. */
+export function recordClientWiring(target: ClientTarget, client: object, wiring: ClientWiring): void {
+  WIRED.set(client, [...(WIRED.get(client) ?? []), { ...wiring, container: target.container }]);
+}
+
+/** An env prefix from the database's name that is valid and differs from `taken`. */
+function otherPrefix(name: string, taken: string): string {
+  const base = name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+  const prefix = /^[A-Z_]/.test(base) ? `${base}_` : `DB_${base}_`;
+  return prefix === taken ? `${prefix.slice(0, -1)}2_` : prefix;
 }

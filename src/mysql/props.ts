@@ -103,7 +103,8 @@ export interface MySqlNetworkPolicyOptions {
    */
   readonly enabled?: boolean;
   /**
-   * Labels of client pods allowed to connect to MySQL.
+   * Labels of client pods allowed to connect to MySQL. With labels of its own, `connectClient` adds
+   * no label: the client's pods must carry these.
    * @default - pods labelled `cdk8s-stateful.io/mysql-client: <name>` (what `connectClient` adds)
    */
   readonly clientPodLabels?: { [key: string]: string };

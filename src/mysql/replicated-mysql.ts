@@ -8,7 +8,7 @@ import { futurePath, StatefulValidationError, Validator } from '../errors';
 import type { KubeCertificate } from '../imports/cert-manager';
 import type { KubeServiceMonitor as ServiceMonitorL1 } from '../imports/monitoring';
 import { k8s } from '../kube';
-import { claimClient, clientTarget } from './client';
+import { checkClientWiring, clientTarget, recordClientWiring } from './client';
 import { addMetrics, MySqlMetricsObjects } from './metrics';
 import { addCertificate, addMemberAccess, addPlaintextSecret, ObjectsContext } from './objects';
 import { CLIENT_LABEL, KIND, LOST_MEMBERS_ANNOTATION, planMySql, PORT, PRIMARY_ANNOTATION } from './plan';
@@ -270,8 +270,10 @@ export class ReplicatedMySql extends Construct {
     if (problem) v.fail(prop, target.describe, `is in namespace "${target.namespace}", which ${problem}`, 'give the client\'s chart a valid namespace name');
     // The database's NetworkPolicy selects clients by CLIENT_LABEL unless the props name labels of their own.
     const label = this.networkPolicy && this.clientPodLabels?.[CLIENT_LABEL] === this.name ? this.name : undefined;
-    claimClient(v, prop, target, client as object, { database: this.name, prefix, container: options.container ?? '', label }, CLIENT_LABEL);
-    // The NetworkPolicy first: it is the one step that can still refuse, and a refused call changes nothing.
+    const envNames = ['HOST', 'READ_HOST', 'PORT', 'DATABASE', 'USER', 'PASSWORD'].map((n) => `${prefix}${n}`);
+    const wiring = { database: this, name: this.name, prefix, envNames, label };
+    // Every refusal above and here comes before the first change: a refused call changes nothing.
+    checkClientWiring(v, prop, target, client as object, wiring, CLIENT_LABEL);
     if (elsewhere && !this.clientNamespaces.has(target.namespace)) {
       const namespaceLabels = { 'kubernetes.io/metadata.name': target.namespace };
       if (this.networkPolicy && this.clientPodLabels) this.app.allowIngress({ podLabels: this.clientPodLabels, namespaceLabels, ports: ['mysql'] });
@@ -284,5 +286,6 @@ export class ReplicatedMySql extends Construct {
     target.setEnv(`${prefix}USER`, { value: this.username });
     target.setEnv(`${prefix}PASSWORD`, { secret: { name: options.clientSecretName ?? this.secretName, key: this.userPasswordKey } });
     if (label !== undefined) target.addPodLabel(CLIENT_LABEL, label);
+    recordClientWiring(target, client as object, wiring);
   }
 }

@@ -573,11 +573,21 @@ describe('connectClient: one client, several databases', () => {
     expect(Object.keys(envOf(d.spec.template.spec.containers[0]))).toEqual(['MYSQL_HOST', 'MYSQL_READ_HOST', 'MYSQL_PORT', 'MYSQL_DATABASE', 'MYSQL_USER', 'MYSQL_PASSWORD']);
   });
 
-  test('the same env names twice are refused with a prefix to use; the same database twice too', () => {
+  test('the same env names twice are refused with a prefix to use (names, not prefixes, compared); the same database twice too', () => {
     const { orders, users, deployment } = two({ networkPolicy: { clientPodLabels: { 'app.kubernetes.io/name': 'api' } } });
+    orders.connectClient(deployment, { envPrefix: 'DB_READ_' });
+    expect(() => users.connectClient(deployment, { envPrefix: 'DB_' })).toThrow(/already has DB_READ_HOST in container main, set for ReplicatedMySql 'orders': the second value would replace it\. Fix: pass \{ envPrefix: 'USERS_' \}/);
+    expect(() => orders.connectClient(deployment, { envPrefix: 'AGAIN_' })).toThrow(/is already a client of ReplicatedMySql 'orders' in container main/);
+  });
+
+  test('the same database for a second container of the client is wired', () => {
+    const { chart, orders, deployment } = two();
+    const worker = deployment.addContainer({ name: 'worker', image: 'shop/worker:1.0.0' });
     orders.connectClient(deployment);
-    expect(() => users.connectClient(deployment)).toThrow(/already has the MYSQL_\* variables of ReplicatedMySql 'orders': the second database's would replace them\. Fix: pass \{ envPrefix: 'USERS_' \}/);
-    expect(() => orders.connectClient(deployment, { envPrefix: 'AGAIN_' })).toThrow(/is already a client of ReplicatedMySql 'orders'/);
+    orders.connectClient(deployment, { container: worker.name });
+    const d = find(Testing.synth(chart) as Manifest[], 'Deployment', 'api');
+    expect(envOf(d.spec.template.spec.containers[1]).MYSQL_DATABASE).toBe('orders');
+    expect(d.spec.template.metadata.labels['cdk8s-stateful.io/mysql-client']).toBe('orders');
   });
 
   test('with its own client labels and prefix, the second database is wired beside the first: both policies admit the client', () => {

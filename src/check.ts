@@ -214,12 +214,13 @@ function sizeFix(value: unknown): string {
   const m = typeof value === 'string' ? /^(\d+)\s*(Ki|Mi|Gi|Ti|k|K|M|G|T)(B?)$/.exec(value.trim()) : null;
   if (!m) return 'use Size.gibibytes(1), or Size.mebibytes/tebibytes';
   const amount = Number(m[1]);
-  const power = ' KMGT'.indexOf(m[2][0].toUpperCase());
+  const letter = m[2][0].toUpperCase();
+  const power = ' KMGT'.indexOf(letter);
   const unit = ['', 'kibibytes', 'mebibytes', 'gibibytes', 'tebibytes'][power];
   if (m[2].endsWith('i')) return `use Size.${unit}(${amount})`;
   const more = Math.round((1.024 ** power - 1) * 100);
   return `use Size.${unit}(${amount}) ("${m.input}" is ${amount} × 10^${3 * power} bytes; a Size counts in powers of 2: `
-    + `${amount} ${m[2][0].toUpperCase()}i is ${more}% more)`;
+    + `${amount} ${letter}i is ${more}% more)`;
 }
 
 /** The Duration the value most likely meant ("60s", "5m", 60), as the fix to write. */

@@ -8,7 +8,7 @@ import { futurePath, StatefulValidationError, Validator } from '../errors';
 import type { KubeCertificate } from '../imports/cert-manager';
 import type { KubeServiceMonitor as ServiceMonitorL1 } from '../imports/monitoring';
 import { k8s } from '../kube';
-import { checkClientWiring, clientTarget, recordClientWiring } from './client';
+import { checkClientWiring, ClientEnv, clientTarget, recordClientWiring } from './client';
 import { addMetrics, MySqlMetricsObjects } from './metrics';
 import { addCertificate, addMemberAccess, addPlaintextSecret, ObjectsContext } from './objects';
 import { CLIENT_LABEL, KIND, LOST_MEMBERS_ANNOTATION, planMySql, PORT, PRIMARY_ANNOTATION } from './plan';
@@ -270,8 +270,12 @@ export class ReplicatedMySql extends Construct {
     if (problem) v.fail(prop, target.describe, `is in namespace "${target.namespace}", which ${problem}`, 'give the client\'s chart a valid namespace name');
     // The database's NetworkPolicy selects clients by CLIENT_LABEL unless the props name labels of their own.
     const label = this.networkPolicy && this.clientPodLabels?.[CLIENT_LABEL] === this.name ? this.name : undefined;
-    const envNames = ['HOST', 'READ_HOST', 'PORT', 'DATABASE', 'USER', 'PASSWORD'].map((n) => `${prefix}${n}`);
-    const wiring = { database: this, name: this.name, prefix, envNames, label };
+    const env: Array<[string, ClientEnv]> = [
+      ['HOST', { value: this.primaryHost }], ['READ_HOST', { value: this.readHost }], ['PORT', { value: String(this.port) }],
+      ['DATABASE', { value: this.databaseName }], ['USER', { value: this.username }],
+      ['PASSWORD', { secret: { name: options.clientSecretName ?? this.secretName, key: this.userPasswordKey } }],
+    ];
+    const wiring = { database: this, name: this.name, prefix, envNames: env.map(([n]) => `${prefix}${n}`), label };
     // Every refusal above and here comes before the first change: a refused call changes nothing.
     checkClientWiring(v, prop, target, client as object, wiring, CLIENT_LABEL);
     if (elsewhere && !this.clientNamespaces.has(target.namespace)) {
@@ -279,12 +283,7 @@ export class ReplicatedMySql extends Construct {
       if (this.networkPolicy && this.clientPodLabels) this.app.allowIngress({ podLabels: this.clientPodLabels, namespaceLabels, ports: ['mysql'] });
       this.clientNamespaces.add(target.namespace);
     }
-    target.setEnv(`${prefix}HOST`, { value: this.primaryHost });
-    target.setEnv(`${prefix}READ_HOST`, { value: this.readHost });
-    target.setEnv(`${prefix}PORT`, { value: String(this.port) });
-    target.setEnv(`${prefix}DATABASE`, { value: this.databaseName });
-    target.setEnv(`${prefix}USER`, { value: this.username });
-    target.setEnv(`${prefix}PASSWORD`, { secret: { name: options.clientSecretName ?? this.secretName, key: this.userPasswordKey } });
+    for (const [n, value] of env) target.setEnv(`${prefix}${n}`, value);
     if (label !== undefined) target.addPodLabel(CLIENT_LABEL, label);
     recordClientWiring(target, client as object, wiring);
   }

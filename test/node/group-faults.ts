@@ -4,13 +4,11 @@
  */
 import { spawnSync } from 'child_process';
 import { Conventions } from '../../src';
-import { eventually } from '../cluster/kube';
+import { eventually, sleep } from '../cluster/kube';
 import { endpointPods, kubectl, readyPod, settled } from './node-env';
 import { hostPid, MySqlUnderTest, query } from './mysql-scenarios';
-import { backAsSecondary, bootstraps, bootstrapsOf, failoverOnce, gapAfter, GroupUnderTest, labelled, lostRows, waitPrimary, Writer } from './group-scenarios';
+import { agentLogCount, backAsSecondary, bootstraps, bootstrapsOf, executedSet, failoverOnce, gapAfter, GroupUnderTest, labelled, lostRows, waitPrimary, Writer } from './group-scenarios';
 import { claimName, claimTemplates, Details, nameOf, ns, ordinals, podName } from './scenarios';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The pod addresses of the members `of`. */
 async function podIps(m: MySqlUnderTest, of: number[]): Promise<string[]> {
@@ -39,15 +37,13 @@ async function cut(m: MySqlUnderTest, ordinal: number, peers: string[], op: '-I'
 
 /** How many times the agent of `ordinal` has joined a group since its container started. */
 function agentJoins(m: MySqlUnderTest, ordinal: number): number {
-  return (kubectl(['-n', ns(m), 'logs', podName(m, ordinal), '-c', 'agent']).stdout.match(/: join the group: /g) ?? []).length;
+  return agentLogCount(m, ordinal, /: join the group: /g);
 }
 
 /** The member's own state in its own view of the group. */
 function selfState(m: MySqlUnderTest, ordinal: number): string {
   return query(m, ordinal, 'SELECT IFNULL((SELECT MEMBER_STATE FROM performance_schema.replication_group_members WHERE MEMBER_ID = @@server_uuid), \'OFFLINE\');');
 }
-
-const executed = (m: MySqlUnderTest, o: number) => query(m, o, 'SELECT @@GLOBAL.gtid_executed;').replace(/\s+/g, '');
 
 /** Fails unless `ordinal` is in neither the write nor the read Service and carries no role label. */
 async function outOfServices(m: MySqlUnderTest, ordinal: number): Promise<true | undefined> {
@@ -80,7 +76,7 @@ export async function groupPartition(m: GroupUnderTest, timeoutMs = 600000): Pro
     const leftAfter = Math.round((Date.now() - cutAt) / 1000);
     expect(query(m, r.old, 'SELECT @@GLOBAL.super_read_only;')).toBe('1');
     // Whatever it took while cut off, it committed nothing the group lacks (no fork).
-    const minority = executed(m, r.old);
+    const minority = executedSet(m, r.old);
     expect(query(m, r.primary, `SELECT GTID_SUBSET('${minority}', @@GLOBAL.gtid_executed);`)).toBe('1');
     expect(await outOfServices(m, r.old)).toBe(true);
     const joins = agentJoins(m, r.old);
@@ -107,7 +103,7 @@ export async function groupFullOutageMemberLost(m: GroupUnderTest, declare: (los
   const primary = await waitPrimary(m);
   const lost = ordinals(m).filter((o) => o !== primary).slice(-1)[0];
   for (let i = 0; i < 5; i++) query(m, primary, `INSERT INTO ${m.app.database}.writes VALUES (${6_000_000 + i});`);
-  const want = executed(m, primary);
+  const want = executedSet(m, primary);
   for (const t of claimTemplates(m)) await m.kube.delete('v1', 'PersistentVolumeClaim', ns(m), claimName(m, t, lost));
   for (const o of ordinals(m)) await m.kube.delete('v1', 'Pod', ns(m), podName(m, o), { gracePeriodSeconds: 0 });
   const waiting = ordinals(m).filter((o) => o !== lost);

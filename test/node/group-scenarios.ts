@@ -183,7 +183,7 @@ export async function groupHungPrimary(m: GroupUnderTest, timeoutMs = 600000): P
   // catches up with the group.
   process.kill(pid, 'SIGCONT');
   await backAsSecondary(m, r.old, timeoutMs);
-  const executed = (o: number) => query(m, o, 'SELECT @@GLOBAL.gtid_executed;').replace(/\s+/g, '');
+  const executed = (o: number) => executedSet(m, o);
   expect(query(m, r.primary, `SELECT GTID_SUBSET('${executed(r.old)}', @@GLOBAL.gtid_executed);`)).toBe('1');
   await eventually(`${podName(m, r.old)} to hold the primary's transactions`, () => {
     const missing = query(m, r.primary, `SELECT REPLACE(GTID_SUBTRACT(@@GLOBAL.gtid_executed, '${executed(r.old)}'), '\\n', '');`);
@@ -223,9 +223,18 @@ export async function groupFullOutage(m: GroupUnderTest, timeoutMs = 600000): Pr
   return { behind: podName(m, behind), bootstrapped: podName(m, after[0]), primary: podName(m, next) };
 }
 
-export function bootstrapsOf(m: MySqlUnderTest, ordinal: number): number {
-  return (kubectl(['-n', ns(m), 'logs', podName(m, ordinal), '-c', 'agent']).stdout.match(/: bootstrap the group: /g) ?? []).length;
+/** How many lines of the agent's log of `ordinal` (its container's current start) match `line`. */
+export function agentLogCount(m: MySqlUnderTest, ordinal: number, line: RegExp): number {
+  return (kubectl(['-n', ns(m), 'logs', podName(m, ordinal), '-c', 'agent']).stdout.match(line) ?? []).length;
 }
+
+/** How many times the agent of `ordinal` started the group. */
+export function bootstrapsOf(m: MySqlUnderTest, ordinal: number): number {
+  return agentLogCount(m, ordinal, /: bootstrap the group: /g);
+}
+
+/** The member's gtid_executed, on one line. */
+export const executedSet = (m: MySqlUnderTest, o: number): string => query(m, o, 'SELECT @@GLOBAL.gtid_executed;').replace(/\s+/g, '');
 
 /**
  * gr-rolling-update: a configuration change rolls every member while a writer commits through the write Service.

@@ -3,6 +3,10 @@
  * duplicate names anywhere in the App, and the mistakes plain JavaScript callers make. Every case
  * checks the whole wiring in the YAML or the whole message.
  */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { Construct } from 'constructs';
 import { ApiObject, App, Chart, Cron, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
@@ -335,5 +339,27 @@ describe('plain JavaScript mistakes get the usual message', () => {
     expect(() => new ReplicatedMySql(c, 'db', js({ replicas: '3' }))).toThrow();
     expect(c.node.tryFindChild('db')).toBeUndefined();
     expect(() => new ReplicatedMySql(c, 'db', {})).not.toThrow();
+  });
+});
+
+describe('the package a user installs', () => {
+  test('runs no install script: npm pack drops `prepare` (which builds lib/ for installs from git) and puts it back after', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8'));
+    expect(pkg.scripts.prepack).toMatch(/&& node scripts\/pack-manifest\.js strip$/);
+    expect(pkg.scripts.postpack).toBe('node scripts/pack-manifest.js restore');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pack-manifest-'));
+    try {
+      const original = `${JSON.stringify(pkg, null, 2)}\n`;
+      fs.writeFileSync(path.join(dir, 'package.json'), original);
+      const run = (step: string) => execFileSync('node', [path.join(__dirname, '..', 'scripts', 'pack-manifest.js'), step], { env: { ...process.env, PACK_ROOT: dir } });
+      run('strip');
+      const packed = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+      for (const lifecycle of ['preinstall', 'install', 'postinstall', 'prepare']) expect(packed.scripts[lifecycle]).toBeUndefined();
+      expect(packed.scripts.build).toBe(pkg.scripts.build);
+      run('restore');
+      expect(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).toBe(original);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

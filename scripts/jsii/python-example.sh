@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../.."
 root=$PWD
 cache=${CDK8S_STATEFUL_CACHE:-$HOME/.cache/cdk8s-stateful}
 export PIP_CACHE_DIR=$cache/pip PIP_DISABLE_PIP_VERSION_CHECK=1
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=1 JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION=1
 started=$SECONDS
 phase() { printf '=== python-example: %s (at %ss)\n' "$*" "$((SECONDS - started))"; }
 

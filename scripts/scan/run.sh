@@ -33,6 +33,14 @@ took() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/cdk8s-stateful-scan.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
+# The inputs first: a missing one fails in a second, not after minutes of tool builds.
+[ -f "$definitions" ] || { echo "scan: Kubernetes 1.28 OpenAPI definitions not found at $definitions (set K8S_DEFINITIONS)" >&2; exit 1; }
+for d in "${dirs[@]}"; do
+  [ -d "$d" ] || { echo "scan: $d is not a directory (pass folders of synthesized manifests)" >&2; exit 1; }
+  [ -n "$(find "$d" -type f \( -name '*.yaml' -o -name '*.yml' -o -name '*.json' \) -print -quit)" ] || { echo "scan: no manifests in $d" >&2; exit 1; }
+done
+[ "${#dirs[@]}" -gt 0 ] || [ -d "$root/dist" ] || { echo "scan: $root/dist does not exist (run npm run synth first)" >&2; exit 1; }
+
 t=$EPOCHREALTIME
 mapfile -t tools < <(bash "$here/tools.sh")
 checkov=${tools[0]}
@@ -40,7 +48,6 @@ kube_score=${tools[1]}
 kubeconform=${tools[2]}
 printf 'scan: tools ready in %ss\n' "$(took "$t")"
 
-[ -f "$definitions" ] || { echo "scan: Kubernetes 1.28 OpenAPI definitions not found at $definitions (set K8S_DEFINITIONS)" >&2; exit 1; }
 t=$EPOCHREALTIME
 node "$here/schemas.js" "$definitions" "$work/schemas"
 sources=()

@@ -1,5 +1,5 @@
 /** The parts of a container: env values, probes, resources, ports and mounts, and how each is checked and rendered. */
-export { EnvSource, renderEnv } from './container/env';
+export { checkEnvReferences, EnvSource, renderEnv } from './container/env';
 export type { EnvReferenceOptions } from './container/env';
 export { HealthProbe, HttpScheme } from './container/probes';
 export type { HealthProbeOptions, HttpGetHealthProbeOptions, TcpSocketHealthProbeOptions } from './container/probes';
@@ -7,5 +7,5 @@ export type { CommonContainerOptions, ContainerOptions, PortOptions, VolumeMount
 export {
   cpuMillis, HELPER_RESOURCES, MAIN_RESOURCES, mainEphemeralStorage, renderResources, sizeBytes, sizeToQuantity,
 } from './container/resources';
-export { checkImage, checkMount, checkPort, normalizeMountPath, renderMounts, renderPorts, restrictedSecurityContext } from './container/render';
+export { checkImage, checkMount, checkPort, normalizeMountPath, renderMounts, renderPorts, renderPreStop, restrictedSecurityContext } from './container/render';
 export type { MountEntry } from './container/render';

@@ -37,6 +37,12 @@ export class Conventions {
   public static readonly MYSQL_ROLE_LABEL = 'mysql.cdk8s-stateful.io/role';
   /** ReplicatedMySql pods' env variable naming the replication mode (`async` or `group`; absent in older manifests: `async`). */
   public static readonly MYSQL_REPLICATION_MODE_ENV = 'REPLICATION_MODE';
+  /** Annotation of a ReplicatedMySql StatefulSet (asynchronous replication): the ordinal of the member that takes writes. */
+  public static readonly MYSQL_PRIMARY_ANNOTATION = 'mysql.cdk8s-stateful.io/primary-ordinal';
+  /** Annotation of a ReplicatedMySql StatefulSet: the MySQL series its members run (`8.4`, `9.7`), also when the image names none. */
+  public static readonly MYSQL_SERIES_ANNOTATION = 'mysql.cdk8s-stateful.io/series';
+  /** Env of the bootstrap container: the application database (`database.name`), when there is one. */
+  public static readonly MYSQL_DATABASE_ENV = 'APP_DATABASE';
   /** The socket mysqld listens on in the mysql container. */
   public static readonly MYSQL_SOCKET = '/var/run/mysqld/mysqld.sock';
   /** The file in the mysql container holding the root password (credentials are files, never env). */

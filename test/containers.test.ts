@@ -205,3 +205,29 @@ describe('a container keeps copies of what it is given and what it gives out', (
     expect(find(objects, 'NetworkPolicy', 'web').spec.ingress[0].ports).toEqual([{ protocol: 'TCP', port: 8080 }]);
   });
 });
+
+describe('preStop', () => {
+  test('the main container and a sidecar get an exec preStop hook; containers without one get no lifecycle', () => {
+    const { pod } = app({
+      preStop: ['sh', '-c', 'sleep 5'],
+      sidecars: [{ name: 'shipper', image: 'fluent/fluent-bit:3.2.2', preStop: ['/bin/flush'] }, { name: 'idle', image: 'busybox:1.36.1' }],
+    });
+    const [main, shipper, idle] = pod().containers;
+    expect(main.lifecycle).toEqual({ preStop: { exec: { command: ['sh', '-c', 'sleep 5'] } } });
+    expect(shipper.lifecycle).toEqual({ preStop: { exec: { command: ['/bin/flush'] } } });
+    expect(idle.lifecycle).toBeUndefined();
+  });
+});
+
+describe('helper containers and the main container\'s env', () => {
+  const DB_HOST = { DB_HOST: EnvSource.fromValue('db') };
+  test.each([
+    ['its own copy of the variable', { env: DB_HOST, command: ['sh', '-c', 'migrate --host "$DB_HOST" --to $(DB_HOST)'] }],
+    ['a variable the script sets itself', { command: ['sh', '-c', 'DB_HOST=localhost; migrate --host "$DB_HOST"'] }],
+    ['a longer name that starts the same', { command: ['sh', '-c', 'echo "$DB_HOST_2" ${DB_HOSTS}'] }],
+    ['shell command substitution of a name the main container lacks', { command: ['sh', '-c', 'echo $(date) $(hostname)'] }],
+  ])('an init container with %s is accepted', (_what, init) => {
+    const { pod } = app({ env: DB_HOST, initContainers: [{ name: 'migrate', ...init }] });
+    expect(pod().initContainers[0].name).toBe('migrate');
+  });
+});

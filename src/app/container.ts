@@ -7,7 +7,7 @@ import type { ContainerResources } from 'cdk8s-plus-28';
 import { checkShape } from '../check';
 import {
   checkImage, checkMount, checkPort, ContainerOptions, EnvSource, MountEntry, normalizeMountPath, PortOptions, renderEnv, renderMounts,
-  renderPorts, renderResources, restrictedSecurityContext, VolumeMountOptions,
+  renderPorts, renderPreStop, renderResources, restrictedSecurityContext, VolumeMountOptions,
 } from '../container';
 import { Validator } from '../errors';
 import { k8s } from '../kube';
@@ -204,6 +204,9 @@ export class AppContainer {
     if (role === 'init' && (o.readinessProbe || o.livenessProbe || o.startupProbe)) {
       v.fail(`${prop}`, this.name, 'declares probes, but init containers run to completion and cannot have them', 'remove the probes');
     }
+    if (role === 'init' && o.preStop !== undefined) {
+      v.fail(`${prop}.preStop`, o.preStop, 'is set on an init container, which runs to completion and is never stopped', 'remove preStop, or make it a sidecar');
+    }
     return {
       name: this.name,
       image,
@@ -218,6 +221,7 @@ export class AppContainer {
       startupProbe: o.startupProbe?._render(v, `${prop}.startupProbe`, firstPort, false),
       readinessProbe: o.readinessProbe?._render(v, `${prop}.readinessProbe`, firstPort, true),
       livenessProbe: o.livenessProbe?._render(v, `${prop}.livenessProbe`, firstPort, false),
+      lifecycle: renderPreStop(v, `${prop}.preStop`, o.preStop),
       securityContext: restrictedSecurityContext(ctx.readOnlyRootFilesystem),
     };
   }

@@ -5,8 +5,8 @@
  */
 import { Duration } from 'cdk8s';
 import {
-  HealthProbe, HELPER_RESOURCES, MAIN_RESOURCES, mainEphemeralStorage, PortOptions, renderMounts, renderPorts, renderResources,
-  restrictedSecurityContext,
+  checkEnvReferences, HealthProbe, HELPER_RESOURCES, MAIN_RESOURCES, mainEphemeralStorage, PortOptions, renderMounts, renderPorts, renderPreStop,
+  renderResources, restrictedSecurityContext,
 } from '../container';
 import { Validator } from '../errors';
 import { k8s } from '../kube';
@@ -104,8 +104,10 @@ function renderContainers(b: PodBuild, emptyDirBytes: number, claimNames: Set<st
     resources: renderResources(v, 'resources', props.resources, { ...MAIN_RESOURCES, ephemeralStorage: mainEphemeralStorage(emptyDirBytes) }),
     startupProbe: props.startupProbe?._render(v, 'startupProbe', firstPort, false),
     ...probes,
+    lifecycle: renderPreStop(v, 'preStop', props.preStop),
     securityContext: restrictedSecurityContext(b.readOnlyRoot),
   };
+  [...state.initContainers, ...state.sidecars].forEach((helper, i) => checkEnvReferences(v, helper._prop, [...initContainers, ...sidecars][i], main));
   const sidecarPorts = state.sidecars.flatMap((s) => s.ports);
   const portNames = new Set(ports.map((p) => p.name));
   sidecarPorts.forEach((p) => {

@@ -101,3 +101,22 @@ export function renderEnv(v: Validator, prop: string, env: { [name: string]: Env
   }
   return out.length > 0 ? out : undefined;
 }
+
+/**
+ * Refuses a helper container (init container or sidecar) that uses a variable only the main
+ * container's env sets: Kubernetes gives each container its own env, so `$(NAME)` stays literal and a
+ * script's `$NAME` is empty there. @internal
+ */
+export function checkEnvReferences(v: Validator, prop: string, c: k8s.Container, main: k8s.Container): void {
+  const own = new Set((c.env ?? []).map((e) => e.name));
+  const mainOnly = (main.env ?? []).map((e) => e.name).filter((n) => !own.has(n));
+  if (mainOnly.length === 0) return;
+  const texts = [...(c.command ?? []), ...(c.args ?? []), ...(c.env ?? []).map((e) => e.value ?? '')];
+  for (const name of mainOnly) {
+    const used = new RegExp(`\\$(\\(${name}\\)|\\{${name}[}:#%/^,-]|${name}(?![A-Za-z0-9_]))`);
+    if (texts.some((t) => used.test(t) && !new RegExp(`(^|[\\s;&|(])${name}=`).test(t))) {
+      v.fail(prop, c.name, `uses the variable ${name}, which only the main container's env ("${main.name}") sets: each container has its own env, so it is empty or literal here`,
+        `give ${prop} its own ${name} (env: { ${name}: ... }, the same EnvSource as the main container's)`);
+    }
+  }
+}

@@ -108,6 +108,13 @@ export interface CommonContainerOptions {
    * @default - none
    */
   readonly startupProbe?: HealthProbe;
+  /**
+   * Command run in the container when the pod stops, before the container gets SIGTERM (an exec `preStop`
+   * hook: e.g. hand work over, drain connections). The pod's `terminationGracePeriod` covers the hook and the
+   * shutdown together. Init containers cannot have one.
+   * @default - none: SIGTERM at once
+   */
+  readonly preStop?: string[];
 }
 
 /** An init container or sidecar of a {@link StatefulApp}. */

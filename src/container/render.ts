@@ -105,3 +105,12 @@ export function restrictedSecurityContext(readOnlyRootFilesystem: boolean): k8s.
     runAsNonRoot: true,
   };
 }
+
+/** Checks and renders a preStop command as the container's lifecycle. @internal */
+export function renderPreStop(v: Validator, prop: string, command: string[] | undefined): k8s.Lifecycle | undefined {
+  if (command === undefined) return undefined;
+  if (!Array.isArray(command) || command.length === 0 || command.some((c) => typeof c !== 'string' || c.length === 0)) {
+    v.fail(prop, command, 'must be a command: a non-empty list of non-empty strings', 'pass e.g. ["sh", "-c", "sleep 5"], or leave preStop out');
+  }
+  return { preStop: { exec: { command: [...command] } } };
+}

@@ -18,6 +18,8 @@ import { DEFAULT_EXPORTER_IMAGE } from './props';
 
 const CONFIG_DIR = '/etc/mysqld-exporter';
 const NOBODY = 65534;
+/** What kube-prometheus-stack's Prometheus selects ServiceMonitors by, installed as its documentation says. */
+const DEFAULT_SERVICE_MONITOR_LABELS = { release: 'kube-prometheus-stack' };
 
 /** What a ReplicatedMySql's metrics are made of. */
 export interface MySqlMetricsObjects {
@@ -96,7 +98,7 @@ export function addMetrics(scope: Construct, ctx: MetricsContext): MySqlMetricsO
   if (metrics.serviceMonitor) {
     const members = Array.from({ length: plan.replicas }, (_, i) => plan.startOrdinal + i);
     serviceMonitor = new KubeServiceMonitor(scope, 'ServiceMonitor', {
-      metadata: metadata(plan.name, metrics.serviceMonitorLabels ?? {}),
+      metadata: metadata(plan.name, metrics.serviceMonitorLabels ?? DEFAULT_SERVICE_MONITOR_LABELS),
       spec: {
         selector: { matchLabels: { ...podLabels } },
         // One endpoint per member: the exporter connects to it, and `instance` names the pod.

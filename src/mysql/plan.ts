@@ -30,7 +30,7 @@ const MYSQL_UID = 999;
 /** Label that `connectClient` puts on client pods; the NetworkPolicy admits them by it. */
 export const CLIENT_LABEL = 'cdk8s-stateful.io/mysql-client';
 /** The StatefulSet's annotation naming the primary: what the pods' agents and bootstraps read from the API server. */
-export const PRIMARY_ANNOTATION = 'mysql.cdk8s-stateful.io/primary-ordinal';
+export const PRIMARY_ANNOTATION = Conventions.MYSQL_PRIMARY_ANNOTATION;
 /** The StatefulSet's annotation listing the members declared lost for good (Group Replication's escape hatch). */
 export const LOST_MEMBERS_ANNOTATION = 'mysql.cdk8s-stateful.io/lost-members';
 const USER_NAME = /^[A-Za-z0-9_]{1,32}$/;

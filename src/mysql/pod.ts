@@ -50,7 +50,7 @@ export interface PodInput {
 }
 
 /** The pod's part of the StatefulApp's props. */
-export type MySqlPod = Pick<StatefulAppProps, 'command' | 'env' | 'sidecars' | 'podVolumes' | 'mounts' | 'startupProbe' | 'readinessProbe' | 'livenessProbe'>
+export type MySqlPod = Pick<StatefulAppProps, 'command' | 'env' | 'sidecars' | 'podVolumes' | 'mounts' | 'startupProbe' | 'readinessProbe' | 'livenessProbe' | 'preStop'>
   & { readonly initContainers: ContainerOptions[] };
 
 /**
@@ -102,6 +102,8 @@ export function mysqlPod(input: PodInput): MySqlPod {
     readinessProbe: HealthProbe.exec([...PROBE, 'readiness'], PROBE_TIMING),
     // Restart only a mysqld that stopped answering for a minute; never a slow one.
     livenessProbe: HealthProbe.exec([...PROBE, 'liveness'], { ...PROBE_TIMING, failureThreshold: 6 }),
+    // A group's primary keeps mysqld up while its agent hands the primary role over (agent.sh: stop_member).
+    preStop: input.group ? [...PROBE, 'pre-stop'] : undefined,
   };
 }
 
@@ -127,7 +129,7 @@ function podEnv(input: PodInput): { identity: { [env: string]: EnvSource }; memb
   const members: { [env: string]: EnvSource } = {
     ...identity,
     REPLICATION_USER: value(accounts.replicationUser),
-    ...(input.database ? { APP_DATABASE: value(input.database.name), APP_USER: value(input.database.user) } : {}),
+    ...(input.database ? { [Conventions.MYSQL_DATABASE_ENV]: value(input.database.name), APP_USER: value(input.database.user) } : {}),
     ...(accounts.exporterUser ? { EXPORTER_USER: value(accounts.exporterUser) } : {}),
     SERVICE_ACCOUNT: value(input.serviceAccountName),
   };

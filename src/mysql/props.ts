@@ -89,8 +89,9 @@ export interface MySqlMetricsOptions {
    */
   readonly user?: string;
   /**
-   * Labels of the ServiceMonitor, for the Prometheus that selects by them (kube-prometheus-stack: `release: <its release name>`).
-   * @default - the app's labels only
+   * Labels of the ServiceMonitor besides the app's, for the Prometheus that selects ServiceMonitors by label.
+   * kube-prometheus-stack selects `release: <its Helm release name>`; `{}` adds none.
+   * @default { release: 'kube-prometheus-stack' } (the release name its documentation installs)
    */
   readonly serviceMonitorLabels?: { [key: string]: string };
 }

@@ -148,6 +148,9 @@ export class ReplicatedMySql extends Construct {
       this.app.statefulSet.metadata.addAnnotation(PRIMARY_ANNOTATION, String(plan.primaryOrdinal));
     }
 
+    // What the upgrade guard compares (a data directory only moves forward), also for an image by digest.
+    this.app.statefulSet.metadata.addAnnotation(Conventions.MYSQL_SERIES_ANNOTATION, plan.version);
+
     const context: ObjectsContext = {
       scope: this, v: this.v, plan, namespace: this.namespace, labels: this.app.labels, selectorLabels: this.app.selectorLabels,
     };

@@ -253,6 +253,11 @@ export class PodSandbox {
     return this.exec(container, this.container(container)[probe].exec.command, env);
   }
 
+  /** The mysql container's preStop hook, with the command the manifest gives it. */
+  public preStop(env: Record<string, string> = {}): ScriptResult {
+    return this.exec('mysql', this.container('mysql').lifecycle.preStop.exec.command, env);
+  }
+
   /** Starts the agent container (its command and env from the manifest), to be driven look by look. */
   public agent(env: Record<string, string> = {}): AgentRun {
     const run = new AgentRun(this, { ...this.envFor('agent'), AGENT_INTERVAL, ...env });

@@ -66,9 +66,10 @@ describe('ReplicatedMySql defaults', () => {
     ]);
   });
 
-  test('the StatefulSet names the primary in an annotation: what every member reads from the API server', () => {
-    expect(build().sts.metadata.annotations).toEqual({ 'mysql.cdk8s-stateful.io/primary-ordinal': '0' });
-    expect(build({ primaryOrdinal: 2 }).sts.metadata.annotations).toEqual({ 'mysql.cdk8s-stateful.io/primary-ordinal': '2' });
+  test('the StatefulSet names the primary in an annotation (what every member reads from the API server) and the series (what the guard compares)', () => {
+    expect(build().sts.metadata.annotations).toEqual({ 'mysql.cdk8s-stateful.io/primary-ordinal': '0', 'mysql.cdk8s-stateful.io/series': '8.4' });
+    expect(build({ primaryOrdinal: 2, image: 'mysql:9.7.4' }).sts.metadata.annotations)
+      .toEqual({ 'mysql.cdk8s-stateful.io/primary-ordinal': '2', 'mysql.cdk8s-stateful.io/series': '9.7' });
     // not on the template: a change of the primary changes the template through the env only
     expect(build().sts.spec.template.metadata.annotations['mysql.cdk8s-stateful.io/primary-ordinal']).toBeUndefined();
   });
@@ -418,6 +419,16 @@ describe('ReplicatedMySql options', () => {
       relabelings: [{ action: 'replace', targetLabel: 'instance', replacement: `mysql-${o}` }],
     })));
     expect([mysql.serviceMonitor, mysql.metricsDeployment, mysql.metricsService].every((x) => x !== undefined)).toBe(true);
+    // kube-prometheus-stack's Prometheus selects ServiceMonitors by its release label: without it, nothing is scraped
+    expect(sm.metadata.labels.release).toBe('kube-prometheus-stack');
+  });
+
+  test('metrics: serviceMonitorLabels replace the default release label; {} adds none', () => {
+    const own = find(build({ metrics: { serviceMonitor: true, serviceMonitorLabels: { release: 'prom' } } }).objects, 'ServiceMonitor', 'mysql');
+    expect(own.metadata.labels.release).toBe('prom');
+    const none = find(build({ metrics: { serviceMonitor: true, serviceMonitorLabels: {} } }).objects, 'ServiceMonitor', 'mysql');
+    expect(none.metadata.labels.release).toBeUndefined();
+    expect(none.metadata.labels['app.kubernetes.io/instance']).toBe('mysql');
   });
 
   test('NetworkPolicy: peers, clients by label (optionally from other namespaces), Prometheus to metrics', () => {

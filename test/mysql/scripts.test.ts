@@ -12,7 +12,7 @@ import {
 } from '../../src';
 import { SCRIPT_FILES } from '../../src/mysql/scripts';
 import {
-  claimPath, exact, gtidSet, MEMBERS_PATH, PodOptions, PodSandbox, podPath, PRIMARY_ANNOTATION,
+  AgentRun, claimPath, exact, gtidSet, MEMBERS_PATH, PodOptions, PodSandbox, podPath, PRIMARY_ANNOTATION,
   REPLICATION_PASSWORD, ROOT_PASSWORD, STATEFULSET_PATH, TOKEN,
 } from './harness';
 
@@ -1984,6 +1984,202 @@ describe('agent.sh: a Group Replication member', () => {
   });
 });
 
+describe('a Group Replication member stopping: the primary hands its role over first', () => {
+  const GROUP: ReplicatedMySqlProps = { replicas: 3, replication: MySqlReplication.groupReplication() };
+  const SELF_VIEW = 'SELECT COUNT(*) FROM performance_schema.replication_group_members WHERE MEMBER_STATE = \'UNREACHABLE\');';
+  const WHO_IS_PRIMARY = 'SELECT MEMBER_HOST FROM performance_schema.replication_group_members WHERE MEMBER_ROLE = \'PRIMARY\' AND MEMBER_STATE = \'ONLINE\';';
+  const ROLE = 'SELECT MEMBER_ROLE FROM performance_schema.replication_group_members WHERE MEMBER_ID = @@server_uuid AND MEMBER_STATE = \'ONLINE\';';
+  const SECONDARIES = 'SELECT MEMBER_HOST, MEMBER_ID FROM performance_schema.replication_group_members WHERE MEMBER_ROLE = \'SECONDARY\' AND MEMBER_STATE = \'ONLINE\';';
+  const ID = (ordinal: number) => `0000000${ordinal}-1111-4222-8333-444444444444`;
+  const SET_AS_PRIMARY = (ordinal: number) => `SELECT group_replication_set_as_primary('${ID(ordinal)}', 5);`;
+  const ROLE_LABEL = 'mysql.cdk8s-stateful.io/role';
+  const roleLabel = (ordinal: number, value: string) => patch(podPath(ordinal), `{"metadata":{"labels":{"${ROLE_LABEL}":${value}}}}`);
+  const NEW_REVISION = 'mysql-7c5d9b8f4';
+
+  /** mysql-1, the ONLINE primary of a 3-member group, labelled by its agent's first look; mysql-0 and mysql-2 Ready secondaries. */
+  async function primaryMember(answers: (s: PodSandbox) => void = () => undefined): Promise<{ s: PodSandbox; agent: AgentRun }> {
+    const facts = `${FRESH_FACTS}${REPL_FACTS}grant:'repl'@'%':*.*:GROUP_REPLICATION_STREAM\ngrant:'repl'@'%':performance_schema.replication_group_members:SELECT\n`;
+    const s = running(GROUP, 'mysql-1', { facts, answers: (sb) => {
+      answers(sb);
+      sb.sql('local', SELF_VIEW, { out: 'ONLINE\tPRIMARY\t3\t3\t0\n' });
+      for (const o of [0, 2]) sb.sql(host(o), exact(WHO_IS_PRIMARY), { out: `${host(1)}\n` });
+      sb.sql('local', exact(ROLE), { out: 'PRIMARY\n' });
+      sb.sql('local', exact(SECONDARIES), { out: `${host(0)}\t${ID(0)}\n${host(2)}\t${ID(2)}\n` });
+    } });
+    s.setEvidence({ 'mysql-0': 'holds-data', 'mysql-1': 'holds-data', 'mysql-2': 'holds-data' });
+    for (const o of [0, 1, 2]) s.setPod(o, 'ready');
+    const agent = s.agent();
+    expect((await agent.look()).state).toBe(`ready ${UUID_NOW} group-primary online=3/3\n`);
+    expect(s.apiObject(podPath(1)).metadata.labels[ROLE_LABEL]).toBe('primary');
+    return { s, agent };
+  }
+  /** The API server's answer for a pod being deleted. */
+  const deleting = (s: PodSandbox, ordinal: number) => {
+    const pod = s.apiObject(podPath(ordinal));
+    s.setApiObject(podPath(ordinal), { ...pod, metadata: { ...pod.metadata, deletionTimestamp: '2026-03-02T10:00:00Z', deletionGracePeriodSeconds: 120 } });
+  };
+  const withRevision = (s: PodSandbox, ordinal: number, revision: string) => {
+    const pod = s.apiObject(podPath(ordinal));
+    s.setApiObject(podPath(ordinal), { ...pod, metadata: { ...pod.metadata, labels: { ...pod.metadata.labels, 'controller-revision-hash': revision } } });
+  };
+  const report = (s: PodSandbox) => (s.exists('var/run/mysqld/hand-over') ? s.read('var/run/mysqld/hand-over') : undefined);
+
+  test('a deleted pod: the primary moves its role to the highest Ready secondary and labels it, then reports done', async () => {
+    const { s, agent } = await primaryMember((sb) => sb.sql('local', exact(SET_AS_PRIMARY(2)), { out: 'Primary server switched to: 00000002-1111-4222-8333-444444444444\n' }));
+    deleting(s, 1);
+    expect(await agent.stop()).toBe(0);
+    const end = await agent.look();
+    const log = entries(end.log);
+    // the move, then the new primary's label, then its own label goes (its endpoints went with the deletion)
+    const at = (entry: string) => log.findIndex((e) => e === entry);
+    expect(at(onServer(SET_AS_PRIMARY(2)))).toBeGreaterThanOrEqual(0);
+    expect(at(roleLabel(2, '"primary"'))).toBeGreaterThan(at(onServer(SET_AS_PRIMARY(2))));
+    expect(at(roleLabel(1, 'null'))).toBeGreaterThan(at(roleLabel(2, '"primary"')));
+    expect(s.apiObject(podPath(2)).metadata.labels[ROLE_LABEL]).toBe('primary');
+    expect(s.apiObject(podPath(1)).metadata.labels[ROLE_LABEL]).toBeUndefined();
+    expect(end.stderr).toContain(`agent.sh: mysql-1: stopping: handed the primary role to ${host(2)}\n`);
+    expect(report(s)).toBe('stopped\n');
+  });
+
+  test('a rolling update: a member already restarted is preferred (it will not stop again), even with a lower ordinal', async () => {
+    const { s, agent } = await primaryMember((sb) => sb.sql('local', exact(SET_AS_PRIMARY(0)), { out: 'Primary server switched to: 00000000-1111-4222-8333-444444444444\n' }));
+    const sts = s.apiObject(STATEFULSET_PATH);
+    s.setApiObject(STATEFULSET_PATH, { ...sts, status: { ...sts.status, updateRevision: NEW_REVISION } });
+    withRevision(s, 0, NEW_REVISION);
+    deleting(s, 1);
+    await agent.stop();
+    const end = await agent.look();
+    expect(entries(end.log)).toContain(onServer(SET_AS_PRIMARY(0)));
+    expect(entries(end.log)).not.toContain(onServer(SET_AS_PRIMARY(2)));
+    expect(s.apiObject(podPath(0)).metadata.labels[ROLE_LABEL]).toBe('primary');
+  });
+
+  test('a scale-in: a member the StatefulSet no longer keeps is not chosen, whatever its ordinal', async () => {
+    const { s, agent } = await primaryMember((sb) => sb.sql('local', exact(SET_AS_PRIMARY(0)), { out: 'Primary server switched to: 00000000-1111-4222-8333-444444444444\n' }));
+    const sts = s.apiObject(STATEFULSET_PATH);
+    s.setApiObject(STATEFULSET_PATH, { ...sts, spec: { ...sts.spec, replicas: 2 } });
+    deleting(s, 1);
+    await agent.stop();
+    const end = await agent.look();
+    expect(entries(end.log)).toContain(onServer(SET_AS_PRIMARY(0)));
+    expect(end.log).not.toContain(podPath(2));
+  });
+
+  test('no secondary Ready and staying: nothing is handed over; the group elects when mysqld leaves', async () => {
+    const { s, agent } = await primaryMember();
+    s.setPod(0, 'not-ready');
+    deleting(s, 2);
+    deleting(s, 1);
+    await agent.stop();
+    const end = await agent.look();
+    expect(end.log).not.toContain('group_replication_set_as_primary');
+    expect(end.stderr).toContain('agent.sh: mysql-1: stopping as the primary, with no Ready secondary to hand the role to: the group elects one when mysqld leaves\n');
+    expect(report(s)).toBe('stopped\n');
+  });
+
+  test('the move fails: said, and the report still lets mysqld stop', async () => {
+    const { s, agent } = await primaryMember((sb) => sb.sql('local', exact(SET_AS_PRIMARY(2)), { exit: 1, err: 'ERROR 3910 (HY000) at line 1: The function \'group_replication_set_as_primary\' failed. The requested member is not ONLINE.\n' }));
+    deleting(s, 1);
+    await agent.stop();
+    const end = await agent.look();
+    expect(end.stderr).toContain(`agent.sh: mysql-1: stopping as the primary: could not hand the role to ${host(2)} (ERROR 3910 (HY000) at line 1: The function 'group_replication_set_as_primary' failed. The requested member is not ONLINE.): the group elects a primary when mysqld leaves\n`);
+    expect(s.apiObject(podPath(2)).metadata.labels[ROLE_LABEL]).toBeUndefined();
+    expect(report(s)).toBe('stopped\n');
+  });
+
+  test('only the agent container restarts (its pod is not deleted): the label goes, the role stays', async () => {
+    const { s, agent } = await primaryMember();
+    await agent.stop();
+    const end = await agent.look();
+    expect(end.log).not.toContain('group_replication_set_as_primary');
+    expect(entries(end.log)).toContain(roleLabel(1, 'null'));
+    expect(report(s)).toBe('stopped\n');
+    // and the next agent starts without the last one's report
+    const next = s.agent();
+    await next.look();
+    expect(report(s)).toBeUndefined();
+  });
+
+  test('a secondary writes its label again when the primary moved: a hand-over labels the new primary from the old one\'s pod', async () => {
+    const PRIMARY_HOST = 'SELECT MEMBER_HOST FROM performance_schema.replication_group_members WHERE MEMBER_ROLE = \'PRIMARY\';';
+    const s = running(GROUP, 'mysql-1', { answers: (sb) => {
+      sb.sql('local', SELF_VIEW, { out: 'ONLINE\tSECONDARY\t3\t3\t0\n' });
+      sb.sql('local', exact(PRIMARY_HOST), { out: `${host(0)}\n`, times: 2 });
+      sb.sql('local', exact(PRIMARY_HOST), { out: `${host(2)}\n` });
+      for (const o of [0, 2]) sb.sql(host(o), 'gtid_executed', { out: 'aaaaaaaa-bbbb-5ccc-8ddd-eeeeeeeeeeee:1-100\n' });
+      sb.sql('local', 'GTID_SUBSET(', { out: '1 1 1\n' }); // every sample of the primary's set applied
+    } });
+    s.setEvidence({ 'mysql-0': 'holds-data', 'mysql-1': 'holds-data', 'mysql-2': 'holds-data' });
+    for (const o of [0, 1, 2]) s.setPod(o, 'ready');
+    const agent = s.agent();
+    const labels = (log: string) => entries(log).filter((e) => e === roleLabel(1, '"secondary"')).length;
+    const first = await agent.look();
+    expect(labels(first.log)).toBe(1);
+    const same = await agent.next();
+    expect(labels(same.log)).toBe(0); // the same primary: nothing to write
+    const moved = await agent.next();
+    expect(labels(moved.log)).toBe(1);
+    expect(moved.state).toBe(`ready ${UUID_NOW} group-secondary lag=0s online=3/3\n`);
+  });
+
+  describe('the mysql container\'s preStop', () => {
+    const fresh = (s: PodSandbox) => fs.writeFileSync(s.path('var/run/mysqld/agent.state'), `ready ${UUID_NOW} group-primary online=3/3\n`);
+    function member(role: string): PodSandbox {
+      const s = pod(GROUP, 'mysql-1');
+      s.serving();
+      s.sql('local', exact(ROLE), { out: role });
+      return s;
+    }
+    const timed = (s: PodSandbox, env: Record<string, string> = {}) => {
+      const t = Date.now();
+      const r = s.preStop(env);
+      return { ...r, seconds: (Date.now() - t) / 1000 };
+    };
+
+    test('is emitted only in Group Replication mode', () => {
+      expect(member('').container('mysql').lifecycle.preStop.exec.command).toEqual(['bash', '/etc/cdk8s-mysql/probe.sh', 'pre-stop']);
+      expect(pod({ replicas: 3 }, 'mysql-1').container('mysql').lifecycle).toBeUndefined();
+    });
+
+    test('a secondary stops at once', () => {
+      const s = member('SECONDARY\n');
+      fresh(s);
+      const r = timed(s, { HAND_OVER_WAIT: '30' });
+      expect(r.status).toBe(0);
+      expect(r.seconds).toBeLessThan(10);
+    });
+
+    test('the primary waits for its agent\'s report, at most HAND_OVER_WAIT seconds', () => {
+      const s = member('PRIMARY\n');
+      fresh(s);
+      fs.writeFileSync(s.path('var/run/mysqld/hand-over.started'), '');
+      const r = timed(s, { HAND_OVER_WAIT: '3' });
+      expect(r.status).toBe(0);
+      expect(r.seconds).toBeLessThan(6);
+      // (bash counts whole seconds: the wait ends within the last one)
+      expect(r.seconds).toBeGreaterThanOrEqual(2);
+      fs.writeFileSync(s.path('var/run/mysqld/hand-over'), 'stopped\n');
+      expect(timed(s, { HAND_OVER_WAIT: '30' }).seconds).toBeLessThan(10);
+    });
+
+    test('the primary whose agent is not stopping (mysqld alone is, e.g. by its liveness probe) waits 5 s at most, not HAND_OVER_WAIT', () => {
+      const s = member('PRIMARY\n');
+      fresh(s);
+      const r = timed(s, { HAND_OVER_WAIT: '30' });
+      expect(r.seconds).toBeGreaterThanOrEqual(4);
+      expect(r.seconds).toBeLessThan(10);
+    });
+
+    test('the primary does not wait for an agent that stopped reporting', () => {
+      const s = member('PRIMARY\n');
+      fresh(s);
+      const t = Date.now() / 1000 - 60;
+      fs.utimesSync(s.path('var/run/mysqld/agent.state'), t, t);
+      expect(timed(s, { HAND_OVER_WAIT: '30' }).seconds).toBeLessThan(10);
+    });
+  });
+});
+
 describe('probe.sh', () => {
   const READINESS = 'SELECT @@server_uuid, @@GLOBAL.super_read_only, IFNULL((SELECT SERVICE_STATE FROM performance_schema.replication_connection_status WHERE CHANNEL_NAME = \'\'), \'-\'), IFNULL((SELECT SERVICE_STATE FROM performance_schema.replication_applier_status WHERE CHANNEL_NAME = \'\'), \'-\');';
   /** The agent's report, as agent.sh writes it, and mysqld running with the given answers. */
@@ -2103,7 +2299,7 @@ describe('probe.sh', () => {
     const s = pod({ replicas: 3 }, 'mysql-0');
     const r = s.exec('mysql', ['bash', '/etc/cdk8s-mysql/probe.sh', 'sideways']);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe('probe.sh: ERROR: usage: probe.sh startup|liveness|readiness|agent\n');
+    expect(r.stderr).toBe('probe.sh: ERROR: usage: probe.sh startup|liveness|readiness|agent|pre-stop\n');
   });
 });
 
@@ -2194,8 +2390,9 @@ describe('the stand-ins behave as the real programs where the scripts could tell
   });
 
   describe('the API server', () => {
+    // (as the scripts call it: with a User-Agent of their own)
     const curl = (s: PodSandbox, args: string) => s.shell('bootstrap',
-      `curl --silent --show-error --cacert "$SA_DIR/ca.crt" --write-out '\\n%{http_code}' --header @<(printf 'Authorization: Bearer %s\\n' "$(<"$SA_DIR/token")") ${args}`);
+      `curl --silent --show-error --user-agent cdk8s-stateful-mysql --cacert "$SA_DIR/ca.crt" --write-out '\\n%{http_code}' --header @<(printf 'Authorization: Bearer %s\\n' "$(<"$SA_DIR/token")") ${args}`);
     const url = (apiPath: string) => `"https://$KUBERNETES_SERVICE_HOST:443${apiPath}"`;
 
     test('GET: the object as stored; a missing one is HTTP 404 with a NotFound Status', () => {
@@ -2214,6 +2411,17 @@ describe('the stand-ins behave as the real programs where the scripts could tell
       s.setPod(2, 'not-ready');
       expect(curl(s, `-X GET ${url(podPath(1))}`).stdout).toContain('{"type":"Ready","observedGeneration":1,"status":"True","lastProbeTime":null,"lastTransitionTime":"2026-03-02T09:15:31Z"}');
       expect(curl(s, `-X GET ${url(podPath(2))}`).stdout).toContain('{"type":"Ready","observedGeneration":1,"status":"False","lastProbeTime":null,"lastTransitionTime":"2026-03-02T09:15:31Z","reason":"ContainersNotReady","message":"containers with unready status: [mysql]"}');
+    });
+
+    test('curl\'s own User-Agent gets pretty-printed JSON, as from the real API server: a condition no longer fits on one line', () => {
+      const s = pod({ replicas: 3 }, 'mysql-0');
+      s.setPod(1, 'ready');
+      const pretty = s.shell('bootstrap',
+        `curl --silent --cacert "$SA_DIR/ca.crt" --header @<(printf 'Authorization: Bearer %s\\n' "$(<"$SA_DIR/token")") "https://$KUBERNETES_SERVICE_HOST:443${podPath(1)}"`).stdout;
+      expect(pretty).toContain('{\n  "kind": "Pod",');
+      expect(pretty).toMatch(/"type": "Ready",\n *"observedGeneration": 1,\n *"status": "True",/);
+      // what the scripts read a member's readiness with (lib.sh member_pod): Ready, through the scripts' own User-Agent
+      expect(s.shell('bootstrap', `. "$CDK8S_MYSQL_DIR/lib.sh"; member_pod 1`).stdout).toBe('ready\n');
     });
 
     test('a wrong token is HTTP 401; what the Role does not allow is HTTP 403 with a Forbidden Status naming the service account', () => {

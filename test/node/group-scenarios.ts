@@ -248,20 +248,30 @@ export async function groupRollingUpdate(m: GroupUnderTest, apply: () => Promise
   await eventually('the writer to commit 20 rows', () => Promise.resolve(writer.acknowledged().length >= 20 ? true : undefined), 120000, 200);
   const at = Date.now() / 1000;
   const primaries: number[] = [first];
+  const moved: string[] = [];
   let stop = false;
   const watching = (async () => {
     for (;;) {
       const now = await labelled(m, 'primary');
-      if (now.length === 1 && now[0] !== primaries[primaries.length - 1]) primaries.push(now[0]);
+      if (now.length === 1 && now[0] !== primaries[primaries.length - 1]) {
+        primaries.push(now[0]);
+        moved.push(`${podName(m, now[0])}@${(Date.now() / 1000 - at).toFixed(1)}`);
+      }
       if (stop) return;
       await new Promise((r) => setTimeout(r, 300));
     }
   })();
+  // The agents' logs, followed while their pods live (a deleted pod's log goes with it).
+  const agentLogs = ordinals(m).map((o) => followLog(m, podName(m, o), 'agent'));
   await apply();
   await settled(m.kube, m.set, ordinals(m).length, timeoutMs);
   const last = await waitPrimary(m, undefined, timeoutMs);
   stop = true;
   await watching;
+  const logged = agentLogs.map((l) => l.stop()).join('').split('\n');
+  const handOvers = logged.filter((l) => l.includes('stopping: handed the primary role to'));
+  // The primary's pod is deleted once: its agent hands the role over first (twice when it is the highest ordinal).
+  if (handOvers.length === 0) throw new Error(`no agent handed the primary role over; they logged:\n${logged.filter((l) => /stopping|primary/.test(l)).join('\n')}`);
   if (last !== primaries[primaries.length - 1]) primaries.push(last);
   const seen = writer.acknowledged().length;
   await eventually('writes after the update', () => Promise.resolve(writer.acknowledged().length >= seen + 20 ? true : undefined), 120000, 200);
@@ -270,5 +280,25 @@ export async function groupRollingUpdate(m: GroupUnderTest, apply: () => Promise
   expect(lostRows(m, acks, last)).toEqual([]);
   const moves = primaries.length - 1;
   expect(moves).toBeLessThanOrEqual(first === ordinals(m).slice(-1)[0] ? 2 : 1);
-  return { primaries: primaries.map((o) => podName(m, o)).join('>'), moves, rto_s: gapAfter(acks, at), lost: 0 };
+  return {
+    primaries: primaries.map((o) => podName(m, o)).join('>'), moves, rto_s: gapAfter(acks, at), lost: 0,
+    labelled_at: moved.join(',') || '-', gaps: longestGaps(acks, at, 3), hand_overs: handOvers.length,
+  };
+}
+
+/** `kubectl logs -f` of one container, from now on, until stop() (or the pod's end). */
+function followLog(m: GroupUnderTest, pod: string, container: string): { stop: () => string } {
+  let out = '';
+  const proc = spawn(env('NODE_KUBECTL'), ['--kubeconfig', env('NODE_KUBECONFIG'), '-n', ns(m), 'logs', '-f', '--since=1s', pod, '-c', container],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+  proc.stdout!.on('data', (d) => { out += String(d); });
+  proc.stderr!.on('data', (d) => { out += String(d); });
+  return { stop: () => { proc.kill('SIGKILL'); return out; } };
+}
+
+/** The `count` longest write gaps from `at` on, as `<length>s@<start, seconds after at>`, longest first. */
+export function longestGaps(acks: Array<{ t: number }>, at: number, count: number): string {
+  const gaps: Array<{ length: number; start: number }> = [];
+  for (let i = 1; i < acks.length; i++) if (acks[i].t > at) gaps.push({ length: acks[i].t - acks[i - 1].t, start: acks[i - 1].t - at });
+  return gaps.sort((a, b) => b.length - a.length).slice(0, count).map((g) => `${g.length.toFixed(1)}s@${g.start.toFixed(1)}`).join(',');
 }

@@ -6,9 +6,10 @@ import { Conventions } from 'cdk8s-stateful';
 import { Draft, fieldDraft, kubectl } from './draft';
 import { Severity } from './model';
 import { KubeObject, getArray, getString, isManagedByLibrary, isRecord } from './objects';
+import { mysqlMemberChanges } from './rules-mysql-members';
 
 /** The value of an env variable of the ReplicatedMySql bootstrap container, when `object` is one's StatefulSet. */
-function bootstrapEnv(object: KubeObject, variable: string): string | undefined {
+export function bootstrapEnv(object: KubeObject, variable: string): string | undefined {
   if (object.group !== 'apps' || object.ref.kind !== 'StatefulSet') return undefined;
   const containers = getArray(object.body, 'spec', 'template', 'spec', 'initContainers');
   const bootstrap = containers.find((c) => isRecord(c) && c.name === Conventions.MYSQL_BOOTSTRAP_CONTAINER);
@@ -36,11 +37,11 @@ const UNVERIFIED_FIX
 /** A ReplicatedMySql StatefulSet whose replication mode or TLS mode changes. */
 export function mysqlSetChanges(oldObject: KubeObject, newObject: KubeObject): Draft[] {
   if (!isReplicatedMySql(oldObject) || !isReplicatedMySql(newObject)) return [];
-  return [...replicationModeChange(oldObject, newObject), ...tlsChange(oldObject, newObject)];
+  return [...replicationModeChange(oldObject, newObject), ...tlsChange(oldObject, newObject), ...mysqlMemberChanges(oldObject, newObject)];
 }
 
 /** async | group; older manifests (no REPLICATION_MODE) replicate asynchronously. */
-function replicationMode(object: KubeObject): string {
+export function replicationMode(object: KubeObject): string {
   return bootstrapEnv(object, Conventions.MYSQL_REPLICATION_MODE_ENV) ?? 'async';
 }
 

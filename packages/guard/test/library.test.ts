@@ -4,7 +4,7 @@
  * on either side fails here, not silently in a user's CI.
  */
 import { App, Chart, Testing } from 'cdk8s';
-import { Conventions, MySqlReplication, MySqlTls, ReplicatedMySql, ReplicatedMySqlProps } from 'cdk8s-stateful';
+import { Conventions, MySqlReplication, MySqlTls, MySqlVersion, ReplicatedMySql, ReplicatedMySqlProps } from 'cdk8s-stateful';
 import { checkUpgrade, Finding } from '../src';
 
 function mysql(props: ReplicatedMySqlProps): unknown[] {
@@ -57,6 +57,55 @@ describe('the guard on manifests the library synthesizes', () => {
       .filter((f) => f.rule === 'mysql-replication-mode-changed')).toEqual([]);
     // An asynchronous cluster's pods carry no REPLICATION_MODE (the scripts' default), as before the mode existed.
     expect(JSON.stringify(asynchronous)).not.toContain('"name":"REPLICATION_MODE"');
+  });
+
+  const findingsOf = (before: ReplicatedMySqlProps, after: ReplicatedMySqlProps, rule: string) =>
+    checkUpgrade(mysql(before), mysql(after)).findings.filter((f) => f.rule === rule);
+
+  test('a MySQL downgrade across series blocks; within a series it warns; an upgrade across series warns with the backup advice', () => {
+    const down = findingsOf({ image: 'mysql:9.7.4' }, { image: 'mysql:8.4.10' }, 'mysql-version-downgrade');
+    expect(rules(down)).toEqual(['mysql-version-downgrade block StatefulSet/orders']);
+    expect(down[0].reason).toContain('MySQL 8.4.10 cannot start on a data directory that 9.7.4 has upgraded');
+    expect(down[0].fix).toMatch(/^Keep the image at 9\.7\. To go back a series, restore a logical dump/);
+    expect(rules(findingsOf({ image: 'mysql:8.4.10' }, { image: 'mysql:8.4.3' }, 'mysql-version-downgrade'))).toEqual(['mysql-version-downgrade warn StatefulSet/orders']);
+    const up = findingsOf({ image: 'mysql:8.4.10' }, { image: 'mysql:9.7.4' }, 'mysql-version-upgrade');
+    expect(rules(up)).toEqual(['mysql-version-upgrade warn StatefulSet/orders']);
+    expect(up[0].reason).toContain('is one-way');
+    expect(up[0].fix).toMatch(/^Take a backup you can restore first/);
+    // a patch release forward: nothing to say
+    expect(findingsOf({ image: 'mysql:8.4.3' }, { image: 'mysql:8.4.10' }, 'mysql-version-upgrade')).toEqual([]);
+    // an image by digest: the series the library recorded on the StatefulSet
+    const byDigest = { image: `registry.example.com/mysql@sha256:${'ab'.repeat(32)}`, version: MySqlVersion.V9_7 };
+    expect(rules(findingsOf(byDigest, { image: 'mysql:8.4.10' }, 'mysql-version-downgrade'))).toEqual(['mysql-version-downgrade block StatefulSet/orders']);
+    expect(findingsOf(byDigest, { image: 'mysql:9.7.4' }, 'mysql-version-downgrade')).toEqual([]);
+  });
+
+  test('an ordinal change that removes the primary blocks (two applies: failover first); a failover alone warns with the steps', () => {
+    const removed = findingsOf({ startOrdinal: 0, primaryOrdinal: 0 }, { startOrdinal: 1, primaryOrdinal: 1 }, 'mysql-primary-removed');
+    expect(rules(removed)).toEqual(['mysql-primary-removed block StatefulSet/orders']);
+    expect(removed[0].reason).toContain('deletes the primary\'s pod orders-0 and makes member 1 the primary');
+    expect(removed[0].fix).toContain('primaryOrdinal: 1, README: Failover');
+    const failover = findingsOf({ primaryOrdinal: 0 }, { primaryOrdinal: 2 }, 'mysql-failover');
+    expect(rules(failover)).toEqual(['mysql-failover warn StatefulSet/orders']);
+    expect(failover[0].fix).toContain('check that every member is Ready');
+    // scaling out keeps the primary: neither
+    const out = checkUpgrade(mysql({ replicas: 3 }), mysql({ replicas: 5 })).findings.map((f) => f.rule);
+    expect(out.filter((r) => r === 'mysql-primary-removed' || r === 'mysql-failover')).toEqual([]);
+  });
+
+  test('Group Replication: removing a majority of the members at once blocks', () => {
+    const group = MySqlReplication.groupReplication();
+    expect(rules(findingsOf({ replicas: 3, replication: group }, { replicas: 3, startOrdinal: 2, replication: group }, 'mysql-group-majority-removed')))
+      .toEqual(['mysql-group-majority-removed block StatefulSet/orders']);
+    expect(findingsOf({ replicas: 3, replication: group }, { replicas: 3, startOrdinal: 1, replication: group }, 'mysql-group-majority-removed')).toEqual([]);
+    expect(findingsOf({ replicas: 5, replication: group }, { replicas: 3, replication: group }, 'mysql-group-majority-removed')).toEqual([]);
+  });
+
+  test('renaming database.name warns: the new database is empty and the wired clients follow the new name', () => {
+    const renamed = findingsOf({ database: { name: 'orders', user: 'app' } }, { database: { name: 'sales', user: 'app' } }, 'mysql-database-renamed');
+    expect(rules(renamed)).toEqual(['mysql-database-renamed warn StatefulSet/orders']);
+    expect(renamed[0].reason).toContain('the primary creates `sales` empty');
+    expect(renamed[0].fix).toContain('RENAME TABLE `orders`.t TO `sales`.t');
   });
 
   test('objects without the library\'s managed-by label are not taken for a ReplicatedMySql', () => {

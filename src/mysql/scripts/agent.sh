@@ -45,13 +45,9 @@ SELF_ORDINAL=$(pod_ordinal) || exit 1
 self=$(pod_host "$SELF_ORDINAL")
 samples="$RUN_DIR/agent.samples"
 trap 'exit 0' TERM INT
-if [ "$REPLICATION_MODE" = group ]; then
-  # shellcheck source=group.sh
-  . "$CDK8S_MYSQL_DIR/group.sh"
-  # A stopping pod gives up its role label at once: the Services stop sending it clients.
-  trap 'label_role none; exit 0' TERM INT
-fi
-labeled='' labeled_at=-100000
+# shellcheck source=group.sh
+[ "$REPLICATION_MODE" != group ] || . "$CDK8S_MYSQL_DIR/group.sh"
+labeled='' labeled_at=-100000 view_primary=''
 
 incarnation=''      # the server_uuid of the mysqld judged (a new one at every start)
 opened=''           # primary: writes opened by this agent for this incarnation
@@ -60,6 +56,13 @@ replicating=''      # replica: replication started by this agent for this incarn
 caught_up=''        # replica: has applied a sample of the primary's set since it started
 primary=''          # the ordinal the StatefulSet names the primary, as last read
 role_read_at=-100000 role_confirmed_at=-100000 source_uuid='' evidence_at=-100000 tls_sum='' last_logged='' last_logged_at=0
+
+if [ "$REPLICATION_MODE" = group ]; then
+  rm -f "$HAND_OVER_REPORT" "$HAND_OVER_REPORT.started"
+  trap 'stop_member; exit 0' TERM INT
+  # However the agent ends, the mysql container's preStop stops waiting for it.
+  trap 'echo stopped >"$HAND_OVER_REPORT"' EXIT
+fi
 
 # report ready|not-ready WORDS...: the verdict the readiness probe reads.
 report() {
@@ -331,6 +334,18 @@ label_role() {
 LABEL_FAILED="its role label could not be written (see the log): the Services cannot be trusted to route to it"
 
 
+# The agent is stopping. When the pod itself is stopping (deleted: a rolling update, a drain, a
+# scale-in; its endpoints are already gone), a primary first hands its role to a secondary
+# (group_hand_over), while the mysql container's preStop keeps mysqld up until HAND_OVER_REPORT says
+# this is done (written on exit). Then its role label goes. The agent container restarting alone
+# hands nothing over. API requests get 3 s each here: the kubelet's grace period covers it all.
+stop_member() {
+  : >"$HAND_OVER_REPORT.started"
+  API_MAX_TIME=3
+  if pod_terminating; then group_hand_over; fi
+  label_role none
+}
+
 # Not in a group: join one, start one with proof, or wait (group_decide).
 group_enter() {
   label_role none
@@ -362,12 +377,18 @@ primary_confirmed() {
 
 # An ONLINE member: primary, or a secondary measured against the primary.
 group_online() {
-  local role=$1 online=$2 members=$3 unreachable=$4 primary_host
+  local role=$1 online=$2 members=$3 unreachable=$4 primary_host seen
   if [ $((2 * unreachable)) -ge "$members" ]; then
     label_role none
     report not-ready "cut off from the majority: $unreachable of the $members members in its view are unreachable (it takes no writes; it leaves the group after unreachable_majority_timeout)"
     return
   fi
+  # When the primary moved, the role label is written again even if this agent wrote the same value last:
+  # a hand-over labels the new primary from the old one's pod (group_hand_over), which this agent did not see.
+  seen=$self
+  [ "$role" = PRIMARY ] || seen=$(sql <<<"SELECT MEMBER_HOST FROM performance_schema.replication_group_members WHERE MEMBER_ROLE = 'PRIMARY';")
+  [ "$seen" = "$view_primary" ] || labeled=''
+  view_primary=$seen
   if [ "$role" = PRIMARY ]; then
     # Its own view may be stale (a primary frozen and thawed still sees itself ONLINE PRIMARY for a
     # few seconds): the label waits until a majority agrees.
@@ -385,7 +406,7 @@ group_online() {
     report ready group-primary "online=$online/$members"
     return
   fi
-  primary_host=$(sql <<<"SELECT MEMBER_HOST FROM performance_schema.replication_group_members WHERE MEMBER_ROLE = 'PRIMARY';")
+  primary_host=$seen
   if [ -z "$primary_host" ] || ! peer_query "$primary_host" "SELECT $GTID_EXECUTED;"; then
     label_role none
     report not-ready "the primary ${primary_host:-(none in the view)} cannot be asked for its GTID set${PEER_ERR:+ ($PEER_ERR)}: this member cannot show it is up to date"

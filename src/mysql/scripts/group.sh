@@ -25,6 +25,7 @@
 # (replication.lostMembers): the rest then decide without it.
 
 : "${LABEL_REFRESH:=60}"           # seconds between two writes of an unchanged role label
+: "${HAND_OVER_TIMEOUT:=5}"        # seconds a hand-over lets the primary's running transactions finish
 
 # The group_replication_applier channel's received set: queued, not yet applied.
 GROUP_RECEIVED="IFNULL((SELECT REPLACE(RECEIVED_TRANSACTION_SET, '\\n', '') FROM performance_schema.replication_connection_status WHERE CHANNEL_NAME = 'group_replication_applier'), '')"
@@ -122,5 +123,66 @@ group_decide() {
     REASON="no member is ONLINE; ${lower[*]} holds the same transactions and has a lower ordinal: it starts the group, and this one joins it"
   else
     GROUP_ACTION=bootstrap REASON="no member is ONLINE and every member that answered holds a subset of this member's transactions ($mine)"
+  fi
+}
+
+# --- a planned stop -----------------------------------------------------------------------------
+
+# Whether this pod is being deleted (its deletionTimestamp is set), asked of the API server.
+pod_terminating() {
+  api_request GET "$(api_path pods "$POD_NAME")" && [ "$API_STATUS" = 200 ] && grep -q '"deletionTimestamp"' <<<"$API_BODY"
+}
+
+# hand_over_target: "ORDINAL MEMBER_ID" of the secondary a stopping primary hands its role to: ONLINE
+# in this member's view, a member the StatefulSet keeps (not scaled in), its pod Ready and not stopping;
+# one the rolling update has already restarted first (it will not stop again), then the highest
+# ordinal (the election's own preference). Fails when there is none.
+hand_over_target() {
+  local online update='' replicas host id peer rank best='' best_rank=-1
+  online=$(with_timeout 5 local_sql "$MYSQL_SOCKET" --connect-timeout=3 <<<"SELECT MEMBER_HOST, MEMBER_ID FROM performance_schema.replication_group_members WHERE MEMBER_ROLE = 'SECONDARY' AND MEMBER_STATE = 'ONLINE';") || return 1
+  replicas=${REPLICAS:?}
+  if api_request GET "$(api_path statefulsets "$MYSQL_SET_NAME")" && [ "$API_STATUS" = 200 ]; then
+    update=$(grep -oE '"updateRevision" *: *"[^"]+"' <<<"$API_BODY" | head -n 1 | sed -E 's/.*"([^"]+)"$/\1/')
+    replicas=$(grep -oE '"replicas" *: *[0-9]+' <<<"$API_BODY" | head -n 1 | grep -oE '[0-9]+$') || replicas=$REPLICAS
+  fi
+  while read -r host id; do
+    # (the members' hosts are their pods' names under the headless Service: <set>-<ordinal>.<service>...)
+    peer=${host%%.*}
+    peer=${peer#"$MYSQL_SET_NAME"-}
+    if ! [[ $peer =~ ^[0-9]+$ ]] || [ "$host" != "$(pod_host "$peer")" ]; then continue; fi
+    [ "$peer" -lt "$((START_ORDINAL + replicas))" ] || continue
+    if ! api_request GET "$(api_path pods "$MYSQL_SET_NAME-$peer")" || [ "$API_STATUS" != 200 ]; then continue; fi
+    grep -q '"deletionTimestamp"' <<<"$API_BODY" && continue
+    grep -qE '"type" *: *"Ready"[^}]*"status" *: *"True"' <<<"$API_BODY" || continue
+    rank=$peer
+    [ -n "$update" ] && grep -qE "\"controller-revision-hash\" *: *\"$update\"" <<<"$API_BODY" && rank=$((peer + 100000))
+    [ "$rank" -gt "$best_rank" ] && best_rank=$rank best="$peer $id"
+  done <<<"$online"
+  [ -n "$best" ] && echo "$best"
+}
+
+# group_hand_over: a primary moves its role to hand_over_target before its mysqld stops, so the group
+# switches at once instead of electing after mysqld left, and labels that pod primary (its own agent
+# does too, at its next look: this spares the clients that wait). Anything else (a secondary, no
+# target, a failure) leaves the election to the group when mysqld leaves it.
+group_hand_over() {
+  local role target ordinal id
+  role=$(with_timeout 5 local_sql "$MYSQL_SOCKET" --connect-timeout=3 <<<"SELECT MEMBER_ROLE FROM performance_schema.replication_group_members WHERE MEMBER_ID = @@server_uuid AND MEMBER_STATE = 'ONLINE';") || return 0
+  [ "$role" = PRIMARY ] || return 0
+  if ! target=$(hand_over_target); then
+    log "$POD_NAME: stopping as the primary, with no Ready secondary to hand the role to: the group elects one when mysqld leaves"
+    return 0
+  fi
+  read -r ordinal id <<<"$target"
+  # The group moves the role only once the chosen member can take it (consistency BEFORE_ON_PRIMARY_FAILOVER:
+  # it applies what it had queued first); transactions still running here after HAND_OVER_TIMEOUT are rolled back.
+  # (A group without a majority would block the move: it is given up after HAND_OVER_TIMEOUT + 5 s.)
+  if ! with_timeout "$((HAND_OVER_TIMEOUT + 5))" local_sql "$MYSQL_SOCKET" --connect-timeout=3 <<<"SELECT group_replication_set_as_primary('$id', $HAND_OVER_TIMEOUT);" >/dev/null 2>"$RUN_DIR/group.hand-over-log"; then
+    log "$POD_NAME: stopping as the primary: could not hand the role to $(pod_host "$ordinal") ($(head -n 1 "$RUN_DIR/group.hand-over-log")): the group elects a primary when mysqld leaves"
+    return 0
+  fi
+  log "$POD_NAME: stopping: handed the primary role to $(pod_host "$ordinal")"
+  if ! api_request PATCH "$(api_path pods "$MYSQL_SET_NAME-$ordinal")" "{\"metadata\":{\"labels\":{\"$ROLE_LABEL\":\"primary\"}}}" || [ "$API_STATUS" != 200 ]; then
+    [ "$API_STATUS" = 0 ] || api_explain
   fi
 }

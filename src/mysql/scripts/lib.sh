@@ -11,6 +11,7 @@
 : "${MYSQL_SOCKET:=/var/run/mysqld/mysqld.sock}"
 : "${RUN_DIR:=${MYSQL_SOCKET%/*}}"             # emptyDir shared by mysqld, the agent and the probes
 : "${AGENT_STATE:=$RUN_DIR/agent.state}"       # the agent's verdict, read by the readiness probe
+: "${HAND_OVER_REPORT:=$RUN_DIR/hand-over}"    # a group member's agent, stopping, is done (the preStop waits for it)
 : "${CREDENTIALS_DIR:=/etc/mysql/credentials}" # the credentials Secret, one file per password
 : "${TLS_DIR:=/etc/mysql/tls}"                 # ca.crt, tls.crt, tls.key when the cluster has a tls choice
 : "${MYSQL_TLS:=self-signed}"                  # verify | serve (the cluster's certificate, not checked yet) | self-signed
@@ -170,17 +171,34 @@ gtid_union() {
   printf "TRIM(BOTH ',' FROM CONCAT(%s, ',', %s))" "$1" "$2"
 }
 
+# with_timeout SECONDS COMMAND...: COMMAND (a function too), killed after SECONDS (status 143 then).
+with_timeout() {
+  local seconds=$1 pid killer rc
+  shift
+  # (<&0: a command sent to the background would read /dev/null, not the caller's input)
+  "$@" <&0 &
+  pid=$!
+  (sleep "$seconds" && kill "$pid") >/dev/null 2>&1 &
+  killer=$!
+  wait "$pid"
+  rc=$?
+  kill "$killer" 2>/dev/null
+  return "$rc"
+}
+
 # --- the API server -------------------------------------------------------------------------
 
-# api_request METHOD PATH [BODY]: a request with the pod's projected token. Sets API_STATUS (the
-# HTTP status) and API_BODY; returns 1 only when the API server could not be reached.
+# api_request METHOD PATH [BODY]: a request with the pod's projected token, within API_MAX_TIME
+# seconds. Sets API_STATUS (the HTTP status) and API_BODY; returns 1 only when the API server could
+# not be reached. The User-Agent is not curl's: the API server pretty-prints JSON for a client whose
+# User-Agent starts with "curl", and the scripts read the answers one line at a time.
 api_request() {
   local host=${KUBERNETES_SERVICE_HOST:-}
   API_STATUS=0 API_BODY=''
   [ -n "$host" ] || { log "KUBERNETES_SERVICE_HOST is not set: cannot reach the API server"; return 1; }
   [[ $host == *:* ]] && host="[$host]"
   [ -r "$SA_DIR/token" ] || { log "no service account token at $SA_DIR: cannot reach the API server"; return 1; }
-  local response args=(--silent --show-error --max-time 10 --cacert "$SA_DIR/ca.crt" -X "$1" --write-out '\n%{http_code}')
+  local response args=(--silent --show-error --max-time "${API_MAX_TIME:-10}" --user-agent cdk8s-stateful-mysql --cacert "$SA_DIR/ca.crt" -X "$1" --write-out '\n%{http_code}')
   [ -n "${3:-}" ] && args+=(--header 'Content-Type: application/merge-patch+json' --data "$3")
   # The token is read from a pipe, never put on a command line.
   response=$(curl "${args[@]}" --header @<(printf 'Authorization: Bearer %s\n' "$(<"$SA_DIR/token")") \

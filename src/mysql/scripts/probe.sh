@@ -12,12 +12,18 @@
 #                      and refused when the agent has not reported for AGENT_STALE_SECONDS.
 #   agent              (the agent container's liveness) the agent reported within
 #                      AGENT_LIVENESS_SECONDS: an agent stuck on a query is restarted.
+#   pre-stop           (the mysql container's preStop, Group Replication) a stopping primary's
+#                      mysqld stays up while its agent hands the primary role to a secondary
+#                      (agent.sh: stop_member): until the agent reports it is done, at most
+#                      HAND_OVER_WAIT seconds after the agent started (5 s for it to start).
+#                      Any other member, or a primary whose agent is not stopping, stops at once.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "${CDK8S_MYSQL_DIR:-/etc/cdk8s-mysql}/lib.sh"
 
 : "${AGENT_STALE_SECONDS:=120}"
 : "${AGENT_LIVENESS_SECONDS:=300}"
+: "${HAND_OVER_WAIT:=20}"
 
 not_ready() {
   echo "not ready: $*"
@@ -53,6 +59,21 @@ readiness() {
   esac
 }
 
+pre_stop() {
+  local role deadline
+  role=$(with_timeout 5 local_sql "$MYSQL_SOCKET" --connect-timeout=3 <<<"SELECT MEMBER_ROLE FROM performance_schema.replication_group_members WHERE MEMBER_ID = @@server_uuid AND MEMBER_STATE = 'ONLINE';") || exit 0
+  [ "$role" = PRIMARY ] || exit 0
+  # (An agent that stopped reporting will not hand anything over.)
+  [ -r "$AGENT_STATE" ] && [ $(($(date +%s) - $(stat -c %Y "$AGENT_STATE"))) -le 30 ] || exit 0
+  # The agent marks the start of its stop at once: without the mark (mysqld alone is stopped, e.g. by its
+  # liveness probe) nothing is handed over.
+  deadline=$((SECONDS + 5))
+  while [ ! -e "$HAND_OVER_REPORT.started" ] && [ ! -e "$HAND_OVER_REPORT" ] && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.2; done
+  [ -e "$HAND_OVER_REPORT.started" ] || [ -e "$HAND_OVER_REPORT" ] || exit 0
+  deadline=$((SECONDS + HAND_OVER_WAIT))
+  while [ ! -e "$HAND_OVER_REPORT" ] && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.2; done
+}
+
 case "${1:-}" in
   startup | liveness)
     exec mysqladmin --no-defaults --socket="$MYSQL_SOCKET" --connect-timeout=5 ping
@@ -65,7 +86,10 @@ case "${1:-}" in
     age=$(($(date +%s) - $(stat -c %Y "$AGENT_STATE")))
     [ "$age" -le "$AGENT_LIVENESS_SECONDS" ] || { echo "the agent has not reported for ${age}s"; exit 1; }
     ;;
+  pre-stop)
+    pre_stop
+    ;;
   *)
-    die "usage: probe.sh startup|liveness|readiness|agent"
+    die "usage: probe.sh startup|liveness|readiness|agent|pre-stop"
     ;;
 esac

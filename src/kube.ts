@@ -22,6 +22,7 @@ import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { KubeServiceMonitor as ServiceMonitorL1, KubeServiceMonitorProps } from './imports/monitoring';
+import { addScannerAnnotations } from './scanner-annotations';
 
 export { k8s };
 
@@ -120,13 +121,13 @@ function convert(value: unknown, isMap: boolean): unknown {
 type L1Class = new (scope: Construct, id: string, props: never) => ApiObject;
 
 /** A subclass of a generated L1 class that serializes by the rule above. Typed as the L1 class itself. */
-function onePass<C extends L1Class>(l1: C, finish?: (json: { [key: string]: unknown }) => void): C {
+function onePass<C extends L1Class>(l1: C, finish?: (json: { [key: string]: unknown }, object: ApiObject) => void): C {
   const Base: L1Class = l1;
   class OnePass extends Base {
     /** Renders the object to Kubernetes JSON: resolve, patch, convert (see the file comment). */
     public toJson(): { [key: string]: unknown } {
       const json = toKubernetesJson(ApiObject.prototype.toJson.call(this)) as { [key: string]: unknown };
-      finish?.(json);
+      finish?.(json, this);
       return json;
     }
   }
@@ -142,8 +143,11 @@ export function addClaimTemplateKinds(json: { [key: string]: unknown }): void {
   }
 }
 
-export const KubeStatefulSet = onePass(k8s.KubeStatefulSet, addClaimTemplateKinds);
-export const KubeService = onePass(k8s.KubeService);
+export const KubeStatefulSet = onePass(k8s.KubeStatefulSet, (json, object) => {
+  addClaimTemplateKinds(json);
+  addScannerAnnotations(object, json);
+});
+export const KubeService = onePass(k8s.KubeService, (json, object) => addScannerAnnotations(object, json));
 export const KubeConfigMap = onePass(k8s.KubeConfigMap);
 export const KubeSecret = onePass(k8s.KubeSecret);
 export const KubePodDisruptionBudget = onePass(k8s.KubePodDisruptionBudget);
@@ -152,6 +156,6 @@ export const KubeStorageClass = onePass(k8s.KubeStorageClass);
 export const KubeServiceAccount = onePass(k8s.KubeServiceAccount);
 export const KubeRole = onePass(k8s.KubeRole);
 export const KubeRoleBinding = onePass(k8s.KubeRoleBinding);
-export const KubeDeployment = onePass(k8s.KubeDeployment);
+export const KubeDeployment = onePass(k8s.KubeDeployment, (json, object) => addScannerAnnotations(object, json));
 /** The ServiceMonitor import is already plain JSON (no renames); it serializes like any ApiObject. */
 export const KubeServiceMonitor: new (scope: Construct, id: string, props: KubeServiceMonitorProps) => ServiceMonitorL1 = ServiceMonitorL1;

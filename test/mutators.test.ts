@@ -168,7 +168,9 @@ describe('addLabel and addAnnotation reach every object and pod', () => {
     const { web, render } = app();
     web.addAnnotation('example.com/owner', 'team-a');
     const objects = render();
-    for (const o of objects) expect(o.metadata.annotations).toEqual({ 'example.com/owner': 'team-a' });
+    // (besides the scanners' skip annotations: test/scanner-annotations.test.ts)
+    for (const o of objects) expect(o.metadata.annotations).toMatchObject({ 'example.com/owner': 'team-a' });
+    for (const o of objects) expect(Object.keys(o.metadata.annotations).filter((k) => !/^(checkov\.io|kube-score)\//.test(k))).toEqual(['example.com/owner']);
     expect(find(objects, 'StatefulSet', 'web').spec.template.metadata.annotations).toBeUndefined();
   });
 

@@ -58,6 +58,13 @@ export interface StatefulWorkloadProps {
    */
   readonly annotations?: { [key: string]: string };
   /**
+   * Annotate the workloads and Services with the scanners' own skip annotations (checkov's
+   * `checkov.io/skip<N>`, kube-score's `kube-score/ignore`) for each deliberate choice they would
+   * report, each with its reason (README: Scanners). Only top-level metadata: no pod restarts.
+   * @default true
+   */
+  readonly scannerAnnotations?: boolean;
+  /**
    * Extra pod labels.
    * @default - none
    */

@@ -1,10 +1,11 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkProps, checkShape } from '../check';
-import { shapeOf } from '../shapes';
 import { ContainerOptions, EnvSource } from '../container';
 import { futurePath, StatefulValidationError, Validator } from '../errors';
 import { k8s, KubeConfigMap, KubeNetworkPolicy, KubePodDisruptionBudget, KubeService, KubeStatefulSet } from '../kube';
+import { appScannerChoices } from '../scanner-annotations';
+import { shapeOf } from '../shapes';
 import { podHostName, serviceHostName } from '../names';
 import { registerObject, registerObjects } from '../registry';
 import { addHelper, checkAddedConfigFile, checkAddedEmptyDir, checkAddedVolume, containersOf, newHelper } from './additions';
@@ -138,6 +139,7 @@ export class StatefulApp extends Construct {
         }),
       });
     }
+    appScannerChoices(this, this.statefulSet, props.scannerAnnotations, policy !== undefined);
     // Only synth knows the final state: everything added later is checked there too.
     this.node.addValidation({ validate: () => this.validateLate() });
     this.registerNames();

@@ -10,11 +10,13 @@ import { Validator } from '../errors';
 import { k8s, KubeConfigMap, KubeDeployment, KubeNetworkPolicy, KubeService, KubeServiceMonitor } from '../kube';
 import { LABEL_COMPONENT, LABEL_INSTANCE, LABEL_NAME, LABEL_VERSION } from '../names';
 import { registerObject } from '../registry';
+import { EGRESS_LEFT_OPEN, optOutOfScannerAnnotations, scannerChoices } from '../scanner-annotations';
 import { Size } from 'cdk8s';
 import type { KubeServiceMonitor as ServiceMonitorL1 } from '../imports/monitoring';
 import { TLS_DIR } from './config';
 import { METRICS_PORT, MySqlPlan } from './plan';
 import { DEFAULT_EXPORTER_IMAGE } from './props';
+import type { ReplicatedMySql } from './replicated-mysql';
 
 const CONFIG_DIR = '/etc/mysqld-exporter';
 const NOBODY = 65534;
@@ -114,6 +116,24 @@ export function addMetrics(scope: Construct, ctx: MetricsContext): MySqlMetricsO
     register('monitoring.coreos.com/ServiceMonitor', plan.name);
   }
   return { deployment, service, networkPolicy, serviceMonitor, podLabels };
+}
+
+/** The choices ReplicatedMySql makes on purpose that the scanners report (README: Scanners); the StatefulApp adds the pod's. */
+export function addMySqlScannerChoices(mysql: ReplicatedMySql, enabled: boolean): void {
+  if (!enabled) {
+    optOutOfScannerAnnotations(mysql);
+    return;
+  }
+  scannerChoices(mysql.app.statefulSet, {
+    checkov: { CKV_K8S_9: 'the agent sidecar reports through the mysql container\'s readiness probe (probe.sh reads its verdict); a probe of its own would repeat it' },
+  });
+  if (mysql.metricsDeployment) {
+    scannerChoices(mysql.metricsDeployment, {
+      checkov: { CKV_K8S_35: 'mysqld_exporter reads its password only from MYSQLD_EXPORTER_PASSWORD (its config file expands $ inside values)' },
+      // One exporter scrapes every member: a second would double the load and duplicate every series.
+      kubeScore: ['deployment-replicas', ...(mysql.networkPolicy ? [EGRESS_LEFT_OPEN] : [])],
+    });
+  }
 }
 
 /** The exporter's pod: one container, reading its password from the Secret, verifying the members with the cluster's CA when there is one. */

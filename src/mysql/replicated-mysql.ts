@@ -9,7 +9,7 @@ import type { KubeCertificate } from '../imports/cert-manager';
 import type { KubeServiceMonitor as ServiceMonitorL1 } from '../imports/monitoring';
 import { k8s } from '../kube';
 import { checkClientWiring, ClientEnv, clientTarget, recordClientWiring } from './client';
-import { addMetrics, MySqlMetricsObjects } from './metrics';
+import { addMetrics, addMySqlScannerChoices, MySqlMetricsObjects } from './metrics';
 import { addCertificate, addMemberAccess, addPlaintextSecret, ObjectsContext } from './objects';
 import { CLIENT_LABEL, KIND, LOST_MEMBERS_ANNOTATION, planMySql, PORT, PRIMARY_ANNOTATION } from './plan';
 import { MySqlClientOptions, MySqlVersion, ReplicatedMySqlProps } from './props';
@@ -179,6 +179,7 @@ export class ReplicatedMySql extends Construct {
     this.networkPolicy = this.app.networkPolicy;
     // The exporter scrapes every member over the network.
     if (this.metricsObjects && this.networkPolicy) this.app.allowIngress({ podLabels: this.metricsObjects.podLabels, ports: ['mysql'] });
+    addMySqlScannerChoices(this, props.scannerAnnotations !== false);
   }
 
   /** DNS name of the write Service: always the current primary. */

@@ -291,8 +291,8 @@ function followLog(m: GroupUnderTest, pod: string, container: string): { stop: (
   let out = '';
   const proc = spawn(env('NODE_KUBECTL'), ['--kubeconfig', env('NODE_KUBECONFIG'), '-n', ns(m), 'logs', '-f', '--since=1s', pod, '-c', container],
     { stdio: ['ignore', 'pipe', 'pipe'] });
-  proc.stdout!.on('data', (d) => { out += String(d); });
-  proc.stderr!.on('data', (d) => { out += String(d); });
+  proc.stdout.on('data', (d) => { out += String(d); });
+  proc.stderr.on('data', (d) => { out += String(d); });
   return { stop: () => { proc.kill('SIGKILL'); return out; } };
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A new user's first hour, in CI: packs the library and the guard (npm pack), creates a fresh cdk8s
 # app the way the README's "Start a new cdk8s app" says (package registry only, no project template),
-# synthesizes every whole program of README.md (and the guard's README) in it with `cdk8s synth`, and
+# synthesizes every whole program of README.md and docs/ (and the guard's README) in it with `cdk8s synth`, and
 # runs the installed `cdk8s-stateful` command. Proves the tarballs install and work outside this
 # repository: the files lists, the peer dependencies, the bin entry, the pod scripts shipped beside lib/.
 set -euo pipefail
@@ -40,7 +40,7 @@ printf 'language: typescript\napp: npx ts-node main.ts\nimports: []\n' > cdk8s.y
 echo '{"compilerOptions":{"target":"ES2022","module":"commonjs","strict":true,"skipLibCheck":true}}' > tsconfig.json
 node -e 'const l=require("./package-lock.json").packages;console.log("consumer: installed " + ["cdk8s","constructs","cdk8s-plus-28","cdk8s-cli","typescript"].map(n=>n+"@"+l["node_modules/"+n].version).join(" "))'
 
-phase "every TypeScript block of README.md: whole programs through cdk8s synth, fragments with the prelude"
+phase "every TypeScript block of README.md and docs/: whole programs through cdk8s synth, fragments with the prelude"
 # Read by the conventions test/docs.test.ts uses (scripts/docs/blocks.js); the prelude's library
 # names come from the installed package.
 node - "$root" "$app/programs" "$app/fragments" <<'JS'
@@ -51,13 +51,13 @@ fs.mkdirSync(programs, { recursive: true });
 fs.mkdirSync(fragments, { recursive: true });
 const lib = Object.keys(require(require.resolve('cdk8s-stateful', { paths: [process.cwd()] })));
 let p = 0, f = 0;
-const blocks = ['README.md', 'packages/guard/README.md'].flatMap((f) => readBlocks(`${root}/${f}`, f));
+const blocks = ['README.md', ...fs.readdirSync(`${root}/docs`).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`), 'packages/guard/README.md'].flatMap((f) => readBlocks(`${root}/${f}`, f));
 for (const b of blocks) {
   if (!b.fragment) { fs.writeFileSync(`${programs}/${String(p++).padStart(2, '0')}.ts`, b.code); continue; }
   if (b.throws) continue; // an error example: test/docs.test.ts checks the message
   fs.writeFileSync(`${fragments}/${String(f++).padStart(2, '0')}.ts`, `${prelude(lib, b.code)}\n${b.code}\napp.synth();\n`);
 }
-if (p < 2 || f < 10) { console.error(`consumer: only ${p} programs and ${f} fragments in README.md`); process.exit(1); }
+if (p < 2 || f < 10) { console.error(`consumer: only ${p} programs and ${f} fragments in README.md and docs/`); process.exit(1); }
 console.log(`consumer: ${p} whole programs, ${f} fragments`);
 JS
 run_programs() {

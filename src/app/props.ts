@@ -60,7 +60,7 @@ export interface StatefulWorkloadProps {
   /**
    * Annotate the workloads and Services with the scanners' own skip annotations (checkov's
    * `checkov.io/skip<N>`, kube-score's `kube-score/ignore`) for each deliberate choice they would
-   * report, each with its reason (README: Scanners). Only top-level metadata: no pod restarts.
+   * report, each with its reason (docs/scanners.md). Only top-level metadata: no pod restarts.
    * @default true
    */
   readonly scannerAnnotations?: boolean;

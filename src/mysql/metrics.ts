@@ -118,7 +118,7 @@ export function addMetrics(scope: Construct, ctx: MetricsContext): MySqlMetricsO
   return { deployment, service, networkPolicy, serviceMonitor, podLabels };
 }
 
-/** The choices ReplicatedMySql makes on purpose that the scanners report (README: Scanners); the StatefulApp adds the pod's. */
+/** The choices ReplicatedMySql makes on purpose that the scanners report (docs/scanners.md); the StatefulApp adds the pod's. */
 export function addMySqlScannerChoices(mysql: ReplicatedMySql, enabled: boolean): void {
   if (!enabled) {
     optOutOfScannerAnnotations(mysql);

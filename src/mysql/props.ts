@@ -169,13 +169,13 @@ export interface ReplicatedMySqlProps extends StatefulWorkloadProps {
   readonly serverIdBase?: number;
   /**
    * How the members replicate: asynchronously from the primary `primaryOrdinal` names, or as a MySQL
-   * Group Replication group that elects its primary (README: "Group Replication"). Switching a running
+   * Group Replication group that elects its primary (docs/mysql.md: "Group Replication"). Switching a running
    * cluster between the two is a migration, not a prop change (`cdk8s-stateful check` refuses it).
    * @default MySqlReplication.asynchronous()
    */
   readonly replication?: MySqlReplication;
   /**
-   * The ordinal of the primary (asynchronous replication only). Changing it is a failover (README: "Failover"): the old primary
+   * The ordinal of the primary (asynchronous replication only). Changing it is a failover (docs/mysql.md: "Failover"): the old primary
    * stops taking writes as soon as it sees the change (each pod's agent asks the API server), the
    * write Service moves to the new member, which promotes itself when the rolling update restarts
    * it -- once it has applied everything the old primary had (or, if that one is down, everything
@@ -194,7 +194,7 @@ export interface ReplicatedMySqlProps extends StatefulWorkloadProps {
   /**
    * The durability settings of `config` you accept to relax, by name (`['sync_binlog']`): a crash
    * of the primary may then lose commits that clients saw succeed. The cluster never silently
-   * diverges over it (a member that received them is refused as ahead, README: Safety), but the
+   * diverges over it (a member that received them is refused as ahead, docs/mysql.md: Safety), but the
    * commits may be gone from the primary.
    * @default - none: sync_binlog and innodb_flush_log_at_trx_commit stay 1, the doublewrite buffer on
    */
@@ -259,7 +259,7 @@ export interface ReplicatedMySqlProps extends StatefulWorkloadProps {
    * Keep voluntary evictions (node drains, cluster upgrades) from taking the primary: a second
    * PodDisruptionBudget (`maxUnavailable: 0`) selects the primary pod and the replicas' budget
    * (`disruptionBudget`) excludes it, so draining the primary's node waits until you fail over to
-   * another member (README: "Failover"). Off by default: the default budget (maxUnavailable 1
+   * another member (docs/mysql.md: "Failover"). Off by default: the default budget (maxUnavailable 1
    * over every member) lets a drain evict the primary, which means a write outage of one restart
    * (about a minute: the pod comes back on another node with its volume) but never a stalled drain.
    * @default false

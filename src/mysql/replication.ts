@@ -39,7 +39,7 @@ export interface GroupReplicationOptions {
   /**
    * The escape hatch after a full outage in which members were lost for good (their volumes gone), by
    * ordinal. While no member is ONLINE, a member starts the group only when every member answers and it
-   * holds all their transactions (README: "Group Replication"); the members listed here are no longer
+   * holds all their transactions (docs/mysql.md: "Group Replication"); the members listed here are no longer
    * waited for. A listed member that was in fact the most advanced takes its extra transactions with it:
    * list only members whose data no longer exists, and remove the list once the group is back.
    * @default - none: every member must answer
@@ -59,7 +59,7 @@ export enum ReplicationMode {
  * How the members replicate.
  *
  * - `MySqlReplication.asynchronous()` (the default): the manifest names the primary
- *   (`primaryOrdinal`); the others replicate from it. Failover is a manifest change (README:
+ *   (`primaryOrdinal`); the others replicate from it. Failover is a manifest change (docs/mysql.md:
  *   "Failover"), and a primary lost with transactions no replica received yet loses them.
  * - `MySqlReplication.groupReplication()`: MySQL Group Replication in single-primary mode. A
  *   transaction commits only once a majority of the members has it, the group elects a new primary

@@ -66,7 +66,7 @@ describe('day-2: a database, its user and metrics added to a running cluster', (
     await c.start();
     expect(c.sql('SELECT 1 FROM mysql.user WHERE user = \'shop\';', { pod: 0 }).stdout).toBe('');
     const later = synth({ replicas: 2, database: { name: 'shop', user: 'shop' }, metrics: {} });
-    // The new keys go into the Secret first (README: Credentials), the old ones stay.
+    // The new keys go into the Secret first (docs/mysql.md: Credentials), the old ones stay.
     const sts = later.find((o) => o.kind === 'StatefulSet')!;
     const generated = generateSecrets(sts)['mysql-credentials'];
     c.secrets['mysql-credentials'] = { ...generated, ...c.secrets['mysql-credentials'] };

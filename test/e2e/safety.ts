@@ -142,7 +142,7 @@ export async function primaryBehind(c: MySqlCluster): Promise<{ verdict: string 
     }
   }
   expect(problems).toEqual([]);
-  expect(agentLog(c, p)).toMatch(/Make the most advanced member the primary \(primaryOrdinal: \d+, README: Failover\)/);
+  expect(agentLog(c, p)).toMatch(/Make the most advanced member the primary \(primaryOrdinal: \d+, docs\/mysql\.md: Failover\)/);
   // Recovery as the refusal says: the most advanced member becomes the primary; the old one follows it.
   await failOver(c, r);
   insert(c, r, 'after recovering');

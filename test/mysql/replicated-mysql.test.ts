@@ -134,7 +134,7 @@ describe('ReplicatedMySql defaults', () => {
   test('3 members of MySQL 8.4, pinned, OrderedReady, 10Gi data volumes kept on deletion and scale-in', () => {
     const { sts } = build();
     expect(sts.spec.replicas).toBe(3);
-    // members start together; each bootstrap orders itself (README: how it works)
+    // members start together; each bootstrap orders itself (docs/mysql.md: how it works)
     expect(sts.spec.podManagementPolicy).toBe('Parallel');
     expect(container(sts, 'mysql').image).toBe('mysql:8.4.10');
     // the pod owns its behaviour: mysqld with the generated configuration under a new server_uuid, no image entrypoint

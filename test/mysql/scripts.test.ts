@@ -192,10 +192,10 @@ const NEW_CLUSTER = 'mysql-0: no other member holds data: this is a new cluster'
 /** The README's refusal of an empty primary, after its first line. */
 const REFUSAL_TAIL = (pod = 'mysql-0') => `Initializing an empty primary now would fork the cluster: clients would write into an empty
 database while the other members hold the data. Nothing was changed. To recover:
-  - promote the most advanced member (README: 'Failover'): set primaryOrdinal to it and apply;
+  - promote the most advanced member (docs/mysql.md: 'Failover'): set primaryOrdinal to it and apply;
     this member then clones from it as a replica;
   - or restore this member's volume from a copy you keep (it is checked against the other members
-    before it takes writes, README: 'Safety: who may take writes');
+    before it takes writes, docs/mysql.md: 'Safety: who may take writes');
   - or, to discard the other members' data and start a NEW, EMPTY cluster on purpose, delete their
     PersistentVolumeClaims (kubectl -n mysql get pvc -l app.kubernetes.io/instance=mysql lists
     them; delete every one but data-${pod}), or set emptyPrimary: EmptyPrimaryPolicy.INITIALIZE_ANYWAY
@@ -220,7 +220,7 @@ bind_address = ${ip}
     expect(r.log).toBe('');
     const written = s.read('etc/mysql/conf.d/mysqld.cnf');
     expect(written).toBe(expected(s, ordinal, 100 + ordinal, `10.244.0.${10 + ordinal}`));
-    // Every member, the primary included, starts read-only and without replication (README: Safety, rule 1).
+    // Every member, the primary included, starts read-only and without replication (docs/mysql.md: Safety, rule 1).
     expect(written).toMatch(/^read_only = ON$/m);
     expect(written).toMatch(/^super_read_only = ON$/m);
     expect(written).toMatch(/^skip_replica_start = ON$/m);
@@ -1327,15 +1327,15 @@ describe('agent.sh: the member the StatefulSet names the primary', () => {
     closed(s);
   });
 
-  test('another member holds transactions this primary lacks (README: Safety, rule 2): writes stay closed, the README\'s message', async () => {
+  test('another member holds transactions this primary lacks (docs/mysql.md: Safety, rule 2): writes stay closed, the message docs/mysql.md shows', async () => {
     const AHEAD = `${UUID_A}:1-150`;
     const s = primary((s) => {
       s.sql(host(1), exact(MEMBER_STATE), memberState(1, 1, AHEAD));
       s.sql('local', exact(subtract(AHEAD, MINE_SET)), gtids(`${UUID_A}:101-150`));
     });
     const look = await s.agent().look();
-    const readme = fs.readFileSync(path.join(__dirname, '../../README.md'), 'utf8');
-    const line = `agent.sh: mysql-0: not ready: ${host(1)} has transactions this primary lacks (${UUID_A}:101-150): this member's data is older than the cluster's (its volume was restored from an older copy, or it lost commits in a crash). Nothing was written. Make the most advanced member the primary (primaryOrdinal: 1, README: Failover); this member then follows it, or re-clones if it holds transactions that member lacks`;
+    const readme = fs.readFileSync(path.join(__dirname, '../../docs/mysql.md'), 'utf8');
+    const line = `agent.sh: mysql-0: not ready: ${host(1)} has transactions this primary lacks (${UUID_A}:101-150): this member's data is older than the cluster's (its volume was restored from an older copy, or it lost commits in a crash). Nothing was written. Make the most advanced member the primary (primaryOrdinal: 1, docs/mysql.md: Failover); this member then follows it, or re-clones if it holds transactions that member lacks`;
     expect(readme).toContain(line);
     expect(look.stderr).toContain(`${line}\n`);
     expect(look.log).not.toContain('SET GLOBAL');
@@ -1646,7 +1646,7 @@ describe('agent.sh: a replica', () => {
     });
     const look = await s.agent().look();
     expect(look.log).toBe(LOOK + GET_MEMBERS + CHECK + onPeer(0, reconfirm(oneLine)));
-    expect(look.state).toBe(state(`not-ready this member holds transactions its source ${host(0)} lacks (${UUID_B}:6-7,c0ffee00-0000-4000-8000-000000000001:1): replication is stopped so that nothing is applied on top of them. Either the source lost them (its data is older: make this member the primary, primaryOrdinal: 1, README: Failover) or they are to be discarded (delete this member's claim data-mysql-1, then its pod: it re-clones)`));
+    expect(look.state).toBe(state(`not-ready this member holds transactions its source ${host(0)} lacks (${UUID_B}:6-7,c0ffee00-0000-4000-8000-000000000001:1): replication is stopped so that nothing is applied on top of them. Either the source lost them (its data is older: make this member the primary, primaryOrdinal: 1, docs/mysql.md: Failover) or they are to be discarded (delete this member's claim data-mysql-1, then its pod: it re-clones)`));
   });
 
   test('errant transactions appear while it replicates: replication is stopped', async () => {
@@ -1907,7 +1907,7 @@ describe('agent.sh: a Group Replication member', () => {
     }, `no member is ONLINE; ${host(0)} holds the same transactions and has a lower ordinal: it starts the group, and this one joins it`],
     ['a member that holds data does not answer: nobody can show it holds every acknowledged transaction', (sb: PodSandbox) => {
       peer(sb, 2, 'OFFLINE', `${G}:1-90`, { covered: 1, equal: 0 });
-    }, `no member is ONLINE and ${host(0)} (ERROR 2005 (HY000): Unknown MySQL server host '${host(0)}' (-2)) did not answer: a new group starts only from a member shown to hold every transaction any member has, so every member that holds data must answer. If a member is lost for good, declare it (replication.lostMembers, README: Group Replication)`],
+    }, `no member is ONLINE and ${host(0)} (ERROR 2005 (HY000): Unknown MySQL server host '${host(0)}' (-2)) did not answer: a new group starts only from a member shown to hold every transaction any member has, so every member that holds data must answer. If a member is lost for good, declare it (replication.lostMembers, docs/mysql.md: Group Replication)`],
   ])('no member is ONLINE and %s: it waits and says why', async (_what, answers, reason) => {
     const s = member(answers);
     const look = await s.agent().look();

@@ -118,7 +118,7 @@ function membersChange(oldObject: KubeObject, newObject: KubeObject): Draft[] {
       reason: `The change deletes the primary's pod ${name}-${oldPrimary} and makes member ${newPrimary} the primary in the same apply: the `
         + 'new primary would promote itself while the old one is being removed, without the hand-over a failover does first (it waits for '
         + 'the old primary to stop writes and applies everything it has).',
-      fix: `Two applies: first make the new primary the primary with the members as they are (primaryOrdinal: ${newPrimary}, README: Failover) `
+      fix: `Two applies: first make the new primary the primary with the members as they are (primaryOrdinal: ${newPrimary}, docs/mysql.md: Failover) `
         + 'and wait until every member is Ready; then change startOrdinal or replicas.',
     }];
   }
@@ -129,7 +129,7 @@ function membersChange(oldObject: KubeObject, newObject: KubeObject): Draft[] {
     reason: `A failover by manifest: ${name}-${oldPrimary} stops taking writes within about 10 s, and ${name}-${newPrimary} opens for writes only `
       + 'after the rolling update restarted it and it showed that it holds everything the old primary has; clients\' writes fail in between.',
     fix: 'Before applying: check that every member is Ready (a member that is behind or starting delays the promotion or is counted down), '
-      + 'do it outside busy hours, and keep the cluster running (not parked). Accept this finding; README "Failover" lists what the '
+      + 'do it outside busy hours, and keep the cluster running (not parked). Accept this finding; docs/mysql.md "Failover" lists what the '
       + 'members check and what each refusal asks you to do.',
   }];
 }

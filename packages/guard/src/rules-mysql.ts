@@ -31,7 +31,7 @@ const UNVERIFIED_REASON
     + 'generates itself, but not authenticated: whoever answers at a member\'s address receives the replication password, and a '
     + 'cloning member accepts its data.';
 const UNVERIFIED_FIX
-  = 'Give the ReplicatedMySql a tls choice (MySqlTls.fromSecret or MySqlTls.certManager: README "TLS"); on a running cluster in '
+  = 'Give the ReplicatedMySql a tls choice (MySqlTls.fromSecret or MySqlTls.certManager: docs/mysql.md "TLS"); on a running cluster in '
     + 'two rollouts, first with verifyPeers: false.';
 
 /** A ReplicatedMySql StatefulSet whose replication mode or TLS mode changes. */

@@ -84,7 +84,7 @@ describe('the guard on manifests the library synthesizes', () => {
     const removed = findingsOf({ startOrdinal: 0, primaryOrdinal: 0 }, { startOrdinal: 1, primaryOrdinal: 1 }, 'mysql-primary-removed');
     expect(rules(removed)).toEqual(['mysql-primary-removed block StatefulSet/orders']);
     expect(removed[0].reason).toContain('deletes the primary\'s pod orders-0 and makes member 1 the primary');
-    expect(removed[0].fix).toContain('primaryOrdinal: 1, README: Failover');
+    expect(removed[0].fix).toContain('primaryOrdinal: 1, docs/mysql.md: Failover');
     const failover = findingsOf({ primaryOrdinal: 0 }, { primaryOrdinal: 2 }, 'mysql-failover');
     expect(rules(failover)).toEqual(['mysql-failover warn StatefulSet/orders']);
     expect(failover[0].fix).toContain('check that every member is Ready');

@@ -149,7 +149,7 @@ gate() {
     ahead=$(sql <<<"SELECT REPLACE(GTID_SUBTRACT($(sql_string "$(join_gtid_sets "$executed" "$received")"), $(sql_string "$mine")), '\\n', '');") \
       || { REASON="cannot compare GTID sets"; return 1; }
     if [ -n "$ahead" ]; then
-      REASON="$host has transactions this primary lacks ($ahead): this member's data is older than the cluster's (its volume was restored from an older copy, or it lost commits in a crash). Nothing was written. Make the most advanced member the primary (primaryOrdinal: $peer, README: Failover); this member then follows it, or re-clones if it holds transactions that member lacks"
+      REASON="$host has transactions this primary lacks ($ahead): this member's data is older than the cluster's (its volume was restored from an older copy, or it lost commits in a crash). Nothing was written. Make the most advanced member the primary (primaryOrdinal: $peer, docs/mysql.md: Failover); this member then follows it, or re-clones if it holds transactions that member lacks"
       return 1
     fi
   done
@@ -277,7 +277,7 @@ as_replica() {
   if [ -n "$errant" ]; then
     if [ "$io" != OFF ] || [ "$applier" != OFF ]; then sql <<<"STOP REPLICA;"; fi
     replicating=''
-    report not-ready "this member holds transactions its source $source_host lacks ($errant): replication is stopped so that nothing is applied on top of them. Either the source lost them (its data is older: make this member the primary, primaryOrdinal: $SELF_ORDINAL, README: Failover) or they are to be discarded (delete this member's claim data-$POD_NAME, then its pod: it re-clones)"
+    report not-ready "this member holds transactions its source $source_host lacks ($errant): replication is stopped so that nothing is applied on top of them. Either the source lost them (its data is older: make this member the primary, primaryOrdinal: $SELF_ORDINAL, docs/mysql.md: Failover) or they are to be discarded (delete this member's claim data-$POD_NAME, then its pod: it re-clones)"
     return
   fi
   if [ -z "$replicating" ]; then

@@ -75,10 +75,10 @@ refuse_empty_primary() {
   die "the primary's data directory ($DATA_DIR) is empty, but $1.
 Initializing an empty primary now would fork the cluster: clients would write into an empty
 database while the other members hold the data. Nothing was changed. To recover:
-  - promote the most advanced member (README: 'Failover'): set primaryOrdinal to it and apply;
+  - promote the most advanced member (docs/mysql.md: 'Failover'): set primaryOrdinal to it and apply;
     this member then clones from it as a replica;
   - or restore this member's volume from a copy you keep (it is checked against the other members
-    before it takes writes, README: 'Safety: who may take writes');
+    before it takes writes, docs/mysql.md: 'Safety: who may take writes');
   - or, to discard the other members' data and start a NEW, EMPTY cluster on purpose, delete their
     PersistentVolumeClaims (kubectl -n $MYSQL_NAMESPACE get pvc -l app.kubernetes.io/instance=$MYSQL_SET_NAME lists
     them; delete every one but data-$POD_NAME), or set emptyPrimary: EmptyPrimaryPolicy.INITIALIZE_ANYWAY"

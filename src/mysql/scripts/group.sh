@@ -55,7 +55,7 @@ group_start() {
   # A joining member discards what its group channel had queued but not applied: distributed recovery
   # then fetches everything it lacks. Kept, that queue hides transactions from recovery (measured: a
   # thawed old primary rejoined ONLINE without four of the group's transactions, for good). What the
-  # group lacks was never committed by a primary (README: the proof).
+  # group lacks was never committed by a primary (docs/mysql.md: the proof).
   if [ "${2:-}" != bootstrap ] && ! local_sql "$socket" <<<"RESET REPLICA ALL FOR CHANNEL 'group_replication_applier';" 2>"$RUN_DIR/group.reset-log"; then
     grep -q 'ERROR 3074' "$RUN_DIR/group.reset-log" || log "$POD_NAME: could not reset the group's applier channel: $(head -n 1 "$RUN_DIR/group.reset-log")"
   fi
@@ -116,7 +116,7 @@ group_decide() {
   if grep -qw -- "$SELF_ORDINAL" <<<"$lost"; then
     REASON="no member is ONLINE, and this member is declared lost (replication.lostMembers): it never starts the group; it joins one that another member starts"
   elif [ ${#missing[@]} -gt 0 ]; then
-    REASON="no member is ONLINE and ${missing[*]} did not answer: a new group starts only from a member shown to hold every transaction any member has, so every member that holds data must answer. If a member is lost for good, declare it (replication.lostMembers, README: Group Replication)"
+    REASON="no member is ONLINE and ${missing[*]} did not answer: a new group starts only from a member shown to hold every transaction any member has, so every member that holds data must answer. If a member is lost for good, declare it (replication.lostMembers, docs/mysql.md: Group Replication)"
   elif [ ${#ahead[@]} -gt 0 ]; then
     REASON="no member is ONLINE; ${ahead[*]} holds transactions this member lacks: that member starts the group, and this one joins it"
   elif [ ${#lower[@]} -gt 0 ]; then

@@ -72,7 +72,7 @@ member_ordinals() {
 # character is refused with the key's name, never its value.
 secret() {
   local file="$CREDENTIALS_DIR/$1" value
-  [ -r "$file" ] || die "no readable $1 in $CREDENTIALS_DIR: the credentials Secret lacks that key (README: Credentials)"
+  [ -r "$file" ] || die "no readable $1 in $CREDENTIALS_DIR: the credentials Secret lacks that key (docs/mysql.md: Credentials)"
   value=$(<"$file")
   [ -n "$value" ] || die "$1 in the credentials Secret is empty"
   if [[ $value == *[[:cntrl:]]* ]]; then
@@ -125,7 +125,7 @@ tls_verified() {
 }
 
 # How this member connects to its peers: the server's identity verified against the cluster's
-# CA when the cluster has a tls choice; otherwise encrypted, but anyone can answer (README: TLS).
+# CA when the cluster has a tls choice; otherwise encrypted, but anyone can answer (docs/mysql.md: TLS).
 peer_ssl_options() {
   if tls_verified; then
     printf '%s\n' --ssl-mode=VERIFY_IDENTITY "--ssl-ca=$TLS_DIR/ca.crt"
@@ -335,7 +335,7 @@ check_member() {
 
 # SQL creating the accounts and database the manifest asks for that are missing, and setting the
 # grants of the accounts the library owns (none exist on a new directory). Existing accounts keep
-# their passwords: rotation is explicit (README: rotating passwords). Prints nothing when all is
+# their passwords: rotation is explicit (docs/mysql.md: rotating passwords). Prints nothing when all is
 # as asked, so a restart writes nothing to the binary log.
 account_statements() {
   local socket=$1 facts

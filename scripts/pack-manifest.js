@@ -12,6 +12,8 @@ const file = path.join(root, 'package.json');
 const kept = path.join(root, '.package.json.packing');
 
 if (process.argv[2] === 'strip') {
+  // A copy left by a pack that died before postpack is the original: put it back first, never overwrite it.
+  if (fs.existsSync(kept)) fs.renameSync(kept, file);
   const text = fs.readFileSync(file, 'utf8');
   fs.writeFileSync(kept, text);
   const pkg = JSON.parse(text);

@@ -11,10 +11,15 @@ import { Conventions } from './conventions';
 
 /** The parts of an emitted object the choices are read from. */
 interface Container {
+  readonly name?: string;
   readonly image?: string;
   readonly imagePullPolicy?: string;
-  readonly resources?: { readonly limits?: { readonly cpu?: unknown; readonly memory?: unknown } };
+  readonly resources?: {
+    readonly limits?: { readonly cpu?: unknown; readonly memory?: unknown };
+    readonly requests?: { readonly cpu?: unknown; readonly memory?: unknown };
+  };
   readonly livenessProbe?: unknown;
+  readonly readinessProbe?: unknown;
   readonly securityContext?: { readonly runAsUser?: number; readonly runAsGroup?: number };
 }
 interface Pod {
@@ -35,6 +40,11 @@ export interface ScannerChoices {
   readonly checkov?: { readonly [check: string]: string };
   /** kube-score tests. */
   readonly kubeScore?: readonly string[];
+  /**
+   * Containers of the object's pod that have no readiness probe on purpose, and why: checkov's CKV_K8S_9 is
+   * skipped only while every container without one is among them (a sidecar the user adds is not).
+   */
+  readonly withoutReadiness?: { readonly containers: readonly string[]; readonly reason: string };
 }
 
 /**
@@ -52,6 +62,7 @@ export function scannerChoices(object: ApiObject, choices: ScannerChoices): void
   CHOICES.set(object, {
     checkov: { ...before?.checkov, ...choices.checkov },
     kubeScore: [...(before?.kubeScore ?? []), ...(choices.kubeScore ?? [])],
+    withoutReadiness: choices.withoutReadiness ?? before?.withoutReadiness,
   });
 }
 
@@ -89,14 +100,26 @@ export function addScannerAnnotations(object: ApiObject, emitted: { [key: string
   const kubeScore = new Set<string>(own?.kubeScore ?? []);
   const pod = json.spec?.template?.spec;
   if (pod) podChoices(pod, checkov, kubeScore, json.kind ?? '');
+  const probeless = (pod?.containers ?? []).filter((c) => c.readinessProbe === undefined).map((c) => c.name ?? '');
+  const allowed = own?.withoutReadiness;
+  if (allowed && probeless.length > 0 && probeless.every((n) => allowed.containers.includes(n))) checkov.CKV_K8S_9 = allowed.reason;
   if (json.kind === 'Service' && Object.keys(json.spec?.selector ?? {}).some((k) => RUN_TIME_LABELS.includes(k))) kubeScore.add('service-targets-pod');
   Object.assign(checkov, own?.checkov);
-  const checks = Object.keys(checkov).sort();
-  if (checks.length === 0 && kubeScore.size === 0) return;
+  writeAnnotations(json, checkov, kubeScore);
+}
+
+/** Adds the skips to the object's annotations, after (never over) those the user wrote: their own skips stay. */
+function writeAnnotations(json: Emitted, checkov: { [check: string]: string }, kubeScore: Set<string>): void {
   const annotations: { [key: string]: string } = { ...json.metadata?.annotations };
+  const theirs = Object.keys(annotations).filter((k) => /^checkov\.io\/skip\d+$/.test(k));
+  const skipped = new Set(theirs.map((k) => annotations[k].split('=')[0]));
+  const checks = Object.keys(checkov).filter((c) => !skipped.has(c)).sort();
+  const ignored = new Set([...(annotations['kube-score/ignore'] ?? '').split(',').map((t) => t.trim()).filter(Boolean), ...kubeScore]);
+  if (checks.length === 0 && ignored.size === 0) return;
+  let n = Math.max(0, ...theirs.map((k) => Number(k.slice('checkov.io/skip'.length))));
   // (checkov splits the value at "=": a reason must not contain one)
-  checks.forEach((check, i) => { annotations[`checkov.io/skip${i + 1}`] = `${check}=${checkov[check].replace(/=/g, ':')}`; });
-  if (kubeScore.size > 0) annotations['kube-score/ignore'] = [...kubeScore].sort().join(',');
+  for (const check of checks) annotations[`checkov.io/skip${++n}`] = `${check}=${checkov[check].replace(/=/g, ':')}`;
+  if (ignored.size > 0) annotations['kube-score/ignore'] = [...ignored].sort().join(',');
   const metadata: { [key: string]: unknown } = { ...json.metadata, annotations };
   json.metadata = Object.fromEntries(Object.keys(metadata).sort().map((k) => [k, metadata[k]]));
 }
@@ -104,7 +127,10 @@ export function addScannerAnnotations(object: ApiObject, emitted: { [key: string
 function podChoices(pod: Pod, checkov: { [check: string]: string }, kubeScore: Set<string>, kind: string): void {
   const containers = pod.containers ?? [];
   const all = [...containers, ...(pod.initContainers ?? [])];
-  if (all.some((c) => c.resources?.limits?.cpu === undefined) && all.every((c) => c.resources?.limits?.memory !== undefined)) {
+  // (kube-score's test also wants requests and memory limits: ignored only when it is the CPU limit alone)
+  const otherwiseSized = all.every((c) => c.resources?.limits?.memory !== undefined
+    && c.resources?.requests?.memory !== undefined && c.resources?.requests?.cpu !== undefined);
+  if (all.some((c) => c.resources?.limits?.cpu === undefined) && otherwiseSized) {
     checkov.CKV_K8S_11 = REASONS.cpuLimit;
     kubeScore.add('container-resources');
   }
@@ -113,10 +139,9 @@ function podChoices(pod: Pod, checkov: { [check: string]: string }, kubeScore: S
     checkov.CKV_K8S_15 = REASONS.pullPolicy;
     kubeScore.add('container-image-pull-policy');
   }
-  if (containers.some((c) => c.livenessProbe === undefined)) {
-    checkov.CKV_K8S_8 = REASONS.liveness;
-    kubeScore.add('pod-probes');
-  }
+  if (containers.some((c) => c.livenessProbe === undefined)) checkov.CKV_K8S_8 = REASONS.liveness;
+  // (kube-score's test also rates identical readiness and liveness probes: ignored only when no container has liveness)
+  if (containers.every((c) => c.livenessProbe === undefined)) kubeScore.add('pod-probes');
   const below = (c: Container, field: 'runAsUser' | 'runAsGroup') => (c.securityContext?.[field] ?? pod.securityContext?.[field] ?? 10000) < 10000;
   if (all.some((c) => below(c, 'runAsUser') || below(c, 'runAsGroup'))) {
     checkov.CKV_K8S_40 = REASONS.uid;

@@ -226,8 +226,20 @@ describe('helper containers and the main container\'s env', () => {
     ['a variable the script sets itself', { command: ['sh', '-c', 'DB_HOST=localhost; migrate --host "$DB_HOST"'] }],
     ['a longer name that starts the same', { command: ['sh', '-c', 'echo "$DB_HOST_2" ${DB_HOSTS}'] }],
     ['shell command substitution of a name the main container lacks', { command: ['sh', '-c', 'echo $(date) $(hostname)'] }],
+    ['Kubernetes\' escape for a literal $(...)', { command: ['sh', '-c', 'echo $$(DB_HOST)'] }],
+    ['a variable the runtime sets in every container, though the main container sets it too', { command: ['sh', '-c', 'cd "$HOME"'] }],
+    ['a name that only looks like a dotted one', { command: ['sh', '-c', 'echo $aXb'] }],
   ])('an init container with %s is accepted', (_what, init) => {
-    const { pod } = app({ env: DB_HOST, initContainers: [{ name: 'migrate', ...init }] });
+    const { pod } = app({ env: { ...DB_HOST, 'HOME': EnvSource.fromValue('/tmp'), 'a.b': EnvSource.fromValue('x') }, initContainers: [{ name: 'migrate', ...init }] });
     expect(pod().initContainers[0].name).toBe('migrate');
+  });
+
+  test.each([
+    ['a default expansion', { command: ['sh', '-c', 'migrate --host "${DB_HOST:-localhost}"'] }, 'initContainers[0]'],
+    ['its preStop command', { preStop: ['sh', '-c', 'curl "$DB_HOST/drain"'] }, 'sidecars[0]'],
+  ])('a helper using a main-only variable in %s is refused', (_what, options, prop) => {
+    const helper = { name: 'helper', ...options };
+    const props = prop.startsWith('init') ? { initContainers: [helper] } : { sidecars: [helper] };
+    expect(() => app({ env: DB_HOST, ...props }).pod()).toThrow(new RegExp(`${prop.replace(/[[\]]/g, '\\$&')} "helper" is invalid: uses the variable DB_HOST`));
   });
 });

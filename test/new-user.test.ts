@@ -358,6 +358,11 @@ describe('the package a user installs', () => {
       expect(packed.scripts.build).toBe(pkg.scripts.build);
       run('restore');
       expect(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).toBe(original);
+      // a pack that died between strip and restore: the next one starts from the original, not the stripped copy
+      run('strip');
+      run('strip');
+      run('restore');
+      expect(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).toBe(original);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

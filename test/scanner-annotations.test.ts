@@ -72,3 +72,29 @@ test('a Service that selects one pod by the controller\'s pod-name label tells k
   expect(skips(find(objects, 'Service', 'web-first')).kubeScore).toBe('service-targets-pod');
   expect(skips(find(objects, 'Service', 'web')).kubeScore).toBeUndefined();
 });
+
+describe('scanner skip annotations beside the user\'s own', () => {
+  test('the user\'s skips stay: the library numbers after them and skips nothing twice; kube-score\'s lists merge', () => {
+    const sts = web({ annotations: { 'checkov.io/skip1': 'CKV_K8S_21=our namespace policy', 'checkov.io/skip2': 'CKV_K8S_11=we meant it', 'kube-score/ignore': 'statefulset-has-poddisruptionbudget' } });
+    const a = sts.metadata.annotations;
+    expect([a['checkov.io/skip1'], a['checkov.io/skip2']]).toEqual(['CKV_K8S_21=our namespace policy', 'CKV_K8S_11=we meant it']);
+    expect(Object.keys(skips(sts).checkov)).toEqual(['CKV_K8S_21', 'CKV_K8S_11', 'CKV_K8S_15', 'CKV_K8S_40', 'CKV_K8S_43', 'CKV_K8S_8']);
+    expect(a['checkov.io/skip3']).toMatch(/^CKV_K8S_15=/);
+    expect(a['kube-score/ignore'].split(',')).toContain('statefulset-has-poddisruptionbudget');
+    expect(a['kube-score/ignore'].split(',')).toContain('container-resources');
+  });
+
+  test('a sidecar the user adds to ReplicatedMySql without a readiness probe is not skipped: CKV_K8S_9 covers the agent alone', () => {
+    const chart = newChart();
+    const mysql = new ReplicatedMySql(chart, 'mysql', {});
+    mysql.app.addContainer({ name: 'backup', image: 'busybox:1.36.1', command: ['sleep', 'infinity'] });
+    expect(skips(find(synth(chart), 'StatefulSet', 'mysql')).checkov.CKV_K8S_9).toBeUndefined();
+  });
+
+  test('kube-score\'s container-resources stays checked when a request is missing; pod-probes when any container has liveness', () => {
+    const sized = web({ resources: { cpu: {}, memory: { limit: Size.mebibytes(256) } } });
+    expect(skips(sized).kubeScore?.split(',')).not.toContain('container-resources');
+    const live = web({ livenessProbe: HealthProbe.httpGet('/healthz', { failureThreshold: 6 }), readinessProbe: HealthProbe.httpGet('/healthz') });
+    expect(skips(live).kubeScore?.split(',')).not.toContain('pod-probes');
+  });
+});

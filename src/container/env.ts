@@ -102,20 +102,30 @@ export function renderEnv(v: Validator, prop: string, env: { [name: string]: Env
   return out.length > 0 ? out : undefined;
 }
 
+/** Variables the container runtime sets in every container: a script's `$HOME` there is not the main container's. */
+const RUNTIME_ENV = new Set(['HOME', 'PATH', 'HOSTNAME', 'TERM']);
+
 /**
  * Refuses a helper container (init container or sidecar) that uses a variable only the main
  * container's env sets: Kubernetes gives each container its own env, so `$(NAME)` stays literal and a
- * script's `$NAME` is empty there. @internal
+ * script's `$NAME` is empty there (unless the image sets it). Read: command, args, env values, the
+ * preStop command and exec probes. @internal
  */
 export function checkEnvReferences(v: Validator, prop: string, c: k8s.Container, main: k8s.Container): void {
   const own = new Set((c.env ?? []).map((e) => e.name));
   const mainOnly = (main.env ?? []).map((e) => e.name).filter((n) => !own.has(n));
   if (mainOnly.length === 0) return;
-  const texts = [...(c.command ?? []), ...(c.args ?? []), ...(c.env ?? []).map((e) => e.value ?? '')];
+  const probes = [c.readinessProbe, c.livenessProbe, c.startupProbe].flatMap((p) => p?.exec?.command ?? []);
+  const texts = [...(c.command ?? []), ...(c.args ?? []), ...(c.env ?? []).map((e) => e.value ?? ''), ...(c.lifecycle?.preStop?.exec?.command ?? []), ...probes]
+    .map((t) => t.replace(/\$\$/g, '')); // "$$" is Kubernetes' escape for a literal "$"
   for (const name of mainOnly) {
-    const used = new RegExp(`\\$(\\(${name}\\)|\\{${name}[}:#%/^,-]|${name}(?![A-Za-z0-9_]))`);
-    if (texts.some((t) => used.test(t) && !new RegExp(`(^|[\\s;&|(])${name}=`).test(t))) {
-      v.fail(prop, c.name, `uses the variable ${name}, which only the main container's env ("${main.name}") sets: each container has its own env, so it is empty or literal here`,
+    const n = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const kubernetes = new RegExp(`\\$\\(${n}\\)`);
+    const shell = new RegExp(`\\$(\\{#?${n}[}:#%/^,\\-]|${n}(?![A-Za-z0-9_]))`);
+    const used = texts.some((t) => kubernetes.test(t)
+      || (!RUNTIME_ENV.has(name) && shell.test(t) && !new RegExp(`(^|[\\s;&|(])${n}=`).test(t)));
+    if (used) {
+      v.fail(prop, c.name, `uses the variable ${name}, which only the main container's env ("${main.name}") sets: each container has its own env, so it is literal or empty here (unless the image sets it)`,
         `give ${prop} its own ${name} (env: { ${name}: ... }, the same EnvSource as the main container's)`);
     }
   }

@@ -125,7 +125,10 @@ export function addMySqlScannerChoices(mysql: ReplicatedMySql, enabled: boolean)
     return;
   }
   scannerChoices(mysql.app.statefulSet, {
-    checkov: { CKV_K8S_9: 'the agent sidecar reports through the mysql container\'s readiness probe (probe.sh reads its verdict); a probe of its own would repeat it' },
+    withoutReadiness: {
+      containers: ['agent'],
+      reason: 'the agent sidecar reports through the mysql container\'s readiness probe (probe.sh reads its verdict); a probe of its own would repeat it',
+    },
   });
   if (mysql.metricsDeployment) {
     scannerChoices(mysql.metricsDeployment, {

@@ -2122,6 +2122,41 @@ describe('a Group Replication member stopping: the primary hands its role over f
     expect(moved.state).toBe(`ready ${UUID_NOW} group-secondary lag=0s online=3/3\n`);
   });
 
+  test.each([
+    ['nothing left to apply: it missed transactions, and leaves the group to fetch them through recovery', '0', true],
+    ['transactions still queued: it is only behind', '3', false],
+  ])('a secondary behind the primary for HOLE_SECONDS with %s', async (_what, idle, leaves) => {
+    const PRIMARY_HOST = 'SELECT MEMBER_HOST FROM performance_schema.replication_group_members WHERE MEMBER_ROLE = \'PRIMARY\';';
+    const s = running(GROUP, 'mysql-1', { answers: (sb) => {
+      sb.sql('local', SELF_VIEW, { out: 'ONLINE\tSECONDARY\t3\t3\t0\n' });
+      sb.sql('local', exact(PRIMARY_HOST), { out: `${host(0)}\n` });
+      sb.sql(host(0), 'gtid_executed', { out: 'aaaaaaaa-bbbb-5ccc-8ddd-eeeeeeeeeeee:1-100\n' });
+      sb.sql('local', 'GTID_SUBSET(', { out: '0 0 0\n' }); // the primary's set never applied here
+      sb.sql('local', 'COUNT_TRANSACTIONS_REMOTE_IN_APPLIER_QUEUE', { out: `${idle}\n` });
+    } });
+    s.setEvidence({ 'mysql-0': 'holds-data', 'mysql-1': 'holds-data', 'mysql-2': 'holds-data' });
+    for (const o of [0, 1, 2]) s.setPod(o, 'ready');
+    const agent = s.agent({ HOLE_SECONDS: '1' });
+    await agent.look();
+    await new Promise((r) => setTimeout(r, 1100));
+    const behind = await agent.next();
+    expect(entries(behind.log).some((e) => e.includes('STOP GROUP_REPLICATION;'))).toBe(leaves);
+    if (leaves) {
+      expect(behind.stderr).toMatch(/agent\.sh: mysql-1: this member lacks transactions the primary mysql-0\.mysql\.mysql\.svc\.cluster\.local committed \d+s ago and has none left to apply: leaving the group to fetch them again through recovery\n/);
+      expect(behind.state).toBe(`not-ready ${UUID_NOW} missed transactions the group committed; rejoining to recover them\n`);
+    } else {
+      expect(behind.state).toMatch(/^not-ready \S+ applying the group's transactions: behind the primary/);
+    }
+  });
+
+  test('a member in ERROR (expelled, or cut off too long) leaves the group cleanly, to rejoin at its next look', async () => {
+    const s = running(GROUP, 'mysql-1', { answers: (sb) => sb.sql('local', SELF_VIEW, { out: 'ERROR\tSECONDARY\t1\t3\t0\n' }) });
+    const look = await s.agent().look();
+    expect(entries(look.log).filter((e) => e.includes('STOP GROUP_REPLICATION;'))).toHaveLength(1);
+    expect(look.stderr).toContain('agent.sh: mysql-1: this member left the group in ERROR; stopping Group Replication to rejoin\n');
+    expect(look.state).toBe(`not-ready ${UUID_NOW} left the group (ERROR); rejoining\n`);
+  });
+
   describe('the mysql container\'s preStop', () => {
     const fresh = (s: PodSandbox) => fs.writeFileSync(s.path('var/run/mysqld/agent.state'), `ready ${UUID_NOW} group-primary online=3/3\n`);
     function member(role: string): PodSandbox {

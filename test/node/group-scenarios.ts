@@ -172,26 +172,63 @@ export async function groupFailoverUnderLoad(m: GroupUnderTest, runs: number, ti
  * gr-hung-primary: the primary's mysqld stopped (SIGSTOP: alive, not answering) while a writer commits; a new
  * primary is elected; after SIGCONT the old one acknowledges nothing the group lacks and returns as a secondary.
  */
-export async function groupHungPrimary(m: GroupUnderTest, timeoutMs = 600000): Promise<Details> {
+export async function groupHungPrimary(m: GroupUnderTest, timeoutMs = 600000, from = 2_000_000): Promise<Details> {
   let pid = 0;
-  const r = await failoverOnce(m, 2_000_000, async (primary) => {
+  const r = await failoverOnce(m, from, async (primary) => {
     pid = await hostPid(m, primary);
     process.kill(pid, 'SIGSTOP');
   }, timeoutMs);
   expect(r.lost).toEqual([]);
   // Writes the old primary took while stopped would be transactions the group lacks: once back it holds none, and it
   // catches up with the group.
+  const since = new Date(Date.now() - 60000).toISOString();
   process.kill(pid, 'SIGCONT');
   await backAsSecondary(m, r.old, timeoutMs);
   const executed = (o: number) => executedSet(m, o);
   expect(query(m, r.primary, `SELECT GTID_SUBSET('${executed(r.old)}', @@GLOBAL.gtid_executed);`)).toBe('1');
   await eventually(`${podName(m, r.old)} to hold the primary's transactions`, () => {
     const missing = query(m, r.primary, `SELECT REPLACE(GTID_SUBTRACT(@@GLOBAL.gtid_executed, '${executed(r.old)}'), '\\n', '');`);
-    // (Thrown, not returned: eventually keeps the last error for its timeout message.)
-    if (missing !== '') throw new Error(`missing on ${podName(m, r.old)}: ${missing}`);
+    // (Thrown, not returned: eventually keeps the last error for its timeout message, with what the old primary does.)
+    if (missing !== '') {
+      const logs = (c: string, filter: RegExp) => kubectl(['-n', ns(m), 'logs', podName(m, r.old), '-c', c, `--since-time=${since}`]).stdout
+        .split('\n').filter((l) => filter.test(l)).slice(-25).join('\n');
+      throw new Error(`missing on ${podName(m, r.old)}: ${missing}; it runs: ${oldPrimaryState(m, r.old)}\n--- its agent since SIGCONT:\n${logs('agent', /./)}`
+        + `\n--- the missing transactions in the primary's binary log:\n${eventsOf(m, r.primary, missing)}`
+        + `\n--- sets: old ${executed(r.old)} | primary ${executed(r.primary)}`
+        + `\n--- the old primary's agent state and samples:\n${exec(ns(m), podName(m, r.old), ['sh', '-c', 'cat /var/run/mysqld/agent.state; tail -n 3 /var/run/mysqld/agent.samples'], { container: 'agent' }).stdout}`
+        + `\n--- its mysqld:\n${logs('mysql', /group_replication|Recovery|recovery|GTID|donor/i)}`);
+    }
     return Promise.resolve(true);
   }, 120000, 1000);
   return { old: podName(m, r.old), primary: podName(m, r.primary), rto_s: r.gap, lost: r.lost.length };
+}
+
+/** The binary log events of the first GTID of `set` on member `ordinal` (what kind of transaction it is). */
+function eventsOf(m: GroupUnderTest, ordinal: number, set: string): string {
+  try {
+    const [uuid, range] = set.split(',')[0].split(':');
+    const gtid = `${uuid}:${range.split('-')[0]}`;
+    const files = query(m, ordinal, 'SHOW BINARY LOGS;').split('\n').map((l) => l.split('\t')[0]).filter(Boolean);
+    for (const f of files) {
+      const events = query(m, ordinal, `SHOW BINLOG EVENTS IN '${f}';`).split('\n');
+      const at = events.findIndex((e) => e.includes(`'${gtid}'`));
+      if (at >= 0) return events.slice(at, at + 5).map((e) => e.split('\t').slice(1).join(' ').slice(0, 200)).join('\n');
+    }
+    return `(no event of ${gtid} in ${files.join(', ')})`;
+  } catch (e) {
+    return `(cannot read: ${e instanceof Error ? e.message : String(e)})`;
+  }
+}
+
+/** What a member that does not catch up is doing: its applier workers and the sessions that are not idle. */
+function oldPrimaryState(m: GroupUnderTest, ordinal: number): string {
+  try {
+    return query(m, ordinal, 'SELECT CONCAT_WS(\' | \', (SELECT GROUP_CONCAT(CONCAT(CHANNEL_NAME, \'#\', WORKER_ID, \' \', SERVICE_STATE, \' \', LAST_ERROR_NUMBER, \' \', LEFT(LAST_ERROR_MESSAGE, 120)) SEPARATOR \'; \') FROM performance_schema.replication_applier_status_by_worker), '
+      + '(SELECT GROUP_CONCAT(CONCAT(ID, \' \', USER, \' \', COMMAND, \' \', TIME, \'s \', IFNULL(STATE, \'\'), \' \', LEFT(IFNULL(INFO, \'\'), 80)) SEPARATOR \'; \') FROM information_schema.PROCESSLIST WHERE COMMAND <> \'Sleep\' AND COMMAND <> \'Daemon\'), '
+      + '(SELECT GROUP_CONCAT(CONCAT(MEMBER_HOST, \' \', MEMBER_STATE, \' \', MEMBER_ROLE) SEPARATOR \', \') FROM performance_schema.replication_group_members));');
+  } catch (e) {
+    return `(cannot ask: ${e instanceof Error ? e.message : String(e)})`;
+  }
 }
 
 /**

@@ -96,18 +96,7 @@ function membersChange(oldObject: KubeObject, newObject: KubeObject): Draft[] {
   const before = memberOrdinals(oldObject);
   const after = memberOrdinals(newObject);
   const name = oldObject.ref.name;
-  if (replicationMode(oldObject) === 'group' && replicationMode(newObject) === 'group') {
-    const kept = before.filter((o) => after.includes(o));
-    if (before.length === 0 || after.length === 0 || 2 * kept.length > before.length) return [];
-    return [{
-      object: newObject, field: 'spec.ordinals.start / spec.replicas', oldValue: `${before[0]}..${before[before.length - 1]}`,
-      newValue: `${after[0]}..${after[after.length - 1]}`, rule: 'mysql-group-majority-removed', severity: Severity.BLOCK,
-      reason: `Only ${kept.length} of the group's ${before.length} members stay: the StatefulSet removes the others (their claims stay), the group `
-        + 'loses its majority and takes no more writes, and new members cannot clone from a group that has none.',
-      fix: 'Change the members in steps that keep a majority of the current ones each time (add the new ones first, then remove old ones), '
-        + 'applying and waiting for every member to be Ready between steps.',
-    }];
-  }
+  if (replicationMode(oldObject) === 'group' || replicationMode(newObject) === 'group') return [];
   const oldPrimary = primaryOrdinal(oldObject);
   const newPrimary = primaryOrdinal(newObject);
   if (oldPrimary === undefined || newPrimary === undefined || after.length === 0) return [];
@@ -123,6 +112,17 @@ function membersChange(oldObject: KubeObject, newObject: KubeObject): Draft[] {
     }];
   }
   if (oldPrimary === newPrimary) return [];
+  if (!before.includes(newPrimary)) {
+    return [{
+      object: newObject, field: `metadata.annotations["${Conventions.MYSQL_PRIMARY_ANNOTATION}"]`, oldValue: String(oldPrimary),
+      newValue: String(newPrimary), rule: 'mysql-failover-to-new-member', severity: Severity.BLOCK,
+      reason: `Member ${newPrimary} is not running before this change (${before.length === 0 ? 'the cluster is parked' : 'it is added by it'}): `
+        + `${name}-${oldPrimary} stops taking writes within about 10 s, and ${name}-${newPrimary} has no data to promote (an empty member `
+        + 'refuses to initialize while others hold data), so writes stay down until someone steps in.',
+      fix: 'Two applies: first the members (scale out, or unpark with the same primaryOrdinal) and wait until every member is Ready; '
+        + `then primaryOrdinal: ${newPrimary} (docs/mysql.md: Failover).`,
+    }];
+  }
   return [{
     object: newObject, field: `metadata.annotations["${Conventions.MYSQL_PRIMARY_ANNOTATION}"]`, oldValue: String(oldPrimary),
     newValue: String(newPrimary), rule: 'mysql-failover', severity: Severity.WARN,
@@ -146,6 +146,7 @@ function databaseChange(oldObject: KubeObject, newObject: KubeObject): Draft[] {
     reason: `Changing database.name does not rename the database: the primary creates \`${after}\` empty and grants the user on it; \`${before}\` `
       + 'keeps its data, and every client wired with connectClient gets the new name (MYSQL_DATABASE) and sees an empty database.',
     fix: `To rename, on the primary first: CREATE DATABASE \`${after}\`, then RENAME TABLE \`${before}\`.t TO \`${after}\`.t for each table `
-      + '(views, routines and triggers are recreated by hand); or keep the old name. Then accept this finding.',
+      + '(a table with triggers: drop them first and recreate them after; views and routines are recreated by hand); or keep the old '
+      + 'name. Then accept this finding.',
   }];
 }

@@ -93,12 +93,17 @@ describe('the guard on manifests the library synthesizes', () => {
     expect(out.filter((r) => r === 'mysql-primary-removed' || r === 'mysql-failover')).toEqual([]);
   });
 
-  test('Group Replication: removing a majority of the members at once blocks', () => {
+  test('a failover to a member the same apply adds (or unparks) blocks: it has no data to promote', () => {
+    const grown = findingsOf({ replicas: 3, primaryOrdinal: 0 }, { replicas: 5, primaryOrdinal: 4 }, 'mysql-failover-to-new-member');
+    expect(rules(grown)).toEqual(['mysql-failover-to-new-member block StatefulSet/orders']);
+    expect(grown[0].reason).toContain('it is added by it');
+    expect(grown[0].fix).toMatch(/^Two applies: first the members/);
+    const unparked = findingsOf({ replicas: 0, primaryOrdinal: 0 }, { replicas: 3, primaryOrdinal: 1 }, 'mysql-failover-to-new-member');
+    expect(unparked[0].reason).toContain('the cluster is parked');
+    // Group Replication elects its primary: no ordinal rules there (a scale-in leaves the group cleanly)
     const group = MySqlReplication.groupReplication();
-    expect(rules(findingsOf({ replicas: 3, replication: group }, { replicas: 3, startOrdinal: 2, replication: group }, 'mysql-group-majority-removed')))
-      .toEqual(['mysql-group-majority-removed block StatefulSet/orders']);
-    expect(findingsOf({ replicas: 3, replication: group }, { replicas: 3, startOrdinal: 1, replication: group }, 'mysql-group-majority-removed')).toEqual([]);
-    expect(findingsOf({ replicas: 5, replication: group }, { replicas: 3, replication: group }, 'mysql-group-majority-removed')).toEqual([]);
+    expect(checkUpgrade(mysql({ replicas: 7, replication: group }), mysql({ replicas: 3, replication: group })).findings
+      .filter((f) => f.rule.startsWith('mysql-') && f.rule !== 'mysql-tls-unverified')).toEqual([]);
   });
 
   test('renaming database.name warns: the new database is empty and the wired clients follow the new name', () => {

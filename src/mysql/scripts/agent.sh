@@ -39,6 +39,7 @@ set -uo pipefail
 : "${ROLE_LEASE:=20}"                # seconds a primary keeps writes open without the API server confirming its role
 : "${EVIDENCE_REFRESH:=60}"          # seconds between two checks of this member's evidence entry
 : "${MAX_REPLICA_LAG_SECONDS:=60}"
+: "${HOLE_SECONDS:=10}"               # a group secondary this far behind with nothing left to apply missed transactions
 : "${REFUSAL_LOG_INTERVAL:=60}"
 
 SELF_ORDINAL=$(pod_ordinal) || exit 1
@@ -375,6 +376,11 @@ primary_confirmed() {
   return 1
 }
 
+# Whether this member's group applier has nothing queued and nothing in progress.
+group_idle() {
+  [ "$(sql <<<"SELECT IFNULL((SELECT COUNT_TRANSACTIONS_REMOTE_IN_APPLIER_QUEUE FROM performance_schema.replication_group_member_stats WHERE MEMBER_ID = @@server_uuid), -1) + (SELECT COUNT(*) FROM performance_schema.replication_applier_status_by_worker WHERE CHANNEL_NAME = 'group_replication_applier' AND APPLYING_TRANSACTION <> '');")" = 0 ]
+}
+
 # An ONLINE member: primary, or a secondary measured against the primary.
 group_online() {
   local role=$1 online=$2 members=$3 unreachable=$4 primary_host seen
@@ -413,6 +419,15 @@ group_online() {
     return
   fi
   measure_lag "$PEER_OUT" || { report not-ready "cannot measure the lag"; return; }
+  if [ "$LAG" -ge "$HOLE_SECONDS" ] && group_idle; then
+    # Measured on the real node: a frozen primary, thawed and rejoined, came back ONLINE without five of the new
+    # primary's transactions, for good, while its applier had nothing left to do. Recovery fetches what it lacks.
+    label_role none
+    log "$POD_NAME: this member lacks transactions the primary $primary_host committed ${LAG}s ago and has none left to apply: leaving the group to fetch them again through recovery"
+    sql <<<"STOP GROUP_REPLICATION;" >/dev/null
+    report not-ready "missed transactions the group committed; rejoining to recover them"
+    return
+  fi
   if [ -z "$caught_up" ] || [ "$LAG" -gt "$MAX_REPLICA_LAG_SECONDS" ]; then
     label_role none
     report not-ready "applying the group's transactions: behind the primary $primary_host by ${LAG}s (at most ${MAX_REPLICA_LAG_SECONDS}s)"

@@ -71,7 +71,7 @@ export function scannerChoices(object: ApiObject, choices: ScannerChoices): void
  * leaves egress open on purpose when the app has its NetworkPolicy.
  */
 export function appScannerChoices(scope: IConstruct, statefulSet: ApiObject, enabled: boolean | undefined, networkPolicy: boolean): void {
-  if (enabled === false) OPTED_OUT.add(scope);
+  if (enabled === false) optOutOfScannerAnnotations(scope);
   else if (networkPolicy) scannerChoices(statefulSet, { kubeScore: [EGRESS_LEFT_OPEN] });
 }
 

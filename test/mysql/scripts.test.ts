@@ -1996,18 +1996,31 @@ describe('a Group Replication member stopping: the primary hands its role over f
   const roleLabel = (ordinal: number, value: string) => patch(podPath(ordinal), `{"metadata":{"labels":{"${ROLE_LABEL}":${value}}}}`);
   const NEW_REVISION = 'mysql-7c5d9b8f4';
 
+  /** mysql-1 of a 3-member group whose members all hold data and are Ready; the test's `answers` first. */
+  function groupMember(answers: (s: PodSandbox) => void, facts?: string): PodSandbox {
+    const s = running(GROUP, 'mysql-1', { facts, answers });
+    s.setEvidence({ 'mysql-0': 'holds-data', 'mysql-1': 'holds-data', 'mysql-2': 'holds-data' });
+    for (const o of [0, 1, 2]) s.setPod(o, 'ready');
+    return s;
+  }
+  const PRIMARY_HOST = 'SELECT MEMBER_HOST FROM performance_schema.replication_group_members WHERE MEMBER_ROLE = \'PRIMARY\';';
+  /** mysql-1 as an ONLINE secondary: the primary in its view (`answers`: PRIMARY_HOST) holds G:1-100. */
+  const secondaryMember = (answers: (s: PodSandbox) => void) => groupMember((sb) => {
+    answers(sb);
+    sb.sql('local', SELF_VIEW, { out: 'ONLINE\tSECONDARY\t3\t3\t0\n' });
+    for (const o of [0, 2]) sb.sql(host(o), 'gtid_executed', { out: 'aaaaaaaa-bbbb-5ccc-8ddd-eeeeeeeeeeee:1-100\n' });
+  });
+
   /** mysql-1, the ONLINE primary of a 3-member group, labelled by its agent's first look; mysql-0 and mysql-2 Ready secondaries. */
   async function primaryMember(answers: (s: PodSandbox) => void = () => undefined): Promise<{ s: PodSandbox; agent: AgentRun }> {
     const facts = `${FRESH_FACTS}${REPL_FACTS}grant:'repl'@'%':*.*:GROUP_REPLICATION_STREAM\ngrant:'repl'@'%':performance_schema.replication_group_members:SELECT\n`;
-    const s = running(GROUP, 'mysql-1', { facts, answers: (sb) => {
+    const s = groupMember((sb) => {
       answers(sb);
       sb.sql('local', SELF_VIEW, { out: 'ONLINE\tPRIMARY\t3\t3\t0\n' });
       for (const o of [0, 2]) sb.sql(host(o), exact(WHO_IS_PRIMARY), { out: `${host(1)}\n` });
       sb.sql('local', exact(ROLE), { out: 'PRIMARY\n' });
       sb.sql('local', exact(SECONDARIES), { out: `${host(0)}\t${ID(0)}\n${host(2)}\t${ID(2)}\n` });
-    } });
-    s.setEvidence({ 'mysql-0': 'holds-data', 'mysql-1': 'holds-data', 'mysql-2': 'holds-data' });
-    for (const o of [0, 1, 2]) s.setPod(o, 'ready');
+    }, facts);
     const agent = s.agent();
     expect((await agent.look()).state).toBe(`ready ${UUID_NOW} group-primary online=3/3\n`);
     expect(s.apiObject(podPath(1)).metadata.labels[ROLE_LABEL]).toBe('primary');
@@ -2101,16 +2114,11 @@ describe('a Group Replication member stopping: the primary hands its role over f
   });
 
   test('a secondary writes its label again when the primary moved: a hand-over labels the new primary from the old one\'s pod', async () => {
-    const PRIMARY_HOST = 'SELECT MEMBER_HOST FROM performance_schema.replication_group_members WHERE MEMBER_ROLE = \'PRIMARY\';';
-    const s = running(GROUP, 'mysql-1', { answers: (sb) => {
-      sb.sql('local', SELF_VIEW, { out: 'ONLINE\tSECONDARY\t3\t3\t0\n' });
+    const s = secondaryMember((sb) => {
       sb.sql('local', exact(PRIMARY_HOST), { out: `${host(0)}\n`, times: 2 });
       sb.sql('local', exact(PRIMARY_HOST), { out: `${host(2)}\n` });
-      for (const o of [0, 2]) sb.sql(host(o), 'gtid_executed', { out: 'aaaaaaaa-bbbb-5ccc-8ddd-eeeeeeeeeeee:1-100\n' });
       sb.sql('local', 'GTID_SUBSET(', { out: '1 1 1\n' }); // every sample of the primary's set applied
-    } });
-    s.setEvidence({ 'mysql-0': 'holds-data', 'mysql-1': 'holds-data', 'mysql-2': 'holds-data' });
-    for (const o of [0, 1, 2]) s.setPod(o, 'ready');
+    });
     const agent = s.agent();
     const labels = (log: string) => entries(log).filter((e) => e === roleLabel(1, '"secondary"')).length;
     const first = await agent.look();
@@ -2126,16 +2134,11 @@ describe('a Group Replication member stopping: the primary hands its role over f
     ['nothing left to apply: it missed transactions, and leaves the group to fetch them through recovery', '0', true],
     ['transactions still queued: it is only behind', '3', false],
   ])('a secondary behind the primary for HOLE_SECONDS with %s', async (_what, idle, leaves) => {
-    const PRIMARY_HOST = 'SELECT MEMBER_HOST FROM performance_schema.replication_group_members WHERE MEMBER_ROLE = \'PRIMARY\';';
-    const s = running(GROUP, 'mysql-1', { answers: (sb) => {
-      sb.sql('local', SELF_VIEW, { out: 'ONLINE\tSECONDARY\t3\t3\t0\n' });
+    const s = secondaryMember((sb) => {
       sb.sql('local', exact(PRIMARY_HOST), { out: `${host(0)}\n` });
-      sb.sql(host(0), 'gtid_executed', { out: 'aaaaaaaa-bbbb-5ccc-8ddd-eeeeeeeeeeee:1-100\n' });
       sb.sql('local', 'GTID_SUBSET(', { out: '0 0 0\n' }); // the primary's set never applied here
       sb.sql('local', 'COUNT_TRANSACTIONS_REMOTE_IN_APPLIER_QUEUE', { out: `${idle}\n` });
-    } });
-    s.setEvidence({ 'mysql-0': 'holds-data', 'mysql-1': 'holds-data', 'mysql-2': 'holds-data' });
-    for (const o of [0, 1, 2]) s.setPod(o, 'ready');
+    });
     const agent = s.agent({ HOLE_SECONDS: '1' });
     await agent.look();
     await new Promise((r) => setTimeout(r, 1100));

@@ -130,7 +130,7 @@ group_decide() {
 
 # Whether this pod is being deleted (its deletionTimestamp is set), asked of the API server.
 pod_terminating() {
-  api_request GET "$(api_path pods "$POD_NAME")" && [ "$API_STATUS" = 200 ] && grep -q '"deletionTimestamp"' <<<"$API_BODY"
+  api_request GET "$(api_path pods "$POD_NAME")" && [ "$API_STATUS" = 200 ] && pod_body_deleting
 }
 
 # hand_over_target: "ORDINAL MEMBER_ID" of the secondary a stopping primary hands its role to: ONLINE
@@ -152,8 +152,7 @@ hand_over_target() {
     if ! [[ $peer =~ ^[0-9]+$ ]] || [ "$host" != "$(pod_host "$peer")" ]; then continue; fi
     [ "$peer" -lt "$((START_ORDINAL + replicas))" ] || continue
     if ! api_request GET "$(api_path pods "$MYSQL_SET_NAME-$peer")" || [ "$API_STATUS" != 200 ]; then continue; fi
-    grep -q '"deletionTimestamp"' <<<"$API_BODY" && continue
-    grep -qE '"type" *: *"Ready"[^}]*"status" *: *"True"' <<<"$API_BODY" || continue
+    if pod_body_deleting || ! pod_body_ready; then continue; fi
     rank=$peer
     [ -n "$update" ] && grep -qE "\"controller-revision-hash\" *: *\"$update\"" <<<"$API_BODY" && rank=$((peer + 100000))
     [ "$rank" -gt "$best_rank" ] && best_rank=$rank best="$peer $id"
@@ -167,7 +166,7 @@ hand_over_target() {
 # target, a failure) leaves the election to the group when mysqld leaves it.
 group_hand_over() {
   local role target ordinal id
-  role=$(with_timeout 5 local_sql "$MYSQL_SOCKET" --connect-timeout=3 <<<"SELECT MEMBER_ROLE FROM performance_schema.replication_group_members WHERE MEMBER_ID = @@server_uuid AND MEMBER_STATE = 'ONLINE';") || return 0
+  role=$(group_self_role) || return 0
   [ "$role" = PRIMARY ] || return 0
   if ! target=$(hand_over_target); then
     log "$POD_NAME: stopping as the primary, with no Ready secondary to hand the role to: the group elects one when mysqld leaves"

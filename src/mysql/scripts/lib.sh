@@ -237,6 +237,20 @@ manifest_primary() {
   printf '%d\n' "$((10#${found##*\"}))"
 }
 
+# Of the pod in API_BODY (after api_request GET of a pod): whether it is Ready, whether it is being deleted.
+pod_body_ready() {
+  grep -qE '"type" *: *"Ready"[^}]*"status" *: *"True"' <<<"$API_BODY"
+}
+pod_body_deleting() {
+  grep -q '"deletionTimestamp"' <<<"$API_BODY"
+}
+
+# This member's role while it is ONLINE in its group (nothing otherwise), asked within 5 s; fails when
+# mysqld does not answer.
+group_self_role() {
+  with_timeout 5 local_sql "$MYSQL_SOCKET" --connect-timeout=3 <<<"SELECT MEMBER_ROLE FROM performance_schema.replication_group_members WHERE MEMBER_ID = @@server_uuid AND MEMBER_STATE = 'ONLINE';"
+}
+
 # member_pod ORDINAL: absent | ready | not-ready | unknown (the API server did not say).
 member_pod() {
   if ! api_request GET "$(api_path pods "$MYSQL_SET_NAME-$1")"; then
@@ -245,7 +259,7 @@ member_pod() {
   fi
   case "$API_STATUS" in
     404) echo absent ;;
-    200) if grep -qE '"type" *: *"Ready"[^}]*"status" *: *"True"' <<<"$API_BODY"; then echo ready; else echo not-ready; fi ;;
+    200) if pod_body_ready; then echo ready; else echo not-ready; fi ;;
     *) api_explain; echo unknown ;;
   esac
 }

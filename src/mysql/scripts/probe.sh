@@ -61,7 +61,7 @@ readiness() {
 
 pre_stop() {
   local role deadline
-  role=$(with_timeout 5 local_sql "$MYSQL_SOCKET" --connect-timeout=3 <<<"SELECT MEMBER_ROLE FROM performance_schema.replication_group_members WHERE MEMBER_ID = @@server_uuid AND MEMBER_STATE = 'ONLINE';") || exit 0
+  role=$(group_self_role) || exit 0
   [ "$role" = PRIMARY ] || exit 0
   # (An agent that stopped reporting will not hand anything over.)
   [ -r "$AGENT_STATE" ] && [ $(($(date +%s) - $(stat -c %Y "$AGENT_STATE"))) -le 30 ] || exit 0

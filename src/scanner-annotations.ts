@@ -120,7 +120,9 @@ function writeAnnotations(json: Emitted, checkov: { [check: string]: string }, k
   // (checkov splits the value at "=": a reason must not contain one)
   for (const check of checks) annotations[`checkov.io/skip${++n}`] = `${check}=${checkov[check].replace(/=/g, ':')}`;
   if (ignored.size > 0) annotations['kube-score/ignore'] = [...ignored].sort().join(',');
-  const metadata: { [key: string]: unknown } = { ...json.metadata, annotations };
+  // Keys sorted, as cdk8s writes every other object's labels and annotations.
+  const sorted = Object.fromEntries(Object.keys(annotations).sort().map((k) => [k, annotations[k]]));
+  const metadata: { [key: string]: unknown } = { ...json.metadata, annotations: sorted };
   json.metadata = Object.fromEntries(Object.keys(metadata).sort().map((k) => [k, metadata[k]]));
 }
 

@@ -62,6 +62,14 @@ describe('scanner skip annotations', () => {
     expect(Object.keys(exporter.checkov)).toEqual(['CKV_K8S_11', 'CKV_K8S_15', 'CKV_K8S_35', 'CKV_K8S_43']);
     expect(exporter.kubeScore).toBe('container-image-pull-policy,container-resources,deployment-replicas,pod-networkpolicy');
   });
+
+  test('the annotations are in key order, as cdk8s writes them, the construct\'s own among the skips', () => {
+    const chart = newChart();
+    new ReplicatedMySql(chart, 'mysql', {});
+    const keys = Object.keys(find(synth(chart), 'StatefulSet', 'mysql').metadata.annotations);
+    expect(keys).toContain('mysql.cdk8s-stateful.io/series');
+    expect(keys).toEqual([...keys].sort());
+  });
 });
 
 test('a Service that selects one pod by the controller\'s pod-name label tells kube-score why no pod template carries it', () => {

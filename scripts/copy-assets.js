@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // tsc copies only .ts output; the shell scripts that run in pods ship beside the compiled
-// modules that read them (src/mysql/scripts/*.sh -> lib/mysql/scripts/*.sh).
+// modules that read them (src/mysql/scripts/*.sh -> lib/mysql/scripts/*.sh). Last step of the
+// build: lib/.built records when it last succeeded (tsc leaves its outputs alone when a source's
+// content did not change, e.g. after a git checkout, so their times cannot say it).
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -18,3 +20,4 @@ function copy(dir) {
   }
 }
 copy('.');
+fs.writeFileSync(path.join(root, 'lib', '.built'), '');

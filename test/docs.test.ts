@@ -70,13 +70,12 @@ describe('docs: every TypeScript block of README.md and docs/ compiles and synth
   let sandbox = '';
 
   beforeAll(() => {
-    // tsc is incremental: it rewrites only the outputs that changed (a comment-only edit rewrites none), but its
-    // build info is rewritten whenever a source changed. A source is stale when newer than both.
+    // tsc is incremental: it rewrites only the outputs that changed (a comment-only edit or a checkout that
+    // restores the same text rewrites none), so each build stamps lib/.built when it succeeds.
     const stale = Object.values(PACKAGES).flatMap((dir) => listTs(path.join(ROOT, dir, 'src')).filter((f) => {
       const out = path.join(ROOT, dir, 'lib', path.relative(path.join(ROOT, dir, 'src'), f)).replace(/\.ts$/, '.js');
-      const info = path.join(ROOT, dir, 'lib', '.tsbuildinfo');
-      const built = Math.max(...[out, info].filter((x) => fs.existsSync(x)).map((x) => fs.statSync(x).mtimeMs));
-      return !fs.existsSync(out) || built < fs.statSync(f).mtimeMs;
+      const stamp = path.join(ROOT, dir, 'lib', '.built');
+      return !fs.existsSync(out) || !fs.existsSync(stamp) || fs.statSync(stamp).mtimeMs < fs.statSync(f).mtimeMs;
     }));
     if (stale.length > 0) throw new Error(`lib/ is older than ${path.relative(ROOT, stale[0])}: run \`npm run build\` (npm test does)`);
     names = libraryExports();

@@ -87,23 +87,34 @@ export class Writer {
 
   constructor(private readonly m: GroupUnderTest) {}
 
-  /** Commits rows numbered from `from` on, for at most `seconds` (the loop ends by itself, whatever happens to this process). */
+  /**
+   * Commits rows numbered from `from` on until `stop` closes its standard input, or for at most `seconds`. (Killing
+   * the local kubectl does not stop a loop inside the pod: it went on committing after the scenario had "stopped"
+   * it, so every later comparison of GTID sets raced against new writes.)
+   */
   public start(from: number, seconds = 300): void {
     const host = `${nameOf(this.m)}-primary.${ns(this.m)}.svc.cluster.local`;
     // (The client's root file system is read-only: the option file is a pipe, made for each commit.)
-    const loop = `IFS= read -r pw; n=${from}; while [ $SECONDS -lt ${seconds} ]; do `
+    // `read -t 0` succeeds only once standard input has reached its end (nothing else is ever written to it).
+    const loop = `IFS= read -r pw; n=${from}; while [ $SECONDS -lt ${seconds} ] && ! read -r -t 0; do `
       // A commit that hangs (a frozen primary keeps the connection) is given up after 5 s: not acknowledged.
       + `if timeout 5 mysql --defaults-file=<(printf '[client]\\nuser="%s"\\npassword="%s"\\n' "$0" "$pw") --host=${host} --ssl-mode=REQUIRED --connect-timeout=2 ${this.m.app.database} -e "INSERT INTO writes VALUES ($n)" 2>/dev/null; `
       + 'then echo "$n $(date +%s.%N)"; fi; n=$((n+1)); done';
     const args = ['--kubeconfig', env('NODE_KUBECONFIG'), '-n', ns(this.m), 'exec', '-i', 'node-test-mysql-client', '--', 'bash', '-c', loop, this.m.app.user];
     this.proc = spawn(env('NODE_KUBECTL'), args, { stdio: ['pipe', 'pipe', 'ignore'] });
     this.proc.stdout!.on('data', (d) => { this.out += String(d); });
-    this.proc.stdin!.end(`${this.m.app.password}\n`);
+    this.proc.stdin!.write(`${this.m.app.password}\n`);
   }
 
+  /** Ends the loop in the pod (its standard input closes), waits for it to finish its last commit (at most 5 s). */
   public async stop(): Promise<void> {
-    this.proc?.kill('SIGKILL');
-    await new Promise((r) => setTimeout(r, 500));
+    const proc = this.proc;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    proc.stdin!.end();
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 20000);
+    await exited;
+    clearTimeout(timer);
   }
 
   public acknowledged(): Array<{ n: number; t: number }> {
@@ -186,8 +197,10 @@ export async function groupHungPrimary(m: GroupUnderTest, timeoutMs = 600000, fr
   await backAsSecondary(m, r.old, timeoutMs);
   const executed = (o: number) => executedSet(m, o);
   expect(query(m, r.primary, `SELECT GTID_SUBSET('${executed(r.old)}', @@GLOBAL.gtid_executed);`)).toBe('1');
+  const trace: string[] = [];
   await eventually(`${podName(m, r.old)} to hold the primary's transactions`, () => {
     const missing = query(m, r.primary, `SELECT REPLACE(GTID_SUBTRACT(@@GLOBAL.gtid_executed, '${executed(r.old)}'), '\\n', '');`);
+    trace.push(`${new Date().toISOString().slice(11, 19)} missing=${missing || '-'} ${applierState(m, r.old)} | primary ${executed(r.primary)}`);
     // (Thrown, not returned: eventually keeps the last error for its timeout message, with what the old primary does.)
     if (missing !== '') {
       const logs = (c: string, filter: RegExp) => kubectl(['-n', ns(m), 'logs', podName(m, r.old), '-c', c, `--since-time=${since}`]).stdout
@@ -196,11 +209,13 @@ export async function groupHungPrimary(m: GroupUnderTest, timeoutMs = 600000, fr
         + `\n--- the missing transactions in the primary's binary log:\n${eventsOf(m, r.primary, missing)}`
         + `\n--- sets: old ${executed(r.old)} | primary ${executed(r.primary)}`
         + `\n--- the old primary's agent state and samples:\n${exec(ns(m), podName(m, r.old), ['sh', '-c', 'cat /var/run/mysqld/agent.state; tail -n 3 /var/run/mysqld/agent.samples'], { container: 'agent' }).stdout}`
-        + `\n--- its mysqld:\n${logs('mysql', /group_replication|Recovery|recovery|GTID|donor/i)}`);
+        + `\n--- its mysqld:\n${logs('mysql', /group_replication|Recovery|recovery|GTID|donor/i)}`
+        + `\n--- every second since it rejoined (missing on it; its applied, received and queued; the primary's set):\n${trace.slice(-40).join('\n')}`);
     }
     return Promise.resolve(true);
   }, 120000, 1000);
-  return { old: podName(m, r.old), primary: podName(m, r.primary), rto_s: r.gap, lost: r.lost.length };
+  // behind_s: how long the old primary, Ready again, still lacked some of the primary's transactions.
+  return { old: podName(m, r.old), primary: podName(m, r.primary), rto_s: r.gap, lost: r.lost.length, behind_s: trace.filter((t) => !t.includes(' missing=- ')).length };
 }
 
 /** The binary log events of the first GTID of `set` on member `ordinal` (what kind of transaction it is). */
@@ -221,6 +236,18 @@ function eventsOf(m: GroupUnderTest, ordinal: number, set: string): string {
 }
 
 /** What a member that does not catch up is doing: its applier workers and the sessions that are not idle. */
+/** What the applier of `ordinal` holds: its executed set, the applier channel's received set, the queues of its member stats. */
+function applierState(m: GroupUnderTest, ordinal: number): string {
+  try {
+    return query(m, ordinal, 'SELECT CONCAT_WS(\' \', REPLACE(@@GLOBAL.gtid_executed, \'\\n\', \'\'), \'received\', '
+      + '(SELECT REPLACE(RECEIVED_TRANSACTION_SET, \'\\n\', \'\') FROM performance_schema.replication_connection_status WHERE CHANNEL_NAME = \'group_replication_applier\'), '
+      + '(SELECT CONCAT(\'queue=\', COUNT_TRANSACTIONS_IN_QUEUE, \' applier_queue=\', COUNT_TRANSACTIONS_REMOTE_IN_APPLIER_QUEUE, \' applied=\', COUNT_TRANSACTIONS_REMOTE_APPLIED) '
+      + 'FROM performance_schema.replication_group_member_stats WHERE MEMBER_ID = @@server_uuid));');
+  } catch (e) {
+    return `(cannot ask: ${e instanceof Error ? e.message : String(e)})`;
+  }
+}
+
 function oldPrimaryState(m: GroupUnderTest, ordinal: number): string {
   try {
     return query(m, ordinal, 'SELECT CONCAT_WS(\' | \', (SELECT GROUP_CONCAT(CONCAT(CHANNEL_NAME, \'#\', WORKER_ID, \' \', SERVICE_STATE, \' \', LAST_ERROR_NUMBER, \' \', LEFT(LAST_ERROR_MESSAGE, 120)) SEPARATOR \'; \') FROM performance_schema.replication_applier_status_by_worker), '

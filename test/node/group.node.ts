@@ -108,7 +108,7 @@ test('gr-hung-primary: the primary\'s mysqld stopped (SIGSTOP): a new primary; t
   await scenario('gr-hung-primary', async () => {
     const runs: Details[] = [];
     for (let i = 0; i < Number(process.env.GR_HUNG_RUNS ?? '1'); i++) runs.push(await groupHungPrimary(m, undefined, 2_000_000 + i * 100_000));
-    return runs.length === 1 ? runs[0] : { ...runs[runs.length - 1], runs: runs.length, rto_runs: runs.map((r) => r.rto_s).join(','), lost: runs.reduce((n, r) => n + Number(r.lost), 0) };
+    return runs.length === 1 ? runs[0] : { ...runs[runs.length - 1], runs: runs.length, rto_runs: runs.map((r) => r.rto_s).join(','), behind_runs: runs.map((r) => r.behind_s).join(','), lost: runs.reduce((n, r) => n + Number(r.lost), 0) };
   });
 });
 

@@ -55,6 +55,22 @@ export class MySqlCredentials {
   }
 
   /**
+   * A Secret the cluster fills in itself, for a first apply that needs nothing done by hand. The
+   * construct emits the Secret without values and a Job (`<name>-credentials`) that writes a random
+   * password into every key that has none, and never changes a key that has one: running it again,
+   * or after you set a password yourself, changes nothing. Its Role may read and patch that one
+   * Secret. GitOps tools never prune or delete the Secret (its annotations say so), since the data
+   * directories keep the passwords it held; the Job carries Argo CD hook and Flux force annotations
+   * because a Job cannot be updated in place.
+   * @param secretName the Secret's name
+   * @default secretName - '<name>-credentials'
+   * @param keys the Secret's keys, if they differ from the defaults
+   */
+  public static fromGeneratedSecret(secretName?: string, keys: MySqlSecretKeys = {}): MySqlCredentials {
+    return new MySqlCredentials(secretName, keys, undefined, true);
+  }
+
+  /**
    * Writes the passwords in PLAINTEXT into a Secret in the synthesized YAML, and so into git.
    * Only for throw-away environments (a laptop, a CI cluster).
    */
@@ -67,5 +83,6 @@ export class MySqlCredentials {
     public readonly secretName: string | undefined,
     /** @internal */ public readonly _keys: MySqlSecretKeys,
     /** @internal */ public readonly _plaintext: MySqlPlaintextPasswords | undefined,
+    /** @internal */ public readonly _generated = false,
   ) {}
 }

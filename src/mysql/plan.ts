@@ -33,6 +33,8 @@ export const CLIENT_LABEL = 'cdk8s-stateful.io/mysql-client';
 export const PRIMARY_ANNOTATION = Conventions.MYSQL_PRIMARY_ANNOTATION;
 /** The StatefulSet's annotation listing the members declared lost for good (Group Replication's escape hatch). */
 export const LOST_MEMBERS_ANNOTATION = 'mysql.cdk8s-stateful.io/lost-members';
+/** The StatefulSet's annotation naming the credentials Secret and the keys the members read. */
+export const CREDENTIALS_ANNOTATION = 'mysql.cdk8s-stateful.io/credentials';
 const USER_NAME = /^[A-Za-z0-9_]{1,32}$/;
 const DATABASE_NAME = /^[A-Za-z0-9_]{1,64}$/;
 
@@ -60,6 +62,8 @@ export interface MySqlPlan {
   readonly replicationUser: string;
   readonly exporterUser?: string;
   readonly plain?: MySqlCredentials['_plaintext'];
+  /** MySqlCredentials.fromGeneratedSecret: the construct emits the Secret and the Job that fills it. */
+  readonly generated: boolean;
   readonly metrics?: MySqlMetricsOptions;
   readonly metricsIntervalSeconds: number;
   readonly version: MySqlVersion;
@@ -150,7 +154,7 @@ function planAccounts(v: Validator, props: ReplicatedMySqlProps, name: string) {
     }
   }
   return {
-    secretName, replicationUser, exporterUser, plain,
+    secretName, replicationUser, exporterUser, plain, generated: credentials._generated,
     rootPasswordKey: keys.rootPassword ?? 'root-password',
     replicationPasswordKey: keys.replicationPassword ?? 'replication-password',
     userPasswordKey: keys.userPassword ?? 'password',
@@ -179,7 +183,7 @@ export function planMySql(scope: Construct, v: Validator, id: string, props: Rep
     ...(props.resources ?? {}),
   };
   const verifyPeers = props.tls?._verifyPeers !== false;
-  const files = planFiles(v, props, { name, resources, tlsSecretName, verifyPeers, group });
+  const files = planFiles(v, props, { name, resources, tlsSecretName, verifyPeers, group, generated: accounts.generated });
   const timing = planTiming(v, props);
   const { serviceAccountName, clusterDomain, metricsIntervalSeconds } = planAccess(v, props, name, namespace);
   const pod = mysqlPod({
@@ -279,13 +283,14 @@ function planTopology(v: Validator, props: ReplicatedMySqlProps, name: string) {
 /** The scripts, the server's configuration and initSql: the files of the ConfigMap the pods mount. */
 function planFiles(
   v: Validator, props: ReplicatedMySqlProps,
-  c: { name: string; resources: ContainerResources; tlsSecretName?: string; verifyPeers: boolean; group?: GroupPlan },
+  c: { name: string; resources: ContainerResources; tlsSecretName?: string; verifyPeers: boolean; group?: GroupPlan; generated: boolean },
 ) {
-  const { 'group.sh': group, ...scripts } = mysqlScripts();
+  const { 'group.sh': group, 'generate-credentials.sh': generator, ...scripts } = mysqlScripts();
   const files: { [file: string]: string } = {
     ...scripts,
-    // Group Replication's part of the scripts, only for a group.
+    // Group Replication's part of the scripts, only for a group; the credentials Job's, only with it.
     ...(c.group ? { 'group.sh': group } : {}),
+    ...(c.generated ? { 'generate-credentials.sh': generator } : {}),
     'common.cnf': mysqlConfig(v, {
       name: c.name, config: props.config, acceptRelaxedDurability: props.acceptRelaxedDurability, resources: c.resources,
       tls: c.tlsSecretName !== undefined, verifyPeers: c.verifyPeers, group: c.group,

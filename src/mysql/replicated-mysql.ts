@@ -9,9 +9,10 @@ import type { KubeCertificate } from '../imports/cert-manager';
 import type { KubeServiceMonitor as ServiceMonitorL1 } from '../imports/monitoring';
 import { k8s } from '../kube';
 import { checkClientWiring, ClientEnv, clientTarget, recordClientWiring } from './client';
+import { addCredentialsGenerator, credentialKeys } from './credentials-generator';
 import { addMetrics, addMySqlScannerChoices, MySqlMetricsObjects } from './metrics';
 import { addCertificate, addMemberAccess, addPlaintextSecret, ObjectsContext } from './objects';
-import { CLIENT_LABEL, KIND, LOST_MEMBERS_ANNOTATION, planMySql, PORT, PRIMARY_ANNOTATION } from './plan';
+import { CLIENT_LABEL, CREDENTIALS_ANNOTATION, KIND, LOST_MEMBERS_ANNOTATION, planMySql, PORT, PRIMARY_ANNOTATION } from './plan';
 import { MySqlClientOptions, MySqlVersion, ReplicatedMySqlProps } from './props';
 import { ReplicationMode } from './replication';
 
@@ -71,6 +72,10 @@ export class ReplicatedMySql extends Construct {
   public readonly primaryService: k8s.KubeService;
   /** The Secret, only with `fromInsecurePlaintextPasswords`. */
   public readonly plaintextSecret?: k8s.KubeSecret;
+  /** The Secret emitted without values, only with `fromGeneratedSecret` (its Job fills it). */
+  public readonly generatedSecret?: k8s.KubeSecret;
+  /** The Job that writes a random password into every empty key of the Secret, only with `fromGeneratedSecret`. */
+  public readonly credentialsJob?: k8s.KubeJob;
   /** The NetworkPolicy, unless disabled. */
   public readonly networkPolicy?: k8s.KubeNetworkPolicy;
   /** The mysqld_exporter Deployment (`<name>-metrics`), if metrics are enabled. */
@@ -161,6 +166,11 @@ export class ReplicatedMySql extends Construct {
     this.memberRoleBinding = access.binding;
     this.plaintextSecret = addPlaintextSecret(context);
     this.certificate = addCertificate(context);
+    const generator = addCredentialsGenerator(context, this.app.configMap!.name, plan.appProps.image);
+    this.generatedSecret = generator?.secret;
+    this.credentialsJob = generator?.job;
+    // What `kubectl describe` shows beside the kubelet's "secret ... not found" while the Secret is missing.
+    this.app.statefulSet.metadata.addAnnotation(CREDENTIALS_ANNOTATION, `Secret ${plan.secretName}, keys ${credentialKeys(plan).join(', ')}`);
     if (metrics) {
       this.metricsObjects = addMetrics(this, {
         plan, v: this.v, labels: this.app.labels, memberHost: (o) => this.app.podDnsName(o), primaryHost: this.primaryHost,

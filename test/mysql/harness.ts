@@ -135,6 +135,8 @@ export interface PodOptions {
   readonly podIP?: string;
   /** KUBERNETES_SERVICE_HOST, as the kubelet sets it. */
   readonly apiHost?: string;
+  /** The pod of another workload of the manifest (e.g. the credentials Job) instead of a member's. */
+  readonly podOf?: { readonly kind: string; readonly name: string };
 }
 
 /** A pod's readiness as the API server reports it: its Ready condition, or no pod at all. */
@@ -174,7 +176,8 @@ export class PodSandbox {
   }
 
   public get podSpec(): any {
-    return this.statefulSet.spec.template.spec;
+    const of = this.options.podOf;
+    return (of ? find(this.objects, of.kind, of.name) : this.statefulSet).spec.template.spec;
   }
 
   /** The container (or init container) spec from the synthesized StatefulSet. */

@@ -67,9 +67,11 @@ describe('ReplicatedMySql defaults', () => {
   });
 
   test('the StatefulSet names the primary in an annotation (what every member reads from the API server) and the series (what the guard compares)', () => {
-    expect(build({ scannerAnnotations: false }).sts.metadata.annotations).toEqual({ 'mysql.cdk8s-stateful.io/primary-ordinal': '0', 'mysql.cdk8s-stateful.io/series': '8.4' });
+    const credentials = 'Secret mysql-credentials, keys root-password, replication-password';
+    expect(build({ scannerAnnotations: false }).sts.metadata.annotations)
+      .toEqual({ 'mysql.cdk8s-stateful.io/primary-ordinal': '0', 'mysql.cdk8s-stateful.io/series': '8.4', 'mysql.cdk8s-stateful.io/credentials': credentials });
     expect(build({ primaryOrdinal: 2, image: 'mysql:9.7.4', scannerAnnotations: false }).sts.metadata.annotations)
-      .toEqual({ 'mysql.cdk8s-stateful.io/primary-ordinal': '2', 'mysql.cdk8s-stateful.io/series': '9.7' });
+      .toEqual({ 'mysql.cdk8s-stateful.io/primary-ordinal': '2', 'mysql.cdk8s-stateful.io/series': '9.7', 'mysql.cdk8s-stateful.io/credentials': credentials });
     // not on the template: a change of the primary changes the template through the env only
     expect(build().sts.spec.template.metadata.annotations['mysql.cdk8s-stateful.io/primary-ordinal']).toBeUndefined();
   });

@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Duration } from 'cdk8s';
 import {
-  EmptyPrimaryPolicy, MySqlReplication, MySqlTls, ReplicatedMySqlProps,
+  EmptyPrimaryPolicy, MySqlCredentials, MySqlReplication, MySqlTls, ReplicatedMySqlProps,
 } from '../../src';
 import { SCRIPT_FILES } from '../../src/mysql/scripts';
 import {
@@ -2505,9 +2505,10 @@ describe('the scripts', () => {
 
   test('the ConfigMap ships every script verbatim', () => {
     expect([...SCRIPT_FILES].sort()).toEqual(scripts);
-    const s = pod({ replicas: 3, replication: MySqlReplication.groupReplication() }, 'mysql-0');
+    const s = pod({ replicas: 3, replication: MySqlReplication.groupReplication(), credentials: MySqlCredentials.fromGeneratedSecret() }, 'mysql-0');
     for (const file of scripts) expect(s.read(`etc/cdk8s-mysql/${file}`)).toBe(fs.readFileSync(path.join(dir, file), 'utf8'));
-    // Group Replication's part only for a group.
+    // Group Replication's part only for a group, the credentials Job's only with it.
     expect(pod({ replicas: 3 }, 'mysql-1').list('etc/cdk8s-mysql')).not.toContain('group.sh');
+    expect(pod({ replicas: 3 }, 'mysql-1').list('etc/cdk8s-mysql')).not.toContain('generate-credentials.sh');
   });
 });

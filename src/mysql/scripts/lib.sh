@@ -211,7 +211,7 @@ api_request() {
 api_explain() {
   case "$API_STATUS" in
     401) log "the API server rejected the pod's service account token (HTTP 401)" ;;
-    403) log "the API server refused: $(grep -oE '"message":"([^"\\]|\\.)*"' <<<"$API_BODY" | head -n 1). The Role and RoleBinding '$MYSQL_SET_NAME-member' (emitted by ReplicatedMySql) must exist for service account '${SERVICE_ACCOUNT:-default}'" ;;
+    403) log "the API server refused: $(grep -oE '"message":"([^"\\]|\\.)*"' <<<"$API_BODY" | head -n 1). The Role and RoleBinding '${API_ROLE:-$MYSQL_SET_NAME-member}' (emitted by ReplicatedMySql) must exist for service account '${SERVICE_ACCOUNT:-default}'" ;;
     *) log "the API server answered HTTP $API_STATUS: $(head -c 300 <<<"$API_BODY")" ;;
   esac
 }

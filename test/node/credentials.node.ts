@@ -66,10 +66,10 @@ test('without the Secret the member waits and its events name the Secret; the ge
   for (const v of Object.values(filled)) expect(v).toMatch(/^[A-Za-z0-9]{32}$/);
   await readyPod(kube, ns, 'db-0', { timeoutMs: 300000 });
   const readyAfter = Math.round((Date.now() - t0) / 1000);
-  // The app user logs in with the generated password, over TCP, into its database.
-  const login = exec(ns, 'db-0', ['bash', '-c', 'IFS= read -r pw; mysql --defaults-file=<(printf \'[client]\\nuser=shop\\npassword="%s"\\n\' "$pw") -h 127.0.0.1 -N -B -e "SELECT DATABASE(), CURRENT_USER()" shop'],
+  // The app user logs in with the generated password, through the write Service, into its database.
+  const login = exec(ns, 'db-0', ['bash', '-c', 'IFS= read -r pw; mysql --defaults-file=<(printf \'[client]\\nuser=shop\\npassword="%s"\\n\' "$pw") -h db-primary -N -B -e "SELECT DATABASE(), CURRENT_USER()" shop'],
     { container: 'mysql', input: `${filled.password}\n` });
-  expect(login.stdout.trim()).toBe('shop\tshop@%');
+  expect(`${login.stdout.trim()}${login.stderr.trim()}`).toBe('shop\tshop@%');
   const jobLog = kubectl(['-n', ns, 'logs', 'job/db-credentials']).stdout;
   expect(jobLog).toContain('wrote a random password into root-password replication-password password of the Secret db-credentials');
   for (const v of Object.values(filled)) expect(jobLog).not.toContain(v);

@@ -41,6 +41,8 @@ export class Conventions {
   public static readonly MYSQL_PRIMARY_ANNOTATION = 'mysql.cdk8s-stateful.io/primary-ordinal';
   /** Annotation of a ReplicatedMySql StatefulSet: the MySQL series its members run (`8.4`, `9.7`), also when the image names none. */
   public static readonly MYSQL_SERIES_ANNOTATION = 'mysql.cdk8s-stateful.io/series';
+  /** Annotation of a ReplicatedMySql StatefulSet: the credentials Secret and the keys its members read (`Secret <name>, keys <key>, <key>`). */
+  public static readonly MYSQL_CREDENTIALS_ANNOTATION = 'mysql.cdk8s-stateful.io/credentials';
   /** Env of the bootstrap container: the application database (`database.name`), when there is one. */
   public static readonly MYSQL_DATABASE_ENV = 'APP_DATABASE';
   /** The socket mysqld listens on in the mysql container. */

@@ -141,9 +141,11 @@ function podChoices(pod: Pod, checkov: { [check: string]: string }, kubeScore: S
     checkov.CKV_K8S_15 = REASONS.pullPolicy;
     kubeScore.add('container-image-pull-policy');
   }
-  if (containers.some((c) => c.livenessProbe === undefined)) checkov.CKV_K8S_8 = REASONS.liveness;
+  // (probes are for long-running pods: neither scanner asks a Job for them)
+  const longRunning = kind !== 'Job';
+  if (longRunning && containers.some((c) => c.livenessProbe === undefined)) checkov.CKV_K8S_8 = REASONS.liveness;
   // (kube-score's test also rates identical readiness and liveness probes: ignored only when no container has liveness)
-  if (containers.every((c) => c.livenessProbe === undefined)) kubeScore.add('pod-probes');
+  if (longRunning && containers.every((c) => c.livenessProbe === undefined)) kubeScore.add('pod-probes');
   const below = (c: Container, field: 'runAsUser' | 'runAsGroup') => (c.securityContext?.[field] ?? pod.securityContext?.[field] ?? 10000) < 10000;
   if (all.some((c) => below(c, 'runAsUser') || below(c, 'runAsGroup'))) {
     checkov.CKV_K8S_40 = REASONS.uid;

@@ -46,9 +46,10 @@ describe('stable, deterministic output', () => {
     const names = [...yaml.matchAll(/^ {2}name: (\S+)$/gm)].map((m) => m[1]).sort();
     expect(names).toEqual([
       // each app: StatefulSet, Service, PDB and NetworkPolicy; mysql-member: the Role, the RoleBinding
-      // and its roleRef; mysql-members: the evidence ConfigMap
+      // and its roleRef; mysql-members: the evidence ConfigMap; mysql-credentials: the generated Secret, and the
+      // ServiceAccount, Role, RoleBinding (and its roleRef), Job and NetworkPolicy that fill it
       'canary-web', 'canary-web', 'canary-web', 'canary-web', 'gp3', 'mysql', 'mysql', 'mysql', 'mysql', 'mysql',
-      'mysql-client', 'mysql-config', 'mysql-gp3', 'mysql-member', 'mysql-member', 'mysql-member', 'mysql-members',
+      'mysql-client', 'mysql-config', ...Array(7).fill('mysql-credentials'), 'mysql-gp3', 'mysql-member', 'mysql-member', 'mysql-member', 'mysql-members',
       'mysql-primary', 'mysql-read', 'web', 'web', 'web', 'web', 'web-read',
     ]);
     // cdk8s' generated names end in an 8-character hex hash; none of ours do

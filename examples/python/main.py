@@ -13,6 +13,7 @@ import cdk8s_plus_28 as kplus
 from cdk8s_stateful import (
     DiskProvider,
     DiskStorageClass,
+    MySqlCredentials,
     MySqlDatabaseOptions,
     MySqlNetworkPolicyOptions,
     MySqlStorageOptions,
@@ -74,7 +75,7 @@ def build_example(app: App) -> None:
 
     # Replicated MySQL (the seeds' centrepiece): namespace mysql, an encrypted EBS gp3 class,
     # 3 members with 10Gi each (PVCs data-mysql-0..2). The passwords live in the Secret
-    # mysql-credentials, which you create (see README); the YAML only references it.
+    # mysql-credentials, emitted empty: a Job fills in random ones at the first apply (no value in git).
     db = Chart(app, "mysql", namespace="mysql")
     mysql_disks = DiskStorageClass(db, "mysql-gp3", provider=DiskProvider.AWS_EBS_GP3)
     mysql = ReplicatedMySql(
@@ -84,6 +85,7 @@ def build_example(app: App) -> None:
         storage=MySqlStorageOptions(size=Size.gibibytes(10), storage_class=mysql_disks),
         database=MySqlDatabaseOptions(name="shop", user="shop"),
         network_policy=MySqlNetworkPolicyOptions(),
+        credentials=MySqlCredentials.from_generated_secret(),
     )
 
     # A stateless client beside the stateful database (the seeds compare the two): a Deployment

@@ -1,7 +1,7 @@
 // The example app that `cdk8s synth` renders into dist/: the scenarios of the seed documents.
 import { ApiObject, App, Chart, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { DiskProvider, DiskStorageClass, ReplicatedMySql, StatefulApp, UpdateStrategy } from '../../src';
+import { DiskProvider, DiskStorageClass, MySqlCredentials, ReplicatedMySql, StatefulApp, UpdateStrategy } from '../../src';
 
 /** Adds the example charts to an app (used by main.ts and by the snapshot tests). */
 export function buildExample(app: App): void {
@@ -37,7 +37,7 @@ export function buildExample(app: App): void {
 
   // Replicated MySQL (the seeds' centrepiece): namespace mysql, an encrypted EBS gp3 class,
   // 3 members with 10Gi each (PVCs data-mysql-0..2). The passwords live in the Secret
-  // mysql-credentials, which you create (see README); the YAML only references it.
+  // mysql-credentials, emitted empty: a Job fills in random ones at the first apply (no value in git).
   const db = new Chart(app, 'mysql', { namespace: 'mysql' });
   const mysqlDisks = new DiskStorageClass(db, 'mysql-gp3', { provider: DiskProvider.AWS_EBS_GP3 });
   const mysql = new ReplicatedMySql(db, 'mysql', {
@@ -45,6 +45,7 @@ export function buildExample(app: App): void {
     storage: { size: Size.gibibytes(10), storageClass: mysqlDisks },
     database: { name: 'shop', user: 'shop' },
     networkPolicy: {},
+    credentials: MySqlCredentials.fromGeneratedSecret(),
   });
 
   // A stateless client beside the stateful database (the seeds compare the two): a Deployment

@@ -5,9 +5,10 @@
  */
 import { Size } from 'cdk8s';
 import { cpuMillis, renderResources, restrictedSecurityContext } from '../container';
-import { k8s, KubeJob, KubeRole, KubeRoleBinding, KubeSecret, KubeServiceAccount } from '../kube';
+import { k8s, KubeJob, KubeNetworkPolicy, KubeRole, KubeRoleBinding, KubeSecret, KubeServiceAccount } from '../kube';
 import { LABEL_COMPONENT, LABEL_INSTANCE, LABEL_NAME, LABEL_VERSION } from '../names';
 import { registerObject } from '../registry';
+import { EGRESS_LEFT_OPEN, scannerChoices } from '../scanner-annotations';
 import { ObjectsContext } from './objects';
 import { MySqlPlan } from './plan';
 import { TOOLS_DIR } from './pod';
@@ -28,6 +29,8 @@ export interface CredentialsGenerator {
   readonly serviceAccount: k8s.KubeServiceAccount;
   readonly role: k8s.KubeRole;
   readonly roleBinding: k8s.KubeRoleBinding;
+  /** Admits no connection to the Job's pod (unless the ReplicatedMySql's NetworkPolicy is off). */
+  readonly networkPolicy?: k8s.KubeNetworkPolicy;
 }
 
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -36,9 +39,12 @@ const MYSQL_UID = 999;
 
 /**
  * The empty Secret and the Job that fills it. `configMapName` is the members' ConfigMap, whose scripts the
- * Job runs; `image` the members' image (already on the nodes that run them).
+ * Job runs; `image` the members' image (already on the nodes that run them); `networkPolicy` whether the
+ * ReplicatedMySql emits NetworkPolicies.
  */
-export function addCredentialsGenerator(c: ObjectsContext, configMapName: string, image: string): CredentialsGenerator | undefined {
+export function addCredentialsGenerator(
+  c: ObjectsContext, configMapName: string, image: string, networkPolicy: boolean,
+): CredentialsGenerator | undefined {
   const { plan } = c;
   if (!plan.generated) return undefined;
   const jobName = `${plan.name}-credentials`;
@@ -85,7 +91,14 @@ export function addCredentialsGenerator(c: ObjectsContext, configMapName: string
     spec: { backoffLimit: 6, template: { metadata: { labels: { ...labels } }, spec: generatorPod(c, jobName, keys, configMapName, image) } },
   });
   register('batch/Job', jobName);
-  return { secret, job, serviceAccount, role, roleBinding };
+  let policy: k8s.KubeNetworkPolicy | undefined;
+  if (networkPolicy) {
+    // Nothing connects to it; it connects to the API server only (egress stays open, as on every pod here).
+    policy = new KubeNetworkPolicy(c.scope, 'CredentialsNetworkPolicy', { metadata: metadata(jobName), spec: { podSelector: { matchLabels: podLabels }, policyTypes: ['Ingress'] } });
+    register('networking.k8s.io/NetworkPolicy', jobName);
+    scannerChoices(job, { kubeScore: [EGRESS_LEFT_OPEN] });
+  }
+  return { secret, job, serviceAccount, role, roleBinding, networkPolicy: policy };
 }
 
 function generatorPod(c: ObjectsContext, jobName: string, keys: string[], configMapName: string, image: string): k8s.PodSpec {

@@ -34,7 +34,7 @@ export const PRIMARY_ANNOTATION = Conventions.MYSQL_PRIMARY_ANNOTATION;
 /** The StatefulSet's annotation listing the members declared lost for good (Group Replication's escape hatch). */
 export const LOST_MEMBERS_ANNOTATION = 'mysql.cdk8s-stateful.io/lost-members';
 /** The StatefulSet's annotation naming the credentials Secret and the keys the members read. */
-export const CREDENTIALS_ANNOTATION = 'mysql.cdk8s-stateful.io/credentials';
+export const CREDENTIALS_ANNOTATION = Conventions.MYSQL_CREDENTIALS_ANNOTATION;
 const USER_NAME = /^[A-Za-z0-9_]{1,32}$/;
 const DATABASE_NAME = /^[A-Za-z0-9_]{1,64}$/;
 

@@ -166,7 +166,7 @@ export class ReplicatedMySql extends Construct {
     this.memberRoleBinding = access.binding;
     this.plaintextSecret = addPlaintextSecret(context);
     this.certificate = addCertificate(context);
-    const generator = addCredentialsGenerator(context, this.app.configMap!.name, plan.appProps.image);
+    const generator = addCredentialsGenerator(context, this.app.configMap!.name, plan.appProps.image, props.networkPolicy?.enabled !== false);
     this.generatedSecret = generator?.secret;
     this.credentialsJob = generator?.job;
     // What `kubectl describe` shows beside the kubelet's "secret ... not found" while the Secret is missing.

@@ -214,6 +214,10 @@ export const MATRIX: MatrixCase[] = [
       }),
   },
   {
+    name: 'mysql-generated-credentials',
+    build: (chart) => void new ReplicatedMySql(chart, 'mysql', { credentials: MySqlCredentials.fromGeneratedSecret(), database: { name: 'shop', user: 'shop' }, metrics: {} }),
+  },
+  {
     name: 'mysql-tuned',
     build: (chart) => {
       const disks = new DiskStorageClass(chart, 'mysql-disks', { provider: DiskProvider.GCE_PD_SSD });

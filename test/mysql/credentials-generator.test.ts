@@ -49,7 +49,7 @@ describe('MySqlCredentials.fromGeneratedSecret: the objects', () => {
     const { objects } = build();
     const job = find(objects, 'Job', 'mysql-credentials');
     const sts = find(objects, 'StatefulSet', 'mysql');
-    expect(job.metadata.annotations).toEqual({
+    expect(job.metadata.annotations).toMatchObject({
       'argocd.argoproj.io/hook': 'Sync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation', 'kustomize.toolkit.fluxcd.io/force': 'enabled',
     });
     // A TTL would make GitOps tools create it again and again.
@@ -62,6 +62,20 @@ describe('MySqlCredentials.fromGeneratedSecret: the objects', () => {
     expect(find(objects, 'ConfigMap', 'mysql-config').data['generate-credentials.sh']).toContain('fill_missing');
     // (the ConfigMap it mounts is the members')
     expect(checkAll(objects)).toEqual([]);
+  });
+
+  test('nothing may connect to the Job\'s pod; the scanners are told why its choices are deliberate; both off with the app\'s switches', () => {
+    const { objects } = build();
+    const job = find(objects, 'Job', 'mysql-credentials');
+    expect(find(objects, 'NetworkPolicy', 'mysql-credentials').spec).toEqual({
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'mysql-credentials', 'app.kubernetes.io/instance': 'mysql' } }, policyTypes: ['Ingress'],
+    });
+    expect(job.metadata.annotations['kube-score/ignore']).toBe('container-image-pull-policy,container-resources,container-security-context-user-group-id,pod-networkpolicy');
+    expect(Object.keys(job.metadata.annotations).filter((k) => k.startsWith('checkov.io/skip')).map((k) => job.metadata.annotations[k].split('=')[0]).sort())
+      .toEqual(['CKV_K8S_11', 'CKV_K8S_15', 'CKV_K8S_40', 'CKV_K8S_43']);
+    const off = build({ ...GENERATED, networkPolicy: { enabled: false }, scannerAnnotations: false }).objects;
+    expect(ofKind(off, 'NetworkPolicy')).toEqual([]);
+    expect(Object.keys(find(off, 'Job', 'mysql-credentials').metadata.annotations).filter((k) => /checkov|kube-score/.test(k))).toEqual([]);
   });
 
   test('the Job\'s pod is not a member: neither the StatefulSet, the Services nor the disruption budget select it', () => {

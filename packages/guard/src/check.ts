@@ -14,7 +14,7 @@ import {
   storageClassChanges,
   workloadSelectorChanges,
 } from './rules-objects';
-import { mysqlConfigChanges, mysqlSetChanges, mysqlSetsAdded } from './rules-mysql';
+import { mysqlConfigChanges, mysqlSetChanges, generatedCredentialsForRunningCluster, mysqlSetsAdded } from './rules-mysql';
 import { statefulSetLifecycle } from './rules-lifecycle';
 import { statefulSetChanges } from './rules-statefulset';
 
@@ -86,6 +86,7 @@ export function checkUpgrade(oldManifests: unknown[], newManifests: unknown[], o
   }
   drafts.push(...statefulSetLifecycle(removed, added));
   drafts.push(...mysqlSetsAdded(added));
+  drafts.push(...generatedCredentialsForRunningCluster(pairs, added));
   drafts.push(...removedObjects(removed, added));
 
   const accepts = new Set((options.accept ?? []).map((id) => id.trim()).filter((id) => id !== ''));

@@ -5,7 +5,7 @@
 import { Conventions } from 'cdk8s-stateful';
 import { Draft, fieldDraft, kubectl } from './draft';
 import { Severity } from './model';
-import { KubeObject, getArray, getString, isManagedByLibrary, isRecord } from './objects';
+import { KubeObject, get, getArray, getString, isManagedByLibrary, isRecord } from './objects';
 import { mysqlMemberChanges } from './rules-mysql-members';
 
 /** The value of an env variable of the ReplicatedMySql bootstrap container, when `object` is one's StatefulSet. */
@@ -140,4 +140,32 @@ export function mysqlConfigChanges(oldObject: KubeObject, newObject: KubeObject)
 function rootClient(): string {
   return 'p=$(cat ' + Conventions.MYSQL_ROOT_PASSWORD_FILE + '); p=${p//\\\\/\\\\\\\\}; p=${p//\\"/\\\\\\"}; '
     + 'mysql --defaults-file=<(printf "[client]\\nuser=\\"root\\"\\npassword=\\"%s\\"\\n" "$p") --socket=' + Conventions.MYSQL_SOCKET;
+}
+
+/**
+ * A credentials Secret the manifests start to emit (MySqlCredentials.fromGeneratedSecret) for a cluster that already
+ * runs and reads it: the Secret exists in the cluster, made out of band until now. Applied, an object without data
+ * keeps the values (kubectl apply and server-side apply leave fields alone that the manifest never set); replaced, it
+ * is emptied, and the Job then writes passwords that no account of the data directories has.
+ */
+export function generatedCredentialsForRunningCluster(pairs: Array<[KubeObject, KubeObject]>, added: KubeObject[]): Draft[] {
+  const empty = added.filter((o) => o.group === '' && o.ref.kind === 'Secret' && get(o.body, 'data') === undefined && get(o.body, 'stringData') === undefined);
+  return pairs.filter(([before, after]) => isReplicatedMySql(before) && isReplicatedMySql(after)).flatMap(([, set]) => {
+    const named = /^Secret ([^,]+), keys (.+)$/.exec(getString(set.body, 'metadata', 'annotations', Conventions.MYSQL_CREDENTIALS_ANNOTATION) ?? '');
+    const secret = named && empty.find((o) => o.ref.name === named[1] && o.ref.namespace === set.ref.namespace);
+    if (!named || !secret) return [];
+    return [{
+      rule: 'mysql-credentials-now-generated',
+      severity: Severity.WARN,
+      object: secret,
+      field: 'data',
+      change: `now emitted without values, for the running ${set.ref.name} whose members read it (keys ${named[2]})`,
+      reason: `The Secret ${named[1]} exists in the cluster with the passwords the members' accounts have. Applied (kubectl apply, `
+        + 'server-side apply, Argo CD and Flux by default), a manifest without data keeps them, and the Job finds every key filled. '
+        + 'Replaced (Argo CD Replace=true, kubectl replace, a delete and re-create), it is emptied: the Job then writes new passwords that '
+        + 'no account has, and the members, the probes and every client are locked out (no data is lost).',
+      fix: `Sync without Replace; after the first sync, check that the values are the ones before (kubectl -n ${set.ref.namespace ?? '<namespace>'} `
+        + `get secret ${named[1]} -o yaml). To undo a replace: put the old values back, then restart the pods.`,
+    }];
+  });
 }

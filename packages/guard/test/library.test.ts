@@ -4,7 +4,7 @@
  * on either side fails here, not silently in a user's CI.
  */
 import { App, Chart, Testing } from 'cdk8s';
-import { Conventions, MySqlReplication, MySqlTls, MySqlVersion, ReplicatedMySql, ReplicatedMySqlProps } from 'cdk8s-stateful';
+import { Conventions, MySqlCredentials, MySqlReplication, MySqlTls, MySqlVersion, ReplicatedMySql, ReplicatedMySqlProps } from 'cdk8s-stateful';
 import { checkUpgrade, Finding } from '../src';
 
 function mysql(props: ReplicatedMySqlProps): unknown[] {
@@ -104,6 +104,18 @@ describe('the guard on manifests the library synthesizes', () => {
     const group = MySqlReplication.groupReplication();
     expect(checkUpgrade(mysql({ replicas: 7, replication: group }), mysql({ replicas: 3, replication: group })).findings
       .filter((f) => f.rule.startsWith('mysql-') && f.rule !== 'mysql-tls-unverified')).toEqual([]);
+  });
+
+  test('a credentials Secret a running cluster reads, now generated, warns: a replace would empty it; a new cluster\'s does not', () => {
+    const generated = { credentials: MySqlCredentials.fromGeneratedSecret() };
+    const now = checkUpgrade(mysql({}), mysql(generated)).findings.filter((f) => f.rule === 'mysql-credentials-now-generated');
+    expect(rules(now)).toEqual(['mysql-credentials-now-generated warn Secret/orders-credentials']);
+    expect(now[0].change).toContain('for the running orders whose members read it (keys root-password, replication-password)');
+    expect(now[0].reason).toContain('Replaced (Argo CD Replace=true, kubectl replace, a delete and re-create), it is emptied');
+    expect(now[0].fix).toContain('kubectl -n shop get secret orders-credentials -o yaml');
+    // a new cluster, and the generated Secret in both versions: nothing
+    expect(checkUpgrade([], mysql(generated)).findings.map((f) => f.rule)).not.toContain('mysql-credentials-now-generated');
+    expect(checkUpgrade(mysql(generated), mysql({ ...generated, replicas: 5 })).findings.map((f) => f.rule)).not.toContain('mysql-credentials-now-generated');
   });
 
   test('renaming database.name warns: the new database is empty and the wired clients follow the new name', () => {

@@ -22,7 +22,9 @@ cache=${CDK8S_STATEFUL_CACHE:-$HOME/.cache/cdk8s-stateful}
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then targets=(python java go); fi
 
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=1
+# (a list of Node majors to silence, not a flag)
+JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=$(node -p 'process.versions.node.split(".")[0]')
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION
 export PIP_CACHE_DIR=$cache/pip
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 

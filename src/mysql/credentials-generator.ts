@@ -63,6 +63,9 @@ export function addCredentialsGenerator(
       'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false',
       'argocd.argoproj.io/sync-wave': '-1',
       'kustomize.toolkit.fluxcd.io/prune': 'disabled',
+      // Flux creates it once and never applies it again: its server-side apply takes over fields that any
+      // kubectl command wrote (a password set or rotated by hand) and would remove them.
+      'kustomize.toolkit.fluxcd.io/ssa': 'IfNotPresent',
     }),
     type: 'Opaque',
   });
@@ -124,10 +127,16 @@ function generatorPod(c: ObjectsContext, jobName: string, keys: string[], config
         ephemeralStorage: { request: Size.mebibytes(1), limit: Size.mebibytes(16) },
       }),
       securityContext: restrictedSecurityContext(true),
-      volumeMounts: [{ name: 'tools', mountPath: TOOLS_DIR, readOnly: true }, { name: 'kube-api', mountPath: SA_DIR, readOnly: true }],
+      volumeMounts: [
+        { name: 'tools', mountPath: TOOLS_DIR, readOnly: true },
+        { name: 'kube-api', mountPath: SA_DIR, readOnly: true },
+        // (bash's here-documents and the shell's scratch files: the root file system is read-only)
+        { name: 'tmp', mountPath: '/tmp' },
+      ],
     }],
     volumes: [
       { name: 'tools', configMap: { name: configMapName } },
+      { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Mi') } },
       {
         name: 'kube-api',
         projected: {

@@ -30,6 +30,7 @@ describe('MySqlCredentials.fromGeneratedSecret: the objects', () => {
       'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false',
       'argocd.argoproj.io/sync-wave': '-1',
       'kustomize.toolkit.fluxcd.io/prune': 'disabled',
+      'kustomize.toolkit.fluxcd.io/ssa': 'IfNotPresent',
     });
     expect(secret.metadata.annotations['cdk8s-stateful.io/purpose']).toContain(`keys ${KEYS.join(', ')}`);
   });
@@ -136,7 +137,11 @@ describe('MySqlCredentials.fromGeneratedSecret: the Job\'s script', () => {
     for (const v of Object.values(values)) expect(v).toMatch(/^[A-Za-z0-9]{32}$/);
     expect(new Set(Object.values(values)).size).toBe(4);
     expect(r.stderr).toBe(`generate-credentials.sh: wrote a random password into ${KEYS.join(' ')} of the Secret mysql-credentials (the other keys had values)\n`);
-    for (const v of Object.values(values)) expect(r.stderr + r.log).not.toContain(v);
+    // What the Job logs holds no password, plain or encoded (the stand-in's own record of the request body does).
+    for (const v of Object.values(values)) {
+      expect(r.stderr).not.toContain(v);
+      expect(r.stderr).not.toContain(Buffer.from(v).toString('base64'));
+    }
     // One read, one conditional write.
     expect(r.log.match(/^-- curl \w+ .*$/gm)).toEqual([
       `-- curl GET https://10.96.0.1:443${SECRET_PATH}`, `-- curl PATCH https://10.96.0.1:443${SECRET_PATH}`,
@@ -170,6 +175,26 @@ describe('MySqlCredentials.fromGeneratedSecret: the Job\'s script', () => {
     expect(r.stderr).toBe('generate-credentials.sh: the Secret mysql-credentials changed while being filled: reading it again\n'
       + 'generate-credentials.sh: wrote a random password into replication-password password exporter-password of the Secret mysql-credentials (the other keys had values)\n');
     expect(decoded(s)['root-password']).toBe('their-root-password');
+  });
+
+  test('an answer it cannot read (no resourceVersion, not a Secret) makes it write nothing: an unconditional write could replace values', () => {
+    const s = jobPod({ 'root-password': Buffer.from('kept').toString('base64') });
+    const stored = s.apiObject(SECRET_PATH);
+    s.api('GET', /secrets\/mysql-credentials$/, { out: JSON.stringify({ ...stored, metadata: { ...stored.metadata, resourceVersion: undefined } }) });
+    const r = run(s, { GENERATE_ATTEMPTS: '2' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('generate-credentials.sh: the API server\'s answer for the Secret mysql-credentials is not one this script can read (no kind Secret with a resourceVersion): writing nothing\n');
+    expect(r.log).not.toContain('PATCH');
+    expect(decoded(s)).toEqual({ 'root-password': 'kept' });
+  });
+
+  test('a large Secret, no writable /tmp: every value is still seen (bash reads the answer itself, no temporary file)', () => {
+    const big = Buffer.from('x'.repeat(200 * 1024)).toString('base64');
+    const mine = Buffer.from('chosen-by-hand').toString('base64');
+    const s = jobPod({ 'ca.crt': big, 'root-password': mine, 'replication-password': mine, 'password': mine, 'exporter-password': mine });
+    const r = run(s, { TMPDIR: '/nonexistent' });
+    expect(r.stderr).toBe(`generate-credentials.sh: every key of the Secret mysql-credentials has a value (${KEYS.join(' ')}): nothing to do\n`);
+    expect(r.log).not.toContain('PATCH');
   });
 
   test('no Secret: it waits for the manifest\'s, and gives up (the Job retries) with what is missing', () => {

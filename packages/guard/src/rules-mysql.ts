@@ -144,9 +144,9 @@ function rootClient(): string {
 
 /**
  * A credentials Secret the manifests start to emit (MySqlCredentials.fromGeneratedSecret) for a cluster that already
- * runs and reads it: the Secret exists in the cluster, made out of band until now. Applied, an object without data
- * keeps the values (kubectl apply and server-side apply leave fields alone that the manifest never set); replaced, it
- * is emptied, and the Job then writes passwords that no account of the data directories has.
+ * runs and reads it: the Secret exists in the cluster, made out of band until now, and applying an object without
+ * data over it can remove its values, depending on how it was made. The Job then writes passwords that no account of
+ * the data directories has.
  */
 export function generatedCredentialsForRunningCluster(pairs: Array<[KubeObject, KubeObject]>, added: KubeObject[]): Draft[] {
   const empty = added.filter((o) => o.group === '' && o.ref.kind === 'Secret' && get(o.body, 'data') === undefined && get(o.body, 'stringData') === undefined);
@@ -156,16 +156,17 @@ export function generatedCredentialsForRunningCluster(pairs: Array<[KubeObject, 
     if (!named || !secret) return [];
     return [{
       rule: 'mysql-credentials-now-generated',
-      severity: Severity.WARN,
+      severity: Severity.BLOCK,
       object: secret,
       field: 'data',
       change: `now emitted without values, for the running ${set.ref.name} whose members read it (keys ${named[2]})`,
-      reason: `The Secret ${named[1]} exists in the cluster with the passwords the members' accounts have. Applied (kubectl apply, `
-        + 'server-side apply, Argo CD and Flux by default), a manifest without data keeps them, and the Job finds every key filled. '
-        + 'Replaced (Argo CD Replace=true, kubectl replace, a delete and re-create), it is emptied: the Job then writes new passwords that '
-        + 'no account has, and the members, the probes and every client are locked out (no data is lost).',
-      fix: `Sync without Replace; after the first sync, check that the values are the ones before (kubectl -n ${set.ref.namespace ?? '<namespace>'} `
-        + `get secret ${named[1]} -o yaml). To undo a replace: put the old values back, then restart the pods.`,
+      reason: `The Secret ${named[1]} exists in the cluster with the passwords the members' accounts have. Applied over it, a manifest `
+        + 'without data removes the values when the Secret was made with kubectl apply (its last-applied configuration lists them), '
+        + 'when Argo CD\'s server-side apply migrates kubectl\'s fields, or when it is replaced (Replace=true, kubectl replace); '
+        + 'the Job then writes new passwords that no account has, and the members, the probes and every client are locked out '
+        + '(no data is lost).',
+      fix: `Keep MySqlCredentials.fromSecretName('${named[1]}') for this cluster: fromGeneratedSecret is for a new cluster. `
+        + 'To hand the Secret over anyway, back up its values first, accept this finding, and compare the values after the first sync.',
     }];
   });
 }

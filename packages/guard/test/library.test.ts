@@ -106,13 +106,13 @@ describe('the guard on manifests the library synthesizes', () => {
       .filter((f) => f.rule.startsWith('mysql-') && f.rule !== 'mysql-tls-unverified')).toEqual([]);
   });
 
-  test('a credentials Secret a running cluster reads, now generated, warns: a replace would empty it; a new cluster\'s does not', () => {
+  test('a credentials Secret a running cluster reads, now generated, blocks: an apply can remove its values; a new cluster\'s does not', () => {
     const generated = { credentials: MySqlCredentials.fromGeneratedSecret() };
     const now = checkUpgrade(mysql({}), mysql(generated)).findings.filter((f) => f.rule === 'mysql-credentials-now-generated');
-    expect(rules(now)).toEqual(['mysql-credentials-now-generated warn Secret/orders-credentials']);
+    expect(rules(now)).toEqual(['mysql-credentials-now-generated block Secret/orders-credentials']);
     expect(now[0].change).toContain('for the running orders whose members read it (keys root-password, replication-password)');
-    expect(now[0].reason).toContain('Replaced (Argo CD Replace=true, kubectl replace, a delete and re-create), it is emptied');
-    expect(now[0].fix).toContain('kubectl -n shop get secret orders-credentials -o yaml');
+    expect(now[0].reason).toContain('removes the values when the Secret was made with kubectl apply');
+    expect(now[0].fix).toMatch(/^Keep MySqlCredentials\.fromSecretName\('orders-credentials'\) for this cluster/);
     // a new cluster, and the generated Secret in both versions: nothing
     expect(checkUpgrade([], mysql(generated)).findings.map((f) => f.rule)).not.toContain('mysql-credentials-now-generated');
     expect(checkUpgrade(mysql(generated), mysql({ ...generated, replicas: 5 })).findings.map((f) => f.rule)).not.toContain('mysql-credentials-now-generated');

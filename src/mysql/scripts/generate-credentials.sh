@@ -19,14 +19,23 @@ random_password() {
   printf '%s' "${out:0:32}"
 }
 
-# The Secret's data object, as the API server sends it (compact JSON: the User-Agent is not curl's).
-secret_data() {
-  grep -oE '"data":\{[^}]*\}' <<<"$1" || true
+# The Secret as the API server sends it (compact JSON: the User-Agent is not curl's), read with bash's own
+# regular expressions: no subprocess, no temporary file (the root file system is read-only), nothing that can
+# fail silently. metadata.resourceVersion is the first resourceVersion of the body (managedFields carry none);
+# "data":{ occurs once unescaped (the last-applied annotation escapes its quotes, managedFields say "f:data").
+SECRET_VERSION='' SECRET_DATA=''
+read_secret() {
+  SECRET_VERSION='' SECRET_DATA=''
+  [[ $1 =~ \"kind\":\"Secret\" ]] || return 1
+  [[ $1 =~ \"resourceVersion\":\"([0-9]+)\" ]] || return 1
+  SECRET_VERSION=${BASH_REMATCH[1]}
+  if [[ $1 =~ \"data\":\{([^}]*)\} ]]; then SECRET_DATA=${BASH_REMATCH[1]}; fi
 }
 
-# Whether key $1 has a non-empty value in the data object $2 (Secret keys are letters, digits, "-", "_" and ".").
+# Whether key $1 has a non-empty value in SECRET_DATA (Secret keys are letters, digits, "-", "_" and ".").
 has_value() {
-  grep -qE "\"${1//./\\.}\":\"[^\"]+\"" <<<"$2"
+  local pattern="(^|,)\"${1//./\\.}\":\"[^\"]+\""
+  [[ $SECRET_DATA =~ $pattern ]]
 }
 
 # One attempt: 0 when every key has a value (now or already), 1 to try again.
@@ -37,11 +46,15 @@ fill_missing() {
     404) log "the Secret $CREDENTIALS_NAME does not exist (yet): the manifest of $MYSQL_SET_NAME emits it, empty; waiting for it"; return 1 ;;
     *) api_explain; return 1 ;;
   esac
-  local data version key missing=() entries=''
-  data=$(secret_data "$API_BODY")
-  version=$(grep -oE '"resourceVersion":"[0-9]+"' <<<"$API_BODY" | head -n 1 | grep -oE '[0-9]+')
+  local key missing=() entries=''
+  # Fail closed: without the Secret's version the write could not be conditional, and without its data
+  # every key would look missing.
+  if ! read_secret "$API_BODY"; then
+    log "the API server's answer for the Secret $CREDENTIALS_NAME is not one this script can read (no kind Secret with a resourceVersion): writing nothing"
+    return 1
+  fi
   for key in $CREDENTIALS_FIELDS; do
-    has_value "$key" "$data" && continue
+    has_value "$key" && continue
     missing+=("$key")
     entries+="${entries:+,}\"$key\":\"$(random_password | base64 -w 0)\""
   done
@@ -51,7 +64,7 @@ fill_missing() {
   fi
   # The resourceVersion makes the patch conditional: if anyone wrote the Secret since it was read, the
   # API server refuses (409) and the next attempt reads it again, so a value is never overwritten.
-  api_request PATCH "$(api_path secrets "$CREDENTIALS_NAME")" "{\"metadata\":{\"resourceVersion\":\"$version\"},\"data\":{$entries}}" || return 1
+  api_request PATCH "$(api_path secrets "$CREDENTIALS_NAME")" "{\"metadata\":{\"resourceVersion\":\"$SECRET_VERSION\"},\"data\":{$entries}}" || return 1
   case "$API_STATUS" in
     200) log "wrote a random password into ${missing[*]} of the Secret $CREDENTIALS_NAME (the other keys had values)"; return 0 ;;
     409) log "the Secret $CREDENTIALS_NAME changed while being filled: reading it again"; return 1 ;;

@@ -199,9 +199,9 @@ api_request() {
   [[ $host == *:* ]] && host="[$host]"
   [ -r "$SA_DIR/token" ] || { log "no service account token at $SA_DIR: cannot reach the API server"; return 1; }
   local response args=(--silent --show-error --max-time "${API_MAX_TIME:-10}" --user-agent cdk8s-stateful-mysql --cacert "$SA_DIR/ca.crt" -X "$1" --write-out '\n%{http_code}')
-  [ -n "${3:-}" ] && args+=(--header 'Content-Type: application/merge-patch+json' --data "$3")
-  # The token is read from a pipe, never put on a command line.
-  response=$(curl "${args[@]}" --header @<(printf 'Authorization: Bearer %s\n' "$(<"$SA_DIR/token")") \
+  # The token and the body are read from pipes, never put on a command line (/proc/<pid>/cmdline).
+  [ -n "${3:-}" ] && args+=(--header 'Content-Type: application/merge-patch+json' --data-binary @-)
+  response=$(printf '%s' "${3:-}" | curl "${args[@]}" --header @<(printf 'Authorization: Bearer %s\n' "$(<"$SA_DIR/token")") \
     "https://$host:${KUBERNETES_SERVICE_PORT:-443}$2" 2>&1) || { log "cannot reach the API server at $host: $(grep -m 1 '^curl: ' <<<"$response" || tail -n 1 <<<"$response")"; return 1; }
   API_STATUS=${response##*$'\n'}
   API_BODY=${response%$'\n'*}

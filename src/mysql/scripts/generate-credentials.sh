@@ -40,12 +40,7 @@ has_value() {
 
 # One attempt: 0 when every key has a value (now or already), 1 to try again.
 fill_missing() {
-  api_request GET "$(api_path secrets "$CREDENTIALS_NAME")" || return 1
-  case "$API_STATUS" in
-    200) ;;
-    404) log "the Secret $CREDENTIALS_NAME does not exist (yet): the manifest of $MYSQL_SET_NAME emits it, empty; waiting for it"; return 1 ;;
-    *) api_explain; return 1 ;;
-  esac
+  api_get secrets "$CREDENTIALS_NAME" "the Secret $CREDENTIALS_NAME does not exist (yet): the manifest of $MYSQL_SET_NAME emits it, empty; waiting for it" || return 1
   local key missing=() entries=''
   # Fail closed: without the Secret's version the write could not be conditional, and without its data
   # every key would look missing.

@@ -207,6 +207,18 @@ api_request() {
   API_BODY=${response%$'\n'*}
 }
 
+# GET of one object (api_path RESOURCE NAME): 0 with its body in API_BODY; otherwise logs why -- MESSAGE when
+# it does not exist, the API server's answer else -- and fails.
+api_get() {
+  api_request GET "$(api_path "$1" "$2")" || return 1
+  case "$API_STATUS" in
+    200) return 0 ;;
+    404) log "$3" ;;
+    *) api_explain ;;
+  esac
+  return 1
+}
+
 # Explains an API answer that was not the one expected (after api_request).
 api_explain() {
   case "$API_STATUS" in
@@ -272,12 +284,8 @@ EVIDENCE_CONFIGMAP="${MYSQL_SET_NAME:-mysql}-members"
 
 # Ordinals with an evidence entry, one per line (fails when the API server does not tell).
 evidence_entries() {
-  api_request GET "$(api_path configmaps "$EVIDENCE_CONFIGMAP")" || return 1
-  case "$API_STATUS" in
-    200) ;;
-    404) log "the ConfigMap $EVIDENCE_CONFIGMAP does not exist: it is part of the manifests (apply them all); without it no member can tell whether the cluster holds data"; return 1 ;;
-    *) api_explain; return 1 ;;
-  esac
+  api_get configmaps "$EVIDENCE_CONFIGMAP" \
+    "the ConfigMap $EVIDENCE_CONFIGMAP does not exist: it is part of the manifests (apply them all); without it no member can tell whether the cluster holds data" || return 1
   { grep -oE "\"${MYSQL_SET_NAME}-[0-9]+\" *: *\"$EVIDENCE_VALUE\"" <<<"$API_BODY" || true; } | sed -E 's/^"[^"]*-([0-9]+)".*/\1/' | sort -nu
 }
 

@@ -2,7 +2,9 @@
  * The Secrets a cluster's pods reference, created the way an operator (or cert-manager) would
  * before applying the manifests:
  *
- * - a Secret object in the manifests is used as it is (`data` base64-decoded, `stringData`);
+ * - a Secret object in the manifests is used as it is (`data` base64-decoded, `stringData`), except
+ *   that the keys of one a credentials Job of the manifests fills (MySqlCredentials.fromGeneratedSecret:
+ *   its env CREDENTIALS_NAME names the Secret) get a password when they have no value, as that Job does;
  * - every other Secret the pod template references (env `secretKeyRef`, `secret` volumes,
  *   `projected` volume `secret` sources) is generated: a password per key, with characters that
  *   SQL and shell quoting must survive;
@@ -109,6 +111,12 @@ function decodeSecret(obj: Manifest): { [key: string]: string } {
 
 const USAGE_EKU: { [usage: string]: string } = { 'server auth': 'serverAuth', 'client auth': 'clientAuth' };
 
+/** Whether a Job of the manifests fills the Secret `name` (the credentials Job: its env CREDENTIALS_NAME). */
+function filledByJob(objects: Manifest[], name: string, inNamespace: (o: Manifest) => boolean): boolean {
+  return objects.some((o) => o.kind === 'Job' && inNamespace(o) && (o.spec?.template?.spec?.containers ?? [])
+    .some((c: { env?: Array<{ name: string; value?: string }> }) => (c.env ?? []).some((e) => e.name === 'CREDENTIALS_NAME' && e.value === name)));
+}
+
 /**
  * Every Secret the StatefulSet's pods reference: from the manifests when they hold it, generated
  * otherwise (TLS ones as a CA and a certificate; see the file comment).
@@ -120,7 +128,11 @@ export function generateSecrets(sts: Manifest, objects: Manifest[] = [], namespa
   const issuerCas = new Map<string, { cert: string; key: string }>();
   for (const [name, keys] of referencedSecretKeys(sts)) {
     const given = objects.find((o) => o.kind === 'Secret' && o.metadata.name === name && inNamespace(o));
-    if (given) { out[name] = decodeSecret(given); continue; }
+    if (given) {
+      out[name] = decodeSecret(given);
+      if (filledByJob(objects, name, inNamespace)) for (const key of keys) if (!out[name][key]) out[name][key] = generatePassword(key);
+      continue;
+    }
     const certificate = certificates.find((c) => c.spec?.secretName === name);
     if (certificate) {
       const issuer = `${certificate.spec.issuerRef?.kind ?? 'Issuer'}/${certificate.spec.issuerRef?.name ?? ''}`;

@@ -11,15 +11,11 @@ import { registerObject } from '../registry';
 import { EGRESS_LEFT_OPEN, scannerChoices } from '../scanner-annotations';
 import { ObjectsContext } from './objects';
 import { MySqlPlan } from './plan';
-import { TOOLS_DIR } from './pod';
+import { credentialFiles, kubeApiVolume, MYSQL_UID, SA_DIR, TOOLS_DIR } from './pod';
 
 /** The keys the members read from the credentials Secret, in the order the docs list them. */
-export function credentialKeys(plan: Pick<MySqlPlan, 'rootPasswordKey' | 'replicationPasswordKey' | 'userPasswordKey' | 'exporterPasswordKey' | 'databaseName' | 'metrics'>): string[] {
-  return [
-    plan.rootPasswordKey, plan.replicationPasswordKey,
-    ...(plan.databaseName !== undefined ? [plan.userPasswordKey] : []),
-    ...(plan.metrics ? [plan.exporterPasswordKey] : []),
-  ];
+export function credentialKeys(plan: MySqlPlan): string[] {
+  return credentialFiles(plan, plan.databaseName !== undefined, plan.metrics !== undefined).map((f) => f.key);
 }
 
 /** The objects of the generator, when the credentials are generated. */
@@ -32,10 +28,6 @@ export interface CredentialsGenerator {
   /** Admits no connection to the Job's pod (unless the ReplicatedMySql's NetworkPolicy is off). */
   readonly networkPolicy?: k8s.KubeNetworkPolicy;
 }
-
-const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
-/** The mysql image's own user (the members run as it too). */
-const MYSQL_UID = 999;
 
 /**
  * The empty Secret and the Job that fills it. `configMapName` is the members' ConfigMap, whose scripts the
@@ -137,15 +129,7 @@ function generatorPod(c: ObjectsContext, jobName: string, keys: string[], config
     volumes: [
       { name: 'tools', configMap: { name: configMapName } },
       { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Mi') } },
-      {
-        name: 'kube-api',
-        projected: {
-          sources: [
-            { serviceAccountToken: { path: 'token', expirationSeconds: 600 } },
-            { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
-          ],
-        },
-      },
+      kubeApiVolume(),
     ],
   };
 }

@@ -18,7 +18,7 @@ import { checkDns1123Subdomain, parseImage } from '../names';
 import { CONF_DIR, DATA_ROOT, mysqlConfig, PORT, SOCKET_DIR } from './config';
 import { MySqlCredentials } from './credentials';
 import { DEFAULT_MYSQL_97_IMAGE, DEFAULT_MYSQL_IMAGE, EmptyPrimaryPolicy, MySqlMetricsOptions, MySqlVersion, ReplicatedMySqlProps } from './props';
-import { mysqlPod, TOOLS_DIR } from './pod';
+import { MYSQL_UID, mysqlPod, TOOLS_DIR } from './pod';
 import { mysqlScripts } from './scripts';
 import { GroupPlan, planReplication } from './replication';
 import { MySqlTls, planTls } from './tls';
@@ -26,7 +26,6 @@ import { MySqlTls, planTls } from './tls';
 export { PORT } from './config';
 export const KIND = 'ReplicatedMySql';
 export const METRICS_PORT = 9104;
-const MYSQL_UID = 999;
 /** Label that `connectClient` puts on client pods; the NetworkPolicy admits them by it. */
 export const CLIENT_LABEL = 'cdk8s-stateful.io/mysql-client';
 /** The StatefulSet's annotation naming the primary: what the pods' agents and bootstraps read from the API server. */

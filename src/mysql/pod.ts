@@ -13,7 +13,10 @@ import { GroupPlan } from './replication';
 export const TOOLS_DIR = '/etc/cdk8s-mysql';
 /** Where the credentials Secret is mounted: one file per password, under fixed names. */
 const CREDENTIALS_DIR = path.posix.dirname(Conventions.MYSQL_ROOT_PASSWORD_FILE);
-const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+/** Where the API server's token and CA are mounted (the kube-api volume), for the scripts that ask it. */
+export const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+/** The mysql image's own user: the members and the credentials Job run as it. */
+export const MYSQL_UID = 999;
 const PROBE = ['bash', `${TOOLS_DIR}/probe.sh`];
 const PROBE_TIMING = { period: Duration.seconds(10), timeout: Duration.seconds(5) };
 
@@ -136,29 +139,41 @@ function podEnv(input: PodInput): { identity: { [env: string]: EnvSource }; memb
   return { identity, members };
 }
 
+/**
+ * The keys of the credentials Secret the members read, each as the file it becomes: root's and the replication
+ * user's always, the application user's with a database, the metrics user's with metrics.
+ */
+export function credentialFiles(accounts: MySqlAccounts, database: boolean, metrics: boolean): Array<{ key: string; path: string }> {
+  return [
+    { key: accounts.rootPasswordKey, path: path.posix.basename(Conventions.MYSQL_ROOT_PASSWORD_FILE) },
+    { key: accounts.replicationPasswordKey, path: 'replication-password' },
+    ...(database ? [{ key: accounts.userPasswordKey, path: 'password' }] : []),
+    ...(metrics ? [{ key: accounts.exporterPasswordKey, path: 'exporter-password' }] : []),
+  ];
+}
+
+/** The API server's short-lived token and CA, projected (the pods keep automountServiceAccountToken: false). */
+export function kubeApiVolume(): k8s.Volume {
+  return {
+    name: 'kube-api',
+    projected: {
+      sources: [
+        { serviceAccountToken: { path: 'token', expirationSeconds: 600 } },
+        { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+      ],
+    },
+  };
+}
+
 /** The credentials, the API server's token and CA, and the certificate, as volumes. */
 function podVolumes(input: PodInput): k8s.Volume[] {
   const { accounts, tlsSecretName } = input;
-  const items = [
-    { key: accounts.rootPasswordKey, path: path.posix.basename(Conventions.MYSQL_ROOT_PASSWORD_FILE) },
-    { key: accounts.replicationPasswordKey, path: 'replication-password' },
-    ...(input.database ? [{ key: accounts.userPasswordKey, path: 'password' }] : []),
-    ...(input.metrics ? [{ key: accounts.exporterPasswordKey, path: 'exporter-password' }] : []),
-  ];
+  const items = credentialFiles(accounts, input.database !== undefined, input.metrics);
   return [
     { name: 'credentials', projected: { defaultMode: 0o440, sources: [{ secret: { name: accounts.secretName, items } }] } },
     // The bootstrap and the agent ask the API server (the primary's ordinal, the members' pods and
-    // claims, the evidence ConfigMap): only they get a token, short-lived and projected, while the
-    // pod keeps automountServiceAccountToken: false.
-    {
-      name: 'kube-api',
-      projected: {
-        sources: [
-          { serviceAccountToken: { path: 'token', expirationSeconds: 600 } },
-          { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
-        ],
-      },
-    },
+    // claims, the evidence ConfigMap): only they get the token.
+    kubeApiVolume(),
     ...(tlsSecretName !== undefined
       ? [{
           name: 'tls',

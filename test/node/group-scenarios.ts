@@ -236,26 +236,28 @@ function eventsOf(m: GroupUnderTest, ordinal: number, set: string): string {
 }
 
 /** What a member that does not catch up is doing: its applier workers and the sessions that are not idle. */
-/** What the applier of `ordinal` holds: its executed set, the applier channel's received set, the queues of its member stats. */
-function applierState(m: GroupUnderTest, ordinal: number): string {
+/** A diagnostic query: its answer, or why there is none (a failure message never hides behind another). */
+function diagnose(m: GroupUnderTest, ordinal: number, statement: string): string {
   try {
-    return query(m, ordinal, 'SELECT CONCAT_WS(\' \', REPLACE(@@GLOBAL.gtid_executed, \'\\n\', \'\'), \'received\', '
-      + '(SELECT REPLACE(RECEIVED_TRANSACTION_SET, \'\\n\', \'\') FROM performance_schema.replication_connection_status WHERE CHANNEL_NAME = \'group_replication_applier\'), '
-      + '(SELECT CONCAT(\'queue=\', COUNT_TRANSACTIONS_IN_QUEUE, \' applier_queue=\', COUNT_TRANSACTIONS_REMOTE_IN_APPLIER_QUEUE, \' applied=\', COUNT_TRANSACTIONS_REMOTE_APPLIED) '
-      + 'FROM performance_schema.replication_group_member_stats WHERE MEMBER_ID = @@server_uuid));');
+    return query(m, ordinal, statement);
   } catch (e) {
     return `(cannot ask: ${e instanceof Error ? e.message : String(e)})`;
   }
 }
 
+/** What the applier of `ordinal` holds: its executed set, the applier channel's received set, the queues of its member stats. */
+function applierState(m: GroupUnderTest, ordinal: number): string {
+  return diagnose(m, ordinal, 'SELECT CONCAT_WS(\' \', REPLACE(@@GLOBAL.gtid_executed, \'\\n\', \'\'), \'received\', '
+    + '(SELECT REPLACE(RECEIVED_TRANSACTION_SET, \'\\n\', \'\') FROM performance_schema.replication_connection_status WHERE CHANNEL_NAME = \'group_replication_applier\'), '
+    + '(SELECT CONCAT(\'queue=\', COUNT_TRANSACTIONS_IN_QUEUE, \' applier_queue=\', COUNT_TRANSACTIONS_REMOTE_IN_APPLIER_QUEUE, \' applied=\', COUNT_TRANSACTIONS_REMOTE_APPLIED) '
+    + 'FROM performance_schema.replication_group_member_stats WHERE MEMBER_ID = @@server_uuid));');
+}
+
+/** What the old primary runs: its appliers' states and errors, its busy threads, the group as it sees it. */
 function oldPrimaryState(m: GroupUnderTest, ordinal: number): string {
-  try {
-    return query(m, ordinal, 'SELECT CONCAT_WS(\' | \', (SELECT GROUP_CONCAT(CONCAT(CHANNEL_NAME, \'#\', WORKER_ID, \' \', SERVICE_STATE, \' \', LAST_ERROR_NUMBER, \' \', LEFT(LAST_ERROR_MESSAGE, 120)) SEPARATOR \'; \') FROM performance_schema.replication_applier_status_by_worker), '
-      + '(SELECT GROUP_CONCAT(CONCAT(ID, \' \', USER, \' \', COMMAND, \' \', TIME, \'s \', IFNULL(STATE, \'\'), \' \', LEFT(IFNULL(INFO, \'\'), 80)) SEPARATOR \'; \') FROM information_schema.PROCESSLIST WHERE COMMAND <> \'Sleep\' AND COMMAND <> \'Daemon\'), '
-      + '(SELECT GROUP_CONCAT(CONCAT(MEMBER_HOST, \' \', MEMBER_STATE, \' \', MEMBER_ROLE) SEPARATOR \', \') FROM performance_schema.replication_group_members));');
-  } catch (e) {
-    return `(cannot ask: ${e instanceof Error ? e.message : String(e)})`;
-  }
+  return diagnose(m, ordinal, 'SELECT CONCAT_WS(\' | \', (SELECT GROUP_CONCAT(CONCAT(CHANNEL_NAME, \'#\', WORKER_ID, \' \', SERVICE_STATE, \' \', LAST_ERROR_NUMBER, \' \', LEFT(LAST_ERROR_MESSAGE, 120)) SEPARATOR \'; \') FROM performance_schema.replication_applier_status_by_worker), '
+    + '(SELECT GROUP_CONCAT(CONCAT(ID, \' \', USER, \' \', COMMAND, \' \', TIME, \'s \', IFNULL(STATE, \'\'), \' \', LEFT(IFNULL(INFO, \'\'), 80)) SEPARATOR \'; \') FROM information_schema.PROCESSLIST WHERE COMMAND <> \'Sleep\' AND COMMAND <> \'Daemon\'), '
+    + '(SELECT GROUP_CONCAT(CONCAT(MEMBER_HOST, \' \', MEMBER_STATE, \' \', MEMBER_ROLE) SEPARATOR \', \') FROM performance_schema.replication_group_members));');
 }
 
 /**

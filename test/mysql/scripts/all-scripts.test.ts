@@ -1,0 +1,30 @@
+/**
+ * The pod scripts of ReplicatedMySql run for real under bash, with stand-ins for mysql, mysqld,
+ * mysqladmin and the API server (../harness.ts): what holds for every pod script.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { MySqlCredentials, MySqlReplication } from '../../../src';
+import { SCRIPT_FILES } from '../../../src/mysql/scripts';
+import { pod, disposePods } from './fixtures';
+
+afterEach(disposePods);
+
+describe('the scripts', () => {
+  const dir = path.join(__dirname, '../../../src/mysql/scripts');
+  const scripts = fs.readdirSync(dir).filter((f) => f.endsWith('.sh')).sort();
+
+  test.each(scripts)('%s uses no syntax MySQL 8.4 removed', (file) => {
+    const text = fs.readFileSync(path.join(dir, file), 'utf8');
+    expect(text).not.toMatch(/CHANGE MASTER|START SLAVE|STOP SLAVE|SHOW SLAVE|RESET SLAVE|SHOW MASTER|RESET MASTER|\bMASTER_[A-Z_]+|SOURCE_LOG_FILE|MASTER_AUTO_POSITION/);
+  });
+
+  test('the ConfigMap ships every script verbatim', () => {
+    expect([...SCRIPT_FILES].sort()).toEqual(scripts);
+    const s = pod({ replicas: 3, replication: MySqlReplication.groupReplication(), credentials: MySqlCredentials.fromGeneratedSecret() }, 'mysql-0');
+    for (const file of scripts) expect(s.read(`etc/cdk8s-mysql/${file}`)).toBe(fs.readFileSync(path.join(dir, file), 'utf8'));
+    // Group Replication's part only for a group, the credentials Job's only with it.
+    expect(pod({ replicas: 3 }, 'mysql-1').list('etc/cdk8s-mysql')).not.toContain('group.sh');
+    expect(pod({ replicas: 3 }, 'mysql-1').list('etc/cdk8s-mysql')).not.toContain('generate-credentials.sh');
+  });
+});

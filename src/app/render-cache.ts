@@ -5,7 +5,7 @@ import { AppState } from './state';
 
 export class RenderCache {
   private pod: { readonly version: number; readonly pod: RenderedPod };
-  private validated?: { readonly version: string; readonly errors: string[] };
+  private validated?: { readonly count: number; readonly objects: number; readonly errors: string[] };
 
   /** `first` is the pod rendered (and so checked) at construction. */
   constructor(private readonly state: AppState, first: RenderedPod) {
@@ -25,8 +25,8 @@ export class RenderCache {
    * per app this runs charts x apps times: answer from the last run while nothing changed.
    */
   public errors(check: () => void): string[] {
-    const version = `${this.state.changes.count}/${this.state.changes.objects}`;
-    if (this.validated?.version === version) return this.validated.errors;
+    const { count, objects } = this.state.changes;
+    if (this.validated?.count === count && this.validated.objects === objects) return this.validated.errors;
     let errors: string[] = [];
     try {
       check();
@@ -34,7 +34,7 @@ export class RenderCache {
       if (!(e instanceof StatefulValidationError)) throw e;
       errors = [e.message];
     }
-    this.validated = { version, errors };
+    this.validated = { count, objects, errors };
     return errors;
   }
 }

@@ -28,10 +28,11 @@ if [ -n "$manifests" ]; then
   [ -d "$manifests" ] || { echo "test:e2e: $manifests is not a directory" >&2; exit 2; }
   manifests=$(cd "$manifests" && pwd)
 fi
-for tool in ip iptables; do
+# aws: the host's AWS CLI, the S3 tests' independent client (Debian's awscli).
+for tool in ip iptables aws; do
   if ! command -v "$tool" >/dev/null 2>&1; then
     printf '=== installing %s (apt)\n' "$tool"
-    pkg=$tool; [ "$tool" = ip ] && pkg=iproute2
+    pkg=$tool; [ "$tool" = ip ] && pkg=iproute2; [ "$tool" = aws ] && pkg=awscli
     apt-get install -y -qq "$pkg" >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq "$pkg" >/dev/null; } \
       || { echo "test:e2e: cannot install $pkg with apt-get; install it and run again" >&2; exit 2; }
   fi
@@ -39,6 +40,10 @@ done
 started=$SECONDS
 printf '=== chroot with MySQL 9.7 (build or reuse)\n'
 chroot_dir=$(scripts/e2e/mysql-chroot.sh | tail -n 1)
+printf '    ready after %ss\n' "$((SECONDS - started))"
+started=$SECONDS
+printf '=== S3 servers gofakes3 and versitygw (build or reuse)\n'
+scripts/e2e/s3-servers.sh >/dev/null
 printf '    ready after %ss\n' "$((SECONDS - started))"
 
 ns="cdk8s-e2e-$$"

@@ -157,6 +157,7 @@ export const KubeServiceAccount = onePass(k8s.KubeServiceAccount);
 export const KubeRole = onePass(k8s.KubeRole);
 export const KubeRoleBinding = onePass(k8s.KubeRoleBinding);
 export const KubeJob = onePass(k8s.KubeJob, (json, object) => addScannerAnnotations(object, json));
+export const KubeCronJob = onePass(k8s.KubeCronJob, (json, object) => addScannerAnnotations(object, json));
 export const KubeDeployment = onePass(k8s.KubeDeployment, (json, object) => addScannerAnnotations(object, json));
 /** The ServiceMonitor import is already plain JSON (no renames); it serializes like any ApiObject. */
 export const KubeServiceMonitor: new (scope: Construct, id: string, props: KubeServiceMonitorProps) => ServiceMonitorL1 = ServiceMonitorL1;

@@ -31,7 +31,7 @@ interface Pod {
 interface Emitted {
   kind?: string;
   metadata?: { [key: string]: unknown; annotations?: { [key: string]: string } };
-  spec?: { template?: { spec?: Pod }; selector?: { [key: string]: unknown } };
+  spec?: { template?: { spec?: Pod }; jobTemplate?: { spec?: { template?: { spec?: Pod } } }; selector?: { [key: string]: unknown } };
 }
 
 /** Choices the constructs make that only they know about (a sidecar of their own without a readiness probe, ...). */
@@ -98,7 +98,7 @@ export function addScannerAnnotations(object: ApiObject, emitted: { [key: string
   const own = CHOICES.get(object);
   const checkov: { [check: string]: string } = {};
   const kubeScore = new Set<string>(own?.kubeScore ?? []);
-  const pod = json.spec?.template?.spec;
+  const pod = json.spec?.template?.spec ?? json.spec?.jobTemplate?.spec?.template?.spec;
   if (pod) podChoices(pod, checkov, kubeScore, json.kind ?? '');
   const probeless = (pod?.containers ?? []).filter((c) => c.readinessProbe === undefined).map((c) => c.name ?? '');
   const allowed = own?.withoutReadiness;
@@ -141,8 +141,8 @@ function podChoices(pod: Pod, checkov: { [check: string]: string }, kubeScore: S
     checkov.CKV_K8S_15 = REASONS.pullPolicy;
     kubeScore.add('container-image-pull-policy');
   }
-  // (probes are for long-running pods: neither scanner asks a Job for them)
-  const longRunning = kind !== 'Job';
+  // (probes are for long-running pods: neither scanner asks a Job, or a CronJob's, for them)
+  const longRunning = kind !== 'Job' && kind !== 'CronJob';
   if (longRunning && containers.some((c) => c.livenessProbe === undefined)) checkov.CKV_K8S_8 = REASONS.liveness;
   // (kube-score's test also rates identical readiness and liveness probes: ignored only when no container has liveness)
   if (longRunning && containers.every((c) => c.livenessProbe === undefined)) kubeScore.add('pod-probes');

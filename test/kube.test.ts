@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import { ApiObject, App, Chart, JsonPatch, Lazy, Testing } from 'cdk8s';
 import { k8s as stock } from 'cdk8s-plus-28';
 import { buildExample } from '../examples/typescript/example';
-import { addClaimTemplateKinds, KubeDeployment, KubeJob, KubeService, KubeStatefulSet, RENAMED_FIELDS, toKubernetesJson } from '../src/kube';
+import { addClaimTemplateKinds, KubeCronJob, KubeDeployment, KubeJob, KubeService, KubeStatefulSet, RENAMED_FIELDS, toKubernetesJson } from '../src/kube';
 import { MATRIX } from './cluster/matrix';
 import { addScannerAnnotations } from '../src/scanner-annotations';
 
@@ -15,7 +15,7 @@ function stockJson(obj: ApiObject): unknown {
   const json = { ...gvk, ...(convert(ApiObject.prototype.toJson.call(obj)) as object) };
   if (kind === 'StatefulSet') addClaimTemplateKinds(json);
   // (the scanners' skip annotations are our own addition after serialization: src/scanner-annotations.ts)
-  if ([KubeStatefulSet, KubeDeployment, KubeService, KubeJob].some((c) => obj.constructor === c)) addScannerAnnotations(obj, json);
+  if ([KubeStatefulSet, KubeDeployment, KubeService, KubeJob, KubeCronJob].some((c) => obj.constructor === c)) addScannerAnnotations(obj, json);
   return json;
 }
 

@@ -20,6 +20,11 @@ export interface MySqlSecretKeys {
    * @default 'exporter-password'
    */
   readonly exporterPassword?: string;
+  /**
+   * Key of the backup user's password (when `backup` is set).
+   * @default 'backup-password'
+   */
+  readonly backupPassword?: string;
 }
 
 /** Passwords for {@link MySqlCredentials.fromInsecurePlaintextPasswords}. */
@@ -38,6 +43,11 @@ export interface MySqlPlaintextPasswords {
    * @default - none
    */
   readonly exporterPassword?: string;
+  /**
+   * The backup user's password (needed when `backup` is set).
+   * @default - none
+   */
+  readonly backupPassword?: string;
 }
 
 /**

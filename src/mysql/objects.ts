@@ -91,6 +91,7 @@ export function addPlaintextSecret(c: ObjectsContext): k8s.KubeSecret | undefine
       [plan.replicationPasswordKey]: plain.replicationPassword,
       ...(plan.databaseName !== undefined ? { [plan.userPasswordKey]: plain.userPassword! } : {}),
       ...(plan.metrics ? { [plan.exporterPasswordKey]: plain.exporterPassword! } : {}),
+      ...(plan.backupUser !== undefined ? { [plan.backupPasswordKey]: plain.backupPassword! } : {}),
     },
   });
   register(c, 'credentials', 'Secret', plan.secretName, 'use another Secret name');

@@ -15,6 +15,7 @@ import { shapeOf } from '../shapes';
 import { cpuMillis, sizeBytes } from '../container';
 import { Validator } from '../errors';
 import { checkDns1123Subdomain, parseImage } from '../names';
+import { BackupPlan, planBackup } from './backup';
 import { CONF_DIR, DATA_ROOT, mysqlConfig, PORT, SOCKET_DIR } from './config';
 import { MySqlCredentials } from './credentials';
 import { DEFAULT_MYSQL_97_IMAGE, DEFAULT_MYSQL_IMAGE, EmptyPrimaryPolicy, MySqlMetricsOptions, MySqlVersion, ReplicatedMySqlProps } from './props';
@@ -56,10 +57,12 @@ export interface MySqlPlan {
   readonly replicationPasswordKey: string;
   readonly userPasswordKey: string;
   readonly exporterPasswordKey: string;
+  readonly backupPasswordKey: string;
   readonly databaseName?: string;
   readonly username?: string;
   readonly replicationUser: string;
   readonly exporterUser?: string;
+  readonly backupUser?: string;
   readonly plain?: MySqlCredentials['_plaintext'];
   /** MySqlCredentials.fromGeneratedSecret: the construct emits the Secret and the Job that fills it. */
   readonly generated: boolean;
@@ -77,6 +80,8 @@ export interface MySqlPlan {
   readonly appProps: StatefulAppProps;
   /** The group, in Group Replication mode (undefined: asynchronous replication). */
   readonly group?: GroupPlan;
+  /** Scheduled full backups, with `backup`. */
+  readonly backup?: BackupPlan;
 }
 
 /**
@@ -139,11 +144,16 @@ function planAccounts(v: Validator, props: ReplicatedMySqlProps, name: string) {
   if (exporterUser !== undefined && (!USER_NAME.test(exporterUser) || [replicationUser, 'root', props.database?.user].includes(exporterUser))) {
     v.fail('metrics.user', exporterUser, 'must be 1-32 letters, digits or "_", and differ from the other users', 'use "exporter"');
   }
+  const backupUser = props.backup ? props.backup.user ?? 'backup' : undefined;
+  if (backupUser !== undefined && (!USER_NAME.test(backupUser) || [replicationUser, 'root', props.database?.user, exporterUser].includes(backupUser))) {
+    v.fail('backup.user', backupUser, 'must be 1-32 letters, digits or "_", and differ from the other users', 'use "backup"');
+  }
   const plain = credentials._plaintext;
   if (plain) {
     const need: Array<[string, string | undefined]> = [['rootPassword', plain.rootPassword], ['replicationPassword', plain.replicationPassword]];
     if (props.database) need.push(['userPassword', plain.userPassword]);
     if (metrics) need.push(['exporterPassword', plain.exporterPassword]);
+    if (backupUser !== undefined) need.push(['backupPassword', plain.backupPassword]);
     for (const [key, value] of need) {
       if (typeof value !== 'string' || value.length === 0) {
         v.fail(`credentials.${key}`, value === undefined ? undefined : '(hidden)', 'must be a non-empty password', `pass ${key} to MySqlCredentials.fromInsecurePlaintextPasswords`);
@@ -153,11 +163,12 @@ function planAccounts(v: Validator, props: ReplicatedMySqlProps, name: string) {
     }
   }
   return {
-    secretName, replicationUser, exporterUser, plain, generated: credentials._generated,
+    secretName, replicationUser, exporterUser, backupUser, plain, generated: credentials._generated,
     rootPasswordKey: keys.rootPassword ?? 'root-password',
     replicationPasswordKey: keys.replicationPassword ?? 'replication-password',
     userPasswordKey: keys.userPassword ?? 'password',
     exporterPasswordKey: keys.exporterPassword ?? 'exporter-password',
+    backupPasswordKey: keys.backupPassword ?? 'backup-password',
   };
 }
 
@@ -182,7 +193,10 @@ export function planMySql(scope: Construct, v: Validator, id: string, props: Rep
     ...(props.resources ?? {}),
   };
   const verifyPeers = props.tls?._verifyPeers !== false;
-  const files = planFiles(v, props, { name, resources, tlsSecretName, verifyPeers, group, generated: accounts.generated });
+  const backup = planBackup(v, props.backup, topology.storageSize);
+  const files = planFiles(v, props, {
+    name, resources, tlsSecretName, verifyPeers, group, generated: accounts.generated, backup: backup !== undefined,
+  });
   const timing = planTiming(v, props);
   const { serviceAccountName, clusterDomain, metricsIntervalSeconds } = planAccess(v, props, name, namespace);
   const pod = mysqlPod({
@@ -213,7 +227,7 @@ export function planMySql(scope: Construct, v: Validator, id: string, props: Rep
   return {
     name, namespace, primaryOrdinal: topology.primaryOrdinal, replicas: topology.replicas, startOrdinal: topology.startOrdinal, ...accounts,
     databaseName: props.database?.name, username: props.database?.user, metrics: props.metrics, metricsIntervalSeconds, version,
-    serviceAccountName, clusterDomain, tlsSecretName, tls: props.tls, appProps, group,
+    serviceAccountName, clusterDomain, tlsSecretName, tls: props.tls, appProps, group, backup,
   };
 }
 
@@ -282,14 +296,17 @@ function planTopology(v: Validator, props: ReplicatedMySqlProps, name: string) {
 /** The scripts, the server's configuration and initSql: the files of the ConfigMap the pods mount. */
 function planFiles(
   v: Validator, props: ReplicatedMySqlProps,
-  c: { name: string; resources: ContainerResources; tlsSecretName?: string; verifyPeers: boolean; group?: GroupPlan; generated: boolean },
+  c: {
+    name: string; resources: ContainerResources; tlsSecretName?: string; verifyPeers: boolean; group?: GroupPlan; generated: boolean; backup: boolean;
+  },
 ) {
-  const { 'group.sh': group, 'generate-credentials.sh': generator, ...scripts } = mysqlScripts();
+  const { 'group.sh': group, 'generate-credentials.sh': generator, 'backup.sh': backup, ...scripts } = mysqlScripts();
   const files: { [file: string]: string } = {
     ...scripts,
-    // Group Replication's part of the scripts, only for a group; the credentials Job's, only with it.
+    // Group Replication's part of the scripts, only for a group; the credentials Job's and the backups', only with them.
     ...(c.group ? { 'group.sh': group } : {}),
     ...(c.generated ? { 'generate-credentials.sh': generator } : {}),
+    ...(c.backup ? { 'backup.sh': backup } : {}),
     'common.cnf': mysqlConfig(v, {
       name: c.name, config: props.config, acceptRelaxedDurability: props.acceptRelaxedDurability, resources: c.resources,
       tls: c.tlsSecretName !== undefined, verifyPeers: c.verifyPeers, group: c.group,

@@ -12,9 +12,11 @@ import { GroupPlan } from './replication';
 /** Where the ConfigMap of scripts and .cnf files is mounted. */
 export const TOOLS_DIR = '/etc/cdk8s-mysql';
 /** Where the credentials Secret is mounted: one file per password, under fixed names. */
-const CREDENTIALS_DIR = path.posix.dirname(Conventions.MYSQL_ROOT_PASSWORD_FILE);
+export const CREDENTIALS_DIR = path.posix.dirname(Conventions.MYSQL_ROOT_PASSWORD_FILE);
 /** Where the API server's token and CA are mounted (the kube-api volume), for the scripts that ask it. */
 export const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+/** The file of the backup user's password in the credentials volume (the members create the account, the backups use it). */
+export const BACKUP_PASSWORD_FILE = 'backup-password';
 /** The mysql image's own user: the members and the credentials Job run as it. */
 export const MYSQL_UID = 999;
 const PROBE = ['bash', `${TOOLS_DIR}/probe.sh`];
@@ -25,10 +27,13 @@ export interface MySqlAccounts {
   readonly secretName: string;
   readonly replicationUser: string;
   readonly exporterUser?: string;
+  /** The backup account, with `backup`. */
+  readonly backupUser?: string;
   readonly rootPasswordKey: string;
   readonly replicationPasswordKey: string;
   readonly userPasswordKey: string;
   readonly exporterPasswordKey: string;
+  readonly backupPasswordKey: string;
 }
 
 /** What the pod is built from (checked by planMySql). */
@@ -134,6 +139,7 @@ function podEnv(input: PodInput): { identity: { [env: string]: EnvSource }; memb
     REPLICATION_USER: value(accounts.replicationUser),
     ...(input.database ? { [Conventions.MYSQL_DATABASE_ENV]: value(input.database.name), APP_USER: value(input.database.user) } : {}),
     ...(accounts.exporterUser ? { EXPORTER_USER: value(accounts.exporterUser) } : {}),
+    ...(accounts.backupUser ? { BACKUP_USER: value(accounts.backupUser) } : {}),
     SERVICE_ACCOUNT: value(input.serviceAccountName),
   };
   return { identity, members };
@@ -141,7 +147,7 @@ function podEnv(input: PodInput): { identity: { [env: string]: EnvSource }; memb
 
 /**
  * The keys of the credentials Secret the members read, each as the file it becomes: root's and the replication
- * user's always, the application user's with a database, the metrics user's with metrics.
+ * user's always, the application user's with a database, the metrics user's with metrics, the backup user's with backups.
  */
 export function credentialFiles(accounts: MySqlAccounts, database: boolean, metrics: boolean): Array<{ key: string; path: string }> {
   return [
@@ -149,6 +155,7 @@ export function credentialFiles(accounts: MySqlAccounts, database: boolean, metr
     { key: accounts.replicationPasswordKey, path: 'replication-password' },
     ...(database ? [{ key: accounts.userPasswordKey, path: 'password' }] : []),
     ...(metrics ? [{ key: accounts.exporterPasswordKey, path: 'exporter-password' }] : []),
+    ...(accounts.backupUser !== undefined ? [{ key: accounts.backupPasswordKey, path: BACKUP_PASSWORD_FILE }] : []),
   ];
 }
 

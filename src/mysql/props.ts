@@ -4,6 +4,7 @@ import type { ContainerResources } from 'cdk8s-plus-28';
 import type { SpreadMode } from '../app/options';
 import type { StatefulWorkloadProps } from '../app/props';
 import type { IStorageClass } from '../storage/disk-storage-class';
+import type { MySqlBackupOptions } from './backup-props';
 import type { MySqlCredentials } from './credentials';
 import type { MySqlReplication } from './replication';
 import type { MySqlTls } from './tls';
@@ -243,6 +244,13 @@ export interface ReplicatedMySqlProps extends StatefulWorkloadProps {
    * @default - no metrics
    */
   readonly metrics?: MySqlMetricsOptions;
+  /**
+   * Scheduled full backups to S3 (a CronJob, `<name>-backup`): a throw-away mysqld CLONEs a replica
+   * (the primary when there is none) and the copy is uploaded with its GTID set and checksum.
+   * docs/backup.md says how to restore one.
+   * @default - no backups
+   */
+  readonly backup?: MySqlBackupOptions;
   /**
    * A NetworkPolicy that admits only members, clients and Prometheus.
    * @default - on: members, pods labelled by `connectClient` in the database's namespace (and the

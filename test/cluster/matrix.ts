@@ -10,8 +10,9 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  AccessMode, DiskProvider, DiskStorageClass, DisruptionBudget, EnvSource, FileSystemType, HttpScheme, MySqlCredentials, HealthProbe, PvcRetention,
-  ReclaimPolicy, ReplicatedMySql, SpreadMode, StatefulApp, StatefulAppProps, UpdateStrategy, VolumeBindingMode, VolumeClaimOptions,
+  AccessMode, DiskProvider, DiskStorageClass, DisruptionBudget, EnvSource, FileSystemType, HttpScheme, MySqlBackupStorage, MySqlCredentials,
+  HealthProbe, PvcRetention, ReclaimPolicy, ReplicatedMySql, S3Credentials, SpreadMode, StatefulApp, StatefulAppProps, UpdateStrategy,
+  VolumeBindingMode, VolumeClaimOptions,
 } from '../../src';
 import { ImagePullPolicy, PodManagementPolicy, ServiceType } from 'cdk8s-plus-28';
 import type { KubeObject } from './kube';
@@ -216,6 +217,14 @@ export const MATRIX: MatrixCase[] = [
   {
     name: 'mysql-generated-credentials',
     build: (chart) => void new ReplicatedMySql(chart, 'mysql', { credentials: MySqlCredentials.fromGeneratedSecret(), database: { name: 'shop', user: 'shop' }, metrics: {} }),
+  },
+  {
+    // The backup CronJob (its pod template with a generic ephemeral volume) under Pod Security restricted.
+    name: 'mysql-backup',
+    build: (chart) => void new ReplicatedMySql(chart, 'mysql', {
+      credentials: MySqlCredentials.fromGeneratedSecret(),
+      backup: { storage: MySqlBackupStorage.s3({ bucket: 'db-backups', region: 'eu-central-1', credentials: S3Credentials.fromSecret('backup-s3') }) },
+    }),
   },
   {
     name: 'mysql-tuned',

@@ -23,6 +23,7 @@ export const ROOT_PASSWORD = 'r00t-pw';
 export const REPLICATION_PASSWORD = 'repl-pw';
 export const APP_PASSWORD = 'app-pw';
 export const EXPORTER_PASSWORD = 'exp-pw';
+export const BACKUP_PASSWORD = 'bk-pw';
 export const TOKEN = 'eyJhbGciOiJSUzI1NiJ9.projected-token';
 export const API_HOST = '10.96.0.1';
 export const NAMESPACE = 'mysql';
@@ -457,6 +458,7 @@ export class PodSandbox {
   private get secrets(): Record<string, string> {
     return {
       'root-password': ROOT_PASSWORD, 'replication-password': REPLICATION_PASSWORD, 'password': APP_PASSWORD, 'exporter-password': EXPORTER_PASSWORD,
+      'backup-password': BACKUP_PASSWORD,
       ...this.options.secrets,
     };
   }

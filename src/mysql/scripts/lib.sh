@@ -400,6 +400,22 @@ SQL
     echo "GRANT ALL PRIVILEGES ON $(sql_ident "${APP_DATABASE:?APP_DATABASE is not set}").* TO '$APP_USER'@'%';"
   fi
   if [ -n "${EXPORTER_USER:-}" ]; then exporter_statements; fi
+  if [ -n "${BACKUP_USER:-}" ]; then backup_statements; fi
+}
+
+# The backups' account (backup.sh): BACKUP_ADMIN to donate a clone, and the replication status
+# tables that tell a replica from the primary, over TLS from the backup pod; no SELECT on any data.
+# At most 4 connections: one asks the members, the clone opens a few (backup.sh: CLONE_MAX_CONCURRENCY).
+backup_statements() {
+  local backup="'$BACKUP_USER'@'%'" password table
+  if ! has "user:$BACKUP_USER@%"; then
+    password=$(secret backup-password) || exit 1
+    echo "CREATE USER $backup IDENTIFIED BY $(sql_string "$password") REQUIRE SSL WITH MAX_USER_CONNECTIONS 4;"
+    echo "GRANT BACKUP_ADMIN ON *.* TO $backup;"
+  fi
+  for table in replication_connection_status replication_applier_status replication_group_members; do
+    has "grant:$backup:performance_schema.$table:SELECT" || echo "GRANT SELECT ON performance_schema.$table TO $backup;"
+  done
 }
 
 # The metrics account: what mysqld_exporter documents (PROCESS, REPLICATION CLIENT, SELECT on

@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ReplicatedMySqlProps } from '../../../src';
+import { MySqlBackupStorage, ReplicatedMySqlProps, S3Credentials } from '../../../src';
 import { claimPath, exact, MEMBERS_PATH, PodSandbox, podPath, ROOT_PASSWORD, STATEFULSET_PATH } from '../harness';
 import {
   host, UUID_A, UUID_NOW, RUN_SOCK, onServer, accountsOnServer, onPeer, get, GET_STS, GET_MEMBERS, record, entries,
@@ -284,6 +284,28 @@ agent.sh: mysql-0: not ready: no replication channel: the StatefulSet names ${ho
     expect(look.stderr).toContain('agent.sh: mysql-0: CREATE DATABASE `shop`;CREATE USER \'shop\'@\'%\';GRANT ALL PRIVILEGES;DROP USER \'exporter\'@\'localhost\';REVOKE SELECT;\n');
     expect(look.stderr).not.toContain('app-pw');
     expect(look.state).toBe(state('ready primary'));
+  });
+
+  test('backups turned on: the backup account (TLS, BACKUP_ADMIN, the replication status tables, no data) is created before writes open', async () => {
+    const storage = MySqlBackupStorage.s3({ bucket: 'backups', region: 'us-east-1', credentials: S3Credentials.fromSecret('s3') });
+    const s = running({ replicas: 1, database: { name: 'shop', user: 'shop' }, metrics: {}, backup: { storage } }, 'mysql-0', { facts: ALL_FACTS });
+    s.setEvidence({ 'mysql-0': 'holds-data' });
+    const look = await s.agent().look();
+    const statements = `CREATE USER 'backup'@'%' IDENTIFIED BY 'bk-pw' REQUIRE SSL WITH MAX_USER_CONNECTIONS 4;
+GRANT BACKUP_ADMIN ON *.* TO 'backup'@'%';
+GRANT SELECT ON performance_schema.replication_connection_status TO 'backup'@'%';
+GRANT SELECT ON performance_schema.replication_applier_status TO 'backup'@'%';
+GRANT SELECT ON performance_schema.replication_group_members TO 'backup'@'%';`;
+    expect(look.log).toBe(FIRST_LOOK + onServer(PRIMARY_STATE) + onServer(GTIDS) + GET_MEMBERS
+      + GET_STS + onServer('SET GLOBAL super_read_only = OFF;') + accountsOnServer(FACTS) + accountsOnServer(statements) + onServer('SET GLOBAL read_only = OFF;'));
+    expect(look.stderr).not.toContain('bk-pw');
+    expect(look.state).toBe(state('ready primary'));
+    // Once it exists with its grants, nothing is written again.
+    const facts = `${ALL_FACTS}user:backup@%\n${['replication_connection_status', 'replication_applier_status', 'replication_group_members']
+      .map((table) => `grant:'backup'@'%':performance_schema.${table}:SELECT\n`).join('')}`;
+    const again = running({ replicas: 1, database: { name: 'shop', user: 'shop' }, metrics: {}, backup: { storage } }, 'mysql-0', { facts });
+    again.setEvidence({ 'mysql-0': 'holds-data' });
+    expect((await again.agent().look()).log).toBe(FIRST_LOOK + onServer(PRIMARY_STATE) + onServer(GTIDS) + GET_MEMBERS + OPEN_WRITES);
   });
 
   test('every account and grant as the manifest asks: nothing is written (a restart adds nothing to the binary log)', async () => {

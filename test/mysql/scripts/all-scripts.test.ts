@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { MySqlCredentials, MySqlReplication } from '../../../src';
+import { MySqlBackupStorage, MySqlCredentials, MySqlReplication, S3Credentials } from '../../../src';
 import { SCRIPT_FILES } from '../../../src/mysql/scripts';
 import { pod, disposePods } from './fixtures';
 
@@ -21,10 +21,13 @@ describe('the scripts', () => {
 
   test('the ConfigMap ships every script verbatim', () => {
     expect([...SCRIPT_FILES].sort()).toEqual(scripts);
-    const s = pod({ replicas: 3, replication: MySqlReplication.groupReplication(), credentials: MySqlCredentials.fromGeneratedSecret() }, 'mysql-0');
+    const storage = MySqlBackupStorage.s3({ bucket: 'backups', region: 'us-east-1', credentials: S3Credentials.fromSecret('s3') });
+    const s = pod({
+      replicas: 3, replication: MySqlReplication.groupReplication(), credentials: MySqlCredentials.fromGeneratedSecret(), backup: { storage },
+    }, 'mysql-0');
     for (const file of scripts) expect(s.read(`etc/cdk8s-mysql/${file}`)).toBe(fs.readFileSync(path.join(dir, file), 'utf8'));
-    // Group Replication's part only for a group, the credentials Job's only with it.
-    expect(pod({ replicas: 3 }, 'mysql-1').list('etc/cdk8s-mysql')).not.toContain('group.sh');
-    expect(pod({ replicas: 3 }, 'mysql-1').list('etc/cdk8s-mysql')).not.toContain('generate-credentials.sh');
+    // Group Replication's part only for a group, the credentials Job's and the backups' only with them.
+    const plain = pod({ replicas: 3 }, 'mysql-1').list('etc/cdk8s-mysql');
+    for (const file of ['group.sh', 'generate-credentials.sh', 'backup.sh']) expect(plain).not.toContain(file);
   });
 });

@@ -1,0 +1,105 @@
+/** The public choices of ReplicatedMySql's backups: where they go, how the pods sign in, when they run. */
+import { Size } from 'cdk8s';
+import type { ContainerResources } from 'cdk8s-plus-28';
+
+/** Keys of the S3 access key in its Secret. */
+export interface S3SecretKeys {
+  /**
+   * Key of the access key id.
+   * @default 'access-key-id'
+   */
+  readonly accessKeyId?: string;
+  /**
+   * Key of the secret access key.
+   * @default 'secret-access-key'
+   */
+  readonly secretAccessKey?: string;
+}
+
+/** How the backup pods sign their requests to S3 (AWS Signature Version 4). */
+export class S3Credentials {
+  /**
+   * An access key and its secret in a Secret of the cluster's namespace, created out of band
+   * (kubectl, External Secrets, ...). The backup pods read it as files, never as environment variables.
+   * Give the key only what backups need: s3:PutObject, s3:GetObject, s3:ListBucket and
+   * s3:AbortMultipartUpload on the bucket and prefix (docs/backup.md: 'The bucket').
+   * @param secretName the Secret's name
+   * @param keys the Secret's keys, if they differ from the defaults
+   */
+  public static fromSecret(secretName: string, keys: S3SecretKeys = {}): S3Credentials {
+    return new S3Credentials(secretName, { ...keys });
+  }
+
+  private constructor(
+    /** The Secret with the access key. */
+    public readonly secretName: string,
+    /** @internal */ public readonly _keys: S3SecretKeys,
+  ) {}
+}
+
+/** Where in S3 (or an S3-compatible store) backups are kept. */
+export interface S3StorageOptions {
+  /** The bucket (it must exist: the backups never create one). */
+  readonly bucket: string;
+  /**
+   * A prefix under which every object of this cluster is kept, as `<prefix>/<namespace>/<name>/...`,
+   * so clusters may share a bucket. No leading or trailing "/".
+   * @default - the bucket's root
+   */
+  readonly prefix?: string;
+  /** The region the requests are signed for, e.g. 'eu-central-1' ('us-east-1' for most S3-compatible servers). */
+  readonly region: string;
+  /**
+   * The endpoint, `https://host[:port]` (path-style requests: `<endpoint>/<bucket>/<key>`).
+   * @default - `https://s3.<region>.amazonaws.com`
+   */
+  readonly endpoint?: string;
+  /** The access key. */
+  readonly credentials: S3Credentials;
+  /**
+   * Allows an `http://` endpoint. A backup holds every row and every password hash of the cluster:
+   * plain HTTP sends them readable by anyone on the path. Only for a store inside the cluster's own
+   * network that cannot serve TLS.
+   * @default false
+   */
+  readonly allowPlainHttp?: boolean;
+}
+
+/** Where backups are kept. */
+export class MySqlBackupStorage {
+  /** An S3 bucket, or a bucket of any store that speaks the S3 API with Signature Version 4. */
+  public static s3(options: S3StorageOptions): MySqlBackupStorage {
+    return new MySqlBackupStorage({ ...options });
+  }
+
+  private constructor(/** @internal */ public readonly _s3: S3StorageOptions) {}
+}
+
+/** Scheduled full backups of a ReplicatedMySql. */
+export interface MySqlBackupOptions {
+  /** Where the backups go. */
+  readonly storage: MySqlBackupStorage;
+  /**
+   * When a full backup is taken: a cron expression of five fields, or a macro such as '@daily',
+   * in UTC (the CronJob's timeZone is Etc/UTC).
+   * @default '0 3 * * *'
+   */
+  readonly schedule?: string;
+  /**
+   * The MySQL account the backups use (BACKUP_ADMIN and what picks a donor; its password is the
+   * credentials Secret's key `backupPassword`, 'backup-password' by default).
+   * @default 'backup'
+   */
+  readonly user?: string;
+  /**
+   * Size of the scratch volume a backup clones into (a generic ephemeral volume of the members'
+   * StorageClass, deleted with the pod). It must hold the whole data directory.
+   * @default - the members' storage size
+   */
+  readonly scratchSize?: Size;
+  /**
+   * Requests and limits of the backup container (a throw-away mysqld that receives the clone, tar and gzip).
+   * @default - cpu 250m, memory 512Mi (request and limit)
+   */
+  readonly resources?: ContainerResources;
+}

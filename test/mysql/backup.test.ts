@@ -1,0 +1,179 @@
+/**
+ * ReplicatedMySql's `backup`: the CronJob, what it runs as and reaches, the backup account's password, and a
+ * clear refusal of every prop that would give a backup that cannot run or leaks data.
+ */
+import { Size } from 'cdk8s';
+import {
+  DiskStorageClass, MySqlBackupOptions, MySqlBackupStorage, MySqlCredentials, MySqlReplication, MySqlTls, ReplicatedMySql,
+  ReplicatedMySqlProps, S3Credentials, S3StorageOptions,
+} from '../../src';
+import { checkAll } from '../policy';
+import { find, Manifest, newChart, ofKind, synth } from '../util';
+
+const STORAGE: S3StorageOptions = { bucket: 'db-backups', region: 'eu-central-1', credentials: S3Credentials.fromSecret('backup-s3') };
+const BACKUP: MySqlBackupOptions = { storage: MySqlBackupStorage.s3(STORAGE) };
+
+function build(props: ReplicatedMySqlProps = {}, backup: MySqlBackupOptions | null = BACKUP) {
+  const chart = newChart('mysql');
+  const mysql = new ReplicatedMySql(chart, 'mysql', { replicas: 3, ...(backup ? { backup } : {}), ...props });
+  return { mysql, objects: synth(chart) };
+}
+
+const podOf = (cronJob: Manifest) => cronJob.spec.jobTemplate.spec.template.spec;
+const envOf = (container: { env: Array<{ name: string; value?: string }> }) => Object.fromEntries(container.env.map((e) => [e.name, e.value ?? 'valueFrom']));
+
+describe('backup: the CronJob', () => {
+  test('daily at 03:00 UTC, one at a time, three attempts, the history of the last three kept', () => {
+    const { mysql, objects } = build();
+    const cron = find(objects, 'CronJob', 'mysql-backup');
+    expect(mysql.backupCronJob?.name).toBe('mysql-backup');
+    expect(cron.spec).toMatchObject({
+      schedule: '0 3 * * *', timeZone: 'Etc/UTC', concurrencyPolicy: 'Forbid', successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 3,
+    });
+    expect(cron.spec.jobTemplate.spec.backoffLimit).toBe(2);
+    expect(podOf(cron).restartPolicy).toBe('Never');
+  });
+
+  test('the members\' image and scripts; told the members, the account, the store; no secret in its environment', () => {
+    const { objects } = build();
+    const pod = podOf(find(objects, 'CronJob', 'mysql-backup'));
+    const sts = find(objects, 'StatefulSet', 'mysql');
+    const [container] = pod.containers;
+    expect(container.image).toBe(sts.spec.template.spec.containers[0].image);
+    expect(container.command).toEqual(['bash', '/etc/cdk8s-mysql/backup.sh']);
+    expect(envOf(container)).toEqual({
+      MYSQL_NAMESPACE: 'valueFrom', POD_UID: 'valueFrom', MYSQL_SET_NAME: 'mysql', MYSQL_SERVICE: 'mysql', CLUSTER_DOMAIN: 'cluster.local',
+      START_ORDINAL: '0', REPLICAS: '3', MYSQL_TLS: 'self-signed', BACKUP_USER: 'backup', BACKUP_SCRATCH: '/var/lib/mysql-backup',
+      S3_ENDPOINT: 'https://s3.eu-central-1.amazonaws.com', S3_REGION: 'eu-central-1', S3_BUCKET: 'db-backups', S3_PREFIX: '',
+      S3_CREDENTIALS_DIR: '/etc/mysql-backup/s3',
+    });
+    expect(JSON.stringify(container.env)).not.toMatch(/secretKeyRef/);
+  });
+
+  test('passwords as files: only the backup user\'s from the credentials Secret, the access key from its own', () => {
+    const pod = podOf(find(build().objects, 'CronJob', 'mysql-backup'));
+    const volume = (name: string) => pod.volumes.find((v: { name: string }) => v.name === name);
+    expect(volume('credentials').secret).toEqual({ secretName: 'mysql-credentials', defaultMode: 0o440, items: [{ key: 'backup-password', path: 'backup-password' }] });
+    expect(volume('s3').secret).toEqual({
+      secretName: 'backup-s3', defaultMode: 0o440,
+      items: [{ key: 'access-key-id', path: 'access-key-id' }, { key: 'secret-access-key', path: 'secret-access-key' }],
+    });
+    expect(pod.containers[0].volumeMounts).toEqual(expect.arrayContaining([
+      { name: 'credentials', mountPath: '/etc/mysql/credentials', readOnly: true }, { name: 's3', mountPath: '/etc/mysql-backup/s3', readOnly: true },
+    ]));
+  });
+
+  test('the clone goes to a volume of the members\' class and size, made for the pod and deleted with it', () => {
+    const disks = DiskStorageClass.fromStorageClassName('fast');
+    const pod = podOf(find(build({ storage: { size: Size.gibibytes(50), storageClass: disks } }).objects, 'CronJob', 'mysql-backup'));
+    const scratch = pod.volumes.find((v: { name: string }) => v.name === 'scratch');
+    expect(scratch.ephemeral.volumeClaimTemplate.spec).toEqual({ accessModes: ['ReadWriteOnce'], storageClassName: 'fast', resources: { requests: { storage: '50Gi' } } });
+    const sized = podOf(find(build({}, { ...BACKUP, scratchSize: Size.gibibytes(80) }).objects, 'CronJob', 'mysql-backup'));
+    expect(sized.volumes.find((v: { name: string }) => v.name === 'scratch').ephemeral.volumeClaimTemplate.spec.resources.requests.storage).toBe('80Gi');
+  });
+
+  test('Pod Security restricted, its own ServiceAccount without a token, sized; nothing reaches it; the members admit it on 3306', () => {
+    const { objects } = build();
+    // (the two Secrets exist out of band: the members' and the access key)
+    expect(checkAll(objects, ['external-ref'])).toEqual([]);
+    const pod = podOf(find(objects, 'CronJob', 'mysql-backup'));
+    expect(pod.serviceAccountName).toBe('mysql-backup');
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(find(objects, 'ServiceAccount', 'mysql-backup').automountServiceAccountToken).toBe(false);
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 999, runAsGroup: 999, fsGroup: 999 });
+    expect(pod.containers[0].securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(pod.containers[0].resources).toEqual({
+      requests: { 'cpu': '250m', 'memory': '512Mi', 'ephemeral-storage': '64Mi' }, limits: { 'memory': '512Mi', 'ephemeral-storage': '256Mi' },
+    });
+    const own = find(objects, 'NetworkPolicy', 'mysql-backup');
+    expect(own.spec).toEqual({ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'mysql-backup', 'app.kubernetes.io/instance': 'mysql' } }, policyTypes: ['Ingress'] });
+    const members = find(objects, 'NetworkPolicy', 'mysql');
+    expect(members.spec.ingress).toEqual(expect.arrayContaining([{
+      from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'mysql-backup', 'app.kubernetes.io/instance': 'mysql' } } }],
+      ports: [{ port: 3306, protocol: 'TCP' }],
+    }]));
+  });
+
+  test('the members create the account: BACKUP_USER, and the password file in their credentials volume; backup.sh in the ConfigMap', () => {
+    const { objects } = build();
+    const sts = find(objects, 'StatefulSet', 'mysql');
+    const agent = sts.spec.template.spec.containers.find((c: { name: string }) => c.name === 'agent');
+    expect(envOf(agent).BACKUP_USER).toBe('backup');
+    const credentials = sts.spec.template.spec.volumes.find((v: { name: string }) => v.name === 'credentials');
+    expect(credentials.projected.sources[0].secret.items).toContainEqual({ key: 'backup-password', path: 'backup-password' });
+    expect(Object.keys(find(objects, 'ConfigMap', 'mysql-config').data)).toContain('backup.sh');
+    expect(sts.metadata.annotations['mysql.cdk8s-stateful.io/credentials']).toBe('Secret mysql-credentials, keys root-password, replication-password, backup-password');
+  });
+
+  test('without backup: no CronJob, no account, no script, the members\' pods as before', () => {
+    const { mysql, objects } = build({}, null);
+    expect(mysql.backupCronJob).toBeUndefined();
+    expect(ofKind(objects, 'CronJob')).toEqual([]);
+    expect(JSON.stringify(find(objects, 'StatefulSet', 'mysql'))).not.toMatch(/BACKUP_USER|backup-password/);
+    expect(Object.keys(find(objects, 'ConfigMap', 'mysql-config').data)).not.toContain('backup.sh');
+  });
+
+  test('generated credentials: the Job writes the backup password too; plaintext ones must include it', () => {
+    const generated = build({ credentials: MySqlCredentials.fromGeneratedSecret() });
+    const job = find(generated.objects, 'Job', 'mysql-credentials');
+    expect(envOf(job.spec.template.spec.containers[0]).CREDENTIALS_FIELDS).toBe('root-password replication-password backup-password');
+    const plain = build({ credentials: MySqlCredentials.fromInsecurePlaintextPasswords({ rootPassword: 'r', replicationPassword: 'p', backupPassword: 'b' }) });
+    expect(find(plain.objects, 'Secret', 'mysql-credentials').stringData['backup-password']).toBe('b');
+    expect(() => build({ credentials: MySqlCredentials.fromInsecurePlaintextPasswords({ rootPassword: 'r', replicationPassword: 'p' }) }))
+      .toThrow(/credentials\.backupPassword \(unset\) is invalid: must be a non-empty password\. Fix: pass backupPassword/);
+  });
+
+  test('a prefix, a key of its own, an S3-compatible endpoint, Group Replication, verified TLS: each reaches the pod', () => {
+    const storage = MySqlBackupStorage.s3({
+      bucket: 'b.example', prefix: 'mysql/prod', region: 'us-east-1', endpoint: 'https://s3.internal.example:9000/',
+      credentials: S3Credentials.fromSecret('s3', { accessKeyId: 'AWS_ACCESS_KEY_ID', secretAccessKey: 'AWS_SECRET_ACCESS_KEY' }),
+    });
+    const chart = newChart('mysql');
+    new ReplicatedMySql(chart, 'db', {
+      replicas: 3, replication: MySqlReplication.groupReplication(), tls: MySqlTls.fromSecret('db-tls'), backup: { storage, schedule: '@hourly', user: 'bk' },
+    });
+    const pod = podOf(find(synth(chart), 'CronJob', 'db-backup'));
+    expect(envOf(pod.containers[0])).toMatchObject({
+      S3_ENDPOINT: 'https://s3.internal.example:9000', S3_PREFIX: 'mysql/prod', S3_BUCKET: 'b.example', REPLICATION_MODE: 'group', MYSQL_TLS: 'verify', BACKUP_USER: 'bk',
+    });
+    expect(pod.volumes.find((v: { name: string }) => v.name === 's3').secret.items).toEqual([
+      { key: 'AWS_ACCESS_KEY_ID', path: 'access-key-id' }, { key: 'AWS_SECRET_ACCESS_KEY', path: 'secret-access-key' },
+    ]);
+    expect(pod.volumes.find((v: { name: string }) => v.name === 'tls').secret).toEqual({ secretName: 'db-tls', defaultMode: 0o440, items: [{ key: 'ca.crt', path: 'ca.crt' }] });
+  });
+
+  test('the CronJob\'s YAML', () => {
+    expect(find(build().objects, 'CronJob', 'mysql-backup')).toMatchSnapshot();
+  });
+});
+
+describe('backup: refused props', () => {
+  const refuse = (backup: unknown, message: RegExp) => {
+    expect(() => build({}, backup as MySqlBackupOptions)).toThrow(/^ReplicatedMySql 'test\/mysql': /);
+    expect(() => build({}, backup as MySqlBackupOptions)).toThrow(message);
+  };
+  const s3 = (o: Partial<S3StorageOptions> | { [key: string]: unknown }) => ({ storage: MySqlBackupStorage.s3({ ...STORAGE, ...o }) });
+
+  test.each([
+    ['a bucket name S3 refuses', s3({ bucket: 'DB_Backups' }), /backup\.storage\.bucket "DB_Backups" is invalid: is not an S3 bucket name.*Fix: pass the name of an existing bucket/],
+    ['a prefix with a leading "/"', s3({ prefix: '/mysql' }), /backup\.storage\.prefix "\/mysql" is invalid: .*without a leading or trailing "\/"/],
+    ['a prefix with "//"', s3({ prefix: 'a//b' }), /backup\.storage\.prefix "a\/\/b" is invalid/],
+    ['a region that is not one', s3({ region: 'EU Central' }), /backup\.storage\.region "EU Central" is invalid: is not a region name/],
+    ['an endpoint with a path', s3({ endpoint: 'https://s3.example/bucket' }), /backup\.storage\.endpoint "https:\/\/s3\.example\/bucket" is invalid: is not https:\/\/host\[:port\]/],
+    ['plain HTTP unless allowed', s3({ endpoint: 'http://minio.store:9000' }), /backup\.storage\.endpoint "http:\/\/minio\.store:9000" is invalid: is plain HTTP.*Fix: use an https:\/\/ endpoint, or set allowPlainHttp: true/],
+    ['a misspelt option (plain JavaScript)', s3({ bukcet: 'x' }), /backup\.storage \(MySqlBackupStorage\.s3\)\.bukcet "x" is invalid: is not a prop of S3StorageOptions .*Fix: did you mean bucket\?/],
+    ['a storage that is not MySqlBackupStorage', { storage: { bucket: 'db-backups' } }, /backup\.storage \{"bucket":"db-backups"\} is invalid: must be a MySqlBackupStorage \(received an object\)\. Fix: use MySqlBackupStorage\.s3/],
+    ['credentials that are not S3Credentials', s3({ credentials: { secretName: 's3' } }), /credentials \{"secretName":"s3"\} is invalid: must be a S3Credentials \(received an object\)\. Fix: use S3Credentials\.fromSecret/],
+    ['a Secret name Kubernetes refuses', s3({ credentials: S3Credentials.fromSecret('S3_Keys') }), /backup\.storage\.credentials \(Secret name\) "S3_Keys" is invalid/],
+    ['one key for both halves', s3({ credentials: S3Credentials.fromSecret('s3', { accessKeyId: 'k', secretAccessKey: 'k' }) }), /keys\.secretAccessKey "k" is invalid: is the key of the access key id too/],
+    ['a schedule of six fields', { ...BACKUP, schedule: '0 0 3 * * *' }, /backup\.schedule "0 0 3 \* \* \*" is invalid: is not a cron schedule of five fields.*Fix: use e\.g\. "0 3 \* \* \*"/],
+    ['a schedule with a time zone', { ...BACKUP, schedule: 'CRON_TZ=Europe/Berlin 0 3 * * *' }, /backup\.schedule .* is invalid: .*no TZ= or CRON_TZ=/],
+    ['a scratch volume below 1 GiB', { ...BACKUP, scratchSize: Size.mebibytes(100) }, /backup\.scratchSize "104857600 bytes" is invalid: must be a Size of at least 1 GiB/],
+    ['the replication user as the backup user', { ...BACKUP, user: 'repl' }, /backup\.user "repl" is invalid: must be 1-32 letters, digits or "_", and differ from the other users/],
+  ])('%s', (_what, backup, message) => refuse(backup, message));
+
+  test('plain HTTP when allowed, for a store inside the cluster', () => {
+    const pod = podOf(find(build({}, s3({ endpoint: 'http://store.backup.svc:9000', allowPlainHttp: true })).objects, 'CronJob', 'mysql-backup'));
+    expect(envOf(pod.containers[0]).S3_ENDPOINT).toBe('http://store.backup.svc:9000');
+  });
+});

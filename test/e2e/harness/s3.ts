@@ -343,7 +343,7 @@ function xmlOne(xml: string, tag: string): string | undefined {
 
 /**
  * Path-style S3 requests over plain HTTP, signed with AWS SigV4 (header auth, the payload's SHA-256
- * signed). Enough for the tests: buckets, objects, multipart uploads, ListObjectsV2.
+ * signed). Enough for the tests: buckets, objects, multipart uploads (and listing the open ones), ListObjectsV2.
  */
 export class S3Client {
   constructor(
@@ -483,6 +483,14 @@ export class S3Client {
       if (!token) throw new Error(`ListObjectsV2 ${bucket}: truncated without a NextContinuationToken`);
     }
     throw new Error(`ListObjectsV2 ${bucket}: more than 1000 pages`);
+  }
+
+  /** ListMultipartUploads: the uploads begun and neither completed nor aborted (one page of up to 1000). */
+  public async listMultipartUploads(bucket: string, prefix = ''): Promise<Array<{ key: string; uploadId: string }>> {
+    const r = await this.expect('ListMultipartUploads', this.request('GET', `/${bucket}`, { query: { uploads: '', prefix } }));
+    const text = r.body.toString('utf8');
+    if (xmlOne(text, 'IsTruncated') === 'true') throw new Error(`ListMultipartUploads ${bucket}: more than one page of open uploads`);
+    return xmlAll(text, 'Upload').map((u) => ({ key: xmlOne(u, 'Key')!, uploadId: xmlOne(u, 'UploadId')! }));
   }
 
   public async deleteObject(bucket: string, key: string): Promise<void> {

@@ -1,0 +1,463 @@
+/**
+ * The full backup (src/mysql/scripts/backup.sh) on real servers: a 3-member asynchronous cluster with
+ * verified TLS and `backup`, whose members create the backup account themselves; the CronJob's container
+ * run as its manifest says (its command and env, uid 999, read-only root, the members' ConfigMap, the
+ * backup password, the S3 keys and the CA as read-only volumes at its mount paths, a scratch volume and
+ * /tmp), against versitygw (SigV4 checked) and gofakes3, which stands in for whatever endpoint the
+ * manifest names. The backup is then downloaded,
+ * checked against its meta, extracted and started: its gtid_executed and rows are the primary's.
+ * Failures: a wrong S3 secret, no member answering, and a clone refused after the upload began --
+ * each leaves no backup.meta, no object and no open multipart upload.
+ */
+import { ChildProcess } from 'child_process';
+import { createHash, randomBytes, randomUUID } from 'crypto';
+import * as fs from 'fs';
+import * as http from 'http';
+import * as net from 'net';
+import * as path from 'path';
+import { MySqlBackupStorage, MySqlTls, ReplicatedMySql, S3Credentials } from '../../src';
+import { clusterFor, scenarioLine, synthObjects } from './env';
+import { MySqlCluster, sleep } from './harness/cluster';
+import { Manifest } from './harness/manifests';
+import { S3Kind, S3Server, s3ServerBinaries, startS3Server } from './harness/s3';
+import * as s from './scenarios';
+
+const BUCKET = 'db-backups';
+const PREFIX = 'e2e/prod';
+const BACKUP_UID = 999;
+const SCRATCH = '/var/lib/mysql-backup';
+const S3_KEYS = '/etc/mysql-backup/s3';
+const SCRIPTS = '/etc/cdk8s-mysql';
+const CREDENTIALS = '/etc/mysql/credentials';
+const TLS = '/etc/mysql/tls';
+const META_KEYS = ['id', 'format', 'gtid_executed', 'donor_host', 'donor_role', 'donor_uuid', 'binlog_file', 'binlog_position', 'mysql_version',
+  'started_at', 'finished_at', 'size', 'sha256'];
+const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
+// Quotes and a backslash: the password goes through client_cnf and sql_string.
+const NOCLONE_PASSWORD = `bk'p\\a"ss-${randomBytes(4).toString('hex')}`;
+const ROWS = 50;
+const NOISE_SQL = 'SELECT COUNT(*), SUM(CRC32(b)) FROM e2e.noise;';
+
+const synth = (): Manifest[] => synthObjects((chart) => new ReplicatedMySql(chart, 'mysql', {
+  image: 'mysql:9.7.4', replicas: 3, tls: MySqlTls.fromSecret('mysql-tls'),
+  backup: {
+    storage: MySqlBackupStorage.s3({
+      bucket: BUCKET, prefix: PREFIX, region: 'us-east-1', endpoint: 'https://s3.backup.example', credentials: S3Credentials.fromSecret('backup-s3'),
+    }),
+  },
+}));
+/** The grants the members give the backup account (lib.sh backup_statements), as SHOW GRANTS prints them. */
+const BACKUP_GRANTS = [
+  'GRANT USAGE ON *.* TO `backup`@`%`',
+  'GRANT BACKUP_ADMIN ON *.* TO `backup`@`%`',
+  'GRANT SELECT ON `performance_schema`.`replication_applier_status` TO `backup`@`%`',
+  'GRANT SELECT ON `performance_schema`.`replication_connection_status` TO `backup`@`%`',
+  'GRANT SELECT ON `performance_schema`.`replication_group_members` TO `backup`@`%`',
+];
+const sqlString = (text: string) => `'${text.replace(/\\/g, '\\\\').replace(/'/g, '\'\'')}'`;
+/** A GTID set as mysql --batch prints it ("\n" between UUIDs, escaped) on one line. */
+const oneLine = (gtids: string) => gtids.replace(/\\n/g, '');
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+/** An account like the members' backup account, made here on the primary so it replicates (failure cases). */
+function createBackupAccount(c: MySqlCluster, user: string, password: string, options: { backupAdmin: boolean }): void {
+  const account = `'${user}'@'%'`;
+  c.query(`CREATE USER ${account} IDENTIFIED BY ${sqlString(password)} REQUIRE SSL WITH MAX_USER_CONNECTIONS 4;
+${options.backupAdmin ? `GRANT BACKUP_ADMIN ON *.* TO ${account};` : ''}
+GRANT SELECT ON performance_schema.replication_connection_status TO ${account};
+GRANT SELECT ON performance_schema.replication_applier_status TO ${account};
+GRANT SELECT ON performance_schema.replication_group_members TO ${account};`, { pod: 0 });
+}
+
+interface BackupRun {
+  readonly code: number | string;
+  readonly log: string;
+  readonly seconds: number;
+  readonly podUid: string;
+}
+
+interface BackupOptions {
+  readonly user?: string;
+  readonly password?: string;
+  readonly secretKey?: string;
+  readonly prefix?: string;
+  /** Another endpoint than the server's (a proxy in front of it). */
+  readonly endpoint?: string;
+  readonly timeoutMs?: number;
+}
+
+function writeFiles(dir: string, files: { [name: string]: string }, mode: number): void {
+  fs.mkdirSync(dir, { recursive: true });
+  for (const [name, content] of Object.entries(files)) {
+    fs.writeFileSync(path.join(dir, name), content, { mode });
+    fs.chmodSync(path.join(dir, name), mode);
+    // A Secret volume with defaultMode 0440 and fsGroup 999: root-owned, group-readable.
+    fs.chownSync(path.join(dir, name), 0, BACKUP_UID);
+  }
+}
+
+function exitOf(proc: ChildProcess): Promise<number | string> {
+  if (proc.exitCode !== null) return Promise.resolve(proc.exitCode);
+  if (proc.signalCode !== null) return Promise.resolve(proc.signalCode);
+  return new Promise((resolve) => proc.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+}
+
+function killGroup(proc: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-proc.pid!, signal);
+  } catch {
+    // already gone
+  }
+}
+
+let runs = 0;
+
+/**
+ * backup.sh as the CronJob's container: uid/gid 999, read-only root, the cluster's /etc (its DNS),
+ * the ConfigMap's scripts, the backup password, the S3 keys and the members' CA as read-only volumes,
+ * a scratch volume and /tmp. Killed (its process group, the recipient mysqld too) when it overruns.
+ */
+async function runBackup(c: MySqlCluster, server: S3Server, options: BackupOptions = {}): Promise<BackupRun> {
+  const dir = path.join(c.workDir, `backup-${++runs}`);
+  const pod = backupPodSpec(c);
+  const container = pod.containers[0];
+  const mountOf = (volume: string): string => container.volumeMounts.find((m: any) => m.name === volume).mountPath;
+  // What the manifest mounts where this test puts it (the paths are the script's defaults too).
+  expect([SCRIPTS, CREDENTIALS, S3_KEYS, TLS, SCRATCH].map((p) => [p])).toEqual(['tools', 'credentials', 's3', 'tls', 'scratch'].map((v) => [mountOf(v)]));
+  const configMap = pod.volumes.find((v: any) => v.name === 'tools').configMap.name;
+  writeFiles(path.join(dir, 'scripts'), c.configMap(configMap)!.data!, 0o644);
+  writeFiles(path.join(dir, 'credentials'), { 'backup-password': options.password ?? backupPassword(c) }, 0o440);
+  writeFiles(path.join(dir, 's3'), { 'access-key-id': server.accessKey, 'secret-access-key': options.secretKey ?? server.secretKey }, 0o440);
+  writeFiles(path.join(dir, 'tls'), { 'ca.crt': c.tlsCa() }, 0o440);
+  for (const [sub, mode] of [['scratch', 0o2775], ['tmp', 0o1777]] as const) {
+    fs.mkdirSync(path.join(dir, sub), { recursive: true });
+    fs.chownSync(path.join(dir, sub), 0, BACKUP_UID);
+    fs.chmodSync(path.join(dir, sub), mode);
+  }
+  c.chroot.ensureMountPoints([SCRATCH, '/tmp']);
+  for (const p of [SCRIPTS, CREDENTIALS, S3_KEYS, TLS]) fs.mkdirSync(path.join(c.etcDir, p.slice('/etc/'.length)), { recursive: true });
+  const podUid = randomUUID();
+  const fieldRefs: { [field: string]: string } = { 'metadata.namespace': c.namespace, 'metadata.uid': podUid };
+  const env: { [name: string]: string } = {
+    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/tmp',
+    ...Object.fromEntries(container.env.map((e: any) => [e.name, e.value ?? fieldRefs[e.valueFrom.fieldRef.fieldPath]])),
+    // The harness's server stands in for the manifest's endpoint.
+    S3_ENDPOINT: options.endpoint ?? server.endpoint,
+    // S3's smallest part, so that a small cluster's backup still goes up in several parts.
+    S3_PART_SIZE: '5M',
+  };
+  if (options.user !== undefined) env.BACKUP_USER = options.user;
+  if (options.prefix !== undefined) env.S3_PREFIX = options.prefix;
+  const logFile = path.join(dir, 'backup.log');
+  const started = Date.now();
+  const proc = c.chroot.spawn({
+    binds: [
+      { source: path.join(dir, 'scripts'), target: SCRIPTS, readOnly: true },
+      { source: path.join(dir, 'credentials'), target: CREDENTIALS, readOnly: true },
+      { source: path.join(dir, 's3'), target: S3_KEYS, readOnly: true },
+      { source: path.join(dir, 'tls'), target: TLS, readOnly: true },
+      { source: path.join(dir, 'scratch'), target: SCRATCH, readOnly: false },
+      { source: path.join(dir, 'tmp'), target: '/tmp', readOnly: false },
+    ],
+    uid: pod.securityContext.runAsUser, gid: pod.securityContext.runAsGroup, groups: [pod.securityContext.fsGroup], env, command: container.command,
+    readOnlyRoot: container.securityContext.readOnlyRootFilesystem, logFile, etc: c.etcDir,
+  });
+  const exited = exitOf(proc);
+  const timeoutMs = options.timeoutMs ?? 300_000;
+  let timer: NodeJS.Timeout | undefined;
+  const overrun = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs); });
+  try {
+    const code = await Promise.race([exited, overrun]);
+    const log = fs.readFileSync(logFile, 'utf8');
+    if (code === 'timeout') throw new Error(`backup.sh did not finish within ${timeoutMs / 1000}s:\n${log}`);
+    process.stderr.write(`----- backup.sh (exit ${code}) -----\n${log}`);
+    // Nothing of it outlives it (the recipient mysqld is stopped by the script itself).
+    expect(fs.readdirSync(path.join(dir, 'scratch'))).toEqual([]);
+    return { code, log, seconds: (Date.now() - started) / 1000, podUid };
+  } finally {
+    clearTimeout(timer);
+    killGroup(proc, 'SIGKILL');
+    await exited;
+  }
+}
+
+/** The pod template of the manifest's backup CronJob. */
+function backupPodSpec(c: MySqlCluster): any {
+  const cron = c.manifests().find((o) => o.kind === 'CronJob' && o.metadata.name === `${c.name}-backup`);
+  if (!cron) throw new Error(`the manifests have no CronJob ${c.name}-backup`);
+  return cron.spec.jobTemplate.spec.template.spec;
+}
+
+/** The backup user's password: the members' credentials Secret, as the harness created it. */
+function backupPassword(c: MySqlCluster): string {
+  const volume = backupPodSpec(c).volumes.find((v: any) => v.name === 'credentials').secret;
+  const value = c.secretFor(0, volume.secretName)?.[volume.items[0].key];
+  if (value === undefined) throw new Error(`the harness made no ${volume.items[0].key} in Secret ${volume.secretName}`);
+  return value;
+}
+
+function parseMeta(text: string): { [key: string]: string } {
+  expect(text.endsWith('\n')).toBe(true);
+  return Object.fromEntries(text.trimEnd().split('\n').map((line) => {
+    const i = line.indexOf('=');
+    expect(i).toBeGreaterThan(0);
+    return [line.slice(0, i), line.slice(i + 1)];
+  }));
+}
+
+/**
+ * A proxy in front of an S3 server (127.0.0.1, a free port) that answers HTTP 500 InternalError to the
+ * requests `fail` picks and passes everything else on unchanged (the Host header too, so the signatures
+ * hold); `seen` lists each request with its status.
+ */
+interface Proxy { readonly endpoint: string; readonly seen: string[]; close(): Promise<void> }
+async function faultyProxy(target: S3Server, fail: (req: http.IncomingMessage) => boolean): Promise<Proxy> {
+  const seen: string[] = [];
+  const server = http.createServer((req, res) => {
+    const line = `${req.method} ${req.url}`;
+    if (fail(req)) {
+      req.resume();
+      req.on('end', () => {
+        seen.push(`${line} -> 500`);
+        res.writeHead(500, { 'content-type': 'application/xml' });
+        res.end('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>InternalError</Code><Message>injected by the test</Message></Error>');
+      });
+      return;
+    }
+    // (Expect is not signed: this proxy already answered 100 Continue itself.)
+    const headers = { ...req.headers };
+    delete headers.expect;
+    const upstream = http.request({ host: target.host, port: target.port, method: req.method, path: req.url, headers, agent: false }, (r) => {
+      seen.push(`${line} -> ${r.statusCode}`);
+      res.writeHead(r.statusCode!, r.headers);
+      r.pipe(res);
+    });
+    upstream.on('error', (e) => res.destroy(e));
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0, exclusive: true }, resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    seen,
+    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+/** Where each server keeps an object's bytes (docs/e2e-harness.md, S3 servers: storage). */
+function storedFile(server: S3Server, key: string): string {
+  return server.kind === 'versitygw' ? path.join(server.dataDir, server.bucket, key) : path.join(server.dataDir, 'buckets', server.bucket, key);
+}
+
+/**
+ * The downloaded backup extracted and started on a throw-away mysqld (uid 999, no network) in the
+ * chroot; returns its gtid_executed and rows, and stops it by PID.
+ */
+async function startRestored(c: MySqlCluster, data: Buffer, name: string): Promise<{ gtids: string; rows: string[]; noise: string }> {
+  const dir = path.join(c.workDir, `restore-${name}`);
+  const datadir = path.join(dir, 'data');
+  fs.mkdirSync(datadir, { recursive: true });
+  for (const sub of ['tmp', 'files']) fs.mkdirSync(path.join(dir, sub));
+  fs.writeFileSync(path.join(dir, 'data.tar.gz'), data);
+  const untar = c.chroot.run(['tar', '-C', c.chroot.insidePath(datadir), '-xzf', c.chroot.insidePath(path.join(dir, 'data.tar.gz'))]);
+  if (untar.status !== 0) throw new Error(`tar -x of the backup failed: ${untar.stderr}`);
+  fs.rmSync(path.join(dir, 'data.tar.gz'));
+  c.chroot.run(['chown', '-R', `${BACKUP_UID}:${BACKUP_UID}`, c.chroot.insidePath(dir)]);
+  const inside = (p: string) => c.chroot.insidePath(path.join(dir, p));
+  const socket = inside('mysqld.sock');
+  const proc = c.chroot.spawn({
+    binds: [], uid: BACKUP_UID, gid: BACKUP_UID, groups: [BACKUP_UID], env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/tmp' }, readOnlyRoot: false,
+    command: ['mysqld', '--no-defaults', `--datadir=${inside('data')}`, `--socket=${socket}`, `--pid-file=${socket}.pid`, '--skip-networking', '--mysqlx=OFF',
+      '--skip-replica-start', '--gtid-mode=ON', '--enforce-gtid-consistency=ON', `--tmpdir=${inside('tmp')}`, `--secure-file-priv=${inside('files')}`,
+      '--innodb-buffer-pool-size=64M'],
+    logFile: path.join(dir, 'mysqld.log'), etc: c.etcDir,
+  });
+  const exited = exitOf(proc);
+  const cnf = path.join(dir, 'client.cnf');
+  fs.writeFileSync(cnf, `[client]\nuser="root"\npassword="${c.rootPassword().replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"\n`, { mode: 0o600 });
+  const sql = (text: string) => c.chroot.run(['mysql', `--defaults-file=${inside('client.cnf')}`, `--socket=${socket}`, '--batch', '--skip-column-names'], text);
+  try {
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`the restored mysqld exited:\n${fs.readFileSync(path.join(dir, 'mysqld.log'), 'utf8')}`);
+      if (sql('SELECT 1;').status === 0) break;
+      if (Date.now() > deadline) throw new Error(`the restored mysqld did not answer within 120 s:\n${fs.readFileSync(path.join(dir, 'mysqld.log'), 'utf8')}`);
+      await sleep(500);
+    }
+    const out = sql(`SELECT REPLACE(@@GLOBAL.gtid_executed, '\\n', ''); ${NOISE_SQL} SELECT what FROM e2e.events ORDER BY id;`);
+    if (out.status !== 0) throw new Error(`queries on the restored mysqld failed: ${out.stderr}`);
+    const [gtids, noise, ...rows] = out.stdout.trimEnd().split('\n');
+    return { gtids, rows, noise };
+  } finally {
+    killGroup(proc, 'SIGTERM');
+    const timer = setTimeout(() => killGroup(proc, 'SIGKILL'), 30_000);
+    await exited;
+    clearTimeout(timer);
+    killGroup(proc, 'SIGKILL');
+    if (!process.env.E2E_KEEP) fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('full backup (backup.sh): 3 members, asynchronous, verified TLS', () => {
+  const cluster = clusterFor(synth);
+  let c: MySqlCluster;
+  const servers: { [kind in S3Kind]?: S3Server } = {};
+  let primaryGtids = '';
+  let primaryRows: string[] = [];
+  let primaryNoise = '';
+  beforeAll(async () => {
+    c = cluster();
+    // Built (or found in the cache) outside any test's time budget.
+    s3ServerBinaries();
+    servers.versitygw = await startS3Server({ kind: 'versitygw', bucket: BUCKET });
+    servers.gofakes3 = await startS3Server({ kind: 'gofakes3', bucket: BUCKET });
+  }, 900_000);
+  afterAll(async () => {
+    for (const server of Object.values(servers)) await server?.dispose();
+  });
+
+  test('the cluster: rows written; every member has the backup account the members created, with its grants and no others', () => scenarioLine('backup-setup', c, async () => {
+    await c.start();
+    s.createTestTable(c, 0);
+    c.query(Array.from({ length: ROWS }, (_, i) => `INSERT INTO e2e.events (what) VALUES ('row ${i + 1}');`).join('\n'), { pod: 0 });
+    // About 12 MiB that gzip cannot shrink, so that the backup goes up in several 5 MiB parts.
+    c.query(`CREATE TABLE e2e.noise (id INT AUTO_INCREMENT PRIMARY KEY, b VARBINARY(1024) NOT NULL);
+${'INSERT INTO e2e.noise (b) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100) SELECT RANDOM_BYTES(1024) FROM n a, n b LIMIT 4000;\n'.repeat(3)}`, { pod: 0 });
+    // The members made the backup account (lib.sh backup_statements) with these grants and no others.
+    for (const pod of [0, 1, 2]) {
+      expect(c.query('SHOW GRANTS FOR \'backup\'@\'%\';', { pod }).trim().split('\n').sort()).toEqual([...BACKUP_GRANTS].sort());
+      expect(c.query('SELECT ssl_type, max_user_connections FROM mysql.user WHERE user = \'backup\';', { pod }).trim()).toBe('ANY\t4');
+    }
+    // An account that can tell the members apart but may not clone (failure case: the clone is refused).
+    createBackupAccount(c, 'noclone', NOCLONE_PASSWORD, { backupAdmin: false });
+    await s.waitReplicated(c, 0, [1, 2]);
+    primaryGtids = oneLine(s.gtidExecuted(c, 0));
+    primaryRows = s.rows(c, 0);
+    expect(primaryRows).toHaveLength(ROWS);
+    primaryNoise = c.query(NOISE_SQL, { pod: 0 });
+    expect(primaryNoise).toMatch(/^12000\t\d+$/);
+  }));
+
+  for (const kind of ['versitygw', 'gofakes3'] as const) {
+    test(`${kind}: a replica is cloned, uploaded in parts, the meta written last; the backup starts with the primary's GTIDs and rows`, () => scenarioLine('backup-full', c, async () => {
+      const server = servers[kind]!;
+      const s3 = server.client();
+      const before = (await s3.listObjects(BUCKET)).map((o) => o.key);
+      const run = await runBackup(c, server);
+      expect(run.code).toBe(0);
+      // No write during the backup: the primary's set is what it was.
+      expect(oneLine(s.gtidExecuted(c, 0))).toBe(primaryGtids);
+      const done = /^backup\.sh: BACKUP (\S+): (\d+) bytes sha256 ([0-9a-f]{64}) from (\S+), gtid_executed (\S*)$/m.exec(run.log);
+      expect(done).not.toBeNull();
+      const [, id, size, sum, donor, gtids] = done!;
+      expect(id).toMatch(new RegExp(`^\\d{8}T\\d{6}Z-${run.podUid}$`));
+      const base = `${PREFIX}/${c.namespace}/${c.name}/backups/${id}`;
+      const objects = (await s3.listObjects(BUCKET)).filter((o) => !before.includes(o.key));
+      expect(objects.map((o) => o.key).sort()).toEqual([`${base}/backup.meta`, `${base}/data.tar.gz`]);
+      expect(await s3.listMultipartUploads(BUCKET)).toEqual([]);
+      // The meta: every key, as the log says.
+      const meta = parseMeta((await s3.getObject(BUCKET, `${base}/backup.meta`)).body.toString('utf8'));
+      expect(Object.keys(meta)).toEqual(META_KEYS);
+      expect(meta).toMatchObject({ id, format: 'clone-tar-gzip-v1', size, sha256: sum, gtid_executed: gtids, donor_host: donor, donor_role: 'replica' });
+      expect(meta.started_at).toMatch(RFC3339);
+      expect(meta.finished_at).toMatch(RFC3339);
+      expect(meta.finished_at >= meta.started_at).toBe(true);
+      expect(meta.binlog_file).toMatch(/^binlog\.\d{6}$/);
+      expect(Number(meta.binlog_position)).toBeGreaterThan(0);
+      expect(meta.mysql_version).toMatch(/^9\.7\.4/);
+      // Written after the data object: its stored bytes are newer (S3's LastModified agrees, to its resolution).
+      const [dataObject, metaObject] = [`${base}/data.tar.gz`, `${base}/backup.meta`].map((k) => objects.find((o) => o.key === k)!);
+      expect(Date.parse(metaObject.lastModified)).toBeGreaterThanOrEqual(Date.parse(dataObject.lastModified));
+      expect(fs.statSync(storedFile(server, `${base}/backup.meta`)).mtimeMs).toBeGreaterThan(fs.statSync(storedFile(server, `${base}/data.tar.gz`)).mtimeMs);
+      const logged = (what: RegExp) => run.log.search(what);
+      expect(logged(/uploaded \S+data\.tar\.gz/)).toBeGreaterThan(0);
+      expect(logged(/uploaded \S+data\.tar\.gz/)).toBeLessThan(logged(/BACKUP /));
+      // The donor: a replica, not the primary mysql-0; the uuid is that member's.
+      const donorOrdinal = [1, 2].find((o) => c.podDnsName(o) === donor);
+      expect(donorOrdinal).toBeDefined();
+      expect(meta.donor_uuid).toBe(s.serverUuid(c, donorOrdinal!));
+      // The data: what the meta says, in several parts.
+      const data = (await s3.getObject(BUCKET, `${base}/data.tar.gz`)).body;
+      expect(data.length).toBe(Number(meta.size));
+      expect(sha256(data)).toBe(meta.sha256);
+      expect(dataObject.size).toBe(data.length);
+      const parts = Number(/ bytes in (\d+) parts/.exec(run.log)?.[1]);
+      expect(parts).toBe(Math.ceil(data.length / (5 * 1024 * 1024)));
+      expect(parts).toBeGreaterThan(1);
+      // Started: the primary's GTIDs and rows.
+      const restored = await startRestored(c, data, kind);
+      expect(restored.gtids).toBe(meta.gtid_executed);
+      expect(restored.gtids).toBe(primaryGtids);
+      expect(restored.rows).toEqual(primaryRows);
+      expect(restored.noise).toBe(primaryNoise);
+      // No secret in the log.
+      for (const secret of [backupPassword(c), server.secretKey]) expect(run.log).not.toContain(secret);
+      const seconds = (re: RegExp) => Number(re.exec(run.log)?.[1]);
+      return {
+        s3: kind, donor: `${c.name}-${donorOrdinal}`, size: data.length, parts,
+        clone_s: seconds(/cloned \S+ in (\d+)s/), first_start_s: seconds(/started the clone once in (\d+)s/), upload_s: seconds(/data\.tar\.gz in (\d+)s/), total_s: Math.round(run.seconds * 10) / 10,
+      };
+    }));
+  }
+
+  /** What every failure leaves: a non-zero exit, no new object, no open upload, no secret in the log. */
+  async function expectNothingLeft(server: S3Server, before: string[], run: BackupRun): Promise<void> {
+    expect(run.code).not.toBe(0);
+    expect((await server.client().listObjects(BUCKET)).map((o) => o.key)).toEqual(before);
+    expect(await server.client().listMultipartUploads(BUCKET)).toEqual([]);
+    expect(run.log).not.toMatch(/BACKUP \S+:/);
+    for (const secret of [backupPassword(c), server.secretKey]) expect(run.log).not.toContain(secret);
+  }
+
+  test('a wrong S3 secret (versitygw): refused before anything is cloned; the log names the endpoint and the HTTP status', () => scenarioLine('backup-full-s3-refused', c, async () => {
+    const server = servers.versitygw!;
+    const before = (await server.client().listObjects(BUCKET)).map((o) => o.key);
+    const run = await runBackup(c, server, { secretKey: `${server.secretKey}-wrong` });
+    await expectNothingLeft(server, before, run);
+    expect(run.log).toContain(`CreateMultipartUpload: the S3 endpoint ${server.endpoint} answered HTTP 403 SignatureDoesNotMatch`);
+    expect(run.log).not.toContain('CLONE INSTANCE');
+    return { s3: 'versitygw', exit: run.code, seconds_to_fail: Math.round(run.seconds * 10) / 10 };
+  }));
+
+  test('no member answers (a wrong backup password): fails naming each member\'s answer; nothing is written', () => scenarioLine('backup-full-no-donor', c, async () => {
+    const server = servers.versitygw!;
+    const before = (await server.client().listObjects(BUCKET)).map((o) => o.key);
+    const run = await runBackup(c, server, { password: 'not-the-password' });
+    await expectNothingLeft(server, before, run);
+    expect(run.log).toMatch(/ERROR: no member answered as backup, so there is nothing to back up: /);
+    for (const o of [0, 1, 2]) expect(run.log).toContain(`${c.podDnsName(o)}: ERROR 1045 (28000): Access denied for user 'backup'`);
+    return { s3: 'versitygw', exit: run.code };
+  }));
+
+  test('the clone refused after the upload began (no BACKUP_ADMIN): the multipart upload is aborted', () => scenarioLine('backup-full-clone-refused', c, async () => {
+    const server = servers.versitygw!;
+    const before = (await server.client().listObjects(BUCKET)).map((o) => o.key);
+    const run = await runBackup(c, server, { user: 'noclone', password: NOCLONE_PASSWORD });
+    await expectNothingLeft(server, before, run);
+    expect(run.log).toMatch(/CLONE INSTANCE FROM mysql-[12]\./);
+    expect(run.log).toMatch(/Clone Donor Error: 1227 : Access denied; you need \(at least one of\) the BACKUP_ADMIN privilege/);
+    expect(run.log).toMatch(/aborted the multipart upload of e2e\/prod\/mysql\/mysql\/backups\/\S+\/data\.tar\.gz/);
+    return { s3: 'versitygw', exit: run.code };
+  }));
+  test('a part refused mid-upload (HTTP 500 to part 2, after curl\'s retries): the upload is aborted, part 1 with it', () => scenarioLine('backup-full-part-refused', c, async () => {
+    const server = servers.versitygw!;
+    const before = (await server.client().listObjects(BUCKET)).map((o) => o.key);
+    const proxy = await faultyProxy(server, (req) => req.method === 'PUT' && /[?&]partNumber=2&/.test(req.url ?? ''));
+    try {
+      const run = await runBackup(c, server, { endpoint: proxy.endpoint });
+      await expectNothingLeft(server, before, run);
+      expect(run.log).toContain(`UploadPart 2: the S3 endpoint ${proxy.endpoint} answered HTTP 500 InternalError: injected by the test`);
+      expect(run.log).toMatch(/aborted the multipart upload of e2e\/prod\/mysql\/mysql\/backups\/\S+\/data\.tar\.gz/);
+      // Part 1 went up; part 2 was tried once and retried 3 times (curl --retry 3); then the abort, and nothing after it.
+      const calls = proxy.seen.map((l) => l.replace(/uploadId=[^&\s]+/, 'uploadId=U').replace(/\/e2e\/prod\/\S+?\?/, '/KEY?'));
+      expect(calls).toEqual([
+        'POST /db-backups/KEY?uploads -> 200',
+        'PUT /db-backups/KEY?partNumber=1&uploadId=U -> 200',
+        ...Array(4).fill('PUT /db-backups/KEY?partNumber=2&uploadId=U -> 500'),
+        'DELETE /db-backups/KEY?uploadId=U -> 204',
+      ]);
+      return { s3: 'versitygw', exit: run.code, seconds_to_fail: Math.round(run.seconds * 10) / 10 };
+    } finally {
+      await proxy.close();
+    }
+  }));
+});

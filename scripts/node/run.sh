@@ -86,6 +86,8 @@ if [ ${#need[@]} -gt 0 ]; then
     || { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null; }
 fi
 built=$(bash "$here/build.sh")
+# The backup suite's S3 server (built under the heavy lock, which the suites below hold: so before them).
+bash "$here/../e2e/s3-servers.sh" >/dev/null
 bin=$(sed -n 's/^bin=//p' <<<"$built")
 images=$(sed -n 's/^images=//p' <<<"$built")
 cluster=$(sed -n 's/^cluster=//p' <<<"$built")
@@ -268,7 +270,7 @@ done
 phase "node (node.sh inside $netns)"
 phase_end
 export NODE_WORK=$work NODE_BIN=$bin NODE_IMAGES=$images NODE_CLUSTER_BIN=$cluster NODE_CGROUP_ROOT=/$cgroup_name
-export NODE_ROOT=$root NODE_IP NODE_SYSCTLS=$work/sysctls NODE_MANIFESTS=$manifests
+export NODE_ROOT=$root NODE_IP NODE_NETNS=$netns NODE_SYSCTLS=$work/sysctls NODE_MANIFESTS=$manifests
 (
   for d in $(cgroup_dirs); do echo "$BASHPID" >"$d/$cgroup_name/node/cgroup.procs"; done
   exec ip netns exec "$netns" bash "$here/node.sh" "${jest_args[@]}" 9>&-

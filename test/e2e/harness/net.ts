@@ -27,8 +27,7 @@ export const POD_GROUP_BASE = 61000;
  * Throws unless this process runs in the network namespace scripts/e2e/run.sh created for the run
  * (E2E_NETNS, mounted at /run/netns/<name> by `ip netns add`).
  */
-export function assertIsolatedNetwork(): void {
-  const name = process.env.E2E_NETNS;
+export function assertIsolatedNetwork(name = process.env.E2E_NETNS): void {
   const hint = 'the real-MySQL e2e runs only inside its own network namespace: run it through `npm run test:e2e [-- jest args]` '
     + '(scripts/e2e/run.sh creates the namespace; servers, proxies and iptables rules never touch the machine\'s network)';
   if (!name) throw new Error(hint);

@@ -50,8 +50,16 @@ export interface S3ServerOptions {
   readonly kind: S3Kind;
   /** The bucket the server starts with (gofakes3 `-initialbucket`; versitygw: created through the API). */
   readonly bucket: string;
-  /** An address in 127.0.0.0/8 (default 127.0.0.1). */
+  /**
+   * An address in 127.0.0.0/8 (default 127.0.0.1); with `namespace`, any address of that namespace (a
+   * real node's address, which its pods reach).
+   */
   readonly host?: string;
+  /**
+   * The network namespace this process runs in, created and deleted by the suite's own script
+   * (default E2E_NETNS, the e2e run's); checked before anything starts.
+   */
+  readonly namespace?: string;
   /** Default: a free port. */
   readonly port?: number;
   /** The root account (versitygw checks it; gofakes3 ignores every signature). */
@@ -228,8 +236,10 @@ export class S3Server {
  */
 export async function startS3Server(options: S3ServerOptions): Promise<S3Server> {
   const host = options.host ?? '127.0.0.1';
-  if (!isLoopback(host) || host.includes(':')) throw new Error(`S3 servers listen only on 127.0.0.0/8, not ${host}`);
-  if (options.requireNamespace ?? true) assertIsolatedNetwork();
+  if ((!isLoopback(host) && options.namespace === undefined) || host.includes(':')) {
+    throw new Error(`S3 servers listen only on 127.0.0.0/8 or inside a namespace the suite created, not ${host}`);
+  }
+  if (options.requireNamespace ?? true) assertIsolatedNetwork(options.namespace);
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(options.bucket)) throw new Error(`not an S3 bucket name: ${options.bucket}`);
   const binary = s3ServerBinaries()[options.kind];
   const accessKey = options.accessKey ?? DEFAULT_ACCESS_KEY;
@@ -259,7 +269,8 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
   try {
     await waitReady(server, options.readyTimeoutMs ?? 10_000);
     const listening = listeningAddresses(server.pid);
-    const outside = listening.filter((a) => !isLoopback(a.slice(0, a.lastIndexOf(':'))));
+    // Nothing but the address asked for (a loopback one, or one of the suite's own namespace).
+    const outside = listening.filter((a) => a !== `${host}:${port}` && !isLoopback(a.slice(0, a.lastIndexOf(':'))));
     if (outside.length > 0 || !listening.includes(`${host}:${port}`)) {
       throw new Error(`${options.kind} listens on ${listening.join(', ') || 'nothing'}; only ${host}:${port} is allowed`);
     }

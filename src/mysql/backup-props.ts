@@ -1,6 +1,7 @@
 /** The public choices of ReplicatedMySql's backups: where they go, how the pods sign in, when they run. */
-import { Size } from 'cdk8s';
+import { Duration, Size } from 'cdk8s';
 import type { ContainerResources } from 'cdk8s-plus-28';
+import type { IStorageClass } from '../storage/disk-storage-class';
 
 /** Keys of the S3 access key in its Secret. */
 export interface S3SecretKeys {
@@ -86,11 +87,39 @@ export interface MySqlBackupOptions {
    */
   readonly schedule?: string;
   /**
+   * When the newest backup is restored into a throw-away server and checked (a CronJob
+   * `<name>-backup-verify`): its checksum, that it starts, that its GTID set is the one recorded, and
+   * `CHECK TABLE` of every table; the result goes to the bucket beside the backups (`verify/`) and a
+   * failure fails the Job. A cron expression in UTC, like `schedule`. A backup never restored is not a backup.
+   * @default - never
+   */
+  readonly verifySchedule?: string;
+  /**
    * The MySQL account the backups use (BACKUP_ADMIN and what picks a donor; its password is the
    * credentials Secret's key `backupPassword`, 'backup-password' by default).
    * @default 'backup'
    */
   readonly user?: string;
+  /**
+   * The image of the backup pods: the members' MySQL version, with `tar` and curl 7.87 or later (which
+   * signs S3 uploads right). The official `mysql` images (Oracle Linux slim) have neither: build one
+   * `FROM` them, or use a Debian-based build of the same version (docs/backup.md: 'The image').
+   * @default - the members' image
+   */
+  readonly image?: string;
+  /**
+   * The StorageClass of the scratch volume. A backup pod's volume holds a full copy of the data: with a
+   * class that retains volumes after their claims are deleted (`reclaimPolicy: Retain`, this library's
+   * DiskStorageClass default) every backup would leave one behind, so such a class is refused.
+   * @default - the members' StorageClass
+   */
+  readonly scratchStorageClass?: IStorageClass;
+  /**
+   * How long one backup (or verification) may run before Kubernetes stops it as failed (the Job's
+   * `activeDeadlineSeconds`): a pod stuck Pending would otherwise hold off every later run.
+   * @default Duration.hours(6)
+   */
+  readonly timeout?: Duration;
   /**
    * Size of the scratch volume a backup clones into (a generic ephemeral volume of the members'
    * StorageClass, deleted with the pod). It must hold the whole data directory.
@@ -99,7 +128,7 @@ export interface MySqlBackupOptions {
   readonly scratchSize?: Size;
   /**
    * Requests and limits of the backup container (a throw-away mysqld that receives the clone, tar and gzip).
-   * @default - cpu 250m, memory 512Mi (request and limit)
+   * @default - cpu 250m, memory 1Gi (request and limit)
    */
   readonly resources?: ContainerResources;
 }

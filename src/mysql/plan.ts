@@ -193,7 +193,7 @@ export function planMySql(scope: Construct, v: Validator, id: string, props: Rep
     ...(props.resources ?? {}),
   };
   const verifyPeers = props.tls?._verifyPeers !== false;
-  const backup = planBackup(v, props.backup, topology.storageSize);
+  const backup = planBackup(v, props.backup, { size: topology.storageSize, storageClass: props.storage?.storageClass });
   const files = planFiles(v, props, {
     name, resources, tlsSecretName, verifyPeers, group, generated: accounts.generated, backup: backup !== undefined,
   });

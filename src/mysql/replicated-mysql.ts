@@ -9,7 +9,7 @@ import type { KubeCertificate } from '../imports/cert-manager';
 import type { KubeServiceMonitor as ServiceMonitorL1 } from '../imports/monitoring';
 import { k8s } from '../kube';
 import { checkClientWiring, ClientEnv, clientTarget, recordClientWiring } from './client';
-import { addBackup, backupPodLabels } from './backup';
+import { addBackup, backupPodLabels } from './backup-jobs';
 import { addCredentialsGenerator, credentialKeys } from './credentials-generator';
 import { addMetrics, addMySqlScannerChoices, MySqlMetricsObjects } from './metrics';
 import { addCertificate, addMemberAccess, addPlaintextSecret, ObjectsContext } from './objects';
@@ -81,6 +81,8 @@ export class ReplicatedMySql extends Construct {
   public readonly networkPolicy?: k8s.KubeNetworkPolicy;
   /** The CronJob of the full backups (`<name>-backup`), with `backup`. */
   public readonly backupCronJob?: k8s.KubeCronJob;
+  /** The CronJob that restores and checks the newest backup (`<name>-backup-verify`), with `backup.verifySchedule`. */
+  public readonly backupVerifyCronJob?: k8s.KubeCronJob;
   /** The mysqld_exporter Deployment (`<name>-metrics`), if metrics are enabled. */
   public readonly metricsDeployment?: k8s.KubeDeployment;
   /** The metrics Service (`<name>-metrics`, in front of the exporter), if metrics are enabled. */
@@ -193,7 +195,9 @@ export class ReplicatedMySql extends Construct {
     // The exporter scrapes every member over the network; a backup clones one.
     if (this.metricsObjects && this.networkPolicy) this.app.allowIngress({ podLabels: this.metricsObjects.podLabels, ports: ['mysql'] });
     if (plan.backup) {
-      this.backupCronJob = addBackup(context, plan.backup, this.app.configMap!.name, plan.appProps.image, props.networkPolicy?.enabled !== false);
+      const backups = addBackup(context, plan.backup, this.app.configMap!.name, plan.appProps.image, props.networkPolicy?.enabled !== false);
+      this.backupCronJob = backups.cronJob;
+      this.backupVerifyCronJob = backups.verifyCronJob;
       if (this.networkPolicy) this.app.allowIngress({ podLabels: backupPodLabels(name), ports: ['mysql'] });
     }
     addMySqlScannerChoices(this, props.scannerAnnotations !== false);

@@ -211,6 +211,8 @@ export class DiskStorageClass extends Construct implements IStorageClass {
   public readonly resource: k8s.KubeStorageClass;
   /** Whether its volumes are zonal (a pod can only run in its volume's zone). */
   public readonly zonal: boolean;
+  /** What happens to a volume when its claim is deleted. */
+  public readonly reclaimPolicy: ReclaimPolicy;
 
   constructor(scope: Construct, id: string, props: DiskStorageClassProps) {
     super(scope, id);
@@ -228,6 +230,7 @@ export class DiskStorageClass extends Construct implements IStorageClass {
 
     // (Enum values were checked with the props: checkProps derives that from the declarations.)
     const reclaimPolicy = props.reclaimPolicy ?? ReclaimPolicy.RETAIN;
+    this.reclaimPolicy = reclaimPolicy;
     const bindingMode = props.volumeBindingMode ?? (provider.zonal ? VolumeBindingMode.WAIT_FOR_FIRST_CONSUMER : VolumeBindingMode.IMMEDIATE);
 
     const zones = props.zones ?? [];

@@ -2,10 +2,10 @@
  * ReplicatedMySql's `backup`: the CronJob, what it runs as and reaches, the backup account's password, and a
  * clear refusal of every prop that would give a backup that cannot run or leaks data.
  */
-import { Size } from 'cdk8s';
+import { Duration, Size } from 'cdk8s';
 import {
-  DiskStorageClass, MySqlBackupOptions, MySqlBackupStorage, MySqlCredentials, MySqlReplication, MySqlTls, ReplicatedMySql,
-  ReplicatedMySqlProps, S3Credentials, S3StorageOptions,
+  DiskProvider, DiskStorageClass, MySqlBackupOptions, MySqlBackupStorage, MySqlCredentials, MySqlReplication, MySqlTls, ReplicatedMySql,
+  ReclaimPolicy, ReplicatedMySqlProps, S3Credentials, S3StorageOptions,
 } from '../../src';
 import { checkAll } from '../policy';
 import { find, Manifest, newChart, ofKind, synth } from '../util';
@@ -23,14 +23,15 @@ const podOf = (cronJob: Manifest) => cronJob.spec.jobTemplate.spec.template.spec
 const envOf = (container: { env: Array<{ name: string; value?: string }> }) => Object.fromEntries(container.env.map((e) => [e.name, e.value ?? 'valueFrom']));
 
 describe('backup: the CronJob', () => {
-  test('daily at 03:00 UTC, one at a time, three attempts, the history of the last three kept', () => {
+  test('daily at 03:00 UTC, one at a time, three attempts within 6 hours, a day to read the last Job\'s log', () => {
     const { mysql, objects } = build();
     const cron = find(objects, 'CronJob', 'mysql-backup');
     expect(mysql.backupCronJob?.name).toBe('mysql-backup');
     expect(cron.spec).toMatchObject({
-      schedule: '0 3 * * *', timeZone: 'Etc/UTC', concurrencyPolicy: 'Forbid', successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 3,
+      schedule: '0 3 * * *', timeZone: 'Etc/UTC', concurrencyPolicy: 'Forbid', successfulJobsHistoryLimit: 1, failedJobsHistoryLimit: 1,
     });
-    expect(cron.spec.jobTemplate.spec.backoffLimit).toBe(2);
+    // A pod stuck Pending fails the Job (and the next runs are not held off); finished ones go with their scratch claims.
+    expect(cron.spec.jobTemplate.spec).toMatchObject({ backoffLimit: 2, activeDeadlineSeconds: 21600, ttlSecondsAfterFinished: 86400 });
     expect(podOf(cron).restartPolicy).toBe('Never');
   });
 
@@ -63,6 +64,23 @@ describe('backup: the CronJob', () => {
     ]));
   });
 
+  test('an image of its own (one with tar and a recent curl), a timeout', () => {
+    const pod = podOf(find(build({}, { ...BACKUP, image: 'registry.example/mysql-tools:8.4.10', timeout: Duration.hours(2) }).objects, 'CronJob', 'mysql-backup'));
+    expect(pod.containers[0].image).toBe('registry.example/mysql-tools:8.4.10');
+    expect(find(build({}, { ...BACKUP, timeout: Duration.hours(2) }).objects, 'CronJob', 'mysql-backup').spec.jobTemplate.spec.activeDeadlineSeconds).toBe(7200);
+  });
+
+  test('a scratch class that retains its volumes is refused (a full copy per backup would stay); one that deletes them is used', () => {
+    const chart = newChart('mysql');
+    const retain = new DiskStorageClass(chart, 'disks', { provider: DiskProvider.AWS_EBS_GP3 });
+    expect(() => new ReplicatedMySql(chart, 'mysql', { storage: { storageClass: retain }, backup: BACKUP }))
+      .toThrow(/backup\.scratchStorageClass \(the members' class\) "disks" is invalid: retains volumes after their claims are deleted.*Fix: pass a class with reclaimPolicy: ReclaimPolicy\.DELETE as backup\.scratchStorageClass/);
+    const scratch = new DiskStorageClass(chart, 'scratch', { provider: DiskProvider.AWS_EBS_GP3, reclaimPolicy: ReclaimPolicy.DELETE });
+    new ReplicatedMySql(chart, 'db', { storage: { storageClass: retain }, backup: { ...BACKUP, scratchStorageClass: scratch } });
+    const pod = podOf(find(synth(chart), 'CronJob', 'db-backup'));
+    expect(pod.volumes.find((v: { name: string }) => v.name === 'scratch').ephemeral.volumeClaimTemplate.spec.storageClassName).toBe('scratch');
+  });
+
   test('the clone goes to a volume of the members\' class and size, made for the pod and deleted with it', () => {
     const disks = DiskStorageClass.fromStorageClassName('fast');
     const pod = podOf(find(build({ storage: { size: Size.gibibytes(50), storageClass: disks } }).objects, 'CronJob', 'mysql-backup'));
@@ -83,7 +101,7 @@ describe('backup: the CronJob', () => {
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 999, runAsGroup: 999, fsGroup: 999 });
     expect(pod.containers[0].securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
     expect(pod.containers[0].resources).toEqual({
-      requests: { 'cpu': '250m', 'memory': '512Mi', 'ephemeral-storage': '64Mi' }, limits: { 'memory': '512Mi', 'ephemeral-storage': '256Mi' },
+      requests: { 'cpu': '250m', 'memory': '1Gi', 'ephemeral-storage': '64Mi' }, limits: { 'memory': '1Gi', 'ephemeral-storage': '256Mi' },
     });
     const own = find(objects, 'NetworkPolicy', 'mysql-backup');
     expect(own.spec).toEqual({ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'mysql-backup', 'app.kubernetes.io/instance': 'mysql' } }, policyTypes: ['Ingress'] });
@@ -142,6 +160,27 @@ describe('backup: the CronJob', () => {
     expect(pod.volumes.find((v: { name: string }) => v.name === 'tls').secret).toEqual({ secretName: 'db-tls', defaultMode: 0o440, items: [{ key: 'ca.crt', path: 'ca.crt' }] });
   });
 
+  test('verifySchedule: a second CronJob restores the newest backup; it reaches the store only (no member, no password, no CA)', () => {
+    const { mysql, objects } = build({ tls: MySqlTls.fromSecret('mysql-tls') }, { ...BACKUP, verifySchedule: '0 5 * * 0' });
+    const cron = find(objects, 'CronJob', 'mysql-backup-verify');
+    expect(mysql.backupVerifyCronJob?.name).toBe('mysql-backup-verify');
+    expect(cron.spec).toMatchObject({ schedule: '0 5 * * 0', timeZone: 'Etc/UTC', concurrencyPolicy: 'Forbid' });
+    const pod = podOf(cron);
+    expect(pod.containers[0].command).toEqual(['bash', '/etc/cdk8s-mysql/verify-backup.sh']);
+    expect(envOf(pod.containers[0])).toEqual({
+      MYSQL_NAMESPACE: 'valueFrom', POD_UID: 'valueFrom', MYSQL_SET_NAME: 'mysql', VERIFY_SCRATCH: '/var/lib/mysql-backup',
+      S3_ENDPOINT: 'https://s3.eu-central-1.amazonaws.com', S3_REGION: 'eu-central-1', S3_BUCKET: 'db-backups', S3_PREFIX: '', S3_CREDENTIALS_DIR: '/etc/mysql-backup/s3',
+    });
+    expect(pod.volumes.map((v: { name: string }) => v.name)).toEqual(['tools', 's3', 'scratch', 'tmp']);
+    expect(pod.serviceAccountName).toBe('mysql-backup');
+    expect(cron.spec.jobTemplate.spec.template.metadata.labels['app.kubernetes.io/name']).toBe('mysql-backup-verify');
+    expect(find(objects, 'NetworkPolicy', 'mysql-backup-verify').spec.podSelector.matchLabels['app.kubernetes.io/name']).toBe('mysql-backup-verify');
+    // The members admit the backup's pods, not the verification's.
+    expect(JSON.stringify(find(objects, 'NetworkPolicy', 'mysql').spec.ingress)).not.toContain('mysql-backup-verify');
+    expect(checkAll(objects, ['external-ref'])).toEqual([]);
+    expect(ofKind(build().objects, 'CronJob').map((o) => o.metadata.name)).toEqual(['mysql-backup']);
+  });
+
   test('the CronJob\'s YAML', () => {
     expect(find(build().objects, 'CronJob', 'mysql-backup')).toMatchSnapshot();
   });
@@ -158,6 +197,9 @@ describe('backup: refused props', () => {
     ['a bucket name S3 refuses', s3({ bucket: 'DB_Backups' }), /backup\.storage\.bucket "DB_Backups" is invalid: is not an S3 bucket name.*Fix: pass the name of an existing bucket/],
     ['a prefix with a leading "/"', s3({ prefix: '/mysql' }), /backup\.storage\.prefix "\/mysql" is invalid: .*without a leading or trailing "\/"/],
     ['a prefix with "//"', s3({ prefix: 'a//b' }), /backup\.storage\.prefix "a\/\/b" is invalid/],
+    ['a prefix curl would have to encode', s3({ prefix: 'db(prod)' }), /backup\.storage\.prefix "db\(prod\)" is invalid: must be path segments of letters, digits and \._-/],
+    ['an image without a tag', { ...BACKUP, image: 'mysql-tools' }, /backup\.image "mysql-tools" is invalid: is not an image reference pinned to a tag or digest/],
+    ['a timeout below 10 minutes', { ...BACKUP, timeout: Duration.minutes(5) }, /backup\.timeout "300s" is invalid: must be a whole number of seconds of at least 10 minutes/],
     ['a region that is not one', s3({ region: 'EU Central' }), /backup\.storage\.region "EU Central" is invalid: is not a region name/],
     ['an endpoint with a path', s3({ endpoint: 'https://s3.example/bucket' }), /backup\.storage\.endpoint "https:\/\/s3\.example\/bucket" is invalid: is not https:\/\/host\[:port\]/],
     ['plain HTTP unless allowed', s3({ endpoint: 'http://minio.store:9000' }), /backup\.storage\.endpoint "http:\/\/minio\.store:9000" is invalid: is plain HTTP.*Fix: use an https:\/\/ endpoint, or set allowPlainHttp: true/],
@@ -168,6 +210,7 @@ describe('backup: refused props', () => {
     ['one key for both halves', s3({ credentials: S3Credentials.fromSecret('s3', { accessKeyId: 'k', secretAccessKey: 'k' }) }), /keys\.secretAccessKey "k" is invalid: is the key of the access key id too/],
     ['a schedule of six fields', { ...BACKUP, schedule: '0 0 3 * * *' }, /backup\.schedule "0 0 3 \* \* \*" is invalid: is not a cron schedule of five fields.*Fix: use e\.g\. "0 3 \* \* \*"/],
     ['a schedule with a time zone', { ...BACKUP, schedule: 'CRON_TZ=Europe/Berlin 0 3 * * *' }, /backup\.schedule .* is invalid: .*no TZ= or CRON_TZ=/],
+    ['a verification schedule of words', { ...BACKUP, verifySchedule: 'every sunday' }, /backup\.verifySchedule "every sunday" is invalid: is not a cron schedule/],
     ['a scratch volume below 1 GiB', { ...BACKUP, scratchSize: Size.mebibytes(100) }, /backup\.scratchSize "104857600 bytes" is invalid: must be a Size of at least 1 GiB/],
     ['the replication user as the backup user', { ...BACKUP, user: 'repl' }, /backup\.user "repl" is invalid: must be 1-32 letters, digits or "_", and differ from the other users/],
   ])('%s', (_what, backup, message) => refuse(backup, message));

@@ -37,7 +37,38 @@ const UNVERIFIED_FIX
 /** A ReplicatedMySql StatefulSet whose replication mode or TLS mode changes. */
 export function mysqlSetChanges(oldObject: KubeObject, newObject: KubeObject): Draft[] {
   if (!isReplicatedMySql(oldObject) || !isReplicatedMySql(newObject)) return [];
-  return [...replicationModeChange(oldObject, newObject), ...tlsChange(oldObject, newObject), ...mysqlMemberChanges(oldObject, newObject)];
+  return [
+    ...replicationModeChange(oldObject, newObject), ...tlsChange(oldObject, newObject), ...credentialKeysAdded(oldObject, newObject),
+    ...mysqlMemberChanges(oldObject, newObject),
+  ];
+}
+
+/** The Secret and keys the members read (the StatefulSet's credentials annotation), if it says. */
+function credentialKeys(object: KubeObject): { secret: string; keys: string[] } | undefined {
+  const named = /^Secret ([^,]+), keys (.+)$/.exec(getString(object.body, 'metadata', 'annotations', Conventions.MYSQL_CREDENTIALS_ANNOTATION) ?? '');
+  return named ? { secret: named[1], keys: named[2].split(', ') } : undefined;
+}
+
+/**
+ * A key the members newly read from the credentials Secret (`backup-password` when backups are turned on,
+ * `exporter-password` with metrics): the rolled members mount it, and without it stay in ContainerCreating.
+ */
+function credentialKeysAdded(oldObject: KubeObject, newObject: KubeObject): Draft[] {
+  const before = credentialKeys(oldObject);
+  const after = credentialKeys(newObject);
+  if (!before || !after) return [];
+  const added = after.keys.filter((k) => !before.keys.includes(k));
+  if (added.length === 0) return [];
+  return [fieldDraft(
+    'mysql-credentials-key-added', Severity.WARN, newObject, `metadata.annotations["${Conventions.MYSQL_CREDENTIALS_ANNOTATION}"]`,
+    before.keys.join(', '), after.keys.join(', '),
+    `The members will read ${added.join(', ')} from the Secret ${after.secret}. The rolling update restarts them with it mounted: a member `
+    + 'restarted while the Secret lacks it stays in ContainerCreating (the kubelet\'s FailedMount event names the key), which with '
+    + 'one member is an outage, with more a rollout that stops.',
+    `Add ${added.join(', ')} to the Secret ${after.secret} before applying (docs/backup.md, docs/mysql.md "Credentials"). A Secret of `
+    + 'MySqlCredentials.fromGeneratedSecret gets it when its Job runs again (Argo CD and Flux re-run it; with kubectl, delete the Job first).',
+    `the members newly read ${added.join(', ')}`,
+  )];
 }
 
 /** async | group; older manifests (no REPLICATION_MODE) replicate asynchronously. */

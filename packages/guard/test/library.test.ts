@@ -4,7 +4,9 @@
  * on either side fails here, not silently in a user's CI.
  */
 import { App, Chart, Testing } from 'cdk8s';
-import { Conventions, MySqlCredentials, MySqlReplication, MySqlTls, MySqlVersion, ReplicatedMySql, ReplicatedMySqlProps } from 'cdk8s-stateful';
+import {
+  Conventions, MySqlBackupStorage, MySqlCredentials, MySqlReplication, MySqlTls, MySqlVersion, ReplicatedMySql, ReplicatedMySqlProps, S3Credentials,
+} from 'cdk8s-stateful';
 import { checkUpgrade, Finding } from '../src';
 
 function mysql(props: ReplicatedMySqlProps): unknown[] {
@@ -116,6 +118,18 @@ describe('the guard on manifests the library synthesizes', () => {
     // a new cluster, and the generated Secret in both versions: nothing
     expect(checkUpgrade([], mysql(generated)).findings.map((f) => f.rule)).not.toContain('mysql-credentials-now-generated');
     expect(checkUpgrade(mysql(generated), mysql({ ...generated, replicas: 5 })).findings.map((f) => f.rule)).not.toContain('mysql-credentials-now-generated');
+  });
+
+  test('a key the members newly read (backups turned on) warns: a member rolled without it stays in ContainerCreating', () => {
+    const storage = MySqlBackupStorage.s3({ bucket: 'backups', region: 'us-east-1', credentials: S3Credentials.fromSecret('s3') });
+    const added = findingsOf({}, { backup: { storage } }, 'mysql-credentials-key-added');
+    expect(rules(added)).toEqual(['mysql-credentials-key-added warn StatefulSet/orders']);
+    expect(added[0].change).toBe('the members newly read backup-password');
+    expect(added[0].reason).toContain('stays in ContainerCreating');
+    expect(added[0].fix).toMatch(/^Add backup-password to the Secret orders-credentials before applying/);
+    // the same keys, or one fewer: nothing
+    expect(findingsOf({ backup: { storage } }, { backup: { storage }, replicas: 5 }, 'mysql-credentials-key-added')).toEqual([]);
+    expect(findingsOf({ backup: { storage } }, {}, 'mysql-credentials-key-added')).toEqual([]);
   });
 
   test('renaming database.name warns: the new database is empty and the wired clients follow the new name', () => {

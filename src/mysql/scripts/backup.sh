@@ -52,12 +52,26 @@ part_bytes() {
   printf '%d\n' "$n"
 }
 
+# The tools the members' image may lack: the official images (Oracle Linux slim) have no tar, and
+# curl before 7.87 signs an upload's body wrong (curl#8810) and an empty query value differently.
+check_tools() {
+  local version
+  command -v tar >/dev/null 2>&1 || die "this image has no tar: give backup.image an image of the members' MySQL version with tar and curl 7.87 or later (docs/backup.md: The image)"
+  version=$(curl --version 2>/dev/null | sed -n '1s/^curl \([0-9][0-9]*\.[0-9][0-9]*\)\..*/\1/p')
+  [ -n "$version" ] || die "this image has no curl: give backup.image an image with tar and curl 7.87 or later (docs/backup.md: The image)"
+  local major=${version%%.*} minor=${version#*.}
+  if [ "$major" -lt 7 ] || { [ "$major" -eq 7 ] && [ "$minor" -lt 87 ]; }; then
+    die "this image's curl is $version: before 7.87 it cannot sign S3 uploads; give backup.image an image with tar and curl 7.87 or later (docs/backup.md: The image)"
+  fi
+}
+
 # Refuses settings that would make a wrong key or URL (the construct checks them too).
 check_settings() {
   [[ $S3_ENDPOINT =~ ^https?://[^/?#]+/?$ ]] || die "S3_ENDPOINT '$S3_ENDPOINT' is not http(s)://host[:port]"
   [[ $S3_BUCKET =~ ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$ ]] || die "S3_BUCKET '$S3_BUCKET' is not an S3 bucket name"
-  [[ $S3_PREFIX =~ ^([A-Za-z0-9!_.*\'\(\)-]+(/[A-Za-z0-9!_.*\'\(\)-]+)*)?$ ]] \
-    || die "S3_PREFIX '$S3_PREFIX' must be path segments of letters, digits and !_.*'()- joined by '/'"
+  # (only characters that need no percent-encoding: curl signs the path as it is)
+  [[ $S3_PREFIX =~ ^([A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*)?$ ]] \
+    || die "S3_PREFIX '$S3_PREFIX' must be path segments of letters, digits and ._- joined by '/'"
   [[ $POD_UID =~ ^[A-Za-z0-9-]+$ ]] || die "POD_UID '$POD_UID' is not a pod uid"
   [ -z "$S3_CA_FILE" ] || [ -r "$S3_CA_FILE" ] || die "S3_CA_FILE $S3_CA_FILE cannot be read"
   PART_BYTES=$(part_bytes)
@@ -252,9 +266,10 @@ choose_donor() {
     log "the primary did not answer (${UNANSWERED[*]:-}): cloning the replica $DONOR, which may lag behind it"
   fi
   if [ -z "$DONOR" ] && [ -n "$PRIMARY_FOUND" ]; then DONOR=$PRIMARY_FOUND DONOR_ROLE=primary; fi
+  # A member that neither replicates nor takes writes may be one its agent stopped (errant transactions, a
+  # fork): a backup of it would look valid and hold the wrong data. No backup is better.
   if [ -z "$DONOR" ] && [ "${#OTHERS_FOUND[@]}" -gt 0 ]; then
-    DONOR=${OTHERS_FOUND[0]} DONOR_ROLE=member
-    log "no member answered as a replica or the primary: cloning $DONOR, which neither replicates nor takes writes"
+    die "no member answered as a replica or the primary (${OTHERS_FOUND[*]} neither replicate nor take writes): nothing is backed up until the cluster has a primary or a replicating member"
   fi
   [ -n "$DONOR" ] || die "no member answered as $BACKUP_USER, so there is nothing to back up: $(IFS=';'; echo "${UNANSWERED[*]}")"
   IFS='|' read -r DONOR_UUID DONOR_VERSION <<<"${MEMBER_INFO[$DONOR]}"
@@ -303,14 +318,28 @@ SQL
 # neither GTID_EXECUTED nor a binary log position after a clone into a DATA DIRECTORY: they are
 # filled in by this first start.
 finish_clone() {
-  local row
+  local row others
   start_temp_mysqld "$socket" "$WORK/clone-start.log" --no-defaults --datadir="$CLONE_DIR" --tmpdir="$WORK/tmp" --secure-file-priv="$WORK/files" \
-    --plugin-load-add=mysql_clone.so --innodb-buffer-pool-size=32M --skip-log-bin --skip-grant-tables --gtid-mode=ON --enforce-gtid-consistency=ON \
-    --read-only --super-read-only
+    --plugin-load-add=mysql_clone.so --innodb-buffer-pool-size=32M --skip-log-bin --skip-grant-tables --gtid-mode=ON --enforce-gtid-consistency=ON
+  # CLONE copies the rows of InnoDB tables only (MyISAM, CSV, ... come out empty), while their
+  # transactions are in gtid_executed: such a backup would claim rows it lacks.
+  others=$(recipient_sql <<<"SELECT GROUP_CONCAT(CONCAT(TABLE_SCHEMA, '.', TABLE_NAME, ' (', ENGINE, ')') SEPARATOR ', ') FROM information_schema.TABLES
+  WHERE ENGINE IS NOT NULL AND ENGINE <> 'InnoDB' AND TABLE_SCHEMA NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys');") \
+    || die "could not list the clone's tables"
+  [ "$others" = NULL ] || [ -z "$others" ] \
+    || die "these tables are not InnoDB, and CLONE copies none of their rows: $others; convert them (ALTER TABLE ... ENGINE=InnoDB) so that a backup holds them"
+  # The donor's replication channel holds the replication user's password: not into the bucket.
+  recipient_sql <<<"RESET REPLICA ALL;" || die "could not remove the donor's replication settings from the clone"
   row=$(recipient_sql <<<"SELECT CONCAT_WS('|', $GTID_EXECUTED, IFNULL((SELECT CONCAT_WS('|', BINLOG_FILE, BINLOG_POSITION) FROM performance_schema.clone_status), '|'));") \
     || die "could not read gtid_executed of the clone"
+  # A replica chosen because it held what the primary had: its copy holds it too.
+  if [ "$DONOR_ROLE" = replica ] && [ -n "${PRIMARY_GTIDS:-}" ]; then
+    [ "$(recipient_sql <<<"SELECT GTID_SUBSET($(sql_string "$PRIMARY_GTIDS"), @@GLOBAL.gtid_executed);")" = 1 ] \
+      || die "the clone of $DONOR lacks transactions the primary had before the backup started: not a backup of the cluster"
+  fi
   stop_temp_mysqld
   IFS='|' read -r CLONE_GTIDS CLONE_BINLOG_FILE CLONE_BINLOG_POSITION <<<"$row"
+  [ -n "$CLONE_GTIDS" ] || die "the clone of $DONOR has an empty gtid_executed"
   rm -rf "$WORK/tmp" "$WORK/files"
 }
 
@@ -384,6 +413,7 @@ cleanup() {
   exit "$rc"
 }
 
+check_tools
 check_settings
 started=$(date -u +%s)
 STARTED_AT=$(date -u -d "@$started" +%Y-%m-%dT%H:%M:%SZ)

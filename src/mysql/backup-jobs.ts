@@ -1,0 +1,174 @@
+/**
+ * The objects of ReplicatedMySql's backups: the CronJob `<name>-backup` (scripts/backup.sh: a CLONE of a member,
+ * uploaded), with `verifySchedule` the CronJob `<name>-backup-verify` (scripts/verify-backup.sh: the newest
+ * backup downloaded, checked and started), their ServiceAccount and their NetworkPolicies.
+ */
+import { Size } from 'cdk8s';
+import { cpuMillis, renderResources, restrictedSecurityContext } from '../container';
+import { sizeToQuantity } from '../container/resources';
+import { k8s, KubeCronJob, KubeNetworkPolicy, KubeServiceAccount } from '../kube';
+import { LABEL_COMPONENT, LABEL_INSTANCE, LABEL_NAME, LABEL_VERSION } from '../names';
+import { registerObject } from '../registry';
+import { EGRESS_LEFT_OPEN, scannerChoices } from '../scanner-annotations';
+import { BackupPlan } from './backup';
+import { TLS_DIR } from './config';
+import { ObjectsContext } from './objects';
+import { BACKUP_PASSWORD_FILE, CREDENTIALS_DIR, MYSQL_UID, TOOLS_DIR } from './pod';
+
+const SCRATCH = '/var/lib/mysql-backup';
+const S3_KEYS_DIR = '/etc/mysql-backup/s3';
+
+/** A backup pod's job: the backup reaches the members (their account, their CA); the verification only the store. */
+interface JobKind {
+  /** The CronJob's name after `<name>-`, its pods' `app.kubernetes.io/name` after `mysql-`, its construct id after `Backup`. */
+  readonly suffix: 'backup' | 'backup-verify';
+  readonly id: string;
+  readonly script: string;
+  readonly container: string;
+  readonly members: boolean;
+  readonly schedule: string;
+}
+
+/** The backup pods' labels: what the members' NetworkPolicy admits on the MySQL port. */
+export function backupPodLabels(name: string): { [key: string]: string } {
+  return { [LABEL_NAME]: 'mysql-backup', [LABEL_INSTANCE]: name };
+}
+
+/** The CronJobs, their ServiceAccount and NetworkPolicies. `configMapName` holds the members' scripts; `image` is the members'. */
+export function addBackup(
+  c: ObjectsContext, b: BackupPlan, configMapName: string, image: string, networkPolicy: boolean,
+): { cronJob: k8s.KubeCronJob; verifyCronJob?: k8s.KubeCronJob } {
+  const name = `${c.plan.name}-backup`;
+  const labels: { [key: string]: string } = { ...c.labels, [LABEL_COMPONENT]: 'backup', [LABEL_INSTANCE]: c.plan.name };
+  delete labels[LABEL_VERSION];
+  new KubeServiceAccount(c.scope, 'BackupServiceAccount', {
+    metadata: { name, namespace: c.namespace, labels: { ...labels, [LABEL_NAME]: 'mysql-backup' } }, automountServiceAccountToken: false,
+  });
+  registerObject(c.scope, c.v, 'backup', { kind: 'ServiceAccount', namespace: c.namespace, name }, 'give the ReplicatedMySql another name');
+  const job = (kind: JobKind) => addCronJob(c, b, kind, { configMapName, image, networkPolicy, labels, serviceAccountName: name });
+  const cronJob = job({ suffix: 'backup', id: 'Backup', script: 'backup.sh', container: 'backup', members: true, schedule: b.schedule });
+  const verifyCronJob = b.verifySchedule === undefined
+    ? undefined
+    : job({ suffix: 'backup-verify', id: 'BackupVerify', script: 'verify-backup.sh', container: 'verify', members: false, schedule: b.verifySchedule });
+  return { cronJob, verifyCronJob };
+}
+
+interface JobContext {
+  readonly configMapName: string;
+  readonly image: string;
+  readonly networkPolicy: boolean;
+  readonly labels: { [key: string]: string };
+  readonly serviceAccountName: string;
+}
+
+function addCronJob(c: ObjectsContext, b: BackupPlan, kind: JobKind, j: JobContext): k8s.KubeCronJob {
+  const name = `${c.plan.name}-${kind.suffix}`;
+  const podLabels = { [LABEL_NAME]: `mysql-${kind.suffix}`, [LABEL_INSTANCE]: c.plan.name };
+  const labels = () => ({ ...j.labels, ...podLabels });
+  const metadata = () => ({ name, namespace: c.namespace, labels: labels() });
+  const register = (k: string) => registerObject(c.scope, c.v, kind.members ? 'backup' : 'backup.verifySchedule', { kind: k, namespace: c.namespace, name }, 'give the ReplicatedMySql another name');
+  const cronJob = new KubeCronJob(c.scope, `${kind.id}CronJob`, {
+    metadata: metadata(),
+    spec: {
+      schedule: kind.schedule,
+      timeZone: 'Etc/UTC',
+      // One at a time: a slow run is never overtaken by the next, which would clone or restore beside it.
+      concurrencyPolicy: 'Forbid',
+      startingDeadlineSeconds: 3600,
+      // One Job of each outcome, each kept a day to read its log: a finished pod keeps its scratch claim.
+      successfulJobsHistoryLimit: 1,
+      failedJobsHistoryLimit: 1,
+      jobTemplate: {
+        metadata: { labels: labels() },
+        spec: {
+          backoffLimit: 2,
+          activeDeadlineSeconds: b.timeoutSeconds,
+          ttlSecondsAfterFinished: 86400,
+          template: { metadata: { labels: labels() }, spec: jobPod(c, b, kind, j) },
+        },
+      },
+    },
+  });
+  register('batch/CronJob');
+  if (j.networkPolicy) {
+    // Nothing connects to it; it connects to the members and the store (egress stays open, as on every pod here).
+    new KubeNetworkPolicy(c.scope, `${kind.id}NetworkPolicy`, { metadata: metadata(), spec: { podSelector: { matchLabels: podLabels }, policyTypes: ['Ingress'] } });
+    register('networking.k8s.io/NetworkPolicy');
+    scannerChoices(cronJob, { kubeScore: [EGRESS_LEFT_OPEN] });
+  }
+  return cronJob;
+}
+
+function jobPod(c: ObjectsContext, b: BackupPlan, kind: JobKind, j: JobContext): k8s.PodSpec {
+  const { plan } = c;
+  const value = (n: string, x: string | number) => ({ name: n, value: String(x) });
+  const tls = kind.members && plan.tlsSecretName !== undefined;
+  const members = [
+    value('MYSQL_SERVICE', plan.name), value('CLUSTER_DOMAIN', plan.clusterDomain), value('START_ORDINAL', plan.startOrdinal), value('REPLICAS', plan.replicas),
+    ...(plan.group ? [value('REPLICATION_MODE', 'group')] : []),
+    value('MYSQL_TLS', plan.tlsSecretName === undefined ? 'self-signed' : plan.tls?._verifyPeers === false ? 'serve' : 'verify'),
+    value('BACKUP_USER', plan.backupUser!),
+  ];
+  return {
+    // A failed attempt leaves nothing half-written: the next one (backoffLimit) starts from a new scratch volume.
+    restartPolicy: 'Never',
+    serviceAccountName: j.serviceAccountName,
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    securityContext: { runAsNonRoot: true, runAsUser: MYSQL_UID, runAsGroup: MYSQL_UID, fsGroup: MYSQL_UID, seccompProfile: { type: 'RuntimeDefault' } },
+    containers: [{
+      name: kind.container,
+      image: b.image ?? j.image,
+      command: ['bash', `${TOOLS_DIR}/${kind.script}`],
+      env: [
+        { name: 'MYSQL_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+        { name: 'POD_UID', valueFrom: { fieldRef: { fieldPath: 'metadata.uid' } } },
+        value('MYSQL_SET_NAME', plan.name),
+        ...(kind.members ? members : []),
+        value(kind.members ? 'BACKUP_SCRATCH' : 'VERIFY_SCRATCH', SCRATCH),
+        value('S3_ENDPOINT', b.endpoint), value('S3_REGION', b.region), value('S3_BUCKET', b.bucket), value('S3_PREFIX', b.prefix),
+        value('S3_CREDENTIALS_DIR', S3_KEYS_DIR),
+      ],
+      resources: renderResources(c.v, 'backup.resources', b.resources, {
+        cpu: { request: cpuMillis(250) },
+        // (the throw-away mysqld alone takes about 470 MiB with performance_schema, which clone_status needs)
+        memory: { request: Size.gibibytes(1), limit: Size.gibibytes(1) },
+        ephemeralStorage: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
+      }),
+      securityContext: restrictedSecurityContext(true),
+      volumeMounts: [
+        { name: 'tools', mountPath: TOOLS_DIR, readOnly: true },
+        // (only the backup user's file, where the scripts read every password)
+        ...(kind.members ? [{ name: 'credentials', mountPath: CREDENTIALS_DIR, readOnly: true }] : []),
+        { name: 's3', mountPath: S3_KEYS_DIR, readOnly: true },
+        ...(tls ? [{ name: 'tls', mountPath: TLS_DIR, readOnly: true }] : []),
+        { name: 'scratch', mountPath: SCRATCH },
+        { name: 'tmp', mountPath: '/tmp' },
+      ],
+    }],
+    volumes: jobVolumes(c, b, kind, j.configMapName),
+  };
+}
+
+function jobVolumes(c: ObjectsContext, b: BackupPlan, kind: JobKind, configMapName: string): k8s.Volume[] {
+  const { plan } = c;
+  const secret = (name: string, secretName: string, items: Array<[string, string]>): k8s.Volume =>
+    ({ name, secret: { secretName, defaultMode: 0o440, items: items.map(([key, path]) => ({ key, path })) } });
+  return [
+    { name: 'tools', configMap: { name: configMapName } },
+    ...(kind.members ? [secret('credentials', plan.secretName, [[plan.backupPasswordKey, BACKUP_PASSWORD_FILE]])] : []),
+    secret('s3', b.secretName, [[b.accessKeyIdKey, 'access-key-id'], [b.secretAccessKeyKey, 'secret-access-key']]),
+    ...(kind.members && plan.tlsSecretName !== undefined ? [secret('tls', plan.tlsSecretName, [['ca.crt', 'ca.crt']])] : []),
+    {
+      // The whole data directory (cloned, or restored): a volume of the members' class, made for the pod and deleted with it.
+      name: 'scratch',
+      ephemeral: {
+        volumeClaimTemplate: {
+          metadata: { labels: { [LABEL_NAME]: `mysql-${kind.suffix}`, [LABEL_INSTANCE]: plan.name } },
+          spec: { accessModes: ['ReadWriteOnce'], storageClassName: b.scratchStorageClassName, resources: { requests: { storage: k8s.Quantity.fromString(sizeToQuantity(b.scratchSize)) } } },
+        },
+      },
+    },
+    { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+  ];
+}

@@ -42,9 +42,9 @@ const ENDPOINT = /^(https?):\/\/([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?\/
 const CRON_FIELD = /^[0-9A-Za-z*?/,-]+$/;
 const CRON_MACROS = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly'];
 
-/** Checks `backup` (undefined: no backups). `storage` is the members' volumes' (the default scratch volume's). */
+/** Checks `backup` (undefined: no backups). `members` are the members' image and volumes (the defaults of the backup pods'). */
 export function planBackup(
-  v: Validator, backup: MySqlBackupOptions | undefined, storage: { size: Size; storageClass?: IStorageClass },
+  v: Validator, backup: MySqlBackupOptions | undefined, members: { image: string; size: Size; storageClass?: IStorageClass },
 ): BackupPlan | undefined {
   if (backup === undefined) return undefined;
   // (checkProps checked that storage is a MySqlBackupStorage; its options come from a static method, checked here)
@@ -72,9 +72,9 @@ export function planBackup(
     schedule: checkSchedule(v, 'backup.schedule', backup.schedule ?? '0 3 * * *'),
     verifySchedule: backup.verifySchedule === undefined ? undefined : checkSchedule(v, 'backup.verifySchedule', backup.verifySchedule),
     bucket: s3.bucket, prefix, region: s3.region, endpoint, ...credentials,
-    scratchSize: checkScratch(v, backup.scratchSize ?? storage.size),
-    scratchStorageClassName: checkScratchClass(v, backup.scratchStorageClass, storage.storageClass),
-    image: checkImage(v, backup.image),
+    scratchSize: checkScratch(v, backup.scratchSize ?? members.size),
+    scratchStorageClassName: checkScratchClass(v, backup.scratchStorageClass, members.storageClass),
+    image: checkImage(v, backup.image, members.image),
     timeoutSeconds: checkTimeout(v, backup.timeout ?? Duration.hours(6)),
     resources: backup.resources,
   };
@@ -121,10 +121,18 @@ function checkScratchClass(v: Validator, given: IStorageClass | undefined, membe
   return storageClass?.storageClassName;
 }
 
-function checkImage(v: Validator, image: string | undefined): string | undefined {
+/** The official images: Oracle Linux slim, without tar, with a curl (7.76) that cannot sign S3 uploads. */
+const OFFICIAL_MYSQL = ['mysql', 'library/mysql', 'docker.io/library/mysql', 'index.docker.io/library/mysql', 'container-registry.oracle.com/mysql/community-server'];
+
+function checkImage(v: Validator, image: string | undefined, membersImage: string): string | undefined {
   const ref = image === undefined ? undefined : parseImage(image);
   if (image !== undefined && (!ref || !isPinnedImage(ref))) {
     v.fail('backup.image', image, 'is not an image reference pinned to a tag or digest', 'use an image of the members\' MySQL version, e.g. "registry.example.com/mysql-tools:9.7.4"');
+  }
+  if (image === undefined && OFFICIAL_MYSQL.includes(parseImage(membersImage)?.repository ?? '')) {
+    v.fail('backup.image (the members\' image)', membersImage,
+      'is an official mysql image: it has no tar, and its curl (before 7.87) cannot sign S3 uploads, so every backup would fail',
+      'set backup.image to an image of the same MySQL version with tar and curl 7.87 or later (docs/backup.md: The image)');
   }
   return image;
 }

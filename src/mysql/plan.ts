@@ -193,7 +193,7 @@ export function planMySql(scope: Construct, v: Validator, id: string, props: Rep
     ...(props.resources ?? {}),
   };
   const verifyPeers = props.tls?._verifyPeers !== false;
-  const backup = planBackup(v, props.backup, { size: topology.storageSize, storageClass: props.storage?.storageClass });
+  const backup = planBackup(v, props.backup, { image, size: topology.storageSize, storageClass: props.storage?.storageClass });
   const files = planFiles(v, props, {
     name, resources, tlsSecretName, verifyPeers, group, generated: accounts.generated, backup: backup !== undefined,
   });
@@ -300,13 +300,13 @@ function planFiles(
     name: string; resources: ContainerResources; tlsSecretName?: string; verifyPeers: boolean; group?: GroupPlan; generated: boolean; backup: boolean;
   },
 ) {
-  const { 'group.sh': group, 'generate-credentials.sh': generator, 'backup.sh': backup, ...scripts } = mysqlScripts();
+  const { 'group.sh': group, 'generate-credentials.sh': generator, 's3.sh': s3, 'backup.sh': backup, 'verify-backup.sh': verify, ...scripts } = mysqlScripts();
   const files: { [file: string]: string } = {
     ...scripts,
     // Group Replication's part of the scripts, only for a group; the credentials Job's and the backups', only with them.
     ...(c.group ? { 'group.sh': group } : {}),
     ...(c.generated ? { 'generate-credentials.sh': generator } : {}),
-    ...(c.backup ? { 'backup.sh': backup } : {}),
+    ...(c.backup ? { 's3.sh': s3, 'backup.sh': backup, 'verify-backup.sh': verify } : {}),
     'common.cnf': mysqlConfig(v, {
       name: c.name, config: props.config, acceptRelaxedDurability: props.acceptRelaxedDurability, resources: c.resources,
       tls: c.tlsSecretName !== undefined, verifyPeers: c.verifyPeers, group: c.group,

@@ -223,7 +223,10 @@ export const MATRIX: MatrixCase[] = [
     name: 'mysql-backup',
     build: (chart) => void new ReplicatedMySql(chart, 'mysql', {
       credentials: MySqlCredentials.fromGeneratedSecret(),
-      backup: { storage: MySqlBackupStorage.s3({ bucket: 'db-backups', region: 'eu-central-1', credentials: S3Credentials.fromSecret('backup-s3') }) },
+      backup: {
+        storage: MySqlBackupStorage.s3({ bucket: 'db-backups', region: 'eu-central-1', credentials: S3Credentials.fromSecret('backup-s3') }),
+        image: 'registry.example/mysql-tools:8.4.10',
+      },
     }),
   },
   {

@@ -17,6 +17,7 @@ import * as net from 'net';
 import * as path from 'path';
 import { MySqlBackupStorage, MySqlTls, ReplicatedMySql, S3Credentials } from '../../src';
 import { clusterFor, scenarioLine, synthObjects } from './env';
+import { Bind } from './harness/chroot';
 import { MySqlCluster, sleep } from './harness/cluster';
 import { Manifest } from './harness/manifests';
 import { S3Kind, S3Server, s3ServerBinaries, startS3Server } from './harness/s3';
@@ -44,6 +45,9 @@ const synth = (): Manifest[] => synthObjects((chart) => new ReplicatedMySql(char
     storage: MySqlBackupStorage.s3({
       bucket: BUCKET, prefix: PREFIX, region: 'us-east-1', endpoint: 'https://s3.backup.example', credentials: S3Credentials.fromSecret('backup-s3'),
     }),
+    // (the official images lack tar and a recent curl: an image with both, as the chroot's Debian build has them)
+    image: 'registry.example/mysql-debian:9.7.4',
+    verifySchedule: '0 5 * * *',
   },
 }));
 /** The grants the members give the backup account (lib.sh backup_statements), as SHOW GRANTS prints them. */
@@ -113,6 +117,68 @@ function killGroup(proc: ChildProcess, signal: NodeJS.Signals): void {
 let runs = 0;
 
 /**
+ * A CronJob's container in the chroot as its pod spec says: uid/gid 999 with its fsGroup, read-only root, the
+ * cluster's /etc (its DNS), `binds` as its volumes, `env`. Killed (its process group, a temporary mysqld too)
+ * when it overruns; its scratch volume and /tmp must be empty afterwards.
+ */
+interface ContainerRun {
+  readonly script: string;
+  /** Default: the container's. */
+  readonly command?: string[];
+  readonly binds: Bind[];
+  readonly env: { [name: string]: string };
+  readonly timeoutMs: number;
+}
+async function runContainer(c: MySqlCluster, dir: string, pod: any, run: ContainerRun): Promise<Omit<BackupRun, 'podUid'>> {
+  const container = pod.containers[0];
+  for (const sub of ['scratch', 'tmp']) expect(run.binds.find((b) => b.source === path.join(dir, sub))).toBeDefined();
+  const logFile = path.join(dir, `${run.script.replace(/\.sh$/, '')}.log`);
+  const started = Date.now();
+  const proc = c.chroot.spawn({
+    binds: run.binds, uid: pod.securityContext.runAsUser, gid: pod.securityContext.runAsGroup, groups: [pod.securityContext.fsGroup], env: run.env,
+    command: run.command ?? container.command, readOnlyRoot: container.securityContext.readOnlyRootFilesystem, logFile, etc: c.etcDir,
+  });
+  const exited = exitOf(proc);
+  let timer: NodeJS.Timeout | undefined;
+  const overrun = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), run.timeoutMs); });
+  try {
+    const code = await Promise.race([exited, overrun]);
+    const log = fs.readFileSync(logFile, 'utf8');
+    if (code === 'timeout') throw new Error(`${run.script} did not finish within ${run.timeoutMs / 1000}s:\n${log}`);
+    process.stderr.write(`----- ${run.script} (exit ${code}) -----\n${log}`);
+    // Nothing of it outlives it (the temporary mysqld is stopped by the script itself).
+    expect(fs.readdirSync(path.join(dir, 'scratch'))).toEqual([]);
+    if (run.script === 'verify-backup.sh') expect(fs.readdirSync(path.join(dir, 'tmp'))).toEqual([]);
+    return { code, log, seconds: (Date.now() - started) / 1000 };
+  } finally {
+    clearTimeout(timer);
+    killGroup(proc, 'SIGKILL');
+    await exited;
+  }
+}
+
+/** The volumes' host directories: the Secrets' files (root-owned, group 999), the scratch volume and /tmp. */
+function podDirs(c: MySqlCluster, dir: string, secrets: { [sub: string]: { [file: string]: string } }, scripts: { [file: string]: string }): void {
+  writeFiles(path.join(dir, 'scripts'), scripts, 0o644);
+  for (const [sub, files] of Object.entries(secrets)) writeFiles(path.join(dir, sub), files, 0o440);
+  for (const [sub, mode] of [['scratch', 0o2775], ['tmp', 0o1777]] as const) {
+    fs.mkdirSync(path.join(dir, sub), { recursive: true });
+    fs.chownSync(path.join(dir, sub), 0, BACKUP_UID);
+    fs.chmodSync(path.join(dir, sub), mode);
+  }
+  c.chroot.ensureMountPoints([SCRATCH, '/tmp']);
+}
+
+/** A container's env as the kubelet gives it: the manifest's values and field references (namespace, pod uid). */
+function containerEnv(c: MySqlCluster, container: any, podUid: string): { [name: string]: string } {
+  const fieldRefs: { [field: string]: string } = { 'metadata.namespace': c.namespace, 'metadata.uid': podUid };
+  return {
+    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/tmp',
+    ...Object.fromEntries(container.env.map((e: any) => [e.name, e.value ?? fieldRefs[e.valueFrom.fieldRef.fieldPath]])),
+  };
+}
+
+/**
  * backup.sh as the CronJob's container: uid/gid 999, read-only root, the cluster's /etc (its DNS),
  * the ConfigMap's scripts, the backup password, the S3 keys and the members' CA as read-only volumes,
  * a scratch volume and /tmp. Killed (its process group, the recipient mysqld too) when it overruns.
@@ -125,22 +191,15 @@ async function runBackup(c: MySqlCluster, server: S3Server, options: BackupOptio
   // What the manifest mounts where this test puts it (the paths are the script's defaults too).
   expect([SCRIPTS, CREDENTIALS, S3_KEYS, TLS, SCRATCH].map((p) => [p])).toEqual(['tools', 'credentials', 's3', 'tls', 'scratch'].map((v) => [mountOf(v)]));
   const configMap = pod.volumes.find((v: any) => v.name === 'tools').configMap.name;
-  writeFiles(path.join(dir, 'scripts'), c.configMap(configMap)!.data!, 0o644);
-  writeFiles(path.join(dir, 'credentials'), { 'backup-password': options.password ?? backupPassword(c) }, 0o440);
-  writeFiles(path.join(dir, 's3'), { 'access-key-id': server.accessKey, 'secret-access-key': options.secretKey ?? server.secretKey }, 0o440);
-  writeFiles(path.join(dir, 'tls'), { 'ca.crt': c.tlsCa() }, 0o440);
-  for (const [sub, mode] of [['scratch', 0o2775], ['tmp', 0o1777]] as const) {
-    fs.mkdirSync(path.join(dir, sub), { recursive: true });
-    fs.chownSync(path.join(dir, sub), 0, BACKUP_UID);
-    fs.chmodSync(path.join(dir, sub), mode);
-  }
-  c.chroot.ensureMountPoints([SCRATCH, '/tmp']);
+  podDirs(c, dir, {
+    credentials: { 'backup-password': options.password ?? backupPassword(c) },
+    s3: { 'access-key-id': server.accessKey, 'secret-access-key': options.secretKey ?? server.secretKey },
+    tls: { 'ca.crt': c.tlsCa() },
+  }, c.configMap(configMap)!.data!);
   for (const p of [SCRIPTS, CREDENTIALS, S3_KEYS, TLS]) fs.mkdirSync(path.join(c.etcDir, p.slice('/etc/'.length)), { recursive: true });
   const podUid = randomUUID();
-  const fieldRefs: { [field: string]: string } = { 'metadata.namespace': c.namespace, 'metadata.uid': podUid };
   const env: { [name: string]: string } = {
-    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/tmp',
-    ...Object.fromEntries(container.env.map((e: any) => [e.name, e.value ?? fieldRefs[e.valueFrom.fieldRef.fieldPath]])),
+    ...containerEnv(c, container, podUid),
     // The harness's server stands in for the manifest's endpoint.
     S3_ENDPOINT: options.endpoint ?? server.endpoint,
     // S3's smallest part, so that a small cluster's backup still goes up in several parts.
@@ -148,9 +207,8 @@ async function runBackup(c: MySqlCluster, server: S3Server, options: BackupOptio
   };
   if (options.user !== undefined) env.BACKUP_USER = options.user;
   if (options.prefix !== undefined) env.S3_PREFIX = options.prefix;
-  const logFile = path.join(dir, 'backup.log');
-  const started = Date.now();
-  const proc = c.chroot.spawn({
+  const run = await runContainer(c, dir, pod, {
+    script: 'backup.sh',
     binds: [
       { source: path.join(dir, 'scripts'), target: SCRIPTS, readOnly: true },
       { source: path.join(dir, 'credentials'), target: CREDENTIALS, readOnly: true },
@@ -159,33 +217,76 @@ async function runBackup(c: MySqlCluster, server: S3Server, options: BackupOptio
       { source: path.join(dir, 'scratch'), target: SCRATCH, readOnly: false },
       { source: path.join(dir, 'tmp'), target: '/tmp', readOnly: false },
     ],
-    uid: pod.securityContext.runAsUser, gid: pod.securityContext.runAsGroup, groups: [pod.securityContext.fsGroup], env, command: container.command,
-    readOnlyRoot: container.securityContext.readOnlyRootFilesystem, logFile, etc: c.etcDir,
+    env, timeoutMs: options.timeoutMs ?? 300_000,
   });
-  const exited = exitOf(proc);
-  const timeoutMs = options.timeoutMs ?? 300_000;
-  let timer: NodeJS.Timeout | undefined;
-  const overrun = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs); });
-  try {
-    const code = await Promise.race([exited, overrun]);
-    const log = fs.readFileSync(logFile, 'utf8');
-    if (code === 'timeout') throw new Error(`backup.sh did not finish within ${timeoutMs / 1000}s:\n${log}`);
-    process.stderr.write(`----- backup.sh (exit ${code}) -----\n${log}`);
-    // Nothing of it outlives it (the recipient mysqld is stopped by the script itself).
-    expect(fs.readdirSync(path.join(dir, 'scratch'))).toEqual([]);
-    return { code, log, seconds: (Date.now() - started) / 1000, podUid };
-  } finally {
-    clearTimeout(timer);
-    killGroup(proc, 'SIGKILL');
-    await exited;
-  }
+  return { ...run, podUid };
+}
+
+interface VerifyOptions {
+  readonly prefix?: string;
+  /** ListObjectsV2's max-keys (S3_LIST_MAX_KEYS): 1 makes versitygw answer a page per key (gofakes3 ignores it). */
+  readonly listMaxKeys?: number;
+}
+
+/**
+ * verify-backup.sh as the manifest's CronJob `<name>-backup-verify` runs it: its command, env and mounts (the
+ * ConfigMap's scripts, the S3 keys, a scratch volume and /tmp; no members' credentials, no CA).
+ */
+async function runVerify(c: MySqlCluster, server: S3Server, options: VerifyOptions = {}): Promise<BackupRun> {
+  const dir = path.join(c.workDir, `verify-${++runs}`);
+  const pod = podSpecOf(c, `${c.name}-backup-verify`);
+  const container = pod.containers[0];
+  expect(container.command).toEqual(['bash', `${SCRIPTS}/verify-backup.sh`]);
+  expect(container.volumeMounts.map((m: any) => [m.name, m.mountPath])).toEqual([['tools', SCRIPTS], ['s3', S3_KEYS], ['scratch', SCRATCH], ['tmp', '/tmp']]);
+  const configMap: { [file: string]: string } = c.configMap(pod.volumes.find((v: any) => v.name === 'tools').configMap.name)!.data!;
+  podDirs(c, dir, { s3: { 'access-key-id': server.accessKey, 'secret-access-key': server.secretKey } }, configMap);
+  for (const p of [SCRIPTS, S3_KEYS]) fs.mkdirSync(path.join(c.etcDir, p.slice('/etc/'.length)), { recursive: true });
+  const podUid = randomUUID();
+  const env = containerEnv(c, container, podUid);
+  // The harness's server stands in for the manifest's endpoint.
+  env.S3_ENDPOINT = server.endpoint;
+  if (options.prefix !== undefined) env.S3_PREFIX = options.prefix;
+  if (options.listMaxKeys !== undefined) env.S3_LIST_MAX_KEYS = String(options.listMaxKeys);
+  const run = await runContainer(c, dir, pod, {
+    script: 'verify-backup.sh',
+    binds: [
+      { source: path.join(dir, 'scripts'), target: SCRIPTS, readOnly: true },
+      { source: path.join(dir, 's3'), target: S3_KEYS, readOnly: true },
+      { source: path.join(dir, 'scratch'), target: SCRATCH, readOnly: false },
+      { source: path.join(dir, 'tmp'), target: '/tmp', readOnly: false },
+    ],
+    env, timeoutMs: 300_000,
+  });
+  // No secret in its log, and its last line says how it ended.
+  expect(run.log).not.toContain(server.secretKey);
+  expect(run.log.trimEnd().split('\n').pop()).toMatch(/^verify-backup\.sh: (VERIFIED|VERIFY FAILED) /);
+  return { ...run, podUid };
+}
+
+/** The one `.result` the verification run wrote (`<prefix>/<ns>/<name>/verify/<UTC>-<pod uid>.result`), parsed. */
+async function verifyResult(c: MySqlCluster, server: S3Server, run: BackupRun, prefix = PREFIX): Promise<{ [key: string]: string }> {
+  const dir = `${prefix}/${c.namespace}/${c.name}/verify/`;
+  const keys = (await server.client().listObjects(BUCKET, dir)).map((o) => o.key).filter((k) => k.includes(run.podUid));
+  expect(keys).toHaveLength(1);
+  expect(keys[0]).toMatch(new RegExp(`^${dir}\\d{8}T\\d{6}Z-${run.podUid}\\.result$`));
+  const result = parseMeta((await server.client().getObject(BUCKET, keys[0])).body.toString('utf8'));
+  expect(Object.keys(result)).toEqual(['backup_id', 'result', 'reason', 'checked_at', 'seconds', 'tables']);
+  expect(result.checked_at).toMatch(RFC3339);
+  expect(keys[0].slice(dir.length, dir.length + 16)).toBe(result.checked_at.replace(/[-:]/g, ''));
+  expect(Number(result.seconds)).toBeLessThanOrEqual(Math.ceil(run.seconds));
+  return result;
+}
+
+/** The pod template of the manifest's CronJob `name`. */
+function podSpecOf(c: MySqlCluster, name: string): any {
+  const cron = c.manifests().find((o) => o.kind === 'CronJob' && o.metadata.name === name);
+  if (!cron) throw new Error(`the manifests have no CronJob ${name}`);
+  return cron.spec.jobTemplate.spec.template.spec;
 }
 
 /** The pod template of the manifest's backup CronJob. */
 function backupPodSpec(c: MySqlCluster): any {
-  const cron = c.manifests().find((o) => o.kind === 'CronJob' && o.metadata.name === `${c.name}-backup`);
-  if (!cron) throw new Error(`the manifests have no CronJob ${c.name}-backup`);
-  return cron.spec.jobTemplate.spec.template.spec;
+  return podSpecOf(c, `${c.name}-backup`);
 }
 
 /** The backup user's password: the members' credentials Secret, as the harness created it. */
@@ -252,7 +353,8 @@ function storedFile(server: S3Server, key: string): string {
  * The downloaded backup extracted and started on a throw-away mysqld (uid 999, no network) in the
  * chroot; returns its gtid_executed and rows, and stops it by PID.
  */
-async function startRestored(c: MySqlCluster, data: Buffer, name: string): Promise<{ gtids: string; rows: string[]; noise: string }> {
+interface Restored { readonly gtids: string; readonly rows: string[]; readonly noise: string; readonly channels: string }
+async function startRestored(c: MySqlCluster, data: Buffer, name: string): Promise<Restored> {
   const dir = path.join(c.workDir, `restore-${name}`);
   const datadir = path.join(dir, 'data');
   fs.mkdirSync(datadir, { recursive: true });
@@ -283,10 +385,12 @@ async function startRestored(c: MySqlCluster, data: Buffer, name: string): Promi
       if (Date.now() > deadline) throw new Error(`the restored mysqld did not answer within 120 s:\n${fs.readFileSync(path.join(dir, 'mysqld.log'), 'utf8')}`);
       await sleep(500);
     }
-    const out = sql(`SELECT REPLACE(@@GLOBAL.gtid_executed, '\\n', ''); ${NOISE_SQL} SELECT what FROM e2e.events ORDER BY id;`);
+    // (and the replication channels it holds: the donor's, with the replication password, must be gone)
+    const out = sql(`SELECT REPLACE(@@GLOBAL.gtid_executed, '\\n', ''); ${NOISE_SQL}
+SELECT COUNT(*) FROM performance_schema.replication_connection_configuration; SELECT what FROM e2e.events ORDER BY id;`);
     if (out.status !== 0) throw new Error(`queries on the restored mysqld failed: ${out.stderr}`);
-    const [gtids, noise, ...rows] = out.stdout.trimEnd().split('\n');
-    return { gtids, rows, noise };
+    const [gtids, noise, channels, ...rows] = out.stdout.trimEnd().split('\n');
+    return { gtids, rows, noise, channels };
   } finally {
     killGroup(proc, 'SIGTERM');
     const timer = setTimeout(() => killGroup(proc, 'SIGKILL'), 30_000);
@@ -389,6 +493,8 @@ ${'INSERT INTO e2e.noise (b) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i
       expect(restored.gtids).toBe(primaryGtids);
       expect(restored.rows).toEqual(primaryRows);
       expect(restored.noise).toBe(primaryNoise);
+      // The donor was a replica: its channel (and the replication password in it) was removed before the upload.
+      expect(restored.channels).toBe('0');
       // No secret in the log.
       for (const secret of [backupPassword(c), server.secretKey]) expect(run.log).not.toContain(secret);
       const seconds = (re: RegExp) => Number(re.exec(run.log)?.[1]);
@@ -458,6 +564,137 @@ ${'INSERT INTO e2e.noise (b) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i
       return { s3: 'versitygw', exit: run.code, seconds_to_fail: Math.round(run.seconds * 10) / 10 };
     } finally {
       await proxy.close();
+    }
+  }));
+  // --- verify-backup.sh: the newest backup restored and checked, on its own (no member, no MySQL credential) ---
+
+  interface StoredBackup { id: string; base: string; meta: { [key: string]: string }; metaText: string; data: Buffer }
+  /** The newest backup with a backup.meta on a server: its id, key prefix, meta and data. */
+  async function newestBackup(server: S3Server): Promise<StoredBackup> {
+    const s3 = server.client();
+    const backups = `${PREFIX}/${c.namespace}/${c.name}/backups/`;
+    const ids = (await s3.listObjects(BUCKET, backups)).map((o) => /^(\d{8}T\d{6}Z-[^/]+)\/backup\.meta$/.exec(o.key.slice(backups.length))?.[1])
+      .filter((id): id is string => id !== undefined).sort();
+    expect(ids.length).toBeGreaterThan(0);
+    const id = ids[ids.length - 1];
+    const base = `${backups}${id}`;
+    const metaText = (await s3.getObject(BUCKET, `${base}/backup.meta`)).body.toString('utf8');
+    return { id, base, meta: parseMeta(metaText), metaText, data: (await s3.getObject(BUCKET, `${base}/data.tar.gz`)).body };
+  }
+
+  const lastLine = (run: BackupRun) => run.log.trimEnd().split('\n').pop()!;
+  const secondsIn = (run: BackupRun, re: RegExp) => Number(re.exec(run.log)?.[1]);
+
+  for (const kind of ['versitygw', 'gofakes3'] as const) {
+    test(`${kind}: verify-backup.sh picks the newest backup with a backup.meta, restores and checks it, and records ok`, () => scenarioLine('backup-verify', c, async () => {
+      const server = servers[kind]!;
+      const s3 = server.client();
+      const { id, base, meta } = await newestBackup(server);
+      expect(meta.gtid_executed).toBe(primaryGtids);
+      // Beside it: an older backup whose meta is garbage, a newer data object without a meta (a run killed before
+      // writing it), and a stray object. Listed one key a page where the server pages (versitygw).
+      const backups = `${PREFIX}/${c.namespace}/${c.name}/backups`;
+      const decoys = [`${backups}/20000101T000000Z-old/backup.meta`, `${backups}/29991231T235959Z-nometa/data.tar.gz`, `${backups}/notes.txt`];
+      for (const key of decoys) await s3.putObject(BUCKET, key, Buffer.from('format=not-a-backup\n'));
+      try {
+        const listed = (await s3.listObjects(BUCKET, `${backups}/`)).length;
+        const run = await runVerify(c, server, { listMaxKeys: 1 });
+        expect(run.code).toBe(0);
+        const done = /^verify-backup\.sh: VERIFIED (\S+): (\d+) bytes, sha256 ok, gtid_executed (\S*), (\d+) tables checked$/.exec(lastLine(run));
+        expect(done).not.toBeNull();
+        const [, verified, size, gtids, tables] = done!;
+        expect(verified).toBe(id);
+        expect(size).toBe(meta.size);
+        expect(gtids).toBe(primaryGtids);
+        // Every base table but information_schema's and performance_schema's (the data dictionary's are hidden), as on the primary.
+        expect(tables).toBe(c.query(`SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE'
+          AND TABLE_SCHEMA NOT IN ('information_schema', 'performance_schema');`, { pod: 0 }).trim());
+        expect(run.log).toContain(`sha256 ${meta.sha256} as in backup.meta`);
+        const pages = Number(new RegExp(`listed ${listed} objects in (\\d+) pages: 2 backups with a backup\\.meta`).exec(run.log)?.[1]);
+        // gofakes3 ignores max-keys: one page.
+        expect(pages).toBe(kind === 'versitygw' ? listed : 1);
+        const result = await verifyResult(c, server, run);
+        expect(result).toMatchObject({ backup_id: id, result: 'ok', reason: '', tables });
+        // It only read: the backup is as it was.
+        expect((await s3.headObject(BUCKET, `${base}/data.tar.gz`))?.size).toBe(Number(meta.size));
+        return {
+          s3: kind, size: Number(size), tables: Number(tables), list_pages: pages,
+          download_s: secondsIn(run, /extracted data\.tar\.gz in (\d+)s/), check_s: secondsIn(run, /checked it in (\d+)s/), total_s: Math.round(run.seconds * 10) / 10,
+        };
+      } finally {
+        for (const key of decoys) await s3.deleteObject(BUCKET, key);
+      }
+    }));
+  }
+
+  test('verify: data.tar.gz damaged in the middle (versitygw): fails naming the object and both checksums; records failed', () => scenarioLine('backup-verify-damaged', c, async () => {
+    const server = servers.versitygw!;
+    const s3 = server.client();
+    const { id, base, meta, data } = await newestBackup(server);
+    const damaged = Buffer.from(data);
+    for (let i = 0; i < 64; i++) damaged[(damaged.length >> 1) + i] ^= 0xff;
+    await s3.putObject(BUCKET, `${base}/data.tar.gz`, damaged);
+    try {
+      const run = await runVerify(c, server);
+      expect(run.code).toBe(1);
+      const reason = `s3://${BUCKET}/${base}/data.tar.gz is damaged: sha256 ${sha256(damaged)} (${damaged.length} bytes), `
+        + `backup.meta says sha256 ${meta.sha256} (${meta.size} bytes)`;
+      expect(sha256(damaged)).not.toBe(meta.sha256);
+      expect(lastLine(run)).toBe(`verify-backup.sh: VERIFY FAILED ${id}: ${reason}`);
+      // Nothing started on it.
+      expect(run.log).not.toMatch(/started the restored data|temporary mysqld/);
+      expect(await verifyResult(c, server, run)).toMatchObject({ backup_id: id, result: 'failed', reason, tables: '' });
+      return { s3: 'versitygw', exit: run.code, seconds_to_fail: Math.round(run.seconds * 10) / 10 };
+    } finally {
+      await s3.putObject(BUCKET, `${base}/data.tar.gz`, data);
+    }
+  }));
+
+  test('verify: backup.meta claims another gtid_executed (versitygw; the checksum right): fails on the GTID check', () => scenarioLine('backup-verify-gtid', c, async () => {
+    const server = servers.versitygw!;
+    const s3 = server.client();
+    const { id, base, meta, metaText } = await newestBackup(server);
+    // Transactions the copy does not hold.
+    const claimed = `${meta.gtid_executed},${randomUUID()}:1-7`;
+    await s3.putObject(BUCKET, `${base}/backup.meta`, Buffer.from(metaText.replace(/^gtid_executed=.*$/m, `gtid_executed=${claimed}`)));
+    try {
+      const run = await runVerify(c, server);
+      expect(run.code).toBe(1);
+      // The data matched its checksum and the server started: only the GTID set differs.
+      expect(run.log).toContain(`sha256 ${meta.sha256} as in backup.meta`);
+      const reason = `gtid_executed of the restored data is '${meta.gtid_executed}', backup.meta says '${claimed}'`;
+      expect(lastLine(run)).toBe(`verify-backup.sh: VERIFY FAILED ${id}: ${reason}`);
+      expect(await verifyResult(c, server, run)).toMatchObject({ backup_id: id, result: 'failed', reason });
+      return { s3: 'versitygw', exit: run.code, seconds_to_fail: Math.round(run.seconds * 10) / 10 };
+    } finally {
+      await s3.putObject(BUCKET, `${base}/backup.meta`, Buffer.from(metaText));
+    }
+  }));
+
+  test('verify: no backup under the prefix (versitygw): fails saying so, and records it', () => scenarioLine('backup-verify-none', c, async () => {
+    const server = servers.versitygw!;
+    const prefix = `e2e/none-${randomBytes(3).toString('hex')}`;
+    const run = await runVerify(c, server, { prefix });
+    expect(run.code).toBe(1);
+    expect(lastLine(run)).toBe(`verify-backup.sh: VERIFY FAILED -: no backup to verify under s3://${BUCKET}/${prefix}/${c.namespace}/${c.name}/backups/ (no <id>/backup.meta there)`);
+    expect(await verifyResult(c, server, run, prefix)).toMatchObject({ backup_id: '', result: 'failed', tables: '' });
+    // The result is all it wrote.
+    expect((await server.client().listObjects(BUCKET, `${prefix}/`)).map((o) => o.key)).toEqual([expect.stringMatching(/\.result$/)]);
+    return { s3: 'versitygw', exit: run.code, seconds_to_fail: Math.round(run.seconds * 10) / 10 };
+  }));
+
+  test('a MyISAM table (whose rows CLONE does not copy): the backup is refused, naming it; nothing is written', () => scenarioLine('backup-full-not-innodb', c, async () => {
+    const server = servers.versitygw!;
+    const before = (await server.client().listObjects(BUCKET)).map((o) => o.key);
+    c.query('CREATE TABLE e2e.legacy (id INT PRIMARY KEY) ENGINE=MyISAM; INSERT INTO e2e.legacy VALUES (1), (2);', { pod: 0 });
+    try {
+      await s.waitReplicated(c, 0, [1, 2]);
+      const run = await runBackup(c, server);
+      await expectNothingLeft(server, before, run);
+      expect(run.log).toContain('these tables are not InnoDB, and CLONE copies none of their rows: e2e.legacy (MyISAM)');
+      return { s3: 'versitygw', exit: run.code };
+    } finally {
+      c.query('DROP TABLE e2e.legacy;', { pod: 0 });
     }
   }));
 });

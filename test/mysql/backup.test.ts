@@ -5,13 +5,15 @@
 import { Duration, Size } from 'cdk8s';
 import {
   DiskProvider, DiskStorageClass, MySqlBackupOptions, MySqlBackupStorage, MySqlCredentials, MySqlReplication, MySqlTls, ReplicatedMySql,
-  ReclaimPolicy, ReplicatedMySqlProps, S3Credentials, S3StorageOptions,
+  MySqlVersion, ReclaimPolicy, ReplicatedMySqlProps, S3Credentials, S3StorageOptions,
 } from '../../src';
 import { checkAll } from '../policy';
 import { find, Manifest, newChart, ofKind, synth } from '../util';
 
 const STORAGE: S3StorageOptions = { bucket: 'db-backups', region: 'eu-central-1', credentials: S3Credentials.fromSecret('backup-s3') };
-const BACKUP: MySqlBackupOptions = { storage: MySqlBackupStorage.s3(STORAGE) };
+// (the official image the members run lacks tar and a recent curl: the backups get one that has them)
+const TOOLS = 'registry.example/mysql-tools:8.4.10';
+const BACKUP: MySqlBackupOptions = { storage: MySqlBackupStorage.s3(STORAGE), image: TOOLS };
 
 function build(props: ReplicatedMySqlProps = {}, backup: MySqlBackupOptions | null = BACKUP) {
   const chart = newChart('mysql');
@@ -38,10 +40,12 @@ describe('backup: the CronJob', () => {
   test('the members\' image and scripts; told the members, the account, the store; no secret in its environment', () => {
     const { objects } = build();
     const pod = podOf(find(objects, 'CronJob', 'mysql-backup'));
-    const sts = find(objects, 'StatefulSet', 'mysql');
     const [container] = pod.containers;
-    expect(container.image).toBe(sts.spec.template.spec.containers[0].image);
+    expect(container.image).toBe(TOOLS);
     expect(container.command).toEqual(['bash', '/etc/cdk8s-mysql/backup.sh']);
+    // Without an image of its own, a member image of another build than the official one is used as it is.
+    const own = podOf(find(build({ image: 'registry.example/mysql-debian:8.4.10', version: MySqlVersion.V8_4 }, { storage: BACKUP.storage }).objects, 'CronJob', 'mysql-backup'));
+    expect(own.containers[0].image).toBe(find(build({ image: 'registry.example/mysql-debian:8.4.10', version: MySqlVersion.V8_4 }).objects, 'StatefulSet', 'mysql').spec.template.spec.containers[0].image);
     expect(envOf(container)).toEqual({
       MYSQL_NAMESPACE: 'valueFrom', POD_UID: 'valueFrom', MYSQL_SET_NAME: 'mysql', MYSQL_SERVICE: 'mysql', CLUSTER_DOMAIN: 'cluster.local',
       START_ORDINAL: '0', REPLICAS: '3', MYSQL_TLS: 'self-signed', BACKUP_USER: 'backup', BACKUP_SCRATCH: '/var/lib/mysql-backup',
@@ -119,7 +123,7 @@ describe('backup: the CronJob', () => {
     expect(envOf(agent).BACKUP_USER).toBe('backup');
     const credentials = sts.spec.template.spec.volumes.find((v: { name: string }) => v.name === 'credentials');
     expect(credentials.projected.sources[0].secret.items).toContainEqual({ key: 'backup-password', path: 'backup-password' });
-    expect(Object.keys(find(objects, 'ConfigMap', 'mysql-config').data)).toContain('backup.sh');
+    expect(Object.keys(find(objects, 'ConfigMap', 'mysql-config').data)).toEqual(expect.arrayContaining(['s3.sh', 'backup.sh', 'verify-backup.sh']));
     expect(sts.metadata.annotations['mysql.cdk8s-stateful.io/credentials']).toBe('Secret mysql-credentials, keys root-password, replication-password, backup-password');
   });
 
@@ -148,7 +152,7 @@ describe('backup: the CronJob', () => {
     });
     const chart = newChart('mysql');
     new ReplicatedMySql(chart, 'db', {
-      replicas: 3, replication: MySqlReplication.groupReplication(), tls: MySqlTls.fromSecret('db-tls'), backup: { storage, schedule: '@hourly', user: 'bk' },
+      replicas: 3, replication: MySqlReplication.groupReplication(), tls: MySqlTls.fromSecret('db-tls'), backup: { storage, schedule: '@hourly', user: 'bk', image: TOOLS },
     });
     const pod = podOf(find(synth(chart), 'CronJob', 'db-backup'));
     expect(envOf(pod.containers[0])).toMatchObject({
@@ -191,13 +195,15 @@ describe('backup: refused props', () => {
     expect(() => build({}, backup as MySqlBackupOptions)).toThrow(/^ReplicatedMySql 'test\/mysql': /);
     expect(() => build({}, backup as MySqlBackupOptions)).toThrow(message);
   };
-  const s3 = (o: Partial<S3StorageOptions> | { [key: string]: unknown }) => ({ storage: MySqlBackupStorage.s3({ ...STORAGE, ...o }) });
+  const s3 = (o: Partial<S3StorageOptions> | { [key: string]: unknown }) => ({ storage: MySqlBackupStorage.s3({ ...STORAGE, ...o }), image: TOOLS });
 
   test.each([
     ['a bucket name S3 refuses', s3({ bucket: 'DB_Backups' }), /backup\.storage\.bucket "DB_Backups" is invalid: is not an S3 bucket name.*Fix: pass the name of an existing bucket/],
     ['a prefix with a leading "/"', s3({ prefix: '/mysql' }), /backup\.storage\.prefix "\/mysql" is invalid: .*without a leading or trailing "\/"/],
     ['a prefix with "//"', s3({ prefix: 'a//b' }), /backup\.storage\.prefix "a\/\/b" is invalid/],
     ['a prefix curl would have to encode', s3({ prefix: 'db(prod)' }), /backup\.storage\.prefix "db\(prod\)" is invalid: must be path segments of letters, digits and \._-/],
+    ['the official image the members run, without an image of its own', { storage: BACKUP.storage },
+      /backup\.image \(the members' image\) "mysql:8\.4\.10" is invalid: is an official mysql image: it has no tar, and its curl \(before 7\.87\) cannot sign S3 uploads.*Fix: set backup\.image to an image of the same MySQL version with tar and curl 7\.87 or later/],
     ['an image without a tag', { ...BACKUP, image: 'mysql-tools' }, /backup\.image "mysql-tools" is invalid: is not an image reference pinned to a tag or digest/],
     ['a timeout below 10 minutes', { ...BACKUP, timeout: Duration.minutes(5) }, /backup\.timeout "300s" is invalid: must be a whole number of seconds of at least 10 minutes/],
     ['a region that is not one', s3({ region: 'EU Central' }), /backup\.storage\.region "EU Central" is invalid: is not a region name/],

@@ -38,6 +38,7 @@ beforeAll(async () => {
           credentials: S3Credentials.fromSecret('backup-s3'),
         }),
         scratchSize: Size.gibibytes(1),
+        verifySchedule: '0 5 * * 0',
       },
     });
   });
@@ -104,4 +105,17 @@ test('a Job from the CronJob: kubelet runs it with its ephemeral claim; it clone
   // The scratch claim goes with its pod.
   await kube.delete('batch/v1', 'Job', ns, 'db-backup-now', { propagationPolicy: 'Foreground' });
   await eventually('the scratch claim deleted with the pod', async () => ((await kube.get('v1', 'PersistentVolumeClaim', ns, claim.metadata.name)) ? undefined : true), 120000, 1000);
+
+  // The verification, as kubelet runs it: the newest backup restored on its own scratch volume and checked.
+  const verify = objects.find((o) => o.kind === 'CronJob' && o.metadata.name === 'db-backup-verify')!;
+  await kube.applyAll([{ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'db-verify-now', namespace: ns, labels: verify.spec.jobTemplate.metadata.labels }, spec: verify.spec.jobTemplate.spec }]);
+  const checked = await eventually('the Job db-verify-now to finish', async () => {
+    const j = await kube.get('batch/v1', 'Job', ns, 'db-verify-now');
+    return (j?.status?.succeeded ?? 0) + (j?.status?.failed ?? 0) >= 1 ? j : undefined;
+  }, 300000, 1000);
+  const verifyLog = kubectl(['-n', ns, 'logs', 'job/db-verify-now']).stdout;
+  note(`verify job:\n${verifyLog}`);
+  expect(checked.status.succeeded).toBe(1);
+  const verified = /^verify-backup\.sh: VERIFIED (\S+): (\d+) bytes, sha256 ok, gtid_executed (\S*), (\d+) tables checked$/.exec(verifyLog.trimEnd().split('\n').pop()!);
+  expect(verified?.slice(1, 4)).toEqual([id, size, gtids]);
 }, 900000);

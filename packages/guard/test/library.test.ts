@@ -121,15 +121,15 @@ describe('the guard on manifests the library synthesizes', () => {
   });
 
   test('a key the members newly read (backups turned on) warns: a member rolled without it stays in ContainerCreating', () => {
-    const storage = MySqlBackupStorage.s3({ bucket: 'backups', region: 'us-east-1', credentials: S3Credentials.fromSecret('s3') });
-    const added = findingsOf({}, { backup: { storage } }, 'mysql-credentials-key-added');
+    const backup = { storage: MySqlBackupStorage.s3({ bucket: 'backups', region: 'us-east-1', credentials: S3Credentials.fromSecret('s3') }), image: 'registry.example/mysql-tools:8.4.10' };
+    const added = findingsOf({}, { backup }, 'mysql-credentials-key-added');
     expect(rules(added)).toEqual(['mysql-credentials-key-added warn StatefulSet/orders']);
     expect(added[0].change).toBe('the members newly read backup-password');
     expect(added[0].reason).toContain('stays in ContainerCreating');
     expect(added[0].fix).toMatch(/^Add backup-password to the Secret orders-credentials before applying/);
     // the same keys, or one fewer: nothing
-    expect(findingsOf({ backup: { storage } }, { backup: { storage }, replicas: 5 }, 'mysql-credentials-key-added')).toEqual([]);
-    expect(findingsOf({ backup: { storage } }, {}, 'mysql-credentials-key-added')).toEqual([]);
+    expect(findingsOf({ backup }, { backup, replicas: 5 }, 'mysql-credentials-key-added')).toEqual([]);
+    expect(findingsOf({ backup }, {}, 'mysql-credentials-key-added')).toEqual([]);
   });
 
   test('renaming database.name warns: the new database is empty and the wired clients follow the new name', () => {

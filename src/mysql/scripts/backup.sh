@@ -2,7 +2,7 @@
 # The full backup of ReplicatedMySql (the CronJob <name>-backup; docs/design/backups.md, section 5):
 #
 #   1. picks a donor: a replica that holds everything the primary had a moment earlier (Group
-#      Replication: an ONLINE SECONDARY), else the primary, else any member that answers;
+#      Replication: an ONLINE SECONDARY), else the primary; never a member that does neither;
 #   2. CLONEs it into a throw-away mysqld's DATA DIRECTORY on the scratch volume, then starts the
 #      clone once (no network, no grants): that finishes it, proves it starts, and tells what it
 #      holds (@@gtid_executed; the donor's binary log position from clone_status);
@@ -18,23 +18,18 @@
 set -euo pipefail
 # shellcheck source=lib.sh
 . "${CDK8S_MYSQL_DIR:-/etc/cdk8s-mysql}/lib.sh"
+# shellcheck source=s3.sh
+. "${CDK8S_MYSQL_DIR:-/etc/cdk8s-mysql}/s3.sh"
 
 : "${BACKUP_USER:?BACKUP_USER is not set}"
 : "${POD_UID:?POD_UID is not set}"
-: "${S3_ENDPOINT:?S3_ENDPOINT is not set}"
-: "${S3_REGION:?S3_REGION is not set}"
-: "${S3_BUCKET:?S3_BUCKET is not set}"
-: "${S3_PREFIX:=}"
-: "${S3_CREDENTIALS_DIR:=/etc/mysql-backup/s3}"  # access-key-id, secret-access-key (a Secret volume)
-: "${S3_CA_FILE:=}"                              # a CA bundle for the endpoint (default: the image's)
 : "${S3_PART_SIZE:=64M}"                         # bytes per part (K, M, G: powers of 1024); S3 allows 5M..5G
-: "${S3_MAX_TIME:=900}"                          # seconds one S3 request may take (a whole part)
-: "${S3_RETRIES:=3}"                             # curl's retries of a request that timed out or got 408/429/5xx
 : "${BACKUP_SCRATCH:=/var/lib/mysql-backup}"     # the scratch volume: the whole clone plus one part
 : "${DONOR_CATCH_UP:=60}"                        # seconds a replica may take to hold what the primary had
 : "${CLONE_MAX_CONCURRENCY:=2}"                  # clone threads, each a donor connection (the account allows 4)
 
 WORK="$BACKUP_SCRATCH/work"
+S3_WORK=$WORK
 CLONE_DIR="$WORK/clone"
 socket="$WORK/mysqld.sock"
 UPLOAD_ID=''
@@ -52,82 +47,13 @@ part_bytes() {
   printf '%d\n' "$n"
 }
 
-# The tools the members' image may lack: the official images (Oracle Linux slim) have no tar, and
-# curl before 7.87 signs an upload's body wrong (curl#8810) and an empty query value differently.
-check_tools() {
-  local version
-  command -v tar >/dev/null 2>&1 || die "this image has no tar: give backup.image an image of the members' MySQL version with tar and curl 7.87 or later (docs/backup.md: The image)"
-  version=$(curl --version 2>/dev/null | sed -n '1s/^curl \([0-9][0-9]*\.[0-9][0-9]*\)\..*/\1/p')
-  [ -n "$version" ] || die "this image has no curl: give backup.image an image with tar and curl 7.87 or later (docs/backup.md: The image)"
-  local major=${version%%.*} minor=${version#*.}
-  if [ "$major" -lt 7 ] || { [ "$major" -eq 7 ] && [ "$minor" -lt 87 ]; }; then
-    die "this image's curl is $version: before 7.87 it cannot sign S3 uploads; give backup.image an image with tar and curl 7.87 or later (docs/backup.md: The image)"
-  fi
-}
-
-# Refuses settings that would make a wrong key or URL (the construct checks them too).
+# The S3 settings (s3.sh), and the part size.
 check_settings() {
-  [[ $S3_ENDPOINT =~ ^https?://[^/?#]+/?$ ]] || die "S3_ENDPOINT '$S3_ENDPOINT' is not http(s)://host[:port]"
-  [[ $S3_BUCKET =~ ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$ ]] || die "S3_BUCKET '$S3_BUCKET' is not an S3 bucket name"
-  # (only characters that need no percent-encoding: curl signs the path as it is)
-  [[ $S3_PREFIX =~ ^([A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*)?$ ]] \
-    || die "S3_PREFIX '$S3_PREFIX' must be path segments of letters, digits and ._- joined by '/'"
-  [[ $POD_UID =~ ^[A-Za-z0-9-]+$ ]] || die "POD_UID '$POD_UID' is not a pod uid"
-  [ -z "$S3_CA_FILE" ] || [ -r "$S3_CA_FILE" ] || die "S3_CA_FILE $S3_CA_FILE cannot be read"
+  s3_check_settings
   PART_BYTES=$(part_bytes)
-  s3_key access-key-id >/dev/null && s3_key secret-access-key >/dev/null
 }
 
 # --- S3 ---------------------------------------------------------------------------------------
-
-# One key of the S3 credentials volume (a trailing newline dropped), never printed.
-s3_key() {
-  local file="$S3_CREDENTIALS_DIR/$1" value
-  [ -r "$file" ] || die "no readable $1 in $S3_CREDENTIALS_DIR: the S3 credentials Secret lacks that key"
-  value=$(<"$file")
-  [ -n "$value" ] || die "$1 in the S3 credentials Secret is empty"
-  [[ $value != *[[:cntrl:]]* ]] || die "$1 in the S3 credentials Secret contains a control character"
-  printf '%s' "$value"
-}
-
-# curl's config (-K) with the access key: read from a pipe, so the secret is on no command line.
-s3_curl_config() {
-  local id secret
-  id=$(s3_key access-key-id) && secret=$(s3_key secret-access-key) || exit 1
-  id=${id//\\/\\\\} secret=${secret//\\/\\\\}
-  printf 'user = "%s:%s"\n' "${id//\"/\\\"}" "${secret//\"/\\\"}"
-}
-
-# The URL of KEY (path-style: <endpoint>/<bucket>/<key>); keys hold no character that needs encoding.
-s3_url() {
-  printf '%s/%s/%s' "${S3_ENDPOINT%/}" "$S3_BUCKET" "$1"
-}
-
-# s3_request OPERATION METHOD URL [curl options...]: one signed request, within S3_MAX_TIME seconds.
-# Sets S3_STATUS (the HTTP status), S3_HEADERS and S3_BODY (files); returns 1 when the endpoint did
-# not answer (S3_STATUS 000), after logging why.
-s3_request() {
-  local operation=$1 method=$2 url=$3 err tls=()
-  shift 3
-  S3_HEADERS="$WORK/s3.headers" S3_BODY="$WORK/s3.body" err="$WORK/s3.err"
-  [ -z "$S3_CA_FILE" ] || tls=(--cacert "$S3_CA_FILE")
-  S3_STATUS=$(curl --silent --show-error --max-time "$S3_MAX_TIME" --retry "$S3_RETRIES" "${tls[@]}" \
-    --aws-sigv4 "aws:amz:$S3_REGION:s3" -K <(s3_curl_config) -X "$method" \
-    --dump-header "$S3_HEADERS" --output "$S3_BODY" --write-out '%{http_code}' "$@" "$url" 2>"$err") || true
-  if [ "${S3_STATUS:-000}" = 000 ]; then
-    log "$operation: the S3 endpoint $S3_ENDPOINT did not answer: $(grep -m 1 . "$err" || echo 'no error from curl')"
-    return 1
-  fi
-}
-
-# Logs an S3 answer that was not the one expected (after s3_request): the endpoint, the HTTP
-# status and S3's error code and message.
-s3_explain() {
-  local code message
-  code=$(sed -n 's:.*<Code>\([^<]*\)</Code>.*:\1:p' "$S3_BODY" | head -n 1)
-  message=$(sed -n 's:.*<Message>\([^<]*\)</Message>.*:\1:p' "$S3_BODY" | head -n 1 | sed "s/&#39;/'/g; s/&quot;/\"/g; s/&amp;/\\&/g")
-  log "$1: the S3 endpoint $S3_ENDPOINT answered HTTP $S3_STATUS${code:+ $code}${message:+: $message} (bucket $S3_BUCKET, key $2)"
-}
 
 # CreateMultipartUpload of KEY: sets UPLOAD_ID. Done before the clone, so that a wrong key, bucket
 # or endpoint fails in seconds, not after the whole data directory was cloned.
@@ -169,14 +95,6 @@ s3_abort_upload() {
     esac
   fi
   log "the multipart upload $id of $1 could not be aborted: its parts stay billed until a lifecycle rule (AbortIncompleteMultipartUpload) removes them"
-}
-
-# s3_put KEY FILE: PutObject of a small file, its SHA-256 signed.
-s3_put() {
-  local sha
-  sha=$(sha256sum <"$2") && sha=${sha%% *}
-  s3_request PutObject PUT "$(s3_url "$1")" --upload-file "$2" --header "x-amz-content-sha256: $sha" || return 1
-  [ "$S3_STATUS" = 200 ] || { s3_explain PutObject "$1"; return 1; }
 }
 
 # --- the donor ----------------------------------------------------------------------------------
@@ -413,7 +331,7 @@ cleanup() {
   exit "$rc"
 }
 
-check_tools
+s3_check_tools tar gzip sha256sum tee head stat mkfifo
 check_settings
 started=$(date -u +%s)
 STARTED_AT=$(date -u -d "@$started" +%Y-%m-%dT%H:%M:%SZ)

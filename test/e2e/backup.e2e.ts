@@ -9,7 +9,6 @@
  * Failures: a wrong S3 secret, no member answering, and a clone refused after the upload began --
  * each leaves no backup.meta, no object and no open multipart upload.
  */
-import { ChildProcess } from 'child_process';
 import { createHash, randomBytes, randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
@@ -19,6 +18,7 @@ import { MySqlBackupStorage, MySqlTls, ReplicatedMySql, S3Credentials } from '..
 import { clusterFor, scenarioLine, synthObjects } from './env';
 import { Bind } from './harness/chroot';
 import { MySqlCluster, sleep } from './harness/cluster';
+import { exitOf, killGroup } from './harness/process';
 import { Manifest } from './harness/manifests';
 import { S3Kind, S3Server, s3ServerBinaries, startS3Server } from './harness/s3';
 import * as s from './scenarios';
@@ -97,20 +97,6 @@ function writeFiles(dir: string, files: { [name: string]: string }, mode: number
     fs.chmodSync(path.join(dir, name), mode);
     // A Secret volume with defaultMode 0440 and fsGroup 999: root-owned, group-readable.
     fs.chownSync(path.join(dir, name), 0, BACKUP_UID);
-  }
-}
-
-function exitOf(proc: ChildProcess): Promise<number | string> {
-  if (proc.exitCode !== null) return Promise.resolve(proc.exitCode);
-  if (proc.signalCode !== null) return Promise.resolve(proc.signalCode);
-  return new Promise((resolve) => proc.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
-}
-
-function killGroup(proc: ChildProcess, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-proc.pid!, signal);
-  } catch {
-    // already gone
   }
 }
 

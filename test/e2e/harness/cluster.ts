@@ -31,6 +31,7 @@
  * Containers whose image is not the MySQL image (the metrics sidecar) are not run: their absence
  * is reported, not hidden.
  */
+import { exitOf, killGroup } from './process';
 import { ChildProcess, execFileSync } from 'child_process';
 import { randomBytes, randomUUID } from 'crypto';
 import * as fs from 'fs';
@@ -1684,20 +1685,6 @@ export function sleep(ms: number): Promise<void> {
 /** A sleep that does not keep the process alive (the kubelet's loops, not what a test awaits). */
 function idle(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
-
-function exitOf(proc: ChildProcess): Promise<number | string> {
-  if (proc.exitCode !== null) return Promise.resolve(proc.exitCode);
-  if (proc.signalCode !== null) return Promise.resolve(proc.signalCode);
-  return new Promise((resolve) => proc.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
-}
-
-function killGroup(proc: ChildProcess, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-proc.pid!, signal);
-  } catch {
-    // already gone
-  }
 }
 
 /** SIGTERM to the container's process group, SIGKILL after the grace period (0: at once). */

@@ -21,6 +21,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { assertIsolatedNetwork } from './net';
+import { killGroup } from './process';
 
 const REPO = path.resolve(__dirname, '../../..');
 
@@ -88,13 +89,6 @@ const MIB = 1024 * 1024;
 // Servers still running when the test process exits (a test that never reached dispose()).
 const running = new Set<ChildProcess>();
 let exitHook = false;
-function killGroup(proc: ChildProcess, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-proc.pid!, signal);
-  } catch {
-    // already gone
-  }
-}
 
 function exited(proc: ChildProcess): boolean {
   return proc.exitCode !== null || proc.signalCode !== null;

@@ -7,13 +7,13 @@ import { Size } from 'cdk8s';
 import { cpuMillis, renderResources, restrictedSecurityContext } from '../container';
 import { sizeToQuantity } from '../container/resources';
 import { k8s, KubeCronJob, KubeNetworkPolicy, KubeServiceAccount } from '../kube';
-import { LABEL_COMPONENT, LABEL_INSTANCE, LABEL_NAME, LABEL_VERSION } from '../names';
+import { LABEL_INSTANCE, LABEL_NAME } from '../names';
 import { registerObject } from '../registry';
 import { EGRESS_LEFT_OPEN, scannerChoices } from '../scanner-annotations';
 import { BackupPlan } from './backup';
 import { TLS_DIR } from './config';
-import { ObjectsContext } from './objects';
-import { BACKUP_PASSWORD_FILE, CREDENTIALS_DIR, MYSQL_UID, TOOLS_DIR } from './pod';
+import { ObjectsContext, sideObjectLabels } from './objects';
+import { BACKUP_PASSWORD_FILE, CREDENTIALS_DIR, mysqlJobPodBase, tlsMode, TOOLS_DIR } from './pod';
 
 const SCRATCH = '/var/lib/mysql-backup';
 const S3_KEYS_DIR = '/etc/mysql-backup/s3';
@@ -39,13 +39,11 @@ export function addBackup(
   c: ObjectsContext, b: BackupPlan, configMapName: string, image: string, networkPolicy: boolean,
 ): { cronJob: k8s.KubeCronJob; verifyCronJob?: k8s.KubeCronJob } {
   const name = `${c.plan.name}-backup`;
-  const labels: { [key: string]: string } = { ...c.labels, [LABEL_COMPONENT]: 'backup', [LABEL_INSTANCE]: c.plan.name };
-  delete labels[LABEL_VERSION];
   new KubeServiceAccount(c.scope, 'BackupServiceAccount', {
-    metadata: { name, namespace: c.namespace, labels: { ...labels, [LABEL_NAME]: 'mysql-backup' } }, automountServiceAccountToken: false,
+    metadata: { name, namespace: c.namespace, labels: sideObjectLabels(c.labels, backupPodLabels(c.plan.name), 'backup') }, automountServiceAccountToken: false,
   });
   registerObject(c.scope, c.v, 'backup', { kind: 'ServiceAccount', namespace: c.namespace, name }, 'give the ReplicatedMySql another name');
-  const job = (kind: JobKind) => addCronJob(c, b, kind, { configMapName, image, networkPolicy, labels, serviceAccountName: name });
+  const job = (kind: JobKind) => addCronJob(c, b, kind, { configMapName, image, networkPolicy, serviceAccountName: name });
   const cronJob = job({ suffix: 'backup', id: 'Backup', script: 'backup.sh', container: 'backup', members: true, schedule: b.schedule });
   const verifyCronJob = b.verifySchedule === undefined
     ? undefined
@@ -57,14 +55,13 @@ interface JobContext {
   readonly configMapName: string;
   readonly image: string;
   readonly networkPolicy: boolean;
-  readonly labels: { [key: string]: string };
   readonly serviceAccountName: string;
 }
 
 function addCronJob(c: ObjectsContext, b: BackupPlan, kind: JobKind, j: JobContext): k8s.KubeCronJob {
   const name = `${c.plan.name}-${kind.suffix}`;
   const podLabels = { [LABEL_NAME]: `mysql-${kind.suffix}`, [LABEL_INSTANCE]: c.plan.name };
-  const labels = () => ({ ...j.labels, ...podLabels });
+  const labels = () => sideObjectLabels(c.labels, podLabels, 'backup');
   const metadata = () => ({ name, namespace: c.namespace, labels: labels() });
   const register = (k: string) => registerObject(c.scope, c.v, kind.members ? 'backup' : 'backup.verifySchedule', { kind: k, namespace: c.namespace, name }, 'give the ReplicatedMySql another name');
   const cronJob = new KubeCronJob(c.scope, `${kind.id}CronJob`, {
@@ -106,16 +103,12 @@ function jobPod(c: ObjectsContext, b: BackupPlan, kind: JobKind, j: JobContext):
   const members = [
     value('MYSQL_SERVICE', plan.name), value('CLUSTER_DOMAIN', plan.clusterDomain), value('START_ORDINAL', plan.startOrdinal), value('REPLICAS', plan.replicas),
     ...(plan.group ? [value('REPLICATION_MODE', 'group')] : []),
-    value('MYSQL_TLS', plan.tlsSecretName === undefined ? 'self-signed' : plan.tls?._verifyPeers === false ? 'serve' : 'verify'),
+    value('MYSQL_TLS', tlsMode(plan.tlsSecretName, plan.tls?._verifyPeers !== false)),
     value('BACKUP_USER', plan.backupUser!),
   ];
   return {
-    // A failed attempt leaves nothing half-written: the next one (backoffLimit) starts from a new scratch volume.
-    restartPolicy: 'Never',
-    serviceAccountName: j.serviceAccountName,
-    automountServiceAccountToken: false,
-    enableServiceLinks: false,
-    securityContext: { runAsNonRoot: true, runAsUser: MYSQL_UID, runAsGroup: MYSQL_UID, fsGroup: MYSQL_UID, seccompProfile: { type: 'RuntimeDefault' } },
+    // (Never: a failed attempt leaves nothing half-written; the next one, backoffLimit, starts from a new scratch volume)
+    ...mysqlJobPodBase(j.serviceAccountName, 'Never', true),
     containers: [{
       name: kind.container,
       image: b.image ?? j.image,

@@ -6,12 +6,12 @@
 import { Size } from 'cdk8s';
 import { cpuMillis, renderResources, restrictedSecurityContext } from '../container';
 import { k8s, KubeJob, KubeNetworkPolicy, KubeRole, KubeRoleBinding, KubeSecret, KubeServiceAccount } from '../kube';
-import { LABEL_COMPONENT, LABEL_INSTANCE, LABEL_NAME, LABEL_VERSION } from '../names';
+import { LABEL_INSTANCE, LABEL_NAME } from '../names';
 import { registerObject } from '../registry';
 import { EGRESS_LEFT_OPEN, scannerChoices } from '../scanner-annotations';
-import { ObjectsContext } from './objects';
+import { ObjectsContext, sideObjectLabels } from './objects';
 import { MySqlPlan } from './plan';
-import { credentialFiles, kubeApiVolume, MYSQL_UID, SA_DIR, TOOLS_DIR } from './pod';
+import { credentialFiles, kubeApiVolume, mysqlJobPodBase, SA_DIR, TOOLS_DIR } from './pod';
 
 /** The keys the members read from the credentials Secret, in the order the docs list them. */
 export function credentialKeys(plan: MySqlPlan): string[] {
@@ -42,8 +42,7 @@ export function addCredentialsGenerator(
   const jobName = `${plan.name}-credentials`;
   const keys = credentialKeys(plan);
   const podLabels = { [LABEL_NAME]: 'mysql-credentials', [LABEL_INSTANCE]: plan.name };
-  const labels: { [key: string]: string } = { ...c.labels, ...podLabels, [LABEL_COMPONENT]: 'credentials' };
-  delete labels[LABEL_VERSION];
+  const labels = sideObjectLabels(c.labels, podLabels, 'credentials');
   const metadata = (name: string, annotations?: { [key: string]: string }) => ({ name, namespace: c.namespace, labels: { ...labels }, annotations });
   const register = (kind: string, name: string, prop = 'credentials') =>
     registerObject(c.scope, c.v, prop, { kind, namespace: c.namespace, name }, 'give the ReplicatedMySql another name (or the Secret another name)');
@@ -99,11 +98,7 @@ export function addCredentialsGenerator(
 function generatorPod(c: ObjectsContext, jobName: string, keys: string[], configMapName: string, image: string): k8s.PodSpec {
   const value = (name: string, v: string) => ({ name, value: v });
   return {
-    restartPolicy: 'OnFailure',
-    serviceAccountName: jobName,
-    automountServiceAccountToken: false,
-    enableServiceLinks: false,
-    securityContext: { runAsNonRoot: true, runAsUser: MYSQL_UID, runAsGroup: MYSQL_UID, seccompProfile: { type: 'RuntimeDefault' } },
+    ...mysqlJobPodBase(jobName, 'OnFailure', false),
     containers: [{
       name: 'generate',
       image,

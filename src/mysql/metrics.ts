@@ -8,12 +8,13 @@ import { Construct } from 'constructs';
 import { cpuMillis, renderResources, restrictedSecurityContext } from '../container';
 import { Validator } from '../errors';
 import { k8s, KubeConfigMap, KubeDeployment, KubeNetworkPolicy, KubeService, KubeServiceMonitor } from '../kube';
-import { LABEL_COMPONENT, LABEL_INSTANCE, LABEL_NAME, LABEL_VERSION } from '../names';
+import { LABEL_INSTANCE, LABEL_NAME } from '../names';
 import { registerObject } from '../registry';
 import { EGRESS_LEFT_OPEN, optOutOfScannerAnnotations, scannerChoices } from '../scanner-annotations';
 import { Size } from 'cdk8s';
 import type { KubeServiceMonitor as ServiceMonitorL1 } from '../imports/monitoring';
 import { TLS_DIR } from './config';
+import { sideObjectLabels } from './objects';
 import { METRICS_PORT, MySqlPlan } from './plan';
 import { DEFAULT_EXPORTER_IMAGE } from './props';
 import type { ReplicatedMySql } from './replicated-mysql';
@@ -59,8 +60,7 @@ export function addMetrics(scope: Construct, ctx: MetricsContext): MySqlMetricsO
   const metrics = plan.metrics!;
   const name = `${plan.name}-metrics`;
   const podLabels = { [LABEL_NAME]: 'mysqld-exporter', [LABEL_INSTANCE]: plan.name };
-  const labels: { [key: string]: string } = { ...ctx.labels, ...podLabels, [LABEL_COMPONENT]: 'metrics' };
-  delete labels[LABEL_VERSION];
+  const labels = sideObjectLabels(ctx.labels, podLabels, 'metrics');
   const metadata = (objectName: string, extra: { [key: string]: string } = {}) => ({
     name: objectName, namespace: plan.namespace, labels: { ...labels, ...extra },
   });

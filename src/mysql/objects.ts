@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { Validator } from '../errors';
 import { KubeCertificate } from '../imports/cert-manager';
 import { k8s, KubeConfigMap, KubeRole, KubeRoleBinding, KubeSecret, KubeServiceAccount } from '../kube';
+import { LABEL_COMPONENT, LABEL_VERSION } from '../names';
 import { registerObject } from '../registry';
 import { MySqlPlan } from './plan';
 import { CertManagerIssuerKind } from './tls';
@@ -25,6 +26,18 @@ export interface ObjectsContext {
 }
 
 const FIX = 'give the ReplicatedMySql another name (or namespace)';
+
+/**
+ * The labels of an object beside the members (the credentials Job, the exporter, the backups): the cluster's,
+ * its own pods' and its component; not the members' version, which its image does not run.
+ */
+export function sideObjectLabels(
+  clusterLabels: { [key: string]: string }, podLabels: { [key: string]: string }, component: string,
+): { [key: string]: string } {
+  const labels: { [key: string]: string } = { ...clusterLabels, ...podLabels, [LABEL_COMPONENT]: component };
+  delete labels[LABEL_VERSION];
+  return labels;
+}
 
 function metadata(c: ObjectsContext, name: string): k8s.ObjectMeta {
   return { name, namespace: c.namespace, labels: { ...c.labels } };

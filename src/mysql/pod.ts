@@ -115,6 +115,32 @@ export function mysqlPod(input: PodInput): MySqlPod {
   };
 }
 
+/**
+ * How the members' connections use TLS (the scripts' MYSQL_TLS): verify, they check each other against the
+ * CA; serve, they present the cluster's certificate but do not check yet (turning TLS on takes two rollouts);
+ * self-signed, neither.
+ */
+export function tlsMode(tlsSecretName: string | undefined, verifyPeers: boolean): string {
+  return tlsSecretName === undefined ? 'self-signed' : verifyPeers ? 'verify' : 'serve';
+}
+
+/**
+ * What every Job pod in the members' image has: its own ServiceAccount, no automatic token, no service links,
+ * the mysql user under Pod Security restricted (with `fsGroup`, a volume it writes is its own).
+ */
+export function mysqlJobPodBase(serviceAccountName: string, restartPolicy: 'Never' | 'OnFailure', fsGroup: boolean): k8s.PodSpec {
+  return {
+    restartPolicy,
+    serviceAccountName,
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    securityContext: {
+      runAsNonRoot: true, runAsUser: MYSQL_UID, runAsGroup: MYSQL_UID, ...(fsGroup ? { fsGroup: MYSQL_UID } : {}), seccompProfile: { type: 'RuntimeDefault' },
+    },
+    containers: [],
+  };
+}
+
 /** The env of init-config (identity) and of the bootstrap and the agent (members). */
 function podEnv(input: PodInput): { identity: { [env: string]: EnvSource }; members: { [env: string]: EnvSource } } {
   const { accounts } = input;
@@ -130,9 +156,7 @@ function podEnv(input: PodInput): { identity: { [env: string]: EnvSource }; memb
     // Only a group says so: asynchronous replication is the scripts' default, and its pods stay as they were.
     ...(input.group ? { [Conventions.MYSQL_REPLICATION_MODE_ENV]: value('group') } : {}),
     REPLICAS: value(input.replicas),
-    // verify: members check each other against the CA; serve: they present the cluster's
-    // certificate but do not check yet (turning TLS on takes two rollouts); self-signed: neither.
-    [Conventions.MYSQL_TLS_ENV]: value(input.tlsSecretName === undefined ? 'self-signed' : input.verifyPeers ? 'verify' : 'serve'),
+    [Conventions.MYSQL_TLS_ENV]: value(tlsMode(input.tlsSecretName, input.verifyPeers)),
   };
   const members: { [env: string]: EnvSource } = {
     ...identity,

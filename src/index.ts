@@ -30,8 +30,8 @@ export type {
   ReplicatedMySqlProps, MySqlStorageOptions, MySqlDatabaseOptions, MySqlMetricsOptions, MySqlNetworkPolicyOptions, MySqlClientOptions,
 } from './mysql/props';
 export { MySqlCredentials } from './mysql/credentials';
-export { MySqlBackupStorage, S3Credentials } from './mysql/backup-props';
-export type { MySqlBackupOptions, S3StorageOptions, S3SecretKeys } from './mysql/backup-props';
+export { MySqlBackupStorage, MySqlRestore, MySqlRestoreSource, S3Credentials } from './mysql/backup-props';
+export type { MySqlBackupOptions, MySqlRestorePointOptions, MySqlRestoreSourceOptions, S3StorageOptions, S3SecretKeys } from './mysql/backup-props';
 export { MySqlTls, CertManagerIssuerKind } from './mysql/tls';
 export { MySqlReplication, ReplicationMode } from './mysql/replication';
 export type { GroupReplicationOptions } from './mysql/replication';

@@ -7,7 +7,7 @@
 import { declaredShape, S, Shape, TypeShapes } from './check';
 import { DisruptionBudget, UpdateStrategy } from './app/options';
 import { EnvSource, HealthProbe } from './container';
-import { MySqlBackupStorage, S3Credentials } from './mysql/backup-props';
+import { MySqlBackupStorage, MySqlRestore, MySqlRestoreSource, S3Credentials } from './mysql/backup-props';
 import { MySqlCredentials } from './mysql/credentials';
 import { MySqlReplication } from './mysql/replication';
 import { MySqlTls } from './mysql/tls';
@@ -29,6 +29,8 @@ const TYPES: TypeShapes = {
   'MySqlTls': instance('MySqlTls', (v) => v instanceof MySqlTls, 'use MySqlTls.fromSecret("mysql-tls") or MySqlTls.certManager({ issuerName: "ca-issuer" })'),
   'MySqlReplication': instance('MySqlReplication', (v) => v instanceof MySqlReplication, 'use MySqlReplication.groupReplication() or MySqlReplication.asynchronous()'),
   'MySqlBackupStorage': instance('MySqlBackupStorage', (v) => v instanceof MySqlBackupStorage, 'use MySqlBackupStorage.s3({ bucket, region, credentials })'),
+  'MySqlRestore': instance('MySqlRestore', (v) => v instanceof MySqlRestore || v instanceof MySqlRestoreSource,
+    'use MySqlRestore.fromBackup({ storage }).toLatestBackup() or .toBackup("<id>")'),
   'S3Credentials': instance('S3Credentials', (v) => v instanceof S3Credentials, 'use S3Credentials.fromSecret("backup-s3")'),
   'DiskProvider': instance('DiskProvider', (v) => v instanceof DiskProvider, 'use a preset such as DiskProvider.AWS_EBS_GP3, or DiskProvider.custom(provisioner)'),
   // cdk8s-plus-28's types, passed through.

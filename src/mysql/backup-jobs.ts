@@ -1,12 +1,13 @@
 /**
  * The objects of ReplicatedMySql's backups: the CronJob `<name>-backup` (scripts/backup.sh: a CLONE of a member,
  * uploaded), with `verifySchedule` the CronJob `<name>-backup-verify` (scripts/verify-backup.sh: the newest
- * backup downloaded, checked and started), their ServiceAccount and their NetworkPolicies.
+ * backup downloaded, checked and started), with binlog archiving the Deployment `<name>-binlog-archiver`
+ * (scripts/archiver.sh), their ServiceAccount and their NetworkPolicies.
  */
 import { Size } from 'cdk8s';
 import { cpuMillis, renderResources, restrictedSecurityContext } from '../container';
 import { sizeToQuantity } from '../container/resources';
-import { k8s, KubeCronJob, KubeNetworkPolicy, KubeServiceAccount } from '../kube';
+import { k8s, KubeCronJob, KubeDeployment, KubeNetworkPolicy, KubeServiceAccount } from '../kube';
 import { LABEL_INSTANCE, LABEL_NAME } from '../names';
 import { registerObject } from '../registry';
 import { EGRESS_LEFT_OPEN, scannerChoices } from '../scanner-annotations';
@@ -18,37 +19,44 @@ import { BACKUP_PASSWORD_FILE, CREDENTIALS_DIR, mysqlJobPodBase, tlsMode, TOOLS_
 const SCRATCH = '/var/lib/mysql-backup';
 const S3_KEYS_DIR = '/etc/mysql-backup/s3';
 
-/** A backup pod's job: the backup reaches the members (their account, their CA); the verification only the store. */
+/**
+ * A backup pod's job: the backup and the archiver reach the members (their account, their CA); the verification
+ * only the store.
+ */
 interface JobKind {
-  /** The CronJob's name after `<name>-`, its pods' `app.kubernetes.io/name` after `mysql-`, its construct id after `Backup`. */
-  readonly suffix: 'backup' | 'backup-verify';
+  /** The object's name after `<name>-`, its pods' `app.kubernetes.io/name` after `mysql-`. */
+  readonly suffix: 'backup' | 'backup-verify' | 'binlog-archiver';
+  /** The construct id's stem. */
   readonly id: string;
   readonly script: string;
   readonly container: string;
   readonly members: boolean;
-  readonly schedule: string;
 }
 
-/** The backup pods' labels: what the members' NetworkPolicy admits on the MySQL port. */
-export function backupPodLabels(name: string): { [key: string]: string } {
-  return { [LABEL_NAME]: 'mysql-backup', [LABEL_INSTANCE]: name };
+/** The pods that reach the members: what the members' NetworkPolicy admits on the MySQL port. */
+export function backupPodLabels(name: string, archiver = false): { [key: string]: string } {
+  return { [LABEL_NAME]: archiver ? 'mysql-binlog-archiver' : 'mysql-backup', [LABEL_INSTANCE]: name };
 }
+
+/** Where the archiver receives the binary log before the upload (an emptyDir). */
+const SPOOL = '/var/lib/mysql-archive';
 
 /** The CronJobs, their ServiceAccount and NetworkPolicies. `configMapName` holds the members' scripts; `image` is the members'. */
 export function addBackup(
   c: ObjectsContext, b: BackupPlan, configMapName: string, image: string, networkPolicy: boolean,
-): { cronJob: k8s.KubeCronJob; verifyCronJob?: k8s.KubeCronJob } {
+): { cronJob: k8s.KubeCronJob; verifyCronJob?: k8s.KubeCronJob; archiver?: k8s.KubeDeployment } {
   const name = `${c.plan.name}-backup`;
   new KubeServiceAccount(c.scope, 'BackupServiceAccount', {
     metadata: { name, namespace: c.namespace, labels: sideObjectLabels(c.labels, backupPodLabels(c.plan.name), 'backup') }, automountServiceAccountToken: false,
   });
   registerObject(c.scope, c.v, 'backup', { kind: 'ServiceAccount', namespace: c.namespace, name }, 'give the ReplicatedMySql another name');
-  const job = (kind: JobKind) => addCronJob(c, b, kind, { configMapName, image, networkPolicy, serviceAccountName: name });
-  const cronJob = job({ suffix: 'backup', id: 'Backup', script: 'backup.sh', container: 'backup', members: true, schedule: b.schedule });
+  const j: JobContext = { configMapName, image, networkPolicy, serviceAccountName: name };
+  const cronJob = addCronJob(c, b, { suffix: 'backup', id: 'Backup', script: 'backup.sh', container: 'backup', members: true }, b.schedule, j);
   const verifyCronJob = b.verifySchedule === undefined
     ? undefined
-    : job({ suffix: 'backup-verify', id: 'BackupVerify', script: 'verify-backup.sh', container: 'verify', members: false, schedule: b.verifySchedule });
-  return { cronJob, verifyCronJob };
+    : addCronJob(c, b, { suffix: 'backup-verify', id: 'BackupVerify', script: 'verify-backup.sh', container: 'verify', members: false }, b.verifySchedule, j);
+  const archiver = b.binlogFlushSeconds === undefined ? undefined : addArchiver(c, b, j);
+  return { cronJob, verifyCronJob, archiver };
 }
 
 interface JobContext {
@@ -58,16 +66,29 @@ interface JobContext {
   readonly serviceAccountName: string;
 }
 
-function addCronJob(c: ObjectsContext, b: BackupPlan, kind: JobKind, j: JobContext): k8s.KubeCronJob {
+/** The names, labels and registration of one kind's objects, and its NetworkPolicy (nothing connects to its pods). */
+function kindObjects(c: ObjectsContext, kind: JobKind, j: JobContext, prop: string) {
   const name = `${c.plan.name}-${kind.suffix}`;
   const podLabels = { [LABEL_NAME]: `mysql-${kind.suffix}`, [LABEL_INSTANCE]: c.plan.name };
   const labels = () => sideObjectLabels(c.labels, podLabels, 'backup');
   const metadata = () => ({ name, namespace: c.namespace, labels: labels() });
-  const register = (k: string) => registerObject(c.scope, c.v, kind.members ? 'backup' : 'backup.verifySchedule', { kind: k, namespace: c.namespace, name }, 'give the ReplicatedMySql another name');
+  const register = (k: string) => registerObject(c.scope, c.v, prop, { kind: k, namespace: c.namespace, name }, 'give the ReplicatedMySql another name');
+  const policy = (object: k8s.KubeCronJob | k8s.KubeDeployment) => {
+    if (!j.networkPolicy) return;
+    // It connects to the members and the store (egress stays open, as on every pod here).
+    new KubeNetworkPolicy(c.scope, `${kind.id}NetworkPolicy`, { metadata: metadata(), spec: { podSelector: { matchLabels: podLabels }, policyTypes: ['Ingress'] } });
+    register('networking.k8s.io/NetworkPolicy');
+    scannerChoices(object, { kubeScore: [EGRESS_LEFT_OPEN] });
+  };
+  return { podLabels, labels, metadata, register, policy };
+}
+
+function addCronJob(c: ObjectsContext, b: BackupPlan, kind: JobKind, schedule: string, j: JobContext): k8s.KubeCronJob {
+  const { labels, metadata, register, policy } = kindObjects(c, kind, j, kind.members ? 'backup' : 'backup.verifySchedule');
   const cronJob = new KubeCronJob(c.scope, `${kind.id}CronJob`, {
     metadata: metadata(),
     spec: {
-      schedule: kind.schedule,
+      schedule,
       timeZone: 'Etc/UTC',
       // One at a time: a slow run is never overtaken by the next, which would clone or restore beside it.
       concurrencyPolicy: 'Forbid',
@@ -87,19 +108,70 @@ function addCronJob(c: ObjectsContext, b: BackupPlan, kind: JobKind, j: JobConte
     },
   });
   register('batch/CronJob');
-  if (j.networkPolicy) {
-    // Nothing connects to it; it connects to the members and the store (egress stays open, as on every pod here).
-    new KubeNetworkPolicy(c.scope, `${kind.id}NetworkPolicy`, { metadata: metadata(), spec: { podSelector: { matchLabels: podLabels }, policyTypes: ['Ingress'] } });
-    register('networking.k8s.io/NetworkPolicy');
-    scannerChoices(cronJob, { kubeScore: [EGRESS_LEFT_OPEN] });
-  }
+  policy(cronJob);
   return cronJob;
+}
+
+/** The binary log archiver: one pod (Recreate: never two streams of one Deployment), Ready while it keeps up without a hole. */
+function addArchiver(c: ObjectsContext, b: BackupPlan, j: JobContext): k8s.KubeDeployment {
+  const kind: JobKind = { suffix: 'binlog-archiver', id: 'BinlogArchiver', script: 'archiver.sh', container: 'archiver', members: true };
+  const { podLabels, labels, metadata, register, policy } = kindObjects(c, kind, j, 'backup.binlogArchive');
+  const deployment = new KubeDeployment(c.scope, `${kind.id}Deployment`, {
+    metadata: metadata(),
+    spec: {
+      replicas: 1,
+      strategy: { type: 'Recreate' },
+      selector: { matchLabels: podLabels },
+      template: { metadata: { labels: labels() }, spec: jobPod(c, b, kind, j) },
+    },
+  });
+  register('apps/Deployment');
+  policy(deployment);
+  return deployment;
+}
+
+/** What differs between the pods: the archiver runs for good, with a spool instead of a scratch volume. */
+function podShape(c: ObjectsContext, b: BackupPlan, kind: JobKind) {
+  const archiver = kind.suffix === 'binlog-archiver';
+  const value = (n: string, x: string | number) => ({ name: n, value: String(x) });
+  return archiver
+    ? {
+        // (Always: a stream resumes from the archive after any exit)
+        restartPolicy: 'Always' as const,
+        env: [value('ARCHIVE_SPOOL', SPOOL), value('ARCHIVER_SERVER_ID', b.archiverServerId)],
+        mount: SPOOL,
+        // mysqlbinlog, gzip and short-lived mysql and curl clients.
+        resources: renderResources(c.v, 'backup.resources', undefined, {
+          cpu: { request: cpuMillis(50) },
+          memory: { request: Size.mebibytes(256), limit: Size.mebibytes(256) },
+          ephemeralStorage: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
+        }),
+        // Ready while it streams, keeps up and knows of no hole (archiver.sh writes the verdict).
+        readinessProbe: {
+          exec: { command: ['bash', '-c', 'read -r verdict rest </tmp/archiver.status && [ "$verdict" = ready ] || { echo "$verdict $rest"; exit 1; }'] },
+          periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3,
+        },
+      }
+    : {
+        // (Never: a failed attempt leaves nothing half-written; the next one, backoffLimit, starts from a new scratch volume)
+        restartPolicy: 'Never' as const,
+        env: [value(kind.members ? 'BACKUP_SCRATCH' : 'VERIFY_SCRATCH', SCRATCH)],
+        mount: SCRATCH,
+        resources: renderResources(c.v, 'backup.resources', b.resources, {
+          cpu: { request: cpuMillis(250) },
+          // (the throw-away mysqld alone takes about 470 MiB with performance_schema, which clone_status needs)
+          memory: { request: Size.gibibytes(1), limit: Size.gibibytes(1) },
+          ephemeralStorage: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
+        }),
+        readinessProbe: undefined,
+      };
 }
 
 function jobPod(c: ObjectsContext, b: BackupPlan, kind: JobKind, j: JobContext): k8s.PodSpec {
   const { plan } = c;
   const value = (n: string, x: string | number) => ({ name: n, value: String(x) });
   const tls = kind.members && plan.tlsSecretName !== undefined;
+  const shape = podShape(c, b, kind);
   const members = [
     value('MYSQL_SERVICE', plan.name), value('CLUSTER_DOMAIN', plan.clusterDomain), value('START_ORDINAL', plan.startOrdinal), value('REPLICAS', plan.replicas),
     ...(plan.group ? [value('REPLICATION_MODE', 'group')] : []),
@@ -107,8 +179,7 @@ function jobPod(c: ObjectsContext, b: BackupPlan, kind: JobKind, j: JobContext):
     value('BACKUP_USER', plan.backupUser!),
   ];
   return {
-    // (Never: a failed attempt leaves nothing half-written; the next one, backoffLimit, starts from a new scratch volume)
-    ...mysqlJobPodBase(j.serviceAccountName, 'Never', true),
+    ...mysqlJobPodBase(j.serviceAccountName, shape.restartPolicy, true),
     containers: [{
       name: kind.container,
       image: b.image ?? j.image,
@@ -118,16 +189,12 @@ function jobPod(c: ObjectsContext, b: BackupPlan, kind: JobKind, j: JobContext):
         { name: 'POD_UID', valueFrom: { fieldRef: { fieldPath: 'metadata.uid' } } },
         value('MYSQL_SET_NAME', plan.name),
         ...(kind.members ? members : []),
-        value(kind.members ? 'BACKUP_SCRATCH' : 'VERIFY_SCRATCH', SCRATCH),
+        ...shape.env,
         value('S3_ENDPOINT', b.endpoint), value('S3_REGION', b.region), value('S3_BUCKET', b.bucket), value('S3_PREFIX', b.prefix),
         value('S3_CREDENTIALS_DIR', S3_KEYS_DIR),
       ],
-      resources: renderResources(c.v, 'backup.resources', b.resources, {
-        cpu: { request: cpuMillis(250) },
-        // (the throw-away mysqld alone takes about 470 MiB with performance_schema, which clone_status needs)
-        memory: { request: Size.gibibytes(1), limit: Size.gibibytes(1) },
-        ephemeralStorage: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
-      }),
+      resources: shape.resources,
+      readinessProbe: shape.readinessProbe,
       securityContext: restrictedSecurityContext(true),
       volumeMounts: [
         { name: 'tools', mountPath: TOOLS_DIR, readOnly: true },
@@ -135,7 +202,7 @@ function jobPod(c: ObjectsContext, b: BackupPlan, kind: JobKind, j: JobContext):
         ...(kind.members ? [{ name: 'credentials', mountPath: CREDENTIALS_DIR, readOnly: true }] : []),
         { name: 's3', mountPath: S3_KEYS_DIR, readOnly: true },
         ...(tls ? [{ name: 'tls', mountPath: TLS_DIR, readOnly: true }] : []),
-        { name: 'scratch', mountPath: SCRATCH },
+        { name: 'scratch', mountPath: shape.mount },
         { name: 'tmp', mountPath: '/tmp' },
       ],
     }],
@@ -152,16 +219,22 @@ function jobVolumes(c: ObjectsContext, b: BackupPlan, kind: JobKind, configMapNa
     ...(kind.members ? [secret('credentials', plan.secretName, [[plan.backupPasswordKey, BACKUP_PASSWORD_FILE]])] : []),
     secret('s3', b.secretName, [[b.accessKeyIdKey, 'access-key-id'], [b.secretAccessKeyKey, 'secret-access-key']]),
     ...(kind.members && plan.tlsSecretName !== undefined ? [secret('tls', plan.tlsSecretName, [['ca.crt', 'ca.crt']])] : []),
-    {
-      // The whole data directory (cloned, or restored): a volume of the members' class, made for the pod and deleted with it.
-      name: 'scratch',
-      ephemeral: {
-        volumeClaimTemplate: {
-          metadata: { labels: { [LABEL_NAME]: `mysql-${kind.suffix}`, [LABEL_INSTANCE]: plan.name } },
-          spec: { accessModes: ['ReadWriteOnce'], storageClassName: b.scratchStorageClassName, resources: { requests: { storage: k8s.Quantity.fromString(sizeToQuantity(b.scratchSize)) } } },
+    kind.suffix === 'binlog-archiver'
+      // The files being received (a few binary log files at most: each is uploaded once it is closed).
+      ? { name: 'scratch', emptyDir: { sizeLimit: k8s.Quantity.fromString('4Gi') } }
+      : {
+          // The whole data directory (cloned, or restored): a volume of the members' class, made for the pod and deleted with it.
+          name: 'scratch',
+          ephemeral: {
+            volumeClaimTemplate: {
+              metadata: { labels: { [LABEL_NAME]: `mysql-${kind.suffix}`, [LABEL_INSTANCE]: plan.name } },
+              spec: {
+                accessModes: ['ReadWriteOnce'], storageClassName: b.scratchStorageClassName,
+                resources: { requests: { storage: k8s.Quantity.fromString(sizeToQuantity(b.scratchSize)) } },
+              },
+            },
+          },
         },
-      },
-    },
     { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
   ];
 }

@@ -95,6 +95,20 @@ export interface MySqlBackupOptions {
    */
   readonly verifySchedule?: string;
   /**
+   * Continuous archiving of the binary log (a Deployment `<name>-binlog-archiver`): every transaction goes to the
+   * bucket beside the full backups, with the GTID set of each file and a continuity check, so that a restore can
+   * reach any point in time after the oldest backup (docs/backup.md: Point-in-time recovery). Turning it on rolls
+   * the members once (the primary's agent rotates the binary log, `binlogFlushInterval`).
+   * @default true
+   */
+  readonly binlogArchive?: boolean;
+  /**
+   * How often the member that takes writes closes its binary log file so that the archiver uploads it: what a lost
+   * cluster can lose at most is about this plus the upload. Shorter means more (smaller) files.
+   * @default Duration.seconds(60)
+   */
+  readonly binlogFlushInterval?: Duration;
+  /**
    * The MySQL account the backups use (BACKUP_ADMIN and what picks a donor; its password is the
    * credentials Secret's key `backupPassword`, 'backup-password' by default).
    * @default 'backup'
@@ -131,4 +145,117 @@ export interface MySqlBackupOptions {
    * @default - cpu 250m, memory 1Gi (request and limit)
    */
   readonly resources?: ContainerResources;
+}
+
+/** Where the backups to restore are: the store and the cluster that made them. */
+export interface MySqlRestoreSourceOptions {
+  /** The store the backups are in (as the source cluster's `backup.storage` names it: bucket, prefix, endpoint, credentials). */
+  readonly storage: MySqlBackupStorage;
+  /**
+   * The namespace of the cluster whose backups these are (they are kept under `<prefix>/<namespace>/<name>/`).
+   * @default - this cluster's namespace
+   */
+  readonly sourceNamespace?: string;
+  /**
+   * The name of the cluster whose backups these are.
+   * @default - this cluster's name
+   */
+  readonly sourceName?: string;
+  /**
+   * The image the members' bootstrap init container runs in while `restore` is set: the members' MySQL
+   * version, with `tar` and curl 7.87 or later, like `backup.image` (the official images have neither).
+   * @default - the members' image
+   */
+  readonly image?: string;
+}
+
+/** How a point-in-time restore treats a hole in the archive. */
+export interface MySqlRestorePointOptions {
+  /**
+   * A hole in the archive (transactions purged before the archiver had them, reported by it) between the backup
+   * and the point stops the replay there instead of refusing the restore: the cluster then holds the backup and
+   * what was archived before the hole, and the log says what was not applied. Only when no better backup exists.
+   * @default false
+   */
+  readonly allowArchiveHoles?: boolean;
+}
+
+/** What a restore reaches: a full backup alone, or a point of the binary log archive after one (not part of the API). */
+export interface RestoreTarget {
+  /** 'backup' (a full backup only), 'latest', 'time', 'gtid' (included) or 'before-gtid'. */
+  readonly kind: string;
+  /** The backup id (kind 'backup'; '' for the newest), the time or the GTID. */
+  readonly value: string;
+  /** The point's options, as given (checked by the construct). */
+  readonly options: MySqlRestorePointOptions;
+}
+
+/** A backup location, before the point to restore is chosen. */
+export class MySqlRestoreSource {
+  /** @internal */
+  public static _of(options: MySqlRestoreSourceOptions): MySqlRestoreSource {
+    return new MySqlRestoreSource(options);
+  }
+
+  private constructor(/** @internal */ public readonly _options: MySqlRestoreSourceOptions) {}
+
+  /** The newest full backup (the one with the latest id that has a backup.meta) when the first member starts; no binary log. */
+  public toLatestBackup(): MySqlRestore {
+    return MySqlRestore._to(this._options, { kind: 'backup', value: '', options: {} });
+  }
+
+  /**
+   * One full backup, by its id: the folder name under `backups/`, e.g. '20261207T030000Z-6f1c...' (the backup Job's
+   * log line `BACKUP <id>: ...`); no binary log. A restore that must give the same result whenever it runs names one.
+   */
+  public toBackup(backupId: string): MySqlRestore {
+    return MySqlRestore._to(this._options, { kind: 'backup', value: backupId, options: {} });
+  }
+
+  /** The newest full backup and every transaction archived after it (`backup.binlogArchive`): the last second the archive holds. */
+  public toLatest(options: MySqlRestorePointOptions = {}): MySqlRestore {
+    return MySqlRestore._to(this._options, { kind: 'latest', value: '', options: { ...options } });
+  }
+
+  /**
+   * The state at a time: the newest full backup that finished before it, and every archived transaction committed up
+   * to it (by its original commit time, to the microsecond).
+   * @param time RFC 3339 in UTC, e.g. '2026-12-07T10:15:00Z' or '2026-12-07T10:15:00.250Z'
+   */
+  public toTime(time: string, options: MySqlRestorePointOptions = {}): MySqlRestore {
+    return MySqlRestore._to(this._options, { kind: 'time', value: time, options: { ...options } });
+  }
+
+  /** Up to and including one transaction, e.g. '3e11fa47-71ca-11e1-9e33-c80aa9429562:1234'. */
+  public toGtid(gtid: string, options: MySqlRestorePointOptions = {}): MySqlRestore {
+    return MySqlRestore._to(this._options, { kind: 'gtid', value: gtid, options: { ...options } });
+  }
+
+  /** Up to just before one transaction, e.g. the `DROP TABLE` to undo (`SHOW BINLOG EVENTS` or `mysqlbinlog` name its GTID). */
+  public beforeGtid(gtid: string, options: MySqlRestorePointOptions = {}): MySqlRestore {
+    return MySqlRestore._to(this._options, { kind: 'before-gtid', value: gtid, options: { ...options } });
+  }
+}
+
+/**
+ * A new cluster made from a backup instead of empty: the first member restores it (only where it would otherwise
+ * initialize an empty data directory, with the same checks that no member holds data), replays the binary log archive
+ * up to the point asked for, then takes writes; the others clone it. Explicit in the manifest:
+ * `MySqlRestore.fromBackup({ storage }).toLatest()`.
+ */
+export class MySqlRestore {
+  /** Backups of a cluster in a store: choose the point with `toLatest()`, `toTime(...)`, `beforeGtid(...)`, `toLatestBackup()`, ... */
+  public static fromBackup(options: MySqlRestoreSourceOptions): MySqlRestoreSource {
+    return MySqlRestoreSource._of({ ...options });
+  }
+
+  /** @internal */
+  public static _to(source: MySqlRestoreSourceOptions, target: RestoreTarget): MySqlRestore {
+    return new MySqlRestore(source, target);
+  }
+
+  private constructor(
+    /** @internal */ public readonly _source: MySqlRestoreSourceOptions,
+    /** @internal */ public readonly _target: RestoreTarget,
+  ) {}
 }

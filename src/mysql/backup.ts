@@ -10,21 +10,13 @@ import { Validator } from '../errors';
 import { checkConfigKey, checkDns1123Subdomain, isPinnedImage, parseImage } from '../names';
 import { DiskStorageClass, IStorageClass, ReclaimPolicy } from '../storage/disk-storage-class';
 import { shapeOf } from '../shapes';
-import { MySqlBackupOptions, S3Credentials } from './backup-props';
+import { MySqlBackupOptions, MySqlBackupStorage, S3Credentials } from './backup-props';
 
 /** What the backups are, checked. */
-export interface BackupPlan {
+export interface BackupPlan extends StoragePlan {
   readonly schedule: string;
   /** When the newest backup is restored and checked (undefined: never). */
   readonly verifySchedule?: string;
-  readonly bucket: string;
-  /** '' for the bucket's root. */
-  readonly prefix: string;
-  readonly region: string;
-  readonly endpoint: string;
-  readonly secretName: string;
-  readonly accessKeyIdKey: string;
-  readonly secretAccessKeyKey: string;
   readonly scratchSize: Size;
   /** The scratch volume's class (undefined: the cluster's default). */
   readonly scratchStorageClassName?: string;
@@ -32,6 +24,10 @@ export interface BackupPlan {
   readonly image?: string;
   readonly timeoutSeconds: number;
   readonly resources?: ContainerResources;
+  /** Seconds between two rotations of the primary's binary log, with binlog archiving (undefined: no archiving). */
+  readonly binlogFlushSeconds?: number;
+  /** The server_id of the archiver's dump connection: no member's (the source would drop a member's dump for it). */
+  readonly archiverServerId: number;
 }
 
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -42,55 +38,79 @@ const ENDPOINT = /^(https?):\/\/([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?\/
 const CRON_FIELD = /^[0-9A-Za-z*?/,-]+$/;
 const CRON_MACROS = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly'];
 
-/** Checks `backup` (undefined: no backups). `members` are the members' image and volumes (the defaults of the backup pods'). */
+/**
+ * Checks `backup` (undefined: no backups). `members` are the members' image and volumes (the defaults of the backup pods')
+ * and their server ids (serverIdBase + ordinal, up to `lastServerId`).
+ */
 export function planBackup(
-  v: Validator, backup: MySqlBackupOptions | undefined, members: { image: string; size: Size; storageClass?: IStorageClass },
+  v: Validator, backup: MySqlBackupOptions | undefined,
+  members: { image: string; size: Size; storageClass?: IStorageClass; serverIdBase: number; lastServerId: number },
 ): BackupPlan | undefined {
   if (backup === undefined) return undefined;
-  // (checkProps checked that storage is a MySqlBackupStorage; its options come from a static method, checked here)
-  const s3 = backup.storage._s3;
-  checkShape(v, 'backup.storage (MySqlBackupStorage.s3)', s3, shapeOf('S3StorageOptions'));
-  if (typeof s3.bucket !== 'string' || !BUCKET.test(s3.bucket) || s3.bucket.includes('..')) {
-    v.fail('backup.storage.bucket', s3.bucket, 'is not an S3 bucket name (3-63 lower-case letters, digits, "." and "-")', 'pass the name of an existing bucket, e.g. "db-backups"');
-  }
-  const prefix = s3.prefix ?? '';
-  if (prefix !== '' && (typeof prefix !== 'string' || !PREFIX.test(prefix) || prefix.length > 200)) {
-    v.fail('backup.storage.prefix', prefix, 'must be path segments of letters, digits and ._- joined by "/", without a leading or trailing "/", at most 200 characters', 'use a prefix such as "mysql/prod"');
-  }
-  if (typeof s3.region !== 'string' || !REGION.test(s3.region)) {
-    v.fail('backup.storage.region', s3.region, 'is not a region name', 'pass the bucket\'s region, e.g. "eu-central-1" ("us-east-1" for most S3-compatible servers)');
-  }
-  const endpoint = (s3.endpoint ?? `https://s3.${s3.region}.amazonaws.com`).replace(/\/$/, '');
-  const scheme = ENDPOINT.exec(endpoint)?.[1];
-  if (scheme === undefined) v.fail('backup.storage.endpoint', s3.endpoint, 'is not https://host[:port] (no path: requests are path-style)', 'pass e.g. "https://s3.eu-central-1.amazonaws.com"');
-  if (scheme === 'http' && s3.allowPlainHttp !== true) {
-    v.fail('backup.storage.endpoint', s3.endpoint, 'is plain HTTP: every row and password hash of the cluster would cross the network readable',
-      'use an https:// endpoint, or set allowPlainHttp: true for a store inside the cluster\'s own network');
-  }
-  const credentials = planS3Credentials(v, s3.credentials);
+  const storage = planStorage(v, 'backup.storage', backup.storage);
   return {
     schedule: checkSchedule(v, 'backup.schedule', backup.schedule ?? '0 3 * * *'),
     verifySchedule: backup.verifySchedule === undefined ? undefined : checkSchedule(v, 'backup.verifySchedule', backup.verifySchedule),
-    bucket: s3.bucket, prefix, region: s3.region, endpoint, ...credentials,
+    ...storage,
     scratchSize: checkScratch(v, backup.scratchSize ?? members.size),
     scratchStorageClassName: checkScratchClass(v, backup.scratchStorageClass, members.storageClass),
-    image: checkImage(v, backup.image, members.image),
+    image: checkToolsImage(v, 'backup.image', backup.image, members.image),
     timeoutSeconds: checkTimeout(v, backup.timeout ?? Duration.hours(6)),
+    binlogFlushSeconds: backup.binlogArchive === false ? undefined : checkFlush(v, backup.binlogFlushInterval ?? Duration.seconds(60)),
+    // (below the members' ids, or above them when the base is 1)
+    archiverServerId: members.serverIdBase > 1 ? members.serverIdBase - 1 : members.lastServerId + 1,
     resources: backup.resources,
   };
 }
 
-function planS3Credentials(v: Validator, credentials: S3Credentials): { secretName: string; accessKeyIdKey: string; secretAccessKeyKey: string } {
-  checkShape(v, 'backup.storage.credentials keys (S3Credentials.fromSecret)', credentials._keys, shapeOf('S3SecretKeys'));
+/** Where in S3 a cluster's backups are, and how to sign in: `backup.storage`, or `restore`'s. */
+export interface StoragePlan {
+  readonly bucket: string;
+  /** '' for the bucket's root. */
+  readonly prefix: string;
+  readonly region: string;
+  readonly endpoint: string;
+  readonly secretName: string;
+  readonly accessKeyIdKey: string;
+  readonly secretAccessKeyKey: string;
+}
+
+/** Checks a MySqlBackupStorage (`prop` names it in errors). */
+export function planStorage(v: Validator, prop: string, storage: MySqlBackupStorage): StoragePlan {
+  // (checkProps checked that storage is a MySqlBackupStorage; its options come from a static method, checked here)
+  const s3 = storage._s3;
+  checkShape(v, `${prop} (MySqlBackupStorage.s3)`, s3, shapeOf('S3StorageOptions'));
+  if (typeof s3.bucket !== 'string' || !BUCKET.test(s3.bucket) || s3.bucket.includes('..')) {
+    v.fail(`${prop}.bucket`, s3.bucket, 'is not an S3 bucket name (3-63 lower-case letters, digits, "." and "-")', 'pass the name of an existing bucket, e.g. "db-backups"');
+  }
+  const prefix = s3.prefix ?? '';
+  if (prefix !== '' && (typeof prefix !== 'string' || !PREFIX.test(prefix) || prefix.length > 200)) {
+    v.fail(`${prop}.prefix`, prefix, 'must be path segments of letters, digits and ._- joined by "/", without a leading or trailing "/", at most 200 characters', 'use a prefix such as "mysql/prod"');
+  }
+  if (typeof s3.region !== 'string' || !REGION.test(s3.region)) {
+    v.fail(`${prop}.region`, s3.region, 'is not a region name', 'pass the bucket\'s region, e.g. "eu-central-1" ("us-east-1" for most S3-compatible servers)');
+  }
+  const endpoint = (s3.endpoint ?? `https://s3.${s3.region}.amazonaws.com`).replace(/\/$/, '');
+  const scheme = ENDPOINT.exec(endpoint)?.[1];
+  if (scheme === undefined) v.fail(`${prop}.endpoint`, s3.endpoint, 'is not https://host[:port] (no path: requests are path-style)', 'pass e.g. "https://s3.eu-central-1.amazonaws.com"');
+  if (scheme === 'http' && s3.allowPlainHttp !== true) {
+    v.fail(`${prop}.endpoint`, s3.endpoint, 'is plain HTTP: every row and password hash of the cluster would cross the network readable',
+      'use an https:// endpoint, or set allowPlainHttp: true for a store inside the cluster\'s own network');
+  }
+  return { bucket: s3.bucket, prefix, region: s3.region, endpoint, ...planS3Credentials(v, `${prop}.credentials`, s3.credentials) };
+}
+
+function planS3Credentials(v: Validator, prop: string, credentials: S3Credentials): Pick<StoragePlan, 'secretName' | 'accessKeyIdKey' | 'secretAccessKeyKey'> {
+  checkShape(v, `${prop} keys (S3Credentials.fromSecret)`, credentials._keys, shapeOf('S3SecretKeys'));
   const problem = typeof credentials.secretName === 'string' ? checkDns1123Subdomain(credentials.secretName) : 'must be a string';
-  if (problem) v.fail('backup.storage.credentials (Secret name)', credentials.secretName, problem, 'pass the name of the Secret with the access key');
+  if (problem) v.fail(`${prop} (Secret name)`, credentials.secretName, problem, 'pass the name of the Secret with the access key');
   const accessKeyIdKey = credentials._keys.accessKeyId ?? 'access-key-id';
   const secretAccessKeyKey = credentials._keys.secretAccessKey ?? 'secret-access-key';
-  for (const [prop, key] of [['accessKeyId', accessKeyIdKey], ['secretAccessKey', secretAccessKeyKey]]) {
+  for (const [name, key] of [['accessKeyId', accessKeyIdKey], ['secretAccessKey', secretAccessKeyKey]]) {
     const keyProblem = checkConfigKey(key);
-    if (keyProblem) v.fail(`backup.storage.credentials keys.${prop}`, key, keyProblem, 'pass the Secret\'s key, e.g. "access-key-id"');
+    if (keyProblem) v.fail(`${prop} keys.${name}`, key, keyProblem, 'pass the Secret\'s key, e.g. "access-key-id"');
   }
-  if (accessKeyIdKey === secretAccessKeyKey) v.fail('backup.storage.credentials keys.secretAccessKey', secretAccessKeyKey, 'is the key of the access key id too', 'use two keys');
+  if (accessKeyIdKey === secretAccessKeyKey) v.fail(`${prop} keys.secretAccessKey`, secretAccessKeyKey, 'is the key of the access key id too', 'use two keys');
   return { secretName: credentials.secretName, accessKeyIdKey, secretAccessKeyKey };
 }
 
@@ -124,21 +144,31 @@ function checkScratchClass(v: Validator, given: IStorageClass | undefined, membe
 /** The official images: Oracle Linux slim, without tar, with a curl (7.76) that cannot sign S3 uploads. */
 const OFFICIAL_MYSQL = ['mysql', 'library/mysql', 'docker.io/library/mysql', 'index.docker.io/library/mysql', 'container-registry.oracle.com/mysql/community-server'];
 
-function checkImage(v: Validator, image: string | undefined, membersImage: string): string | undefined {
+/** An image for the scripts that reach S3 (`prop`: backup.image or restore's image); undefined: the members'. */
+export function checkToolsImage(v: Validator, prop: string, image: string | undefined, membersImage: string): string | undefined {
   const ref = image === undefined ? undefined : parseImage(image);
   if (image !== undefined && (!ref || !isPinnedImage(ref))) {
-    v.fail('backup.image', image, 'is not an image reference pinned to a tag or digest', 'use an image of the members\' MySQL version, e.g. "registry.example.com/mysql-tools:9.7.4"');
+    v.fail(prop, image, 'is not an image reference pinned to a tag or digest', 'use an image of the members\' MySQL version, e.g. "registry.example.com/mysql-tools:9.7.4"');
   }
   if (image === undefined && OFFICIAL_MYSQL.includes(parseImage(membersImage)?.repository ?? '')) {
-    v.fail('backup.image (the members\' image)', membersImage,
-      'is an official mysql image: it has no tar, and its curl (before 7.87) cannot sign S3 uploads, so every backup would fail',
-      'set backup.image to an image of the same MySQL version with tar and curl 7.87 or later (docs/backup.md: The image)');
+    v.fail(`${prop} (the members' image)`, membersImage,
+      'is an official mysql image: it has no tar, and its curl (before 7.87) cannot sign S3 requests, so every backup and restore would fail',
+      `set ${prop} to an image of the same MySQL version with tar and curl 7.87 or later (docs/backup.md: The image)`);
   }
   return image;
 }
 
+function checkFlush(v: Validator, interval: Duration): number {
+  const seconds = interval instanceof Duration ? interval.toSeconds({ integral: false }) : NaN;
+  if (!(Number.isInteger(seconds) && seconds >= 1 && seconds <= 3600)) {
+    v.fail('backup.binlogFlushInterval', interval instanceof Duration ? `${seconds}s` : interval, 'must be a whole number of seconds from 1 to 3600',
+      'use Duration.seconds(60) (what a lost cluster can lose at most, about)');
+  }
+  return seconds;
+}
+
 function checkTimeout(v: Validator, timeout: Duration): number {
-  const seconds = timeout instanceof Duration ? timeout.toSeconds() : NaN;
+  const seconds = timeout instanceof Duration ? timeout.toSeconds({ integral: false }) : NaN;
   if (!(Number.isInteger(seconds) && seconds >= 600)) {
     v.fail('backup.timeout', timeout instanceof Duration ? `${seconds}s` : timeout, 'must be a whole number of seconds of at least 10 minutes', 'use Duration.hours(6)');
   }

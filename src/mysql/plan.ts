@@ -16,6 +16,7 @@ import { cpuMillis, sizeBytes } from '../container';
 import { Validator } from '../errors';
 import { checkDns1123Subdomain, parseImage } from '../names';
 import { BackupPlan, planBackup } from './backup';
+import { planRestore } from './restore';
 import { CONF_DIR, DATA_ROOT, mysqlConfig, PORT, SOCKET_DIR } from './config';
 import { MySqlCredentials } from './credentials';
 import { DEFAULT_MYSQL_97_IMAGE, DEFAULT_MYSQL_IMAGE, EmptyPrimaryPolicy, MySqlMetricsOptions, MySqlVersion, ReplicatedMySqlProps } from './props';
@@ -193,15 +194,19 @@ export function planMySql(scope: Construct, v: Validator, id: string, props: Rep
     ...(props.resources ?? {}),
   };
   const verifyPeers = props.tls?._verifyPeers !== false;
-  const backup = planBackup(v, props.backup, { image, size: topology.storageSize, storageClass: props.storage?.storageClass });
+  const backup = planBackup(v, props.backup, {
+    image, size: topology.storageSize, storageClass: props.storage?.storageClass,
+    serverIdBase: topology.serverIdBase, lastServerId: topology.serverIdBase + topology.startOrdinal + Math.max(topology.replicas, 1) - 1,
+  });
+  const restore = planRestore(v, props.restore, { name, namespace, image });
   const files = planFiles(v, props, {
-    name, resources, tlsSecretName, verifyPeers, group, generated: accounts.generated, backup: backup !== undefined,
+    name, resources, tlsSecretName, verifyPeers, group, generated: accounts.generated, backup: backup !== undefined, restore: restore !== undefined,
   });
   const timing = planTiming(v, props);
   const { serviceAccountName, clusterDomain, metricsIntervalSeconds } = planAccess(v, props, name, namespace);
   const pod = mysqlPod({
     ...topology, ...timing, name, clusterDomain, serviceAccountName, tlsSecretName, accounts,
-    verifyPeers, database: props.database, metrics: props.metrics !== undefined, group,
+    verifyPeers, database: props.database, metrics: props.metrics !== undefined, group, restore, binlogFlushSeconds: backup?.binlogFlushSeconds,
   });
   const appProps: StatefulAppProps = {
     // The props it shares with StatefulApp, unchanged (then the MySQL-specific ones).
@@ -298,15 +303,19 @@ function planFiles(
   v: Validator, props: ReplicatedMySqlProps,
   c: {
     name: string; resources: ContainerResources; tlsSecretName?: string; verifyPeers: boolean; group?: GroupPlan; generated: boolean; backup: boolean;
+    restore: boolean;
   },
 ) {
-  const { 'group.sh': group, 'generate-credentials.sh': generator, 's3.sh': s3, 'backup.sh': backup, 'verify-backup.sh': verify, ...scripts } = mysqlScripts();
+  const { 'group.sh': group, 'generate-credentials.sh': generator, 's3.sh': s3, 'backup.sh': backup, 'verify-backup.sh': verify, 'restore.sh': restore,
+    'archiver.sh': archiver, ...scripts } = mysqlScripts();
   const files: { [file: string]: string } = {
     ...scripts,
-    // Group Replication's part of the scripts, only for a group; the credentials Job's and the backups', only with them.
+    // Group Replication's part of the scripts, only for a group; the credentials Job's, the backups' and the restore's, only with them.
     ...(c.group ? { 'group.sh': group } : {}),
     ...(c.generated ? { 'generate-credentials.sh': generator } : {}),
-    ...(c.backup ? { 's3.sh': s3, 'backup.sh': backup, 'verify-backup.sh': verify } : {}),
+    ...(c.backup || c.restore ? { 's3.sh': s3 } : {}),
+    ...(c.backup ? { 'backup.sh': backup, 'verify-backup.sh': verify, 'archiver.sh': archiver } : {}),
+    ...(c.restore ? { 'restore.sh': restore } : {}),
     'common.cnf': mysqlConfig(v, {
       name: c.name, config: props.config, acceptRelaxedDurability: props.acceptRelaxedDurability, resources: c.resources,
       tls: c.tlsSecretName !== undefined, verifyPeers: c.verifyPeers, group: c.group,

@@ -8,6 +8,7 @@ import { k8s } from '../kube';
 import { CONF_DIR, DATA_ROOT, SOCKET_DIR, TLS_DIR } from './config';
 import { EmptyPrimaryPolicy } from './props';
 import { GroupPlan } from './replication';
+import { RestorePlan } from './restore';
 
 /** Where the ConfigMap of scripts and .cnf files is mounted. */
 export const TOOLS_DIR = '/etc/cdk8s-mysql';
@@ -17,6 +18,8 @@ export const CREDENTIALS_DIR = path.posix.dirname(Conventions.MYSQL_ROOT_PASSWOR
 export const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 /** The file of the backup user's password in the credentials volume (the members create the account, the backups use it). */
 export const BACKUP_PASSWORD_FILE = 'backup-password';
+/** Where the restoring bootstrap reads the S3 access key (`restore`). */
+const RESTORE_S3_DIR = '/etc/mysql-restore/s3';
 /** The mysql image's own user: the members and the credentials Job run as it. */
 export const MYSQL_UID = 999;
 const PROBE = ['bash', `${TOOLS_DIR}/probe.sh`];
@@ -55,6 +58,10 @@ export interface PodInput {
   readonly metrics: boolean;
   /** The group, in Group Replication mode. */
   readonly group?: GroupPlan;
+  /** The backup a new cluster's first member restores, with `restore`. */
+  readonly restore?: RestorePlan;
+  /** Seconds between two rotations of the primary's binary log, with binlog archiving. */
+  readonly binlogFlushSeconds?: number;
 }
 
 /** The pod's part of the StatefulApp's props. */
@@ -91,9 +98,13 @@ export function mysqlPod(input: PodInput): MySqlPod {
       },
       {
         name: Conventions.MYSQL_BOOTSTRAP_CONTAINER,
+        image: input.restore?.image,
         command: ['bash', `${TOOLS_DIR}/${Conventions.MYSQL_BOOTSTRAP_SCRIPT_KEY}`],
-        env: { ...members, EMPTY_PRIMARY: value(input.emptyPrimary) },
-        mounts: [tools, { volume: 'conf', mountPath: CONF_DIR, readOnly: true }, { volume: 'data', mountPath: DATA_ROOT }, { volume: 'tmp', mountPath: '/tmp' }, api, ...secrets],
+        env: { ...members, EMPTY_PRIMARY: value(input.emptyPrimary), ...restoreEnv(input.restore) },
+        mounts: [
+          tools, { volume: 'conf', mountPath: CONF_DIR, readOnly: true }, { volume: 'data', mountPath: DATA_ROOT }, { volume: 'tmp', mountPath: '/tmp' }, api, ...secrets,
+          ...(input.restore ? [{ volume: 'restore-s3', mountPath: RESTORE_S3_DIR, readOnly: true }] : []),
+        ],
       },
     ],
     sidecars: [{
@@ -125,10 +136,10 @@ export function tlsMode(tlsSecretName: string | undefined, verifyPeers: boolean)
 }
 
 /**
- * What every Job pod in the members' image has: its own ServiceAccount, no automatic token, no service links,
+ * What every Job pod (and the archiver's) in the members' image has: its own ServiceAccount, no automatic token, no service links,
  * the mysql user under Pod Security restricted (with `fsGroup`, a volume it writes is its own).
  */
-export function mysqlJobPodBase(serviceAccountName: string, restartPolicy: 'Never' | 'OnFailure', fsGroup: boolean): k8s.PodSpec {
+export function mysqlJobPodBase(serviceAccountName: string, restartPolicy: 'Never' | 'OnFailure' | 'Always', fsGroup: boolean): k8s.PodSpec {
   return {
     restartPolicy,
     serviceAccountName,
@@ -164,9 +175,30 @@ function podEnv(input: PodInput): { identity: { [env: string]: EnvSource }; memb
     ...(input.database ? { [Conventions.MYSQL_DATABASE_ENV]: value(input.database.name), APP_USER: value(input.database.user) } : {}),
     ...(accounts.exporterUser ? { EXPORTER_USER: value(accounts.exporterUser) } : {}),
     ...(accounts.backupUser ? { BACKUP_USER: value(accounts.backupUser) } : {}),
+    // (the primary's agent rotates the binary log for the archiver; the members grant the backup account REPLICATION SLAVE)
+    ...(input.binlogFlushSeconds !== undefined ? { BINLOG_FLUSH_INTERVAL: value(input.binlogFlushSeconds) } : {}),
     SERVICE_ACCOUNT: value(input.serviceAccountName),
   };
   return { identity, members };
+}
+
+/** What the bootstrap restores (scripts/restore.sh), with `restore`: the store, the source cluster, the backup. */
+function restoreEnv(restore: RestorePlan | undefined): { [env: string]: EnvSource } {
+  if (restore === undefined) return {};
+  const value = (x: string | number) => EnvSource.fromValue(String(x));
+  return {
+    RESTORE_NAME: value(restore.sourceName),
+    RESTORE_NAMESPACE: restore.sourceNamespace === undefined ? EnvSource.fromFieldPath('metadata.namespace') : value(restore.sourceNamespace),
+    RESTORE_TARGET: value(restore.target),
+    ...(restore.backupId !== undefined ? { RESTORE_BACKUP_ID: value(restore.backupId) } : {}),
+    ...(restore.targetValue !== undefined ? { RESTORE_TARGET_VALUE: value(restore.targetValue) } : {}),
+    ...(restore.allowArchiveHoles ? { RESTORE_ALLOW_HOLES: value(1) } : {}),
+    POD_UID: EnvSource.fromFieldPath('metadata.uid'),
+    S3_ENDPOINT: value(restore.endpoint), S3_REGION: value(restore.region), S3_BUCKET: value(restore.bucket), S3_PREFIX: value(restore.prefix),
+    S3_CREDENTIALS_DIR: value(RESTORE_S3_DIR),
+    // The other members wait for the first while it downloads (they retry beyond it, restarting).
+    DONOR_WAIT_TIMEOUT: value(6 * 3600),
+  };
 }
 
 /**
@@ -198,7 +230,7 @@ export function kubeApiVolume(): k8s.Volume {
 
 /** The credentials, the API server's token and CA, and the certificate, as volumes. */
 function podVolumes(input: PodInput): k8s.Volume[] {
-  const { accounts, tlsSecretName } = input;
+  const { accounts, tlsSecretName, restore } = input;
   const items = credentialFiles(accounts, input.database !== undefined, input.metrics);
   return [
     { name: 'credentials', projected: { defaultMode: 0o440, sources: [{ secret: { name: accounts.secretName, items } }] } },
@@ -209,6 +241,15 @@ function podVolumes(input: PodInput): k8s.Volume[] {
       ? [{
           name: 'tls',
           secret: { secretName: tlsSecretName, defaultMode: 0o440, items: ['ca.crt', 'tls.crt', 'tls.key'].map((key) => ({ key, path: key })) },
+        }]
+      : []),
+    ...(restore !== undefined
+      ? [{
+          name: 'restore-s3',
+          secret: {
+            secretName: restore.secretName, defaultMode: 0o440,
+            items: [{ key: restore.accessKeyIdKey, path: 'access-key-id' }, { key: restore.secretAccessKeyKey, path: 'secret-access-key' }],
+          },
         }]
       : []),
   ];

@@ -4,7 +4,7 @@ import type { ContainerResources } from 'cdk8s-plus-28';
 import type { SpreadMode } from '../app/options';
 import type { StatefulWorkloadProps } from '../app/props';
 import type { IStorageClass } from '../storage/disk-storage-class';
-import type { MySqlBackupOptions } from './backup-props';
+import type { MySqlBackupOptions, MySqlRestore } from './backup-props';
 import type { MySqlCredentials } from './credentials';
 import type { MySqlReplication } from './replication';
 import type { MySqlTls } from './tls';
@@ -247,10 +247,18 @@ export interface ReplicatedMySqlProps extends StatefulWorkloadProps {
   /**
    * Scheduled full backups to S3 (a CronJob, `<name>-backup`): a throw-away mysqld CLONEs a replica
    * (the primary when there is none) and the copy is uploaded with its GTID set and checksum.
-   * docs/backup.md says how to restore one.
+   * `restore` makes a new cluster from one.
    * @default - no backups
    */
   readonly backup?: MySqlBackupOptions;
+  /**
+   * Make this cluster from a backup instead of empty: the first member restores it where it would otherwise
+   * initialize an empty data directory (and only after the same checks that no member holds data), the accounts
+   * get this cluster's passwords, then the others clone it. Already running members are never touched: it acts
+   * only on a new cluster. `MySqlRestore.fromBackup({ storage }).toLatestBackup()` or `.toBackup(id)`.
+   * @default - a new cluster starts empty
+   */
+  readonly restore?: MySqlRestore;
   /**
    * A NetworkPolicy that admits only members, clients and Prometheus.
    * @default - on: members, pods labelled by `connectClient` in the database's namespace (and the

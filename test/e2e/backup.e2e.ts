@@ -16,7 +16,9 @@ import * as net from 'net';
 import * as path from 'path';
 import { MySqlBackupStorage, MySqlTls, ReplicatedMySql, S3Credentials } from '../../src';
 import { clusterFor, scenarioLine, synthObjects } from './env';
-import { Bind } from './harness/chroot';
+import {
+  BACKUP_UID, BackupRun, backupPassword, containerEnv, parseMeta, podDirs, podSpecOf, runBackup, runContainer, runDir, S3_KEYS, SCRATCH, SCRIPTS,
+} from './backup-pods';
 import { MySqlCluster, sleep } from './harness/cluster';
 import { exitOf, killGroup } from './harness/process';
 import { Manifest } from './harness/manifests';
@@ -25,12 +27,6 @@ import * as s from './scenarios';
 
 const BUCKET = 'db-backups';
 const PREFIX = 'e2e/prod';
-const BACKUP_UID = 999;
-const SCRATCH = '/var/lib/mysql-backup';
-const S3_KEYS = '/etc/mysql-backup/s3';
-const SCRIPTS = '/etc/cdk8s-mysql';
-const CREDENTIALS = '/etc/mysql/credentials';
-const TLS = '/etc/mysql/tls';
 const META_KEYS = ['id', 'format', 'gtid_executed', 'donor_host', 'donor_role', 'donor_uuid', 'binlog_file', 'binlog_position', 'mysql_version',
   'started_at', 'finished_at', 'size', 'sha256'];
 const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
@@ -50,9 +46,9 @@ const synth = (): Manifest[] => synthObjects((chart) => new ReplicatedMySql(char
     verifySchedule: '0 5 * * *',
   },
 }));
-/** The grants the members give the backup account (lib.sh backup_statements), as SHOW GRANTS prints them. */
+/** The grants the members give the backup account (lib.sh backup_statements), as SHOW GRANTS prints them (the archiver's REPLICATION SLAVE too). */
 const BACKUP_GRANTS = [
-  'GRANT USAGE ON *.* TO `backup`@`%`',
+  'GRANT REPLICATION SLAVE ON *.* TO `backup`@`%`',
   'GRANT BACKUP_ADMIN ON *.* TO `backup`@`%`',
   'GRANT SELECT ON `performance_schema`.`replication_applier_status` TO `backup`@`%`',
   'GRANT SELECT ON `performance_schema`.`replication_connection_status` TO `backup`@`%`',
@@ -73,141 +69,6 @@ GRANT SELECT ON performance_schema.replication_applier_status TO ${account};
 GRANT SELECT ON performance_schema.replication_group_members TO ${account};`, { pod: 0 });
 }
 
-interface BackupRun {
-  readonly code: number | string;
-  readonly log: string;
-  readonly seconds: number;
-  readonly podUid: string;
-}
-
-interface BackupOptions {
-  readonly user?: string;
-  readonly password?: string;
-  readonly secretKey?: string;
-  readonly prefix?: string;
-  /** Another endpoint than the server's (a proxy in front of it). */
-  readonly endpoint?: string;
-  readonly timeoutMs?: number;
-}
-
-function writeFiles(dir: string, files: { [name: string]: string }, mode: number): void {
-  fs.mkdirSync(dir, { recursive: true });
-  for (const [name, content] of Object.entries(files)) {
-    fs.writeFileSync(path.join(dir, name), content, { mode });
-    fs.chmodSync(path.join(dir, name), mode);
-    // A Secret volume with defaultMode 0440 and fsGroup 999: root-owned, group-readable.
-    fs.chownSync(path.join(dir, name), 0, BACKUP_UID);
-  }
-}
-
-let runs = 0;
-
-/**
- * A CronJob's container in the chroot as its pod spec says: uid/gid 999 with its fsGroup, read-only root, the
- * cluster's /etc (its DNS), `binds` as its volumes, `env`. Killed (its process group, a temporary mysqld too)
- * when it overruns; its scratch volume and /tmp must be empty afterwards.
- */
-interface ContainerRun {
-  readonly script: string;
-  /** Default: the container's. */
-  readonly command?: string[];
-  readonly binds: Bind[];
-  readonly env: { [name: string]: string };
-  readonly timeoutMs: number;
-}
-async function runContainer(c: MySqlCluster, dir: string, pod: any, run: ContainerRun): Promise<Omit<BackupRun, 'podUid'>> {
-  const container = pod.containers[0];
-  for (const sub of ['scratch', 'tmp']) expect(run.binds.find((b) => b.source === path.join(dir, sub))).toBeDefined();
-  const logFile = path.join(dir, `${run.script.replace(/\.sh$/, '')}.log`);
-  const started = Date.now();
-  const proc = c.chroot.spawn({
-    binds: run.binds, uid: pod.securityContext.runAsUser, gid: pod.securityContext.runAsGroup, groups: [pod.securityContext.fsGroup], env: run.env,
-    command: run.command ?? container.command, readOnlyRoot: container.securityContext.readOnlyRootFilesystem, logFile, etc: c.etcDir,
-  });
-  const exited = exitOf(proc);
-  let timer: NodeJS.Timeout | undefined;
-  const overrun = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), run.timeoutMs); });
-  try {
-    const code = await Promise.race([exited, overrun]);
-    const log = fs.readFileSync(logFile, 'utf8');
-    if (code === 'timeout') throw new Error(`${run.script} did not finish within ${run.timeoutMs / 1000}s:\n${log}`);
-    process.stderr.write(`----- ${run.script} (exit ${code}) -----\n${log}`);
-    // Nothing of it outlives it (the temporary mysqld is stopped by the script itself).
-    expect(fs.readdirSync(path.join(dir, 'scratch'))).toEqual([]);
-    if (run.script === 'verify-backup.sh') expect(fs.readdirSync(path.join(dir, 'tmp'))).toEqual([]);
-    return { code, log, seconds: (Date.now() - started) / 1000 };
-  } finally {
-    clearTimeout(timer);
-    killGroup(proc, 'SIGKILL');
-    await exited;
-  }
-}
-
-/** The volumes' host directories: the Secrets' files (root-owned, group 999), the scratch volume and /tmp. */
-function podDirs(c: MySqlCluster, dir: string, secrets: { [sub: string]: { [file: string]: string } }, scripts: { [file: string]: string }): void {
-  writeFiles(path.join(dir, 'scripts'), scripts, 0o644);
-  for (const [sub, files] of Object.entries(secrets)) writeFiles(path.join(dir, sub), files, 0o440);
-  for (const [sub, mode] of [['scratch', 0o2775], ['tmp', 0o1777]] as const) {
-    fs.mkdirSync(path.join(dir, sub), { recursive: true });
-    fs.chownSync(path.join(dir, sub), 0, BACKUP_UID);
-    fs.chmodSync(path.join(dir, sub), mode);
-  }
-  c.chroot.ensureMountPoints([SCRATCH, '/tmp']);
-}
-
-/** A container's env as the kubelet gives it: the manifest's values and field references (namespace, pod uid). */
-function containerEnv(c: MySqlCluster, container: any, podUid: string): { [name: string]: string } {
-  const fieldRefs: { [field: string]: string } = { 'metadata.namespace': c.namespace, 'metadata.uid': podUid };
-  return {
-    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/tmp',
-    ...Object.fromEntries(container.env.map((e: any) => [e.name, e.value ?? fieldRefs[e.valueFrom.fieldRef.fieldPath]])),
-  };
-}
-
-/**
- * backup.sh as the CronJob's container: uid/gid 999, read-only root, the cluster's /etc (its DNS),
- * the ConfigMap's scripts, the backup password, the S3 keys and the members' CA as read-only volumes,
- * a scratch volume and /tmp. Killed (its process group, the recipient mysqld too) when it overruns.
- */
-async function runBackup(c: MySqlCluster, server: S3Server, options: BackupOptions = {}): Promise<BackupRun> {
-  const dir = path.join(c.workDir, `backup-${++runs}`);
-  const pod = backupPodSpec(c);
-  const container = pod.containers[0];
-  const mountOf = (volume: string): string => container.volumeMounts.find((m: any) => m.name === volume).mountPath;
-  // What the manifest mounts where this test puts it (the paths are the script's defaults too).
-  expect([SCRIPTS, CREDENTIALS, S3_KEYS, TLS, SCRATCH].map((p) => [p])).toEqual(['tools', 'credentials', 's3', 'tls', 'scratch'].map((v) => [mountOf(v)]));
-  const configMap = pod.volumes.find((v: any) => v.name === 'tools').configMap.name;
-  podDirs(c, dir, {
-    credentials: { 'backup-password': options.password ?? backupPassword(c) },
-    s3: { 'access-key-id': server.accessKey, 'secret-access-key': options.secretKey ?? server.secretKey },
-    tls: { 'ca.crt': c.tlsCa() },
-  }, c.configMap(configMap)!.data!);
-  for (const p of [SCRIPTS, CREDENTIALS, S3_KEYS, TLS]) fs.mkdirSync(path.join(c.etcDir, p.slice('/etc/'.length)), { recursive: true });
-  const podUid = randomUUID();
-  const env: { [name: string]: string } = {
-    ...containerEnv(c, container, podUid),
-    // The harness's server stands in for the manifest's endpoint.
-    S3_ENDPOINT: options.endpoint ?? server.endpoint,
-    // S3's smallest part, so that a small cluster's backup still goes up in several parts.
-    S3_PART_SIZE: '5M',
-  };
-  if (options.user !== undefined) env.BACKUP_USER = options.user;
-  if (options.prefix !== undefined) env.S3_PREFIX = options.prefix;
-  const run = await runContainer(c, dir, pod, {
-    script: 'backup.sh',
-    binds: [
-      { source: path.join(dir, 'scripts'), target: SCRIPTS, readOnly: true },
-      { source: path.join(dir, 'credentials'), target: CREDENTIALS, readOnly: true },
-      { source: path.join(dir, 's3'), target: S3_KEYS, readOnly: true },
-      { source: path.join(dir, 'tls'), target: TLS, readOnly: true },
-      { source: path.join(dir, 'scratch'), target: SCRATCH, readOnly: false },
-      { source: path.join(dir, 'tmp'), target: '/tmp', readOnly: false },
-    ],
-    env, timeoutMs: options.timeoutMs ?? 300_000,
-  });
-  return { ...run, podUid };
-}
-
 interface VerifyOptions {
   readonly prefix?: string;
   /** ListObjectsV2's max-keys (S3_LIST_MAX_KEYS): 1 makes versitygw answer a page per key (gofakes3 ignores it). */
@@ -219,7 +80,7 @@ interface VerifyOptions {
  * ConfigMap's scripts, the S3 keys, a scratch volume and /tmp; no members' credentials, no CA).
  */
 async function runVerify(c: MySqlCluster, server: S3Server, options: VerifyOptions = {}): Promise<BackupRun> {
-  const dir = path.join(c.workDir, `verify-${++runs}`);
+  const dir = runDir(c, 'verify');
   const pod = podSpecOf(c, `${c.name}-backup-verify`);
   const container = pod.containers[0];
   expect(container.command).toEqual(['bash', `${SCRIPTS}/verify-backup.sh`]);
@@ -261,35 +122,6 @@ async function verifyResult(c: MySqlCluster, server: S3Server, run: BackupRun, p
   expect(keys[0].slice(dir.length, dir.length + 16)).toBe(result.checked_at.replace(/[-:]/g, ''));
   expect(Number(result.seconds)).toBeLessThanOrEqual(Math.ceil(run.seconds));
   return result;
-}
-
-/** The pod template of the manifest's CronJob `name`. */
-function podSpecOf(c: MySqlCluster, name: string): any {
-  const cron = c.manifests().find((o) => o.kind === 'CronJob' && o.metadata.name === name);
-  if (!cron) throw new Error(`the manifests have no CronJob ${name}`);
-  return cron.spec.jobTemplate.spec.template.spec;
-}
-
-/** The pod template of the manifest's backup CronJob. */
-function backupPodSpec(c: MySqlCluster): any {
-  return podSpecOf(c, `${c.name}-backup`);
-}
-
-/** The backup user's password: the members' credentials Secret, as the harness created it. */
-function backupPassword(c: MySqlCluster): string {
-  const volume = backupPodSpec(c).volumes.find((v: any) => v.name === 'credentials').secret;
-  const value = c.secretFor(0, volume.secretName)?.[volume.items[0].key];
-  if (value === undefined) throw new Error(`the harness made no ${volume.items[0].key} in Secret ${volume.secretName}`);
-  return value;
-}
-
-function parseMeta(text: string): { [key: string]: string } {
-  expect(text.endsWith('\n')).toBe(true);
-  return Object.fromEntries(text.trimEnd().split('\n').map((line) => {
-    const i = line.indexOf('=');
-    expect(i).toBeGreaterThan(0);
-    return [line.slice(0, i), line.slice(i + 1)];
-  }));
 }
 
 /**
@@ -596,7 +428,7 @@ ${'INSERT INTO e2e.noise (b) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i
         expect(tables).toBe(c.query(`SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE'
           AND TABLE_SCHEMA NOT IN ('information_schema', 'performance_schema');`, { pod: 0 }).trim());
         expect(run.log).toContain(`sha256 ${meta.sha256} as in backup.meta`);
-        const pages = Number(new RegExp(`listed ${listed} objects in (\\d+) pages: 2 backups with a backup\\.meta`).exec(run.log)?.[1]);
+        const pages = Number(new RegExp(`listed ${listed} objects in (\\d+) pages under s3://${BUCKET}/${PREFIX}/${c.namespace}/${c.name}/backups/: 2 backups with a backup\\.meta`).exec(run.log)?.[1]);
         // gofakes3 ignores max-keys: one page.
         expect(pages).toBe(kind === 'versitygw' ? listed : 1);
         const result = await verifyResult(c, server, run);

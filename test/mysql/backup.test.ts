@@ -185,6 +185,51 @@ describe('backup: the CronJob', () => {
     expect(ofKind(build().objects, 'CronJob').map((o) => o.metadata.name)).toEqual(['mysql-backup']);
   });
 
+  test('binlog archiving (on by default): one archiver pod, recreated, restricted, Ready only while it keeps up without a hole', () => {
+    const { mysql, objects } = build({ tls: MySqlTls.fromSecret('mysql-tls') });
+    const deployment = find(objects, 'Deployment', 'mysql-binlog-archiver');
+    expect(mysql.binlogArchiver?.name).toBe('mysql-binlog-archiver');
+    expect(deployment.spec).toMatchObject({ replicas: 1, strategy: { type: 'Recreate' } });
+    const pod = deployment.spec.template.spec;
+    expect(pod).toMatchObject({ restartPolicy: 'Always', serviceAccountName: 'mysql-backup', automountServiceAccountToken: false });
+    const [container] = pod.containers;
+    expect(container.image).toBe(TOOLS);
+    expect(container.command).toEqual(['bash', '/etc/cdk8s-mysql/archiver.sh']);
+    expect(envOf(container)).toMatchObject({ BACKUP_USER: 'backup', MYSQL_TLS: 'verify', ARCHIVER_SERVER_ID: '99', ARCHIVE_SPOOL: '/var/lib/mysql-archive' });
+    expect(container.readinessProbe.exec.command.join(' ')).toContain('/tmp/archiver.status');
+    expect(container.resources).toEqual({ requests: { 'cpu': '50m', 'memory': '256Mi', 'ephemeral-storage': '64Mi' }, limits: { 'memory': '256Mi', 'ephemeral-storage': '256Mi' } });
+    expect(pod.volumes.find((v: { name: string }) => v.name === 'scratch')).toEqual({ name: 'scratch', emptyDir: { sizeLimit: '4Gi' } });
+    expect(pod.volumes.map((v: { name: string }) => v.name)).toEqual(['tools', 'credentials', 's3', 'tls', 'scratch', 'tmp']);
+    expect(checkAll(objects, ['external-ref'])).toEqual([]);
+    // The members admit it on 3306; nothing reaches it; the primary's agent rotates the binary log every minute.
+    expect(find(objects, 'NetworkPolicy', 'mysql').spec.ingress).toEqual(expect.arrayContaining([{
+      from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'mysql-binlog-archiver', 'app.kubernetes.io/instance': 'mysql' } } }],
+      ports: [{ port: 3306, protocol: 'TCP' }],
+    }]));
+    expect(find(objects, 'NetworkPolicy', 'mysql-binlog-archiver').spec.policyTypes).toEqual(['Ingress']);
+    const agent = find(objects, 'StatefulSet', 'mysql').spec.template.spec.containers.find((c: { name: string }) => c.name === 'agent');
+    expect(envOf(agent).BINLOG_FLUSH_INTERVAL).toBe('60');
+    expect(Object.keys(find(objects, 'ConfigMap', 'mysql-config').data)).toContain('archiver.sh');
+  });
+
+  test('the archiver\'s server_id is no member\'s: below the base, or above the last member when the base is 1', () => {
+    const id = (props: ReplicatedMySqlProps) => envOf(find(build(props).objects, 'Deployment', 'mysql-binlog-archiver').spec.template.spec.containers[0]).ARCHIVER_SERVER_ID;
+    expect(id({ serverIdBase: 1000 })).toBe('999');
+    expect(id({ serverIdBase: 1, startOrdinal: 5 })).toBe('9');
+  });
+
+  test('binlogArchive false: no archiver, no rotation; binlogFlushInterval reaches the agent', () => {
+    const off = build({}, { ...BACKUP, binlogArchive: false }).objects;
+    expect(ofKind(off, 'Deployment')).toEqual([]);
+    expect(JSON.stringify(find(off, 'StatefulSet', 'mysql'))).not.toContain('BINLOG_FLUSH_INTERVAL');
+    const fast = find(build({}, { ...BACKUP, binlogFlushInterval: Duration.seconds(5) }).objects, 'StatefulSet', 'mysql');
+    expect(envOf(fast.spec.template.spec.containers.find((c: { name: string }) => c.name === 'agent')).BINLOG_FLUSH_INTERVAL).toBe('5');
+  });
+
+  test('the archiver\'s YAML', () => {
+    expect(find(build().objects, 'Deployment', 'mysql-binlog-archiver')).toMatchSnapshot();
+  });
+
   test('the CronJob\'s YAML', () => {
     expect(find(build().objects, 'CronJob', 'mysql-backup')).toMatchSnapshot();
   });
@@ -203,8 +248,9 @@ describe('backup: refused props', () => {
     ['a prefix with "//"', s3({ prefix: 'a//b' }), /backup\.storage\.prefix "a\/\/b" is invalid/],
     ['a prefix curl would have to encode', s3({ prefix: 'db(prod)' }), /backup\.storage\.prefix "db\(prod\)" is invalid: must be path segments of letters, digits and \._-/],
     ['the official image the members run, without an image of its own', { storage: BACKUP.storage },
-      /backup\.image \(the members' image\) "mysql:8\.4\.10" is invalid: is an official mysql image: it has no tar, and its curl \(before 7\.87\) cannot sign S3 uploads.*Fix: set backup\.image to an image of the same MySQL version with tar and curl 7\.87 or later/],
+      /backup\.image \(the members' image\) "mysql:8\.4\.10" is invalid: is an official mysql image: it has no tar, and its curl \(before 7\.87\) cannot sign S3 requests.*Fix: set backup\.image to an image of the same MySQL version with tar and curl 7\.87 or later/],
     ['an image without a tag', { ...BACKUP, image: 'mysql-tools' }, /backup\.image "mysql-tools" is invalid: is not an image reference pinned to a tag or digest/],
+    ['a timeout of a fraction of a second', { ...BACKUP, timeout: Duration.millis(900500) }, /backup\.timeout "900.5s" is invalid: must be a whole number of seconds/],
     ['a timeout below 10 minutes', { ...BACKUP, timeout: Duration.minutes(5) }, /backup\.timeout "300s" is invalid: must be a whole number of seconds of at least 10 minutes/],
     ['a region that is not one', s3({ region: 'EU Central' }), /backup\.storage\.region "EU Central" is invalid: is not a region name/],
     ['an endpoint with a path', s3({ endpoint: 'https://s3.example/bucket' }), /backup\.storage\.endpoint "https:\/\/s3\.example\/bucket" is invalid: is not https:\/\/host\[:port\]/],
@@ -218,6 +264,7 @@ describe('backup: refused props', () => {
     ['a schedule with a time zone', { ...BACKUP, schedule: 'CRON_TZ=Europe/Berlin 0 3 * * *' }, /backup\.schedule .* is invalid: .*no TZ= or CRON_TZ=/],
     ['a verification schedule of words', { ...BACKUP, verifySchedule: 'every sunday' }, /backup\.verifySchedule "every sunday" is invalid: is not a cron schedule/],
     ['a scratch volume below 1 GiB', { ...BACKUP, scratchSize: Size.mebibytes(100) }, /backup\.scratchSize "104857600 bytes" is invalid: must be a Size of at least 1 GiB/],
+    ['a rotation below a second', { ...BACKUP, binlogFlushInterval: Duration.millis(500) }, /backup\.binlogFlushInterval "0\.5s" is invalid: must be a whole number of seconds from 1 to 3600/],
     ['the replication user as the backup user', { ...BACKUP, user: 'repl' }, /backup\.user "repl" is invalid: must be 1-32 letters, digits or "_", and differ from the other users/],
   ])('%s', (_what, backup, message) => refuse(backup, message));
 

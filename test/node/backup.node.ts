@@ -3,10 +3,13 @@
  * makes it, run by kubelet under Pod Security 'restricted' with its generic ephemeral volume from local-path,
  * against versitygw listening on the node's address inside the node's network namespace (which the pods reach).
  * The backup holds the primary's GTID set, was taken from the replica, and its scratch claim goes with the pod.
+ * Then the cluster is lost, and a new Group Replication cluster is made from the backup (`restore`): its first
+ * member restores it under kubelet, the others clone it and join the group, and every member holds the rows.
  */
 import { createHash } from 'crypto';
 import { Chart, Size } from 'cdk8s';
-import { MySqlBackupStorage, MySqlCredentials, ReplicatedMySql, S3Credentials } from '../../src';
+import { Cpu } from 'cdk8s-plus-28';
+import { MySqlBackupStorage, MySqlCredentials, MySqlReplication, MySqlRestore, ReplicatedMySql, S3Credentials } from '../../src';
 import { synthesize } from '../cluster/fixtures';
 import { eventually, Kube, KubeObject } from '../cluster/kube';
 import { S3Server, startS3Server } from '../e2e/harness/s3';
@@ -17,6 +20,9 @@ let kube: Kube;
 let ns: string;
 let server: S3Server;
 let objects: KubeObject[];
+let storage: () => MySqlBackupStorage;
+/** What the first test backed up: the backup's id and GTID set. */
+let backedUp: { id: string; gtids: string } | undefined;
 
 beforeAll(async () => {
   kube = nodeKube();
@@ -26,6 +32,9 @@ beforeAll(async () => {
     apiVersion: 'v1', kind: 'Secret', metadata: { name: 'backup-s3', namespace: ns },
     stringData: { 'access-key-id': server.accessKey, 'secret-access-key': server.secretKey },
   }], 'node-test-setup');
+  storage = () => MySqlBackupStorage.s3({
+    bucket: BUCKET, prefix: 'node', region: 'us-east-1', endpoint: server.endpoint, allowPlainHttp: true, credentials: S3Credentials.fromSecret('backup-s3'),
+  });
   objects = synthesize(ns, (chart: Chart) => {
     new ReplicatedMySql(chart, 'db', {
       image: images().mysql,
@@ -33,10 +42,7 @@ beforeAll(async () => {
       storage: { size: Size.gibibytes(1) },
       credentials: MySqlCredentials.fromGeneratedSecret(),
       backup: {
-        storage: MySqlBackupStorage.s3({
-          bucket: BUCKET, prefix: 'node', region: 'us-east-1', endpoint: server.endpoint, allowPlainHttp: true,
-          credentials: S3Credentials.fromSecret('backup-s3'),
-        }),
+        storage: storage(),
         scratchSize: Size.gibibytes(1),
         verifySchedule: '0 5 * * 0',
       },
@@ -49,9 +55,9 @@ afterAll(async () => {
   kube.close();
 });
 
-/** The root password the credentials Job generated. */
-async function rootPassword(): Promise<string> {
-  const secret = await kube.get('v1', 'Secret', ns, 'db-credentials');
+/** The root password the credentials Job of cluster `name` generated. */
+async function rootPassword(name = 'db'): Promise<string> {
+  const secret = await kube.get('v1', 'Secret', ns, `${name}-credentials`);
   return Buffer.from(secret!.data['root-password'], 'base64').toString();
 }
 
@@ -88,9 +94,10 @@ test('a Job from the CronJob: kubelet runs it with its ephemeral claim; it clone
 
   const done = /^backup\.sh: BACKUP (\S+): (\d+) bytes sha256 ([0-9a-f]{64}) from (\S+), gtid_executed (\S*)$/m.exec(log);
   expect(done).not.toBeNull();
-  const [, id, size, sum, donor, backedUp] = done!;
+  const [, id, size, sum, donor, backupGtids] = done!;
   expect(donor).toBe(`db-1.db.${ns}.svc.cluster.local`);
-  expect(backedUp).toBe(gtids);
+  expect(backupGtids).toBe(gtids);
+  backedUp = { id, gtids };
   const base = `node/${ns}/db/backups/${id}`;
   const s3 = server.client();
   expect((await s3.listObjects(BUCKET)).map((o) => o.key).sort()).toEqual([`${base}/backup.meta`, `${base}/data.tar.gz`]);
@@ -118,4 +125,39 @@ test('a Job from the CronJob: kubelet runs it with its ephemeral claim; it clone
   expect(checked.status.succeeded).toBe(1);
   const verified = /^verify-backup\.sh: VERIFIED (\S+): (\d+) bytes, sha256 ok, gtid_executed (\S*), (\d+) tables checked$/.exec(verifyLog.trimEnd().split('\n').pop()!);
   expect(verified?.slice(1, 4)).toEqual([id, size, gtids]);
+}, 900000);
+
+test('the cluster lost, a Group Replication cluster made from the backup: restored by the first member, cloned by the others, one group', async () => {
+  expect(backedUp).toBeDefined();
+  // Lost: its pods and claims gone (the 2 CPUs of the node then hold the new group).
+  await kube.delete('apps/v1', 'StatefulSet', ns, 'db', { propagationPolicy: 'Foreground' });
+  for (const claim of ['data-db-0', 'data-db-1']) await kube.delete('v1', 'PersistentVolumeClaim', ns, claim);
+  const restored = synthesize(ns, (chart: Chart) => {
+    new ReplicatedMySql(chart, 'restored', {
+      image: images().mysql,
+      replicas: 3,
+      storage: { size: Size.gibibytes(1) },
+      resources: { cpu: { request: Cpu.millis(250) }, memory: { request: Size.gibibytes(1), limit: Size.gibibytes(1) } },
+      // Passwords of its own: the restore gives the backup's accounts these.
+      credentials: MySqlCredentials.fromGeneratedSecret(),
+      replication: MySqlReplication.groupReplication(),
+      restore: MySqlRestore.fromBackup({ storage: storage(), sourceName: 'db' }).toBackup(backedUp!.id),
+    });
+  });
+  const t0 = Date.now();
+  await kube.applyAll(restored);
+  for (const pod of ['restored-0', 'restored-1', 'restored-2']) await readyPod(kube, ns, pod, { timeoutMs: 600000 });
+  const bootstrap = kubectl(['-n', ns, 'logs', 'restored-0', '-c', 'bootstrap']).stdout;
+  note(`restore into a group: all Ready after ${Math.round((Date.now() - t0) / 1000)} s\n${bootstrap}`);
+  expect(bootstrap).toContain(`RESTORED: restored backup ${backedUp!.id} of ${ns}/db `);
+  expect(bootstrap).toContain(`gtid_executed ${backedUp!.gtids}; no binary logs applied`);
+  const password = await rootPassword('restored');
+  expect(password).not.toBe(await rootPassword('db'));
+  for (const pod of ['restored-1', 'restored-2']) expect(kubectl(['-n', ns, 'logs', pod, '-c', 'bootstrap']).stdout).toMatch(/cloned from \S+; the agent joins the group/);
+  const online = sql('restored-0', password, 'SELECT COUNT(*) FROM performance_schema.replication_group_members WHERE MEMBER_STATE = \'ONLINE\';');
+  expect(online).toBe('3');
+  for (const pod of ['restored-0', 'restored-1', 'restored-2']) {
+    expect(sql(pod, password, 'SELECT GROUP_CONCAT(id ORDER BY id) FROM app.t;')).toBe('1,2,3');
+    expect(sql(pod, password, `SELECT GTID_SUBSET('${backedUp!.gtids}', @@GLOBAL.gtid_executed);`)).toBe('1');
+  }
 }, 900000);

@@ -25,6 +25,9 @@
 #        primary had MAX_REPLICA_LAG_SECONDS ago (and has caught up once since mysqld started).
 #   every member restores its evidence entry (ConfigMap <name>-members) and reloads the TLS
 #   certificate when cert-manager renews it.
+#   with binary log archiving (BINLOG_FLUSH_INTERVAL), the member that takes writes rotates its
+#   binary log every BINLOG_FLUSH_INTERVAL seconds when it has new transactions: the archiver uploads
+#   a file once it is closed, so this bounds what a lost cluster loses (archiver.sh).
 #
 # The verdict goes to $AGENT_STATE (`ready ...` or `not-ready <reason>`, with the server_uuid it
 # is about), which the readiness probe reads; refusals are logged when they change and then
@@ -41,6 +44,7 @@ set -uo pipefail
 : "${MAX_REPLICA_LAG_SECONDS:=60}"
 : "${HOLE_SECONDS:=10}"               # a group secondary this far behind with nothing left to apply missed transactions
 : "${REFUSAL_LOG_INTERVAL:=60}"
+: "${BINLOG_FLUSH_INTERVAL:=0}"      # seconds between two rotations of a writable member's binary log (0: never)
 
 SELF_ORDINAL=$(pod_ordinal) || exit 1
 self=$(pod_host "$SELF_ORDINAL")
@@ -56,6 +60,7 @@ refused=''          # primary: the last check of the other members refused write
 replicating=''      # replica: replication started by this agent for this incarnation
 caught_up=''        # replica: has applied a sample of the primary's set since it started
 primary=''          # the ordinal the StatefulSet names the primary, as last read
+flushed_at=$SECONDS flushed_gtids=''
 role_read_at=-100000 role_confirmed_at=-100000 source_uuid='' evidence_at=-100000 tls_sum='' last_logged='' last_logged_at=0
 
 if [ "$REPLICATION_MODE" = group ]; then
@@ -455,6 +460,21 @@ group_tick() {
   esac
 }
 
+# --- binary log archiving -------------------------------------------------------------------------
+
+# FLUSH BINARY LOGS on a member that takes writes, every BINLOG_FLUSH_INTERVAL seconds, when its
+# gtid_executed changed since the last rotation (a closed file is what the archiver uploads). FLUSH
+# BINARY LOGS is not written to the binary log: it makes no transaction.
+flush_binlog() {
+  local row writable gtids
+  [ "$BINLOG_FLUSH_INTERVAL" -gt 0 ] && [ $((SECONDS - flushed_at)) -ge "$BINLOG_FLUSH_INTERVAL" ] || return 0
+  flushed_at=$SECONDS
+  row=$(sql <<<"SELECT @@GLOBAL.super_read_only = 0, $GTID_EXECUTED;" 2>/dev/null) || return 0
+  read -r writable gtids <<<"$row"
+  [ "$writable" = 1 ] && [ "$gtids" != "$flushed_gtids" ] || return 0
+  sql <<<"FLUSH BINARY LOGS;" >/dev/null && flushed_gtids=$gtids
+}
+
 # --- the loop -----------------------------------------------------------------------------------
 
 tick() {
@@ -500,6 +520,7 @@ tick() {
 log "$POD_NAME: agent for $self (every ${AGENT_INTERVAL}s; maximum replica lag ${MAX_REPLICA_LAG_SECONDS}s)"
 while :; do
   tick
+  flush_binlog
   sleep "$AGENT_INTERVAL" &
   wait $!
 done

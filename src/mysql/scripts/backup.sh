@@ -100,20 +100,9 @@ s3_abort_upload() {
 # --- the donor ----------------------------------------------------------------------------------
 
 # backup_query HOST SQL: the SQL on a member as BACKUP_USER over TLS (peer_ssl_options), within
-# PEER_TIMEOUT seconds. Sets PEER_OUT and PEER_ERR; returns 0 when it answered, 1 otherwise.
+# PEER_TIMEOUT seconds. Sets PEER_OUT and PEER_ERR; returns 0 when it answered, non-zero otherwise.
 backup_query() {
-  local err password options
-  password=$(secret backup-password) || exit 1
-  mapfile -t options < <(peer_ssl_options)
-  err="$WORK/query.err"
-  if PEER_OUT=$(timeout "$PEER_TIMEOUT" mysql --defaults-file=<(client_cnf "$BACKUP_USER" "$password") \
-    --host="$1" --port="$MYSQL_PORT" "${options[@]}" --connect-timeout=3 --batch --skip-column-names <<<"$2" 2>"$err"); then
-    PEER_ERR=''
-    return 0
-  fi
-  PEER_ERR=$(grep -v 'Using a password' "$err" | head -n 3 | tr '\n' ' ' | sed 's/ $//')
-  [ -n "$PEER_ERR" ] || PEER_ERR="no answer within ${PEER_TIMEOUT}s"
-  return 1
+  PEER_USER=$BACKUP_USER PEER_PASSWORD_FILE=backup-password peer_query "$@"
 }
 
 # What a member says about itself: super_read_only|IO thread|SQL thread (of the asynchronous

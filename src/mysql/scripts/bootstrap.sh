@@ -5,10 +5,11 @@
 # revision (below a rollout's partition) must not act on an old primaryOrdinal.
 #
 #   primary, no data   -> initialize a new data directory (root password, accounts, database,
-#                         initSql) -- only when no other member holds data (EMPTY_PRIMARY=when-new:
-#                         no evidence entry in ConfigMap <name>-members whose claim still exists).
-#                         Otherwise the primary's volume was lost, and an empty primary would fork
-#                         the cluster: fail closed and say what to do.
+#                         initSql), or with `restore` restore a backup (restore.sh) -- only when no
+#                         other member holds data (EMPTY_PRIMARY=when-new: no evidence entry in
+#                         ConfigMap <name>-members whose claim still exists). Otherwise the primary's
+#                         volume was lost, and an empty primary would fork the cluster: fail closed
+#                         and say what to do.
 #   replica, no data   -> CLONE a donor into a scratch directory (the previous member when it is
 #                         Ready and holds nothing the primary lacks, else the primary), then point
 #                         replication at the primary (GTID auto-position, TLS).
@@ -81,7 +82,8 @@ database while the other members hold the data. Nothing was changed. To recover:
     before it takes writes, docs/mysql.md: 'Safety: who may take writes');
   - or, to discard the other members' data and start a NEW, EMPTY cluster on purpose, delete their
     PersistentVolumeClaims (kubectl -n $MYSQL_NAMESPACE get pvc -l app.kubernetes.io/instance=$MYSQL_SET_NAME lists
-    them; delete every one but data-$POD_NAME), or set emptyPrimary: EmptyPrimaryPolicy.INITIALIZE_ANYWAY"
+    them; delete every one but data-$POD_NAME), or set emptyPrimary: EmptyPrimaryPolicy.INITIALIZE_ANYWAY;
+  - or, when no member's data can be saved, create the cluster anew from a backup (docs/backup.md: 'Restore')"
 }
 
 # Fails closed unless no other member holds data, asked twice EVIDENCE_SETTLE seconds apart: the
@@ -98,13 +100,23 @@ check_new_cluster() {
   log "$POD_NAME: no other member holds data: this is a new cluster"
 }
 
+# With `restore` (RESTORE_NAME set), the first member restores a backup instead (restore.sh); the
+# same checks come first: a restore is refused beside members that hold data, as an empty primary is.
 initialize_primary() {
   case "$EMPTY_PRIMARY" in
-    refuse) refuse_empty_primary "emptyPrimary is EmptyPrimaryPolicy.REFUSE" ;;
+    refuse) [ -n "${RESTORE_NAME:-}" ] || refuse_empty_primary "emptyPrimary is EmptyPrimaryPolicy.REFUSE"; check_new_cluster ;;
     always) log "$POD_NAME: WARNING: emptyPrimary is INITIALIZE_ANYWAY: initializing without checking for other members' data" ;;
     when-new) check_new_cluster ;;
     *) die "EMPTY_PRIMARY must be when-new, refuse or always (is '$EMPTY_PRIMARY')" ;;
   esac
+  if [ -n "${RESTORE_NAME:-}" ]; then
+    # shellcheck source=s3.sh
+    . "$CDK8S_MYSQL_DIR/s3.sh"
+    # shellcheck source=restore.sh
+    . "$CDK8S_MYSQL_DIR/restore.sh"
+    restore_primary
+    return
+  fi
   fresh_scratch
   local dir="$BOOTSTRAP_TMP/data"
   log "$POD_NAME: initializing a new data directory"

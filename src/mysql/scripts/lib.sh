@@ -134,16 +134,17 @@ peer_ssl_options() {
   fi
 }
 
-# peer_query HOST SQL: the SQL on a peer as the replication user, within PEER_TIMEOUT seconds.
-# Sets PEER_OUT (the rows) and PEER_ERR, and returns 0 when it answered, 1 when it did not (down,
-# unknown name, no route, timed out: it may be dead), 2 when it answered with an error (it is
-# alive: access denied, too many connections, ...).
+# peer_query HOST SQL: the SQL on a peer as the replication user (or PEER_USER, whose password is the
+# credentials file PEER_PASSWORD_FILE), within PEER_TIMEOUT seconds. Sets PEER_OUT (the rows) and
+# PEER_ERR, and returns 0 when it answered, 1 when it did not (down, unknown name, no route, timed
+# out: it may be dead), 2 when it answered with an error (it is alive: access denied, too many
+# connections, ...).
 peer_query() {
   local err password options
-  password=$(secret replication-password) || exit 1
+  password=$(secret "${PEER_PASSWORD_FILE:-replication-password}") || exit 1
   mapfile -t options < <(peer_ssl_options)
   err=$(mktemp)
-  if PEER_OUT=$(timeout "$PEER_TIMEOUT" mysql --defaults-file=<(client_cnf "${REPLICATION_USER:?}" "$password") \
+  if PEER_OUT=$(timeout "$PEER_TIMEOUT" mysql --defaults-file=<(client_cnf "${PEER_USER:-${REPLICATION_USER:?}}" "$password") \
     --host="$1" --port="$MYSQL_PORT" "${options[@]}" --connect-timeout=3 --batch --skip-column-names <<<"$2" 2>"$err"); then
     PEER_ERR=''
     rm -f "$err"
@@ -404,7 +405,8 @@ SQL
 }
 
 # The backups' account (backup.sh): BACKUP_ADMIN to donate a clone, and the replication status
-# tables that tell a replica from the primary, over TLS from the backup pod; no SELECT on any data.
+# tables that tell a replica from the primary, over TLS from the backup pod; no SELECT on any data;
+# with binary log archiving, REPLICATION SLAVE.
 # At most 4 connections: one asks the members, the clone opens a few (backup.sh: CLONE_MAX_CONCURRENCY).
 backup_statements() {
   local backup="'$BACKUP_USER'@'%'" password table
@@ -416,6 +418,10 @@ backup_statements() {
   for table in replication_connection_status replication_applier_status replication_group_members; do
     has "grant:$backup:performance_schema.$table:SELECT" || echo "GRANT SELECT ON performance_schema.$table TO $backup;"
   done
+  # The binary log archiver (archiver.sh) reads the binary log as a replica would.
+  if [ "${BINLOG_FLUSH_INTERVAL:-0}" -gt 0 ] && ! has "grant:$backup:*.*:REPLICATION SLAVE"; then
+    echo "GRANT REPLICATION SLAVE ON *.* TO $backup;"
+  fi
 }
 
 # The metrics account: what mysqld_exporter documents (PROCESS, REPLICATION CLIENT, SELECT on

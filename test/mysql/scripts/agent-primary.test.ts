@@ -286,24 +286,28 @@ agent.sh: mysql-0: not ready: no replication channel: the StatefulSet names ${ho
     expect(look.state).toBe(state('ready primary'));
   });
 
-  test('backups turned on: the backup account (TLS, BACKUP_ADMIN, the replication status tables, no data) is created before writes open', async () => {
+  test.each([
+    ['with binlog archiving (the default), REPLICATION SLAVE for the archiver', true],
+    ['without binlog archiving', false],
+  ])('backups turned on: the backup account (TLS, BACKUP_ADMIN, the replication status tables, no data) is created before writes open; %s', async (_what, archive) => {
     const storage = MySqlBackupStorage.s3({ bucket: 'backups', region: 'us-east-1', credentials: S3Credentials.fromSecret('s3') });
-    const s = running({ replicas: 1, database: { name: 'shop', user: 'shop' }, metrics: {}, backup: { storage, image: 'registry.example/mysql-tools:8.4.10' } }, 'mysql-0', { facts: ALL_FACTS });
+    const backup = { storage, image: 'registry.example/mysql-tools:8.4.10', binlogArchive: archive };
+    const s = running({ replicas: 1, database: { name: 'shop', user: 'shop' }, metrics: {}, backup }, 'mysql-0', { facts: ALL_FACTS });
     s.setEvidence({ 'mysql-0': 'holds-data' });
     const look = await s.agent().look();
     const statements = `CREATE USER 'backup'@'%' IDENTIFIED BY 'bk-pw' REQUIRE SSL WITH MAX_USER_CONNECTIONS 4;
 GRANT BACKUP_ADMIN ON *.* TO 'backup'@'%';
 GRANT SELECT ON performance_schema.replication_connection_status TO 'backup'@'%';
 GRANT SELECT ON performance_schema.replication_applier_status TO 'backup'@'%';
-GRANT SELECT ON performance_schema.replication_group_members TO 'backup'@'%';`;
+GRANT SELECT ON performance_schema.replication_group_members TO 'backup'@'%';${archive ? '\nGRANT REPLICATION SLAVE ON *.* TO \'backup\'@\'%\';' : ''}`;
     expect(look.log).toBe(FIRST_LOOK + onServer(PRIMARY_STATE) + onServer(GTIDS) + GET_MEMBERS
       + GET_STS + onServer('SET GLOBAL super_read_only = OFF;') + accountsOnServer(FACTS) + accountsOnServer(statements) + onServer('SET GLOBAL read_only = OFF;'));
     expect(look.stderr).not.toContain('bk-pw');
     expect(look.state).toBe(state('ready primary'));
     // Once it exists with its grants, nothing is written again.
     const facts = `${ALL_FACTS}user:backup@%\n${['replication_connection_status', 'replication_applier_status', 'replication_group_members']
-      .map((table) => `grant:'backup'@'%':performance_schema.${table}:SELECT\n`).join('')}`;
-    const again = running({ replicas: 1, database: { name: 'shop', user: 'shop' }, metrics: {}, backup: { storage, image: 'registry.example/mysql-tools:8.4.10' } }, 'mysql-0', { facts });
+      .map((table) => `grant:'backup'@'%':performance_schema.${table}:SELECT\n`).join('')}${archive ? 'grant:\'backup\'@\'%\':*.*:REPLICATION SLAVE\n' : ''}`;
+    const again = running({ replicas: 1, database: { name: 'shop', user: 'shop' }, metrics: {}, backup }, 'mysql-0', { facts });
     again.setEvidence({ 'mysql-0': 'holds-data' });
     expect((await again.agent().look()).log).toBe(FIRST_LOOK + onServer(PRIMARY_STATE) + onServer(GTIDS) + GET_MEMBERS + OPEN_WRITES);
   });

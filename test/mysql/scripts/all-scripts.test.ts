@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { MySqlBackupStorage, MySqlCredentials, MySqlReplication, S3Credentials } from '../../../src';
+import { MySqlBackupStorage, MySqlCredentials, MySqlReplication, MySqlRestore, S3Credentials } from '../../../src';
 import { SCRIPT_FILES } from '../../../src/mysql/scripts';
 import { pod, disposePods } from './fixtures';
 
@@ -25,10 +25,11 @@ describe('the scripts', () => {
     const s = pod({
       replicas: 3, replication: MySqlReplication.groupReplication(), credentials: MySqlCredentials.fromGeneratedSecret(),
       backup: { storage, image: 'registry.example/mysql-tools:8.4.10' },
+      restore: MySqlRestore.fromBackup({ storage, image: 'registry.example/mysql-tools:8.4.10' }).toLatestBackup(),
     }, 'mysql-0');
     for (const file of scripts) expect(s.read(`etc/cdk8s-mysql/${file}`)).toBe(fs.readFileSync(path.join(dir, file), 'utf8'));
-    // Group Replication's part only for a group, the credentials Job's and the backups' only with them.
+    // Group Replication's part only for a group, the credentials Job's, the backups' and the restore's only with them.
     const plain = pod({ replicas: 3 }, 'mysql-1').list('etc/cdk8s-mysql');
-    for (const file of ['group.sh', 'generate-credentials.sh', 's3.sh', 'backup.sh', 'verify-backup.sh']) expect(plain).not.toContain(file);
+    for (const file of ['group.sh', 'generate-credentials.sh', 's3.sh', 'backup.sh', 'verify-backup.sh', 'restore.sh']) expect(plain).not.toContain(file);
   });
 });

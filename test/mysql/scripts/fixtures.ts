@@ -191,7 +191,8 @@ database while the other members hold the data. Nothing was changed. To recover:
     before it takes writes, docs/mysql.md: 'Safety: who may take writes');
   - or, to discard the other members' data and start a NEW, EMPTY cluster on purpose, delete their
     PersistentVolumeClaims (kubectl -n mysql get pvc -l app.kubernetes.io/instance=mysql lists
-    them; delete every one but data-${pod}), or set emptyPrimary: EmptyPrimaryPolicy.INITIALIZE_ANYWAY
+    them; delete every one but data-${pod}), or set emptyPrimary: EmptyPrimaryPolicy.INITIALIZE_ANYWAY;
+  - or, when no member's data can be saved, create the cluster anew from a backup (docs/backup.md: 'Restore')
 `;
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,254 @@
+/**
+ * The backup CronJobs' containers in the e2e chroot, as their manifests say (command, env, uid 999 with its
+ * fsGroup, read-only root, the volumes at their mount paths): what backup.e2e.ts and restore.e2e.ts run.
+ */
+import { randomUUID } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Bind } from './harness/chroot';
+import { MySqlCluster } from './harness/cluster';
+import { exitOf, killGroup } from './harness/process';
+import { S3Server } from './harness/s3';
+
+export const BACKUP_UID = 999;
+export const SCRATCH = '/var/lib/mysql-backup';
+export const S3_KEYS = '/etc/mysql-backup/s3';
+export const SCRIPTS = '/etc/cdk8s-mysql';
+export const CREDENTIALS = '/etc/mysql/credentials';
+export const TLS = '/etc/mysql/tls';
+
+export interface BackupRun {
+  readonly code: number | string;
+  readonly log: string;
+  readonly seconds: number;
+  readonly podUid: string;
+}
+
+export interface BackupOptions {
+  readonly user?: string;
+  readonly password?: string;
+  readonly secretKey?: string;
+  readonly prefix?: string;
+  /** Another endpoint than the server's (a proxy in front of it). */
+  readonly endpoint?: string;
+  readonly timeoutMs?: number;
+}
+
+function writeFiles(dir: string, files: { [name: string]: string }, mode: number): void {
+  fs.mkdirSync(dir, { recursive: true });
+  for (const [name, content] of Object.entries(files)) {
+    fs.writeFileSync(path.join(dir, name), content, { mode });
+    fs.chmodSync(path.join(dir, name), mode);
+    // A Secret volume with defaultMode 0440 and fsGroup 999: root-owned, group-readable.
+    fs.chownSync(path.join(dir, name), 0, BACKUP_UID);
+  }
+}
+
+let runs = 0;
+
+/** A new directory name under the cluster's work directory for one container run of `kind`. */
+export function runDir(c: MySqlCluster, kind: string): string {
+  return path.join(c.workDir, `${kind}-${++runs}`);
+}
+
+/**
+ * A CronJob's container in the chroot as its pod spec says: uid/gid 999 with its fsGroup, read-only root, the
+ * cluster's /etc (its DNS), `binds` as its volumes, `env`. Killed (its process group, a temporary mysqld too)
+ * when it overruns; its scratch volume and /tmp must be empty afterwards.
+ */
+export interface ContainerRun {
+  readonly script: string;
+  /** Default: the container's. */
+  readonly command?: string[];
+  readonly binds: Bind[];
+  readonly env: { [name: string]: string };
+  readonly timeoutMs: number;
+}
+export async function runContainer(c: MySqlCluster, dir: string, pod: any, run: ContainerRun): Promise<Omit<BackupRun, 'podUid'>> {
+  const container = pod.containers[0];
+  for (const sub of ['scratch', 'tmp']) expect(run.binds.find((b) => b.source === path.join(dir, sub))).toBeDefined();
+  const logFile = path.join(dir, `${run.script.replace(/\.sh$/, '')}.log`);
+  const started = Date.now();
+  const proc = c.chroot.spawn({
+    binds: run.binds, uid: pod.securityContext.runAsUser, gid: pod.securityContext.runAsGroup, groups: [pod.securityContext.fsGroup], env: run.env,
+    command: run.command ?? container.command, readOnlyRoot: container.securityContext.readOnlyRootFilesystem, logFile, etc: c.etcDir,
+  });
+  const exited = exitOf(proc);
+  let timer: NodeJS.Timeout | undefined;
+  const overrun = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), run.timeoutMs); });
+  try {
+    const code = await Promise.race([exited, overrun]);
+    const log = fs.readFileSync(logFile, 'utf8');
+    if (code === 'timeout') throw new Error(`${run.script} did not finish within ${run.timeoutMs / 1000}s:\n${log}`);
+    process.stderr.write(`----- ${run.script} (exit ${code}) -----\n${log}`);
+    // Nothing of it outlives it (the temporary mysqld is stopped by the script itself).
+    expect(fs.readdirSync(path.join(dir, 'scratch'))).toEqual([]);
+    if (run.script === 'verify-backup.sh') expect(fs.readdirSync(path.join(dir, 'tmp'))).toEqual([]);
+    return { code, log, seconds: (Date.now() - started) / 1000 };
+  } finally {
+    clearTimeout(timer);
+    killGroup(proc, 'SIGKILL');
+    await exited;
+  }
+}
+
+/** The volumes' host directories: the Secrets' files (root-owned, group 999), the scratch volume and /tmp. */
+export function podDirs(
+  c: MySqlCluster, dir: string, secrets: { [sub: string]: { [file: string]: string } }, scripts: { [file: string]: string },
+): void {
+  writeFiles(path.join(dir, 'scripts'), scripts, 0o644);
+  for (const [sub, files] of Object.entries(secrets)) writeFiles(path.join(dir, sub), files, 0o440);
+  for (const [sub, mode] of [['scratch', 0o2775], ['tmp', 0o1777]] as const) {
+    fs.mkdirSync(path.join(dir, sub), { recursive: true });
+    fs.chownSync(path.join(dir, sub), 0, BACKUP_UID);
+    fs.chmodSync(path.join(dir, sub), mode);
+  }
+  c.chroot.ensureMountPoints([SCRATCH, '/tmp']);
+}
+
+/** A container's env as the kubelet gives it: the manifest's values and field references (namespace, pod uid). */
+export function containerEnv(c: MySqlCluster, container: any, podUid: string): { [name: string]: string } {
+  const fieldRefs: { [field: string]: string } = { 'metadata.namespace': c.namespace, 'metadata.uid': podUid };
+  return {
+    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/tmp',
+    ...Object.fromEntries(container.env.map((e: any) => [e.name, e.value ?? fieldRefs[e.valueFrom.fieldRef.fieldPath]])),
+  };
+}
+
+/**
+ * backup.sh as the CronJob's container: uid/gid 999, read-only root, the cluster's /etc (its DNS),
+ * the ConfigMap's scripts, the backup password, the S3 keys and the members' CA as read-only volumes,
+ * a scratch volume and /tmp. Killed (its process group, the recipient mysqld too) when it overruns.
+ */
+export async function runBackup(c: MySqlCluster, server: S3Server, options: BackupOptions = {}): Promise<BackupRun> {
+  const dir = runDir(c, 'backup');
+  const pod = backupPodSpec(c);
+  const container = pod.containers[0];
+  const mountOf = (volume: string): string => container.volumeMounts.find((m: any) => m.name === volume).mountPath;
+  // What the manifest mounts where this test puts it (the paths are the script's defaults too).
+  expect([SCRIPTS, CREDENTIALS, S3_KEYS, TLS, SCRATCH].map((p) => [p])).toEqual(['tools', 'credentials', 's3', 'tls', 'scratch'].map((v) => [mountOf(v)]));
+  const configMap = pod.volumes.find((v: any) => v.name === 'tools').configMap.name;
+  podDirs(c, dir, {
+    credentials: { 'backup-password': options.password ?? backupPassword(c) },
+    s3: { 'access-key-id': server.accessKey, 'secret-access-key': options.secretKey ?? server.secretKey },
+    tls: { 'ca.crt': c.tlsCa() },
+  }, c.configMap(configMap)!.data!);
+  for (const p of [SCRIPTS, CREDENTIALS, S3_KEYS, TLS]) fs.mkdirSync(path.join(c.etcDir, p.slice('/etc/'.length)), { recursive: true });
+  const podUid = randomUUID();
+  const env: { [name: string]: string } = {
+    ...containerEnv(c, container, podUid),
+    // The harness's server stands in for the manifest's endpoint.
+    S3_ENDPOINT: options.endpoint ?? server.endpoint,
+    // S3's smallest part, so that a small cluster's backup still goes up in several parts.
+    S3_PART_SIZE: '5M',
+  };
+  if (options.user !== undefined) env.BACKUP_USER = options.user;
+  if (options.prefix !== undefined) env.S3_PREFIX = options.prefix;
+  const run = await runContainer(c, dir, pod, {
+    script: 'backup.sh',
+    binds: [
+      { source: path.join(dir, 'scripts'), target: SCRIPTS, readOnly: true },
+      { source: path.join(dir, 'credentials'), target: CREDENTIALS, readOnly: true },
+      { source: path.join(dir, 's3'), target: S3_KEYS, readOnly: true },
+      { source: path.join(dir, 'tls'), target: TLS, readOnly: true },
+      { source: path.join(dir, 'scratch'), target: SCRATCH, readOnly: false },
+      { source: path.join(dir, 'tmp'), target: '/tmp', readOnly: false },
+    ],
+    env, timeoutMs: options.timeoutMs ?? 300_000,
+  });
+  return { ...run, podUid };
+}
+
+/** The pod template of the manifest's CronJob `name`. */
+export function podSpecOf(c: MySqlCluster, name: string): any {
+  const cron = c.manifests().find((o) => o.kind === 'CronJob' && o.metadata.name === name);
+  if (!cron) throw new Error(`the manifests have no CronJob ${name}`);
+  return cron.spec.jobTemplate.spec.template.spec;
+}
+
+/** The pod template of the manifest's backup CronJob. */
+export function backupPodSpec(c: MySqlCluster): any {
+  return podSpecOf(c, `${c.name}-backup`);
+}
+
+/** The backup user's password: the members' credentials Secret, as the harness created it. */
+export function backupPassword(c: MySqlCluster): string {
+  const volume = backupPodSpec(c).volumes.find((v: any) => v.name === 'credentials').secret;
+  const value = c.secretFor(0, volume.secretName)?.[volume.items[0].key];
+  if (value === undefined) throw new Error(`the harness made no ${volume.items[0].key} in Secret ${volume.secretName}`);
+  return value;
+}
+
+export function parseMeta(text: string): { [key: string]: string } {
+  expect(text.endsWith('\n')).toBe(true);
+  return Object.fromEntries(text.trimEnd().split('\n').map((line) => {
+    const i = line.indexOf('=');
+    expect(i).toBeGreaterThan(0);
+    return [line.slice(0, i), line.slice(i + 1)];
+  }));
+}
+
+/** A running archiver (the Deployment's container): its log, its readiness verdict, and a way to stop it. */
+export interface Archiver {
+  readonly podUid: string;
+  log(): string;
+  /** What archiver.sh last wrote for the readiness probe ('' before the first look). */
+  status(): string;
+  /** Stops it (SIGTERM: it uploads what is closed and exits; SIGKILL: mid-file) and waits for it. */
+  stop(signal?: NodeJS.Signals): Promise<number | string>;
+}
+
+const SPOOL = '/var/lib/mysql-archive';
+
+/**
+ * archiver.sh as the manifest's Deployment `<name>-binlog-archiver` runs it: its command, env and mounts (the
+ * ConfigMap's scripts, the backup password, the S3 keys, the members' CA, the spool and /tmp), uid 999, read-only
+ * root; the harness's S3 server stands in for the manifest's endpoint. Runs until stopped.
+ */
+export function startArchiver(c: MySqlCluster, server: S3Server, env: { [name: string]: string } = {}): Archiver {
+  const dir = runDir(c, 'archiver');
+  const deployment = c.manifests().find((o) => o.kind === 'Deployment' && o.metadata.name === `${c.name}-binlog-archiver`);
+  if (!deployment) throw new Error(`the manifests have no Deployment ${c.name}-binlog-archiver`);
+  const pod = deployment.spec.template.spec;
+  const container = pod.containers[0];
+  const mounts: { [volume: string]: string } = Object.fromEntries(container.volumeMounts.map((m: any) => [m.name, m.mountPath]));
+  expect(mounts).toEqual({ tools: SCRIPTS, credentials: CREDENTIALS, s3: S3_KEYS, tls: TLS, scratch: SPOOL, tmp: '/tmp' });
+  podDirs(c, dir, {
+    credentials: { 'backup-password': backupPassword(c) },
+    s3: { 'access-key-id': server.accessKey, 'secret-access-key': server.secretKey },
+    tls: { 'ca.crt': c.tlsCa() },
+  }, c.configMap(pod.volumes.find((v: any) => v.name === 'tools').configMap.name)!.data!);
+  c.chroot.ensureMountPoints([SPOOL]);
+  for (const p of [SCRIPTS, CREDENTIALS, S3_KEYS, TLS]) fs.mkdirSync(path.join(c.etcDir, p.slice('/etc/'.length)), { recursive: true });
+  const podUid = randomUUID();
+  const logFile = path.join(dir, 'archiver.log');
+  const proc = c.chroot.spawn({
+    binds: [
+      { source: path.join(dir, 'scripts'), target: SCRIPTS, readOnly: true },
+      { source: path.join(dir, 'credentials'), target: CREDENTIALS, readOnly: true },
+      { source: path.join(dir, 's3'), target: S3_KEYS, readOnly: true },
+      { source: path.join(dir, 'tls'), target: TLS, readOnly: true },
+      { source: path.join(dir, 'scratch'), target: SPOOL, readOnly: false },
+      { source: path.join(dir, 'tmp'), target: '/tmp', readOnly: false },
+    ],
+    uid: pod.securityContext.runAsUser, gid: pod.securityContext.runAsGroup, groups: [pod.securityContext.fsGroup],
+    env: { ...containerEnv(c, container, podUid), S3_ENDPOINT: server.endpoint, ...env },
+    command: container.command, readOnlyRoot: container.securityContext.readOnlyRootFilesystem, logFile, etc: c.etcDir,
+  });
+  const exited = exitOf(proc);
+  const read = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '');
+  return {
+    podUid,
+    log: () => read(logFile),
+    status: () => read(path.join(dir, 'tmp', 'archiver.status')).trim(),
+    stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
+      killGroup(proc, signal);
+      const timer = setTimeout(() => killGroup(proc, 'SIGKILL'), 30_000);
+      const code = await exited;
+      clearTimeout(timer);
+      killGroup(proc, 'SIGKILL');
+      process.stderr.write(`----- archiver.sh (${podUid}, exit ${code}) -----\n${read(logFile)}`);
+      return code;
+    },
+  };
+}

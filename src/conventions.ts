@@ -49,6 +49,10 @@ export class Conventions {
   public static readonly MYSQL_SOCKET = '/var/run/mysqld/mysqld.sock';
   /** The file in the mysql container holding the root password (credentials are files, never env). */
   public static readonly MYSQL_ROOT_PASSWORD_FILE = '/etc/mysql/credentials/root-password';
+  /** Key of a ReplicatedMySql ConfigMap: the server's configuration (`binlog_expire_logs_seconds` among it). */
+  public static readonly MYSQL_CONFIG_FILE_KEY = 'common.cnf';
+  /** Key of a ReplicatedMySql ConfigMap: the script the backup CronJob runs (its container's last argument ends with it). */
+  public static readonly MYSQL_BACKUP_SCRIPT_KEY = 'backup.sh';
 
   /**
    * Kinds of the Kubernetes API (and of the CSI snapshotter) whose objects are cluster-scoped, as

@@ -198,7 +198,7 @@ export function planMySql(scope: Construct, v: Validator, id: string, props: Rep
     image, size: topology.storageSize, storageClass: props.storage?.storageClass,
     serverIdBase: topology.serverIdBase, lastServerId: topology.serverIdBase + topology.startOrdinal + Math.max(topology.replicas, 1) - 1,
   });
-  const restore = planRestore(v, props.restore, { name, namespace, image });
+  const restore = planRestore(v, props.restore, { name, namespace, image, emptyPrimary: props.emptyPrimary, backup });
   const files = planFiles(v, props, {
     name, resources, tlsSecretName, verifyPeers, group, generated: accounts.generated, backup: backup !== undefined, restore: restore !== undefined,
   });
@@ -314,9 +314,9 @@ function planFiles(
     ...(c.group ? { 'group.sh': group } : {}),
     ...(c.generated ? { 'generate-credentials.sh': generator } : {}),
     ...(c.backup || c.restore ? { 's3.sh': s3 } : {}),
-    ...(c.backup ? { 'backup.sh': backup, 'verify-backup.sh': verify, 'archiver.sh': archiver } : {}),
+    ...(c.backup ? { [Conventions.MYSQL_BACKUP_SCRIPT_KEY]: backup, 'verify-backup.sh': verify, 'archiver.sh': archiver } : {}),
     ...(c.restore ? { 'restore.sh': restore } : {}),
-    'common.cnf': mysqlConfig(v, {
+    [Conventions.MYSQL_CONFIG_FILE_KEY]: mysqlConfig(v, {
       name: c.name, config: props.config, acceptRelaxedDurability: props.acceptRelaxedDurability, resources: c.resources,
       tls: c.tlsSecretName !== undefined, verifyPeers: c.verifyPeers, group: c.group,
     }),

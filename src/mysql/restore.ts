@@ -8,6 +8,7 @@ import { checkDns1123Label, checkWorkloadName } from '../names';
 import { shapeOf } from '../shapes';
 import { checkToolsImage, planStorage, StoragePlan } from './backup';
 import { MySqlRestore, MySqlRestoreSource } from './backup-props';
+import { EmptyPrimaryPolicy } from './props';
 
 /** What to restore, checked. */
 export interface RestorePlan extends StoragePlan {
@@ -31,7 +32,8 @@ const GTID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(:[a-
 
 /** Checks `restore` (undefined: a new cluster starts empty). `target` is the new cluster. */
 export function planRestore(
-  v: Validator, restore: MySqlRestore | MySqlRestoreSource | undefined, target: { name: string; namespace?: string; image: string },
+  v: Validator, restore: MySqlRestore | MySqlRestoreSource | undefined,
+  target: { name: string; namespace?: string; image: string; emptyPrimary?: EmptyPrimaryPolicy; backup?: StoragePlan },
 ): RestorePlan | undefined {
   if (restore === undefined) return undefined;
   if (restore instanceof MySqlRestoreSource) {
@@ -48,6 +50,11 @@ export function planRestore(
   const sourceNamespace = source.sourceNamespace ?? target.namespace;
   const namespaceProblem = sourceNamespace === undefined ? '' : typeof sourceNamespace === 'string' ? checkDns1123Label(sourceNamespace) : 'must be a string';
   if (namespaceProblem) v.fail('restore.sourceNamespace', sourceNamespace, namespaceProblem, 'pass the namespace of the ReplicatedMySql whose backups these are');
+  checkOwnHistory(v, storage, { name: sourceName, namespace: sourceNamespace }, target);
+  if (target.emptyPrimary === EmptyPrimaryPolicy.INITIALIZE_ANYWAY) {
+    v.fail('emptyPrimary', 'INITIALIZE_ANYWAY', 'skips the checks that no member holds data, which a restore must run (it would restore beside members with data)',
+      'remove emptyPrimary while restore is set');
+  }
   const { kind, value, options } = restore._target;
   checkTarget(v, kind, value);
   checkShape(v, 'restore (the point\'s options)', options, shapeOf('MySqlRestorePointOptions'));
@@ -60,17 +67,41 @@ export function planRestore(
   };
 }
 
+/**
+ * A cluster must not back up into the place it restores from: its archive would go on from the restored point on top
+ * of the history it was restored from, and a later restore could pick a backup of the discarded history.
+ */
+function checkOwnHistory(
+  v: Validator, from: StoragePlan, source: { name: string; namespace?: string }, target: { name: string; namespace?: string; backup?: StoragePlan },
+): void {
+  const to = target.backup;
+  if (to === undefined || to.bucket !== from.bucket || to.endpoint !== from.endpoint || to.prefix !== from.prefix) return;
+  if (source.name !== target.name || source.namespace !== target.namespace) return;
+  v.fail('backup.storage', `s3://${to.bucket}/${to.prefix ? `${to.prefix}/` : ''}${target.namespace}/${target.name}/`,
+    'is where restore reads from: the new cluster would write its backups and archive into the history it is restored from',
+    'give backup.storage another prefix (e.g. "prod-restored") while restore reads this one');
+}
+
 /** The point's value: a backup id (toBackup), a UTC time (toTime), a GTID (toGtid, beforeGtid). */
 function checkTarget(v: Validator, kind: string, value: string): void {
   if (kind === 'backup' && value !== '' && (typeof value !== 'string' || !BACKUP_ID.test(value))) {
     v.fail('restore (toBackup)', value, 'is not a backup id (<UTC yyyymmddThhmmssZ>-<pod uid>, the folder under backups/)',
       'copy the id from the backup Job\'s log line "BACKUP <id>: ...", or use .toLatestBackup()');
   }
-  if (kind === 'time' && (typeof value !== 'string' || !RFC3339_UTC.test(value) || Number.isNaN(Date.parse(value)))) {
+  if (kind === 'time' && !isUtcTime(value)) {
     v.fail('restore (toTime)', value, 'is not a time in RFC 3339 in UTC, to the microsecond at most', 'write e.g. "2026-12-07T10:15:00Z" (UTC, with the Z)');
   }
   if ((kind === 'gtid' || kind === 'before-gtid') && (typeof value !== 'string' || !GTID.test(value))) {
     v.fail(`restore (${kind === 'gtid' ? 'toGtid' : 'beforeGtid'})`, value, 'is not one GTID (<server uuid>:<number>, or <uuid>:<tag>:<number>)',
       'copy it from SHOW BINLOG EVENTS or mysqlbinlog, e.g. "3e11fa47-71ca-11e1-9e33-c80aa9429562:1234"');
   }
+}
+
+/** An RFC 3339 time in UTC that exists (Date.parse rolls 2026-02-30 over to March; this does not). */
+function isUtcTime(value: unknown): boolean {
+  if (typeof value !== 'string' || !RFC3339_UTC.test(value)) return false;
+  const [y, mo, d, h, mi, s] = value.slice(0, 19).split(/[-T:]/).map(Number);
+  const t = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+  const back = [t.getUTCFullYear(), t.getUTCMonth() + 1, t.getUTCDate(), t.getUTCHours(), t.getUTCMinutes(), t.getUTCSeconds()];
+  return back.join() === [y, mo, d, h, mi, s].join();
 }

@@ -8,7 +8,11 @@ import * as path from 'path';
 import { Bind } from './harness/chroot';
 import { MySqlCluster } from './harness/cluster';
 import { exitOf, killGroup } from './harness/process';
-import { S3Server } from './harness/s3';
+import { MySqlBackupStorage, S3Credentials } from '../../src';
+import { newCluster } from './env';
+import { Manifest } from './harness/manifests';
+import { S3Server, s3ServerBinaries, startS3Server } from './harness/s3';
+import { generateSecrets } from './harness/secrets';
 
 export const BACKUP_UID = 999;
 export const SCRATCH = '/var/lib/mysql-backup';
@@ -249,6 +253,38 @@ export function startArchiver(c: MySqlCluster, server: S3Server, env: { [name: s
       killGroup(proc, 'SIGKILL');
       process.stderr.write(`----- archiver.sh (${podUid}, exit ${code}) -----\n${read(logFile)}`);
       return code;
+    },
+  };
+}
+
+/** The bucket, the S3 server (versitygw, started for the test file) and the store the manifests of a restore test name. */
+export interface RestoreStore {
+  server(): S3Server;
+  /** The store at `endpoint` (the manifest's; the harness's server stands in for it, or is named directly). */
+  storage(endpoint: string): MySqlBackupStorage;
+  /** A cluster of `objects` with the harness's Secrets and the S3 key the manifests reference (Secret backup-s3). */
+  clusterOf(objects: Manifest[]): MySqlCluster;
+}
+
+/** Starts versitygw for the test file (stopped after it) and serves bucket `bucket` under `prefix`. */
+export function restoreStore(bucket: string, prefix: string): RestoreStore {
+  let server: S3Server | undefined;
+  beforeAll(async () => {
+    s3ServerBinaries();
+    server = await startS3Server({ kind: 'versitygw', bucket });
+  }, 900_000);
+  afterAll(async () => { await server?.dispose(); });
+  const s3 = () => server!;
+  return {
+    server: s3,
+    storage: (endpoint) => MySqlBackupStorage.s3({
+      bucket, prefix, region: 'us-east-1', endpoint, allowPlainHttp: endpoint.startsWith('http:'), credentials: S3Credentials.fromSecret('backup-s3'),
+    }),
+    clusterOf: (objects) => {
+      const sts = objects.find((o) => o.kind === 'StatefulSet')!;
+      return newCluster(objects, {
+        secrets: { ...generateSecrets(sts, objects, 'mysql'), 'backup-s3': { 'access-key-id': s3().accessKey, 'secret-access-key': s3().secretKey } },
+      });
     },
   };
 }

@@ -247,7 +247,7 @@ ${'INSERT INTO e2e.noise (b) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i
     // The members made the backup account (lib.sh backup_statements) with these grants and no others.
     for (const pod of [0, 1, 2]) {
       expect(c.query('SHOW GRANTS FOR \'backup\'@\'%\';', { pod }).trim().split('\n').sort()).toEqual([...BACKUP_GRANTS].sort());
-      expect(c.query('SELECT ssl_type, max_user_connections FROM mysql.user WHERE user = \'backup\';', { pod }).trim()).toBe('ANY\t4');
+      expect(c.query('SELECT ssl_type, max_user_connections FROM mysql.user WHERE user = \'backup\';', { pod }).trim()).toBe('ANY\t8');
     }
     // An account that can tell the members apart but may not clone (failure case: the clone is refused).
     createBackupAccount(c, 'noclone', NOCLONE_PASSWORD, { backupAdmin: false });

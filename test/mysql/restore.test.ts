@@ -92,6 +92,14 @@ describe('restore: the bootstrap', () => {
   });
 });
 
+describe('restore: backups of the new cluster', () => {
+  test('to another prefix, or of another cluster\'s backups: allowed', () => {
+    const other = MySqlBackupStorage.s3({ ...STORAGE, prefix: 'mysql-restored' });
+    expect(() => build({ backup: { storage: other } })).not.toThrow();
+    expect(() => build({ backup: { storage: SOURCE.storage }, restore: MySqlRestore.fromBackup({ ...SOURCE, sourceName: 'db' }).toLatest() })).not.toThrow();
+  });
+});
+
 describe('restore: refused choices', () => {
   const refuse = (props: ReplicatedMySqlProps, message: RegExp) => {
     expect(() => build(props)).toThrow(/^ReplicatedMySql 'test\/mysql': /);
@@ -105,6 +113,11 @@ describe('restore: refused choices', () => {
     ['something else', { restore: { backup: 'latest' } as never }, /restore \{"backup":"latest"\} is invalid: must be a MySqlRestore .*Fix: use MySqlRestore\.fromBackup\(\{ storage \}\)\.toLatestBackup\(\)/],
     ['a backup id that is not one', { restore: from({}).toBackup('latest') }, /restore \(toBackup\) "latest" is invalid: is not a backup id .*Fix: copy the id from the backup Job's log line/],
     ['a time without a zone', { restore: from({}).toTime('2026-12-07 10:15:00') }, /restore \(toTime\) "2026-12-07 10:15:00" is invalid: is not a time in RFC 3339 in UTC.*Fix: write e\.g\. "2026-12-07T10:15:00Z"/],
+    ['a day that does not exist', { restore: from({}).toTime('2026-02-30T10:00:00Z') }, /restore \(toTime\) "2026-02-30T10:00:00Z" is invalid/],
+    ['backups into the history it restores from', { backup: { storage: SOURCE.storage } },
+      /backup\.storage "s3:\/\/db-backups\/mysql\/shop\/mysql\/" is invalid: is where restore reads from: .*Fix: give backup\.storage another prefix/],
+    ['emptyPrimary INITIALIZE_ANYWAY, which skips the checks', { emptyPrimary: EmptyPrimaryPolicy.INITIALIZE_ANYWAY },
+      /emptyPrimary "INITIALIZE_ANYWAY" is invalid: skips the checks that no member holds data, which a restore must run/],
     ['a time in another zone', { restore: from({}).toTime('2026-12-07T10:15:00+01:00') }, /restore \(toTime\) "2026-12-07T10:15:00\+01:00" is invalid/],
     ['a GTID set where one GTID is meant', { restore: from({}).beforeGtid('3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5') }, /restore \(beforeGtid\) "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5" is invalid: is not one GTID/],
     ['a GTID without its number', { restore: from({}).toGtid('3e11fa47-71ca-11e1-9e33-c80aa9429562') }, /restore \(toGtid\) .* is invalid: is not one GTID/],

@@ -100,7 +100,14 @@ test('a Job from the CronJob: kubelet runs it with its ephemeral claim; it clone
   backedUp = { id, gtids };
   const base = `node/${ns}/db/backups/${id}`;
   const s3 = server.client();
-  expect((await s3.listObjects(BUCKET)).map((o) => o.key).sort()).toEqual([`${base}/backup.meta`, `${base}/data.tar.gz`]);
+  expect((await s3.listObjects(BUCKET, `node/${ns}/db/backups/`)).map((o) => o.key).sort()).toEqual([`${base}/backup.meta`, `${base}/data.tar.gz`]);
+  // The binary log archiver (the Deployment, under kubelet) is Ready and has archived the primary's writes.
+  const archiver = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'db-binlog-archiver')!;
+  await eventually('the archiver to be Ready', async () => ((await kube.get('apps/v1', 'Deployment', ns, archiver.metadata.name))?.status?.readyReplicas ?? 0) >= 1, 180000, 1000);
+  const records = (await s3.listObjects(BUCKET, `node/${ns}/db/binlog/`)).map((o) => o.key).filter((k) => k.endsWith('.meta'));
+  expect(records.length).toBeGreaterThan(0);
+  const first = (await s3.getObject(BUCKET, records.sort()[0])).body.toString('utf8');
+  expect(first).toMatch(/^seq=1\nkind=file\ngtids=\S+\n/);
   const meta = (await s3.getObject(BUCKET, `${base}/backup.meta`)).body.toString('utf8');
   expect(meta).toContain(`gtid_executed=${gtids}\n`);
   expect(meta).toContain(`sha256=${sum}\n`);

@@ -4,7 +4,7 @@
 import { createHash } from 'crypto';
 import { Draft, RuleContext, kubernetesMinor } from './draft';
 import { CheckOptions, CheckResult, Finding, ObjectRef, Severity } from './model';
-import { KubeObject, compareText, objectId, renderShort, toKubeObjects } from './objects';
+import { KubeObject, compareText, deepEqual, objectId, renderShort, toKubeObjects } from './objects';
 import { jobChanges } from './rules-jobs';
 import {
   namespaceUnset,
@@ -14,6 +14,7 @@ import {
   storageClassChanges,
   workloadSelectorChanges,
 } from './rules-objects';
+import { binlogExpiryShort } from './rules-backup';
 import { mysqlConfigChanges, mysqlSetChanges, generatedCredentialsForRunningCluster, mysqlSetsAdded } from './rules-mysql';
 import { statefulSetLifecycle } from './rules-lifecycle';
 import { statefulSetChanges } from './rules-statefulset';
@@ -86,6 +87,8 @@ export function checkUpgrade(oldManifests: unknown[], newManifests: unknown[], o
   }
   drafts.push(...statefulSetLifecycle(removed, added));
   drafts.push(...mysqlSetsAdded(added));
+  const changed = new Set([...added, ...pairs.filter(([a, b]) => !deepEqual(a.body, b.body)).map(([, b]) => b)].map((o) => o.key));
+  drafts.push(...binlogExpiryShort([...newByKey.values()], changed));
   drafts.push(...generatedCredentialsForRunningCluster(pairs, added));
   drafts.push(...removedObjects(removed, added));
 

@@ -8,6 +8,7 @@ import {
   Conventions, MySqlBackupStorage, MySqlCredentials, MySqlReplication, MySqlTls, MySqlVersion, ReplicatedMySql, ReplicatedMySqlProps, S3Credentials,
 } from 'cdk8s-stateful';
 import { checkUpgrade, Finding } from '../src';
+import { cronMaxGapSeconds } from '../src/rules-backup';
 
 function mysql(props: ReplicatedMySqlProps): unknown[] {
   const chart = new Chart(new App(), 'db', { namespace: 'shop' });
@@ -143,5 +144,44 @@ describe('the guard on manifests the library synthesizes', () => {
     const relabel = (objects: unknown[]) => JSON.parse(JSON.stringify(objects).split(`"${Conventions.MANAGED_BY}"`).join('"someone-else"')) as unknown[];
     const result = checkUpgrade(relabel(mysql({ initSql: 'SELECT 1;' })), relabel(mysql({ initSql: 'SELECT 2;' })));
     expect(result.findings.filter((f) => f.rule.startsWith('mysql-'))).toEqual([]);
+  });
+});
+
+describe('mysql-binlog-expiry-short: binary logs kept for less than two backup intervals', () => {
+  const storage = MySqlBackupStorage.s3({ bucket: 'db-backups', region: 'eu-central-1', credentials: S3Credentials.fromSecret('backup-s3') });
+  const withBackup = (schedule?: string, config?: { [option: string]: string }) =>
+    mysql({ tls: MySqlTls.fromSecret('orders-tls'), config, backup: { storage, image: 'registry.example/mysql-tools:8.4.10', schedule } });
+  const expiry = (result: ReturnType<typeof checkUpgrade>) => result.findings.filter((f) => f.rule === 'mysql-binlog-expiry-short');
+
+  test('a daily backup and 7 days of binary logs: nothing to say', () => {
+    expect(expiry(checkUpgrade([], withBackup()))).toEqual([]);
+  });
+
+  test('a monthly backup with 7 days of binary logs warns on the CronJob, with the expiry that would do', () => {
+    const found = expiry(checkUpgrade([], withBackup('@monthly')));
+    expect(rules(found)).toEqual(['mysql-binlog-expiry-short warn CronJob/orders-backup']);
+    expect(found[0].newValue).toBe('@monthly (up to 744 h apart), binlog_expire_logs_seconds 604800 (168 h)');
+    expect(found[0].fix).toContain(`binlog_expire_logs_seconds: '${2 * 31 * 86400}'`);
+  });
+
+  test('a shorter expiry in config warns when it is applied, and only then', () => {
+    const daily = withBackup('0 3 * * *');
+    const short = withBackup('0 3 * * *', { binlog_expire_logs_seconds: '86400' });
+    expect(rules(expiry(checkUpgrade(daily, short)))).toEqual(['mysql-binlog-expiry-short warn CronJob/orders-backup']);
+    expect(expiry(checkUpgrade(short, short))).toEqual([]);
+    // Twice the longest gap (Sunday and Wednesday: 4 days) is 8 days: 7 days warns.
+    expect(rules(expiry(checkUpgrade(daily, withBackup('0 3 * * 0,3'))))).toEqual(['mysql-binlog-expiry-short warn CronJob/orders-backup']);
+  });
+});
+
+describe('cronMaxGapSeconds', () => {
+  test.each([
+    ['0 3 * * *', 86400], ['@hourly', 3600], ['*/15 * * * *', 900], ['0 */6 * * *', 6 * 3600], ['30 2 * * 1-5', 3 * 86400],
+    ['0 3 * * 0,3', 4 * 86400], ['@monthly', 31 * 86400], ['0 0 1 jan *', 366 * 86400], ['0 0 1,15 * *', 17 * 86400],
+  ])('%s: %d s', (schedule, gap) => {
+    expect(cronMaxGapSeconds(schedule)).toBe(gap);
+  });
+  test.each(['every day', '0 3 * *', '61 * * * *', '0 3 * * mon-xyz'])('%s: not understood', (schedule) => {
+    expect(cronMaxGapSeconds(schedule)).toBeUndefined();
   });
 });

@@ -53,6 +53,7 @@ ORPHANS=''         # archived GTIDs recorded as missing on a later source
 STREAM_PID='' STREAM_UUID='' STREAM_DIR='' SESSION=0
 SAMPLES="$ARCHIVE_SPOOL/samples"   # "<epoch> <source gtid_executed>": what the archive must catch up with
 backup_checked_at=-100000
+answered_at=$SECONDS   # the last look at which the write Service answered
 
 # --- GTID sets (the source's mysqld computes) -------------------------------------------------------
 
@@ -64,6 +65,13 @@ gtid_eval() {
 union() { gtid_eval "GTID_SUBTRACT($(gtid_union "$(sql_string "$1")" "$(sql_string "$2")"), '')"; }
 minus() { gtid_eval "GTID_SUBTRACT($(sql_string "$1"), $(sql_string "$2"))"; }
 is_subset() { [ "$(gtid_eval "GTID_SUBSET($(sql_string "$1"), $(sql_string "$2"))")" = 1 ]; }
+# grow NAME SET: the variable NAME becomes NAME ∪ SET; unchanged (status 1) when the source cannot compute it
+# (an assignment from a failed substitution would empty it: everything archived forgotten).
+grow() {
+  local u
+  u=$(union "${!1}" "$2") || return 1
+  printf -v "$1" '%s' "$u"
+}
 
 # --- the archive's state ----------------------------------------------------------------------------
 
@@ -78,10 +86,11 @@ load_archive() {
     kind=$(meta_of "$S3_BODY" kind) gtids=$(meta_of "$S3_BODY" gtids)
     SEQ=$((10#$(meta_of "$S3_BODY" seq)))
     case "$kind" in
-      file) ARCHIVED=$(union "$ARCHIVED" "$gtids") ;;
-      hole) LOST=$(union "$LOST" "$gtids") OPEN_HOLES=$(union "$OPEN_HOLES" "$gtids") ;;
-      start) LOST=$(union "$LOST" "$gtids") ;;
-      orphan) ORPHANS=$(union "$ORPHANS" "$gtids") ;;
+      file) grow ARCHIVED "$gtids" ;;
+      hole) grow LOST "$gtids" && grow OPEN_HOLES "$gtids" ;;
+      start) grow LOST "$gtids" ;;
+      orphan) grow ORPHANS "$gtids" ;;
+      *) die "${key##*/} is of kind '$kind', which this archiver does not know" ;;
     esac || die "the source cannot compute GTID sets; the archiver restarts"
   done <"$S3_WORK/metas"
   log "archive s3://$S3_BUCKET/$ARCHIVE/: $(wc -l <"$S3_WORK/metas") records up to seq $SEQ; archived ${ARCHIVED:-nothing}; lost ${LOST:-nothing}"
@@ -121,13 +130,13 @@ check_continuity() {
     LOST=$missing
   elif [ -n "$missing" ]; then
     record hole "$missing" "reason=purged from the binary log of $PRIMARY_HOST ($SOURCE_UUID) before they were archived" || return 1
-    LOST=$(union "$LOST" "$missing") && OPEN_HOLES=$(union "$OPEN_HOLES" "$missing") || return 1
+    grow LOST "$missing" && grow OPEN_HOLES "$missing" || return 1
     log "HOLE: transactions $missing are in no binary log the archiver can read and not in the archive (purged before upload; source $PRIMARY_HOST). Point-in-time restores across them are refused; take a full backup now (kubectl -n $MYSQL_NAMESPACE create job --from=cronjob/$MYSQL_SET_NAME-backup $MYSQL_SET_NAME-backup-now)"
   fi
   orphans=$(gtid_eval "GTID_SUBTRACT(GTID_SUBTRACT($(sql_string "$ARCHIVED"), $(sql_string "$SOURCE_EXECUTED")), $(sql_string "$ORPHANS"))") || return 1
   if [ -n "$orphans" ]; then
     record orphan "$orphans" || return 1
-    ORPHANS=$(union "$ORPHANS" "$orphans") || return 1
+    grow ORPHANS "$orphans" || return 1
     log "ORPHANS: archived transactions $orphans are not on the new source $PRIMARY_HOST ($SOURCE_UUID): they were lost with the old primary; restores after this point leave them out"
   fi
 }
@@ -138,6 +147,11 @@ start_stream() {
   exclude=$(union "$ARCHIVED" "$LOST") || return 1
   password=$(secret backup-password) || exit 1
   mapfile -t options < <(peer_ssl_options)
+  if [ -n "$STREAM_UUID" ] && [ "$SOURCE_UUID" != "$STREAM_UUID" ] && [ -s "$SAMPLES" ]; then
+    # What the old source executed and the archive lacks is gone with it (an asynchronous failover loses it).
+    log "a new source: $(wc -l <"$SAMPLES") samples of the old one not covered by the archive are dropped; the first: $(head -n 1 "$SAMPLES" | cut -d' ' -f2)"
+    : >"$SAMPLES"
+  fi
   SESSION=$((SESSION + 1))
   STREAM_DIR="$ARCHIVE_SPOOL/stream-$SESSION"
   mkdir -p "$STREAM_DIR"
@@ -150,9 +164,10 @@ start_stream() {
   log "streaming from $PRIMARY_HOST ($SOURCE_UUID), excluding ${exclude:-nothing}"
 }
 
-# Ends the stream (if it runs), uploads its closed files and drops the last one (sent again).
+# Ends the stream (if it runs), uploads its closed files and drops the last one (sent again). With
+# `discard`, nothing of it is uploaded (a file that cannot be read: everything not archived is sent again).
 end_stream() {
-  local why=$1
+  local why=$1 discard=${2:-}
   if [ -n "$STREAM_PID" ]; then
     kill "$STREAM_PID" 2>/dev/null
     wait "$STREAM_PID" 2>/dev/null
@@ -160,7 +175,10 @@ end_stream() {
   fi
   STREAM_PID=''
   [ -n "$STREAM_DIR" ] || return 0
-  upload_closed && rm -rf "$STREAM_DIR" "$STREAM_DIR.err" && STREAM_DIR=''
+  if [ -n "$discard" ] || upload_closed; then
+    rm -rf "$STREAM_DIR" "$STREAM_DIR.err"
+    STREAM_DIR=''
+  fi
 }
 
 # --- uploads ----------------------------------------------------------------------------------------
@@ -188,7 +206,7 @@ archive_file() {
     "$seq" "$gtids" "$new" "$count" "$first" "$last" "$size" "$sha" "$POD_UID" "$PRIMARY_HOST" "$STREAM_UUID" "${f##*/}" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$f.meta"
   s3_put "$key.meta" "$f.meta" || return 1
   SEQ=$seq
-  ARCHIVED=$(union "$ARCHIVED" "$gtids") || return 1
+  grow ARCHIVED "$gtids" || return 1
   [ "$new" = "$gtids" ] || log "file ${f##*/} repeats archived transactions (new: ${new:-none}); the restore applies each once"
   log "archived ${f##*/} as seq $seq: $count transactions $gtids"
   rm -f "$f" "$f.gz" "$f.gtids" "$f.meta" "$f.parse-err"
@@ -227,21 +245,26 @@ measure_lag() {
   tail -n +$((n + 1)) "$SAMPLES" >"$SAMPLES.tmp" && mv "$SAMPLES.tmp" "$SAMPLES"
 }
 
-# Every BACKUP_CHECK_INTERVAL seconds: open holes that the newest full backup holds are closed.
+# Every BACKUP_CHECK_INTERVAL seconds: open holes that the newest full backup holds are closed. (In a
+# subshell: the backup-reading functions exit on an S3 failure, which must not stop the archiver.)
 close_holes() {
+  local backup
   [ -n "$OPEN_HOLES" ] && [ $((SECONDS - backup_checked_at)) -ge "$BACKUP_CHECK_INTERVAL" ] || return 0
   backup_checked_at=$SECONDS
-  find_backup "" 2>/dev/null || return 0
-  [ -n "$BACKUP_ID" ] && read_meta 2>/dev/null || return 0
-  if is_subset "$OPEN_HOLES" "$META_GTIDS"; then
-    log "backup $BACKUP_ID holds the transactions of every hole ($OPEN_HOLES): restores from it on are point-in-time again"
+  if ! backup=$(find_backup "" && { [ -z "$BACKUP_ID" ] || { read_meta && printf '%s\t%s' "$BACKUP_ID" "$META_GTIDS"; }; }); then
+    log "cannot read the newest backup to see whether it closes the holes (retried in ${BACKUP_CHECK_INTERVAL}s)"
+    return 0
+  fi
+  if [ -n "$backup" ] && is_subset "$OPEN_HOLES" "${backup#*$'\t'}"; then
+    log "backup ${backup%%$'\t'*} holds the transactions of every hole ($OPEN_HOLES): restores from it on are point-in-time again"
     OPEN_HOLES=''
   fi
 }
 
 status() {
-  local verdict
+  local verdict silent=$((SECONDS - answered_at))
   if [ -n "$OPEN_HOLES" ]; then verdict="not-ready hole: $OPEN_HOLES is in no binary log and no backup"
+  elif [ "$silent" -gt "$ARCHIVE_LAG_LIMIT" ]; then verdict="not-ready the write Service has not answered for ${silent}s: $1"
   elif [ -z "$STREAM_PID" ]; then verdict="not-ready not streaming: $1"
   elif [ "$LAG_SECONDS" -gt "$ARCHIVE_LAG_LIMIT" ]; then verdict="not-ready the archive lags ${LAG_SECONDS}s"
   else verdict="ready lag ${LAG_SECONDS}s seq $SEQ"
@@ -257,6 +280,7 @@ look() {
     status "the write Service $PRIMARY_HOST does not answer ($PEER_ERR)"
     return
   fi
+  answered_at=$SECONDS
   if [ "$SOURCE_WRITABLE" != 1 ]; then
     # (between a failover's demotion and promotion, or before the primary opened)
     [ -z "$STREAM_PID" ] || [ "$SOURCE_UUID" = "$STREAM_UUID" ] || end_stream "the write Service now reaches $SOURCE_UUID"
@@ -275,7 +299,7 @@ look() {
   fi
   local rc=0
   upload_closed || rc=$?
-  [ "$rc" != 2 ] || end_stream 'a received file cannot be read'
+  [ "$rc" != 2 ] || end_stream 'a received file cannot be read: its transactions are streamed again' discard
   measure_lag
   close_holes
   status "uploads fail"

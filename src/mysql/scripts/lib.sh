@@ -407,12 +407,14 @@ SQL
 # The backups' account (backup.sh): BACKUP_ADMIN to donate a clone, and the replication status
 # tables that tell a replica from the primary, over TLS from the backup pod; no SELECT on any data;
 # with binary log archiving, REPLICATION SLAVE.
-# At most 4 connections: one asks the members, the clone opens a few (backup.sh: CLONE_MAX_CONCURRENCY).
+# At most 4 connections: one asks the members, the clone opens a few (backup.sh: CLONE_MAX_CONCURRENCY);
+# 8 with binary log archiving, whose archiver keeps a dump connection and asks the primary beside a backup.
 backup_statements() {
-  local backup="'$BACKUP_USER'@'%'" password table
+  local backup="'$BACKUP_USER'@'%'" password table limit=4
+  [ "${BINLOG_FLUSH_INTERVAL:-0}" -gt 0 ] && limit=8
   if ! has "user:$BACKUP_USER@%"; then
     password=$(secret backup-password) || exit 1
-    echo "CREATE USER $backup IDENTIFIED BY $(sql_string "$password") REQUIRE SSL WITH MAX_USER_CONNECTIONS 4;"
+    echo "CREATE USER $backup IDENTIFIED BY $(sql_string "$password") REQUIRE SSL WITH MAX_USER_CONNECTIONS $limit;"
     echo "GRANT BACKUP_ADMIN ON *.* TO $backup;"
   fi
   for table in replication_connection_status replication_applier_status replication_group_members; do

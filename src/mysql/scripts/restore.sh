@@ -42,18 +42,23 @@ restore_accounts_sql() {
 # The copy's own settings made this cluster's, on a server that checks no grants (so that root's old
 # password is not needed): none of it is written to the binary log, so gtid_executed stays the backup's.
 reset_restored() {
-  local dir=$1 equal
+  local dir=$1 equal accounts root sql
+  # (its server_uuid is its own: the copy's auto.cnf, written when backup.sh started it, is not)
+  rm -f "$dir/auto.cnf"
+  accounts=$(restore_accounts_sql) || die "could not read this cluster's passwords from the credentials Secret"
   start_temp_mysqld "$socket" "$BOOTSTRAP_TMP/restore-accounts.log" --defaults-file="$MYSQLD_CNF" --datadir="$dir" \
     --skip-grant-tables --read-only=OFF --super-read-only=OFF
   # (FLUSH PRIVILEGES, itself written to the binary log unless sql_log_bin is off, loads the grant tables,
   # which ALTER USER needs; this session keeps every privilege)
-  mysql --defaults-file=<(client_cnf root '') --socket="$socket" --batch --skip-column-names <<SQL || die "could not give the restored accounts this cluster's passwords"
-SET SESSION sql_log_bin = 0;
+  sql="SET SESSION sql_log_bin = 0;
 FLUSH PRIVILEGES;
-$(restore_accounts_sql)
+SELECT COUNT(*) FROM mysql.user WHERE user = 'root' AND host = 'localhost';
+$accounts
 RESET REPLICA ALL;
-RESET PERSIST;
-SQL
+RESET PERSIST;"
+  root=$(mysql --defaults-file=<(client_cnf root '') --socket="$socket" --batch --skip-column-names <<<"$sql") \
+    || die "could not give the restored accounts this cluster's passwords"
+  [ "$root" = 1 ] || die "the backup $BACKUP_ID has no account root@localhost, which the members sign in as: it is not a backup of a ReplicatedMySql; nothing was changed"
   # (from here on grants are checked: root signs in with this cluster's password)
   RESTORED_GTIDS=$(local_sql "$socket" <<<"SELECT $GTID_EXECUTED;") || die "could not read gtid_executed of the restored data"
   equal=$(local_sql "$socket" \
@@ -103,24 +108,33 @@ gtid_in_set() {
 }
 
 # Sets BACKUP_ID (and reads its meta) for the target: the given one or the newest (backup, latest); the
-# newest that finished before the time; the newest that does not hold the GTID. Fails saying why.
+# newest that finished before the time; the newest that does not hold the GTID. With a point in time, a
+# backup that holds transactions the archive records as orphaned (a history discarded at a failover) is
+# passed over: replaying the archive on it would merge two histories. Fails saying why.
 choose_backup() {
-  local id target_us done_us
+  local id target_us done_us orphans=''
   find_backup "$RESTORE_BACKUP_ID"
   [ -n "$BACKUP_ID" ] || die "there is no backup of $RESTORE_NAMESPACE/$RESTORE_NAME under s3://$S3_BUCKET/$BACKUP_BASE/backups/ (no <id>/backup.meta): check restore's storage, sourceNamespace and sourceName; nothing was changed, the pod restarts and retries"
-  case "$RESTORE_TARGET" in backup | latest) read_meta; return ;; esac
+  [ "$RESTORE_TARGET" != backup ] || { read_meta; return; }
+  orphans=$(archive_orphans)
   [ "$RESTORE_TARGET" != time ] || target_us=$(to_us "$RESTORE_TARGET_VALUE")
   while IFS= read -r id; do
     BACKUP_ID=$id
     read_meta
-    if [ "$RESTORE_TARGET" = time ]; then
-      done_us=$(to_us "$(meta_value finished_at)")
-      [ "$done_us" -gt "$target_us" ] || return 0
-    elif ! gtid_in_set "$RESTORE_TARGET_VALUE" "$META_GTIDS"; then
-      return 0
+    if [ -n "$orphans" ] && gtid_sets_overlap "$META_GTIDS" "$orphans"; then
+      log "$POD_NAME: backup $id holds transactions the archive records as orphaned ($orphans): passed over"
+      continue
     fi
+    case "$RESTORE_TARGET" in
+      latest) return 0 ;;
+      time)
+        done_us=$(to_us "$(meta_value finished_at)")
+        [ "$done_us" -gt "$target_us" ] || return 0
+        ;;
+      *) gtid_in_set "$RESTORE_TARGET_VALUE" "$META_GTIDS" || return 0 ;;
+    esac
   done <"$S3_WORK/ids"
-  die "no backup of $RESTORE_NAMESPACE/$RESTORE_NAME was taken before $(target_text | sed 's/^the archive up to //'): a point in time is reached from a backup taken before it; nothing was changed"
+  die "no backup of $RESTORE_NAMESPACE/$RESTORE_NAME fits $(target_text): a point in time is reached from a backup taken before it, on the history the archive continues; nothing was changed"
 }
 
 # to_us RFC3339: microseconds since the epoch (fractions of a second kept).
@@ -128,26 +142,55 @@ to_us() {
   local t=$1 frac=000000
   [[ $t =~ ^([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})(\.([0-9]{1,6}))?Z$ ]] || die "'$t' is not a UTC time in RFC 3339 (2026-12-07T10:00:00Z)"
   [ -z "${BASH_REMATCH[3]}" ] || frac=$(printf '%-6s' "${BASH_REMATCH[3]}" | tr ' ' 0)
-  printf '%d%s\n' "$(date -u -d "${BASH_REMATCH[1]}Z" +%s)" "$frac"
+  local seconds
+  seconds=$(date -u -d "${BASH_REMATCH[1]}Z" +%s 2>/dev/null) || die "'$t' is not a time that exists"
+  printf '%d%s\n' "$seconds" "$frac"
 }
 
 # --- the archive ------------------------------------------------------------------------------------
 
 # Reads every record of the archive (archiver.sh) in order into $S3_WORK/archive/: <seq>-<writer>.meta.
-# Fails when a sequence number is missing: an object was deleted, and what it held is unknown.
 read_archive() {
-  local key name seq expected=1
+  local key
   mkdir -p "$S3_WORK/archive"
   s3_list "$BACKUP_BASE/binlog/" "$S3_WORK/archive.keys" || die "cannot list s3://$S3_BUCKET/$BACKUP_BASE/binlog/: $S3_FAILURE"
   grep -E '/[0-9]{12}-[A-Za-z0-9-]+\.meta$' "$S3_WORK/archive.keys" | LC_ALL=C sort >"$S3_WORK/archive.metas" || true
   while IFS= read -r key; do
-    name=${key##*/}
-    seq=$((10#${name%%-*}))
-    [ "$seq" -le "$expected" ] || die "the archive s3://$S3_BUCKET/$BACKUP_BASE/binlog/ has no record $expected (the next is $seq): objects were deleted, and what they held is unknown; restore to a point before it, or from a backup after it"
-    expected=$((seq + 1))
     s3_get "$key" || die "cannot read s3://$S3_BUCKET/$key: $S3_FAILURE"
-    cp "$S3_BODY" "$S3_WORK/archive/$name"
+    cp "$S3_BODY" "$S3_WORK/archive/${key##*/}"
   done <"$S3_WORK/archive.metas"
+  log "$POD_NAME: the archive s3://$S3_BUCKET/$BACKUP_BASE/binlog/ has $(wc -l <"$S3_WORK/archive.metas") records"
+}
+
+# The GTIDs the archive records as orphaned (archived from a primary lost before its replicas had them).
+archive_orphans() {
+  local meta out=''
+  for meta in "$S3_WORK"/archive/*.meta; do
+    if [ ! -e "$meta" ] || [ "$(meta_of "$meta" kind)" != orphan ]; then continue; fi
+    out+=${out:+,}$(meta_of "$meta" gtids)
+  done
+  printf '%s' "$out"
+}
+
+# gtid_sets_overlap A B: whether two GTID sets in text share a transaction.
+gtid_sets_overlap() {
+  awk -v a="$1" -v b="$2" '
+    function load(s, pre,   m, i, c, q, j, cur, r, x) {
+      m = split(s, parts, ",")
+      for (i = 1; i <= m; i++) {
+        c = split(parts[i], q, ":"); cur = q[1]
+        for (j = 2; j <= c; j++) {
+          if (q[j] !~ /^[0-9]/) { cur = q[1] ":" q[j]; continue }
+          r = split(q[j], x, "-"); n[pre]++; id[pre, n[pre]] = cur; lo[pre, n[pre]] = x[1] + 0; hi[pre, n[pre]] = (r > 1 ? x[2] : x[1]) + 0
+        }
+      }
+    }
+    BEGIN {
+      load(a, "a"); load(b, "b")
+      for (i = 1; i <= n["a"]; i++) for (j = 1; j <= n["b"]; j++)
+        if (id["a", i] == id["b", j] && lo["a", i] <= hi["b", j] && lo["b", j] <= hi["a", i]) exit 0
+      exit 1
+    }'
 }
 
 # fetch_binlog META: downloads the file of a record, checks its size and SHA-256 against the record, and
@@ -174,17 +217,28 @@ gtid_count() {
 gtid() { local_sql "$socket" <<<"SELECT REPLACE($1, '\n', '');"; }
 
 # Walks the archive after the backup up to the target: the files with transactions the backup lacks are
-# fetched and their transactions listed in order ($S3_WORK/timeline, "<gtid> <µs> <file>", and "orphan
-# <set>" where the archiver found archived transactions a new primary lacks); a hole or an archive start
-# the backup does not hold stops it (refused, unless RESTORE_ALLOW_HOLES). Sets FILES_USED and STOPPED_AT
-# (why the walk stopped early, '' when it did not).
+# fetched and their transactions listed in order ($S3_WORK/timeline, "<gtid><TAB><µs><TAB><file>", and
+# "orphan<TAB><set>" where the archiver found archived transactions a new primary lacks); a hole or an
+# archive start the backup does not hold stops it (refused, unless RESTORE_ALLOW_HOLES). The records from
+# the backup's start on (less 10 minutes of clock skew; older ones hold only what the backup holds) must
+# have every sequence number: a missing one was deleted, and what it held is unknown. Sets FILES_USED and
+# STOPPED_AT (why the walk stopped early, '' when it did not).
 walk_archive() {
-  local meta kind gtids file beyond
+  local meta kind gtids file beyond seq expected='' since at at_us
+  since=$(to_us "$(meta_value started_at)")
+  since=$((since / 1000000 - 600))
   : >"$S3_WORK/timeline"
   FILES_USED=() STOPPED_AT=''
   for meta in "$S3_WORK"/archive/*.meta; do
     [ -e "$meta" ] || break
-    kind=$(meta_of "$meta" kind) gtids=$(meta_of "$meta" gtids)
+    kind=$(meta_of "$meta" kind) gtids=$(meta_of "$meta" gtids) seq=$((10#$(meta_of "$meta" seq)))
+    at=$(meta_of "$meta" archived_at)
+    [ -n "$at" ] || at=$(meta_of "$meta" recorded_at)
+    at_us=$(to_us "$at")
+    if [ -n "$expected" ] || [ $((at_us / 1000000)) -ge "$since" ]; then
+      [ -z "$expected" ] || [ "$seq" -le "$expected" ] || die "the archive s3://$S3_BUCKET/$BACKUP_BASE/binlog/ has no record $expected (the next is $seq): objects were deleted, and what they held is unknown; restore to a point before it, or from a backup taken after it; nothing was changed"
+      expected=$((seq + 1))
+    fi
     # (an assignment, so that a failed query stops the restore: a file taken as covered would be lost)
     beyond=$(gtid "GTID_SUBTRACT($(sql_string "$gtids"), $(sql_string "$META_GTIDS"))")
     [ -n "$beyond" ] || continue
@@ -192,32 +246,36 @@ walk_archive() {
       file)
         file=$(fetch_binlog "$meta")
         FILES_USED+=("$file")
-        binlog_transactions "$file" | sed "s|\$| ${#FILES_USED[@]}|" >>"$S3_WORK/timeline" || die "the archived file of ${meta##*/} cannot be read (checksums)"
+        binlog_transactions "$file" | sed "s|\$|\t${#FILES_USED[@]}|" >>"$S3_WORK/timeline" || die "the archived file of ${meta##*/} cannot be read (checksums)"
         ;;
       hole | start)
-        STOPPED_AT="$kind $beyond (record ${meta##*/}, $(meta_of "$meta" recorded_at))"
+        STOPPED_AT="$kind $beyond (record ${meta##*/}, $at)"
         return 0
         ;;
       # (in the timeline: orphans count only when the target lies after the failover that orphaned them)
-      orphan) printf 'orphan %s\n' "$beyond" >>"$S3_WORK/timeline" ;;
+      orphan) printf 'orphan\t%s\n' "$beyond" >>"$S3_WORK/timeline" ;;
       *) die "${meta##*/} in the archive is of kind '$kind', which this script does not know; nothing was changed" ;;
     esac
   done
 }
 
-# Cuts the timeline at the target: NEEDED (the GTIDs to apply: before the cut, not in the backup, not
-# orphaned before the cut), LAST_US (the commit time of the last one), REACHED (whether the target was seen).
+# Cuts the timeline at the target: NEEDED (the GTIDs to apply: before the cut, not in the backup, and not
+# orphaned by a failover the cut lies after), LAST_US (the commit time of the last one), REACHED (whether
+# the target was seen).
 cut_timeline() {
-  local target_us='' g ts set='' orphans=''
+  local target_us='' g ts set='' orphans='' pending=''
   [ "$RESTORE_TARGET" != time ] || target_us=$(to_us "$RESTORE_TARGET_VALUE")
   REACHED='' LAST_US=''
   : >"$S3_WORK/needed"
-  while read -r g ts _; do
-    if [ "$g" = orphan ]; then orphans+=${orphans:+,}$ts; continue; fi
+  while IFS=$'\t' read -r g ts _; do
+    if [ "$g" = orphan ]; then pending+=${pending:+,}$ts; continue; fi
+    [[ $ts =~ ^[0-9]{16,}$ ]] || [ "$RESTORE_TARGET" != time ] || die "transaction $g has no commit time in the archive (a time target cannot be placed); restore to a GTID instead; nothing was changed"
     case "$RESTORE_TARGET" in
       time) [ "$ts" -le "$target_us" ] || { REACHED=1; break; } ;;
       before-gtid) [ "$g" != "$RESTORE_TARGET_VALUE" ] || { REACHED=1; break; } ;;
     esac
+    # A transaction of the new primary is applied: the failover lies before the point.
+    orphans+=${pending:+${orphans:+,}$pending} pending=''
     printf '%s\n' "$g" >>"$S3_WORK/needed"
     LAST_US=$ts
     if [ "$RESTORE_TARGET" = gtid ] && [ "$g" = "$RESTORE_TARGET_VALUE" ]; then REACHED=1; break; fi
@@ -230,7 +288,6 @@ cut_timeline() {
 # every needed GTID is there, and nothing but the backup's and the needed ones.
 replay_archive() {
   local missing extra desc
-  read_archive
   walk_archive
   cut_timeline
   # A hole after the point does not matter; one before it (or where the point is not seen before it) does.
@@ -253,7 +310,10 @@ replay_archive() {
   [ -z "$missing" ] || die "after the replay, $missing are still missing: the archived files do not hold what their records say; nothing was changed"
   [ -z "$extra" ] || die "after the replay, the server holds $extra, which it was not to apply; nothing was changed"
   desc="$(gtid_count "$NEEDED") archived transactions replayed from ${#FILES_USED[@]} files (${NEEDED:-none})"
-  [ -z "$LAST_US" ] || desc+=", the last committed at $(date -u -d "@${LAST_US:0:-6}" +%Y-%m-%dT%H:%M:%S).${LAST_US: -6}Z"
+  [[ ! $LAST_US =~ ^[0-9]{7,}$ ]] || desc+=", the last committed at $(date -u -d "@${LAST_US:0:-6}" +%Y-%m-%dT%H:%M:%S).${LAST_US: -6}Z"
+  if [ "$RESTORE_TARGET" = time ] && [ -z "$REACHED" ] && [ -z "$STOPPED_AT" ]; then
+    desc+="; the archive ends before $RESTORE_TARGET_VALUE: restored up to its end (the archiver may lag)"
+  fi
   [ -z "$STOPPED_AT" ] || desc+="; STOPPED at the $STOPPED_AT (allowArchiveHoles): nothing after it was applied"
   APPLIED=$desc
 }
@@ -268,6 +328,7 @@ restore_primary() {
   s3_check_tools tar gzip sha256sum tee
   BACKUP_BASE="${S3_PREFIX:+$S3_PREFIX/}$RESTORE_NAMESPACE/$RESTORE_NAME"
   log "$POD_NAME: restoring $(target_text) of $RESTORE_NAMESPACE/$RESTORE_NAME from s3://$S3_BUCKET/$BACKUP_BASE/ at $S3_ENDPOINT"
+  [ "$RESTORE_TARGET" = backup ] || read_archive
   choose_backup
   fetch_backup "$dir"
   log "$POD_NAME: downloaded and extracted backup $BACKUP_ID in $((SECONDS - started))s: $GOT_SIZE bytes, sha256 as in backup.meta"

@@ -280,7 +280,7 @@ fetch_backup() {
 binlog_transactions() {
   mysqlbinlog --verify-binlog-checksum "$1" | awk -F"'" '
     /\tGTID\t/ { ts = ""; if (match($0, /original_committed_timestamp=[0-9]+/)) ts = substr($0, RSTART + 29, RLENGTH - 29) }
-    /^SET @@SESSION\.GTID_NEXT= '\''/ && $2 != "AUTOMATIC" { print $2 "\t" ts }'
+    /^SET @@SESSION\.GTID_NEXT= '\''/ && $2 != "AUTOMATIC" { print $2 "\t" ts; ts = "" }'
   [ "${PIPESTATUS[0]}" = 0 ]
 }
 

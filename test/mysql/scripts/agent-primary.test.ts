@@ -295,7 +295,7 @@ agent.sh: mysql-0: not ready: no replication channel: the StatefulSet names ${ho
     const s = running({ replicas: 1, database: { name: 'shop', user: 'shop' }, metrics: {}, backup }, 'mysql-0', { facts: ALL_FACTS });
     s.setEvidence({ 'mysql-0': 'holds-data' });
     const look = await s.agent().look();
-    const statements = `CREATE USER 'backup'@'%' IDENTIFIED BY 'bk-pw' REQUIRE SSL WITH MAX_USER_CONNECTIONS 4;
+    const statements = `CREATE USER 'backup'@'%' IDENTIFIED BY 'bk-pw' REQUIRE SSL WITH MAX_USER_CONNECTIONS ${archive ? 8 : 4};
 GRANT BACKUP_ADMIN ON *.* TO 'backup'@'%';
 GRANT SELECT ON performance_schema.replication_connection_status TO 'backup'@'%';
 GRANT SELECT ON performance_schema.replication_applier_status TO 'backup'@'%';

@@ -25,7 +25,7 @@ describe('the scripts', () => {
     const s = pod({
       replicas: 3, replication: MySqlReplication.groupReplication(), credentials: MySqlCredentials.fromGeneratedSecret(),
       backup: { storage, image: 'registry.example/mysql-tools:8.4.10' },
-      restore: MySqlRestore.fromBackup({ storage, image: 'registry.example/mysql-tools:8.4.10' }).toLatestBackup(),
+      restore: MySqlRestore.fromBackup({ storage, sourceName: 'db', image: 'registry.example/mysql-tools:8.4.10' }).toLatestBackup(),
     }, 'mysql-0');
     for (const file of scripts) expect(s.read(`etc/cdk8s-mysql/${file}`)).toBe(fs.readFileSync(path.join(dir, file), 'utf8'));
     // Group Replication's part only for a group, the credentials Job's, the backups' and the restore's only with them.

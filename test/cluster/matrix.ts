@@ -10,9 +10,9 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  AccessMode, DiskProvider, DiskStorageClass, DisruptionBudget, EnvSource, FileSystemType, HttpScheme, MySqlBackupStorage, MySqlCredentials,
-  HealthProbe, PvcRetention, ReclaimPolicy, ReplicatedMySql, S3Credentials, SpreadMode, StatefulApp, StatefulAppProps, UpdateStrategy,
-  VolumeBindingMode, VolumeClaimOptions,
+  AccessMode, DiskProvider, DiskStorageClass, DisruptionBudget, EnvSource, FileSystemType, HttpScheme, MySqlBackupStorage,
+  MySqlCredentials, MySqlReplication, MySqlRestore, HealthProbe, PvcRetention, ReclaimPolicy, ReplicatedMySql, S3Credentials, SpreadMode,
+  StatefulApp, StatefulAppProps, UpdateStrategy, VolumeBindingMode, VolumeClaimOptions,
 } from '../../src';
 import { ImagePullPolicy, PodManagementPolicy, ServiceType } from 'cdk8s-plus-28';
 import type { KubeObject } from './kube';
@@ -219,7 +219,21 @@ export const MATRIX: MatrixCase[] = [
     build: (chart) => void new ReplicatedMySql(chart, 'mysql', { credentials: MySqlCredentials.fromGeneratedSecret(), database: { name: 'shop', user: 'shop' }, metrics: {} }),
   },
   {
-    // The backup CronJob (its pod template with a generic ephemeral volume) under Pod Security restricted.
+    // A new cluster restored to a point in time, in Group Replication (the bootstrap's own image and S3 key), backing up elsewhere.
+    name: 'mysql-restore',
+    build: (chart) => {
+      const bucket = { bucket: 'db-backups', region: 'eu-central-1', credentials: S3Credentials.fromSecret('backup-s3') };
+      new ReplicatedMySql(chart, 'mysql', {
+        credentials: MySqlCredentials.fromGeneratedSecret(),
+        replication: MySqlReplication.groupReplication(),
+        restore: MySqlRestore.fromBackup({ storage: MySqlBackupStorage.s3({ ...bucket, prefix: 'prod' }), image: 'registry.example/mysql-tools:8.4.10' })
+          .toTime('2026-12-07T10:15:00.250Z', { allowArchiveHoles: true }),
+        backup: { storage: MySqlBackupStorage.s3({ ...bucket, prefix: 'prod-restored' }), image: 'registry.example/mysql-tools:8.4.10' },
+      });
+    },
+  },
+  {
+    // The backup CronJob (its pod template with a generic ephemeral volume) and the archiver under Pod Security restricted.
     name: 'mysql-backup',
     build: (chart) => void new ReplicatedMySql(chart, 'mysql', {
       credentials: MySqlCredentials.fromGeneratedSecret(),

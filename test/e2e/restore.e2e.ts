@@ -10,7 +10,7 @@ import * as path from 'path';
 import { MySqlRestore, MySqlTls, ReplicatedMySql } from '../../src';
 import { restoreStore, runBackup } from './backup-pods';
 import { scenarioLine, synthObjects } from './env';
-import { MySqlCluster } from './harness/cluster';
+import { MySqlCluster, sleep } from './harness/cluster';
 import { Manifest } from './harness/manifests';
 import * as s from './scenarios';
 
@@ -28,6 +28,25 @@ const clusterOf = (objects: Manifest[]) => store.clusterOf(objects);
 interface Taken { readonly id: string; readonly gtids: string; readonly rows: string[] }
 const taken: Taken[] = [];
 let sourceRootPassword = '';
+/**
+ * The restore benchmark (docs/backup.md: "Restore time"): E2E_RESTORE_MIB=1024 writes that much data (half random hex,
+ * half constant: about 3x compressible) before the first backup, and backup-restore-cluster prints where the time goes.
+ */
+const BULK_MIB = Number(process.env.E2E_RESTORE_MIB ?? '0');
+let backupSeconds = 0;
+
+/**
+ * BULK_MIB MiB into e2e.bulk, 32 KiB a row (RANDOM_BYTES gives at most 1024 bytes), 256 rows a statement; between two
+ * statements the harness's API server answers (a query blocks this process, and the agents' role lease is 20 s).
+ */
+async function writeBulk(c: MySqlCluster): Promise<void> {
+  c.query('CREATE TABLE e2e.bulk (id INT AUTO_INCREMENT PRIMARY KEY, b MEDIUMTEXT NOT NULL);', { pod: 0 });
+  for (let i = 0; i < BULK_MIB / 8; i++) {
+    await sleep(200);
+    c.query(`INSERT INTO e2e.bulk (b) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 256)
+      SELECT CONCAT(${Array(8).fill('HEX(RANDOM_BYTES(1024))').join(', ')}, REPEAT('x', 16384)) FROM n;`, { pod: 0 });
+  }
+}
 
 describe('the source cluster: 3 members, two backups, then lost', () => {
   let c: MySqlCluster;
@@ -41,11 +60,13 @@ describe('the source cluster: 3 members, two backups, then lost', () => {
   test('rows, a backup, more rows, a second backup', () => scenarioLine('backup-restore-source', c, async () => {
     await c.start();
     s.createTestTable(c, 0);
+    if (BULK_MIB > 0) await writeBulk(c);
     for (const batch of [1, 2]) {
       c.query(Array.from({ length: 20 }, (_, i) => `INSERT INTO e2e.events (what) VALUES ('batch ${batch} row ${i + 1}');`).join('\n'), { pod: 0 });
-      await s.waitReplicated(c, 0, [1, 2]);
-      const run = await runBackup(c, store.server());
+      await s.waitReplicated(c, 0, [1, 2], BULK_MIB > 0 ? 900_000 : 60_000);
+      const run = await runBackup(c, store.server(), { timeoutMs: 1_800_000 });
       expect(run.code).toBe(0);
+      if (batch === 1) backupSeconds = run.seconds;
       const id = /^backup\.sh: BACKUP (\S+): /m.exec(run.log)?.[1];
       expect(id).toBeDefined();
       taken.push({ id: id!, gtids: oneLine(s.gtidExecuted(c, 0)), rows: s.rows(c, 0) });
@@ -72,7 +93,9 @@ describe('restore.toBackup(id) into a new 3-member cluster of the same name, wit
     const started = Date.now();
     await c.start();
     const readySeconds = (Date.now() - started) / 1000;
+    const firstReadySeconds = (c.pod(0).readyAt! - started) / 1000;
     const bootstrap = c.pod(0).log('bootstrap');
+    const fetched = /downloaded and extracted backup \S+ in (\d+)s: (\d+) bytes/.exec(bootstrap);
     const restored = new RegExp(`RESTORED: restored backup ${backup.id} of mysql/mysql \\(taken \\S+ from \\S+\\): gtid_executed (\\S*); no binary logs applied, in (\\d+)s`).exec(bootstrap);
     expect(restored).not.toBeNull();
     expect(restored![1]).toBe(backup.gtids);
@@ -89,7 +112,14 @@ describe('restore.toBackup(id) into a new 3-member cluster of the same name, wit
     s.insert(c, 0, 'after the restore');
     await s.waitReplicated(c, 0, [1, 2]);
     for (const o of [0, 1, 2]) expect(s.rows(c, o)).toEqual([...backup.rows, 'after the restore']);
-    return { backup: backup.id, rows: backup.rows.length, ready_s: Math.round(readySeconds), restore_s: Number(restored![2]) };
+    const figures = { backup: backup.id, rows: backup.rows.length, ready_s: Math.round(readySeconds), restore_s: Number(restored![2]) };
+    if (BULK_MIB === 0) return figures;
+    // Where the time goes: the backup's download and extraction, the rest of the restore (accounts, two temporary
+    // mysqld starts), the first member's start, the others' clones.
+    return {
+      ...figures, bulk_mib: BULK_MIB, backup_s: Math.round(backupSeconds), gzip_bytes: Number(fetched![2]), download_extract_s: Number(fetched![1]),
+      first_ready_s: Math.round(firstReadySeconds),
+    };
   }));
 
   test('restore still in the manifest, the primary\'s volume lost while the replicas hold data: refused, never restored again', () => scenarioLine('backup-restore-beside-data', c, async () => {

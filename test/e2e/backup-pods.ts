@@ -97,9 +97,7 @@ export async function runContainer(c: MySqlCluster, dir: string, pod: any, run: 
 }
 
 /** The volumes' host directories: the Secrets' files (root-owned, group 999), the scratch volume and /tmp. */
-export function podDirs(
-  c: MySqlCluster, dir: string, secrets: { [sub: string]: { [file: string]: string } }, scripts: { [file: string]: string },
-): void {
+export function podDirs(dir: string, secrets: { [sub: string]: { [file: string]: string } }, scripts: { [file: string]: string }): void {
   writeFiles(path.join(dir, 'scripts'), scripts, 0o644);
   for (const [sub, files] of Object.entries(secrets)) writeFiles(path.join(dir, sub), files, 0o440);
   for (const [sub, mode] of [['scratch', 0o2775], ['tmp', 0o1777]] as const) {
@@ -107,7 +105,19 @@ export function podDirs(
     fs.chownSync(path.join(dir, sub), 0, BACKUP_UID);
     fs.chmodSync(path.join(dir, sub), mode);
   }
-  c.chroot.ensureMountPoints([SCRATCH, '/tmp']);
+}
+
+/**
+ * The container's volumes as binds, as its volumeMounts say: each volume's directory under `dir` (the ConfigMap's
+ * `tools` as `scripts`) at its mount path, read-only where the mount is. Mount points are made: under /etc in the
+ * cluster's /etc, which the container sees, elsewhere in the chroot.
+ */
+export function podBinds(c: MySqlCluster, dir: string, container: any): Bind[] {
+  return container.volumeMounts.map((m: any) => {
+    if (m.mountPath.startsWith('/etc/')) fs.mkdirSync(path.join(c.etcDir, m.mountPath.slice('/etc/'.length)), { recursive: true });
+    else c.chroot.ensureMountPoints([m.mountPath]);
+    return { source: path.join(dir, m.name === 'tools' ? 'scripts' : m.name), target: m.mountPath, readOnly: m.readOnly === true };
+  });
 }
 
 /** A container's env as the kubelet gives it: the manifest's values and field references (namespace, pod uid). */
@@ -132,12 +142,11 @@ export async function runBackup(c: MySqlCluster, server: S3Server, options: Back
   // What the manifest mounts where this test puts it (the paths are the script's defaults too).
   expect([SCRIPTS, CREDENTIALS, S3_KEYS, TLS, SCRATCH].map((p) => [p])).toEqual(['tools', 'credentials', 's3', 'tls', 'scratch'].map((v) => [mountOf(v)]));
   const configMap = pod.volumes.find((v: any) => v.name === 'tools').configMap.name;
-  podDirs(c, dir, {
+  podDirs(dir, {
     credentials: { 'backup-password': options.password ?? backupPassword(c) },
     s3: { 'access-key-id': server.accessKey, 'secret-access-key': options.secretKey ?? server.secretKey },
     tls: { 'ca.crt': c.tlsCa() },
   }, c.configMap(configMap)!.data!);
-  for (const p of [SCRIPTS, CREDENTIALS, S3_KEYS, TLS]) fs.mkdirSync(path.join(c.etcDir, p.slice('/etc/'.length)), { recursive: true });
   const podUid = randomUUID();
   const env: { [name: string]: string } = {
     ...containerEnv(c, container, podUid),
@@ -150,14 +159,7 @@ export async function runBackup(c: MySqlCluster, server: S3Server, options: Back
   if (options.prefix !== undefined) env.S3_PREFIX = options.prefix;
   const run = await runContainer(c, dir, pod, {
     script: 'backup.sh',
-    binds: [
-      { source: path.join(dir, 'scripts'), target: SCRIPTS, readOnly: true },
-      { source: path.join(dir, 'credentials'), target: CREDENTIALS, readOnly: true },
-      { source: path.join(dir, 's3'), target: S3_KEYS, readOnly: true },
-      { source: path.join(dir, 'tls'), target: TLS, readOnly: true },
-      { source: path.join(dir, 'scratch'), target: SCRATCH, readOnly: false },
-      { source: path.join(dir, 'tmp'), target: '/tmp', readOnly: false },
-    ],
+    binds: podBinds(c, dir, container),
     env, timeoutMs: options.timeoutMs ?? 300_000,
   });
   return { ...run, podUid };
@@ -217,24 +219,15 @@ export function startArchiver(c: MySqlCluster, server: S3Server, env: { [name: s
   const container = pod.containers[0];
   const mounts: { [volume: string]: string } = Object.fromEntries(container.volumeMounts.map((m: any) => [m.name, m.mountPath]));
   expect(mounts).toEqual({ tools: SCRIPTS, credentials: CREDENTIALS, s3: S3_KEYS, tls: TLS, scratch: SPOOL, tmp: '/tmp' });
-  podDirs(c, dir, {
+  podDirs(dir, {
     credentials: { 'backup-password': backupPassword(c) },
     s3: { 'access-key-id': server.accessKey, 'secret-access-key': server.secretKey },
     tls: { 'ca.crt': c.tlsCa() },
   }, c.configMap(pod.volumes.find((v: any) => v.name === 'tools').configMap.name)!.data!);
-  c.chroot.ensureMountPoints([SPOOL]);
-  for (const p of [SCRIPTS, CREDENTIALS, S3_KEYS, TLS]) fs.mkdirSync(path.join(c.etcDir, p.slice('/etc/'.length)), { recursive: true });
   const podUid = randomUUID();
   const logFile = path.join(dir, 'archiver.log');
   const proc = c.chroot.spawn({
-    binds: [
-      { source: path.join(dir, 'scripts'), target: SCRIPTS, readOnly: true },
-      { source: path.join(dir, 'credentials'), target: CREDENTIALS, readOnly: true },
-      { source: path.join(dir, 's3'), target: S3_KEYS, readOnly: true },
-      { source: path.join(dir, 'tls'), target: TLS, readOnly: true },
-      { source: path.join(dir, 'scratch'), target: SPOOL, readOnly: false },
-      { source: path.join(dir, 'tmp'), target: '/tmp', readOnly: false },
-    ],
+    binds: podBinds(c, dir, container),
     uid: pod.securityContext.runAsUser, gid: pod.securityContext.runAsGroup, groups: [pod.securityContext.fsGroup],
     env: { ...containerEnv(c, container, podUid), S3_ENDPOINT: server.endpoint, ...env },
     command: container.command, readOnlyRoot: container.securityContext.readOnlyRootFilesystem, logFile, etc: c.etcDir,

@@ -17,7 +17,8 @@ import * as path from 'path';
 import { MySqlBackupStorage, MySqlTls, ReplicatedMySql, S3Credentials } from '../../src';
 import { clusterFor, scenarioLine, synthObjects } from './env';
 import {
-  BACKUP_UID, BackupRun, backupPassword, containerEnv, parseMeta, podDirs, podSpecOf, runBackup, runContainer, runDir, S3_KEYS, SCRATCH, SCRIPTS,
+  BACKUP_UID, BackupRun, backupPassword, containerEnv, parseMeta, podBinds, podDirs, podSpecOf, runBackup, runContainer, runDir,
+  S3_KEYS, SCRATCH, SCRIPTS,
 } from './backup-pods';
 import { MySqlCluster, sleep } from './harness/cluster';
 import { exitOf, killGroup } from './harness/process';
@@ -86,8 +87,7 @@ async function runVerify(c: MySqlCluster, server: S3Server, options: VerifyOptio
   expect(container.command).toEqual(['bash', `${SCRIPTS}/verify-backup.sh`]);
   expect(container.volumeMounts.map((m: any) => [m.name, m.mountPath])).toEqual([['tools', SCRIPTS], ['s3', S3_KEYS], ['scratch', SCRATCH], ['tmp', '/tmp']]);
   const configMap: { [file: string]: string } = c.configMap(pod.volumes.find((v: any) => v.name === 'tools').configMap.name)!.data!;
-  podDirs(c, dir, { s3: { 'access-key-id': server.accessKey, 'secret-access-key': server.secretKey } }, configMap);
-  for (const p of [SCRIPTS, S3_KEYS]) fs.mkdirSync(path.join(c.etcDir, p.slice('/etc/'.length)), { recursive: true });
+  podDirs(dir, { s3: { 'access-key-id': server.accessKey, 'secret-access-key': server.secretKey } }, configMap);
   const podUid = randomUUID();
   const env = containerEnv(c, container, podUid);
   // The harness's server stands in for the manifest's endpoint.
@@ -96,12 +96,7 @@ async function runVerify(c: MySqlCluster, server: S3Server, options: VerifyOptio
   if (options.listMaxKeys !== undefined) env.S3_LIST_MAX_KEYS = String(options.listMaxKeys);
   const run = await runContainer(c, dir, pod, {
     script: 'verify-backup.sh',
-    binds: [
-      { source: path.join(dir, 'scripts'), target: SCRIPTS, readOnly: true },
-      { source: path.join(dir, 's3'), target: S3_KEYS, readOnly: true },
-      { source: path.join(dir, 'scratch'), target: SCRATCH, readOnly: false },
-      { source: path.join(dir, 'tmp'), target: '/tmp', readOnly: false },
-    ],
+    binds: podBinds(c, dir, container),
     env, timeoutMs: 300_000,
   });
   // No secret in its log, and its last line says how it ended.

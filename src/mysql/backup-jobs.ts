@@ -25,9 +25,11 @@ const S3_KEYS_DIR = '/etc/mysql-backup/s3';
  */
 interface JobKind {
   /** The object's name after `<name>-`, its pods' `app.kubernetes.io/name` after `mysql-`. */
-  readonly suffix: 'backup' | 'backup-verify' | 'binlog-archiver';
+  readonly suffix: 'backup' | 'backup-verify' | 'backup-prune' | 'binlog-archiver';
   /** The construct id's stem. */
   readonly id: string;
+  /** The prop that makes it (in errors about its objects). */
+  readonly prop: string;
   readonly script: string;
   readonly container: string;
   readonly members: boolean;
@@ -44,19 +46,22 @@ const SPOOL = '/var/lib/mysql-archive';
 /** The CronJobs, their ServiceAccount and NetworkPolicies. `configMapName` holds the members' scripts; `image` is the members'. */
 export function addBackup(
   c: ObjectsContext, b: BackupPlan, configMapName: string, image: string, networkPolicy: boolean,
-): { cronJob: k8s.KubeCronJob; verifyCronJob?: k8s.KubeCronJob; archiver?: k8s.KubeDeployment } {
+): { cronJob: k8s.KubeCronJob; verifyCronJob?: k8s.KubeCronJob; pruneCronJob?: k8s.KubeCronJob; archiver?: k8s.KubeDeployment } {
   const name = `${c.plan.name}-backup`;
   new KubeServiceAccount(c.scope, 'BackupServiceAccount', {
     metadata: { name, namespace: c.namespace, labels: sideObjectLabels(c.labels, backupPodLabels(c.plan.name), 'backup') }, automountServiceAccountToken: false,
   });
   registerObject(c.scope, c.v, 'backup', { kind: 'ServiceAccount', namespace: c.namespace, name }, 'give the ReplicatedMySql another name');
   const j: JobContext = { configMapName, image, networkPolicy, serviceAccountName: name };
-  const cronJob = addCronJob(c, b, { suffix: 'backup', id: 'Backup', script: 'backup.sh', container: 'backup', members: true }, b.schedule, j);
+  const cronJob = addCronJob(c, b, { suffix: 'backup', id: 'Backup', prop: 'backup', script: 'backup.sh', container: 'backup', members: true }, b.schedule, j);
   const verifyCronJob = b.verifySchedule === undefined
     ? undefined
-    : addCronJob(c, b, { suffix: 'backup-verify', id: 'BackupVerify', script: 'verify-backup.sh', container: 'verify', members: false }, b.verifySchedule, j);
+    : addCronJob(c, b, { suffix: 'backup-verify', id: 'BackupVerify', prop: 'backup.verifySchedule', script: 'verify-backup.sh', container: 'verify', members: false }, b.verifySchedule, j);
+  const pruneCronJob = b.retention === undefined
+    ? undefined
+    : addCronJob(c, b, { suffix: 'backup-prune', id: 'BackupPrune', prop: 'backup.retention', script: 'prune.sh', container: 'prune', members: false }, b.retention.schedule, j);
   const archiver = b.binlogFlushSeconds === undefined ? undefined : addArchiver(c, b, j);
-  return { cronJob, verifyCronJob, archiver };
+  return { cronJob, verifyCronJob, pruneCronJob, archiver };
 }
 
 interface JobContext {
@@ -67,12 +72,12 @@ interface JobContext {
 }
 
 /** The names, labels and registration of one kind's objects, and its NetworkPolicy (nothing connects to its pods). */
-function kindObjects(c: ObjectsContext, kind: JobKind, j: JobContext, prop: string) {
+function kindObjects(c: ObjectsContext, kind: JobKind, j: JobContext) {
   const name = `${c.plan.name}-${kind.suffix}`;
   const podLabels = { [LABEL_NAME]: `mysql-${kind.suffix}`, [LABEL_INSTANCE]: c.plan.name };
   const labels = () => sideObjectLabels(c.labels, podLabels, 'backup');
   const metadata = () => ({ name, namespace: c.namespace, labels: labels() });
-  const register = (k: string) => registerObject(c.scope, c.v, prop, { kind: k, namespace: c.namespace, name }, 'give the ReplicatedMySql another name');
+  const register = (k: string) => registerObject(c.scope, c.v, kind.prop, { kind: k, namespace: c.namespace, name }, 'give the ReplicatedMySql another name');
   const policy = (object: k8s.KubeCronJob | k8s.KubeDeployment) => {
     if (!j.networkPolicy) return;
     // It connects to the members and the store (egress stays open, as on every pod here).
@@ -84,7 +89,7 @@ function kindObjects(c: ObjectsContext, kind: JobKind, j: JobContext, prop: stri
 }
 
 function addCronJob(c: ObjectsContext, b: BackupPlan, kind: JobKind, schedule: string, j: JobContext): k8s.KubeCronJob {
-  const { labels, metadata, register, policy } = kindObjects(c, kind, j, kind.members ? 'backup' : 'backup.verifySchedule');
+  const { labels, metadata, register, policy } = kindObjects(c, kind, j);
   const cronJob = new KubeCronJob(c.scope, `${kind.id}CronJob`, {
     metadata: metadata(),
     spec: {
@@ -114,8 +119,8 @@ function addCronJob(c: ObjectsContext, b: BackupPlan, kind: JobKind, schedule: s
 
 /** The binary log archiver: one pod (Recreate: never two streams of one Deployment), Ready while it keeps up without a hole. */
 function addArchiver(c: ObjectsContext, b: BackupPlan, j: JobContext): k8s.KubeDeployment {
-  const kind: JobKind = { suffix: 'binlog-archiver', id: 'BinlogArchiver', script: 'archiver.sh', container: 'archiver', members: true };
-  const { podLabels, labels, metadata, register, policy } = kindObjects(c, kind, j, 'backup.binlogArchive');
+  const kind: JobKind = { suffix: 'binlog-archiver', id: 'BinlogArchiver', prop: 'backup.binlogArchive', script: 'archiver.sh', container: 'archiver', members: true };
+  const { podLabels, labels, metadata, register, policy } = kindObjects(c, kind, j);
   const deployment = new KubeDeployment(c.scope, `${kind.id}Deployment`, {
     metadata: metadata(),
     spec: {
@@ -130,41 +135,56 @@ function addArchiver(c: ObjectsContext, b: BackupPlan, j: JobContext): k8s.KubeD
   return deployment;
 }
 
-/** What differs between the pods: the archiver runs for good, with a spool instead of a scratch volume. */
-function podShape(c: ObjectsContext, b: BackupPlan, kind: JobKind) {
-  const archiver = kind.suffix === 'binlog-archiver';
+/** What differs between the pods: the archiver runs for good, with a spool; the prune job needs no volume of its own. */
+function podShape(c: ObjectsContext, b: BackupPlan, kind: JobKind): {
+  restartPolicy: 'Always' | 'Never'; env: k8s.EnvVar[]; mount?: string; resources: k8s.ResourceRequirements; readinessProbe?: k8s.Probe;
+} {
   const value = (n: string, x: string | number) => ({ name: n, value: String(x) });
-  return archiver
-    ? {
-        // (Always: a stream resumes from the archive after any exit)
-        restartPolicy: 'Always' as const,
-        env: [value('ARCHIVE_SPOOL', SPOOL), value('ARCHIVER_SERVER_ID', b.archiverServerId)],
-        mount: SPOOL,
-        // mysqlbinlog, gzip and short-lived mysql and curl clients.
-        resources: renderResources(c.v, 'backup.resources', undefined, {
-          cpu: { request: cpuMillis(50) },
-          memory: { request: Size.mebibytes(256), limit: Size.mebibytes(256) },
-          ephemeralStorage: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
-        }),
-        // Ready while it streams, keeps up and knows of no hole (archiver.sh writes the verdict).
-        readinessProbe: {
-          exec: { command: ['bash', '-c', 'read -r verdict rest </tmp/archiver.status && [ "$verdict" = ready ] || { echo "$verdict $rest"; exit 1; }'] },
-          periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3,
-        },
-      }
-    : {
-        // (Never: a failed attempt leaves nothing half-written; the next one, backoffLimit, starts from a new scratch volume)
-        restartPolicy: 'Never' as const,
-        env: [value(kind.members ? 'BACKUP_SCRATCH' : 'VERIFY_SCRATCH', SCRATCH)],
-        mount: SCRATCH,
-        resources: renderResources(c.v, 'backup.resources', b.resources, {
-          cpu: { request: cpuMillis(250) },
-          // (the throw-away mysqld alone takes about 470 MiB with performance_schema, which clone_status needs)
-          memory: { request: Size.gibibytes(1), limit: Size.gibibytes(1) },
-          ephemeralStorage: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
-        }),
-        readinessProbe: undefined,
-      };
+  if (kind.suffix === 'binlog-archiver') {
+    return {
+      // (Always: a stream resumes from the archive after any exit)
+      restartPolicy: 'Always',
+      env: [value('ARCHIVE_SPOOL', SPOOL), value('ARCHIVER_SERVER_ID', b.archiverServerId)],
+      mount: SPOOL,
+      // mysqlbinlog, gzip and short-lived mysql and curl clients.
+      resources: renderResources(c.v, 'backup.resources', undefined, {
+        cpu: { request: cpuMillis(50) },
+        memory: { request: Size.mebibytes(256), limit: Size.mebibytes(256) },
+        ephemeralStorage: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
+      }),
+      // Ready while it streams, keeps up and knows of no hole (archiver.sh writes the verdict).
+      readinessProbe: {
+        exec: { command: ['bash', '-c', 'read -r verdict rest </tmp/archiver.status && [ "$verdict" = ready ] || { echo "$verdict $rest"; exit 1; }'] },
+        periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3,
+      },
+    };
+  }
+  if (kind.suffix === 'backup-prune') {
+    const r = b.retention!;
+    return {
+      restartPolicy: 'Never',
+      // (a backup directory without backup.meta is abandoned once no backup can still be running: the timeout and an hour)
+      env: [value('KEEP_BACKUPS', r.keepBackups), value('KEEP_SECONDS', r.keepSeconds), value('ABANDONED_AFTER', b.timeoutSeconds + 3600)],
+      // curl, awk and sort over the listings.
+      resources: renderResources(c.v, 'backup.resources', undefined, {
+        cpu: { request: cpuMillis(50) },
+        memory: { request: Size.mebibytes(128), limit: Size.mebibytes(128) },
+        ephemeralStorage: { request: Size.mebibytes(64), limit: Size.mebibytes(128) },
+      }),
+    };
+  }
+  return {
+    // (Never: a failed attempt leaves nothing half-written; the next one, backoffLimit, starts from a new scratch volume)
+    restartPolicy: 'Never',
+    env: [value(kind.members ? 'BACKUP_SCRATCH' : 'VERIFY_SCRATCH', SCRATCH)],
+    mount: SCRATCH,
+    resources: renderResources(c.v, 'backup.resources', b.resources, {
+      cpu: { request: cpuMillis(250) },
+      // (the throw-away mysqld alone takes about 470 MiB with performance_schema, which clone_status needs)
+      memory: { request: Size.gibibytes(1), limit: Size.gibibytes(1) },
+      ephemeralStorage: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
+    }),
+  };
 }
 
 function jobPod(c: ObjectsContext, b: BackupPlan, kind: JobKind, j: JobContext): k8s.PodSpec {
@@ -202,7 +222,7 @@ function jobPod(c: ObjectsContext, b: BackupPlan, kind: JobKind, j: JobContext):
         ...(kind.members ? [{ name: 'credentials', mountPath: CREDENTIALS_DIR, readOnly: true }] : []),
         { name: 's3', mountPath: S3_KEYS_DIR, readOnly: true },
         ...(tls ? [{ name: 'tls', mountPath: TLS_DIR, readOnly: true }] : []),
-        { name: 'scratch', mountPath: shape.mount },
+        ...(shape.mount === undefined ? [] : [{ name: 'scratch', mountPath: shape.mount }]),
         { name: 'tmp', mountPath: '/tmp' },
       ],
     }],
@@ -212,29 +232,36 @@ function jobPod(c: ObjectsContext, b: BackupPlan, kind: JobKind, j: JobContext):
 
 function jobVolumes(c: ObjectsContext, b: BackupPlan, kind: JobKind, configMapName: string): k8s.Volume[] {
   const { plan } = c;
+  // (the prune job signs in with the key that may delete)
+  const s3 = kind.suffix === 'backup-prune' ? b.retention!.credentials : b;
   const secret = (name: string, secretName: string, items: Array<[string, string]>): k8s.Volume =>
     ({ name, secret: { secretName, defaultMode: 0o440, items: items.map(([key, path]) => ({ key, path })) } });
   return [
     { name: 'tools', configMap: { name: configMapName } },
     ...(kind.members ? [secret('credentials', plan.secretName, [[plan.backupPasswordKey, BACKUP_PASSWORD_FILE]])] : []),
-    secret('s3', b.secretName, [[b.accessKeyIdKey, 'access-key-id'], [b.secretAccessKeyKey, 'secret-access-key']]),
+    secret('s3', s3.secretName, [[s3.accessKeyIdKey, 'access-key-id'], [s3.secretAccessKeyKey, 'secret-access-key']]),
     ...(kind.members && plan.tlsSecretName !== undefined ? [secret('tls', plan.tlsSecretName, [['ca.crt', 'ca.crt']])] : []),
-    kind.suffix === 'binlog-archiver'
-      // The files being received (a few binary log files at most: each is uploaded once it is closed).
-      ? { name: 'scratch', emptyDir: { sizeLimit: k8s.Quantity.fromString('4Gi') } }
-      : {
-          // The whole data directory (cloned, or restored): a volume of the members' class, made for the pod and deleted with it.
-          name: 'scratch',
-          ephemeral: {
-            volumeClaimTemplate: {
-              metadata: { labels: { [LABEL_NAME]: `mysql-${kind.suffix}`, [LABEL_INSTANCE]: plan.name } },
-              spec: {
-                accessModes: ['ReadWriteOnce'], storageClassName: b.scratchStorageClassName,
-                resources: { requests: { storage: k8s.Quantity.fromString(sizeToQuantity(b.scratchSize)) } },
-              },
-            },
-          },
-        },
+    ...(kind.suffix === 'backup-prune' ? [] : [scratchVolume(b, kind, plan.name)]),
     { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
   ];
+}
+
+function scratchVolume(b: BackupPlan, kind: JobKind, name: string): k8s.Volume {
+  if (kind.suffix === 'binlog-archiver') {
+    // The files being received (a few binary log files at most: each is uploaded once it is closed).
+    return { name: 'scratch', emptyDir: { sizeLimit: k8s.Quantity.fromString('4Gi') } };
+  }
+  return {
+    // The whole data directory (cloned, or restored): a volume of the members' class, made for the pod and deleted with it.
+    name: 'scratch',
+    ephemeral: {
+      volumeClaimTemplate: {
+        metadata: { labels: { [LABEL_NAME]: `mysql-${kind.suffix}`, [LABEL_INSTANCE]: name } },
+        spec: {
+          accessModes: ['ReadWriteOnce'], storageClassName: b.scratchStorageClassName,
+          resources: { requests: { storage: k8s.Quantity.fromString(sizeToQuantity(b.scratchSize)) } },
+        },
+      },
+    },
+  };
 }

@@ -109,6 +109,12 @@ export interface MySqlBackupOptions {
    */
   readonly binlogFlushInterval?: Duration;
   /**
+   * What old backups and archived binary logs a CronJob `<name>-backup-prune` deletes: never what a restore to a
+   * point after the oldest backup kept needs (docs/backup.md: Retention).
+   * @default - nothing is ever deleted (expire objects with the bucket's lifecycle rules instead)
+   */
+  readonly retention?: MySqlBackupRetention;
+  /**
    * The MySQL account the backups use (BACKUP_ADMIN and what picks a donor; its password is the
    * credentials Secret's key `backupPassword`, 'backup-password' by default).
    * @default 'backup'
@@ -145,6 +151,35 @@ export interface MySqlBackupOptions {
    * @default - cpu 250m, memory 1Gi (request and limit)
    */
   readonly resources?: ContainerResources;
+}
+
+/**
+ * Which backups a ReplicatedMySql keeps (`backup.retention`): the newest `keepBackups`, and with `keepFor` every one
+ * needed to restore any point of that period (the newest finished before it too). Give one or both: a backup either
+ * rule keeps is kept. The oldest backup kept is the oldest restore point; the binary log archived before it goes too.
+ */
+export interface MySqlBackupRetention {
+  /**
+   * How many of the newest full backups are kept.
+   * @default - as many as `keepFor` needs
+   */
+  readonly keepBackups?: number;
+  /**
+   * How far back any point in time stays restorable (whole hours, at least one).
+   * @default - as far as `keepBackups` reaches
+   */
+  readonly keepFor?: Duration;
+  /**
+   * When the prune job runs: a cron expression in UTC, like `schedule`.
+   * @default '0 5 * * *'
+   */
+  readonly schedule?: string;
+  /**
+   * The access key the prune job signs in with: it needs `s3:DeleteObject` besides List, Get and Put, which the
+   * backups' own key (`storage.credentials`) is better without (a leaked backup key then cannot delete backups).
+   * @default - the storage's credentials
+   */
+  readonly credentials?: S3Credentials;
 }
 
 /** Where the backups to restore are: the store and the cluster that made them. */

@@ -10,7 +10,7 @@ import { Validator } from '../errors';
 import { checkConfigKey, checkDns1123Subdomain, isPinnedImage, parseImage } from '../names';
 import { DiskStorageClass, IStorageClass, ReclaimPolicy } from '../storage/disk-storage-class';
 import { shapeOf } from '../shapes';
-import { MySqlBackupOptions, MySqlBackupStorage, S3Credentials } from './backup-props';
+import { MySqlBackupOptions, MySqlBackupRetention, MySqlBackupStorage, S3Credentials } from './backup-props';
 
 /** What the backups are, checked. */
 export interface BackupPlan extends StoragePlan {
@@ -28,7 +28,22 @@ export interface BackupPlan extends StoragePlan {
   readonly binlogFlushSeconds?: number;
   /** The server_id of the archiver's dump connection: no member's (the source would drop a member's dump for it). */
   readonly archiverServerId: number;
+  /** What the prune job keeps (undefined: no prune job). */
+  readonly retention?: RetentionPlan;
 }
+
+/** `backup.retention`, checked. */
+export interface RetentionPlan {
+  readonly schedule: string;
+  /** 0: by age alone. */
+  readonly keepBackups: number;
+  /** 0: by count alone. */
+  readonly keepSeconds: number;
+  readonly credentials: S3CredentialsPlan;
+}
+
+/** The Secret with an S3 access key, and its keys. */
+export type S3CredentialsPlan = Pick<StoragePlan, 'secretName' | 'accessKeyIdKey' | 'secretAccessKeyKey'>;
 
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 // (only characters that need no percent-encoding: curl signs the path as it sends it)
@@ -60,6 +75,31 @@ export function planBackup(
     // (below the members' ids, or above them when the base is 1)
     archiverServerId: members.serverIdBase > 1 ? members.serverIdBase - 1 : members.lastServerId + 1,
     resources: backup.resources,
+    retention: backup.retention === undefined ? undefined : planRetention(v, backup.retention, storage),
+  };
+}
+
+const MAX_KEEP_BACKUPS = 10_000;
+
+function planRetention(v: Validator, retention: MySqlBackupRetention, storage: StoragePlan): RetentionPlan {
+  const { keepBackups, keepFor } = retention;
+  if (keepBackups === undefined && keepFor === undefined) {
+    v.fail('backup.retention', '{}', 'keeps nothing: without keepBackups or keepFor every backup could go', 'give keepBackups (e.g. 7), keepFor (e.g. Duration.days(7)), or both');
+  }
+  if (keepBackups !== undefined && !(Number.isInteger(keepBackups) && keepBackups >= 1 && keepBackups <= MAX_KEEP_BACKUPS)) {
+    v.fail('backup.retention.keepBackups', keepBackups, `must be a whole number from 1 to ${MAX_KEEP_BACKUPS}`, 'use e.g. 7 (a week of daily backups)');
+  }
+  const keepSeconds = keepFor === undefined ? 0 : keepFor instanceof Duration ? keepFor.toSeconds({ integral: false }) : NaN;
+  if (keepFor !== undefined && !(Number.isInteger(keepSeconds / 3600) && keepSeconds >= 3600)) {
+    v.fail('backup.retention.keepFor', keepFor instanceof Duration ? `${keepSeconds}s` : keepFor, 'must be a whole number of hours, at least one', 'use e.g. Duration.days(7)');
+  }
+  return {
+    schedule: checkSchedule(v, 'backup.retention.schedule', retention.schedule ?? '0 5 * * *'),
+    keepBackups: keepBackups ?? 0,
+    keepSeconds,
+    credentials: retention.credentials === undefined
+      ? { secretName: storage.secretName, accessKeyIdKey: storage.accessKeyIdKey, secretAccessKeyKey: storage.secretAccessKeyKey }
+      : planS3Credentials(v, 'backup.retention.credentials', retention.credentials),
   };
 }
 
@@ -100,7 +140,7 @@ export function planStorage(v: Validator, prop: string, storage: MySqlBackupStor
   return { bucket: s3.bucket, prefix, region: s3.region, endpoint, ...planS3Credentials(v, `${prop}.credentials`, s3.credentials) };
 }
 
-function planS3Credentials(v: Validator, prop: string, credentials: S3Credentials): Pick<StoragePlan, 'secretName' | 'accessKeyIdKey' | 'secretAccessKeyKey'> {
+function planS3Credentials(v: Validator, prop: string, credentials: S3Credentials): S3CredentialsPlan {
   checkShape(v, `${prop} keys (S3Credentials.fromSecret)`, credentials._keys, shapeOf('S3SecretKeys'));
   const problem = typeof credentials.secretName === 'string' ? checkDns1123Subdomain(credentials.secretName) : 'must be a string';
   if (problem) v.fail(`${prop} (Secret name)`, credentials.secretName, problem, 'pass the name of the Secret with the access key');

@@ -200,7 +200,8 @@ export function planMySql(scope: Construct, v: Validator, id: string, props: Rep
   });
   const restore = planRestore(v, props.restore, { name, namespace, image, emptyPrimary: props.emptyPrimary, backup });
   const files = planFiles(v, props, {
-    name, resources, tlsSecretName, verifyPeers, group, generated: accounts.generated, backup: backup !== undefined, restore: restore !== undefined,
+    name, resources, tlsSecretName, verifyPeers, group, generated: accounts.generated,
+    backup: backup !== undefined, retention: backup?.retention !== undefined, restore: restore !== undefined,
   });
   const timing = planTiming(v, props);
   const { serviceAccountName, clusterDomain, metricsIntervalSeconds } = planAccess(v, props, name, namespace);
@@ -303,11 +304,11 @@ function planFiles(
   v: Validator, props: ReplicatedMySqlProps,
   c: {
     name: string; resources: ContainerResources; tlsSecretName?: string; verifyPeers: boolean; group?: GroupPlan; generated: boolean; backup: boolean;
-    restore: boolean;
+    retention: boolean; restore: boolean;
   },
 ) {
   const { 'group.sh': group, 'generate-credentials.sh': generator, 's3.sh': s3, 'backup.sh': backup, 'verify-backup.sh': verify, 'restore.sh': restore,
-    'archiver.sh': archiver, ...scripts } = mysqlScripts();
+    'archiver.sh': archiver, 'prune.sh': prune, ...scripts } = mysqlScripts();
   const files: { [file: string]: string } = {
     ...scripts,
     // Group Replication's part of the scripts, only for a group; the credentials Job's, the backups' and the restore's, only with them.
@@ -315,6 +316,7 @@ function planFiles(
     ...(c.generated ? { 'generate-credentials.sh': generator } : {}),
     ...(c.backup || c.restore ? { 's3.sh': s3 } : {}),
     ...(c.backup ? { [Conventions.MYSQL_BACKUP_SCRIPT_KEY]: backup, 'verify-backup.sh': verify, 'archiver.sh': archiver } : {}),
+    ...(c.retention ? { 'prune.sh': prune } : {}),
     ...(c.restore ? { 'restore.sh': restore } : {}),
     [Conventions.MYSQL_CONFIG_FILE_KEY]: mysqlConfig(v, {
       name: c.name, config: props.config, acceptRelaxedDurability: props.acceptRelaxedDurability, resources: c.resources,

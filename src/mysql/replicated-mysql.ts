@@ -83,6 +83,8 @@ export class ReplicatedMySql extends Construct {
   public readonly backupCronJob?: k8s.KubeCronJob;
   /** The CronJob that restores and checks the newest backup (`<name>-backup-verify`), with `backup.verifySchedule`. */
   public readonly backupVerifyCronJob?: k8s.KubeCronJob;
+  /** The CronJob that deletes what `backup.retention` no longer keeps (`<name>-backup-prune`), with `backup.retention`. */
+  public readonly backupPruneCronJob?: k8s.KubeCronJob;
   /** The Deployment that archives the binary log (`<name>-binlog-archiver`), with `backup` unless `binlogArchive` is false. */
   public readonly binlogArchiver?: k8s.KubeDeployment;
   /** The mysqld_exporter Deployment (`<name>-metrics`), if metrics are enabled. */
@@ -200,6 +202,7 @@ export class ReplicatedMySql extends Construct {
       const backups = addBackup(context, plan.backup, this.app.configMap!.name, plan.appProps.image, props.networkPolicy?.enabled !== false);
       this.backupCronJob = backups.cronJob;
       this.backupVerifyCronJob = backups.verifyCronJob;
+      this.backupPruneCronJob = backups.pruneCronJob;
       this.binlogArchiver = backups.archiver;
       if (this.networkPolicy) this.app.allowIngress({ podLabels: backupPodLabels(name), ports: ['mysql'] });
       if (this.networkPolicy && backups.archiver) this.app.allowIngress({ podLabels: backupPodLabels(name, true), ports: ['mysql'] });

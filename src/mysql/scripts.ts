@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 /** The scripts that run in the pods, as shipped beside this module (src/ or lib/). */
-export const SCRIPT_FILES = ['lib.sh', 'init-config.sh', 'bootstrap.sh', 'run-mysqld.sh', 'agent.sh', 'probe.sh', 'group.sh', 'generate-credentials.sh', 's3.sh', 'backup.sh', 'verify-backup.sh', 'restore.sh', 'archiver.sh'] as const;
+export const SCRIPT_FILES = ['lib.sh', 'init-config.sh', 'bootstrap.sh', 'run-mysqld.sh', 'agent.sh', 'probe.sh', 'group.sh', 'generate-credentials.sh', 's3.sh', 'backup.sh', 'verify-backup.sh', 'restore.sh', 'archiver.sh', 'prune.sh'] as const;
 
 let cache: { [file: string]: string } | undefined;
 

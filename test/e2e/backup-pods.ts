@@ -11,7 +11,7 @@ import { exitOf, killGroup } from './harness/process';
 import { MySqlBackupStorage, S3Credentials } from '../../src';
 import { newCluster } from './env';
 import { Manifest } from './harness/manifests';
-import { S3Server, s3ServerBinaries, startS3Server } from './harness/s3';
+import { S3_SERVER_REGION, S3Server, s3ServerBinaries, startS3Server } from './harness/s3';
 import { generateSecrets } from './harness/secrets';
 
 export const BACKUP_UID = 999;
@@ -70,7 +70,8 @@ export interface ContainerRun {
 }
 export async function runContainer(c: MySqlCluster, dir: string, pod: any, run: ContainerRun): Promise<Omit<BackupRun, 'podUid'>> {
   const container = pod.containers[0];
-  for (const sub of ['scratch', 'tmp']) expect(run.binds.find((b) => b.source === path.join(dir, sub))).toBeDefined();
+  const mounted = (sub: string) => container.volumeMounts.some((m: any) => m.name === sub);
+  for (const sub of ['scratch', 'tmp'].filter(mounted)) expect(run.binds.find((b) => b.source === path.join(dir, sub))).toBeDefined();
   const logFile = path.join(dir, `${run.script.replace(/\.sh$/, '')}.log`);
   const started = Date.now();
   const proc = c.chroot.spawn({
@@ -86,8 +87,8 @@ export async function runContainer(c: MySqlCluster, dir: string, pod: any, run: 
     if (code === 'timeout') throw new Error(`${run.script} did not finish within ${run.timeoutMs / 1000}s:\n${log}`);
     process.stderr.write(`----- ${run.script} (exit ${code}) -----\n${log}`);
     // Nothing of it outlives it (the temporary mysqld is stopped by the script itself).
-    expect(fs.readdirSync(path.join(dir, 'scratch'))).toEqual([]);
-    if (run.script === 'verify-backup.sh') expect(fs.readdirSync(path.join(dir, 'tmp'))).toEqual([]);
+    if (mounted('scratch')) expect(fs.readdirSync(path.join(dir, 'scratch'))).toEqual([]);
+    if (run.script !== 'backup.sh') expect(fs.readdirSync(path.join(dir, 'tmp'))).toEqual([]);
     return { code, log, seconds: (Date.now() - started) / 1000 };
   } finally {
     clearTimeout(timer);
@@ -151,7 +152,7 @@ export async function runBackup(c: MySqlCluster, server: S3Server, options: Back
   const env: { [name: string]: string } = {
     ...containerEnv(c, container, podUid),
     // The harness's server stands in for the manifest's endpoint.
-    S3_ENDPOINT: options.endpoint ?? server.endpoint,
+    S3_ENDPOINT: options.endpoint ?? server.endpoint, S3_REGION: S3_SERVER_REGION,
     // S3's smallest part, so that a small cluster's backup still goes up in several parts.
     S3_PART_SIZE: '5M',
   };
@@ -162,6 +163,62 @@ export async function runBackup(c: MySqlCluster, server: S3Server, options: Back
     binds: podBinds(c, dir, container),
     env, timeoutMs: options.timeoutMs ?? 300_000,
   });
+  return { ...run, podUid };
+}
+
+/**
+ * prune.sh as the manifest's CronJob `<name>-backup-prune` runs it: its command, env and mounts (the ConfigMap's
+ * scripts, the S3 key, /tmp; no scratch volume, no MySQL password); `env` adds to the manifest's (PRUNE_CLOCK_SKEW).
+ */
+export async function runPrune(c: MySqlCluster, server: S3Server, env: { [name: string]: string } = {}): Promise<BackupRun> {
+  const dir = runDir(c, 'prune');
+  const pod = podSpecOf(c, `${c.name}-backup-prune`);
+  const container = pod.containers[0];
+  expect(container.volumeMounts.map((m: any) => [m.name, m.mountPath])).toEqual([['tools', SCRIPTS], ['s3', S3_KEYS], ['tmp', '/tmp']]);
+  podDirs(dir, { s3: { 'access-key-id': server.accessKey, 'secret-access-key': server.secretKey } },
+    c.configMap(pod.volumes.find((v: any) => v.name === 'tools').configMap.name)!.data!);
+  const podUid = randomUUID();
+  const run = await runContainer(c, dir, pod, {
+    script: 'prune.sh', binds: podBinds(c, dir, container),
+    env: { ...containerEnv(c, container, podUid), S3_ENDPOINT: server.endpoint, S3_REGION: S3_SERVER_REGION, ...env }, timeoutMs: 120_000,
+  });
+  expect(run.log).not.toContain(server.secretKey);
+  return { ...run, podUid };
+}
+
+export interface VerifyOptions {
+  readonly prefix?: string;
+  /** ListObjectsV2's max-keys (S3_LIST_MAX_KEYS): 1 makes versitygw answer a page per key (gofakes3 ignores it). */
+  readonly listMaxKeys?: number;
+}
+
+/**
+ * verify-backup.sh as the manifest's CronJob `<name>-backup-verify` runs it: its command, env and mounts (the
+ * ConfigMap's scripts, the S3 keys, a scratch volume and /tmp; no members' credentials, no CA).
+ */
+export async function runVerify(c: MySqlCluster, server: S3Server, options: VerifyOptions = {}): Promise<BackupRun> {
+  const dir = runDir(c, 'verify');
+  const pod = podSpecOf(c, `${c.name}-backup-verify`);
+  const container = pod.containers[0];
+  expect(container.command).toEqual(['bash', `${SCRIPTS}/verify-backup.sh`]);
+  expect(container.volumeMounts.map((m: any) => [m.name, m.mountPath])).toEqual([['tools', SCRIPTS], ['s3', S3_KEYS], ['scratch', SCRATCH], ['tmp', '/tmp']]);
+  const configMap: { [file: string]: string } = c.configMap(pod.volumes.find((v: any) => v.name === 'tools').configMap.name)!.data!;
+  podDirs(dir, { s3: { 'access-key-id': server.accessKey, 'secret-access-key': server.secretKey } }, configMap);
+  const podUid = randomUUID();
+  const env = containerEnv(c, container, podUid);
+  // The harness's server stands in for the manifest's endpoint.
+  env.S3_ENDPOINT = server.endpoint;
+  env.S3_REGION = S3_SERVER_REGION;
+  if (options.prefix !== undefined) env.S3_PREFIX = options.prefix;
+  if (options.listMaxKeys !== undefined) env.S3_LIST_MAX_KEYS = String(options.listMaxKeys);
+  const run = await runContainer(c, dir, pod, {
+    script: 'verify-backup.sh',
+    binds: podBinds(c, dir, container),
+    env, timeoutMs: 300_000,
+  });
+  // No secret in its log, and its last line says how it ended.
+  expect(run.log).not.toContain(server.secretKey);
+  expect(run.log.trimEnd().split('\n').pop()).toMatch(/^verify-backup\.sh: (VERIFIED|VERIFY FAILED) /);
   return { ...run, podUid };
 }
 
@@ -229,7 +286,7 @@ export function startArchiver(c: MySqlCluster, server: S3Server, env: { [name: s
   const proc = c.chroot.spawn({
     binds: podBinds(c, dir, container),
     uid: pod.securityContext.runAsUser, gid: pod.securityContext.runAsGroup, groups: [pod.securityContext.fsGroup],
-    env: { ...containerEnv(c, container, podUid), S3_ENDPOINT: server.endpoint, ...env },
+    env: { ...containerEnv(c, container, podUid), S3_ENDPOINT: server.endpoint, S3_REGION: S3_SERVER_REGION, ...env },
     command: container.command, readOnlyRoot: container.securityContext.readOnlyRootFilesystem, logFile, etc: c.etcDir,
   });
   const exited = exitOf(proc);
@@ -280,4 +337,27 @@ export function restoreStore(bucket: string, prefix: string): RestoreStore {
       });
     },
   };
+}
+
+/** Every GTID of a set in text ("uuid:1-3:5,uuid2:7"), one by one. */
+export function expandGtids(set: string): string[] {
+  return set.split(',').filter((x) => x !== '').flatMap((part) => {
+    const [uuid, ...ranges] = part.split(':');
+    return ranges.flatMap((r) => {
+      const [lo, hi] = r.split('-').map(Number);
+      return Array.from({ length: (hi ?? lo) - lo + 1 }, (_, i) => `${uuid}:${lo + i}`);
+    });
+  });
+}
+
+/** The binary log archive's records under `base` (`<prefix>/<namespace>/<name>`), in order: each meta's keys and its object key. */
+export async function archiveRecords(server: S3Server, bucket: string, base: string): Promise<Array<{ [key: string]: string }>> {
+  const s3 = server.client();
+  const keys = (await s3.listObjects(bucket, `${base}/binlog/`)).map((o) => o.key).filter((k) => k.endsWith('.meta')).sort();
+  const out: Array<{ [key: string]: string }> = [];
+  for (const key of keys) {
+    const text = (await s3.getObject(bucket, key)).body.toString('utf8');
+    out.push({ ...Object.fromEntries(text.trimEnd().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)])), key });
+  }
+  return out;
 }

@@ -16,10 +16,7 @@ import * as net from 'net';
 import * as path from 'path';
 import { MySqlBackupStorage, MySqlTls, ReplicatedMySql, S3Credentials } from '../../src';
 import { clusterFor, scenarioLine, synthObjects } from './env';
-import {
-  BACKUP_UID, BackupRun, backupPassword, containerEnv, parseMeta, podBinds, podDirs, podSpecOf, runBackup, runContainer, runDir,
-  S3_KEYS, SCRATCH, SCRIPTS,
-} from './backup-pods';
+import { BACKUP_UID, BackupRun, backupPassword, parseMeta, runBackup, runVerify } from './backup-pods';
 import { MySqlCluster, sleep } from './harness/cluster';
 import { exitOf, killGroup } from './harness/process';
 import { Manifest } from './harness/manifests';
@@ -68,41 +65,6 @@ ${options.backupAdmin ? `GRANT BACKUP_ADMIN ON *.* TO ${account};` : ''}
 GRANT SELECT ON performance_schema.replication_connection_status TO ${account};
 GRANT SELECT ON performance_schema.replication_applier_status TO ${account};
 GRANT SELECT ON performance_schema.replication_group_members TO ${account};`, { pod: 0 });
-}
-
-interface VerifyOptions {
-  readonly prefix?: string;
-  /** ListObjectsV2's max-keys (S3_LIST_MAX_KEYS): 1 makes versitygw answer a page per key (gofakes3 ignores it). */
-  readonly listMaxKeys?: number;
-}
-
-/**
- * verify-backup.sh as the manifest's CronJob `<name>-backup-verify` runs it: its command, env and mounts (the
- * ConfigMap's scripts, the S3 keys, a scratch volume and /tmp; no members' credentials, no CA).
- */
-async function runVerify(c: MySqlCluster, server: S3Server, options: VerifyOptions = {}): Promise<BackupRun> {
-  const dir = runDir(c, 'verify');
-  const pod = podSpecOf(c, `${c.name}-backup-verify`);
-  const container = pod.containers[0];
-  expect(container.command).toEqual(['bash', `${SCRIPTS}/verify-backup.sh`]);
-  expect(container.volumeMounts.map((m: any) => [m.name, m.mountPath])).toEqual([['tools', SCRIPTS], ['s3', S3_KEYS], ['scratch', SCRATCH], ['tmp', '/tmp']]);
-  const configMap: { [file: string]: string } = c.configMap(pod.volumes.find((v: any) => v.name === 'tools').configMap.name)!.data!;
-  podDirs(dir, { s3: { 'access-key-id': server.accessKey, 'secret-access-key': server.secretKey } }, configMap);
-  const podUid = randomUUID();
-  const env = containerEnv(c, container, podUid);
-  // The harness's server stands in for the manifest's endpoint.
-  env.S3_ENDPOINT = server.endpoint;
-  if (options.prefix !== undefined) env.S3_PREFIX = options.prefix;
-  if (options.listMaxKeys !== undefined) env.S3_LIST_MAX_KEYS = String(options.listMaxKeys);
-  const run = await runContainer(c, dir, pod, {
-    script: 'verify-backup.sh',
-    binds: podBinds(c, dir, container),
-    env, timeoutMs: 300_000,
-  });
-  // No secret in its log, and its last line says how it ended.
-  expect(run.log).not.toContain(server.secretKey);
-  expect(run.log.trimEnd().split('\n').pop()).toMatch(/^verify-backup\.sh: (VERIFIED|VERIFY FAILED) /);
-  return { ...run, podUid };
 }
 
 /** The one `.result` the verification run wrote (`<prefix>/<ns>/<name>/verify/<UTC>-<pod uid>.result`), parsed. */

@@ -7,7 +7,7 @@
  */
 import { Duration } from 'cdk8s';
 import { MySqlRestore, MySqlTls, ReplicatedMySql, ReplicatedMySqlProps } from '../../src';
-import { Archiver, restoreStore, runBackup, startArchiver } from './backup-pods';
+import { Archiver, archiveRecords, expandGtids, restoreStore, runBackup, startArchiver } from './backup-pods';
 import { scenarioLine, synthObjects } from './env';
 import { MySqlCluster, sleep } from './harness/cluster';
 import { Manifest } from './harness/manifests';
@@ -22,28 +22,10 @@ const store = restoreStore(BUCKET, PREFIX);
 const storage = (endpoint: string) => store.storage(endpoint);
 const clusterOf = (objects: Manifest[]) => store.clusterOf(objects);
 
-/** Every GTID of a set in text ("uuid:1-3:5,uuid2:7"), one by one. */
-function expand(set: string): string[] {
-  return set.split(',').filter((x) => x !== '').flatMap((part) => {
-    const [uuid, ...ranges] = part.split(':');
-    return ranges.flatMap((r) => {
-      const [lo, hi] = r.split('-').map(Number);
-      return Array.from({ length: (hi ?? lo) - lo + 1 }, (_, i) => `${uuid}:${lo + i}`);
-    });
-  });
-}
+const expand = expandGtids;
 
 /** The archive's records, in order: each meta's keys. */
-async function records(): Promise<Array<{ [key: string]: string }>> {
-  const s3 = store.server().client();
-  const keys = (await s3.listObjects(BUCKET, `${PREFIX}/mysql/mysql/binlog/`)).map((o) => o.key).filter((k) => k.endsWith('.meta')).sort();
-  const out: Array<{ [key: string]: string }> = [];
-  for (const key of keys) {
-    const text = (await s3.getObject(BUCKET, key)).body.toString('utf8');
-    out.push(Object.fromEntries(text.trimEnd().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)])));
-  }
-  return out;
-}
+const records = () => archiveRecords(store.server(), BUCKET, `${PREFIX}/mysql/mysql`);
 
 /**
  * Waits until the archive's files hold every transaction the primary executed (with `lost`, records of holes and

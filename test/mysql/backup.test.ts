@@ -185,6 +185,43 @@ describe('backup: the CronJob', () => {
     expect(ofKind(build().objects, 'CronJob').map((o) => o.metadata.name)).toEqual(['mysql-backup']);
   });
 
+  test('retention: a third CronJob deletes what no restore needs, with the key that may delete; no volume, no member, no password', () => {
+    const { mysql, objects } = build({ tls: MySqlTls.fromSecret('mysql-tls') }, {
+      ...BACKUP, timeout: Duration.hours(2), retention: { keepBackups: 7, keepFor: Duration.days(14), credentials: S3Credentials.fromSecret('backup-s3-prune') },
+    });
+    const cron = find(objects, 'CronJob', 'mysql-backup-prune');
+    expect(mysql.backupPruneCronJob?.name).toBe('mysql-backup-prune');
+    expect(cron.spec).toMatchObject({ schedule: '0 5 * * *', timeZone: 'Etc/UTC', concurrencyPolicy: 'Forbid' });
+    const pod = podOf(cron);
+    expect(pod.containers[0].command).toEqual(['bash', '/etc/cdk8s-mysql/prune.sh']);
+    expect(envOf(pod.containers[0])).toEqual({
+      MYSQL_NAMESPACE: 'valueFrom', POD_UID: 'valueFrom', MYSQL_SET_NAME: 'mysql',
+      // (14 days; a backup directory without a meta is abandoned after the 2-hour timeout and an hour)
+      KEEP_BACKUPS: '7', KEEP_SECONDS: '1209600', ABANDONED_AFTER: '10800',
+      S3_ENDPOINT: 'https://s3.eu-central-1.amazonaws.com', S3_REGION: 'eu-central-1', S3_BUCKET: 'db-backups', S3_PREFIX: '', S3_CREDENTIALS_DIR: '/etc/mysql-backup/s3',
+    });
+    expect(pod.volumes.map((v: { name: string }) => v.name)).toEqual(['tools', 's3', 'tmp']);
+    expect(pod.volumes.find((v: { name: string }) => v.name === 's3').secret.secretName).toBe('backup-s3-prune');
+    // The backups and the archiver keep the key that cannot delete.
+    expect(podOf(find(objects, 'CronJob', 'mysql-backup')).volumes.find((v: { name: string }) => v.name === 's3').secret.secretName).toBe('backup-s3');
+    expect(pod.containers[0].resources).toEqual({ requests: { 'cpu': '50m', 'memory': '128Mi', 'ephemeral-storage': '64Mi' }, limits: { 'memory': '128Mi', 'ephemeral-storage': '128Mi' } });
+    expect(find(objects, 'NetworkPolicy', 'mysql-backup-prune').spec.policyTypes).toEqual(['Ingress']);
+    expect(JSON.stringify(find(objects, 'NetworkPolicy', 'mysql').spec.ingress)).not.toContain('mysql-backup-prune');
+    expect(Object.keys(find(objects, 'ConfigMap', 'mysql-config').data)).toContain('prune.sh');
+    expect(checkAll(objects, ['external-ref'])).toEqual([]);
+    // Without retention: no prune job, and no prune.sh in the ConfigMap (the members' scripts do not change).
+    expect(ofKind(build().objects, 'CronJob').map((o) => o.metadata.name)).toEqual(['mysql-backup']);
+    expect(Object.keys(find(build().objects, 'ConfigMap', 'mysql-config').data)).not.toContain('prune.sh');
+  });
+
+  test('retention by count alone uses the storage\'s key; by age alone keeps no count', () => {
+    const byCount = podOf(find(build({}, { ...BACKUP, retention: { keepBackups: 3, schedule: '@daily' } }).objects, 'CronJob', 'mysql-backup-prune'));
+    expect(envOf(byCount.containers[0])).toMatchObject({ KEEP_BACKUPS: '3', KEEP_SECONDS: '0' });
+    expect(byCount.volumes.find((v: { name: string }) => v.name === 's3').secret.secretName).toBe('backup-s3');
+    const byAge = podOf(find(build({}, { ...BACKUP, retention: { keepFor: Duration.hours(36) } }).objects, 'CronJob', 'mysql-backup-prune'));
+    expect(envOf(byAge.containers[0])).toMatchObject({ KEEP_BACKUPS: '0', KEEP_SECONDS: '129600' });
+  });
+
   test('binlog archiving (on by default): one archiver pod, recreated, restricted, Ready only while it keeps up without a hole', () => {
     const { mysql, objects } = build({ tls: MySqlTls.fromSecret('mysql-tls') });
     const deployment = find(objects, 'Deployment', 'mysql-binlog-archiver');
@@ -265,6 +302,14 @@ describe('backup: refused props', () => {
     ['a verification schedule of words', { ...BACKUP, verifySchedule: 'every sunday' }, /backup\.verifySchedule "every sunday" is invalid: is not a cron schedule/],
     ['a scratch volume below 1 GiB', { ...BACKUP, scratchSize: Size.mebibytes(100) }, /backup\.scratchSize "104857600 bytes" is invalid: must be a Size of at least 1 GiB/],
     ['a rotation below a second', { ...BACKUP, binlogFlushInterval: Duration.millis(500) }, /backup\.binlogFlushInterval "0\.5s" is invalid: must be a whole number of seconds from 1 to 3600/],
+    ['a retention that keeps nothing', { ...BACKUP, retention: {} }, /backup\.retention "\{\}" is invalid: keeps nothing: without keepBackups or keepFor every backup could go.*Fix: give keepBackups/],
+    ['no backup kept', { ...BACKUP, retention: { keepBackups: 0 } }, /backup\.retention\.keepBackups 0 is invalid: must be a whole number from 1 to 10000/],
+    ['a fraction of a backup', { ...BACKUP, retention: { keepBackups: 2.5 } }, /backup\.retention\.keepBackups 2\.5 is invalid: must be a whole number/],
+    ['a period below an hour', { ...BACKUP, retention: { keepFor: Duration.minutes(30) } }, /backup\.retention\.keepFor "1800s" is invalid: must be a whole number of hours, at least one.*Fix: use e\.g\. Duration\.days\(7\)/],
+    ['a period of a number (plain JavaScript)', { ...BACKUP, retention: { keepFor: 7 } }, /backup\.retention\.keepFor 7 is invalid: must be a cdk8s Duration \(received a number\)/],
+    ['a misspelt retention option (plain JavaScript)', { ...BACKUP, retention: { keepBackup: 7 } }, /backup\.retention\.keepBackup 7 is invalid: is not a prop of MySqlBackupRetention.*Fix: did you mean keepBackups\?/],
+    ['a prune schedule of words', { ...BACKUP, retention: { keepBackups: 7, schedule: 'nightly' } }, /backup\.retention\.schedule "nightly" is invalid: is not a cron schedule/],
+    ['prune credentials that are not S3Credentials', { ...BACKUP, retention: { keepBackups: 7, credentials: { secretName: 'x' } } }, /backup\.retention\.credentials \{"secretName":"x"\} is invalid: must be a S3Credentials/],
     ['the replication user as the backup user', { ...BACKUP, user: 'repl' }, /backup\.user "repl" is invalid: must be 1-32 letters, digits or "_", and differ from the other users/],
   ])('%s', (_what, backup, message) => refuse(backup, message));
 

@@ -47,7 +47,7 @@ ARCHIVE="$BACKUP_BASE/binlog"
 S3_WORK="$ARCHIVE_SPOOL/s3"
 SEQ=0              # the last sequence number used in the archive
 ARCHIVED=''        # the GTIDs of every uploaded file
-LOST=''            # the GTIDs recorded as holes (or before the start): never streamed
+LOST=''            # the GTIDs recorded as holes (or before the start), or pruned: never streamed
 OPEN_HOLES=''      # holes no full backup holds yet
 ORPHANS=''         # archived GTIDs recorded as missing on a later source
 STREAM_PID='' STREAM_UUID='' STREAM_DIR='' SESSION=0
@@ -93,7 +93,15 @@ load_archive() {
       *) die "${key##*/} is of kind '$kind', which this archiver does not know" ;;
     esac || die "the source cannot compute GTID sets; the archiver restarts"
   done <"$S3_WORK/metas"
-  log "archive s3://$S3_BUCKET/$ARCHIVE/: $(wc -l <"$S3_WORK/metas") records up to seq $SEQ; archived ${ARCHIVED:-nothing}; lost ${LOST:-nothing}"
+  # (read after the records: the pruning record is written before any record is deleted)
+  read_pruned || die "cannot read the pruning record: $S3_FAILURE"
+  if [ -n "$PRUNED_GTIDS" ]; then
+    # What was pruned is never streamed again, and is no hole: every supported restore starts from a backup that holds it.
+    grow LOST "$PRUNED_GTIDS" || die "the source cannot compute GTID sets; the archiver restarts"
+    [ "$SEQ" -ge "$PRUNED_BELOW" ] || SEQ=$((PRUNED_BELOW - 1))
+    log "archive pruned up to backup $PRUNED_BACKUP (records before seq $PRUNED_BELOW): its transactions $PRUNED_GTIDS count as archived"
+  fi
+  log "archive s3://$S3_BUCKET/$ARCHIVE/: $(wc -l <"$S3_WORK/metas") records up to seq $SEQ; archived ${ARCHIVED:-nothing}; lost or pruned ${LOST:-nothing}"
 }
 
 # record KIND GTIDS [key=value...]: a meta of an event (hole, start, orphan) with the next seq.

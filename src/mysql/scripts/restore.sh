@@ -288,6 +288,11 @@ cut_timeline() {
 # every needed GTID is there, and nothing but the backup's and the needed ones.
 replay_archive() {
   local missing extra desc
+  read_pruned || die "cannot read the archive's pruning record: $S3_FAILURE"
+  if [ -n "$PRUNED_GTIDS" ]; then
+    missing=$(gtid "GTID_SUBTRACT($(sql_string "$PRUNED_GTIDS"), $(sql_string "$META_GTIDS"))")
+    [ -z "$missing" ] || die "backup $BACKUP_ID is older than the oldest point the archive keeps: backup.retention pruned the archived binary log up to backup $PRUNED_BACKUP (records before seq $PRUNED_BELOW), so what followed backup $BACKUP_ID ($missing) is gone. Restore to a point after backup $PRUNED_BACKUP finished, or backup $BACKUP_ID alone with toBackup('$BACKUP_ID'); nothing was changed"
+  fi
   walk_archive
   cut_timeline
   # A hole after the point does not matter; one before it (or where the point is not seen before it) does.

@@ -109,6 +109,12 @@ s3_put() {
   [ "$S3_STATUS" = 200 ] || { s3_explain PutObject "$1"; return 1; }
 }
 
+# s3_delete KEY: DeleteObject (204, or 200 from some servers; a missing key is no error in S3).
+s3_delete() {
+  s3_request DeleteObject DELETE "$(s3_url "$1")" || return 1
+  [ "$S3_STATUS" = 204 ] || [ "$S3_STATUS" = 200 ] || { s3_explain DeleteObject "$1"; return 1; }
+}
+
 # --- listing and reading ---------------------------------------------------------------------
 
 # A query string value, percent-encoded as SigV4 canonicalises it (curl signs the query as given:
@@ -272,7 +278,26 @@ fetch_backup() {
   [ -f "$dir/mysql.ibd" ] || die "s3://$S3_BUCKET/$key holds no MySQL data directory (no mysql.ibd at its top)"
 }
 
-# --- the binary log archive (archiver.sh, restore.sh) ----------------------------------------------
+# --- the binary log archive (archiver.sh, restore.sh, prune.sh) ------------------------------------
+
+# shellcheck disable=SC2034 # read by the scripts that source this file
+# read_pruned: the record prune.sh leaves at BACKUP_BASE/pruned.meta before it deletes archive records: PRUNED_GTIDS (the
+# GTID set of the oldest backup kept: every deleted record held only transactions of it; '' when nothing was ever
+# pruned), PRUNED_BELOW (the lowest sequence number kept) and PRUNED_BACKUP (that backup's id). The archiver counts
+# PRUNED_GTIDS as archived; a point-in-time restore refuses a backup that does not hold them. Returns 1 (S3_FAILURE
+# set) when it cannot be read.
+read_pruned() {
+  local key="$BACKUP_BASE/pruned.meta"
+  PRUNED_GTIDS='' PRUNED_BELOW=0 PRUNED_BACKUP=''
+  s3_request GetObject GET "$(s3_url "$key")" || return 1
+  [ "$S3_STATUS" != 404 ] || return 0
+  [ "$S3_STATUS" = 200 ] || { s3_explain GetObject "$key"; return 1; }
+  PRUNED_GTIDS=$(meta_of "$S3_BODY" gtids) PRUNED_BELOW=$(meta_of "$S3_BODY" below_seq) PRUNED_BACKUP=$(meta_of "$S3_BODY" backup)
+  if [ -z "$PRUNED_GTIDS" ] || ! [[ $PRUNED_BELOW =~ ^[0-9]+$ ]]; then
+    S3_FAILURE="s3://$S3_BUCKET/$key is not a pruning record (no gtids, or below_seq '$PRUNED_BELOW')"
+    return 1
+  fi
+}
 
 # binlog_transactions FILE: the transactions of a binary log file in order, "<gtid><TAB><original commit
 # time in µs>" a line (the commit time on the member that first committed it, which orders a time

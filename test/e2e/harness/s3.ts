@@ -82,7 +82,9 @@ export interface S3ServerOptions {
 
 export const DEFAULT_ACCESS_KEY = 'e2e-access';
 export const DEFAULT_SECRET_KEY = 'e2e-secret-Key/with+chars';
-const REGION = 'us-east-1';
+/** The region the servers sign for: the harness's server stands in for the manifests' endpoint and region. */
+export const S3_SERVER_REGION = 'us-east-1';
+const REGION = S3_SERVER_REGION;
 const STOP_GRACE_MS = 5000;
 const MIB = 1024 * 1024;
 

@@ -1,22 +1,27 @@
 /**
- * restore.sh's text-level helpers, run for real under bash: they decide which backup a point-in-time restore
- * starts from before any mysqld is at hand (GTID membership and overlap, including tagged GTIDs), and place a
- * time target (RFC 3339 to microseconds). A wrong answer here picks a backup after the point or merges histories.
+ * restore.sh's and prune.sh's text-level helpers, run for real under bash: they decide which backup a point-in-time
+ * restore starts from before any mysqld is at hand (GTID membership and overlap, including tagged GTIDs), place a
+ * time target (RFC 3339 to microseconds), and which archive records the prune job may delete (GTID subsets). A
+ * wrong answer here picks a backup after the point, merges histories, or deletes a record a restore needs.
  */
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 
-const SCRIPT = path.join(__dirname, '../../../src/mysql/scripts/restore.sh');
+const SCRIPTS = path.join(__dirname, '../../../src/mysql/scripts');
 const U = '3e11fa47-71ca-11e1-9e33-c80aa9429562';
 const V = '4e11fa47-71ca-11e1-9e33-c80aa9429562';
 
 /** Runs one helper of restore.sh (taken out of the file as written) with `args`; its status and output. */
 function helper(name: string, ...args: string[]): { status: number | null; out: string; err: string } {
+  return helperOf('restore.sh', name, ...args);
+}
+
+function helperOf(script: string, name: string, ...args: string[]): { status: number | null; out: string; err: string } {
   const program = `set -euo pipefail
 die() { echo "ERROR: $*" >&2; exit 1; }
 eval "$(sed -n '/^${name}() {/,/^}/p' "$0")"
 ${name} "$@"`;
-  const r = spawnSync('bash', ['-c', program, SCRIPT, ...args], { encoding: 'utf8' });
+  const r = spawnSync('bash', ['-c', program, path.join(SCRIPTS, script), ...args], { encoding: 'utf8' });
   return { status: r.status, out: r.stdout.trim(), err: r.stderr.trim() };
 }
 
@@ -41,6 +46,25 @@ describe('restore.sh: GTID sets in text', () => {
     ['', `${U}:5-9`, false],
   ])('gtid_sets_overlap %s and %s: %s', (a, b, overlap) => {
     expect(helper('gtid_sets_overlap', a, b).status).toBe(overlap ? 0 : 1);
+  });
+
+  test.each([
+    [`${U}:1-5`, `${U}:1-9`, true],
+    [`${U}:1-5`, `${U}:1-2:3-4:5-9`, true],
+    [`${U}:1-5`, `${U}:1-2:4-9`, false],
+    [`${U}:3-7`, `${U}:6-9:1-5`, true],
+    [`${U}:10`, `${U}:1-9`, false],
+    [`${U}:1-3,${V}:2`, `${V}:1-3,${U}:1-100`, true],
+    [`${V}:2`, `${U}:1-100`, false],
+    [`${U}:tag:2`, `${U}:1-10`, false],
+    [`${U}:tag:2`, `${U}:1-10:tag:1-2`, true],
+    [`${U}:1-5:tag:1`, `${U}:1-5`, false],
+    ['', `${U}:1-5`, true],
+    [`${U}:1`, '', false],
+    [`${U}:1-3,
+${V}:1`, `${U}:1-3,${V}:1`, true],
+  ])('prune.sh gtid_subset %s of %s: %s', (a, b, subset) => {
+    expect(helperOf('prune.sh', 'gtid_subset', a, b).status).toBe(subset ? 0 : 1);
   });
 
   test('gtid_count: every range of every server', () => {

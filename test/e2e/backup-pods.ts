@@ -130,6 +130,23 @@ export function containerEnv(c: MySqlCluster, container: any, podUid: string): {
   };
 }
 
+const mountsOf = (container: any): { [volume: string]: string } => Object.fromEntries(container.volumeMounts.map((m: any) => [m.name, m.mountPath]));
+const mountsTls = (container: any): boolean => container.volumeMounts.some((m: any) => m.name === 'tls');
+
+/** Where a pod that reaches the members (the backup, the archiver) mounts what: the scratch volume at `scratch`, the CA with tls only. */
+function memberPodMounts(container: any, scratch: string): { [volume: string]: string } {
+  return { tools: SCRIPTS, credentials: CREDENTIALS, s3: S3_KEYS, ...(mountsTls(container) ? { tls: TLS } : {}), scratch, tmp: '/tmp' };
+}
+
+/** The Secrets' files of such a pod: the backup password, the S3 key (the harness's server's), the members' CA with tls. */
+function memberPodSecrets(c: MySqlCluster, container: any, server: S3Server, options: { password?: string; secretKey?: string } = {}) {
+  return {
+    credentials: { 'backup-password': options.password ?? backupPassword(c) },
+    s3: { 'access-key-id': server.accessKey, 'secret-access-key': options.secretKey ?? server.secretKey },
+    ...(mountsTls(container) ? { tls: { 'ca.crt': c.tlsCa() } } : {}),
+  };
+}
+
 /**
  * backup.sh as the CronJob's container: uid/gid 999, read-only root, the cluster's /etc (its DNS),
  * the ConfigMap's scripts, the backup password, the S3 keys and the members' CA as read-only volumes,
@@ -139,15 +156,10 @@ export async function runBackup(c: MySqlCluster, server: S3Server, options: Back
   const dir = runDir(c, 'backup');
   const pod = backupPodSpec(c);
   const container = pod.containers[0];
-  const mountOf = (volume: string): string => container.volumeMounts.find((m: any) => m.name === volume).mountPath;
-  // What the manifest mounts where this test puts it (the paths are the script's defaults too).
-  expect([SCRIPTS, CREDENTIALS, S3_KEYS, TLS, SCRATCH].map((p) => [p])).toEqual(['tools', 'credentials', 's3', 'tls', 'scratch'].map((v) => [mountOf(v)]));
+  // What the manifest mounts where this test puts it (the paths are the script's defaults too; the CA with tls only).
+  expect(mountsOf(container)).toEqual(memberPodMounts(container, SCRATCH));
   const configMap = pod.volumes.find((v: any) => v.name === 'tools').configMap.name;
-  podDirs(dir, {
-    credentials: { 'backup-password': options.password ?? backupPassword(c) },
-    s3: { 'access-key-id': server.accessKey, 'secret-access-key': options.secretKey ?? server.secretKey },
-    tls: { 'ca.crt': c.tlsCa() },
-  }, c.configMap(configMap)!.data!);
+  podDirs(dir, memberPodSecrets(c, container, server, options), c.configMap(configMap)!.data!);
   const podUid = randomUUID();
   const env: { [name: string]: string } = {
     ...containerEnv(c, container, podUid),
@@ -274,13 +286,8 @@ export function startArchiver(c: MySqlCluster, server: S3Server, env: { [name: s
   if (!deployment) throw new Error(`the manifests have no Deployment ${c.name}-binlog-archiver`);
   const pod = deployment.spec.template.spec;
   const container = pod.containers[0];
-  const mounts: { [volume: string]: string } = Object.fromEntries(container.volumeMounts.map((m: any) => [m.name, m.mountPath]));
-  expect(mounts).toEqual({ tools: SCRIPTS, credentials: CREDENTIALS, s3: S3_KEYS, tls: TLS, scratch: SPOOL, tmp: '/tmp' });
-  podDirs(dir, {
-    credentials: { 'backup-password': backupPassword(c) },
-    s3: { 'access-key-id': server.accessKey, 'secret-access-key': server.secretKey },
-    tls: { 'ca.crt': c.tlsCa() },
-  }, c.configMap(pod.volumes.find((v: any) => v.name === 'tools').configMap.name)!.data!);
+  expect(mountsOf(container)).toEqual(memberPodMounts(container, SPOOL));
+  podDirs(dir, memberPodSecrets(c, container, server), c.configMap(pod.volumes.find((v: any) => v.name === 'tools').configMap.name)!.data!);
   const podUid = randomUUID();
   const logFile = path.join(dir, 'archiver.log');
   const proc = c.chroot.spawn({

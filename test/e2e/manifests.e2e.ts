@@ -8,9 +8,14 @@
  * To add a scenario: a function in scenarios.ts, and a row in SCENARIOS (rows run in order, on
  * the same cluster, each from the state the previous one left). A row run on its own (`-t id`)
  * first brings the cluster up as fresh-cluster does.
+ *
+ * A ReplicatedMySql with `backup` then runs the backup scenarios (backup-scenarios.ts) on clusters of its own:
+ * the harness serves the bucket its manifests name (`-t backups` runs only those).
  */
 import * as path from 'path';
+import { describeBackupScenarios } from './backup-scenarios';
 import { clusterFor, Figures, scenarioLine } from './env';
+import { storeFactsOf } from './harness/backup-manifests';
 import { MySqlCluster } from './harness/cluster';
 import { findMySql, loadDirectory, MySqlManifests, runsGroupReplication } from './harness/manifests';
 import * as safety from './safety';
@@ -73,8 +78,11 @@ if (found.length === 0) {
   test('every ReplicatedMySql here runs Group Replication (scenarios on the real node)', () => expect(groups.map((f) => runsGroupReplication(f.statefulSet))).toEqual(all.map(() => true)));
 }
 
+/** The set's objects: its StatefulSet and what its namespace holds besides other StatefulSets. */
+const objectsOf = (f: MySqlManifests) => [f.statefulSet, ...f.objects.filter((o) => o !== f.statefulSet && o.kind !== 'StatefulSet')];
+
 describe.each(found.map((f) => [`${f.namespace}/${f.statefulSet.metadata.name}`, f] as const))('%s', (_name, f) => {
-  const cluster = clusterFor(() => [f.statefulSet, ...f.objects.filter((o) => o !== f.statefulSet && o.kind !== 'StatefulSet')], { namespace: f.namespace });
+  const cluster = clusterFor(() => objectsOf(f), { namespace: f.namespace });
   let c: MySqlCluster;
   beforeAll(() => { c = cluster(); });
   for (const row of SCENARIOS) {
@@ -85,3 +93,9 @@ describe.each(found.map((f) => [`${f.namespace}/${f.statefulSet.metadata.name}`,
     }));
   }
 });
+
+for (const f of found) {
+  const name = f.statefulSet.metadata.name;
+  const store = storeFactsOf(f.objects, name, f.namespace);
+  if (store) describe(`${f.namespace}/${name} backups`, () => describeBackupScenarios({ objects: objectsOf(f), namespace: f.namespace, name, store }));
+}

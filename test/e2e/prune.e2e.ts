@@ -98,12 +98,19 @@ describe('the source: two backups, the archive, pruned to one backup', () => {
     // The transactions after the newer backup are all still archived.
     const kept = new Set(after.flatMap((r) => expandGtids(r.gtids)));
     expect(expandGtids(oneLine(s.gtidExecuted(c, 0))).filter((g) => !newerSet.has(g) && !kept.has(g))).toEqual([]);
-    const pruned = (await store.server().client().getObject(BUCKET, `${BASE}/pruned.meta`)).body.toString('utf8');
-    expect(pruned).toContain(`gtids=${newer.gtids}\nbelow_seq=${Number(after[0].seq)}\nbackup=${newer.id}\n`);
+    // The pruning record, written first: every transaction deleted (merged into ranges), the first record kept.
+    const [prunedKey, ...more] = await keysUnder(`${BASE}/pruned/`);
+    expect(more).toEqual([]);
+    expect(prunedKey).toMatch(new RegExp(`^${BASE}/pruned/\\d{8}T\\d{6}Z-${run.podUid}\\.meta$`));
+    const pruned = Object.fromEntries((await store.server().client().getObject(BUCKET, prunedKey)).body.toString('utf8').trimEnd().split('\n')
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    expect(pruned).toMatchObject({ below_seq: String(Number(after[0].seq)), backup: newer.id });
+    expect(new Set(expandGtids(pruned.gtids))).toEqual(new Set(deleted.flatMap((r) => expandGtids(r.gtids))));
 
     const again = await runPrune(c, store.server(), { PRUNE_CLOCK_SKEW: '0' });
     expect(again.code).toBe(0);
     expect(again.log).toMatch(/PRUNED: kept 1 backups, .*; deleted 0 older backups and 0 archive records .*; 0 objects in all/);
+    expect(await keysUnder(`${BASE}/pruned/`)).toEqual([prunedKey]);
     return { deleted_records: deleted.length, kept_records: after.length };
   }));
 
@@ -115,7 +122,7 @@ describe('the source: two backups, the archive, pruned to one backup', () => {
     batch(c, 'after pruning');
     const now = expandGtids(oneLine(s.gtidExecuted(c, 0)));
     await archivedAll(now.filter((g) => !executedBefore.has(g)));
-    expect(archiver.log()).toMatch(/archive pruned up to backup \S+ \(records before seq \d+\): its transactions \S+ count as archived/);
+    expect(archiver.log()).toMatch(/archive pruned \(the oldest backup kept: \S+; records before seq \d+\): its transactions \S+ count as archived/);
     const added = (await records()).filter((r) => !before.some((b) => b.key === r.key));
     expect(added.filter((r) => r.kind !== 'file')).toEqual([]);
     expect(added.flatMap((r) => expandGtids(r.gtids)).filter((g) => executedBefore.has(g))).toEqual([]);
@@ -157,7 +164,8 @@ describe('backup-prune-refused: a point before the oldest backup kept', () => {
     await c.start();
     await c.scale(1, { waitReady: false });
     await c.waitUntil('the refusal', () => (c.pods.get(0)?.log('bootstrap') ?? '').includes('is older than the oldest point the archive keeps'), 180_000);
-    expect(c.pod(0).log('bootstrap')).toMatch(new RegExp(`backup ${source.backups[0].id} is older than the oldest point the archive keeps: backup\\.retention pruned the archived binary log up to backup ${source.backups[1].id}`));
+    expect(c.pod(0).log('bootstrap')).toMatch(new RegExp(`backup ${source.backups[0].id} is older than the oldest point the archive keeps: `
+      + `backup\\.retention deleted archived binary logs with transactions it lacks \\(\\S+; the oldest backup kept: ${source.backups[1].id}\\)`));
     expect(c.pod(0).ready).toBe(false);
     expect(c.configMap('mysql-members')?.data ?? {}).toEqual({});
   }));

@@ -80,7 +80,7 @@ grow() {
 load_archive() {
   local key kind gtids
   s3_list "$ARCHIVE/" "$S3_WORK/keys" || die "cannot list s3://$S3_BUCKET/$ARCHIVE/: $S3_FAILURE"
-  grep -E '/[0-9]{12}-[A-Za-z0-9-]+\.meta$' "$S3_WORK/keys" | LC_ALL=C sort >"$S3_WORK/metas" || true
+  grep -E "^$ARCHIVE/[0-9]{12}-[A-Za-z0-9-]+\\.meta\$" "$S3_WORK/keys" | LC_ALL=C sort >"$S3_WORK/metas" || true
   while IFS= read -r key; do
     s3_get "$key" || die "cannot read s3://$S3_BUCKET/$key: $S3_FAILURE"
     kind=$(meta_of "$S3_BODY" kind) gtids=$(meta_of "$S3_BODY" gtids)
@@ -93,13 +93,13 @@ load_archive() {
       *) die "${key##*/} is of kind '$kind', which this archiver does not know" ;;
     esac || die "the source cannot compute GTID sets; the archiver restarts"
   done <"$S3_WORK/metas"
-  # (read after the records: the pruning record is written before any record is deleted)
-  read_pruned || die "cannot read the pruning record: $S3_FAILURE"
+  # (read after the records: a pruning record is written before any record is deleted)
+  read_pruned || die "cannot read the pruning records: $S3_FAILURE"
   if [ -n "$PRUNED_GTIDS" ]; then
     # What was pruned is never streamed again, and is no hole: every supported restore starts from a backup that holds it.
     grow LOST "$PRUNED_GTIDS" || die "the source cannot compute GTID sets; the archiver restarts"
     [ "$SEQ" -ge "$PRUNED_BELOW" ] || SEQ=$((PRUNED_BELOW - 1))
-    log "archive pruned up to backup $PRUNED_BACKUP (records before seq $PRUNED_BELOW): its transactions $PRUNED_GTIDS count as archived"
+    log "archive pruned (the oldest backup kept: $PRUNED_BACKUP; records before seq $PRUNED_BELOW): its transactions $PRUNED_GTIDS count as archived"
   fi
   log "archive s3://$S3_BUCKET/$ARCHIVE/: $(wc -l <"$S3_WORK/metas") records up to seq $SEQ; archived ${ARCHIVED:-nothing}; lost or pruned ${LOST:-nothing}"
 }

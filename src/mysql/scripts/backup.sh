@@ -77,8 +77,11 @@ s3_upload_part() {
 
 # CompleteMultipartUpload of KEY with the parts uploaded. S3 may answer 200 with an <Error> body.
 s3_complete_upload() {
+  local sha
   { printf '<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'; cat "$WORK/parts.xml"; printf '</CompleteMultipartUpload>'; } >"$WORK/complete.xml"
-  s3_request CompleteMultipartUpload POST "$(s3_url "$1")?uploadId=$UPLOAD_ID" --header 'Content-Type: application/xml' --data-binary "@$WORK/complete.xml" || return 1
+  sha=$(sha256sum <"$WORK/complete.xml") && sha=${sha%% *}
+  s3_request CompleteMultipartUpload POST "$(s3_url "$1")?uploadId=$UPLOAD_ID" --header 'Content-Type: application/xml' \
+    --header "x-amz-content-sha256: $sha" --data-binary "@$WORK/complete.xml" || return 1
   if [ "$S3_STATUS" != 200 ] || grep -q '<Error>' "$S3_BODY"; then s3_explain CompleteMultipartUpload "$1"; return 1; fi
   UPLOAD_ID=''
 }

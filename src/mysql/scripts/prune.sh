@@ -7,21 +7,24 @@
 #      the period plus the newest one that finished before it (so that the period's first second can still
 #      be restored). The oldest of them is the oldest restore point, B_old. No backup: nothing is deleted.
 #   2. the archive records deleted: in sequence order, those archived before B_old started (less
-#      PRUNE_CLOCK_SKEW, as a restore reads them) whose transactions B_old holds; the first that is not
-#      (or an orphan record, always kept, or the last record, which the archiver numbers on from) ends it.
-#   3. <prefix>/<namespace>/<name>/pruned.meta is written before anything is deleted: B_old's GTID set and
-#      the first sequence number kept. The archiver counts that set as archived (neither streamed again nor
-#      a hole); a point-in-time restore refuses a backup that does not hold it. It never moves back: when
-#      B_old is older than the last pruning point (more backups kept than before), the archive is left.
-#   4. then the backups older than B_old (backup.meta first: from then on it is no backup), the records
-#      (the meta first, then its file), and what was abandoned: a backup directory without backup.meta older
-#      than B_old and than ABANDONED_AFTER seconds (a backup still running is never touched), and a file
-#      without its meta below the first sequence number kept.
+#      PRUNE_CLOCK_SKEW, as a restore reads them) whose transactions B_old holds (transactions that a failover
+#      orphaned aside: no later backup has them); the first that is not ends it. Orphan records and the last record
+#      (the archiver numbers on from it) are always kept.
+#   3. before anything is deleted, a pruning record <prefix>/<namespace>/<name>/pruned/<UTC>-<pod uid>.meta: every
+#      transaction of the records deleted so far (this run's and the earlier records'), and the first sequence
+#      number kept. Each run writes its own (two runs at once never overwrite each other's) and then deletes the
+#      earlier ones it includes. The archiver counts those transactions as archived (neither streamed again nor a
+#      hole); a point-in-time restore refuses a backup that lacks any of them but orphans.
+#   4. then the backups older than B_old (backup.meta first: from then on it is no backup), the records (the meta
+#      first, then its file), and what was abandoned: a backup directory without backup.meta older than B_old and
+#      than ABANDONED_AFTER seconds (a backup still running is never touched), and a file without its meta below the
+#      first sequence number kept.
 #
 # The last line of the log is "PRUNED: ..." (what was kept and deleted); a failure exits non-zero, and
 # the next run (idempotent) finishes the work.
 set -euo pipefail
 umask 077
+export LC_ALL=C
 # shellcheck source=lib.sh
 . "${CDK8S_MYSQL_DIR:-/etc/cdk8s-mysql}/lib.sh"
 # shellcheck source=s3.sh
@@ -38,36 +41,69 @@ umask 077
 BACKUP_BASE="${S3_PREFIX:+$S3_PREFIX/}$MYSQL_NAMESPACE/$MYSQL_SET_NAME"
 S3_WORK=''
 
-# epoch_of RFC3339: seconds since the epoch.
+# epoch_of RFC3339: seconds since the epoch (an empty or unreadable time fails: nothing is deleted).
 epoch_of() {
-  date -u -d "$1" +%s 2>/dev/null || die "'$1' is not a time"
+  [ -n "$1" ] || die "a record or backup.meta has no time; nothing was deleted"
+  date -u -d "$1" +%s 2>/dev/null || die "'$1' is not a time; nothing was deleted"
 }
 
-# gtid_subset A B: whether every transaction of GTID set A (text, tags included) is in B. Each range of A
-# is walked through B's ranges of the same server (and tag).
-gtid_subset() {
-  awk -v a="$1" -v b="$2" '
-    function load(s, pre,   m, i, c, q, j, cur, r, x) {
-      gsub(/[ \n]/, "", s); m = split(s, parts, ",")
-      for (i = 1; i <= m; i++) {
-        c = split(parts[i], q, ":"); cur = q[1]
-        for (j = 2; j <= c; j++) {
-          if (q[j] !~ /^[0-9]/) { cur = q[1] ":" q[j]; continue }
-          r = split(q[j], x, "-"); n[pre]++; id[pre, n[pre]] = cur; lo[pre, n[pre]] = x[1] + 0; hi[pre, n[pre]] = (r > 1 ? x[2] : x[1]) + 0
-        }
+# The awk functions that read GTID sets in text ("uuid:1-5:7,uuid2:tag:3"): ranges per server (and tag).
+GTID_AWK='
+  function load(s, pre,   m, i, c, q, j, cur, r, x, parts) {
+    gsub(/[ \n]/, "", s); m = split(s, parts, ",")
+    for (i = 1; i <= m; i++) {
+      c = split(parts[i], q, ":"); cur = q[1]
+      for (j = 2; j <= c; j++) {
+        if (q[j] !~ /^[0-9]/) { cur = q[1] ":" q[j]; continue }
+        r = split(q[j], x, "-"); n[pre]++; id[pre, n[pre]] = cur; lo[pre, n[pre]] = x[1] + 0; hi[pre, n[pre]] = (r > 1 ? x[2] : x[1]) + 0
       }
     }
+  }'
+
+# gtid_subset A B: whether every transaction of GTID set A is in B. Each range of A is walked through B's ranges
+# of the same server (and tag).
+gtid_subset() {
+  awk -v a="$1" -v b="$2" "$GTID_AWK"'
     BEGIN {
       load(a, "a"); load(b, "b")
       for (i = 1; i <= n["a"]; i++) {
-        pos = lo["a", i]; moved = 1
-        while (pos <= hi["a", i] && moved) {
-          moved = 0
-          for (j = 1; j <= n["b"]; j++) if (id["b", j] == id["a", i] && lo["b", j] <= pos && hi["b", j] >= pos) { pos = hi["b", j] + 1; moved = 1 }
+        pos = lo["a", i]; covered = 0
+        while (!covered) {
+          found = 0
+          for (j = 1; j <= n["b"] && !covered; j++) if (id["b", j] == id["a", i] && lo["b", j] <= pos && hi["b", j] >= pos) {
+            found = 1
+            if (hi["b", j] >= hi["a", i]) covered = 1
+            # (beyond 2^53 awk cannot count on: not known to be covered)
+            else if (hi["b", j] + 1 <= pos) exit 1
+            else pos = hi["b", j] + 1
+          }
+          if (!found) exit 1
         }
-        if (pos <= hi["a", i]) exit 1
       }
       exit 0
+    }'
+}
+
+# gtid_normalize SET: the set with each server's ranges sorted and merged ("uuid:1-9,uuid:tag:1-2"), so that the
+# union of many records stays short.
+gtid_normalize() {
+  awk -v a="$1" "$GTID_AWK"'
+    BEGIN {
+      load(a, "a")
+      for (i = 1; i <= n["a"]; i++) { k = id["a", i]; if (!(k in cnt)) order[++ids] = k; c = ++cnt[k]; L[k, c] = lo["a", i]; H[k, c] = hi["a", i] }
+      for (t = 1; t <= ids; t++) {
+        k = order[t]
+        for (x = 2; x <= cnt[k]; x++) { l = L[k, x]; h = H[k, x]; y = x - 1
+          while (y >= 1 && L[k, y] > l) { L[k, y + 1] = L[k, y]; H[k, y + 1] = H[k, y]; y-- }
+          L[k, y + 1] = l; H[k, y + 1] = h }
+        text = k; cl = L[k, 1]; ch = H[k, 1]
+        for (x = 2; x <= cnt[k]; x++) {
+          if (L[k, x] <= ch + 1) { if (H[k, x] > ch) ch = H[k, x] }
+          else { text = text ":" (cl == ch ? cl : cl "-" ch); cl = L[k, x]; ch = H[k, x] }
+        }
+        out = out (t > 1 ? "," : "") text ":" (cl == ch ? cl : cl "-" ch)
+      }
+      print out
     }'
 }
 
@@ -89,27 +125,40 @@ choose_kept() {
   done <"$S3_WORK/ids"
 }
 
-# The archive's records to delete ($S3_WORK/records: their keys without .meta) and FIRST_KEPT, the lowest
-# sequence number kept (0: the archive is empty).
-choose_records() {
-  local key last kind at seq
-  : >"$S3_WORK/records"
-  FIRST_KEPT=0
+# Reads every record of the archive in order into $S3_WORK/archive/ and ORPHANS (what failovers orphaned).
+read_records() {
+  local key
+  mkdir -p "$S3_WORK/archive"
   s3_list "$BACKUP_BASE/binlog/" "$S3_WORK/archive.keys" || die "cannot list s3://$S3_BUCKET/$BACKUP_BASE/binlog/: $S3_FAILURE"
-  grep -E '/[0-9]{12}-[A-Za-z0-9-]+\.meta$' "$S3_WORK/archive.keys" | LC_ALL=C sort >"$S3_WORK/archive.metas" || true
-  last=$(tail -n 1 "$S3_WORK/archive.metas")
+  grep -E "^$BACKUP_BASE/binlog/[0-9]{12}-[A-Za-z0-9-]+\\.meta\$" "$S3_WORK/archive.keys" | sort >"$S3_WORK/archive.metas" || true
+  ORPHANS=''
   while IFS= read -r key; do
     s3_get "$key" || die "cannot read s3://$S3_BUCKET/$key: $S3_FAILURE"
-    kind=$(meta_of "$S3_BODY" kind) seq=$((10#$(meta_of "$S3_BODY" seq)))
-    at=$(meta_of "$S3_BODY" archived_at)
-    [ -n "$at" ] || at=$(meta_of "$S3_BODY" recorded_at)
+    cp "$S3_BODY" "$S3_WORK/archive/${key##*/}"
+    [ "$(meta_of "$S3_BODY" kind)" != orphan ] || ORPHANS+=${ORPHANS:+,}$(meta_of "$S3_BODY" gtids)
+  done <"$S3_WORK/archive.metas"
+}
+
+# The archive's records to delete ($S3_WORK/records: their keys without .meta; DELETING: their transactions) and
+# FIRST_KEPT, the lowest sequence number kept (0: the archive is empty).
+choose_records() {
+  local key last kind at seq meta
+  : >"$S3_WORK/records"
+  FIRST_KEPT=0 DELETING=''
+  read_records
+  last=$(tail -n 1 "$S3_WORK/archive.metas")
+  while IFS= read -r key; do
+    meta="$S3_WORK/archive/${key##*/}"
+    kind=$(meta_of "$meta" kind) seq=$((10#$(meta_of "$meta" seq)))
+    at=$(meta_of "$meta" archived_at)
+    [ -n "$at" ] || at=$(meta_of "$meta" recorded_at)
     FIRST_KEPT=$seq
     [ "$key" != "$last" ] || break
     [ "$(epoch_of "$at")" -lt $((OLD_STARTED - PRUNE_CLOCK_SKEW)) ] || break
     case "$kind" in
       orphan) continue ;;
       file | hole | start)
-        if ! gtid_subset "$(meta_of "$S3_BODY" gtids)" "$OLD_GTIDS"; then
+        if ! gtid_subset "$(meta_of "$meta" gtids)" "$OLD_GTIDS${ORPHANS:+,$ORPHANS}"; then
           log "record ${key##*/} holds transactions backup $OLD_ID lacks: it and every later record are kept"
           break
         fi
@@ -117,24 +166,24 @@ choose_records() {
       *) die "${key##*/} in the archive is of kind '$kind', which this script does not know; nothing was deleted" ;;
     esac
     printf '%s\n' "${key%.meta}" >>"$S3_WORK/records"
+    DELETING+=${DELETING:+,}$(meta_of "$meta" gtids)
   done <"$S3_WORK/archive.metas"
 }
 
-# Writes pruned.meta (B_old and FIRST_KEPT) unless the archive was pruned up to a later backup before:
-# then no record is deleted (ARCHIVE_LEFT set).
+# Writes this run's pruning record (every transaction deleted until now, with this run's) before anything is
+# deleted from the archive, then deletes the earlier records it includes. Nothing to delete: nothing written.
 record_pruning() {
-  ARCHIVE_LEFT=''
-  read_pruned || die "cannot read the pruning record: $S3_FAILURE"
-  if [ -n "$PRUNED_GTIDS" ] && ! gtid_subset "$PRUNED_GTIDS" "$OLD_GTIDS"; then
-    log "the archive was pruned up to backup $PRUNED_BACKUP, which is newer than the oldest backup kept now ($OLD_ID): the archive is left as it is"
-    ARCHIVE_LEFT=1
-    : >"$S3_WORK/records"
-    return 0
-  fi
-  # (unchanged: nothing to write)
-  if [ "$PRUNED_GTIDS" = "$OLD_GTIDS" ] && [ ! -s "$S3_WORK/records" ]; then return 0; fi
-  printf 'gtids=%s\nbelow_seq=%d\nbackup=%s\npruned_at=%s\nwriter=%s\n' "$OLD_GTIDS" "$FIRST_KEPT" "$OLD_ID" "$(date -u -d "@$NOW" +%Y-%m-%dT%H:%M:%SZ)" "$POD_UID" >"$S3_WORK/pruned.meta"
-  s3_put "$BACKUP_BASE/pruned.meta" "$S3_WORK/pruned.meta" || die "cannot write s3://$S3_BUCKET/$BACKUP_BASE/pruned.meta: $S3_FAILURE; nothing was deleted"
+  local key set earlier
+  [ -s "$S3_WORK/records" ] || return 0
+  read_pruned || die "cannot read the pruning records: $S3_FAILURE; nothing was deleted"
+  set=$(gtid_normalize "$PRUNED_GTIDS${PRUNED_GTIDS:+,}$DELETING")
+  [ -n "$set" ] || die "the transactions of the records to delete cannot be read; nothing was deleted"
+  key="$BACKUP_BASE/pruned/$(date -u -d "@$NOW" +%Y%m%dT%H%M%SZ)-$POD_UID.meta"
+  printf 'gtids=%s\nbelow_seq=%d\nbackup=%s\npruned_at=%s\nwriter=%s\n' "$set" "$FIRST_KEPT" "$OLD_ID" "$(date -u -d "@$NOW" +%Y-%m-%dT%H:%M:%SZ)" "$POD_UID" >"$S3_WORK/pruned.meta"
+  s3_put "$key" "$S3_WORK/pruned.meta" || die "cannot write s3://$S3_BUCKET/$key: $S3_FAILURE; nothing was deleted"
+  log "wrote ${key#"$BACKUP_BASE/"}: every transaction deleted from the archive ($set)"
+  mapfile -t earlier < <(grep -vxF -- "$key" "$S3_WORK/pruned.keys" || true)
+  delete "${earlier[@]}"
 }
 
 # delete KEY...: each key deleted in the order given; fails at the first that cannot be.
@@ -175,7 +224,6 @@ delete_records() {
     delete "$stem.meta"
     grep -qxF -- "$stem.binlog.gz" "$S3_WORK/archive.keys" && delete "$stem.binlog.gz"
   done <"$S3_WORK/records"
-  [ -z "$ARCHIVE_LEFT" ] || return 0
   while IFS= read -r key; do
     seq=${key##*/} seq=$((10#${seq%%-*}))
     if [ "$seq" -lt "$FIRST_KEPT" ] && ! grep -qxF -- "${key%.binlog.gz}.meta" "$S3_WORK/archive.keys"; then

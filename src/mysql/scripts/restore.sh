@@ -154,7 +154,7 @@ read_archive() {
   local key
   mkdir -p "$S3_WORK/archive"
   s3_list "$BACKUP_BASE/binlog/" "$S3_WORK/archive.keys" || die "cannot list s3://$S3_BUCKET/$BACKUP_BASE/binlog/: $S3_FAILURE"
-  grep -E '/[0-9]{12}-[A-Za-z0-9-]+\.meta$' "$S3_WORK/archive.keys" | LC_ALL=C sort >"$S3_WORK/archive.metas" || true
+  grep -E "^$BACKUP_BASE/binlog/[0-9]{12}-[A-Za-z0-9-]+\\.meta\$" "$S3_WORK/archive.keys" | LC_ALL=C sort >"$S3_WORK/archive.metas" || true
   while IFS= read -r key; do
     s3_get "$key" || die "cannot read s3://$S3_BUCKET/$key: $S3_FAILURE"
     cp "$S3_BODY" "$S3_WORK/archive/${key##*/}"
@@ -288,10 +288,11 @@ cut_timeline() {
 # every needed GTID is there, and nothing but the backup's and the needed ones.
 replay_archive() {
   local missing extra desc
-  read_pruned || die "cannot read the archive's pruning record: $S3_FAILURE"
+  read_pruned || die "cannot read the archive's pruning records: $S3_FAILURE"
   if [ -n "$PRUNED_GTIDS" ]; then
-    missing=$(gtid "GTID_SUBTRACT($(sql_string "$PRUNED_GTIDS"), $(sql_string "$META_GTIDS"))")
-    [ -z "$missing" ] || die "backup $BACKUP_ID is older than the oldest point the archive keeps: backup.retention pruned the archived binary log up to backup $PRUNED_BACKUP (records before seq $PRUNED_BELOW), so what followed backup $BACKUP_ID ($missing) is gone. Restore to a point after backup $PRUNED_BACKUP finished, or backup $BACKUP_ID alone with toBackup('$BACKUP_ID'); nothing was changed"
+    # (what a failover orphaned is no part of the history a later backup continues)
+    missing=$(gtid "GTID_SUBTRACT(GTID_SUBTRACT($(sql_string "$PRUNED_GTIDS"), $(sql_string "$(archive_orphans)")), $(sql_string "$META_GTIDS"))")
+    [ -z "$missing" ] || die "backup $BACKUP_ID is older than the oldest point the archive keeps: backup.retention deleted archived binary logs with transactions it lacks ($missing; the oldest backup kept: $PRUNED_BACKUP), so what followed backup $BACKUP_ID is gone. Restore to a point after backup $PRUNED_BACKUP finished, or backup $BACKUP_ID alone with toBackup('$BACKUP_ID'); nothing was changed"
   fi
   walk_archive
   cut_timeline

@@ -5,13 +5,16 @@
 # environment. A script sets S3_WORK (where the answers go) before its first request.
 
 : "${S3_PREFIX:=}"
+: "${S3_CREDENTIALS_SOURCE:=files}"              # files (S3_CREDENTIALS_DIR) or service-account (the pod's IAM role, IRSA)
 : "${S3_CREDENTIALS_DIR:=/etc/mysql-backup/s3}"  # access-key-id, secret-access-key (a Secret volume)
+: "${S3_STS_ENDPOINT:=}"                         # service-account: STS (default https://sts.<AWS_REGION or S3_REGION>.amazonaws.com)
 : "${S3_CA_FILE:=}"                              # a CA bundle for the endpoint (default: the image's)
 : "${S3_MAX_TIME:=900}"                          # seconds one S3 request may take
 : "${S3_STALL_TIME:=300}"                        # a download fails after this many seconds below 1 KiB/s
 : "${S3_LIST_MAX_KEYS:=1000}"                    # keys per ListObjectsV2 page
 : "${S3_RETRIES:=3}"                             # curl's retries of a request that timed out or got 408/429/5xx
 S3_FAILURE=''
+EMPTY_SHA256=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 
 # Refuses settings that would make a wrong key or URL (the construct checks them too).
 s3_check_settings() {
@@ -26,7 +29,15 @@ s3_check_settings() {
   if ! [[ $S3_LIST_MAX_KEYS =~ ^[1-9][0-9]{0,3}$ ]] || [ "$S3_LIST_MAX_KEYS" -gt 1000 ]; then
     die "S3_LIST_MAX_KEYS '$S3_LIST_MAX_KEYS' is not a number from 1 to 1000"
   fi
-  s3_key access-key-id >/dev/null && s3_key secret-access-key >/dev/null
+  case "$S3_CREDENTIALS_SOURCE" in
+    files) s3_key access-key-id >/dev/null && s3_key secret-access-key >/dev/null ;;
+    service-account)
+      # (injected by the pod identity webhook for a ServiceAccount annotated with eks.amazonaws.com/role-arn)
+      [[ -n ${AWS_ROLE_ARN:-} && -r ${AWS_WEB_IDENTITY_TOKEN_FILE:-} ]] \
+        || die "S3Credentials.fromServiceAccount: this pod has no IAM role (AWS_ROLE_ARN '${AWS_ROLE_ARN:-}', token file '${AWS_WEB_IDENTITY_TOKEN_FILE:-}'): annotate the ServiceAccount with the role (eks.amazonaws.com/role-arn) on a cluster that runs the EKS pod identity webhook, or use S3Credentials.fromSecret"
+      ;;
+    *) die "S3_CREDENTIALS_SOURCE '$S3_CREDENTIALS_SOURCE' is not files or service-account" ;;
+  esac
 }
 
 # s3_check_tools TOOL...: the tools a script needs, and curl 7.87 or later (before it, curl signs an
@@ -54,12 +65,50 @@ s3_key() {
   printf '%s' "$value"
 }
 
-# curl's config (-K) with the access key: read from a pipe, so the secret is on no command line.
+# curl's config (-K) with the access key (and with a role's temporary credentials, its session token, which curl
+# signs): read from a pipe, so the secret is on no command line.
 s3_curl_config() {
-  local id secret
-  id=$(s3_key access-key-id) && secret=$(s3_key secret-access-key) || exit 1
+  local id secret token=''
+  if [ "$S3_CREDENTIALS_SOURCE" = service-account ]; then
+    { read -r _ && read -r id && read -r secret && read -r token; } <"$S3_WORK/identity" || exit 1
+  else
+    id=$(s3_key access-key-id) && secret=$(s3_key secret-access-key) || exit 1
+  fi
   id=${id//\\/\\\\} secret=${secret//\\/\\\\}
   printf 'user = "%s:%s"\n' "${id//\"/\\\"}" "${secret//\"/\\\"}"
+  [ -z "$token" ] || printf 'header = "x-amz-security-token: %s"\n' "$token"
+}
+
+# service-account: the role's temporary credentials in $S3_WORK/identity (0600: expiry, key id, secret, session
+# token), asked of STS (AssumeRoleWithWebIdentity with the pod's projected token) when missing or within 5 minutes
+# of their expiry. Returns 1 (S3_FAILURE set) when STS refused or did not answer.
+s3_identity() {
+  [ "$S3_CREDENTIALS_SOURCE" = service-account ] || return 0
+  local file="$S3_WORK/identity" expires=0 sts status id secret token expiration
+  [ ! -s "$file" ] || read -r expires <"$file"
+  [ "$expires" -le $(($(date +%s) + 300)) ] || return 0
+  sts=${S3_STS_ENDPOINT:-https://sts.${AWS_REGION:-$S3_REGION}.amazonaws.com}
+  # (the token through a pipe, URL-encoded by curl: never on a command line)
+  status=$(printf '%s' "$(<"$AWS_WEB_IDENTITY_TOKEN_FILE")" | curl --silent --show-error --max-time 60 --retry "$S3_RETRIES" -X POST \
+    --data "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&DurationSeconds=3600&RoleArn=$(uri_encode "$AWS_ROLE_ARN")&RoleSessionName=$(uri_encode "cdk8s-mysql-$POD_UID")" \
+    --data-urlencode 'WebIdentityToken@-' --output "$S3_WORK/sts.body" --write-out '%{http_code}' "${sts%/}/" 2>"$S3_WORK/sts.err") || true
+  if [ "${status:-000}" != 200 ]; then
+    S3_FAILURE="STS $sts did not give role $AWS_ROLE_ARN temporary credentials (HTTP ${status:-000}: $(sed -n 's:.*<Code>\([^<]*\)</Code>.*:\1:p; s:.*<Message>\([^<]*\)</Message>.*:\1:p' "$S3_WORK/sts.body" 2>/dev/null | paste -sd ' ')$(grep -m 1 . "$S3_WORK/sts.err" 2>/dev/null))"
+    log "AssumeRoleWithWebIdentity: $S3_FAILURE"
+    return 1
+  fi
+  id=$(sed -n 's:.*<AccessKeyId>\([^<]*\)</AccessKeyId>.*:\1:p' "$S3_WORK/sts.body")
+  secret=$(sed -n 's:.*<SecretAccessKey>\([^<]*\)</SecretAccessKey>.*:\1:p' "$S3_WORK/sts.body" | xml_text)
+  token=$(sed -n 's:.*<SessionToken>\([^<]*\)</SessionToken>.*:\1:p' "$S3_WORK/sts.body" | xml_text)
+  expiration=$(sed -n 's:.*<Expiration>\([^<]*\)</Expiration>.*:\1:p' "$S3_WORK/sts.body")
+  if [ -z "$id" ] || [ -z "$secret" ] || [ -z "$token" ] || ! expires=$(date -u -d "$expiration" +%s 2>/dev/null); then
+    S3_FAILURE="STS $sts answered AssumeRoleWithWebIdentity without credentials and their expiry"
+    log "AssumeRoleWithWebIdentity: $S3_FAILURE"
+    return 1
+  fi
+  printf '%s\n%s\n%s\n%s\n' "$expires" "$id" "$secret" "$token" >"$file.tmp" && mv "$file.tmp" "$file"
+  rm -f "$S3_WORK/sts.body"
+  log "signed in to S3 as $AWS_ROLE_ARN (temporary credentials until $expiration)"
 }
 
 # The URL of KEY (path-style: <endpoint>/<bucket>/<key>); keys hold no character that needs encoding.
@@ -74,7 +123,11 @@ s3_request() {
   local operation=$1 method=$2 url=$3 err tls=()
   shift 3
   S3_HEADERS="$S3_WORK/s3.headers" S3_BODY="$S3_WORK/s3.body" err="$S3_WORK/s3.err"
+  s3_identity || { S3_STATUS=000; return 1; }
   [ -z "$S3_CA_FILE" ] || tls=(--cacert "$S3_CA_FILE")
+  # Every request says its payload's SHA-256 (S3 requires the header; curl before 8.x sends it only with a body): a
+  # request without a body, the empty string's.
+  [[ " $* " == *' x-amz-content-sha256: '* ]] || set -- "$@" --header "x-amz-content-sha256: $EMPTY_SHA256"
   S3_STATUS=$(curl --silent --show-error --max-time "$S3_MAX_TIME" --retry "$S3_RETRIES" "${tls[@]}" \
     --aws-sigv4 "aws:amz:$S3_REGION:s3" -K <(s3_curl_config) -X "$method" \
     --dump-header "$S3_HEADERS" --output "$S3_BODY" --write-out '%{http_code}' "$@" "$url" 2>"$err") || true
@@ -109,10 +162,11 @@ s3_put() {
   [ "$S3_STATUS" = 200 ] || { s3_explain PutObject "$1"; return 1; }
 }
 
-# s3_delete KEY: DeleteObject (204, or 200 from some servers; a missing key is no error in S3).
+# s3_delete KEY: DeleteObject (204, or 200 from some servers; a missing key is no error).
 s3_delete() {
   s3_request DeleteObject DELETE "$(s3_url "$1")" || return 1
-  [ "$S3_STATUS" = 204 ] || [ "$S3_STATUS" = 200 ] || { s3_explain DeleteObject "$1"; return 1; }
+  # (404: some S3-compatible stores answer so for a key already gone, another run's delete)
+  case "$S3_STATUS" in 200 | 204 | 404) ;; *) s3_explain DeleteObject "$1"; return 1 ;; esac
 }
 
 # --- listing and reading ---------------------------------------------------------------------
@@ -169,6 +223,7 @@ s3_get_extract() {
   local key=$1 dir=$2 url tls=() err="$S3_WORK/get.err" status sum_pid count_pid
   local -a codes
   url=$(s3_url "$key")
+  s3_identity || return 1
   [ -z "$S3_CA_FILE" ] || tls=(--cacert "$S3_CA_FILE")
   mkfifo "$S3_WORK/sum.fifo" "$S3_WORK/count.fifo"
   sha256sum <"$S3_WORK/sum.fifo" >"$S3_WORK/sha256" &
@@ -177,7 +232,8 @@ s3_get_extract() {
   count_pid=$!
   # tee -p: when gzip or tar stop early (a damaged archive), the whole object is still summed and counted.
   if curl --silent --show-error --connect-timeout 30 --speed-limit 1024 --speed-time "$S3_STALL_TIME" "${tls[@]}" \
-    --aws-sigv4 "aws:amz:$S3_REGION:s3" -K <(s3_curl_config) --write-out '%{stderr}HTTP %{http_code}\n' --output - "$url" 2>"$err" \
+    --aws-sigv4 "aws:amz:$S3_REGION:s3" -K <(s3_curl_config) --header "x-amz-content-sha256: $EMPTY_SHA256" \
+    --write-out '%{stderr}HTTP %{http_code}\n' --output - "$url" 2>"$err" \
     | tee -p "$S3_WORK/sum.fifo" "$S3_WORK/count.fifo" \
     | gzip -d 2>"$S3_WORK/gzip.err" \
     | tar -x --no-same-owner -C "$dir" -f - 2>"$S3_WORK/tar.err"; then
@@ -281,22 +337,28 @@ fetch_backup() {
 # --- the binary log archive (archiver.sh, restore.sh, prune.sh) ------------------------------------
 
 # shellcheck disable=SC2034 # read by the scripts that source this file
-# read_pruned: the record prune.sh leaves at BACKUP_BASE/pruned.meta before it deletes archive records: PRUNED_GTIDS (the
-# GTID set of the oldest backup kept: every deleted record held only transactions of it; '' when nothing was ever
-# pruned), PRUNED_BELOW (the lowest sequence number kept) and PRUNED_BACKUP (that backup's id). The archiver counts
-# PRUNED_GTIDS as archived; a point-in-time restore refuses a backup that does not hold them. Returns 1 (S3_FAILURE
-# set) when it cannot be read.
+# read_pruned: what prune.sh deleted from the archive, from its records BACKUP_BASE/pruned/<UTC>-<pod uid>.meta (each
+# written before its run deleted anything, each with every transaction of the records deleted until then; a run
+# deletes the ones it includes): PRUNED_GTIDS (their union; '' when nothing was ever pruned), PRUNED_BELOW (the
+# highest first sequence number kept), PRUNED_BACKUP (the oldest backup the newest run kept), their keys in
+# $S3_WORK/pruned.keys. The archiver counts PRUNED_GTIDS as archived; a point-in-time restore refuses a backup that
+# lacks any of them but orphans. Returns 1 (S3_FAILURE set) when they cannot be read.
 read_pruned() {
-  local key="$BACKUP_BASE/pruned.meta"
+  local key gtids below
   PRUNED_GTIDS='' PRUNED_BELOW=0 PRUNED_BACKUP=''
-  s3_request GetObject GET "$(s3_url "$key")" || return 1
-  [ "$S3_STATUS" != 404 ] || return 0
-  [ "$S3_STATUS" = 200 ] || { s3_explain GetObject "$key"; return 1; }
-  PRUNED_GTIDS=$(meta_of "$S3_BODY" gtids) PRUNED_BELOW=$(meta_of "$S3_BODY" below_seq) PRUNED_BACKUP=$(meta_of "$S3_BODY" backup)
-  if [ -z "$PRUNED_GTIDS" ] || ! [[ $PRUNED_BELOW =~ ^[0-9]+$ ]]; then
-    S3_FAILURE="s3://$S3_BUCKET/$key is not a pruning record (no gtids, or below_seq '$PRUNED_BELOW')"
-    return 1
-  fi
+  s3_list "$BACKUP_BASE/pruned/" "$S3_WORK/pruned.all" || return 1
+  grep -E "^$BACKUP_BASE/pruned/[0-9]{8}T[0-9]{6}Z-[A-Za-z0-9-]+\.meta\$" "$S3_WORK/pruned.all" | LC_ALL=C sort >"$S3_WORK/pruned.keys" || true
+  while IFS= read -r key; do
+    s3_get "$key" || return 1
+    gtids=$(meta_of "$S3_BODY" gtids) below=$(meta_of "$S3_BODY" below_seq)
+    if [ -z "$gtids" ] || ! [[ $below =~ ^[0-9]+$ ]]; then
+      S3_FAILURE="s3://$S3_BUCKET/$key is not a pruning record (gtids '$gtids', below_seq '$below')"
+      return 1
+    fi
+    PRUNED_GTIDS+=${PRUNED_GTIDS:+,}$gtids
+    [ "$below" -le "$PRUNED_BELOW" ] || PRUNED_BELOW=$below
+    PRUNED_BACKUP=$(meta_of "$S3_BODY" backup)
+  done <"$S3_WORK/pruned.keys"
 }
 
 # binlog_transactions FILE: the transactions of a binary log file in order, "<gtid><TAB><original commit

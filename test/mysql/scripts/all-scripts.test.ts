@@ -24,12 +24,14 @@ describe('the scripts', () => {
     const storage = MySqlBackupStorage.s3({ bucket: 'backups', region: 'us-east-1', credentials: S3Credentials.fromSecret('s3') });
     const s = pod({
       replicas: 3, replication: MySqlReplication.groupReplication(), credentials: MySqlCredentials.fromGeneratedSecret(),
-      backup: { storage, image: 'registry.example/mysql-tools:8.4.10' },
+      backup: { storage, image: 'registry.example/mysql-tools:8.4.10', retention: { keepBackups: 7 } },
       restore: MySqlRestore.fromBackup({ storage, sourceName: 'db', image: 'registry.example/mysql-tools:8.4.10' }).toLatestBackup(),
     }, 'mysql-0');
     for (const file of scripts) expect(s.read(`etc/cdk8s-mysql/${file}`)).toBe(fs.readFileSync(path.join(dir, file), 'utf8'));
-    // Group Replication's part only for a group, the credentials Job's, the backups' and the restore's only with them.
+    // Group Replication's part only for a group, the credentials Job's, the backups', the prune job's and the restore's only with them.
     const plain = pod({ replicas: 3 }, 'mysql-1').list('etc/cdk8s-mysql');
-    for (const file of ['group.sh', 'generate-credentials.sh', 's3.sh', 'backup.sh', 'verify-backup.sh', 'restore.sh']) expect(plain).not.toContain(file);
+    for (const file of ['group.sh', 'generate-credentials.sh', 's3.sh', 'backup.sh', 'verify-backup.sh', 'restore.sh', 'archiver.sh', 'prune.sh']) {
+      expect(plain).not.toContain(file);
+    }
   });
 });

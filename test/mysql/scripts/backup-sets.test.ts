@@ -17,8 +17,10 @@ function helper(name: string, ...args: string[]): { status: number | null; out: 
 }
 
 function helperOf(script: string, name: string, ...args: string[]): { status: number | null; out: string; err: string } {
+  // (with the awk functions a helper shares, GTID_AWK, when the script has them)
   const program = `set -euo pipefail
 die() { echo "ERROR: $*" >&2; exit 1; }
+eval "$(sed -n "/^GTID_AWK='/,/^  }'$/p" "$0")"
 eval "$(sed -n '/^${name}() {/,/^}/p' "$0")"
 ${name} "$@"`;
   const r = spawnSync('bash', ['-c', program, path.join(SCRIPTS, script), ...args], { encoding: 'utf8' });
@@ -65,6 +67,20 @@ describe('restore.sh: GTID sets in text', () => {
 ${V}:1`, `${U}:1-3,${V}:1`, true],
   ])('prune.sh gtid_subset %s of %s: %s', (a, b, subset) => {
     expect(helperOf('prune.sh', 'gtid_subset', a, b).status).toBe(subset ? 0 : 1);
+  });
+
+  test.each([
+    [`${U}:5-9:1-3,${U}:4`, `${U}:1-9`],
+    [`${U}:1-3,${V}:7,${U}:10-12`, `${U}:1-3:10-12,${V}:7`],
+    [`${U}:1-5,${U}:tag:2,${U}:3-8,${U}:tag:1`, `${U}:1-8,${U}:tag:1-2`],
+    [`${U}:1,${U}:1,${U}:3`, `${U}:1:3`],
+    [`${U}:1-3,\n${V}:1-2,${V}:2-5`, `${U}:1-3,${V}:1-5`],
+  ])('prune.sh gtid_normalize %s: %s', (set, normal) => {
+    expect(helperOf('prune.sh', 'gtid_normalize', set).out).toBe(normal);
+  });
+
+  test('prune.sh gtid_subset ends on numbers beyond 2^53 (awk\'s doubles)', () => {
+    expect(helperOf('prune.sh', 'gtid_subset', `${U}:9007199254740990-9007199254740999`, `${U}:1-9007199254740999`).status).toBe(0);
   });
 
   test('gtid_count: every range of every server', () => {

@@ -31,7 +31,10 @@ export type {
 } from './mysql/props';
 export { MySqlCredentials } from './mysql/credentials';
 export { MySqlBackupStorage, MySqlRestore, MySqlRestoreSource, S3Credentials } from './mysql/backup-props';
-export type { MySqlBackupOptions, MySqlBackupRetention, MySqlRestorePointOptions, MySqlRestoreSourceOptions, S3StorageOptions, S3SecretKeys } from './mysql/backup-props';
+export type {
+  MySqlBackupOptions, MySqlBackupRetention, MySqlRestorePointOptions, MySqlRestoreSourceOptions, S3StorageOptions, S3SecretKeys,
+  S3ServiceAccountOptions,
+} from './mysql/backup-props';
 export { MySqlTls, CertManagerIssuerKind } from './mysql/tls';
 export { MySqlReplication, ReplicationMode } from './mysql/replication';
 export type { GroupReplicationOptions } from './mysql/replication';

@@ -11,7 +11,7 @@ import { k8s, KubeCronJob, KubeDeployment, KubeNetworkPolicy, KubeServiceAccount
 import { LABEL_INSTANCE, LABEL_NAME } from '../names';
 import { registerObject } from '../registry';
 import { EGRESS_LEFT_OPEN, scannerChoices } from '../scanner-annotations';
-import { BackupPlan } from './backup';
+import { BackupPlan, S3CredentialsPlan } from './backup';
 import { TLS_DIR } from './config';
 import { ObjectsContext, sideObjectLabels } from './objects';
 import { BACKUP_PASSWORD_FILE, CREDENTIALS_DIR, mysqlJobPodBase, tlsMode, TOOLS_DIR } from './pod';
@@ -49,7 +49,12 @@ export function addBackup(
 ): { cronJob: k8s.KubeCronJob; verifyCronJob?: k8s.KubeCronJob; pruneCronJob?: k8s.KubeCronJob; archiver?: k8s.KubeDeployment } {
   const name = `${c.plan.name}-backup`;
   new KubeServiceAccount(c.scope, 'BackupServiceAccount', {
-    metadata: { name, namespace: c.namespace, labels: sideObjectLabels(c.labels, backupPodLabels(c.plan.name), 'backup') }, automountServiceAccountToken: false,
+    metadata: {
+      name, namespace: c.namespace, labels: sideObjectLabels(c.labels, backupPodLabels(c.plan.name), 'backup'),
+      // (IRSA: the role the pods' projected token is exchanged for; no API token is mounted, the webhook projects its own)
+      ...(b.serviceAccountAnnotations ? { annotations: b.serviceAccountAnnotations } : {}),
+    },
+    automountServiceAccountToken: false,
   });
   registerObject(c.scope, c.v, 'backup', { kind: 'ServiceAccount', namespace: c.namespace, name }, 'give the ReplicatedMySql another name');
   const j: JobContext = { configMapName, image, networkPolicy, serviceAccountName: name };
@@ -211,7 +216,8 @@ function jobPod(c: ObjectsContext, b: BackupPlan, kind: JobKind, j: JobContext):
         ...(kind.members ? members : []),
         ...shape.env,
         value('S3_ENDPOINT', b.endpoint), value('S3_REGION', b.region), value('S3_BUCKET', b.bucket), value('S3_PREFIX', b.prefix),
-        value('S3_CREDENTIALS_DIR', S3_KEYS_DIR),
+        // (the key as files from a Secret, or temporary credentials for the ServiceAccount's role)
+        s3Keys(b, kind) ? value('S3_CREDENTIALS_DIR', S3_KEYS_DIR) : value('S3_CREDENTIALS_SOURCE', 'service-account'),
       ],
       resources: shape.resources,
       readinessProbe: shape.readinessProbe,
@@ -220,7 +226,7 @@ function jobPod(c: ObjectsContext, b: BackupPlan, kind: JobKind, j: JobContext):
         { name: 'tools', mountPath: TOOLS_DIR, readOnly: true },
         // (only the backup user's file, where the scripts read every password)
         ...(kind.members ? [{ name: 'credentials', mountPath: CREDENTIALS_DIR, readOnly: true }] : []),
-        { name: 's3', mountPath: S3_KEYS_DIR, readOnly: true },
+        ...(s3Keys(b, kind) ? [{ name: 's3', mountPath: S3_KEYS_DIR, readOnly: true }] : []),
         ...(tls ? [{ name: 'tls', mountPath: TLS_DIR, readOnly: true }] : []),
         ...(shape.mount === undefined ? [] : [{ name: 'scratch', mountPath: shape.mount }]),
         { name: 'tmp', mountPath: '/tmp' },
@@ -232,18 +238,23 @@ function jobPod(c: ObjectsContext, b: BackupPlan, kind: JobKind, j: JobContext):
 
 function jobVolumes(c: ObjectsContext, b: BackupPlan, kind: JobKind, configMapName: string): k8s.Volume[] {
   const { plan } = c;
-  // (the prune job signs in with the key that may delete)
-  const s3 = kind.suffix === 'backup-prune' ? b.retention!.credentials : b;
+  const s3 = s3Keys(b, kind);
   const secret = (name: string, secretName: string, items: Array<[string, string]>): k8s.Volume =>
     ({ name, secret: { secretName, defaultMode: 0o440, items: items.map(([key, path]) => ({ key, path })) } });
   return [
     { name: 'tools', configMap: { name: configMapName } },
     ...(kind.members ? [secret('credentials', plan.secretName, [[plan.backupPasswordKey, BACKUP_PASSWORD_FILE]])] : []),
-    secret('s3', s3.secretName, [[s3.accessKeyIdKey, 'access-key-id'], [s3.secretAccessKeyKey, 'secret-access-key']]),
+    ...(s3 ? [secret('s3', s3.secretName!, [[s3.accessKeyIdKey, 'access-key-id'], [s3.secretAccessKeyKey, 'secret-access-key']])] : []),
     ...(kind.members && plan.tlsSecretName !== undefined ? [secret('tls', plan.tlsSecretName, [['ca.crt', 'ca.crt']])] : []),
     ...(kind.suffix === 'backup-prune' ? [] : [scratchVolume(b, kind, plan.name)]),
     { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
   ];
+}
+
+/** The S3 key a kind's pods read from a Secret (the prune job's may delete); undefined: the ServiceAccount's identity. */
+function s3Keys(b: BackupPlan, kind: JobKind): S3CredentialsPlan | undefined {
+  const credentials = kind.suffix === 'backup-prune' ? b.retention!.credentials : b;
+  return credentials.secretName === undefined ? undefined : credentials;
 }
 
 function scratchVolume(b: BackupPlan, kind: JobKind, name: string): k8s.Volume {

@@ -17,6 +17,15 @@ export interface S3SecretKeys {
   readonly secretAccessKey?: string;
 }
 
+/** The cloud identity of the backup pods' ServiceAccount (`S3Credentials.fromServiceAccount`). */
+export interface S3ServiceAccountOptions {
+  /**
+   * Annotations of the ServiceAccount `<name>-backup` that give its pods an IAM role through IRSA (IAM Roles for
+   * Service Accounts), e.g. `{ 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/db-backups' }`.
+   */
+  readonly annotations: { [key: string]: string };
+}
+
 /** How the backup pods sign their requests to S3 (AWS Signature Version 4). */
 export class S3Credentials {
   /**
@@ -31,10 +40,22 @@ export class S3Credentials {
     return new S3Credentials(secretName, { ...keys });
   }
 
+  /**
+   * The IAM role of the backup pods' ServiceAccount (IRSA on EKS, or any cluster whose pod identity webhook injects
+   * `AWS_ROLE_ARN` and `AWS_WEB_IDENTITY_TOKEN_FILE`): the pods exchange their projected token for temporary
+   * credentials with STS `AssumeRoleWithWebIdentity` (renewed before they expire) and no key is stored anywhere.
+   * The annotations go on the ServiceAccount `<name>-backup`, which the backup, the archiver, the verification and
+   * the prune job share. Not for `restore` (the members' own ServiceAccount restores): give it a key with `fromSecret`.
+   */
+  public static fromServiceAccount(options: S3ServiceAccountOptions): S3Credentials {
+    return new S3Credentials(undefined, {}, options);
+  }
+
   private constructor(
-    /** The Secret with the access key. */
-    public readonly secretName: string,
+    /** The Secret with the access key (undefined with `fromServiceAccount`). */
+    public readonly secretName: string | undefined,
     /** @internal */ public readonly _keys: S3SecretKeys,
+    /** @internal */ public readonly _serviceAccount?: S3ServiceAccountOptions,
   ) {}
 }
 

@@ -42,8 +42,15 @@ export interface RetentionPlan {
   readonly credentials: S3CredentialsPlan;
 }
 
-/** The Secret with an S3 access key, and its keys. */
-export type S3CredentialsPlan = Pick<StoragePlan, 'secretName' | 'accessKeyIdKey' | 'secretAccessKeyKey'>;
+/** How a pod signs in to S3: the Secret with an access key and its keys, or its ServiceAccount's cloud identity. */
+export interface S3CredentialsPlan {
+  /** undefined: the ServiceAccount's identity. */
+  readonly secretName?: string;
+  readonly accessKeyIdKey: string;
+  readonly secretAccessKeyKey: string;
+  /** The ServiceAccount's annotations that give the identity (`fromServiceAccount`). */
+  readonly serviceAccountAnnotations?: { [key: string]: string };
+}
 
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 // (only characters that need no percent-encoding: curl signs the path as it sends it)
@@ -98,25 +105,28 @@ function planRetention(v: Validator, retention: MySqlBackupRetention, storage: S
     keepBackups: keepBackups ?? 0,
     keepSeconds,
     credentials: retention.credentials === undefined
-      ? { secretName: storage.secretName, accessKeyIdKey: storage.accessKeyIdKey, secretAccessKeyKey: storage.secretAccessKeyKey }
-      : planS3Credentials(v, 'backup.retention.credentials', retention.credentials),
+      ? {
+          secretName: storage.secretName, accessKeyIdKey: storage.accessKeyIdKey, secretAccessKeyKey: storage.secretAccessKeyKey,
+          serviceAccountAnnotations: storage.serviceAccountAnnotations,
+        }
+      : planS3Credentials(v, 'backup.retention.credentials', retention.credentials, false),
   };
 }
 
 /** Where in S3 a cluster's backups are, and how to sign in: `backup.storage`, or `restore`'s. */
-export interface StoragePlan {
+export interface StoragePlan extends S3CredentialsPlan {
   readonly bucket: string;
   /** '' for the bucket's root. */
   readonly prefix: string;
   readonly region: string;
   readonly endpoint: string;
-  readonly secretName: string;
-  readonly accessKeyIdKey: string;
-  readonly secretAccessKeyKey: string;
 }
 
-/** Checks a MySqlBackupStorage (`prop` names it in errors). */
-export function planStorage(v: Validator, prop: string, storage: MySqlBackupStorage): StoragePlan {
+/**
+ * Checks a MySqlBackupStorage (`prop` names it in errors). `serviceAccount`: what signs in with the ServiceAccount's
+ * identity, if anything may (the backup pods' ServiceAccount; a restore runs under the members' own).
+ */
+export function planStorage(v: Validator, prop: string, storage: MySqlBackupStorage, serviceAccount = true): StoragePlan {
   // (checkProps checked that storage is a MySqlBackupStorage; its options come from a static method, checked here)
   const s3 = storage._s3;
   checkShape(v, `${prop} (MySqlBackupStorage.s3)`, s3, shapeOf('S3StorageOptions'));
@@ -137,10 +147,35 @@ export function planStorage(v: Validator, prop: string, storage: MySqlBackupStor
     v.fail(`${prop}.endpoint`, s3.endpoint, 'is plain HTTP: every row and password hash of the cluster would cross the network readable',
       'use an https:// endpoint, or set allowPlainHttp: true for a store inside the cluster\'s own network');
   }
-  return { bucket: s3.bucket, prefix, region: s3.region, endpoint, ...planS3Credentials(v, `${prop}.credentials`, s3.credentials) };
+  return { bucket: s3.bucket, prefix, region: s3.region, endpoint, ...planS3Credentials(v, `${prop}.credentials`, s3.credentials, serviceAccount) };
 }
 
-function planS3Credentials(v: Validator, prop: string, credentials: S3Credentials): S3CredentialsPlan {
+const ANNOTATION_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
+/** The cloud identity of the backup pods' ServiceAccount (`serviceAccount`: whether `prop` may use one). */
+function planServiceAccount(v: Validator, prop: string, credentials: S3Credentials, serviceAccount: boolean): S3CredentialsPlan {
+  if (!serviceAccount) {
+    v.fail(prop, 'S3Credentials.fromServiceAccount(...)', prop.startsWith('restore')
+      ? 'is a ServiceAccount identity, but the restore runs in the members\' bootstrap under their own ServiceAccount'
+      : 'is a ServiceAccount identity, but the backup pods share one ServiceAccount, whose identity the storage\'s credentials already set',
+    prop.startsWith('restore') ? 'give the restore a key: S3Credentials.fromSecret(...)' : 'give retention its own key with S3Credentials.fromSecret(...), or remove retention.credentials and allow the role s3:DeleteObject');
+  }
+  const annotations = credentials._serviceAccount?.annotations;
+  checkShape(v, `${prop} (S3Credentials.fromServiceAccount)`, credentials._serviceAccount, shapeOf('S3ServiceAccountOptions'));
+  if (typeof annotations !== 'object' || annotations === null || Object.keys(annotations).length === 0) {
+    v.fail(`${prop} annotations`, annotations, 'must name at least one annotation that gives the ServiceAccount its identity',
+      'pass e.g. { \'eks.amazonaws.com/role-arn\': \'arn:aws:iam::123456789012:role/db-backups\' }');
+  }
+  for (const key of Object.keys(annotations ?? {})) {
+    if (!ANNOTATION_KEY.test(key) || key.length > 316) v.fail(`${prop} annotations`, key, 'is not an annotation key', 'use a key such as "eks.amazonaws.com/role-arn"');
+  }
+  return { accessKeyIdKey: '', secretAccessKeyKey: '', serviceAccountAnnotations: { ...annotations } };
+}
+
+function planS3Credentials(v: Validator, prop: string, credentials: S3Credentials, serviceAccount: boolean): S3CredentialsPlan {
+  if (credentials instanceof S3Credentials && credentials._serviceAccount !== undefined) {
+    return planServiceAccount(v, prop, credentials, serviceAccount);
+  }
   checkShape(v, `${prop} keys (S3Credentials.fromSecret)`, credentials._keys, shapeOf('S3SecretKeys'));
   const problem = typeof credentials.secretName === 'string' ? checkDns1123Subdomain(credentials.secretName) : 'must be a string';
   if (problem) v.fail(`${prop} (Secret name)`, credentials.secretName, problem, 'pass the name of the Secret with the access key');

@@ -12,6 +12,8 @@ import { EmptyPrimaryPolicy } from './props';
 
 /** What to restore, checked. */
 export interface RestorePlan extends StoragePlan {
+  /** (always a Secret: a restore cannot sign in with a ServiceAccount's identity) */
+  readonly secretName: string;
   /** The source cluster's namespace (undefined: the pod's own). */
   readonly sourceNamespace?: string;
   readonly sourceName: string;
@@ -43,7 +45,7 @@ export function planRestore(
   }
   const source = restore._source;
   checkShape(v, 'restore (MySqlRestore.fromBackup)', source, shapeOf('MySqlRestoreSourceOptions'));
-  const storage = planStorage(v, 'restore.storage', source.storage);
+  const storage = planStorage(v, 'restore.storage', source.storage, false);
   const sourceName = source.sourceName ?? target.name;
   const nameProblem = typeof sourceName === 'string' ? checkWorkloadName(sourceName) : 'must be a string';
   if (nameProblem) v.fail('restore.sourceName', sourceName, nameProblem, 'pass the name of the ReplicatedMySql whose backups these are');
@@ -60,7 +62,7 @@ export function planRestore(
   checkShape(v, 'restore (the point\'s options)', options, shapeOf('MySqlRestorePointOptions'));
   const allowArchiveHoles = options.allowArchiveHoles === true;
   return {
-    ...storage, sourceNamespace, sourceName, target: kind, allowArchiveHoles,
+    ...storage, secretName: storage.secretName!, sourceNamespace, sourceName, target: kind, allowArchiveHoles,
     backupId: kind === 'backup' && value !== '' ? value : undefined,
     targetValue: ['time', 'gtid', 'before-gtid'].includes(kind) ? value : undefined,
     image: checkToolsImage(v, 'restore.image', source.image, target.image),

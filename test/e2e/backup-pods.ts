@@ -36,6 +36,36 @@ export interface BackupOptions {
   /** Another endpoint than the server's (a proxy in front of it). */
   readonly endpoint?: string;
   readonly timeoutMs?: number;
+  /** The role the pod identity webhook would inject (S3Credentials.fromServiceAccount). */
+  readonly identity?: InjectedIdentity;
+}
+
+/**
+ * What the EKS pod identity webhook injects into a pod whose ServiceAccount is annotated with a role (IRSA): the
+ * role's ARN, a projected ServiceAccount token (audience sts.amazonaws.com) and the region. The harness's moto
+ * stands in for AWS STS (S3_STS_ENDPOINT).
+ */
+export interface InjectedIdentity {
+  readonly roleArn: string;
+  readonly stsEndpoint: string;
+}
+
+const IRSA_TOKEN_DIR = '/var/run/secrets/eks.amazonaws.com/serviceaccount';
+
+/** The env and the token volume of `identity` in a container run under `dir` (nothing without one). */
+function injected(c: MySqlCluster, dir: string, identity: InjectedIdentity | undefined): { env: { [name: string]: string }; binds: Bind[] } {
+  if (!identity) return { env: {}, binds: [] };
+  const header = Buffer.from(JSON.stringify({ alg: 'RS256', kid: 'e2e' })).toString('base64url');
+  const claims = Buffer.from(JSON.stringify({ aud: ['sts.amazonaws.com'], sub: `system:serviceaccount:${c.namespace}:${c.name}-backup` })).toString('base64url');
+  writeFiles(path.join(dir, 'aws-iam-token'), { token: `${header}.${claims}.e2e-signature` }, 0o444);
+  c.chroot.ensureMountPoints([IRSA_TOKEN_DIR]);
+  return {
+    env: {
+      AWS_ROLE_ARN: identity.roleArn, AWS_WEB_IDENTITY_TOKEN_FILE: `${IRSA_TOKEN_DIR}/token`, AWS_REGION: S3_SERVER_REGION,
+      AWS_STS_REGIONAL_ENDPOINTS: 'regional', S3_STS_ENDPOINT: identity.stsEndpoint,
+    },
+    binds: [{ source: path.join(dir, 'aws-iam-token'), target: IRSA_TOKEN_DIR, readOnly: true }],
+  };
 }
 
 function writeFiles(dir: string, files: { [name: string]: string }, mode: number): void {
@@ -131,11 +161,14 @@ export function containerEnv(c: MySqlCluster, container: any, podUid: string): {
 }
 
 const mountsOf = (container: any): { [volume: string]: string } => Object.fromEntries(container.volumeMounts.map((m: any) => [m.name, m.mountPath]));
-const mountsTls = (container: any): boolean => container.volumeMounts.some((m: any) => m.name === 'tls');
+const mounts = (container: any, volume: string): boolean => container.volumeMounts.some((m: any) => m.name === volume);
+const mountsTls = (container: any): boolean => mounts(container, 'tls');
 
 /** Where a pod that reaches the members (the backup, the archiver) mounts what: the scratch volume at `scratch`, the CA with tls only. */
 function memberPodMounts(container: any, scratch: string): { [volume: string]: string } {
-  return { tools: SCRIPTS, credentials: CREDENTIALS, s3: S3_KEYS, ...(mountsTls(container) ? { tls: TLS } : {}), scratch, tmp: '/tmp' };
+  return {
+    tools: SCRIPTS, credentials: CREDENTIALS, ...(mounts(container, 's3') ? { s3: S3_KEYS } : {}), ...(mountsTls(container) ? { tls: TLS } : {}), scratch, tmp: '/tmp',
+  };
 }
 
 /** The Secrets' files of such a pod: the backup password, the S3 key (the harness's server's), the members' CA with tls. */
@@ -161,8 +194,9 @@ export async function runBackup(c: MySqlCluster, server: S3Server, options: Back
   const configMap = pod.volumes.find((v: any) => v.name === 'tools').configMap.name;
   podDirs(dir, memberPodSecrets(c, container, server, options), c.configMap(configMap)!.data!);
   const podUid = randomUUID();
+  const identity = injected(c, dir, options.identity);
   const env: { [name: string]: string } = {
-    ...containerEnv(c, container, podUid),
+    ...containerEnv(c, container, podUid), ...identity.env,
     // The harness's server stands in for the manifest's endpoint.
     S3_ENDPOINT: options.endpoint ?? server.endpoint, S3_REGION: S3_SERVER_REGION,
     // S3's smallest part, so that a small cluster's backup still goes up in several parts.
@@ -172,7 +206,7 @@ export async function runBackup(c: MySqlCluster, server: S3Server, options: Back
   if (options.prefix !== undefined) env.S3_PREFIX = options.prefix;
   const run = await runContainer(c, dir, pod, {
     script: 'backup.sh',
-    binds: podBinds(c, dir, container),
+    binds: [...podBinds(c, dir, container), ...identity.binds],
     env, timeoutMs: options.timeoutMs ?? 300_000,
   });
   return { ...run, podUid };
@@ -182,17 +216,21 @@ export async function runBackup(c: MySqlCluster, server: S3Server, options: Back
  * prune.sh as the manifest's CronJob `<name>-backup-prune` runs it: its command, env and mounts (the ConfigMap's
  * scripts, the S3 key, /tmp; no scratch volume, no MySQL password); `env` adds to the manifest's (PRUNE_CLOCK_SKEW).
  */
-export async function runPrune(c: MySqlCluster, server: S3Server, env: { [name: string]: string } = {}): Promise<BackupRun> {
+export async function runPrune(
+  c: MySqlCluster, server: S3Server, env: { [name: string]: string } = {}, options: { identity?: InjectedIdentity } = {},
+): Promise<BackupRun> {
   const dir = runDir(c, 'prune');
   const pod = podSpecOf(c, `${c.name}-backup-prune`);
   const container = pod.containers[0];
-  expect(container.volumeMounts.map((m: any) => [m.name, m.mountPath])).toEqual([['tools', SCRIPTS], ['s3', S3_KEYS], ['tmp', '/tmp']]);
+  expect(mountsOf(container)).toEqual({ tools: SCRIPTS, ...(mounts(container, 's3') ? { s3: S3_KEYS } : {}), tmp: '/tmp' });
   podDirs(dir, { s3: { 'access-key-id': server.accessKey, 'secret-access-key': server.secretKey } },
     c.configMap(pod.volumes.find((v: any) => v.name === 'tools').configMap.name)!.data!);
   const podUid = randomUUID();
+  const identity = injected(c, dir, options.identity);
   const run = await runContainer(c, dir, pod, {
-    script: 'prune.sh', binds: podBinds(c, dir, container),
-    env: { ...containerEnv(c, container, podUid), S3_ENDPOINT: server.endpoint, S3_REGION: S3_SERVER_REGION, ...env }, timeoutMs: 120_000,
+    script: 'prune.sh', binds: [...podBinds(c, dir, container), ...identity.binds],
+    env: { ...containerEnv(c, container, podUid), ...identity.env, S3_ENDPOINT: server.endpoint, S3_REGION: S3_SERVER_REGION, ...env },
+    timeoutMs: 120_000,
   });
   expect(run.log).not.toContain(server.secretKey);
   return { ...run, podUid };
@@ -202,6 +240,7 @@ export interface VerifyOptions {
   readonly prefix?: string;
   /** ListObjectsV2's max-keys (S3_LIST_MAX_KEYS): 1 makes versitygw answer a page per key (gofakes3 ignores it). */
   readonly listMaxKeys?: number;
+  readonly identity?: InjectedIdentity;
 }
 
 /**
@@ -213,11 +252,12 @@ export async function runVerify(c: MySqlCluster, server: S3Server, options: Veri
   const pod = podSpecOf(c, `${c.name}-backup-verify`);
   const container = pod.containers[0];
   expect(container.command).toEqual(['bash', `${SCRIPTS}/verify-backup.sh`]);
-  expect(container.volumeMounts.map((m: any) => [m.name, m.mountPath])).toEqual([['tools', SCRIPTS], ['s3', S3_KEYS], ['scratch', SCRATCH], ['tmp', '/tmp']]);
+  expect(mountsOf(container)).toEqual({ tools: SCRIPTS, ...(mounts(container, 's3') ? { s3: S3_KEYS } : {}), scratch: SCRATCH, tmp: '/tmp' });
   const configMap: { [file: string]: string } = c.configMap(pod.volumes.find((v: any) => v.name === 'tools').configMap.name)!.data!;
   podDirs(dir, { s3: { 'access-key-id': server.accessKey, 'secret-access-key': server.secretKey } }, configMap);
   const podUid = randomUUID();
-  const env = containerEnv(c, container, podUid);
+  const identity = injected(c, dir, options.identity);
+  const env = { ...containerEnv(c, container, podUid), ...identity.env };
   // The harness's server stands in for the manifest's endpoint.
   env.S3_ENDPOINT = server.endpoint;
   env.S3_REGION = S3_SERVER_REGION;
@@ -225,7 +265,7 @@ export async function runVerify(c: MySqlCluster, server: S3Server, options: Veri
   if (options.listMaxKeys !== undefined) env.S3_LIST_MAX_KEYS = String(options.listMaxKeys);
   const run = await runContainer(c, dir, pod, {
     script: 'verify-backup.sh',
-    binds: podBinds(c, dir, container),
+    binds: [...podBinds(c, dir, container), ...identity.binds],
     env, timeoutMs: 300_000,
   });
   // No secret in its log, and its last line says how it ended.

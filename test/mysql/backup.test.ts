@@ -222,6 +222,26 @@ describe('backup: the CronJob', () => {
     expect(envOf(byAge.containers[0])).toMatchObject({ KEEP_BACKUPS: '0', KEEP_SECONDS: '129600' });
   });
 
+  test('fromServiceAccount: the role goes on the backup pods\' ServiceAccount; no key is mounted; the pods ask STS', () => {
+    const role = { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/db-backups' };
+    const { objects } = build({}, {
+      ...BACKUP, storage: MySqlBackupStorage.s3({ ...STORAGE, credentials: S3Credentials.fromServiceAccount({ annotations: role }) }),
+      verifySchedule: '0 5 * * 0', retention: { keepBackups: 7 },
+    });
+    expect(find(objects, 'ServiceAccount', 'mysql-backup').metadata.annotations).toEqual(role);
+    expect(find(objects, 'ServiceAccount', 'mysql-backup').automountServiceAccountToken).toBe(false);
+    const pods = [...ofKind(objects, 'CronJob').map(podOf), find(objects, 'Deployment', 'mysql-binlog-archiver').spec.template.spec];
+    expect(pods).toHaveLength(4);
+    for (const pod of pods) {
+      expect(pod.serviceAccountName).toBe('mysql-backup');
+      expect(pod.volumes.map((v: { name: string }) => v.name)).not.toContain('s3');
+      expect(envOf(pod.containers[0])).toMatchObject({ S3_CREDENTIALS_SOURCE: 'service-account' });
+      expect(envOf(pod.containers[0]).S3_CREDENTIALS_DIR).toBeUndefined();
+    }
+    // The members' ServiceAccount has no role.
+    expect(find(objects, 'ServiceAccount', 'mysql').metadata.annotations).toBeUndefined();
+  });
+
   test('binlog archiving (on by default): one archiver pod, recreated, restricted, Ready only while it keeps up without a hole', () => {
     const { mysql, objects } = build({ tls: MySqlTls.fromSecret('mysql-tls') });
     const deployment = find(objects, 'Deployment', 'mysql-binlog-archiver');
@@ -310,6 +330,14 @@ describe('backup: refused props', () => {
     ['a misspelt retention option (plain JavaScript)', { ...BACKUP, retention: { keepBackup: 7 } }, /backup\.retention\.keepBackup 7 is invalid: is not a prop of MySqlBackupRetention.*Fix: did you mean keepBackups\?/],
     ['a prune schedule of words', { ...BACKUP, retention: { keepBackups: 7, schedule: 'nightly' } }, /backup\.retention\.schedule "nightly" is invalid: is not a cron schedule/],
     ['prune credentials that are not S3Credentials', { ...BACKUP, retention: { keepBackups: 7, credentials: { secretName: 'x' } } }, /backup\.retention\.credentials \{"secretName":"x"\} is invalid: must be a S3Credentials/],
+    ['a ServiceAccount identity without annotations', s3({ credentials: S3Credentials.fromServiceAccount({ annotations: {} }) }),
+      /backup\.storage\.credentials annotations \{\} is invalid: must name at least one annotation that gives the ServiceAccount its identity.*Fix: pass e\.g\. \{ 'eks\.amazonaws\.com\/role-arn'/],
+    ['an annotation key Kubernetes refuses', s3({ credentials: S3Credentials.fromServiceAccount({ annotations: { 'role arn': 'x' } }) }),
+      /backup\.storage\.credentials annotations "role arn" is invalid: is not an annotation key/],
+    ['an annotation value that is not a string (plain JavaScript)', s3({ credentials: S3Credentials.fromServiceAccount({ annotations: { 'eks.amazonaws.com/role-arn': 7 } } as never) }),
+      /backup\.storage\.credentials \(S3Credentials\.fromServiceAccount\)\.annotations\.eks\.amazonaws\.com\/role-arn 7 is invalid: must be a string \(received a number\)/],
+    ['a ServiceAccount identity for the prune job alone', { ...BACKUP, retention: { keepBackups: 3, credentials: S3Credentials.fromServiceAccount({ annotations: { 'eks.amazonaws.com/role-arn': 'r' } }) } },
+      /backup\.retention\.credentials "S3Credentials\.fromServiceAccount\(\.\.\.\)" is invalid: is a ServiceAccount identity, but the backup pods share one ServiceAccount.*Fix: give retention its own key with S3Credentials\.fromSecret/],
     ['the replication user as the backup user', { ...BACKUP, user: 'repl' }, /backup\.user "repl" is invalid: must be 1-32 letters, digits or "_", and differ from the other users/],
   ])('%s', (_what, backup, message) => refuse(backup, message));
 

@@ -25,7 +25,8 @@ import { killGroup } from './process';
 
 const REPO = path.resolve(__dirname, '../../..');
 
-export type S3Kind = 'gofakes3' | 'versitygw';
+/** moto: AWS's STS and IAM too (scripts/e2e/moto.sh); not among S3_KINDS, which every backup scenario runs on. */
+export type S3Kind = 'gofakes3' | 'versitygw' | 'moto';
 export const S3_KINDS: readonly S3Kind[] = ['gofakes3', 'versitygw'];
 
 let binaries: { [kind in S3Kind]: string } | undefined;
@@ -43,7 +44,10 @@ export function s3ServerBinaries(): { [kind in S3Kind]: string } {
   for (const kind of S3_KINDS) {
     if (!found[kind] || !fs.existsSync(found[kind])) throw new Error(`scripts/e2e/s3-servers.sh printed no usable ${kind}= line:\n${res.stdout}`);
   }
-  binaries = { gofakes3: found.gofakes3, versitygw: found.versitygw };
+  const moto = spawnSync('bash', [path.join(REPO, 'scripts/e2e/moto.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const motoServer = /^moto=(.+)$/m.exec(moto.stdout ?? '')?.[1];
+  if (moto.status !== 0 || !motoServer || !fs.existsSync(motoServer)) throw new Error(`scripts/e2e/moto.sh failed (exit ${moto.status}): the ServiceAccount tests need moto`);
+  binaries = { gofakes3: found.gofakes3, versitygw: found.versitygw, moto: motoServer };
   return binaries;
 }
 
@@ -188,6 +192,17 @@ export class S3Server {
     return new S3Client(this.endpoint, other.accessKey ?? this.accessKey, other.secretKey ?? this.secretKey, other.region ?? REGION);
   }
 
+  /**
+   * moto: the next `count` requests are let through unsigned, every later one must be signed by a known key (an
+   * assumed role's with its session token) and allowed by its policy. AssumeRoleWithWebIdentity is unsigned by
+   * design, and moto counts it: each pod's first request, its sign-in, is let through so.
+   */
+  public async allowUnsignedRequests(count: number): Promise<void> {
+    if (this.kind !== 'moto') throw new Error(`${this.kind} has no access control to reset`);
+    const res = await this.client().request('POST', '/moto-api/reset-auth', { body: Buffer.from(String(count)), headers: { 'Content-Type': 'text/plain' }, unsigned: true });
+    if (res.status !== 200) throw new Error(`moto's reset-auth answered ${res.status}: ${res.body.toString('utf8')}`);
+  }
+
   public log(): string {
     try {
       return fs.readFileSync(this.logFile, 'utf8');
@@ -248,12 +263,16 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
   const dataDir = path.join(workDir, 'data');
   fs.mkdirSync(dataDir, { recursive: true });
   const port = options.port ?? await freePort(host);
-  const args = options.kind === 'gofakes3'
-    ? ['-backend', 'fs', '-fs.path', dataDir, '-fs.create', '-host', `${host}:${port}`, '-initialbucket', options.bucket, '-quiet']
-    : ['--access', accessKey, '--secret', secretKey, '--port', `${host}:${port}`, '--region', REGION, '--quiet', 'posix', dataDir];
+  const args = {
+    gofakes3: ['-backend', 'fs', '-fs.path', dataDir, '-fs.create', '-host', `${host}:${port}`, '-initialbucket', options.bucket, '-quiet'],
+    versitygw: ['--access', accessKey, '--secret', secretKey, '--port', `${host}:${port}`, '--region', REGION, '--quiet', 'posix', dataDir],
+    // (in memory; its access control on, but not before allowUnsignedRequests counts down: the set-up goes first)
+    moto: ['-H', host, '-p', String(port)],
+  }[options.kind];
   const log = fs.openSync(path.join(workDir, 'server.log'), 'a');
   // A clean environment: versitygw reads ROOT_ACCESS_KEY*, VGW_* and more from it.
-  const proc = spawn(binary, args, { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: workDir }, stdio: ['ignore', log, log], detached: true });
+  const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: workDir, ...(options.kind === 'moto' ? { INITIAL_NO_AUTH_ACTION_COUNT: '1000000' } : {}) };
+  const proc = spawn(binary, args, { env, stdio: ['ignore', log, log], detached: true });
   fs.closeSync(log);
   running.add(proc);
   if (!exitHook) {
@@ -270,7 +289,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
     if (outside.length > 0 || !listening.includes(`${host}:${port}`)) {
       throw new Error(`${options.kind} listens on ${listening.join(', ') || 'nothing'}; only ${host}:${port} is allowed`);
     }
-    if (options.kind === 'versitygw') await server.client().createBucket(options.bucket);
+    if (options.kind !== 'gofakes3') await server.client().createBucket(options.bucket);
     if (!(await server.client().listBuckets()).includes(options.bucket)) throw new Error(`${options.kind} has no bucket ${options.bucket} after its start`);
   } catch (e) {
     // Stopped (and its work directory removed) first; its log read before that.

@@ -10,9 +10,8 @@ import { sizeToQuantity } from '../container/resources';
 import { k8s, KubeCronJob, KubeDeployment, KubeNetworkPolicy, KubeServiceAccount } from '../kube';
 import { LABEL_INSTANCE, LABEL_NAME } from '../names';
 import { registerObject } from '../registry';
-import { EGRESS_LEFT_OPEN, scannerChoices } from '../scanner-annotations';
 import { BackupPlan, S3CredentialsPlan } from './backup';
-import { TLS_DIR } from './config';
+import { PORT, TLS_DIR } from './config';
 import { ObjectsContext, sideObjectLabels } from './objects';
 import { BACKUP_PASSWORD_FILE, CREDENTIALS_DIR, mysqlJobPodBase, tlsMode, TOOLS_DIR } from './pod';
 
@@ -76,25 +75,44 @@ interface JobContext {
   readonly serviceAccountName: string;
 }
 
+/**
+ * Where a kind's pods may connect: DNS (any address: the cluster's resolver, a node-local cache), the store's port (any
+ * address: a store inside the cluster or out), STS's with a ServiceAccount's role, and the members' MySQL port for the
+ * pods that reach the members.
+ */
+function egressRules(c: ObjectsContext, b: BackupPlan, kind: JobKind): k8s.NetworkPolicyEgressRule[] {
+  const tcp = (port: number) => ({ port: k8s.IntOrString.fromNumber(port), protocol: 'TCP' });
+  const url = new URL(b.endpoint);
+  const store = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  const identity = s3Keys(b, kind) === undefined && store !== 443;
+  return [
+    { ports: [{ port: k8s.IntOrString.fromNumber(53), protocol: 'UDP' }, tcp(53)] },
+    { ports: [tcp(store), ...(identity ? [tcp(443)] : [])] },
+    ...(kind.members ? [{ to: [{ podSelector: { matchLabels: c.selectorLabels } }], ports: [tcp(PORT)] }] : []),
+  ];
+}
+
 /** The names, labels and registration of one kind's objects, and its NetworkPolicy (nothing connects to its pods). */
-function kindObjects(c: ObjectsContext, kind: JobKind, j: JobContext) {
+function kindObjects(c: ObjectsContext, b: BackupPlan, kind: JobKind, j: JobContext) {
   const name = `${c.plan.name}-${kind.suffix}`;
   const podLabels = { [LABEL_NAME]: `mysql-${kind.suffix}`, [LABEL_INSTANCE]: c.plan.name };
   const labels = () => sideObjectLabels(c.labels, podLabels, 'backup');
   const metadata = () => ({ name, namespace: c.namespace, labels: labels() });
   const register = (k: string) => registerObject(c.scope, c.v, kind.prop, { kind: k, namespace: c.namespace, name }, 'give the ReplicatedMySql another name');
-  const policy = (object: k8s.KubeCronJob | k8s.KubeDeployment) => {
+  const policy = () => {
     if (!j.networkPolicy) return;
-    // It connects to the members and the store (egress stays open, as on every pod here).
-    new KubeNetworkPolicy(c.scope, `${kind.id}NetworkPolicy`, { metadata: metadata(), spec: { podSelector: { matchLabels: podLabels }, policyTypes: ['Ingress'] } });
+    // Nothing connects to its pods; they connect to the store, DNS and (the backup, the archiver) the members.
+    new KubeNetworkPolicy(c.scope, `${kind.id}NetworkPolicy`, {
+      metadata: metadata(),
+      spec: { podSelector: { matchLabels: podLabels }, policyTypes: ['Ingress', 'Egress'], egress: egressRules(c, b, kind) },
+    });
     register('networking.k8s.io/NetworkPolicy');
-    scannerChoices(object, { kubeScore: [EGRESS_LEFT_OPEN] });
   };
   return { podLabels, labels, metadata, register, policy };
 }
 
 function addCronJob(c: ObjectsContext, b: BackupPlan, kind: JobKind, schedule: string, j: JobContext): k8s.KubeCronJob {
-  const { labels, metadata, register, policy } = kindObjects(c, kind, j);
+  const { labels, metadata, register, policy } = kindObjects(c, b, kind, j);
   const cronJob = new KubeCronJob(c.scope, `${kind.id}CronJob`, {
     metadata: metadata(),
     spec: {
@@ -118,14 +136,14 @@ function addCronJob(c: ObjectsContext, b: BackupPlan, kind: JobKind, schedule: s
     },
   });
   register('batch/CronJob');
-  policy(cronJob);
+  policy();
   return cronJob;
 }
 
 /** The binary log archiver: one pod (Recreate: never two streams of one Deployment), Ready while it keeps up without a hole. */
 function addArchiver(c: ObjectsContext, b: BackupPlan, j: JobContext): k8s.KubeDeployment {
   const kind: JobKind = { suffix: 'binlog-archiver', id: 'BinlogArchiver', prop: 'backup.binlogArchive', script: 'archiver.sh', container: 'archiver', members: true };
-  const { podLabels, labels, metadata, register, policy } = kindObjects(c, kind, j);
+  const { podLabels, labels, metadata, register, policy } = kindObjects(c, b, kind, j);
   const deployment = new KubeDeployment(c.scope, `${kind.id}Deployment`, {
     metadata: metadata(),
     spec: {
@@ -136,7 +154,7 @@ function addArchiver(c: ObjectsContext, b: BackupPlan, j: JobContext): k8s.KubeD
     },
   });
   register('apps/Deployment');
-  policy(deployment);
+  policy();
   return deployment;
 }
 

@@ -8,8 +8,8 @@ import * as path from 'path';
 import { Bind } from './harness/chroot';
 import { MySqlCluster } from './harness/cluster';
 import { exitOf, killGroup } from './harness/process';
-import { MySqlBackupStorage, S3Credentials } from '../../src';
-import { newCluster } from './env';
+import { MySqlBackupStorage, MySqlRestore, MySqlRestoreSource, ReplicatedMySql, S3Credentials } from '../../src';
+import { newCluster, synthObjects } from './env';
 import { Manifest } from './harness/manifests';
 import { S3_SERVER_REGION, S3Server, s3ServerBinaries, startS3Server } from './harness/s3';
 import { generateSecrets } from './harness/secrets';
@@ -361,6 +361,8 @@ export interface RestoreStore {
   storage(endpoint: string): MySqlBackupStorage;
   /** A cluster of `objects` with the harness's Secrets and the S3 key the manifests reference (Secret backup-s3). */
   clusterOf(objects: Manifest[]): MySqlCluster;
+  /** A new cluster `mysql` of one member of `image` (none until scaled) restored from the store at `point`. */
+  restored(image: string, point: (r: MySqlRestoreSource) => MySqlRestore): MySqlCluster;
 }
 
 /** Starts versitygw for the test file (stopped after it) and serves bucket `bucket` under `prefix`. */
@@ -372,16 +374,25 @@ export function restoreStore(bucket: string, prefix: string): RestoreStore {
   }, 900_000);
   afterAll(async () => { await server?.dispose(); });
   const s3 = () => server!;
+  const storage = (endpoint: string) => MySqlBackupStorage.s3({
+    bucket, prefix, region: 'us-east-1', endpoint, allowPlainHttp: endpoint.startsWith('http:'), credentials: S3Credentials.fromSecret('backup-s3'),
+  });
+  const clusterOf = (objects: Manifest[]) => {
+    const sts = objects.find((o) => o.kind === 'StatefulSet')!;
+    return newCluster(objects, {
+      secrets: { ...generateSecrets(sts, objects, 'mysql'), 'backup-s3': { 'access-key-id': s3().accessKey, 'secret-access-key': s3().secretKey } },
+    });
+  };
   return {
     server: s3,
-    storage: (endpoint) => MySqlBackupStorage.s3({
-      bucket, prefix, region: 'us-east-1', endpoint, allowPlainHttp: endpoint.startsWith('http:'), credentials: S3Credentials.fromSecret('backup-s3'),
-    }),
-    clusterOf: (objects) => {
-      const sts = objects.find((o) => o.kind === 'StatefulSet')!;
-      return newCluster(objects, {
-        secrets: { ...generateSecrets(sts, objects, 'mysql'), 'backup-s3': { 'access-key-id': s3().accessKey, 'secret-access-key': s3().secretKey } },
-      });
+    storage,
+    clusterOf,
+    restored: (image, point) => {
+      const objects = synthObjects((chart) => new ReplicatedMySql(chart, 'mysql', {
+        image, replicas: 1, restore: point(MySqlRestore.fromBackup({ storage: storage(s3().endpoint) })),
+      }));
+      objects.find((o) => o.kind === 'StatefulSet')!.spec.replicas = 0;
+      return clusterOf(objects);
     },
   };
 }

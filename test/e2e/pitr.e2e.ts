@@ -6,7 +6,7 @@
  * DROP TABLE, to a time, and to the latest point across the hole (refused; with allowArchiveHoles, up to the hole).
  */
 import { Duration } from 'cdk8s';
-import { MySqlRestore, MySqlTls, ReplicatedMySql, ReplicatedMySqlProps } from '../../src';
+import { MySqlRestore, MySqlRestoreSource, MySqlTls, ReplicatedMySql, ReplicatedMySqlProps } from '../../src';
 import { Archiver, archiveRecords, expandGtids, restoreStore, runBackup, startArchiver } from './backup-pods';
 import { scenarioLine, synthObjects } from './env';
 import { MySqlCluster, sleep } from './harness/cluster';
@@ -48,7 +48,7 @@ const batch = (c: MySqlCluster, primary: number, name: string, n = 10) =>
   c.query(Array.from({ length: n }, (_, i) => `INSERT INTO e2e.events (what) VALUES ('${name} ${i + 1}');`).join('\n'), { pod: primary });
 
 /** What each restore is to give: its point and the rows of e2e.events then (undefined: the table is gone). */
-const expected: { [id: string]: { point: (r: ReturnType<typeof MySqlRestore.fromBackup>) => MySqlRestore; rows?: string[]; gtids?: string } } = {};
+const expected: { [id: string]: { point: (r: MySqlRestoreSource) => MySqlRestore; rows?: string[]; gtids?: string } } = {};
 let sourceProps: ReplicatedMySqlProps;
 
 describe('the source: archiving through a restart, a failover, a DROP TABLE and a hole', () => {
@@ -167,13 +167,7 @@ describe('the source: archiving through a restart, a failover, a DROP TABLE and 
 });
 
 /** A new single-member cluster made from the source's backups and archive. */
-function restoredCluster(point: (r: ReturnType<typeof MySqlRestore.fromBackup>) => MySqlRestore): MySqlCluster {
-  const objects = synthObjects((chart) => new ReplicatedMySql(chart, 'mysql', {
-    image: IMAGE, replicas: 1, restore: point(MySqlRestore.fromBackup({ storage: storage(store.server().endpoint) })),
-  }));
-  objects.find((o) => o.kind === 'StatefulSet')!.spec.replicas = 0;
-  return clusterOf(objects);
-}
+const restoredCluster = (point: (r: MySqlRestoreSource) => MySqlRestore): MySqlCluster => store.restored(IMAGE, point);
 
 for (const id of ['backup-pitr', 'backup-pitr-time'] as const) {
   describe(`${id}: a new cluster at the point`, () => {

@@ -7,7 +7,7 @@
  * the pruned transactions missing.
  */
 import { Duration } from 'cdk8s';
-import { MySqlRestore, MySqlTls, ReplicatedMySql, ReplicatedMySqlProps } from '../../src';
+import { MySqlRestore, MySqlRestoreSource, MySqlTls, ReplicatedMySql, ReplicatedMySqlProps } from '../../src';
 import { Archiver, archiveRecords, expandGtids, restoreStore, runBackup, runPrune, startArchiver } from './backup-pods';
 import { scenarioLine, synthObjects } from './env';
 import { MySqlCluster, sleep } from './harness/cluster';
@@ -133,14 +133,8 @@ describe('the source: two backups, the archive, pruned to one backup', () => {
   }));
 });
 
-/** A new single-member cluster restored from the pruned store. */
-function restoredCluster(point: (r: ReturnType<typeof MySqlRestore.fromBackup>) => MySqlRestore): MySqlCluster {
-  const objects = synthObjects((chart) => new ReplicatedMySql(chart, 'mysql', {
-    image: IMAGE, replicas: 1, restore: point(MySqlRestore.fromBackup({ storage: store.storage(store.server().endpoint) })),
-  }));
-  objects.find((o) => o.kind === 'StatefulSet')!.spec.replicas = 0;
-  return store.clusterOf(objects);
-}
+/** A new single-member cluster made from the source's backups and archive. */
+const restoredCluster = (point: (r: MySqlRestoreSource) => MySqlRestore): MySqlCluster => store.restored(IMAGE, point);
 
 describe('backup-prune-restore: the latest point from the pruned store', () => {
   let c: MySqlCluster;

@@ -108,7 +108,16 @@ describe('backup: the CronJob', () => {
       requests: { 'cpu': '250m', 'memory': '1Gi', 'ephemeral-storage': '64Mi' }, limits: { 'memory': '1Gi', 'ephemeral-storage': '256Mi' },
     });
     const own = find(objects, 'NetworkPolicy', 'mysql-backup');
-    expect(own.spec).toEqual({ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'mysql-backup', 'app.kubernetes.io/instance': 'mysql' } }, policyTypes: ['Ingress'] });
+    // Nothing reaches it; it reaches DNS, the store's port (443 from the https endpoint) and the members' MySQL port only.
+    expect(own.spec).toEqual({
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'mysql-backup', 'app.kubernetes.io/instance': 'mysql' } },
+      policyTypes: ['Ingress', 'Egress'],
+      egress: [
+        { ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] },
+        { ports: [{ port: 443, protocol: 'TCP' }] },
+        { to: [{ podSelector: { matchLabels: find(objects, 'StatefulSet', 'mysql').spec.selector.matchLabels } }], ports: [{ port: 3306, protocol: 'TCP' }] },
+      ],
+    });
     const members = find(objects, 'NetworkPolicy', 'mysql');
     expect(members.spec.ingress).toEqual(expect.arrayContaining([{
       from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'mysql-backup', 'app.kubernetes.io/instance': 'mysql' } } }],
@@ -205,7 +214,10 @@ describe('backup: the CronJob', () => {
     // The backups and the archiver keep the key that cannot delete.
     expect(podOf(find(objects, 'CronJob', 'mysql-backup')).volumes.find((v: { name: string }) => v.name === 's3').secret.secretName).toBe('backup-s3');
     expect(pod.containers[0].resources).toEqual({ requests: { 'cpu': '50m', 'memory': '128Mi', 'ephemeral-storage': '64Mi' }, limits: { 'memory': '128Mi', 'ephemeral-storage': '128Mi' } });
-    expect(find(objects, 'NetworkPolicy', 'mysql-backup-prune').spec.policyTypes).toEqual(['Ingress']);
+    // The prune job reaches the store alone (and DNS): no rule for the members.
+    expect(find(objects, 'NetworkPolicy', 'mysql-backup-prune').spec).toMatchObject({
+      policyTypes: ['Ingress', 'Egress'], egress: [{ ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] }, { ports: [{ port: 443, protocol: 'TCP' }] }],
+    });
     expect(JSON.stringify(find(objects, 'NetworkPolicy', 'mysql').spec.ingress)).not.toContain('mysql-backup-prune');
     expect(Object.keys(find(objects, 'ConfigMap', 'mysql-config').data)).toContain('prune.sh');
     expect(checkAll(objects, ['external-ref'])).toEqual([]);
@@ -238,6 +250,11 @@ describe('backup: the CronJob', () => {
       expect(envOf(pod.containers[0])).toMatchObject({ S3_CREDENTIALS_SOURCE: 'service-account' });
       expect(envOf(pod.containers[0]).S3_CREDENTIALS_DIR).toBeUndefined();
     }
+    // A store on another port than STS's: both are reached.
+    const onPort = build({}, {
+      ...BACKUP, storage: MySqlBackupStorage.s3({ ...STORAGE, endpoint: 'https://store.example:9000', credentials: S3Credentials.fromServiceAccount({ annotations: role }) }),
+    }).objects;
+    expect(find(onPort, 'NetworkPolicy', 'mysql-backup').spec.egress[1]).toEqual({ ports: [{ port: 9000, protocol: 'TCP' }, { port: 443, protocol: 'TCP' }] });
     // The members' ServiceAccount has no role.
     expect(find(objects, 'ServiceAccount', 'mysql').metadata.annotations).toBeUndefined();
   });
@@ -263,7 +280,8 @@ describe('backup: the CronJob', () => {
       from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'mysql-binlog-archiver', 'app.kubernetes.io/instance': 'mysql' } } }],
       ports: [{ port: 3306, protocol: 'TCP' }],
     }]));
-    expect(find(objects, 'NetworkPolicy', 'mysql-binlog-archiver').spec.policyTypes).toEqual(['Ingress']);
+    expect(find(objects, 'NetworkPolicy', 'mysql-binlog-archiver').spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    expect(find(objects, 'NetworkPolicy', 'mysql-binlog-archiver').spec.egress[2].ports).toEqual([{ port: 3306, protocol: 'TCP' }]);
     const agent = find(objects, 'StatefulSet', 'mysql').spec.template.spec.containers.find((c: { name: string }) => c.name === 'agent');
     expect(envOf(agent).BINLOG_FLUSH_INTERVAL).toBe('60');
     expect(Object.keys(find(objects, 'ConfigMap', 'mysql-config').data)).toContain('archiver.sh');

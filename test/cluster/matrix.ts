@@ -233,6 +233,19 @@ export const MATRIX: MatrixCase[] = [
     },
   },
   {
+    // The backups signing in with a ServiceAccount's role (its annotations), verified and pruned, their egress policies.
+    name: 'mysql-backup-identity',
+    build: (chart) => void new ReplicatedMySql(chart, 'mysql', {
+      backup: {
+        storage: MySqlBackupStorage.s3({
+          bucket: 'db-backups', region: 'eu-central-1', endpoint: 'https://store.example:9000',
+          credentials: S3Credentials.fromServiceAccount({ annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/db-backups' } }),
+        }),
+        image: 'registry.example/mysql-tools:8.4.10', verifySchedule: '0 6 * * 0', retention: { keepBackups: 7, keepFor: Duration.days(14) },
+      },
+    }),
+  },
+  {
     // The backup CronJob (its pod template with a generic ephemeral volume) and the archiver under Pod Security restricted.
     name: 'mysql-backup',
     build: (chart) => void new ReplicatedMySql(chart, 'mysql', {

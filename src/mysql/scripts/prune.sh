@@ -125,19 +125,6 @@ choose_kept() {
   done <"$S3_WORK/ids"
 }
 
-# Reads every record of the archive in order into $S3_WORK/archive/ and ORPHANS (what failovers orphaned).
-read_records() {
-  local key
-  mkdir -p "$S3_WORK/archive"
-  s3_list "$BACKUP_BASE/binlog/" "$S3_WORK/archive.keys" || die "cannot list s3://$S3_BUCKET/$BACKUP_BASE/binlog/: $S3_FAILURE"
-  grep -E "^$BACKUP_BASE/binlog/[0-9]{12}-[A-Za-z0-9-]+\\.meta\$" "$S3_WORK/archive.keys" | sort >"$S3_WORK/archive.metas" || true
-  ORPHANS=''
-  while IFS= read -r key; do
-    s3_get "$key" || die "cannot read s3://$S3_BUCKET/$key: $S3_FAILURE"
-    cp "$S3_BODY" "$S3_WORK/archive/${key##*/}"
-    [ "$(meta_of "$S3_BODY" kind)" != orphan ] || ORPHANS+=${ORPHANS:+,}$(meta_of "$S3_BODY" gtids)
-  done <"$S3_WORK/archive.metas"
-}
 
 # The archive's records to delete ($S3_WORK/records: their keys without .meta; DELETING: their transactions) and
 # FIRST_KEPT, the lowest sequence number kept (0: the archive is empty).
@@ -145,7 +132,8 @@ choose_records() {
   local key last kind at seq meta
   : >"$S3_WORK/records"
   FIRST_KEPT=0 DELETING=''
-  read_records
+  read_archive
+  ORPHANS=$(archive_orphans)
   last=$(tail -n 1 "$S3_WORK/archive.metas")
   while IFS= read -r key; do
     meta="$S3_WORK/archive/${key##*/}"

@@ -149,28 +149,7 @@ to_us() {
 
 # --- the archive ------------------------------------------------------------------------------------
 
-# Reads every record of the archive (archiver.sh) in order into $S3_WORK/archive/: <seq>-<writer>.meta.
-read_archive() {
-  local key
-  mkdir -p "$S3_WORK/archive"
-  s3_list "$BACKUP_BASE/binlog/" "$S3_WORK/archive.keys" || die "cannot list s3://$S3_BUCKET/$BACKUP_BASE/binlog/: $S3_FAILURE"
-  grep -E "^$BACKUP_BASE/binlog/[0-9]{12}-[A-Za-z0-9-]+\\.meta\$" "$S3_WORK/archive.keys" | LC_ALL=C sort >"$S3_WORK/archive.metas" || true
-  while IFS= read -r key; do
-    s3_get "$key" || die "cannot read s3://$S3_BUCKET/$key: $S3_FAILURE"
-    cp "$S3_BODY" "$S3_WORK/archive/${key##*/}"
-  done <"$S3_WORK/archive.metas"
-  log "$POD_NAME: the archive s3://$S3_BUCKET/$BACKUP_BASE/binlog/ has $(wc -l <"$S3_WORK/archive.metas") records"
-}
 
-# The GTIDs the archive records as orphaned (archived from a primary lost before its replicas had them).
-archive_orphans() {
-  local meta out=''
-  for meta in "$S3_WORK"/archive/*.meta; do
-    if [ ! -e "$meta" ] || [ "$(meta_of "$meta" kind)" != orphan ]; then continue; fi
-    out+=${out:+,}$(meta_of "$meta" gtids)
-  done
-  printf '%s' "$out"
-}
 
 # gtid_sets_overlap A B: whether two GTID sets in text share a transaction.
 gtid_sets_overlap() {

@@ -97,63 +97,85 @@ export function checkOptions(call: string, options: unknown, shape: Shape & { t:
 /** Checks `value` (the prop at `path`) against `shape`; throws with the usual message on the first mismatch. */
 export function checkShape(v: Validator, path: string, value: unknown, shape: Shape): void {
   if (value === undefined || shape.t === 'any') return;
-  const fail = (expected: string, fix: string): never => v.fail(path, value, `must be ${expected} (received ${kindOf(value)})`, fix);
   switch (shape.t) {
     case 'string':
       if (typeof value !== 'string') {
-        fail('a string', typeof value === 'number' || typeof value === 'boolean' ? `quote it: "${String(value)}"` : 'pass a string');
+        wrongType(v, path, value, 'a string', typeof value === 'number' || typeof value === 'boolean' ? `quote it: "${String(value)}"` : 'pass a string');
       }
       return;
     case 'number':
-      if (typeof value !== 'number' || Number.isNaN(value)) fail('a number', typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value)) ? `pass the number ${Number(value)} without quotes` : 'pass a number');
+      if (typeof value !== 'number' || Number.isNaN(value)) {
+        wrongType(v, path, value, 'a number',
+          typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value)) ? `pass the number ${Number(value)} without quotes` : 'pass a number');
+      }
       return;
     case 'boolean':
-      if (typeof value !== 'boolean') fail('true or false', 'pass true or false (without quotes)');
+      if (typeof value !== 'boolean') wrongType(v, path, value, 'true or false', 'pass true or false (without quotes)');
       return;
     case 'function':
-      if (typeof value !== 'function') fail('a function', 'pass a function');
+      if (typeof value !== 'function') wrongType(v, path, value, 'a function', 'pass a function');
       return;
     case 'Size':
-      if (!(value instanceof Size) && !isDuck(value, 'toKibibytes')) fail('a cdk8s Size', sizeFix(value));
+      if (!(value instanceof Size) && !isDuck(value, 'toKibibytes')) wrongType(v, path, value, 'a cdk8s Size', sizeFix(value));
       return;
     case 'Duration':
-      if (!(value instanceof Duration) && !isDuck(value, 'toMilliseconds')) fail('a cdk8s Duration', durationFix(value));
+      if (!(value instanceof Duration) && !isDuck(value, 'toMilliseconds')) wrongType(v, path, value, 'a cdk8s Duration', durationFix(value));
       return;
     case 'Cpu':
       if (value === null || typeof value !== 'object' || typeof (value as { amount?: unknown }).amount !== 'string') {
-        fail('a cdk8s-plus Cpu', typeof value === 'string' ? `use Cpu.millis(${/^\d+m$/.test(value) ? value.slice(0, -1) : '250'}) from cdk8s-plus-28` : 'use Cpu.millis(250) from cdk8s-plus-28');
+        wrongType(v, path, value, 'a cdk8s-plus Cpu',
+          typeof value === 'string' ? `use Cpu.millis(${/^\d+m$/.test(value) ? value.slice(0, -1) : '250'}) from cdk8s-plus-28` : 'use Cpu.millis(250) from cdk8s-plus-28');
       }
       return;
-    case 'enum': {
-      const values = shape.entries.map(([, x]) => x);
-      if (typeof value !== 'string' || !values.includes(value)) {
-        const close = typeof value === 'string' ? closest(value, values) : undefined;
-        const [key] = shape.entries.find(([, x]) => x === close) ?? shape.entries[0];
-        v.fail(path, value, `is not ${article(shape.name)} ${shape.name} (one of ${values.map((x) => JSON.stringify(x)).join(', ')})`,
-          `use ${shape.name}.${key}${close ? ` (${JSON.stringify(close)})` : ''}`);
-      }
+    case 'enum':
+      checkEnum(v, path, value, shape);
       return;
-    }
     case 'instance':
-      if (!shape.test(value)) fail(`${article(shape.name)} ${shape.name}`, typeof shape.fix === 'function' ? shape.fix(value) : shape.fix);
+      if (!shape.test(value)) wrongType(v, path, value, `${article(shape.name)} ${shape.name}`, typeof shape.fix === 'function' ? shape.fix(value) : shape.fix);
       return;
     case 'array':
-      if (!Array.isArray(value)) fail('a list', 'pass a list ([...])');
-      (value as unknown[]).forEach((item, i) => checkShape(v, `${path}[${i}]`, item, shape.of));
+      if (!Array.isArray(value)) wrongType(v, path, value, 'a list', 'pass a list ([...])');
+      for (let i = 0; i < (value as unknown[]).length; i++) checkShape(v, `${path}[${i}]`, (value as unknown[])[i], shape.of);
       return;
     case 'map':
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) fail('a map', 'pass { key: value }');
-      for (const [k, item] of Object.entries(value as object)) checkShape(v, `${path}.${k}`, item, shape.of);
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) wrongType(v, path, value, 'a map', 'pass { key: value }');
+      for (const k of Object.keys(value)) checkShape(v, `${path}.${k}`, (value as { [k: string]: unknown })[k], shape.of);
       return;
-    case 'object': {
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) fail(`an object (${shape.name})`, `pass { ${Object.keys(shape.props).slice(0, 3).join(', ')}, ... }`);
-      checkKnownKeys(v, path, value as object, shape);
-      for (const req of shape.required ?? []) {
-        if ((value as { [k: string]: unknown })[req] === undefined) v.fail(`${path}.${req}`, undefined, `is required (${shape.name})`, `set ${req}`);
+    case 'object':
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        wrongType(v, path, value, `an object (${shape.name})`, `pass { ${Object.keys(shape.props).slice(0, 3).join(', ')}, ... }`);
       }
-      for (const [k, sub] of Object.entries(shape.props)) checkShape(v, `${path}.${k}`, (value as { [k: string]: unknown })[k], sub);
+      checkMembers(v, `${path}.`, value as { [k: string]: unknown }, shape);
       return;
-    }
+  }
+}
+
+function wrongType(v: Validator, path: string, value: unknown, expected: string, fix: string): never {
+  return v.fail(path, value, `must be ${expected} (received ${kindOf(value)})`, fix);
+}
+
+function checkEnum(v: Validator, path: string, value: unknown, shape: Shape & { t: 'enum' }): void {
+  for (const [, x] of shape.entries) if (x === value) return;
+  const values = shape.entries.map(([, x]) => x);
+  const close = typeof value === 'string' ? closest(value, values) : undefined;
+  const [key] = shape.entries.find(([, x]) => x === close) ?? shape.entries[0];
+  v.fail(path, value, `is not ${article(shape.name)} ${shape.name} (one of ${values.map((x) => JSON.stringify(x)).join(', ')})`,
+    `use ${shape.name}.${key}${close ? ` (${JSON.stringify(close)})` : ''}`);
+}
+
+/**
+ * The members of an object: only known keys, the required ones, each of its shape, in this order.
+ * `prefix` is the object's path and a dot (empty for a props object itself). Paths are built only
+ * for the members that are set: the check runs for every construct, and most props are not set.
+ */
+function checkMembers(v: Validator, prefix: string, value: { [k: string]: unknown }, shape: Shape & { t: 'object' }): void {
+  checkKnownKeys(v, prefix, value, shape);
+  for (const req of shape.required ?? []) {
+    if (value[req] === undefined) v.fail(`${prefix}${req}`, undefined, `is required (${shape.name})`, `set ${req}`);
+  }
+  for (const k in shape.props) {
+    const member = value[k];
+    if (member !== undefined) checkShape(v, `${prefix}${k}`, member, shape.props[k]);
   }
 }
 
@@ -167,19 +189,15 @@ export function checkProps(v: Validator, props: unknown, shape: Shape & { t: 'ob
   if (props === null || typeof props !== 'object' || Array.isArray(props)) {
     v.fail(notObject.prop, props, `must be an object (${shape.name})`, notObject.fix);
   }
-  checkKnownKeys(v, '', props, shape);
-  for (const req of shape.required ?? []) {
-    if ((props as { [k: string]: unknown })[req] === undefined) v.fail(req, undefined, `is required (${shape.name})`, `set ${req}`);
-  }
-  for (const [k, sub] of Object.entries(shape.props)) checkShape(v, k, (props as { [k: string]: unknown })[k], sub);
+  checkMembers(v, '', props as { [k: string]: unknown }, shape);
 }
 
-function checkKnownKeys(v: Validator, path: string, value: object, shape: { name: string; props: { readonly [p: string]: Shape } }): void {
-  const known = Object.keys(shape.props);
+function checkKnownKeys(v: Validator, prefix: string, value: object, shape: { name: string; props: { readonly [p: string]: Shape } }): void {
   for (const key of Object.keys(value)) {
-    if (key.startsWith('_') || known.includes(key)) continue;
+    if (key.startsWith('_') || Object.prototype.hasOwnProperty.call(shape.props, key)) continue;
+    const known = Object.keys(shape.props);
     const close = closest(key, known);
-    v.fail(path ? `${path}.${key}` : key, (value as { [k: string]: unknown })[key], `is not a prop of ${shape.name} (known: ${known.join(', ')})`,
+    v.fail(`${prefix}${key}`, (value as { [k: string]: unknown })[key], `is not a prop of ${shape.name} (known: ${known.join(', ')})`,
       close ? `did you mean ${close}?` : 'remove it');
   }
 }

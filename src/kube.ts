@@ -103,17 +103,26 @@ function convert(value: unknown, isMap: boolean): unknown {
   const v0 = (value as { value?: unknown }).value;
   // No Kubernetes type is an object whose only field is `value`: that is a resolved union.
   if (!isMap && keys.length === 1 && keys[0] === 'value' && (typeof v0 === 'string' || typeof v0 === 'number')) return v0;
-  const entries: Array<[string, unknown]> = [];
+  // cdk8s' resolver sorted the keys already: re-sort only when a rename or a JSON patch broke the order.
+  const out: { [key: string]: unknown } = {};
+  let sorted = true;
+  let previous = '';
   for (const key of keys) {
     const v = (value as { [key: string]: unknown })[key];
     if (v === undefined) continue;
     // Decided by the key even inside a map: `selector` is a map on Services but a LabelSelector
     // (holding the map `matchLabels`) elsewhere, and keeping a LabelSelector's keys is harmless.
-    entries.push([isMap ? key : RENAMED_FIELDS[key] ?? key, convert(v, MAP_FIELDS.has(key))]);
+    const name = isMap ? key : RENAMED_FIELDS[key] ?? key;
+    if (name < previous) sorted = false;
+    previous = name;
+    out[name] = convert(v, MAP_FIELDS.has(key));
   }
-  if (!isMap) entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return isMap || sorted ? out : sortedKeys(out);
+}
+
+function sortedKeys(object: { [key: string]: unknown }): { [key: string]: unknown } {
   const out: { [key: string]: unknown } = {};
-  for (const [k, v] of entries) out[k] = v;
+  for (const key of Object.keys(object).sort()) out[key] = object[key];
   return out;
 }
 

@@ -32,13 +32,14 @@ export function registerObject(owner: IConstruct, v: Validator, prop: string, ob
     registries.set(root, registry);
     watchApp(owner);
   }
-  const where = object.clusterScoped ? 'cluster-scoped' : object.namespace ? `in namespace ${object.namespace}` : 'without a namespace (the target namespace)';
   const key = object.clusterScoped ? `${object.kind}//${object.name}` : `${object.kind}/${object.namespace ?? ''}/${object.name}`;
   const other = registry.get(key);
-  if (other !== undefined && other !== owner.node.path) {
+  const path = owner.node.path;
+  if (other !== undefined && other !== path) {
+    const where = object.clusterScoped ? 'cluster-scoped' : object.namespace ? `in namespace ${object.namespace}` : 'without a namespace (the target namespace)';
     v.fail(prop, object.name, `gives a ${object.kind.split('/').pop()} "${object.name}" ${where} that '${other}' emits too: in the cluster one would overwrite the other`, fix);
   }
-  registry.set(key, owner.node.path);
+  registry.set(key, path);
 }
 
 /**

@@ -93,7 +93,7 @@ const REASONS = {
 
 /** Adds the annotations to `json` (the object's Kubernetes JSON), from what it emits. */
 export function addScannerAnnotations(object: ApiObject, emitted: { [key: string]: unknown }): void {
-  if (object.node.scopes.some((s) => OPTED_OUT.has(s))) return;
+  for (let c: IConstruct | undefined = object; c; c = c.node.scope) if (OPTED_OUT.has(c)) return;
   const json = emitted as Emitted;
   const own = CHOICES.get(object);
   const checkov: { [check: string]: string } = {};

@@ -92,4 +92,10 @@ describe('one serializer for every object: byte-for-byte the generated converter
     expect(toKubernetesJson({ apiVersion: 'v1', kind: 'X', metadata: { labels: { 'clusterIp': 'a', 'b/c': 'd' } }, spec: { port: { value: 8080 }, b: 1, a: 2 } }))
       .toEqual({ apiVersion: 'v1', kind: 'X', metadata: { labels: { 'clusterIp': 'a', 'b/c': 'd' } }, spec: { a: 2, b: 1, port: 8080 } });
   });
+
+  test('fields come out sorted by their Kubernetes names, also when a rename or a patch broke the resolver\'s order; map keys as given', () => {
+    const json = toKubernetesJson({ spec: { port: 1, clusterIps: ['x'], clusterIp: 'y', b: 2, a: 1, labels: { z: '1', a: '2' } } }) as { spec: object };
+    expect(Object.keys(json.spec)).toEqual(['a', 'b', 'clusterIP', 'clusterIps', 'labels', 'port']);
+    expect(Object.keys((json.spec as { labels: object }).labels)).toEqual(['z', 'a']);
+  });
 });

@@ -67,15 +67,19 @@ export function buildTyped(scope: Construct, objects: unknown[], i: number): voi
 }
 
 /**
- * The closest cdk8s-plus-28 equivalent: kplus StatefulSet (with its own headless Service), ConfigMap
- * and Services; what kplus lacks (claim templates, retention, spreading, PDB) through a JSON patch
- * or the L1 it exports. It is not identical YAML: it is what a kplus user would write.
+ * The closest cdk8s-plus-28 equivalent: kplus StatefulSet with a headless Service that publishes
+ * not-ready pods, ConfigMap and Services, the same labels on every object, spreading, a sized /tmp,
+ * ephemeral-storage resources and (web) a NetworkPolicy; what kplus lacks (claim templates,
+ * retention, PDB) through a JSON patch or the L1 it exports. It is not identical YAML: it is what a
+ * kplus user would write for the same app (no scanner annotations, kplus' own defaults and
+ * selector label). The mysql equivalent has none of ReplicatedMySql's scripts, RBAC or agents.
  */
 export function buildPlus(scope: Construct, kind: AppKind, i: number): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const kplus = require('cdk8s-plus-28') as typeof import('cdk8s-plus-28');
   const name = kind === 'web' ? `web-${i}` : `mysql-${i}`;
   const labels = { 'app.kubernetes.io/name': kind, 'app.kubernetes.io/instance': name };
+  const objectLabels = { ...labels, 'app.kubernetes.io/managed-by': 'bench', 'app.kubernetes.io/version': kind === 'web' ? '1.25.3' : '8.4.10' };
   const port = kind === 'web' ? 8080 : 3306;
   const dataPath = kind === 'web' ? '/usr/share/nginx/html' : '/var/lib/mysql';
   const uid = kind === 'web' ? 101 : 999;
@@ -84,8 +88,16 @@ export function buildPlus(scope: Construct, kind: AppKind, i: number): void {
   if (kind === 'mysql') {
     config = new kplus.ConfigMap(group, 'Config', { metadata: { name: `${name}-config` }, data: { 'common.cnf': '[mysqld]\ngtid_mode = ON\n' } });
   }
+  const service = new kplus.Service(group, 'Service', {
+    metadata: { name, labels: objectLabels },
+    clusterIP: 'None',
+    publishNotReadyAddresses: true,
+    ports: [{ name: kind === 'web' ? 'http' : 'mysql', port, targetPort: port }],
+  });
   const sts = new kplus.StatefulSet(group, 'Set', {
-    metadata: { name, labels },
+    metadata: { name, labels: objectLabels },
+    service,
+    spread: true,
     replicas: 3,
     podManagementPolicy: kplus.PodManagementPolicy.ORDERED_READY,
     securityContext: { user: uid, group: uid, fsGroup: uid, ensureNonRoot: true },
@@ -93,22 +105,27 @@ export function buildPlus(scope: Construct, kind: AppKind, i: number): void {
       name: kind,
       image: kind === 'web' ? 'nginxinc/nginx-unprivileged:1.25.3' : 'mysql:8.4.10',
       ports: [{ name: kind === 'web' ? 'http' : 'mysql', number: port }],
-      resources: { cpu: { request: kplus.Cpu.millis(250) }, memory: { request: Size.mebibytes(256), limit: Size.mebibytes(256) } },
+      resources: {
+        cpu: { request: kplus.Cpu.millis(250) },
+        memory: { request: Size.mebibytes(256), limit: Size.mebibytes(256) },
+        ephemeralStorage: { request: Size.gibibytes(1), limit: Size.gibibytes(2) }, // kplus writes whole GiB only
+      },
       readiness: kplus.Probe.fromTcpSocket({ port }),
       securityContext: { ensureNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, user: uid, group: uid },
       volumeMounts: [
-        { path: '/tmp', volume: kplus.Volume.fromEmptyDir(group, 'Tmp', 'tmp') },
+        { path: '/tmp', volume: kplus.Volume.fromEmptyDir(group, 'Tmp', 'tmp', { sizeLimit: Size.gibibytes(1) }) },
         ...(config ? [{ path: '/etc/mysql/conf.d', volume: kplus.Volume.fromConfigMap(group, 'ConfigVolume', config) }] : []),
       ],
     }],
   });
-  sts.podMetadata.addLabel('app.kubernetes.io/managed-by', 'bench');
-  // kplus has no volumeClaimTemplates: users patch them in (the L2 mounts them by name).
+  // The pods carry the app's labels too, so that the budget's selector (by label, like ours) matches them.
+  for (const [key, value] of Object.entries(objectLabels)) sts.podMetadata.addLabel(key, value);
+  // kplus has no volumeClaimTemplates: users patch them in (the L2 mounts them by name). The patch applies
+  // before the L1's conversion, so the size must be a Quantity (a string becomes `storage: null`).
   const set = ApiObject.of(sts);
   set.addJsonPatch(JsonPatch.add('/spec/volumeClaimTemplates', [{
-    apiVersion: 'v1', kind: 'PersistentVolumeClaim',
     metadata: { name: 'data', labels },
-    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: kind === 'web' ? '1Gi' : '10Gi' } } },
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: kplus.k8s.Quantity.fromString(kind === 'web' ? '1Gi' : '10Gi') } } },
   }]));
   set.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/volumeMounts/-', { name: 'data', mountPath: dataPath }));
   set.addJsonPatch(JsonPatch.add('/spec/persistentVolumeClaimRetentionPolicy', { whenDeleted: 'Retain', whenScaled: 'Retain' }));
@@ -116,10 +133,17 @@ export function buildPlus(scope: Construct, kind: AppKind, i: number): void {
     new kplus.Service(group, 'Read', { metadata: { name: `${name}-read` }, selector: sts, ports: [{ port, targetPort: port }] });
     new kplus.Service(group, 'Primary', { metadata: { name: `${name}-primary` }, selector: sts, ports: [{ port, targetPort: port }] });
   }
+  if (kind === 'web') {
+    new kplus.NetworkPolicy(group, 'Policy', {
+      metadata: { name, labels: objectLabels },
+      selector: sts,
+      ingress: { rules: [{ peer: kplus.Pods.all(group, 'Peers'), ports: [kplus.NetworkPolicyPort.tcp(port)] }] },
+    });
+  }
   // kplus-28 has no PodDisruptionBudget construct: the L1 it exports.
   new kplus.k8s.KubePodDisruptionBudget(group, 'Budget', {
-    metadata: { name },
-    spec: { maxUnavailable: kplus.k8s.IntOrString.fromNumber(1), selector: { matchLabels: labels } },
+    metadata: { name, labels: objectLabels },
+    spec: { maxUnavailable: kplus.k8s.IntOrString.fromNumber(1), selector: { matchLabels: labels }, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
   });
 }
 

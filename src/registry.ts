@@ -8,6 +8,7 @@ import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { Conventions } from './conventions';
 import { Validator } from './errors';
+import { checkAppAtSynth } from './synth-checks';
 
 const registries = new WeakMap<IConstruct, Map<string, string>>();
 
@@ -78,7 +79,7 @@ export function watchApp(owner: IConstruct): void {
   const root = owner.node.root;
   if (watchedApps.has(root)) return;
   watchedApps.add(root);
-  owner.node.addValidation({ validate: () => appWideNameErrors(root) });
+  checkAppAtSynth(owner, () => appWideNameErrors(root));
 }
 
 /** The objects of the last App-wide check per App, and its name errors (see appWideNameErrors). */

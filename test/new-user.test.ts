@@ -12,8 +12,8 @@ import { ApiObject, App, Chart, Cron, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import * as kplus33 from 'cdk8s-plus-33';
-import { DiskProvider, DiskStorageClass, ReplicatedMySql, StatefulApp } from '../src';
-import { find, Manifest, validateWithKubernetesModels } from './util';
+import { DiskProvider, DiskStorageClass, EnvSource, ReplicatedMySql, StatefulApp } from '../src';
+import { find, Manifest, synthError, validateWithKubernetesModels } from './util';
 
 const CLIENT_LABEL = 'cdk8s-stateful.io/mysql-client';
 const DB = { database: { name: 'shop', user: 'shop' } };
@@ -248,7 +248,8 @@ describe('duplicate names anywhere in the App', () => {
     const chart = new Chart(Testing.app(), 'c', { namespace: 'shop' });
     new ReplicatedMySql(chart, 'db', {});
     new kplus.Service(chart, 'mine', { metadata: { name: 'db-read' }, ports: [{ port: 80 }] });
-    expect(() => Testing.synth(chart)).toThrow(/\[c\/db\/Resource\] Service "db-read" in namespace shop is emitted by both 'c\/db\/Resource\/ReadService' and 'c\/mine\/Resource': in the cluster one would overwrite the other/);
+    // (one validation on the App's root holds the library's synth-time checks: cdk8s prints its empty path, the message names both)
+    expect(() => Testing.synth(chart)).toThrow(/\[\] Service "db-read" in namespace shop is emitted by both 'c\/db\/Resource\/ReadService' and 'c\/mine\/Resource': in the cluster one would overwrite the other/);
   });
 
   test('the check is cached while cdk8s validates the App once per chart, yet sees an object added between two synths', () => {
@@ -264,12 +265,33 @@ describe('duplicate names anywhere in the App', () => {
     expect(() => Testing.synth(chart)).toThrow(/Service "web" in namespace shop is emitted by both 'c\/nested\/clash\/Resource' and 'c\/web\/Service'/);
   });
 
-  test('a mutator call between two synths is validated again (the per-app result is cached by version)', () => {
+  test('a mutator call between two synths is validated again (the per-app result stands until the app changes)', () => {
     const chart = new Chart(Testing.app(), 'c', { namespace: 'shop' });
     const web = new StatefulApp(chart, 'web', { image: 'nginxinc/nginx-unprivileged:1.25.3', ports: [{ name: 'http', port: 8080 }] });
     Testing.synth(chart);
     web.addContainer({ name: 'side', mounts: [{ volume: 'nope', mountPath: '/x' }] });
     expect(() => Testing.synth(chart)).toThrow(/nope/);
+  });
+
+  test('an app\'s refusal at synth stands at every later synth, once in the message, whatever the number of charts', () => {
+    // GIVEN three apps with a chart each, one of which refers to a container that never comes
+    const app = Testing.app();
+    const apps = [0, 1, 2].map((i) => new StatefulApp(new Chart(app, `c${i}`, { namespace: 'shop' }), `web${i}`, {
+      image: 'nginxinc/nginx-unprivileged:1.25.3', ports: [{ name: 'http', port: 8080 }],
+    }));
+    apps[1].addEnv('X', EnvSource.fromValue('1'), { container: 'never' });
+    // WHEN the App is synthesized twice (cdk8s validates it once, then once per chart)
+    const messages = [0, 1].map(() => synthError(apps[0].node.scope as Chart));
+    // THEN both times the one refusal, named once
+    for (const message of messages) expect(message.match(/StatefulApp 'c1\/web1': addEnv\("X"\)\.container "never" is invalid/g)).toHaveLength(1);
+  });
+
+  test('allowIngress between two synths is checked again', () => {
+    const chart = new Chart(Testing.app(), 'c', { namespace: 'shop' });
+    const web = new StatefulApp(chart, 'web', { image: 'nginxinc/nginx-unprivileged:1.25.3', ports: [{ name: 'http', port: 8080 }] });
+    Testing.synth(chart);
+    web.allowIngress({ podLabels: { role: 'api' }, ports: ['grpc'] });
+    expect(() => Testing.synth(chart)).toThrow(/Validation failed[\s\S]*allowIngress #1 ports\[0\] "grpc" is invalid: is not a port of the app/);
   });
 
   test('at synth: a raw StorageClass of the same name and a second default, across charts', () => {

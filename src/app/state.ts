@@ -50,10 +50,10 @@ export interface AppState {
   /** What the app's containers report their changes to. */
   readonly host: ContainerHost;
   /**
-   * Counts the changes of the pod (`count`: a rendering is reused until the next one) and of the
-   * app's other objects (`objects`: Services added, which only the synth-time checks look at).
+   * Counts the changes of the pod (a rendering is reused until the next one); `checkAgain` is told of
+   * every change of the app (the pod's, or of objects only the synth-time check looks at).
    */
-  readonly changes: { count: number; objects: number };
+  readonly changes: { count: number; checkAgain: () => void };
 }
 
 /** A list entry with the name errors give it (`volumes[0]`, or `addVolume("www")`). */
@@ -93,8 +93,15 @@ export function initialState(scope: Construct, path: string, id: string, props: 
   }
   const selectorLabels = { [LABEL_NAME]: appName, [LABEL_INSTANCE]: name };
   const version = versionLabelOf(parseImage(image)!);
-  const changes = { count: 0, objects: 0 };
-  const host: ContainerHost = { v, changed: () => changes.count++, implicitMountPaths: () => mainImplicitMountPaths(state) };
+  const changes = { count: 0, checkAgain: () => undefined };
+  const host: ContainerHost = {
+    v,
+    changed: () => {
+      changes.count++;
+      changes.checkAgain();
+    },
+    implicitMountPaths: () => mainImplicitMountPaths(state),
+  };
   // The props' containers are checked by the constructor's first render of the pod.
   const helpers = (list: ContainerOptions[] | undefined, prop: string, role: 'sidecar' | 'init') =>
     (list ?? []).map((o, i) => AppContainer._create(host, { role, prop: `${prop}[${i}]` }, o.name, o));

@@ -8,6 +8,7 @@ import { appScannerChoices } from '../scanner-annotations';
 import { shapeOf } from '../shapes';
 import { podHostName, serviceHostName } from '../names';
 import { registerObject, registerObjects } from '../registry';
+import { checkAtSynth } from '../synth-checks';
 import { addHelper, checkAddedConfigFile, checkAddedEmptyDir, checkAddedVolume, containersOf, newHelper } from './additions';
 import { AppBudgets, chooseBudget, ProtectPodOptions } from './budget';
 import { AddEnvOptions, AppContainer, checkEnv } from './container';
@@ -141,7 +142,7 @@ export class StatefulApp extends Construct {
     }
     appScannerChoices(this, this.statefulSet, props.scannerAnnotations, policy !== undefined);
     // Only synth knows the final state: everything added later is checked there too.
-    this.node.addValidation({ validate: () => this.validateLate() });
+    this.state.changes.checkAgain = checkAtSynth(this, () => this.validateLate());
     this.registerNames();
   }
 
@@ -203,8 +204,8 @@ export class StatefulApp extends Construct {
     checkServiceOptions(v, this.state, prop, options, defaultName);
     const service = this.serviceChild(id, prop, options, defaultName);
     registerObject(this, v, `${prop}.name`, { kind: 'Service', namespace: this.namespace, name: options.name ?? defaultName }, 'give the Service another name');
-    // The pod is the same; only the synth-time checks have one more object to check.
-    this.state.changes.objects++;
+    // The pod is the same; only the synth-time check has one more object to check.
+    this.state.changes.checkAgain();
     return service;
   }
 
@@ -335,6 +336,7 @@ export class StatefulApp extends Construct {
     if (!this.networkPolicy) v.fail('allowIngress', options, 'has no NetworkPolicy to extend (networkPolicy.enabled is false)', 'enable the NetworkPolicy, or admit the peers in your own policy');
     checkAllowIngress(v, options);
     this.ingress.push({ ...options });
+    this.state.changes.checkAgain();
   }
 
   /** The app's rendered pod (memoized until the next change). @internal */
@@ -366,11 +368,9 @@ export class StatefulApp extends Construct {
     });
   }
 
-  private validateLate(): string[] {
-    return this.cache.errors(() => {
-      this.cache.rendered();
-      for (const produce of this.lateSpecs) produce();
-    });
+  private validateLate(): void {
+    this.cache.rendered();
+    for (const produce of this.lateSpecs) produce();
   }
 
   /** A spec produced at synth (ports may come later), whose producer the synth-time check runs first. */

@@ -13,7 +13,7 @@ import { addBackup, backupPodLabels } from './backup-jobs';
 import { addCredentialsGenerator, credentialKeys } from './credentials-generator';
 import { addMetrics, addMySqlScannerChoices, MySqlMetricsObjects } from './metrics';
 import { addCertificate, addMemberAccess, addPlaintextSecret, ObjectsContext } from './objects';
-import { CLIENT_LABEL, CREDENTIALS_ANNOTATION, KIND, LOST_MEMBERS_ANNOTATION, planMySql, PORT, PRIMARY_ANNOTATION } from './plan';
+import { CLIENT_LABEL, CREDENTIALS_ANNOTATION, KIND, LOST_MEMBERS_ANNOTATION, MySqlPlan, planMySql, PORT, PRIMARY_ANNOTATION } from './plan';
 import { MySqlClientOptions, MySqlVersion, ReplicatedMySqlProps } from './props';
 import { ReplicationMode } from './replication';
 
@@ -149,22 +149,7 @@ export class ReplicatedMySql extends Construct {
     this.replicationUser = plan.replicationUser;
     this.version = plan.version;
     this.replicationMode = plan.group ? ReplicationMode.GROUP : ReplicationMode.ASYNCHRONOUS;
-    const primaryName = `${name}${Conventions.MYSQL_PRIMARY_SERVICE_SUFFIX}`;
-    if (plan.group) {
-      // The group elects the primary; the member that is it labels its own pod (agent.sh).
-      this.primaryService = this.app.addService('Primary', { name: primaryName, podLabels: { [Conventions.MYSQL_ROLE_LABEL]: 'primary' } });
-      // Read by the agents from the API server, so it reaches pods that are not Ready (a rolling update would not).
-      if (plan.group.lostMembers.length > 0) this.app.statefulSet.metadata.addAnnotation(LOST_MEMBERS_ANNOTATION, plan.group.lostMembers.join(' '));
-    } else {
-      this.primaryService = this.app.addService('Primary', { name: primaryName, podOrdinal: plan.primaryOrdinal });
-      // The manifest's word on the primary, read by every member from the API server: a pod created
-      // from an older revision of the template must not act on an older primaryOrdinal.
-      this.app.statefulSet.metadata.addAnnotation(PRIMARY_ANNOTATION, String(plan.primaryOrdinal));
-    }
-
-    // What the upgrade guard compares (a data directory only moves forward), also for an image by digest.
-    this.app.statefulSet.metadata.addAnnotation(Conventions.MYSQL_SERIES_ANNOTATION, plan.version);
-
+    this.primaryService = this.addPrimaryService(plan);
     const context: ObjectsContext = {
       scope: this, v: this.v, plan, namespace: this.namespace, labels: this.app.labels, selectorLabels: this.app.selectorLabels,
     };
@@ -208,6 +193,24 @@ export class ReplicatedMySql extends Construct {
       if (this.networkPolicy && backups.archiver) this.app.allowIngress({ podLabels: backupPodLabels(name, true), ports: ['mysql'] });
     }
     addMySqlScannerChoices(this, props.scannerAnnotations !== false);
+  }
+
+  /** The write Service, and the StatefulSet's annotations the members read the primary (and the series) from. */
+  private addPrimaryService(plan: MySqlPlan): k8s.KubeService {
+    const name = `${plan.name}${Conventions.MYSQL_PRIMARY_SERVICE_SUFFIX}`;
+    const annotations = this.app.statefulSet.metadata;
+    // What the upgrade guard compares (a data directory only moves forward), also for an image by digest.
+    annotations.addAnnotation(Conventions.MYSQL_SERIES_ANNOTATION, plan.version);
+    if (plan.group) {
+      // Read by the agents from the API server, so it reaches pods that are not Ready (a rolling update would not).
+      if (plan.group.lostMembers.length > 0) annotations.addAnnotation(LOST_MEMBERS_ANNOTATION, plan.group.lostMembers.join(' '));
+      // The group elects the primary; the member that is it labels its own pod (agent.sh).
+      return this.app.addService('Primary', { name, podLabels: { [Conventions.MYSQL_ROLE_LABEL]: 'primary' } });
+    }
+    // The manifest's word on the primary, read by every member from the API server: a pod created
+    // from an older revision of the template must not act on an older primaryOrdinal.
+    annotations.addAnnotation(PRIMARY_ANNOTATION, String(plan.primaryOrdinal));
+    return this.app.addService('Primary', { name, podOrdinal: plan.primaryOrdinal });
   }
 
   /** DNS name of the write Service: always the current primary. */

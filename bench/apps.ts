@@ -97,7 +97,6 @@ export function buildPlus(scope: Construct, kind: AppKind, i: number): void {
   const sts = new kplus.StatefulSet(group, 'Set', {
     metadata: { name, labels: objectLabels },
     service,
-    spread: true,
     replicas: 3,
     podManagementPolicy: kplus.PodManagementPolicy.ORDERED_READY,
     securityContext: { user: uid, group: uid, fsGroup: uid, ensureNonRoot: true },
@@ -118,6 +117,8 @@ export function buildPlus(scope: Construct, kind: AppKind, i: number): void {
       ],
     }],
   });
+  // Spread over nodes when it can, as ours (kplus' `spread: true` would require a node and a zone per pod).
+  sts.scheduling.spread({ topology: kplus.Topology.HOSTNAME, weight: 100 });
   // The pods carry the app's labels too, so that the budget's selector (by label, like ours) matches them.
   for (const [key, value] of Object.entries(objectLabels)) sts.podMetadata.addLabel(key, value);
   // kplus has no volumeClaimTemplates: users patch them in (the L2 mounts them by name). The patch applies

@@ -174,6 +174,7 @@ function checkMembers(v: Validator, prefix: string, value: { [k: string]: unknow
     if (value[req] === undefined) v.fail(`${prefix}${req}`, undefined, `is required (${shape.name})`, `set ${req}`);
   }
   for (const k in shape.props) {
+    if (!Object.prototype.hasOwnProperty.call(shape.props, k)) continue;
     const member = value[k];
     if (member !== undefined) checkShape(v, `${prefix}${k}`, member, shape.props[k]);
   }

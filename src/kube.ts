@@ -29,9 +29,10 @@ export { k8s };
 /**
  * Field names the generated converters rename (TypeScript name -> Kubernetes JSON name), where the
  * rename holds in every type. (`schema` is `$schema` in a JSON schema but `schema` in a CRD
- * version; neither occurs in the kinds serialized here.)
+ * version; neither occurs in the kinds serialized here.) Without a prototype: a field named `constructor`
+ * or `__proto__` is no rename.
  */
-export const RENAMED_FIELDS: { readonly [tsName: string]: string } = {
+export const RENAMED_FIELDS: { readonly [tsName: string]: string } = Object.assign(Object.create(null) as { [tsName: string]: string }, {
   clientIp: 'clientIP',
   clusterIp: 'clusterIP',
   datasetUuid: 'datasetUUID',
@@ -64,7 +65,7 @@ export const RENAMED_FIELDS: { readonly [tsName: string]: string } = {
   xKubernetesMapType: 'x-kubernetes-map-type',
   xKubernetesPreserveUnknownFields: 'x-kubernetes-preserve-unknown-fields',
   xKubernetesValidations: 'x-kubernetes-validations',
-};
+});
 
 /**
  * Fields whose value is a free-form map (labels, ConfigMap data, resource requests, ...): their

@@ -2,10 +2,11 @@
  * The library's checks at synth, run by one validation per App (on the App's root construct).
  *
  * cdk8s validates the whole App once for every chart it synthesizes (`App._synthChart`), so with a chart
- * per app a validation per app would run charts x apps times. Here each app's check runs again only after
- * the app reported a change, its last errors standing until then; the App-wide checks (names over every
- * object of the App, the user's own too) run every time. Every message names its construct: the App's
- * root, which holds the validation, has no path of its own (cdk8s prints `[]` before each message).
+ * per app a validation per app would run charts x apps times. Here each construct's check runs again only
+ * after the construct reported a change, its last refusal standing until then; the App-wide checks (names
+ * over every object of the App, the user's own too) run every time. Every message names its construct: the
+ * App's root, which holds the validation, has no path of its own (cdk8s prints `[]` before each message).
+ * Refusals come in the order the constructs were created, then the App-wide checks' messages.
  */
 import { IConstruct } from 'constructs';
 import { StatefulValidationError } from './errors';
@@ -13,13 +14,22 @@ import { StatefulValidationError } from './errors';
 /** A check of one construct: it throws a StatefulValidationError for what it refuses. */
 export type ConstructCheck = () => void;
 
+interface Registered {
+  readonly owner: IConstruct;
+  readonly check: ConstructCheck;
+  /** The message of its last refusal, if it refused. */
+  refusal?: string;
+}
+
 interface AppChecks {
+  /** Every construct check, in the order the constructs were created. */
+  readonly all: Registered[];
   /** The checks to run at the next validation: new, or their construct changed since. */
-  readonly due: Set<ConstructCheck>;
-  /** The last message of each check that refused. */
-  readonly refused: Map<ConstructCheck, string>;
+  readonly due: Set<Registered>;
   /** Checks over the whole App, run at every validation. */
   readonly appWide: Array<() => string[]>;
+  /** The refusals of the last validation, in order (undefined after a check ran again). */
+  refusals?: Registered[];
 }
 
 const checksOf = new WeakMap<IConstruct, AppChecks>();
@@ -30,8 +40,10 @@ const checksOf = new WeakMap<IConstruct, AppChecks>();
  */
 export function checkAtSynth(owner: IConstruct, check: ConstructCheck): () => void {
   const checks = appChecks(owner);
-  checks.due.add(check);
-  return () => checks.due.add(check);
+  const registered: Registered = { owner, check };
+  checks.all.push(registered);
+  checks.due.add(registered);
+  return () => checks.due.add(registered);
 }
 
 /** Registers a check over the whole App of `owner`, run at every validation; it returns its messages. */
@@ -43,7 +55,7 @@ function appChecks(owner: IConstruct): AppChecks {
   const root = owner.node.root;
   let checks = checksOf.get(root);
   if (!checks) {
-    const created: AppChecks = { due: new Set(), refused: new Map(), appWide: [] };
+    const created: AppChecks = { all: [], due: new Set(), appWide: [] };
     root.node.addValidation({ validate: () => run(created) });
     checksOf.set(root, created);
     checks = created;
@@ -52,15 +64,27 @@ function appChecks(owner: IConstruct): AppChecks {
 }
 
 function run(checks: AppChecks): string[] {
-  for (const check of checks.due) {
+  for (const r of checks.due) {
     try {
-      check();
-      checks.refused.delete(check);
+      r.check();
+      r.refusal = undefined;
     } catch (e) {
       if (!(e instanceof StatefulValidationError)) throw e;
-      checks.refused.set(check, e.message);
+      r.refusal = e.message;
     }
+    checks.refusals = undefined;
   }
   checks.due.clear();
-  return [...checks.refused.values(), ...checks.appWide.flatMap((check) => check())];
+  checks.refusals ??= checks.all.filter((r) => r.refusal !== undefined);
+  // (a construct removed from the tree after its refusal is no longer synthesized: its refusal goes with it)
+  const refusals = checks.refusals.filter((r) => inTree(r.owner)).map((r) => r.refusal!);
+  return [...refusals, ...checks.appWide.flatMap((check) => check())];
+}
+
+/** Whether every scope on the way up still holds `c` (`tryRemoveChild` detaches a subtree). */
+function inTree(c: IConstruct): boolean {
+  for (let child = c, scope = c.node.scope; scope; child = scope, scope = scope.node.scope) {
+    if (scope.node.tryFindChild(child.node.id) !== child) return false;
+  }
+  return true;
 }

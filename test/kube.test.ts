@@ -98,4 +98,8 @@ describe('one serializer for every object: byte-for-byte the generated converter
     expect(Object.keys(json.spec)).toEqual(['a', 'b', 'clusterIP', 'clusterIps', 'labels', 'port']);
     expect(Object.keys((json.spec as { labels: object }).labels)).toEqual(['z', 'a']);
   });
+
+  test('a field named like a member of Object.prototype keeps its name', () => {
+    expect(JSON.stringify(toKubernetesJson({ spec: { constructor: 1, toString: 2, a: 0 } }))).toBe('{"spec":{"a":0,"constructor":1,"toString":2}}');
+  });
 });

@@ -286,6 +286,35 @@ describe('duplicate names anywhere in the App', () => {
     for (const message of messages) expect(message.match(/StatefulApp 'c1\/web1': addEnv\("X"\)\.container "never" is invalid/g)).toHaveLength(1);
   });
 
+  test('refusals come in the order the apps were created, and an app removed from the tree takes its refusal along', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'c', { namespace: 'shop' });
+    const [a, b] = ['a', 'b'].map((id) => new StatefulApp(chart, id, { image: 'nginxinc/nginx-unprivileged:1.25.3', ports: [{ name: 'http', port: 8080 }] }));
+    b.addEnv('X', EnvSource.fromValue('1'), { container: 'never' });
+    expect(synthError(chart)).toMatch(/StatefulApp 'c\/b'/);
+    a.addEnv('X', EnvSource.fromValue('1'), { container: 'never' });
+    expect(synthError(chart)).toMatch(/\[\] StatefulApp 'c\/a': [^\n]*\n\s*\[\] StatefulApp 'c\/b': /);
+    chart.node.tryRemoveChild('b');
+    expect(synthError(chart)).not.toMatch(/'c\/b'/);
+    chart.node.tryRemoveChild('a');
+    expect(Testing.synth(chart)).toEqual([]);
+  });
+
+  test('a volume\'s options object changed after the call changes nothing: the app keeps what it checked', () => {
+    const chart = new Chart(Testing.app(), 'c', { namespace: 'shop' });
+    const data = { name: 'data', mountPath: '/data', size: Size.gibibytes(1), labels: { tier: 'a' } };
+    const cache = { name: 'cache', mountPath: '/cache', size: Size.gibibytes(1) };
+    const web = new StatefulApp(chart, 'web', { image: 'nginxinc/nginx-unprivileged:1.25.3', ports: [{ name: 'http', port: 8080 }], volumes: [data] });
+    web.addVolume(cache);
+    data.mountPath = 'relative';
+    data.labels.tier = 'b';
+    cache.mountPath = 'also relative';
+    web.addLabel('changed', 'yes'); // (a change of the app renders the pod again)
+    const set = find(Testing.synth(chart), 'StatefulSet', 'web');
+    expect(set.spec.template.spec.containers[0].volumeMounts.map((m: { mountPath: string }) => m.mountPath)).toEqual(['/data', '/cache', '/tmp']);
+    expect(set.spec.volumeClaimTemplates[0].metadata.labels.tier).toBe('a');
+  });
+
   test('allowIngress between two synths is checked again', () => {
     const chart = new Chart(Testing.app(), 'c', { namespace: 'shop' });
     const web = new StatefulApp(chart, 'web', { image: 'nginxinc/nginx-unprivileged:1.25.3', ports: [{ name: 'http', port: 8080 }] });

@@ -63,7 +63,24 @@ export interface Named<T> {
 }
 
 function named<T>(list: T[] | undefined, prop: string): Array<Named<T>> {
-  return (list ?? []).map((o, i) => ({ o, prop: `${prop}[${i}]` }));
+  return (list ?? []).map((o, i) => ({ o: ownCopy(o), prop: `${prop}[${i}]` }));
+}
+
+/**
+ * A copy of a volume's options, its lists and maps included (a Size or a StorageClass is shared), as the
+ * containers copy theirs: changing the object after the call must not change what was checked.
+ */
+export function ownCopy<T>(o: T): T {
+  if (o === null || typeof o !== 'object') return o;
+  const copy: { [key: string]: unknown } = {};
+  for (const [key, value] of Object.entries(o)) {
+    copy[key] = Array.isArray(value) ? [...value as unknown[]] : isPlainObject(value) ? { ...value } : value;
+  }
+  return copy as T;
+}
+
+function isPlainObject(value: unknown): value is object {
+  return value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype;
 }
 
 /**

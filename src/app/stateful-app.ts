@@ -18,7 +18,7 @@ import { renderStatefulSet, RenderedPod } from './pod-template';
 import { RenderCache } from './render-cache';
 import { EmptyDirOptions, ServiceOptions, StatefulAppProps, VolumeClaimOptions } from './props';
 import { checkChildId, checkServiceOptions, headlessServiceSpec, ServiceContext, serviceContext, serviceMetadata, serviceProps } from './services';
-import { AppState, initialState } from './state';
+import { AppState, initialState, ownCopy } from './state';
 import { checkClaimName } from './volumes';
 
 /** Ids of the app's own children, which `addService` cannot take. */
@@ -257,7 +257,7 @@ export class StatefulApp extends Construct {
   public addVolume(volume: VolumeClaimOptions): void {
     const prop = `addVolume(${JSON.stringify(volume?.name)})`;
     checkAddedVolume(this.state, prop, volume);
-    this.state.volumes.push({ o: volume, prop });
+    this.state.volumes.push({ o: ownCopy(volume), prop });
     this.state.host.changed();
   }
 
@@ -265,7 +265,7 @@ export class StatefulApp extends Construct {
   public addEmptyDir(emptyDir: EmptyDirOptions): void {
     const prop = `addEmptyDir(${JSON.stringify(emptyDir?.name)})`;
     checkAddedEmptyDir(this.state, prop, emptyDir);
-    this.state.emptyDirs.push({ o: emptyDir, prop });
+    this.state.emptyDirs.push({ o: ownCopy(emptyDir), prop });
     this.state.host.changed();
   }
 

@@ -31,16 +31,27 @@ export function registerObject(owner: IConstruct, v: Validator, prop: string, ob
   if (!registry) {
     registry = new Map();
     registries.set(root, registry);
-    watchApp(owner);
+    // Once per App, a synth-time check over EVERY object of the App (the user's own cdk8s-plus and raw
+    // objects too, which this registry cannot see): see appWideNameErrors.
+    checkAppAtSynth(owner, () => appWideNameErrors(root));
   }
-  const key = object.clusterScoped ? `${object.kind}//${object.name}` : `${object.kind}/${object.namespace ?? ''}/${object.name}`;
+  const key = nameKey(object);
   const other = registry.get(key);
   const path = owner.node.path;
   if (other !== undefined && other !== path) {
-    const where = object.clusterScoped ? 'cluster-scoped' : object.namespace ? `in namespace ${object.namespace}` : 'without a namespace (the target namespace)';
-    v.fail(prop, object.name, `gives a ${object.kind.split('/').pop()} "${object.name}" ${where} that '${other}' emits too: in the cluster one would overwrite the other`, fix);
+    v.fail(prop, object.name, `gives a ${object.kind.split('/').pop()} "${object.name}" ${where(object)} that '${other}' emits too: in the cluster one would overwrite the other`, fix);
   }
   registry.set(key, path);
+}
+
+/** What makes two objects the same one in the cluster: kind and name, and the namespace of a namespaced one. */
+function nameKey(object: ObjectName): string {
+  return object.clusterScoped ? `${object.kind}//${object.name}` : `${object.kind}/${object.namespace ?? ''}/${object.name}`;
+}
+
+/** Where the object lives, as the errors say it. */
+function where(object: ObjectName): string {
+  return object.clusterScoped ? 'cluster-scoped' : object.namespace ? `in namespace ${object.namespace}` : 'without a namespace (the target namespace)';
 }
 
 /**
@@ -68,25 +79,12 @@ export function registerDefaultStorageClass(owner: IConstruct, v: Validator, nam
 
 const defaults = new WeakMap<IConstruct, string>();
 
-const watchedApps = new WeakSet<IConstruct>();
-
-/**
- * Adds, once per App, a synth-time check over EVERY object of the App (the user's own cdk8s-plus and raw
- * objects too, which the construction-time registry cannot see): the same kind, namespace and name twice,
- * the same cluster-scoped name twice, two default StorageClasses.
- */
-export function watchApp(owner: IConstruct): void {
-  const root = owner.node.root;
-  if (watchedApps.has(root)) return;
-  watchedApps.add(root);
-  checkAppAtSynth(owner, () => appWideNameErrors(root));
-}
-
 /** The objects of the last App-wide check per App, and its name errors (see appWideNameErrors). */
 const lastCheck = new WeakMap<IConstruct, { readonly objects: ApiObject[]; readonly nameErrors: string[]; readonly classes: ApiObject[] }>();
 
 /**
- * The errors of the App-wide name check (see watchApp), each naming both constructs' paths.
+ * The errors of the App-wide name check over every object of the App, each naming both constructs' paths:
+ * the same kind, namespace and name twice, the same cluster-scoped name twice, two default StorageClasses.
  *
  * cdk8s validates the whole App once per chart it synthesizes, so with a chart per app this runs once
  * per chart. Kind, name and namespace of an ApiObject are fixed at construction: while the App holds
@@ -123,12 +121,11 @@ function checkNames(objects: ApiObject[]): { objects: ApiObject[]; nameErrors: s
     const group = o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '';
     const kind = group ? `${group}/${o.kind}` : o.kind;
     const clusterScoped = Conventions.isClusterScoped(group, o.kind);
-    const namespace = clusterScoped ? undefined : o.metadata.namespace;
-    const key = clusterScoped ? `${kind}//${o.name}` : `${kind}/${namespace ?? ''}/${o.name}`;
+    const object: ObjectName = { kind, name: o.name, namespace: clusterScoped ? undefined : o.metadata.namespace, clusterScoped };
+    const key = nameKey(object);
     const other = seen.get(key);
     if (other !== undefined) {
-      const where = clusterScoped ? 'cluster-scoped' : namespace ? `in namespace ${namespace}` : 'without a namespace (the target namespace)';
-      errors.push(`${o.kind} "${o.name}" ${where} is emitted by both '${other}' and '${o.node.path}': in the cluster one would overwrite the other. Fix: give one of them another name (or namespace).`);
+      errors.push(`${o.kind} "${o.name}" ${where(object)} is emitted by both '${other}' and '${o.node.path}': in the cluster one would overwrite the other. Fix: give one of them another name (or namespace).`);
     } else {
       seen.set(key, o.node.path);
     }

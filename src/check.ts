@@ -165,19 +165,40 @@ function checkEnum(v: Validator, path: string, value: unknown, shape: Shape & { 
 
 /**
  * The members of an object: only known keys, the required ones, each of its shape, in this order.
- * `prefix` is the object's path and a dot (empty for a props object itself). Paths are built only
- * for the members that are set: the check runs for every construct, and most props are not set.
+ * `prefix` is the object's path and a dot (empty for a props object itself). Only the members that
+ * are set are visited: the check runs for every construct, and most props are not set.
  */
 function checkMembers(v: Validator, prefix: string, value: { [k: string]: unknown }, shape: Shape & { t: 'object' }): void {
   checkKnownKeys(v, prefix, value, shape);
   for (const req of shape.required ?? []) {
     if (value[req] === undefined) v.fail(`${prefix}${req}`, undefined, `is required (${shape.name})`, `set ${req}`);
   }
-  for (const k in shape.props) {
-    if (!Object.prototype.hasOwnProperty.call(shape.props, k)) continue;
-    const member = value[k];
-    if (member !== undefined) checkShape(v, `${prefix}${k}`, member, shape.props[k]);
+  for (const k of setMembers(value, shape)) checkShape(v, `${prefix}${k}`, value[k], shape.props[k]);
+}
+
+/** Each object shape's props by their place in the declaration (the order errors come in). */
+const declarationOrder = new WeakMap<object, Map<string, number>>();
+
+/**
+ * The declared props set on `value`, in declaration order. A plain object's own keys are all it has;
+ * any other object (a class instance with getters, say) is asked for every declared prop.
+ */
+function setMembers(value: { [k: string]: unknown }, shape: Shape & { t: 'object' }): string[] {
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return Object.keys(shape.props).filter((k) => value[k] !== undefined);
+  let order = declarationOrder.get(shape);
+  if (!order) declarationOrder.set(shape, order = new Map(Object.keys(shape.props).map((k, i) => [k, i])));
+  const set: string[] = [];
+  let inOrder = true;
+  let previous = -1;
+  for (const k of Object.keys(value)) {
+    const place = order.get(k);
+    if (place === undefined || value[k] === undefined) continue;
+    if (place < previous) inOrder = false;
+    previous = place;
+    set.push(k);
   }
+  return inOrder ? set : set.sort((a, b) => order.get(a)! - order.get(b)!);
 }
 
 /**

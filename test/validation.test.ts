@@ -134,6 +134,20 @@ describe('StatefulApp refuses bad props with a message naming construct, prop, v
     expect(() => app.addService('Web', { name: 'web' })).toThrow(/is the name of the headless governing Service/);
   });
 
+  test('of two wrong props the one declared first is named, whatever the order of the keys', () => {
+    // `image` is declared before `replicas` (src/app/props.ts); here it comes last.
+    const props = { replicas: 'three', ports: BASE.ports, volumes: BASE.volumes, image: 5 } as unknown as StatefulAppProps;
+    expect(Object.keys(props)[0]).toBe('replicas');
+    expect(() => new StatefulApp(newChart(), 'web', props)).toThrow(/: image 5 is invalid: must be a string/);
+  });
+
+  test('props a class instance or a prototype provides are checked like own ones', () => {
+    class Props { public get image(): unknown { return 5; } }
+    expect(() => new StatefulApp(newChart(), 'web', new Props() as unknown as StatefulAppProps)).toThrow(/: image 5 is invalid: must be a string/);
+    const inherited = Object.assign(Object.create({ replicas: 'three' }) as object, { image: BASE.image, ports: BASE.ports });
+    expect(() => new StatefulApp(newChart(), 'web', inherited as StatefulAppProps)).toThrow(/: replicas "three" is invalid: must be a number/);
+  });
+
   test('the error carries the construct path and prop for tools', () => {
     try {
       new StatefulApp(newChart(), 'web', { ...BASE, replicas: -2 });

@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import { Cpu, k8s } from 'cdk8s-plus-28';
 import {
@@ -246,6 +247,21 @@ describe('StatefulApp options', () => {
   test('the checksum does not depend on the order files were given in', () => {
     const sum = (files: Record<string, string>) => build({ config: { files } }).sts.spec.template.metadata.annotations['checksum/config'];
     expect(sum({ a: '1', b: '2' })).toBe(sum({ b: '2', a: '1' }));
+  });
+
+  test('the checksum is SHA-256 over each file (name, NUL, content, NUL) in name order, whatever the apps before it', () => {
+    const sum = (files: Record<string, string>) => build({ config: { files } }).sts.spec.template.metadata.annotations['checksum/config'];
+    const direct = (files: Record<string, string>) => {
+      const hash = createHash('sha256');
+      for (const name of Object.keys(files).sort()) hash.update(`${name}\0${files[name]}\0`);
+      return hash.digest('hex');
+    };
+    // Apps in a row share the first files, differ in one, have fewer or more: each sum is the one computed from scratch.
+    const sequence: Array<Record<string, string>> = [
+      { a: 'lib', b: 'x', c: 'script' }, { a: 'lib', b: 'y', c: 'script' }, { a: 'lib', b: 'y' }, { a: 'lib', b: 'y', c: 'script', d: 'more' },
+      { a: 'lib', b: 'y', c: 'script', d: 'more' }, { a: 'other', b: 'y' }, { a: 'lib', b: 'x', c: 'script' },
+    ];
+    for (const files of sequence) expect(sum(files)).toBe(direct(files));
   });
 
   test('a read Service and a Service for one ordinal', () => {

@@ -19,7 +19,7 @@ export function renderConfig(
     v.fail('config.files', cfg.files, 'must map at least one file name to its content', 'pass { files: { "app.conf": "..." } }');
   }
   let total = 0;
-  const hashed: string[] = [];
+  const hashed: Array<[string, string]> = [];
   const data: { [file: string]: string } = {};
   // Sorted, so the checksum and the ConfigMap do not depend on insertion order.
   for (const fileName of Object.keys(files).sort()) {
@@ -28,7 +28,7 @@ export function renderConfig(
     if (problem) v.fail(`config.files["${fileName}"]`, fileName, problem, 'use a file name such as "app.conf"');
     if (typeof content !== 'string') v.fail(`config.files["${fileName}"]`, content, 'must be a string', 'pass the file content as a string');
     total += Buffer.byteLength(content) + fileName.length;
-    hashed.push(`${fileName}\0`, content, '\0');
+    hashed.push([fileName, content]);
     data[fileName] = content;
   }
   if (total > CONFIGMAP_LIMIT) v.fail('config.files', `${total} bytes`, 'exceed the 1 MiB a ConfigMap can hold', 'ship large files in the image or a volume');
@@ -43,23 +43,25 @@ export function renderConfig(
 }
 
 /**
- * The checksum of the files, in order. A fleet's apps mostly carry the same files (MySQL's scripts) with
- * one that differs (its configuration): the hash state after each file of the last input is kept, so only
- * the files from the first difference on are hashed again. The digest is the same as hashing it all.
+ * The checksum of the files (name, NUL, content, NUL each), in order. A fleet's apps mostly carry the same
+ * files (MySQL's scripts) with one that differs (its configuration): the hash state after each file of the
+ * last input is kept, so only the files from the first difference on are hashed again. The digest is the
+ * same as hashing it all.
  */
-let last: { readonly parts: string[]; readonly states: Hash[]; readonly hex: string } | undefined;
+let last: { readonly files: Array<[string, string]>; readonly states: Hash[]; readonly hex: string } | undefined;
 
-function sha256Hex(parts: string[]): string {
+function sha256Hex(files: Array<[string, string]>): string {
+  const known = last?.files ?? [];
   let same = 0;
-  while (last && same < parts.length && same < last.parts.length && last.parts[same] === parts[same]) same++;
-  if (last && same === parts.length && same === last.parts.length) return last.hex;
+  while (same < files.length && same < known.length && known[same][0] === files[same][0] && known[same][1] === files[same][1]) same++;
+  if (last && same === files.length && same === last.files.length) return last.hex;
   const states = last ? last.states.slice(0, same) : [];
   let hash = same > 0 ? states[same - 1].copy() : createHash('sha256');
-  for (let i = same; i < parts.length; i++) {
-    hash.update(parts[i]);
+  for (let i = same; i < files.length; i++) {
+    hash.update(`${files[i][0]}\0`).update(files[i][1]).update('\0');
     states.push(hash);
     hash = hash.copy();
   }
-  last = { parts, states, hex: hash.digest('hex') };
+  last = { files, states, hex: hash.digest('hex') };
   return last.hex;
 }

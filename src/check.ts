@@ -180,8 +180,9 @@ function checkMembers(v: Validator, prefix: string, value: { [k: string]: unknow
 const declarationOrder = new WeakMap<object, Map<string, number>>();
 
 /**
- * The declared props set on `value`, in declaration order. A plain object's own keys are all it has;
- * any other object (a class instance with getters, say) is asked for every declared prop.
+ * The declared props set on `value`, in declaration order. A plain object's own properties are all it
+ * has (non-enumerable ones too); any other object (a class instance with getters, say) is asked for
+ * every declared prop.
  */
 function setMembers(value: { [k: string]: unknown }, shape: Shape & { t: 'object' }): string[] {
   const proto: unknown = Object.getPrototypeOf(value);
@@ -191,7 +192,7 @@ function setMembers(value: { [k: string]: unknown }, shape: Shape & { t: 'object
   const set: string[] = [];
   let inOrder = true;
   let previous = -1;
-  for (const k of Object.keys(value)) {
+  for (const k of Object.getOwnPropertyNames(value)) {
     const place = order.get(k);
     if (place === undefined || value[k] === undefined) continue;
     if (place < previous) inOrder = false;

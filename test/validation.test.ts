@@ -146,6 +146,8 @@ describe('StatefulApp refuses bad props with a message naming construct, prop, v
     expect(() => new StatefulApp(newChart(), 'web', new Props() as unknown as StatefulAppProps)).toThrow(/: image 5 is invalid: must be a string/);
     const inherited = Object.assign(Object.create({ replicas: 'three' }) as object, { image: BASE.image, ports: BASE.ports });
     expect(() => new StatefulApp(newChart(), 'web', inherited as StatefulAppProps)).toThrow(/: replicas "three" is invalid: must be a number/);
+    const hidden = Object.defineProperty({ ...BASE }, 'replicas', { value: 'three', enumerable: false });
+    expect(() => new StatefulApp(newChart(), 'web', hidden)).toThrow(/: replicas "three" is invalid: must be a number/);
   });
 
   test('the error carries the construct path and prop for tools', () => {

@@ -42,8 +42,10 @@ printf '=== chroot with MySQL 9.7 (build or reuse)\n'
 chroot_dir=$(scripts/e2e/mysql-chroot.sh | tail -n 1)
 printf '    ready after %ss\n' "$((SECONDS - started))"
 started=$SECONDS
-printf '=== S3 servers gofakes3 and versitygw (build or reuse)\n'
+printf '=== S3 servers gofakes3, versitygw and moto (build or reuse)\n'
 scripts/e2e/s3-servers.sh >/dev/null
+# (here, outside the network namespace the tests run in: PyPI is out of its reach)
+scripts/e2e/moto.sh >/dev/null
 printf '    ready after %ss\n' "$((SECONDS - started))"
 
 ns="cdk8s-e2e-$$"

@@ -4,6 +4,7 @@
  * construct, the prop, the value received, the expected type and the fix -- never a TypeError from
  * deep inside, never silently ignored.
  */
+import { types } from 'util';
 import { Duration, Size } from 'cdk8s';
 import { DECLARED, DECLARED_ENUMS } from './declarations.generated';
 import { Validator } from './errors';
@@ -165,41 +166,50 @@ function checkEnum(v: Validator, path: string, value: unknown, shape: Shape & { 
 
 /**
  * The members of an object: only known keys, the required ones, each of its shape, in this order.
- * `prefix` is the object's path and a dot (empty for a props object itself). Only the members that
- * are set are visited: the check runs for every construct, and most props are not set.
+ * `prefix` is the object's path and a dot (empty for a props object itself). Each member is read once,
+ * in declaration order, and only those that may be set are read: the check runs for every construct,
+ * and most props are not set.
  */
 function checkMembers(v: Validator, prefix: string, value: { [k: string]: unknown }, shape: Shape & { t: 'object' }): void {
   checkKnownKeys(v, prefix, value, shape);
   for (const req of shape.required ?? []) {
     if (value[req] === undefined) v.fail(`${prefix}${req}`, undefined, `is required (${shape.name})`, `set ${req}`);
   }
-  for (const k of setMembers(value, shape)) checkShape(v, `${prefix}${k}`, value[k], shape.props[k]);
+  for (const k of declaredKeysOf(value, shape)) {
+    const member = value[k];
+    if (member !== undefined) checkShape(v, `${prefix}${k}`, member, shape.props[k]);
+  }
 }
 
-/** Each object shape's props by their place in the declaration (the order errors come in). */
-const declarationOrder = new WeakMap<object, Map<string, number>>();
+/** Each object shape's props in declaration order, and each one's place in it. */
+const declarations = new WeakMap<object, { readonly keys: readonly string[]; readonly place: ReadonlyMap<string, number> }>();
 
 /**
- * The declared props set on `value`, in declaration order. A plain object's own properties are all it
- * has (non-enumerable ones too); any other object (a class instance with getters, say) is asked for
- * every declared prop.
+ * The declared props `value` may hold, in declaration order (the order errors come in): a plain object's
+ * own properties (non-enumerable ones too), which are all it has; for anything else (a class instance
+ * with getters, an object with another prototype, a Proxy) every declared prop. (A prop someone put on
+ * Object.prototype itself is not looked for.) No value is read here.
  */
-function setMembers(value: { [k: string]: unknown }, shape: Shape & { t: 'object' }): string[] {
+function declaredKeysOf(value: object, shape: Shape & { t: 'object' }): readonly string[] {
+  let declared = declarations.get(shape);
+  if (!declared) {
+    const keys = Object.keys(shape.props);
+    declarations.set(shape, declared = { keys, place: new Map(keys.map((k, i) => [k, i])) });
+  }
   const proto: unknown = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return Object.keys(shape.props).filter((k) => value[k] !== undefined);
-  let order = declarationOrder.get(shape);
-  if (!order) declarationOrder.set(shape, order = new Map(Object.keys(shape.props).map((k, i) => [k, i])));
-  const set: string[] = [];
+  if ((proto !== Object.prototype && proto !== null) || types.isProxy(value)) return declared.keys;
+  const { place } = declared;
+  const own: string[] = [];
   let inOrder = true;
   let previous = -1;
   for (const k of Object.getOwnPropertyNames(value)) {
-    const place = order.get(k);
-    if (place === undefined || value[k] === undefined) continue;
-    if (place < previous) inOrder = false;
-    previous = place;
-    set.push(k);
+    const at = place.get(k);
+    if (at === undefined) continue;
+    if (at < previous) inOrder = false;
+    previous = at;
+    own.push(k);
   }
-  return inOrder ? set : set.sort((a, b) => order.get(a)! - order.get(b)!);
+  return inOrder ? own : own.sort((a, b) => place.get(a)! - place.get(b)!);
 }
 
 /**

@@ -150,6 +150,21 @@ describe('StatefulApp refuses bad props with a message naming construct, prop, v
     expect(() => new StatefulApp(newChart(), 'web', hidden)).toThrow(/: replicas "three" is invalid: must be a number/);
   });
 
+  test('a Proxy is asked for every declared prop, also in a nested option object', () => {
+    const proxy = <T extends object>(target: T, prop: string, value: unknown) =>
+      new Proxy(target, { get: (t, k) => (k === prop ? value : (t as { [k: string | symbol]: unknown })[k]) });
+    expect(() => new StatefulApp(newChart(), 'web', proxy({ ...BASE }, 'spreadAcrossZones', 'no')))
+      .toThrow(/: spreadAcrossZones "no" is invalid: is not a SpreadMode/);
+    expect(() => new StatefulApp(newChart(), 'web', { ...BASE, pvcRetentionPolicy: proxy({}, 'whenDeleted', 5) }))
+      .toThrow(/: pvcRetentionPolicy\.whenDeleted 5 is invalid/);
+  });
+
+  test('props are read in declaration order: a getter is not called before an earlier wrong prop is reported', () => {
+    // (`namespace` is declared before `podAnnotations`; here it comes after it)
+    const props = { ...BASE, get podAnnotations(): never { throw new Error('read too early'); }, namespace: 5 } as unknown as StatefulAppProps;
+    expect(() => new StatefulApp(newChart(), 'web', props)).toThrow(/: namespace 5 is invalid: must be a string/);
+  });
+
   test('the error carries the construct path and prop for tools', () => {
     try {
       new StatefulApp(newChart(), 'web', { ...BASE, replicas: -2 });

@@ -254,7 +254,7 @@ function main(argv: string[]): void {
   console.log(`\nRSS when the clock starts (modules loaded, inputs read), median over all runs: ours ${fmt(startRss('ours'))} MB, raw ${fmt(startRss('raw'))} MB`
     + `, typed ${fmt(startRss('typed'))} MB${opt.plus ? `, plus ${fmt(startRss('plus'))} MB` : ''}.`);
   console.log('raw: cdk8s ApiObjects replaying our captured output, flat under the chart (the floor; loads cdk8s only).');
-  console.log('typed: the same JSON through our typed L1 classes (one-pass serializer) in our tree shape: the set, its objects as its children.');
+  console.log('typed: the same JSON through our typed L1 classes (one-pass serializer) in our tree shape: a construct per app holding its objects.');
   console.log('ΔRSS: peak RSS minus RSS at the start, i.e. what synthesis added (module size left out).');
   console.log('plus: the closest cdk8s-plus-28 equivalent (not identical YAML).');
   console.log(`Budget: ours/raw time <= ${TIME_BUDGET['per-chart']}x (chart per app), <= ${TIME_BUDGET['one-chart']}x (one chart), RSS <= ${RSS_BUDGET}x;`

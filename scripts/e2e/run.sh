@@ -44,8 +44,9 @@ printf '    ready after %ss\n' "$((SECONDS - started))"
 started=$SECONDS
 printf '=== S3 servers gofakes3, versitygw and moto (build or reuse)\n'
 scripts/e2e/s3-servers.sh >/dev/null
-# (here, outside the network namespace the tests run in: PyPI is out of its reach)
-scripts/e2e/moto.sh >/dev/null
+# (here, outside the network namespace the tests run in: PyPI is out of its reach). Only the ServiceAccount
+# backup tests need moto: without it they fail, saying so, and the rest run.
+scripts/e2e/moto.sh >/dev/null || echo "test:e2e: moto could not be installed (above): the ServiceAccount backup tests will fail" >&2
 printf '    ready after %ss\n' "$((SECONDS - started))"
 
 ns="cdk8s-e2e-$$"

@@ -48,14 +48,14 @@ export function renderConfig(
  * last input is kept, so only the files from the first difference on are hashed again. The digest is the
  * same as hashing it all.
  */
-let last: { readonly files: Array<[string, string]>; readonly states: Hash[]; readonly hex: string } | undefined;
+let last: { readonly files: Array<[string, string]>; readonly states: Hash[]; readonly hex: string } = { files: [], states: [], hex: '' };
 
 function sha256Hex(files: Array<[string, string]>): string {
-  const known = last?.files ?? [];
+  const known = last.files;
   let same = 0;
   while (same < files.length && same < known.length && known[same][0] === files[same][0] && known[same][1] === files[same][1]) same++;
-  if (last && same === files.length && same === last.files.length) return last.hex;
-  const states = last ? last.states.slice(0, same) : [];
+  if (same > 0 && same === files.length && same === known.length) return last.hex;
+  const states = last.states.slice(0, same);
   let hash = same > 0 ? states[same - 1].copy() : createHash('sha256');
   for (let i = same; i < files.length; i++) {
     hash.update(`${files[i][0]}\0`).update(files[i][1]).update('\0');

@@ -27,6 +27,9 @@ done
 if tar -tzf "$tarball" | grep -E '^package/lib/(cli|guard/)'; then
   echo "consumer: the library's tarball still carries the guard (above)" >&2; exit 1
 fi
+# npm pack rebuilds lib/ and rewrites package.json for a moment (prepack/postpack): whoever runs beside this script
+# and reads them (.ci/run) waits for this file.
+if [ -n "${CONSUMER_PACKED:-}" ]; then : >"$CONSUMER_PACKED"; fi
 
 phase "a new cdk8s app (README: Start a new cdk8s app)"
 app=$work/shop-infra

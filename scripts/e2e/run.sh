@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# npm run test:e2e [-- --manifests DIR] [-- JEST ARGS]: the pods of ReplicatedMySql run from
+# npm run test:e2e [-- --manifests DIR [--scenarios LIST]] [-- JEST ARGS]: the pods of ReplicatedMySql run from
 # synthesized YAML against real MySQL 9.7 servers in a chroot (scripts/e2e/mysql-chroot.sh builds
 # it once), inside a network namespace of their own (docs/e2e-harness.md).
 #
 #   (no options)      the library's own scenarios (test/e2e/*.e2e.ts but manifests.e2e.ts)
 #   --manifests DIR   the scenarios of test/e2e/manifests.e2e.ts on every ReplicatedMySql found
 #                     in DIR (your own dist/), one line each: SCENARIO <id> PASS|FAIL <ns>/<name>
+#   --scenarios LIST  with --manifests: only these scenarios (ids, comma-separated, run in the order of
+#                     manifests.e2e.ts; "backups" for the backup scenarios); an unknown id is refused
 #   anything else     passed to jest (e.g. -t 'fresh cluster', or a test file path)
 #
 # Needs root (network and mount namespaces, chroot, iptables inside the namespace). Every server
@@ -14,16 +16,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 manifests=''
+scenarios=''
 jest_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --manifests) manifests=${2:?--manifests needs a directory}; shift 2 ;;
     --manifests=*) manifests=${1#*=}; shift ;;
-    -h | --help) sed -n '2,13p' "$0"; exit 0 ;;
+    --scenarios) scenarios=${2:?--scenarios needs a comma-separated list of scenario ids}; shift 2 ;;
+    --scenarios=*) scenarios=${1#*=}; shift ;;
+    -h | --help) sed -n '2,15p' "$0"; exit 0 ;;
     *) jest_args+=("$1"); shift ;;
   esac
 done
 [ "$(id -u)" = 0 ] || { echo "test:e2e: needs root (network and mount namespaces, chroot for the MySQL pods)" >&2; exit 2; }
+if [ -n "$scenarios" ] && [ -z "$manifests" ]; then
+  echo "test:e2e: --scenarios selects among the scenarios of --manifests DIR; give --manifests too" >&2; exit 2
+fi
 if [ -n "$manifests" ]; then
   [ -d "$manifests" ] || { echo "test:e2e: $manifests is not a directory" >&2; exit 2; }
   manifests=$(cd "$manifests" && pwd)
@@ -91,7 +99,7 @@ printf '=== network namespace %s (loopback only)\n' "$ns"
 
 env_args=(E2E_NETNS="$ns" E2E_RESULTS="$results" E2E_WORK_ROOT="$work_root")
 if [ -n "$manifests" ]; then
-  env_args+=(E2E_MANIFESTS="$manifests")
+  env_args+=(E2E_MANIFESTS="$manifests" E2E_SCENARIOS="$scenarios")
   jest_args=(test/e2e/manifests.e2e.ts "${jest_args[@]}")
 else
   # Last: the option takes every word after it.

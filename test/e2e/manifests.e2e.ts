@@ -11,6 +11,9 @@
  *
  * A ReplicatedMySql with `backup` then runs the backup scenarios (backup-scenarios.ts) on clusters of its own:
  * the harness serves the bucket its manifests name (`-t backups` runs only those).
+ *
+ * E2E_SCENARIOS (`--scenarios id,id`) declares only the rows named, and the backup scenarios only if it names
+ * `backups`: a selection, not skipped tests.
  */
 import * as path from 'path';
 import { describeBackupScenarios } from './backup-scenarios';
@@ -63,6 +66,17 @@ const SCENARIOS: ScenarioRow[] = [
   { id: 'verified-tls', applies: (m) => safety.verifiesTls(m.statefulSet), run: async (c) => { await safety.verifiedTls(c); } },
 ];
 
+/** The rows E2E_SCENARIOS names (all when it is unset or empty), and whether it names the backup scenarios. */
+function selected(): { rows: ScenarioRow[]; backups: boolean } {
+  const wanted = (process.env.E2E_SCENARIOS ?? '').split(',').map((id) => id.trim()).filter((id) => id !== '');
+  if (wanted.length === 0) return { rows: SCENARIOS, backups: true };
+  const known = [...SCENARIOS.map((r) => r.id), 'backups'];
+  const unknown = wanted.filter((id) => !known.includes(id));
+  if (unknown.length > 0) throw new Error(`--scenarios: unknown scenario ${unknown.map((id) => `"${id}"`).join(', ')}; the scenarios are ${known.join(', ')}`);
+  return { rows: SCENARIOS.filter((r) => wanted.includes(r.id)), backups: wanted.includes('backups') };
+}
+const selection = selected();
+
 const dir = process.env.E2E_MANIFESTS ?? path.join(__dirname, '../../dist');
 const objects = loadDirectory(dir);
 const all = findMySql(objects);
@@ -85,7 +99,7 @@ describe.each(found.map((f) => [`${f.namespace}/${f.statefulSet.metadata.name}`,
   const cluster = clusterFor(() => objectsOf(f), { namespace: f.namespace });
   let c: MySqlCluster;
   beforeAll(() => { c = cluster(); });
-  for (const row of SCENARIOS) {
+  for (const row of selection.rows) {
     if (row.applies && !row.applies(f)) continue;
     test(row.id, () => scenarioLine(row.id, c, async () => {
       if (row.id !== 'fresh-cluster' && !c.isStarted) await s.freshCluster(c);
@@ -97,5 +111,5 @@ describe.each(found.map((f) => [`${f.namespace}/${f.statefulSet.metadata.name}`,
 for (const f of found) {
   const name = f.statefulSet.metadata.name;
   const store = storeFactsOf(f.objects, name, f.namespace);
-  if (store) describe(`${f.namespace}/${name} backups`, () => describeBackupScenarios({ objects: objectsOf(f), namespace: f.namespace, name, store }));
+  if (store && selection.backups) describe(`${f.namespace}/${name} backups`, () => describeBackupScenarios({ objects: objectsOf(f), namespace: f.namespace, name, store }));
 }
